@@ -1,0 +1,64 @@
+# annexa - the two commands of the README, and their building blocks.
+#   make demo   install what is missing, build, collect from examples/demo,
+#               print the control status, write a signed bundle and report
+#   make check  install what is missing, build twice (normal and
+#               ASan+UBSan), run every test suite in both
+# Everything else is meson (see meson.build).
+
+BUILD_PKGS = meson ninja-build pkg-config gcc libc6-dev git openssl \
+	libgit2-dev libxml2-dev libxml2-utils libssl-dev libsqlite3-dev sqlite3 \
+	libjansson-dev libarchive-dev libpq-dev libgmime-3.0-dev zlib1g-dev
+TEST_PKGS = postfix dovecot-imapd restic sslscan stunnel4 postgresql \
+	postgresql-client unzip zip chromium openssh-client python3 procps psmisc
+
+MESON_FLAGS ?=
+DEMO = examples/demo
+
+.PHONY: all build demo check deps deps-test test clean fuzz
+
+all: build
+
+deps:
+	@tools/install-deps.sh $(BUILD_PKGS)
+
+deps-test: deps
+	@tools/install-deps.sh $(TEST_PKGS)
+
+# Reconfigure every time: the source lists are globbed at configure time.
+build/build.ninja:
+	meson setup build -Dwerror=true $(MESON_FLAGS)
+
+build: deps build/build.ninja
+	meson setup --reconfigure build >/dev/null
+	ninja -C build
+
+build-asan/build.ninja:
+	meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false $(MESON_FLAGS)
+
+build-asan: deps build-asan/build.ninja
+	meson setup --reconfigure build-asan >/dev/null
+	ninja -C build-asan
+
+demo: build
+	@sh $(DEMO)/run.sh build/annexa
+
+check: deps-test
+	@rc=0; \
+	$(MAKE) --no-print-directory build || rc=1; \
+	$(MAKE) --no-print-directory build-asan || rc=1; \
+	rm -f build/meson-logs/testlog.json build-asan/meson-logs/testlog.json; \
+	[ -f build/build.ninja ] && { meson test -C build --print-errorlogs --no-rebuild || rc=1; }; \
+	[ -f build-asan/build.ninja ] && { ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-asan --print-errorlogs --no-rebuild || rc=1; }; \
+	python3 tools/summary.py build build-asan | tee build/summary.txt; \
+	exit $$rc
+
+# libFuzzer binaries (clang); their corpora also run in `make check`.
+fuzz: deps
+	CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false 2>/dev/null || \
+		meson setup --reconfigure build-fuzz
+	ninja -C build-fuzz
+	@echo "fuzz targets: build-fuzz/tests/fuzz_*  (run one: build-fuzz/tests/fuzz_msg tests/fuzz/corpus/msg)"
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,204 @@
+/* cmd_status.c - the reading commands: status, controls, soa, check-config. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "config.h"
+#include "controls.h"
+#include "probe.h"
+#include "util.h"
+
+/* Parses the flags the reading commands share. */
+struct read_flags {
+	int json, csv;
+	const char *control;
+};
+
+static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags *f, int allow_csv, int allow_control)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"csv", no_argument, NULL, 'C'},
+		{"control", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	memset(f, 0, sizeof(*f));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': f->json = 1; break;
+		case 'C':
+			if (!allow_csv)
+				goto usage;
+			f->csv = 1;
+			break;
+		case 'k':
+			if (!allow_control)
+				goto usage;
+			f->control = optarg;
+			break;
+		case 'h': ax_cli_usage(ax_command_find(cmd), stdout, 0); return -1;
+		default: goto usage;
+		}
+	}
+	if (optind < argc || (f->json && f->csv))
+		goto usage;
+	return 0;
+usage:
+	return ax_cli_usage(ax_command_find(cmd), stderr, AX_EXIT_USAGE);
+}
+
+static void dump_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
+{
+	struct read_flags f;
+	struct ax_status *st = NULL;
+	int rc = parse_flags("status", argc, argv, &f, 0, 1);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = ax_cli_status(cli, &st)) != 0)
+		return rc;
+	if (f.control && !ax_catalog_find(cli->cat, f.control)) {
+		fprintf(stderr, "annexa status: unknown control '%s' (ids are written A.5.1 ... A.8.34)\n", f.control);
+		rc = AX_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (f.json) {
+		json_t *j = ax_status_to_json(st);
+		if (f.control) {
+			json_t *all = json_object_get(j, "controls"), *one = json_array();
+			size_t i;
+			json_t *c;
+			json_array_foreach(all, i, c)
+				if (strcmp(json_string_value(json_object_get(c, "id")), f.control) == 0)
+					json_array_append(one, c);
+			json_object_set_new(j, "controls", one);
+		}
+		dump_json(j);
+	} else {
+		ax_status_print(st, stdout, f.control);
+	}
+	rc = AX_EXIT_OK;
+	for (size_t i = 0; i < st->ncontrols; i++) {
+		const struct ax_control_state *c = &st->controls[i];
+		if (f.control && strcmp(c->control->id, f.control) != 0)
+			continue;
+		if (c->status == AX_CTL_FAIL || c->status == AX_CTL_ERROR)
+			rc = AX_EXIT_FINDINGS;
+	}
+cleanup:
+	ax_status_free(st);
+	return rc;
+}
+
+int ax_cmd_controls(struct ax_cli *cli, int argc, char **argv)
+{
+	struct read_flags f;
+	int rc = parse_flags("controls", argc, argv, &f, 0, 0);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = ax_cli_catalog(cli)) != 0)
+		return rc;
+	const struct ax_catalog *cat = cli->cat;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < cat->ncontrols; i++) {
+		const struct ax_control *c = &cat->controls[i];
+		json_t *checks = json_array();
+		for (size_t m = 0; m < cat->nmaps; m++)
+			if (strcmp(cat->maps[m].control, c->id) == 0)
+				json_array_append_new(checks, json_string(cat->maps[m].check));
+		for (size_t p = 0; p < cli->cfg->nprobes; p++)
+			for (size_t k = 0; k < cli->cfg->probes[p].ncontrols; k++)
+				if (strcmp(cli->cfg->probes[p].controls[k], c->id) == 0)
+					json_array_append_new(checks, json_sprintf("%s:*", cli->cfg->probes[p].name));
+		if (f.json) {
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o}", "id", c->id, "theme", c->theme, "title",
+							     c->title, "checks", checks));
+			continue;
+		}
+		printf("%-7s %-14s %s\n", c->id, c->theme, c->title);
+		size_t j;
+		json_t *v;
+		json_array_foreach(checks, j, v)
+			printf("        <- %s\n", json_string_value(v));
+		json_decref(checks);
+	}
+	if (f.json)
+		dump_json(arr);
+	else
+		json_decref(arr);
+	return 0;
+}
+
+int ax_cmd_soa(struct ax_cli *cli, int argc, char **argv)
+{
+	struct read_flags f;
+	struct ax_status *st = NULL;
+	int rc = parse_flags("soa", argc, argv, &f, 1, 0);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = ax_cli_status(cli, &st)) != 0)
+		return rc;
+	if (f.json) {
+		dump_json(ax_soa_to_json(st, cli->cfg));
+	} else if (f.csv) {
+		if (ax_soa_write_csv(st, cli->cfg, stdout) < 0)
+			rc = ax_cli_fail(AX_EXIT_RUNTIME, "soa");
+	} else {
+		for (size_t i = 0; i < st->ncontrols; i++) {
+			const struct ax_control_state *c = &st->controls[i];
+			printf("%-7s %-3s %-14s %s%s%s\n", c->control->id,
+			       c->status == AX_CTL_NOT_APPLICABLE ? "no" : "yes", ax_control_status_name(c->status),
+			       c->control->title, c->justification ? " - " : "",
+			       c->justification ? c->justification : "");
+		}
+	}
+	ax_status_free(st);
+	return rc;
+}
+
+int ax_cmd_check_config(struct ax_cli *cli, int argc, char **argv)
+{
+	struct read_flags f;
+	int rc = parse_flags("check-config", argc, argv, &f, 0, 0);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = ax_cli_config(cli)) != 0 || (rc = ax_cli_catalog(cli)) != 0)
+		return rc == AX_EXIT_RUNTIME ? AX_EXIT_USAGE : rc;
+	const struct ax_config *cfg = cli->cfg;
+	for (size_t i = 0; i < cfg->ncontrols; i++) {
+		if (!ax_catalog_find(cli->cat, cfg->controls[i].id)) {
+			fprintf(stderr, "annexa: %s: [control \"%s\"]: no such Annex A control\n", cfg->path,
+				cfg->controls[i].id);
+			return AX_EXIT_USAGE;
+		}
+	}
+	for (size_t p = 0; p < cfg->nprobes; p++) {
+		for (size_t k = 0; k < cfg->probes[p].ncontrols; k++) {
+			if (!ax_catalog_find(cli->cat, cfg->probes[p].controls[k])) {
+				fprintf(stderr, "annexa: %s: [probe \"%s\"] controls: no such Annex A control '%s'\n",
+					cfg->path, cfg->probes[p].name, cfg->probes[p].controls[k]);
+				return AX_EXIT_USAGE;
+			}
+		}
+	}
+	if (f.json) {
+		dump_json(json_pack("{s:s,s:b,s:i,s:i}", "config", cfg->path, "valid", 1, "probes", (int)cfg->nprobes,
+				    "controls", (int)cli->cat->ncontrols));
+	} else {
+		printf("%s: configuration OK (%zu probe instances, %zu controls, %zu mappings)\n", cfg->path,
+		       cfg->nprobes, cli->cat->ncontrols, cli->cat->nmaps);
+	}
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* collect.c - one collection run, committed whole or not at all. */
+#include "collect.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "runner.h"
+#include "util.h"
+
+int ax_collect_load_pseudonym_key(const struct ax_config *cfg, struct ax_buf *out)
+{
+	const char *path = ax_config_get(cfg, "privacy", "pseudonym-key-file");
+	if (!path)
+		return 0;
+	int err = ax_file_read(path, 1024, out);
+	if (err < 0) {
+		ax_error_prefix("[privacy] pseudonym-key-file");
+		return err;
+	}
+	if (out->size < 16)
+		return ax_error_code(AX_EINVALID, "[privacy] pseudonym-key-file %s: shorter than 16 bytes", path);
+	return 0;
+}
+
+int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *const *only, size_t nonly,
+	       struct ax_evidence *ev, struct ax_run_info *info)
+{
+	const struct ax_probe_instance **sel = ax_calloc(cfg->nprobes + 1, sizeof(*sel));
+	struct ax_buf key = AX_BUF_INIT;
+	size_t n = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < nonly; i++) {
+		if (!ax_config_probe(cfg, only[i])) {
+			err = ax_error_code(AX_ENOTFOUND, "%s: no probe instance named '%s'", cfg->path, only[i]);
+			goto cleanup;
+		}
+	}
+	for (size_t i = 0; i < cfg->nprobes; i++) {
+		int want = nonly == 0;
+		for (size_t j = 0; j < nonly && !want; j++)
+			want = strcmp(only[j], cfg->probes[i].name) == 0;
+		if (want)
+			sel[n++] = &cfg->probes[i];
+	}
+	if ((err = ax_collect_load_pseudonym_key(cfg, &key)) < 0)
+		goto cleanup;
+
+	const char *state = ax_config_get(cfg, "annexa", "state-dir");
+	if (state && mkdir(state, 0700) < 0 && errno != EEXIST) {
+		err = ax_error_set("[annexa] state-dir %s: %s", state, strerror(errno));
+		goto cleanup;
+	}
+	int64_t parallel = ax_config_get_int(cfg, "annexa", "parallel");
+	struct ax_runner_opts opts = {
+		.pseudonym_key = (const unsigned char *)key.ptr,
+		.keylen = key.size,
+		.state_root = state,
+		.now = ax_now(),
+		.parallel = parallel > 0 ? (int)parallel : 4,
+	};
+	if ((err = ax_runner_run(sel, n, &opts, ev)) < 0)
+		goto cleanup;
+	err = ax_store_commit_run(store, "collect", opts.now, ax_now(), ev, info);
+cleanup:
+	if (key.ptr)
+		memset(key.ptr, 0, key.size);
+	ax_buf_free(&key);
+	free(sel);
+	return err;
+}

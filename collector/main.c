@@ -1,0 +1,99 @@
+/* main.c - the `annexa` command line: global options and the subcommand
+ * table. Everything else lives in libannexa. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annexa-build.h"
+#include "cli.h"
+#include "probe.h"
+
+const struct ax_command ax_commands[] = {
+	{"collect", ax_cmd_collect, "collect [--probe NAME]... [--json]",
+	 "Runs every probe instance (or the named ones) now, commits the results as one run and prints a summary.\n"
+	 "Exit 0 when every check passed, 1 when a check failed or erred.",
+	 "  --probe NAME  run only this instance (repeatable)\n  --json        machine-readable summary\n"},
+	{"daemon", ax_cmd_daemon, "daemon [--foreground]",
+	 "Continuous collection: each probe instance on its interval. SIGTERM/SIGINT finish the current run and\n"
+	 "exit; SIGHUP re-reads the configuration (an invalid one is refused and the old one kept).",
+	 "  --foreground  stay attached to the terminal, log to stderr\n"},
+	{"status", ax_cmd_status, "status [--json] [--control ID]",
+	 "Control status from the latest evidence. Exit 1 when a control fails or errs.",
+	 "  --json        the JSON of DESIGN.md\n  --control ID  one control (A.5.1 ... A.8.34)\n"},
+	{"controls", ax_cmd_controls, "controls [--json]",
+	 "The Annex A catalog with the mapping: which checks evidence which control.", "  --json        JSON\n"},
+	{"soa", ax_cmd_soa, "soa [--json|--csv]", "Statement of Applicability for all 93 controls.",
+	 "  --json        JSON\n  --csv         CSV (id,title,applicable,justification,implementation_status,evidence_source)\n"},
+	{"check-config", ax_cmd_check_config, "check-config [--json]",
+	 "Validates the configuration and the controls catalog, then exits (like sshd -t).", ""},
+	{"ledger", ax_cmd_ledger, "ledger verify|list [--json]",
+	 "verify: recomputes every run's hash and the chain, names the first broken run (exit 1).\n"
+	 "list: the runs with their chained hashes.", "  --json        JSON\n"},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: annexa [-c FILE] COMMAND [ARGS]\n\n"
+		     "annexa %s - ISO/IEC 27001:2022 Annex A control-evidence collector\n\ncommands:\n",
+		ANNEXA_VERSION);
+	for (size_t i = 0; ax_commands[i].name; i++)
+		fprintf(out, "  %-14s %s\n", ax_commands[i].name, ax_commands[i].synopsis);
+	fprintf(out, "\nprobe types:\n");
+	for (size_t i = 0; ax_probes[i]; i++)
+		fprintf(out, "  %-16s %s\n", ax_probes[i]->name, ax_probes[i]->summary);
+	fprintf(out, "\n`annexa COMMAND --help` describes a command.\n"
+		     "Exit codes: 0 ok, 1 failing checks/controls or invalid bundle, 2 usage/config error, 3 runtime error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct ax_cli cli = {.prog = "annexa"};
+	int i = 1, rc;
+	/* Global options before the command; -c may also follow it. */
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			cli.config_path = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			cli.config_path = argv[i] + 9;
+			i++;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("annexa %s\n", ANNEXA_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "annexa: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return AX_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return AX_EXIT_USAGE;
+	}
+	const struct ax_command *cmd = ax_command_find(argv[i]);
+	if (!cmd) {
+		fprintf(stderr, "annexa: unknown command '%s'\n", argv[i]);
+		usage(stderr);
+		return AX_EXIT_USAGE;
+	}
+	/* Pull "-c FILE" out of the command's own arguments. */
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	int n = 0;
+	if (!args)
+		return AX_EXIT_RUNTIME;
+	for (int j = i; j < argc; j++) {
+		if (j > i && strcmp(argv[j], "-c") == 0 && j + 1 < argc) {
+			cli.config_path = argv[++j];
+			continue;
+		}
+		args[n++] = argv[j];
+	}
+	rc = cmd->run(&cli, n, args);
+	ax_cli_free(&cli);
+	free(args);
+	return rc;
+}

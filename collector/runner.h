@@ -1,0 +1,36 @@
+/* runner.h - runs probe instances in child processes.
+ *
+ * Each instance runs in a forked child: its own process group, a deadline
+ * (the instance's timeout), resource limits (memory, CPU seconds, file
+ * size, no core dumps), PR_SET_NO_NEW_PRIVS, a scrubbed environment and no
+ * inherited descriptors but the result pipe. The child sends framed
+ * messages (msg.h); the parent validates every one. A child that crashes,
+ * hangs (its whole process group is killed at the deadline), exceeds a
+ * limit or sends a malformed message yields `error` results for every
+ * declared check it did not report; the other instances are unaffected. */
+#ifndef AX_RUNNER_H
+#define AX_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evidence.h"
+
+struct ax_config;
+struct ax_probe_instance;
+
+struct ax_runner_opts {
+	const unsigned char *pseudonym_key; /* [privacy] pseudonym-key-file contents */
+	size_t keylen;
+	const char *state_root; /* per-instance state folders are made below it; may be NULL */
+	int64_t now;            /* collection time given to every probe */
+	int parallel;           /* children at once (>= 1) */
+};
+
+/* Runs the n instances and appends every result and artifact to out.
+ * Returns 0 even when probes failed (their failures are results); a
+ * negative code only when the runner itself could not work (fork, pipe). */
+int ax_runner_run(const struct ax_probe_instance *const *insts, size_t n,
+		  const struct ax_runner_opts *opts, struct ax_evidence *out);
+
+#endif

@@ -1,0 +1,103 @@
+/* store.h - the evidence store: SQLite (WAL), schema versioned with
+ * PRAGMA user_version and forward migrations, artifacts content-addressed by
+ * SHA-256 and stored once, and a hash-chained ledger with one entry per
+ * committed run.
+ *
+ * Ledger: for run N,
+ *   content_sha256 = SHA-256(canonical JSON of the run: its id, kind,
+ *                    started_at, finished_at, results and artifact
+ *                    descriptors; jansson JSON_COMPACT|JSON_SORT_KEYS)
+ *   hash           = SHA-256(prev_hash_hex ":" content_sha256_hex)
+ * with prev_hash of the first run = 64 '0'. Both hex strings are stored so
+ * the chain verifies even after old results are pruned.
+ *
+ * A run is committed in one transaction: whole or not at all. */
+#ifndef AX_STORE_H
+#define AX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "evidence.h"
+
+struct ax_store;
+
+/* Schema version this build creates and understands (PRAGMA user_version). */
+#define AX_STORE_SCHEMA_VERSION 1
+
+#define AX_LEDGER_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+struct ax_run_info {
+	int64_t id;
+	char kind[16]; /* "collect", later "attach", "approve", "revoke" */
+	int64_t started_at, finished_at;
+	char prev_hash[65];
+	char content_sha256[65];
+	char hash[65];
+	int64_t nresults; /* results still stored (0 once pruned) */
+	int pruned;       /* results and artifact links were pruned; only the
+			   * chain linkage of this run can be verified */
+};
+
+/* Opens (creating and migrating as needed) the store at path; creates the
+ * parent folder's file with mode 0600. A missing parent folder (one level)
+ * is created with mode 0700. A store with a newer schema than
+ * AX_STORE_SCHEMA_VERSION, or a SQLite file that is not an annexa store, is
+ * refused with AX_EINVALID. */
+int ax_store_open(struct ax_store **out, const char *path);
+void ax_store_free(struct ax_store *s);
+
+/* Commits ev as one run; fills *info (may be NULL). kind is an id of at
+ * most 15 characters ("collect", "attach", ...); ev may be NULL (a run
+ * without evidence). Instance and check ids must satisfy ax_id_valid;
+ * every string must be valid UTF-8 and within the AX_*_MAX limits; an
+ * artifact's sha256 must match its data. AX_EINVALID when not. */
+int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
+			const struct ax_evidence *ev, struct ax_run_info *info);
+
+/* The newest result of every (instance, check) pair, across all runs;
+ * artifacts are not loaded. */
+int ax_store_latest(struct ax_store *s, struct ax_evidence *out);
+
+/* Runs whose started_at lies in [since, until] (0 = unbounded), oldest
+ * first. A callback returning non-zero stops the walk and is returned. */
+typedef int (*ax_run_cb)(void *arg, const struct ax_run_info *run);
+int ax_store_runs(struct ax_store *s, int64_t since, int64_t until, ax_run_cb cb, void *arg);
+
+/* Results (and artifact descriptors, data not loaded unless with_data) of
+ * one run, appended to out in ledger order (instance, check, collected_at;
+ * artifacts by instance, name). AX_ENOTFOUND for an unknown run. */
+int ax_store_run_evidence(struct ax_store *s, int64_t run_id, int with_data, struct ax_evidence *out);
+
+/* Artifact bytes by hash (replacing out's content). AX_ENOTFOUND when not
+ * stored, AX_ERROR when the stored bytes no longer match the hash. */
+int ax_store_artifact(struct ax_store *s, const char *sha256, struct ax_buf *out);
+
+/* Recomputes every run's content hash and the chain; on a break sets
+ * *bad_run to the first broken run id and returns AX_EINVALID with a
+ * message naming it. */
+int ax_store_ledger_verify(struct ax_store *s, int64_t *bad_run);
+
+/* The newest run (the ledger head); AX_ENOTFOUND when there is none. */
+int ax_store_head(struct ax_store *s, struct ax_run_info *info);
+
+/* Deletes the results and artifact links of every run that finished
+ * before `before`, marks those runs pruned (their ledger rows stay, so the
+ * chain still verifies) and deletes artifacts no run links any more; one
+ * transaction. *npruned (may be NULL) receives the number of runs pruned. */
+int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned);
+
+/* Computes the canonical content hash of a run from its evidence (the
+ * exports and `verify` use the same function). */
+void ax_ledger_content_hash(int64_t run_id, const char *kind, int64_t started_at, int64_t finished_at,
+			    const struct ax_evidence *ev, char out[65]);
+void ax_ledger_chain_hash(const char *prev_hex, const char *content_hex, char out[65]);
+/* Appends the canonical JSON that ax_ledger_content_hash hashes (the
+ * format is documented in ledger.c). artifact_sizes, when not NULL, gives
+ * the size of ev->artifacts[i] instead of data.size (descriptors loaded
+ * without data). */
+void ax_ledger_content_json(int64_t run_id, const char *kind, int64_t started_at, int64_t finished_at,
+			    const struct ax_evidence *ev, const int64_t *artifact_sizes, struct ax_buf *out);
+
+#endif

@@ -1,0 +1,303 @@
+/* util.c - time, durations, hashing and atomic file writes. */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+int64_t ax_now(void)
+{
+	const char *fake = getenv("ANNEXA_NOW");
+	int64_t t;
+	if (fake && *fake) {
+		char *end;
+		long long v = strtoll(fake, &end, 10);
+		if (*end == '\0')
+			return (int64_t)v;
+		if (ax_time_parse(fake, &t) == 0)
+			return t;
+	}
+	return (int64_t)time(NULL);
+}
+
+int64_t ax_monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ax_time_format(int64_t t, char out[static 32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm)) {
+		snprintf(out, 32, "invalid");
+		return;
+	}
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	*out = v;
+	return 0;
+}
+
+int ax_time_parse(const char *s, int64_t *out)
+{
+	const char *p = s;
+	int Y, M, D, h = 0, m = 0, sec = 0, off = 0;
+	if (!s)
+		return ax_error_code(AX_EINVALID, "empty time");
+	if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' ||
+	    digits(&p, 2, &D))
+		goto bad;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m))
+			goto bad;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &sec))
+				goto bad;
+		}
+		if (*p == '.' || *p == ',') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				goto bad;
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int sign = *p == '-' ? -1 : 1, oh, om;
+			p++;
+			if (digits(&p, 2, &oh))
+				goto bad;
+			if (*p == ':')
+				p++;
+			if (digits(&p, 2, &om))
+				goto bad;
+			off = sign * (oh * 3600 + om * 60);
+		}
+	}
+	if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+		goto bad;
+	struct tm tm = {0};
+	tm.tm_year = Y - 1900;
+	tm.tm_mon = M - 1;
+	tm.tm_mday = D;
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = sec;
+	*out = (int64_t)timegm(&tm) - off;
+	return 0;
+bad:
+	return ax_error_code(AX_EINVALID, "invalid time '%s' (expected RFC 3339, e.g. 2026-11-29T10:00:00Z, or YYYY-MM-DD)", s);
+}
+
+int ax_duration_parse(const char *s, int64_t *out)
+{
+	if (!s || !*s)
+		return ax_error_code(AX_EINVALID, "empty duration");
+	const char *p = s;
+	int64_t v = 0;
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	while (isdigit((unsigned char)*p)) {
+		if (v > (INT64_MAX - 9) / 10)
+			goto bad;
+		v = v * 10 + (*p++ - '0');
+	}
+	int64_t mul = 1;
+	switch (*p) {
+	case '\0': mul = 1; break;
+	case 's': mul = 1; p++; break;
+	case 'm': mul = 60; p++; break;
+	case 'h': mul = 3600; p++; break;
+	case 'd': mul = 86400; p++; break;
+	case 'w': mul = 604800; p++; break;
+	default: goto bad;
+	}
+	if (*p != '\0' || v > INT64_MAX / mul)
+		goto bad;
+	*out = v * mul;
+	return 0;
+bad:
+	return ax_error_code(AX_EINVALID, "invalid duration '%s' (expected e.g. 30s, 15m, 26h, 30d, 52w)", s);
+}
+
+void ax_duration_format(int64_t secs, char out[static 32])
+{
+	static const struct { int64_t mul; char unit; } units[] = {
+		{604800, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'},
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (secs > 0 && secs % units[i].mul == 0) {
+			snprintf(out, 32, "%lld%c", (long long)(secs / units[i].mul), units[i].unit);
+			return;
+		}
+	}
+	snprintf(out, 32, "%llds", (long long)secs);
+}
+
+void ax_hex(const unsigned char *bin, size_t len, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hx[bin[i] >> 4];
+		out[2 * i + 1] = hx[bin[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+void ax_sha256_hex(const void *data, size_t len, char out[static 65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	ax_hex(md, 32, out);
+}
+
+int ax_file_read(const char *path, size_t max, struct ax_buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	int err = 0;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return ax_error_code(AX_ENOTFOUND, "%s: no such file", path);
+		return ax_error_set("%s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0) {
+		err = ax_error_set("%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = ax_error_code(AX_EINVALID, "%s: is a directory", path);
+		goto cleanup;
+	}
+	for (;;) {
+		char chunk[65536];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = ax_error_set("%s: read: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		if (out->size + (size_t)n > max) {
+			err = ax_error_code(AX_EINVALID, "%s: larger than %zu bytes", path, max);
+			goto cleanup;
+		}
+		ax_buf_put(out, chunk, (size_t)n);
+	}
+cleanup:
+	close(fd);
+	return err;
+}
+
+int ax_fsync_parent(const char *path)
+{
+	char *dir = ax_strdup(path);
+	char *slash = strrchr(dir, '/');
+	int err = 0;
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = ax_error_set("%s: %s", dir, strerror(errno));
+	} else {
+		if (fsync(fd) < 0 && errno != EINVAL)
+			err = ax_error_set("%s: fsync: %s", dir, strerror(errno));
+		close(fd);
+	}
+	free(dir);
+	return err;
+}
+
+int ax_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	char *tmp = ax_asprintf("%s.tmp.%ld", path, (long)getpid());
+	int err = 0;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err = ax_error_set("%s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = ax_error_set("%s: write: %s", path, strerror(errno));
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (!err && fsync(fd) < 0)
+		err = ax_error_set("%s: fsync: %s", path, strerror(errno));
+	if (close(fd) < 0 && !err)
+		err = ax_error_set("%s: close: %s", path, strerror(errno));
+	if (!err && rename(tmp, path) < 0)
+		err = ax_error_set("%s: rename: %s", path, strerror(errno));
+	if (err)
+		unlink(tmp);
+	else
+		err = ax_fsync_parent(path);
+cleanup:
+	free(tmp);
+	return err;
+}
+
+char *ax_path_resolve(const char *base_file, const char *rel)
+{
+	if (!rel)
+		return NULL;
+	if (rel[0] == '/' || !base_file)
+		return ax_strdup(rel);
+	const char *slash = strrchr(base_file, '/');
+	if (!slash)
+		return ax_strdup(rel);
+	return ax_asprintf("%.*s/%s", (int)(slash - base_file), base_file, rel);
+}
+
+int ax_id_valid(const char *s, size_t max)
+{
+	size_t n = 0;
+	if (!s || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+		if (!(isalnum(c) || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return n <= max;
+}

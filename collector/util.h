@@ -1,0 +1,54 @@
+/* util.h - small shared helpers: time, durations, hashing, files.
+ *
+ * Everything here is pure or touches only the paths it is given. Files are
+ * written atomically (temp file, fsync, rename, fsync of the folder), so a
+ * crash leaves either the old or the new content, never a torn one. */
+#ifndef AX_UTIL_H
+#define AX_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+
+/* Seconds since the epoch, UTC. ANNEXA_NOW (RFC 3339 or epoch seconds) in
+ * the environment overrides the clock, for tests of expiry and freshness. */
+int64_t ax_now(void);
+
+/* "2026-11-29T10:00:00Z" into out (at least 21 bytes). */
+void ax_time_format(int64_t t, char out[static 32]);
+/* Accepts RFC 3339 (with Z or ±hh:mm, optional fraction), "YYYY-MM-DD"
+ * (midnight UTC) and "YYYY-MM-DD HH:MM:SS" (UTC). */
+int ax_time_parse(const char *s, int64_t *out);
+
+/* Durations "30s", "15m", "26h", "30d", "52w" (and a bare number of
+ * seconds) into seconds. Rejects negatives, overflow and trailing junk. */
+int ax_duration_parse(const char *s, int64_t *out);
+/* Shortest exact form: 900 -> "15m", 93600 -> "26h". */
+void ax_duration_format(int64_t secs, char out[static 32]);
+
+/* Lowercase hex SHA-256 of data, into out (65 bytes). */
+void ax_sha256_hex(const void *data, size_t len, char out[static 65]);
+void ax_hex(const unsigned char *bin, size_t len, char *out);
+
+/* Reads at most max bytes of a regular file; AX_EINVALID when larger,
+ * AX_ENOTFOUND when missing. Messages name the path. */
+int ax_file_read(const char *path, size_t max, struct ax_buf *out);
+/* Atomically replaces path with data, with the given mode. */
+int ax_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* fsync of the folder that holds path. */
+int ax_fsync_parent(const char *path);
+
+/* Joins base's folder with rel when rel is relative (config-relative
+ * paths); returns a new string. */
+char *ax_path_resolve(const char *base_file, const char *rel);
+
+/* True when s matches ^[A-Za-z0-9][A-Za-z0-9._-]*$ and is at most max long:
+ * the shape of every id that crosses a process boundary. */
+int ax_id_valid(const char *s, size_t max);
+
+/* Milliseconds from a monotonic clock. */
+int64_t ax_monotonic_ms(void);
+
+#endif

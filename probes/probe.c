@@ -1,0 +1,279 @@
+/* probe.c - what a running probe sees: its options, clock, state folder and
+ * pseudonym key, and the sink its results and artifacts go to.
+ *
+ * The context validates what a probe emits before it leaves (check ids must
+ * be declared, sizes bounded), so a buggy probe fails here, in its own
+ * process, not in the parent. */
+#include "probe.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "buf.h"
+#include "config.h"
+#include "util.h"
+
+const struct ax_option ax_common_options[] = {
+	{"type", AX_OPT_STRING, NULL, AX_OPT_REQUIRED, NULL, 0, 0, "probe type (see `annexa --help`)"},
+	{"interval", AX_OPT_DURATION, NULL, 0, NULL, 1, 31449600, "how often the daemon runs it (default: [annexa] interval)"},
+	{"timeout", AX_OPT_DURATION, "60s", 0, NULL, 1, 86400, "deadline of one run; the whole process group is killed then"},
+	{"freshness", AX_OPT_DURATION, NULL, 0, NULL, 1, 31449600, "results older than this are stale (default: 2 x interval)"},
+	{"controls", AX_OPT_STRING, NULL, AX_OPT_MULTI, NULL, 0, 0, "extra Annex A controls this instance's checks evidence"},
+	{"memory-limit", AX_OPT_SIZE, "1G", 0, NULL, 16777216, 68719476736LL, "address-space limit of the probe's process"},
+	{"cpu-limit", AX_OPT_DURATION, NULL, 0, NULL, 1, 86400, "CPU seconds limit (default: timeout)"},
+	{NULL},
+};
+
+struct ax_probe_ctx {
+	const struct ax_probe_instance *inst;
+	unsigned char key[64];
+	size_t keylen;
+	char *state_dir;
+	int64_t now;
+	struct ax_probe_sink sink;
+};
+
+const struct probe *ax_probe_find(const char *name)
+{
+	for (size_t i = 0; name && ax_probes[i]; i++)
+		if (strcmp(ax_probes[i]->name, name) == 0)
+			return ax_probes[i];
+	return NULL;
+}
+
+static const struct ax_option *find_option(const struct ax_option *table, const char *key)
+{
+	for (size_t i = 0; table && table[i].key; i++)
+		if (strcmp(table[i].key, key) == 0)
+			return &table[i];
+	return NULL;
+}
+
+const struct ax_option *ax_probe_option(const struct probe *p, const char *key)
+{
+	const struct ax_option *o = find_option(ax_common_options, key);
+	return o ? o : find_option(p ? p->options : NULL, key);
+}
+
+int ax_probe_declares(const struct probe *p, const char *check)
+{
+	for (size_t i = 0; p->checks && p->checks[i].id; i++) {
+		const char *id = p->checks[i].id;
+		size_t n = strlen(id);
+		if (n >= 2 && strcmp(id + n - 2, ".*") == 0) {
+			if (strncmp(check, id, n - 1) == 0 && check[n - 1] && ax_id_valid(check + n - 1, AX_ID_MAX))
+				return 1;
+		} else if (strcmp(id, check) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, const unsigned char *key,
+				      size_t keylen, const char *state_dir, int64_t now,
+				      const struct ax_probe_sink *sink)
+{
+	struct ax_probe_ctx *ctx = ax_calloc(1, sizeof(*ctx));
+	ctx->inst = inst;
+	if (keylen > sizeof(ctx->key))
+		keylen = sizeof(ctx->key);
+	if (key && keylen)
+		memcpy(ctx->key, key, keylen);
+	ctx->keylen = keylen;
+	ctx->state_dir = state_dir ? ax_strdup(state_dir) : NULL;
+	ctx->now = now;
+	ctx->sink = *sink;
+	return ctx;
+}
+
+void ax_probe_ctx_free(struct ax_probe_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	OPENSSL_cleanse(ctx->key, sizeof(ctx->key));
+	free(ctx->state_dir);
+	free(ctx);
+}
+
+const char *ax_probe_instance(const struct ax_probe_ctx *ctx)
+{
+	return ctx->inst->name;
+}
+
+size_t ax_probe_opt_count(const struct ax_probe_ctx *ctx, const char *key)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ctx->inst->nopts; i++)
+		if (strcmp(ctx->inst->opts[i].key, key) == 0)
+			n++;
+	if (n == 0) {
+		const struct ax_option *o = ax_probe_option(ctx->inst->type, key);
+		if (o && o->def)
+			n = 1;
+	}
+	return n;
+}
+
+const char *ax_probe_opt_at(const struct ax_probe_ctx *ctx, const char *key, size_t idx)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ctx->inst->nopts; i++)
+		if (strcmp(ctx->inst->opts[i].key, key) == 0 && n++ == idx)
+			return ctx->inst->opts[i].value;
+	if (n == 0 && idx == 0) {
+		const struct ax_option *o = ax_probe_option(ctx->inst->type, key);
+		return o ? o->def : NULL;
+	}
+	return NULL;
+}
+
+const char *ax_probe_opt(const struct ax_probe_ctx *ctx, const char *key)
+{
+	return ax_probe_opt_at(ctx, key, 0);
+}
+
+int64_t ax_probe_opt_int(const struct ax_probe_ctx *ctx, const char *key)
+{
+	const struct ax_option *o = ax_probe_option(ctx->inst->type, key);
+	const char *v = ax_probe_opt(ctx, key);
+	int64_t num = 0;
+	if (!o || !v || ax_option_parse(o, v, &num) < 0)
+		return 0;
+	return num;
+}
+
+int ax_probe_opt_bool(const struct ax_probe_ctx *ctx, const char *key)
+{
+	return ax_probe_opt_int(ctx, key) != 0;
+}
+
+const char *ax_probe_state_dir(const struct ax_probe_ctx *ctx)
+{
+	return ctx->state_dir;
+}
+
+int64_t ax_probe_now(const struct ax_probe_ctx *ctx)
+{
+	return ctx->now;
+}
+
+void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char out[static 20])
+{
+	struct ax_buf norm = AX_BUF_INIT;
+	const char *s = value ? value : "";
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		ax_buf_putc(&norm, (char)tolower((unsigned char)s[i]));
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	/* Without a configured key the pseudonym is still keyed, by a fixed
+	 * per-build value: unlinkable across sites only with a real key. */
+	static const unsigned char fallback[] = "annexa-default-pseudonym-key";
+	const unsigned char *key = ctx->keylen ? ctx->key : fallback;
+	size_t keylen = ctx->keylen ? ctx->keylen : sizeof(fallback) - 1;
+	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)ax_buf_cstr(&norm), norm.size, md, &mdlen);
+	out[0] = 'p';
+	out[1] = ':';
+	ax_hex(md, 8, out + 2);
+	ax_buf_free(&norm);
+}
+
+int ax_probe_result(struct ax_probe_ctx *ctx, const char *check, enum ax_check_status status,
+		    json_t *observed, const char *fmt, ...)
+{
+	struct ax_buf msg = AX_BUF_INIT;
+	char *obs = NULL;
+	int err = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	ax_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (!check || !ax_probe_declares(ctx->inst->type, check)) {
+		err = ax_error_code(AX_EINVALID, "probe %s emitted undeclared check '%s'",
+				    ctx->inst->type->name, check ? check : "(null)");
+		goto cleanup;
+	}
+	if (msg.size > AX_MESSAGE_MAX)
+		ax_buf_truncate(&msg, AX_MESSAGE_MAX);
+	if (observed) {
+		if (!json_is_object(observed)) {
+			err = ax_error_code(AX_EINVALID, "%s: observed values must be a JSON object", check);
+			goto cleanup;
+		}
+		obs = json_dumps(observed, JSON_COMPACT | JSON_SORT_KEYS);
+		if (obs && strlen(obs) > AX_OBSERVED_MAX) {
+			free(obs);
+			obs = ax_strdup("{\"truncated\":true}");
+		}
+	}
+	struct ax_result r = {
+		.instance = ctx->inst->name,
+		.probe_type = (char *)ctx->inst->type->name,
+		.check = (char *)check,
+		.status = status,
+		.message = msg.ptr ? msg.ptr : "",
+		.observed = obs ? obs : "{}",
+		.collected_at = ctx->now,
+	};
+	err = ctx->sink.result(ctx->sink.arg, &r);
+cleanup:
+	json_decref(observed);
+	free(obs);
+	ax_buf_free(&msg);
+	return err;
+}
+
+int ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *media_type,
+		      const void *data, size_t len)
+{
+	struct ax_artifact a;
+	memset(&a, 0, sizeof(a));
+	a.instance = ctx->inst->name;
+	a.name = (char *)name;
+	a.media_type = (char *)(media_type ? media_type : "application/octet-stream");
+	a.data.ptr = (char *)data;
+	a.data.size = len;
+	ax_sha256_hex(data, len, a.sha256);
+	return ctx->sink.artifact(ctx->sink.arg, &a);
+}
+
+struct inline_sink {
+	struct ax_evidence *ev;
+	const struct ax_probe_instance *inst;
+};
+
+static int inline_result(void *arg, const struct ax_result *r)
+{
+	struct inline_sink *s = arg;
+	ax_evidence_add_result(s->ev, s->inst->name, s->inst->type->name, r->check, r->status, r->message,
+			       r->observed, r->collected_at);
+	return 0;
+}
+
+static int inline_artifact(void *arg, const struct ax_artifact *a)
+{
+	struct inline_sink *s = arg;
+	ax_evidence_add_artifact(s->ev, s->inst->name, a->name, a->media_type, a->data.ptr, a->data.size);
+	return 0;
+}
+
+int ax_probe_run_inline(const struct ax_probe_instance *inst, const unsigned char *key, size_t keylen,
+			const char *state_dir, int64_t now, struct ax_evidence *ev)
+{
+	struct inline_sink s = {ev, inst};
+	struct ax_probe_sink sink = {inline_result, inline_artifact, &s};
+	struct ax_probe_ctx *ctx = ax_probe_ctx_new(inst, key, keylen, state_dir, now, &sink);
+	int rc = inst->type->run(ctx);
+	ax_probe_ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,125 @@
+/* probe.h - the interface every probe type implements.
+ *
+ * A probe type is one file in probes/ that defines exactly one
+ *     const struct probe probe_NAME = { ... };
+ * (the registry is generated from those definitions at build time). A probe
+ * runs in a child process; it reads its options, looks at the target and
+ * emits check results and artifacts through the ax_probe_* functions. It
+ * never names a control (controls/mapping/ does), never touches the store
+ * or the signing key, and minimises what it emits: no passwords, keys or
+ * raw personal data (use ax_probe_pseudonym() and ax_redact_*()). */
+#ifndef AX_PROBE_H
+#define AX_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "../collector/error.h"
+#include "../collector/evidence.h"
+
+enum ax_opt_type {
+	AX_OPT_STRING,
+	AX_OPT_PATH,     /* resolved against the config file's folder */
+	AX_OPT_INT,      /* bounds: min..max when min < max */
+	AX_OPT_DURATION, /* 30s 15m 26h 30d 52w; read back in seconds */
+	AX_OPT_BOOL,     /* true/false/yes/no/on/off/1/0 */
+	AX_OPT_ENUM,     /* one of the '|'-separated choices */
+	AX_OPT_SIZE,     /* 512, 10k, 64M, 2G (bytes) */
+};
+
+enum {
+	AX_OPT_REQUIRED = 1 << 0,
+	AX_OPT_MULTI = 1 << 1,  /* key may repeat; read with ax_probe_opt_at() */
+	AX_OPT_SECRET = 1 << 2, /* value never printed or stored as evidence */
+};
+
+struct ax_option {
+	const char *key;
+	enum ax_opt_type type;
+	const char *def;     /* default as written in a config file, or NULL */
+	unsigned flags;
+	const char *choices; /* AX_OPT_ENUM: "smtp|imap|pop3" */
+	int64_t min, max;    /* AX_OPT_INT / DURATION / SIZE bounds, when min < max */
+	const char *help;
+};
+
+/* A check id the probe may emit. An id ending in ".*" admits any suffix of
+ * id characters (for checks named after user-chosen items). */
+struct ax_check_def {
+	const char *id;
+	const char *summary;
+};
+
+struct ax_probe_ctx;
+
+struct probe {
+	const char *name;    /* the `type = ` value */
+	const char *summary; /* one line for --help and the README */
+	const struct ax_option *options;  /* terminated by { NULL } */
+	const struct ax_check_def *checks; /* terminated by { NULL } */
+	/* Returns 0 when the probe ran to the end (whatever it found), a
+	 * negative code with ax_error_set() when it could not: the parent then
+	 * records `error` for every declared check the run did not report. */
+	int (*run)(struct ax_probe_ctx *ctx);
+};
+
+/* --- registry (generated) --- */
+extern const struct probe *const ax_probes[];
+const struct probe *ax_probe_find(const char *name);
+const struct ax_option *ax_probe_option(const struct probe *p, const char *key);
+/* Options every probe instance has: type, interval, timeout, freshness,
+ * controls, memory-limit, cpu-limit. */
+extern const struct ax_option ax_common_options[];
+/* True when check is one of p's declared ids (or matches a ".*" one). */
+int ax_probe_declares(const struct probe *p, const char *check);
+
+/* --- what a running probe may ask --- */
+const char *ax_probe_instance(const struct ax_probe_ctx *ctx);
+/* First value of key, else its default, else NULL. */
+const char *ax_probe_opt(const struct ax_probe_ctx *ctx, const char *key);
+size_t ax_probe_opt_count(const struct ax_probe_ctx *ctx, const char *key);
+const char *ax_probe_opt_at(const struct ax_probe_ctx *ctx, const char *key, size_t i);
+/* INT, DURATION (seconds), SIZE (bytes) and BOOL (0/1) options, parsed;
+ * values were validated when the config was loaded. */
+int64_t ax_probe_opt_int(const struct ax_probe_ctx *ctx, const char *key);
+int ax_probe_opt_bool(const struct ax_probe_ctx *ctx, const char *key);
+/* A folder private to this probe instance that survives between runs
+ * (e.g. the last git tip seen), or NULL when the collector has none. */
+const char *ax_probe_state_dir(const struct ax_probe_ctx *ctx);
+/* The collection time (ax_now() when the run started). */
+int64_t ax_probe_now(const struct ax_probe_ctx *ctx);
+/* Keyed pseudonym of a personal value (e-mail address, user name):
+ * "p:" + 16 hex digits of HMAC-SHA256(key, lowercased trimmed value),
+ * key from [privacy] pseudonym-key-file. Stable across runs. */
+void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char out[static 20]);
+
+/* --- what a running probe emits --- */
+/* observed: a JSON object of measured values (stolen; may be NULL). The
+ * message is one human sentence ("server accepts TLS 1.0"). */
+int ax_probe_result(struct ax_probe_ctx *ctx, const char *check, enum ax_check_status status,
+		    json_t *observed, const char *fmt, ...) AX_PRINTF(5, 6);
+/* name: a relative path-like id ("handshake-tls1_2.txt", "main.cf");
+ * media_type: "text/plain", "application/x-pem-file", "application/json"... */
+int ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *media_type,
+		      const void *data, size_t len);
+
+/* --- running a probe in-process (tests, fuzzers, the child) --- */
+struct ax_probe_sink {
+	int (*result)(void *arg, const struct ax_result *r);
+	int (*artifact)(void *arg, const struct ax_artifact *a);
+	void *arg;
+};
+
+struct ax_probe_instance; /* collector/config.h */
+struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, const unsigned char *pseudonym_key,
+				      size_t keylen, const char *state_dir, int64_t now,
+				      const struct ax_probe_sink *sink);
+void ax_probe_ctx_free(struct ax_probe_ctx *ctx);
+/* Runs inst's probe with an in-memory sink, appending to ev; returns the
+ * probe's own return code. Results are stamped with instance, type, time. */
+int ax_probe_run_inline(const struct ax_probe_instance *inst, const unsigned char *key, size_t keylen,
+			const char *state_dir, int64_t now, struct ax_evidence *ev);
+
+#endif

@@ -1,0 +1,44 @@
+# common.sh - sourced by the integration tests: a temp folder, assertions
+# that name what failed, and the annexa binary under test ($ANNEXA).
+set -u
+: "${ANNEXA:?set by meson}"
+: "${ANNEXA_SRC:?set by meson}"
+T=$(mktemp -d /tmp/annexa-it-XXXXXX)
+FAILS=0
+CHECKS=0
+cleanup_hooks=""
+on_exit() {
+	for h in $cleanup_hooks; do "$h" || true; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap on_exit EXIT
+add_cleanup() { cleanup_hooks="$1 $cleanup_hooks"; }
+
+fail() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+ok() { CHECKS=$((CHECKS + 1)); }
+# expect_rc WANT CMD...: runs CMD, stdout+stderr into $T/out, asserts its exit code.
+expect_rc() {
+	want=$1; shift
+	"$@" >"$T/out" 2>&1
+	got=$?
+	CHECKS=$((CHECKS + 1))
+	if [ "$got" != "$want" ]; then
+		fail "exit $got (want $want): $*"
+		sed 's/^/    | /' "$T/out" | head -20 >&2
+	fi
+}
+# expect_out TEXT: the last expect_rc output contains TEXT (fixed string).
+expect_out() {
+	CHECKS=$((CHECKS + 1))
+	grep -qF -- "$1" "$T/out" || { fail "output lacks '$1'"; sed 's/^/    | /' "$T/out" | head -20 >&2; }
+}
+expect_no_out() {
+	CHECKS=$((CHECKS + 1))
+	! grep -qF -- "$1" "$T/out" || fail "output contains '$1'"
+}
+# jq-free JSON queries through python3.
+jsonq() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+done_tests() {
+	echo "$CHECKS checks, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}

@@ -1,0 +1,64 @@
+/* t.c - the test harness behind t.h. */
+#include "t.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+int t_failures, t_checks;
+static char tmpdir[256];
+
+void t_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	t_failures++;
+	fprintf(stderr, "%s:%d: FAIL: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void cleanup_tmp(void)
+{
+	if (tmpdir[0] && !getenv("T_KEEP")) {
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+}
+
+const char *t_tmpdir(void)
+{
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/annexa-test-XXXXXX");
+		if (!mkdtemp(tmpdir)) {
+			perror("mkdtemp");
+			exit(99);
+		}
+		atexit(cleanup_tmp);
+	}
+	return tmpdir;
+}
+
+char *t_write(const char *name, const char *content)
+{
+	char *path = ax_asprintf("%s/%s", t_tmpdir(), name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(99);
+	}
+	fputs(content, f);
+	fclose(f);
+	return path;
+}
+
+int t_done(void)
+{
+	printf("%d checks, %d failed\n", t_checks, t_failures);
+	return t_failures > 100 ? 100 : t_failures;
+}

@@ -1,0 +1,25 @@
+/* t.h - a tiny test harness: table-driven checks, one failure message per
+ * broken expectation, exit status = number of failures (capped). */
+#ifndef AX_T_H
+#define AX_T_H
+
+#include <stdio.h>
+#include <string.h>
+
+extern int t_failures, t_checks;
+void t_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int t_done(void);
+/* Writes content to a new file in a per-test temp folder; returns its path
+ * (static storage until the next call with the same name). */
+const char *t_tmpdir(void);
+char *t_write(const char *name, const char *content);
+
+#define T_OK(cond) do { t_checks++; if (!(cond)) t_fail(__FILE__, __LINE__, "expected: %s", #cond); } while (0)
+#define T_EQ_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); t_checks++; \
+	if (_a != _b) t_fail(__FILE__, __LINE__, "%s == %lld, expected %lld", #a, _a, _b); } while (0)
+#define T_EQ_STR(a, b) do { const char *_a = (a), *_b = (b); t_checks++; \
+	if (!_a || !_b || strcmp(_a, _b) != 0) t_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a, _a ? _a : "(null)", _b ? _b : "(null)"); } while (0)
+#define T_CONTAINS(hay, needle) do { const char *_h = (hay), *_n = (needle); t_checks++; \
+	if (!_h || !strstr(_h, _n)) t_fail(__FILE__, __LINE__, "%s == \"%s\" lacks \"%s\"", #hay, _h ? _h : "(null)", _n); } while (0)
+
+#endif
