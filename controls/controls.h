@@ -1,0 +1,119 @@
+/* controls.h - the Annex A catalog, the check -> control mappings, and the
+ * status engine.
+ *
+ * The catalog (controls/annex-a.xml) and every mapping file
+ * (every .xml file in controls/mapping/) are data, validated at load against
+ * controls/controls.xsd with libxml2. Probes never name controls. */
+#ifndef AX_CONTROLS_H
+#define AX_CONTROLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "evidence.h"
+
+struct ax_config;
+
+struct ax_control {
+	char *id;    /* "A.5.1" */
+	char *theme; /* Organizational | People | Physical | Technological */
+	char *title;
+};
+
+struct ax_mapping {
+	char *check;   /* exact id, or a prefix ending in ".*" */
+	char *control; /* "A.8.24" */
+	char *file;    /* the mapping file it came from */
+};
+
+/* Another numbering of the same controls (crosswalk/NAME.xml), e.g. the 2013
+ * Annex A: informational, for `annexa controls`. */
+struct ax_crosswalk {
+	char *framework;    /* "iso27001-2013" */
+	char *from;         /* "A.9.4.1" */
+	char *to;           /* catalog control id, "A.8.3" */
+	char *relationship; /* equal | subset | superset | intersect */
+};
+
+struct ax_catalog {
+	struct ax_control *controls; /* in catalog order A.5.1 .. A.8.34 */
+	size_t ncontrols;
+	struct ax_mapping *maps;
+	size_t nmaps;
+	char *framework; /* the catalog's framework attribute, "iso27001-2022" */
+	struct ax_crosswalk *xwalk; /* in file and line order */
+	size_t nxwalk;
+};
+
+/* Loads dir/annex-a.xml and every dir/mapping/NAME.xml, validating each against
+ * dir/controls.xsd; errors name the file and line. */
+int ax_catalog_load(struct ax_catalog **out, const char *dir);
+void ax_catalog_free(struct ax_catalog *cat);
+const struct ax_control *ax_catalog_find(const struct ax_catalog *cat, const char *id);
+/* Where the catalog lives: [annexa] controls, $ANNEXA_CONTROLS, the
+ * installed data folder, the source tree. */
+const char *ax_catalog_default_dir(const struct ax_config *cfg);
+/* True when check matches a mapping rule: equal to it, or, for a rule
+ * "prefix.*", starting with "prefix." and longer than it. */
+int ax_check_pattern_matches(const char *pattern, const char *check);
+/* Cross-checks a loaded config against the catalog: every probe instance's
+ * `controls =` id and every [control "ID"] section must name a catalog
+ * control (the config loader cannot know the catalog). AX_EINVALID names
+ * the config file, the section and the id. For check-config and startup. */
+int ax_catalog_check_config(const struct ax_catalog *cat, const struct ax_config *cfg);
+
+enum ax_control_status {
+	AX_CTL_PASS,
+	AX_CTL_FAIL,
+	AX_CTL_ERROR,
+	AX_CTL_STALE,
+	AX_CTL_MANUAL,
+	AX_CTL_NOT_APPLICABLE,
+	AX_CTL_NOT_COVERED, /* automated checks map to it but none has reported yet */
+	AX_CTL__COUNT
+};
+const char *ax_control_status_name(enum ax_control_status s);
+
+struct ax_check_row {
+	const struct ax_result *result; /* points into the evidence given */
+	int stale;                      /* older than its instance's freshness */
+};
+
+struct ax_control_state {
+	const struct ax_control *control;
+	enum ax_control_status status;
+	const char *justification; /* not_applicable: from the config */
+	struct ax_check_row *rows;
+	size_t nrows;
+	int64_t newest; /* newest collected_at among rows, 0 when none */
+};
+
+struct ax_status {
+	int64_t generated_at;
+	struct ax_control_state *controls; /* same order as the catalog */
+	size_t ncontrols;
+	int counts[AX_CTL__COUNT];
+};
+
+/* Status of every catalog control from the latest results: per control the
+ * newest result of every mapped check (mapping files plus the instance's
+ * `controls =` list); fail > error > stale > pass; no mapped check ->
+ * manual; [control] applicable = false -> not_applicable. latest must
+ * outlive the status. */
+int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
+		      const struct ax_evidence *latest, int64_t now, struct ax_status **out);
+void ax_status_free(struct ax_status *st);
+/* The JSON of DESIGN.md ("generated_at", "summary", "controls"). */
+json_t *ax_status_to_json(const struct ax_status *st);
+/* The human table; control_id filters to one control when not NULL. */
+void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id);
+
+/* Statement of Applicability (all controls): CSV with header
+ * id,title,applicable,justification,implementation_status,evidence_source */
+int ax_soa_write_csv(const struct ax_status *st, const struct ax_config *cfg, FILE *out);
+json_t *ax_soa_to_json(const struct ax_status *st, const struct ax_config *cfg);
+
+#endif

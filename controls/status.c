@@ -1,0 +1,291 @@
+/* status.c - the status engine: from the newest result of every check and
+ * the catalog's mappings, the status of every control, and its JSON.
+ *
+ * Pure: no store, no clock, no files. The same catalog, config, results and
+ * `now` always give the same status (rows in instance, check order), so
+ * the CLI, the report and the exported bundle agree, and tests need no
+ * fixtures beyond a struct ax_evidence.
+ *
+ * Rules (DESIGN.md): per control, the rows are the newest result of every
+ * (instance, check) whose check id matches a mapping rule for the control or
+ * whose instance lists the control in `controls =`. Status precedence:
+ * not_applicable > fail > error > stale > pass; `skip` rows count for
+ * nothing; no rule or instance names the control -> manual; rules exist but
+ * no counting row -> not_covered. */
+#include "controls.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "error.h"
+#include "util.h"
+
+static const char *const status_names[AX_CTL__COUNT] = {
+	"pass", "fail", "error", "stale", "manual", "not_applicable", "not_covered",
+};
+
+const char *ax_control_status_name(enum ax_control_status s)
+{
+	if ((unsigned)s < AX_CTL__COUNT)
+		return status_names[s];
+	return "error";
+}
+
+/* Used when the instance is gone from the config (its old evidence still
+ * counts, it just can no longer be fresh for long) or there is no config. */
+#define AX_DEFAULT_INTERVAL 3600
+
+static int64_t freshness_of(const struct ax_config *cfg, const char *instance)
+{
+	const struct ax_probe_instance *pi = cfg ? ax_config_probe(cfg, instance) : NULL;
+	int64_t interval = 0;
+
+	if (pi && pi->freshness > 0)
+		return pi->freshness;
+	if (pi && pi->interval > 0)
+		return 2 * pi->interval;
+	if (cfg)
+		interval = ax_config_get_int(cfg, "annexa", "interval");
+	if (interval <= 0)
+		interval = AX_DEFAULT_INTERVAL;
+	return 2 * interval;
+}
+
+static long control_index(const struct ax_catalog *cat, const char *id)
+{
+	const struct ax_control *c = ax_catalog_find(cat, id);
+	return c ? (long)(c - cat->controls) : -1;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Sorts by instance, check, newest first: the first of each group is the
+ * result that counts, and the row order comes out deterministic. */
+static int cmp_result(const void *a, const void *b)
+{
+	const struct ax_result *x = *(const struct ax_result *const *)a, *y = *(const struct ax_result *const *)b;
+	int c = strcmp(nz(x->instance), nz(y->instance));
+	if (c)
+		return c;
+	if ((c = strcmp(nz(x->check), nz(y->check))))
+		return c;
+	return (x->collected_at < y->collected_at) - (x->collected_at > y->collected_at);
+}
+
+static void add_row(struct ax_control_state *cs, const struct ax_result *r, int stale)
+{
+	cs->rows = ax_realloc(cs->rows, (cs->nrows + 1) * sizeof(*cs->rows));
+	cs->rows[cs->nrows].result = r;
+	cs->rows[cs->nrows].stale = stale;
+	cs->nrows++;
+	if (r->collected_at > cs->newest)
+		cs->newest = r->collected_at;
+}
+
+static enum ax_control_status decide(const struct ax_control_state *cs, int mapped)
+{
+	int fail = 0, error = 0, stale = 0, pass = 0;
+
+	if (!mapped)
+		return AX_CTL_MANUAL;
+	for (size_t i = 0; i < cs->nrows; i++) {
+		const struct ax_check_row *row = &cs->rows[i];
+		switch (row->result->status) {
+		case AX_CHECK_FAIL: fail = 1; break;
+		case AX_CHECK_ERROR: error = 1; break;
+		case AX_CHECK_PASS: pass = 1; break;
+		case AX_CHECK_SKIP: continue; /* not applicable to this target: no evidence either way */
+		}
+		/* An old failure is still a failure: staleness only weakens a pass. */
+		stale |= row->stale;
+	}
+	if (fail)
+		return AX_CTL_FAIL;
+	if (error)
+		return AX_CTL_ERROR;
+	if (stale)
+		return AX_CTL_STALE;
+	if (pass)
+		return AX_CTL_PASS;
+	return AX_CTL_NOT_COVERED;
+}
+
+int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
+		      const struct ax_evidence *latest, int64_t now, struct ax_status **out)
+{
+	struct ax_status *st = NULL;
+	const struct ax_result **sorted = NULL;
+	long *map_ctl = NULL;
+	unsigned char *mapped = NULL, *hit = NULL;
+	size_t nres = latest ? latest->nresults : 0, i, j, k;
+	int error = 0;
+
+	*out = NULL;
+	if (!cat) {
+		error = ax_error_code(AX_EINVALID, "status: no catalog");
+		goto cleanup;
+	}
+	st = ax_calloc(1, sizeof(*st));
+	st->generated_at = now;
+	st->ncontrols = cat->ncontrols;
+	st->controls = ax_calloc(cat->ncontrols ? cat->ncontrols : 1, sizeof(*st->controls));
+	mapped = ax_calloc(cat->ncontrols + 1, 1);
+	hit = ax_calloc(cat->ncontrols + 1, 1);
+
+	/* Resolve every rule's control once; the loader guarantees it exists,
+	 * but a hand-built catalog may not, and an unknown one maps nothing. */
+	map_ctl = ax_calloc(cat->nmaps + 1, sizeof(*map_ctl));
+	for (i = 0; i < cat->nmaps; i++) {
+		map_ctl[i] = control_index(cat, cat->maps[i].control);
+		if (map_ctl[i] >= 0)
+			mapped[map_ctl[i]] = 1;
+	}
+	for (i = 0; cfg && i < cfg->nprobes; i++) {
+		for (j = 0; j < cfg->probes[i].ncontrols; j++) {
+			long c = control_index(cat, cfg->probes[i].controls[j]);
+			if (c >= 0)
+				mapped[c] = 1;
+		}
+	}
+
+	sorted = ax_calloc(nres + 1, sizeof(*sorted));
+	for (i = 0; i < nres; i++)
+		sorted[i] = &latest->results[i];
+	if (nres)
+		qsort(sorted, nres, sizeof(*sorted), cmp_result);
+
+	for (i = 0; i < nres; i++) {
+		const struct ax_result *r = sorted[i];
+		const struct ax_probe_instance *pi;
+		int stale;
+
+		if (i > 0 && strcmp(nz(r->instance), nz(sorted[i - 1]->instance)) == 0 &&
+		    strcmp(nz(r->check), nz(sorted[i - 1]->check)) == 0)
+			continue; /* an older result of the same check */
+
+		memset(hit, 0, cat->ncontrols);
+		for (k = 0; k < cat->nmaps; k++)
+			if (map_ctl[k] >= 0 && ax_check_pattern_matches(cat->maps[k].check, r->check))
+				hit[map_ctl[k]] = 1;
+		pi = cfg ? ax_config_probe(cfg, nz(r->instance)) : NULL;
+		for (k = 0; pi && k < pi->ncontrols; k++) {
+			long c = control_index(cat, pi->controls[k]);
+			if (c >= 0)
+				hit[c] = 1;
+		}
+
+		stale = now - r->collected_at > freshness_of(cfg, nz(r->instance));
+		for (k = 0; k < cat->ncontrols; k++)
+			if (hit[k])
+				add_row(&st->controls[k], r, stale);
+	}
+
+	for (k = 0; k < cat->ncontrols; k++) {
+		struct ax_control_state *cs = &st->controls[k];
+		const struct ax_control_cfg *cc = cfg ? ax_config_control(cfg, cat->controls[k].id) : NULL;
+
+		cs->control = &cat->controls[k];
+		if (cc && !cc->applicable) {
+			cs->status = AX_CTL_NOT_APPLICABLE;
+			cs->justification = cc->justification;
+		} else {
+			cs->status = decide(cs, mapped[k]);
+		}
+		st->counts[cs->status]++;
+	}
+	*out = st;
+	st = NULL;
+
+cleanup:
+	ax_status_free(st);
+	free(sorted);
+	free(map_ctl);
+	free(mapped);
+	free(hit);
+	return error;
+}
+
+void ax_status_free(struct ax_status *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->ncontrols; i++)
+		free(st->controls[i].rows);
+	free(st->controls);
+	free(st);
+}
+
+/* Probe messages come from remote servers and files; jansson refuses
+ * invalid UTF-8, and a missing field would break the documented shape. */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	if (!j) {
+		char *copy = ax_strdup(s);
+		for (char *p = copy; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		j = json_string(copy);
+		free(copy);
+	}
+	return j;
+}
+
+static json_t *jtime(int64_t t)
+{
+	char ts[32];
+	ax_time_format(t, ts);
+	return json_string(ts);
+}
+
+static json_t *row_json(const struct ax_check_row *row)
+{
+	const struct ax_result *r = row->result;
+	json_t *o = json_object();
+	json_object_set_new(o, "probe", jstr(r->instance));
+	json_object_set_new(o, "check", jstr(r->check));
+	json_object_set_new(o, "status", json_string(ax_check_status_name(r->status)));
+	json_object_set_new(o, "message", jstr(r->message));
+	json_object_set_new(o, "collected_at", jtime(r->collected_at));
+	if (row->stale)
+		json_object_set_new(o, "stale", json_true());
+	return o;
+}
+
+static json_t *control_json(const struct ax_control_state *cs)
+{
+	json_t *o = json_object(), *checks = json_array();
+	json_object_set_new(o, "id", jstr(cs->control->id));
+	json_object_set_new(o, "title", jstr(cs->control->title));
+	json_object_set_new(o, "theme", jstr(cs->control->theme));
+	json_object_set_new(o, "status", json_string(ax_control_status_name(cs->status)));
+	if (cs->status == AX_CTL_NOT_APPLICABLE)
+		json_object_set_new(o, "justification", jstr(cs->justification));
+	for (size_t i = 0; i < cs->nrows; i++)
+		json_array_append_new(checks, row_json(&cs->rows[i]));
+	json_object_set_new(o, "checks", checks);
+	return o;
+}
+
+json_t *ax_status_to_json(const struct ax_status *st)
+{
+	json_t *root, *summary, *controls;
+	if (!st)
+		return NULL;
+	root = json_object();
+	summary = json_object();
+	controls = json_array();
+	json_object_set_new(root, "generated_at", jtime(st->generated_at));
+	for (int s = 0; s < AX_CTL__COUNT; s++)
+		json_object_set_new(summary, status_names[s], json_integer(st->counts[s]));
+	json_object_set_new(root, "summary", summary);
+	for (size_t i = 0; i < st->ncontrols; i++)
+		json_array_append_new(controls, control_json(&st->controls[i]));
+	json_object_set_new(root, "controls", controls);
+	return root;
+}

@@ -1,0 +1,365 @@
+/* test_status.c - the status engine, table-driven: results x mapping x
+ * config -> control status (precedence, staleness, skip, not_applicable,
+ * manual, not_covered), then the JSON shape, the terminal table and the
+ * Statement of Applicability (CSV quoting, JSON). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "t.h"
+
+#include "buf.h"
+#include "config.h"
+#include "controls.h"
+#include "error.h"
+#include "evidence.h"
+#include "util.h"
+
+#define NOW 1000000
+
+/* A small catalog by hand: the engine must not depend on the real data. */
+static struct ax_control ctl[] = {
+	{"A.5.1", "Organizational", "Policies for information security"},
+	{"A.8.3", "Technological", "Information access restriction"},
+	{"A.8.9", "Technological", "Configuration management"},
+	{"A.8.15", "Technological", "Logging"},
+	{"A.8.24", "Technological", "Use of \"crypto\", strong"},
+};
+static struct ax_mapping maps[] = {
+	{"file.mode", "A.8.3", "mapping/file.xml"},
+	{"file.owner", "A.8.3", "mapping/file.xml"},
+	{"file.content.*", "A.8.9", "mapping/file.xml"},
+	{"tls.*", "A.8.24", "mapping/tls.xml"},
+	{"tls.cert.expiry", "A.8.9", "mapping/tls.xml"},
+};
+static struct ax_catalog cat = {ctl, 5, maps, 5, "iso27001-2022", NULL, 0};
+
+/* The config: mx-tls has freshness 10m, files an interval of 1m (so
+ * freshness 2m) and `controls = A.8.15`; the default interval is 10m. */
+static char *files_controls[] = {"A.8.15"};
+static struct ax_probe_instance probes[] = {
+	{.name = "mx-tls", .interval = 300, .freshness = 600},
+	{.name = "files", .interval = 60, .controls = files_controls, .ncontrols = 1},
+};
+static struct ax_control_cfg ctlcfg[] = {
+	{"A.5.1", 0, "No own policies: the group's apply."},
+	{"A.8.24", 0, "Crypto is the provider's."},
+	{"A.8.9", 1, "Configs live in git."},
+};
+static struct ax_kv values[] = {{"annexa.interval", "10m"}};
+static struct ax_config config = {"/etc/annexa/annexa.conf", values, 1, probes, 2, ctlcfg, 3};
+
+struct res {
+	const char *instance, *check;
+	enum ax_check_status status;
+	int64_t age;
+};
+
+#define P AX_CHECK_PASS
+#define F AX_CHECK_FAIL
+#define E AX_CHECK_ERROR
+#define S AX_CHECK_SKIP
+
+static const struct {
+	const char *name;
+	int use_cfg;
+	struct res res[4];
+	const char *control;
+	enum ax_control_status want;
+	size_t rows;
+} cases[] = {
+	{"no mapping: manual", 0, {{0}}, "A.5.1", AX_CTL_MANUAL, 0},
+	{"mapped, no results: not_covered", 0, {{0}}, "A.8.3", AX_CTL_NOT_COVERED, 0},
+	{"one pass", 0, {{"files", "file.mode", P, 10}}, "A.8.3", AX_CTL_PASS, 1},
+	{"fail beats pass", 0, {{"files", "file.mode", P, 10}, {"files", "file.owner", F, 10}}, "A.8.3", AX_CTL_FAIL, 2},
+	{"error beats pass", 0, {{"files", "file.mode", E, 10}, {"files", "file.owner", P, 10}}, "A.8.3", AX_CTL_ERROR, 2},
+	{"fail beats error", 0, {{"files", "file.mode", E, 10}, {"files", "file.owner", F, 10}}, "A.8.3", AX_CTL_FAIL, 2},
+	{"old pass: stale (2 x 1h)", 0, {{"files", "file.mode", P, 7201}}, "A.8.3", AX_CTL_STALE, 1},
+	{"pass at the limit: pass", 0, {{"files", "file.mode", P, 7200}}, "A.8.3", AX_CTL_PASS, 1},
+	{"stale beats pass", 0, {{"files", "file.mode", P, 7201}, {"files", "file.owner", P, 1}}, "A.8.3", AX_CTL_STALE, 2},
+	{"fail beats stale", 0, {{"files", "file.mode", P, 9000}, {"files", "file.owner", F, 1}}, "A.8.3", AX_CTL_FAIL, 2},
+	{"old fail is a fail", 0, {{"files", "file.mode", F, 9000}}, "A.8.3", AX_CTL_FAIL, 1},
+	{"error beats stale", 0, {{"files", "file.mode", P, 9000}, {"files", "file.owner", E, 1}}, "A.8.3", AX_CTL_ERROR, 2},
+	{"skip only: not_covered", 0, {{"files", "file.mode", S, 1}}, "A.8.3", AX_CTL_NOT_COVERED, 1},
+	{"skip does not count", 0, {{"files", "file.mode", S, 1}, {"files", "file.owner", P, 1}}, "A.8.3", AX_CTL_PASS, 2},
+	{"stale skip does not count", 0, {{"files", "file.mode", S, 9000}, {"files", "file.owner", P, 1}}, "A.8.3",
+	 AX_CTL_PASS, 2},
+	{"newest result wins", 0, {{"files", "file.mode", F, 100}, {"files", "file.mode", P, 10}}, "A.8.3", AX_CTL_PASS, 1},
+	{"newest result wins (fail)", 0, {{"files", "file.mode", P, 100}, {"files", "file.mode", F, 10}}, "A.8.3",
+	 AX_CTL_FAIL, 1},
+	{"one row per instance", 0, {{"a", "file.mode", P, 1}, {"b", "file.mode", F, 1}}, "A.8.3", AX_CTL_FAIL, 2},
+	{"prefix rule", 0, {{"mx-tls", "tls.protocol.tls1_0", F, 1}}, "A.8.24", AX_CTL_FAIL, 1},
+	{"prefix keeps its dot", 0, {{"mx-tls", "tlsx.y", F, 1}}, "A.8.24", AX_CTL_NOT_COVERED, 0},
+	{"one check, two controls", 0, {{"mx-tls", "tls.cert.expiry", F, 1}}, "A.8.9", AX_CTL_FAIL, 1},
+	{"prefix file.content.*", 0, {{"files", "file.content.absent", P, 1}}, "A.8.9", AX_CTL_PASS, 1},
+	{"unmapped check evidences nothing", 0, {{"files", "file.exists", P, 1}}, "A.8.15", AX_CTL_MANUAL, 0},
+	/* with the config */
+	{"not_applicable, no mapping", 1, {{0}}, "A.5.1", AX_CTL_NOT_APPLICABLE, 0},
+	{"not_applicable beats fail", 1, {{"mx-tls", "tls.protocol.tls1_0", F, 1}}, "A.8.24", AX_CTL_NOT_APPLICABLE, 1},
+	{"applicable = true changes nothing", 1, {{"files", "file.content.present", F, 1}}, "A.8.9", AX_CTL_FAIL, 1},
+	{"instance controls: mapped, no result", 1, {{0}}, "A.8.15", AX_CTL_NOT_COVERED, 0},
+	{"instance controls: any check counts", 1, {{"files", "file.exists", P, 1}}, "A.8.15", AX_CTL_PASS, 1},
+	{"instance controls: only that instance", 1, {{"other", "file.exists", F, 1}}, "A.8.15", AX_CTL_NOT_COVERED, 0},
+	{"instance controls add to the mapping", 1, {{"files", "file.mode", F, 1}}, "A.8.15", AX_CTL_FAIL, 1},
+	{"instance controls add to the mapping (2)", 1, {{"files", "file.mode", F, 1}}, "A.8.3", AX_CTL_FAIL, 1},
+	{"freshness from the instance: fresh", 1, {{"mx-tls", "tls.cert.expiry", P, 600}}, "A.8.9", AX_CTL_PASS, 1},
+	{"freshness from the instance: stale", 1, {{"mx-tls", "tls.cert.expiry", P, 601}}, "A.8.9", AX_CTL_STALE, 1},
+	{"freshness 2 x instance interval", 1, {{"files", "file.mode", P, 121}}, "A.8.3", AX_CTL_STALE, 1},
+	{"freshness 2 x instance interval (2)", 1, {{"files", "file.mode", P, 120}}, "A.8.3", AX_CTL_PASS, 1},
+	{"gone instance: 2 x [annexa] interval", 1, {{"gone", "file.mode", P, 1200}}, "A.8.3", AX_CTL_PASS, 1},
+	{"gone instance: stale", 1, {{"gone", "file.mode", P, 1201}}, "A.8.3", AX_CTL_STALE, 1},
+};
+
+static void fill(struct ax_evidence *ev, const struct res *res, size_t n)
+{
+	for (size_t i = 0; i < n && res[i].instance; i++)
+		ax_evidence_add_result(ev, res[i].instance, "test", res[i].check, res[i].status, "msg", NULL,
+				       NOW - res[i].age);
+}
+
+static void test_table(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ax_evidence ev = {0};
+		struct ax_status *st = NULL;
+		const struct ax_control_state *cs = NULL;
+
+		fill(&ev, cases[i].res, 4);
+		T_EQ_INT(ax_status_compute(&cat, cases[i].use_cfg ? &config : NULL, &ev, NOW, &st), 0);
+		for (size_t k = 0; st && k < st->ncontrols; k++)
+			if (strcmp(st->controls[k].control->id, cases[i].control) == 0)
+				cs = &st->controls[k];
+		t_checks++;
+		if (!cs)
+			t_fail(__FILE__, __LINE__, "%s: no control %s", cases[i].name, cases[i].control);
+		else if (cs->status != cases[i].want || cs->nrows != cases[i].rows)
+			t_fail(__FILE__, __LINE__, "%s: %s is %s with %zu rows, expected %s with %zu", cases[i].name,
+			       cases[i].control, ax_control_status_name(cs->status), cs->nrows,
+			       ax_control_status_name(cases[i].want), cases[i].rows);
+		ax_status_free(st);
+		ax_evidence_free(&ev);
+	}
+}
+
+static void test_counts_and_rows(void)
+{
+	struct ax_evidence ev = {0};
+	struct ax_status *st = NULL;
+	struct res res[] = {{"files", "file.owner", P, 5}, {"b", "file.mode", F, 1}, {"files", "file.mode", P, 9000}};
+	int total = 0;
+
+	fill(&ev, res, 3);
+	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
+	if (!st)
+		return;
+	T_EQ_INT(st->ncontrols, 5);
+	T_EQ_INT(st->generated_at, NOW);
+	for (int s = 0; s < AX_CTL__COUNT; s++)
+		total += st->counts[s];
+	T_EQ_INT(total, 5);
+	T_EQ_INT(st->counts[AX_CTL_NOT_APPLICABLE], 2); /* A.5.1, A.8.24 */
+	T_EQ_INT(st->counts[AX_CTL_FAIL], 1);           /* A.8.3 */
+	T_EQ_INT(st->counts[AX_CTL_STALE], 1);          /* A.8.15: files' file.mode is old */
+	T_EQ_INT(st->counts[AX_CTL_NOT_COVERED], 1);    /* A.8.9 */
+	T_EQ_STR(st->controls[0].justification, "No own policies: the group's apply.");
+	/* rows sorted by instance, then check; newest set */
+	T_EQ_INT(st->controls[1].nrows, 3);
+	T_EQ_STR(st->controls[1].rows[0].result->instance, "b");
+	T_EQ_STR(st->controls[1].rows[1].result->check, "file.mode");
+	T_EQ_INT(st->controls[1].rows[1].stale, 1);
+	T_EQ_STR(st->controls[1].rows[2].result->check, "file.owner");
+	T_EQ_INT(st->controls[1].rows[2].stale, 0);
+	T_EQ_INT(st->controls[1].newest, NOW - 1);
+	T_EQ_INT(st->controls[2].newest, 0);
+	ax_status_free(st);
+	ax_evidence_free(&ev);
+
+	T_EQ_INT(ax_status_compute(NULL, NULL, NULL, NOW, &st), AX_EINVALID);
+	T_OK(st == NULL);
+	ax_status_free(NULL);
+	T_EQ_STR(ax_control_status_name(AX_CTL_NOT_APPLICABLE), "not_applicable");
+	T_EQ_STR(ax_control_status_name(AX_CTL_NOT_COVERED), "not_covered");
+}
+
+static char *dump(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	return s;
+}
+
+/* The DESIGN.md shape over the real catalog: all 93 controls. */
+static void test_json(void)
+{
+	struct ax_catalog *real = NULL;
+	struct ax_evidence ev = {0};
+	struct ax_status *st = NULL;
+	json_t *j, *controls, *a83 = NULL, *summary;
+	struct ax_control_cfg na = {"A.7.4", 0, "No own premises."};
+	struct ax_config cfg = {.controls = &na, .ncontrols = 1};
+	char *s;
+	int sum = 0;
+
+	T_EQ_INT(ax_catalog_load(&real, ax_catalog_default_dir(NULL)), 0);
+	if (!real)
+		return;
+	ax_evidence_add_result(&ev, "files", "file", "file.mode", AX_CHECK_FAIL, "mode 0644, want 0600", NULL, NOW - 2);
+	ax_evidence_add_result(&ev, "files", "file", "file.owner", AX_CHECK_PASS, "owner root", NULL, NOW - 9000);
+	T_EQ_INT(ax_status_compute(real, &cfg, &ev, NOW, &st), 0);
+	j = ax_status_to_json(st);
+	T_OK(json_is_string(json_object_get(j, "generated_at")));
+	T_EQ_STR(json_string_value(json_object_get(j, "generated_at")), "1970-01-12T13:46:40Z");
+	summary = json_object_get(j, "summary");
+	T_EQ_INT(json_object_size(summary), 7);
+	static const char *keys[] = {"pass", "fail", "error", "stale", "manual", "not_applicable", "not_covered"};
+	for (int k = 0; k < 7; k++) {
+		T_OK(json_is_integer(json_object_get(summary, keys[k])));
+		sum += (int)json_integer_value(json_object_get(summary, keys[k]));
+	}
+	T_EQ_INT(sum, 93);
+	T_EQ_INT(json_integer_value(json_object_get(summary, "fail")), 1);
+	T_EQ_INT(json_integer_value(json_object_get(summary, "not_applicable")), 1);
+	T_EQ_INT(json_integer_value(json_object_get(summary, "not_covered")), 1); /* A.8.9 */
+	T_EQ_INT(json_integer_value(json_object_get(summary, "manual")), 90);
+	controls = json_object_get(j, "controls");
+	T_EQ_INT(json_array_size(controls), 93);
+	for (size_t i = 0; i < json_array_size(controls); i++) {
+		json_t *c = json_array_get(controls, i);
+		if (strcmp(json_string_value(json_object_get(c, "id")), "A.8.3") == 0)
+			a83 = c;
+		if (strcmp(json_string_value(json_object_get(c, "id")), "A.7.4") == 0) {
+			T_EQ_STR(json_string_value(json_object_get(c, "status")), "not_applicable");
+			T_EQ_STR(json_string_value(json_object_get(c, "justification")), "No own premises.");
+		} else {
+			T_OK(json_object_get(c, "justification") == NULL);
+		}
+	}
+	s = dump(json_incref(a83));
+	T_EQ_STR(s, "{\"checks\":["
+		    "{\"check\":\"file.mode\",\"collected_at\":\"1970-01-12T13:46:38Z\",\"message\":\"mode 0644, want 0600\","
+		    "\"probe\":\"files\",\"status\":\"fail\"},"
+		    "{\"check\":\"file.owner\",\"collected_at\":\"1970-01-12T11:16:40Z\",\"message\":\"owner root\","
+		    "\"probe\":\"files\",\"stale\":true,\"status\":\"pass\"}],"
+		    "\"id\":\"A.8.3\",\"status\":\"fail\",\"theme\":\"Technological\",\"title\":\"Information access restriction\"}");
+	free(s);
+	json_decref(j);
+
+	/* Invalid UTF-8 in a message must not drop the field. */
+	ax_evidence_clear(&ev);
+	ax_evidence_add_result(&ev, "files", "file", "file.mode", AX_CHECK_FAIL, "bad \xff byte", NULL, NOW);
+	ax_status_free(st);
+	T_EQ_INT(ax_status_compute(real, NULL, &ev, NOW, &st), 0);
+	s = dump(ax_status_to_json(st));
+	T_CONTAINS(s, "\"message\":\"bad ? byte\"");
+	free(s);
+
+	ax_status_free(st);
+	ax_evidence_free(&ev);
+	ax_catalog_free(real);
+}
+
+static char *capture_print(const struct ax_status *st, const char *id)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ax_status_print(st, f, id);
+	fclose(f);
+	return buf;
+}
+
+static void test_print(void)
+{
+	struct ax_evidence ev = {0};
+	struct ax_status *st = NULL;
+	char *out;
+
+	ax_evidence_add_result(&ev, "files", "file", "file.mode", AX_CHECK_FAIL, "mode 0644\x1b[2J", NULL, NOW - 1);
+	ax_evidence_add_result(&ev, "files", "file", "file.owner", AX_CHECK_PASS, "owner ok", NULL, NOW - 1);
+	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
+	out = capture_print(st, NULL);
+	T_CONTAINS(out, "CONTROL  STATUS          CHECKS  TITLE\n");
+	T_CONTAINS(out, "A.8.3    fail                 2  Information access restriction\n");
+	T_CONTAINS(out, "A.5.1    not_applicable       0  Policies");
+	T_CONTAINS(out, "Failing checks:\n  A.8.3 Information access restriction: fail\n");
+	T_CONTAINS(out, "files  file.mode  1970-01-12T13:46:39Z  mode 0644?[2J\n");
+	T_OK(strchr(out, 0x1b) == NULL);
+	T_OK(strstr(out, "owner ok") == NULL); /* passing rows only in the one-control view */
+	T_CONTAINS(out, "5 controls: 0 pass, 2 fail,");
+	free(out);
+
+	out = capture_print(st, "A.8.3");
+	T_OK(strstr(out, "A.8.9") == NULL);
+	T_CONTAINS(out, "owner ok");
+	free(out);
+	out = capture_print(st, "A.5.1");
+	T_CONTAINS(out, "not applicable: No own policies");
+	free(out);
+	out = capture_print(st, "A.9.9");
+	T_CONTAINS(out, "no control \"A.9.9\"");
+	free(out);
+	ax_status_free(st);
+	ax_evidence_free(&ev);
+}
+
+static void test_soa(void)
+{
+	struct ax_evidence ev = {0};
+	struct ax_status *st = NULL;
+	char *buf = NULL, *s;
+	size_t len = 0;
+	FILE *f;
+	json_t *j;
+
+	ax_evidence_add_result(&ev, "files", "file", "file.mode", AX_CHECK_PASS, "", NULL, NOW);
+	ax_evidence_add_result(&ev, "files", "file", "file.owner", AX_CHECK_PASS, "", NULL, NOW);
+	ax_evidence_add_result(&ev, "b", "file", "file.mode", AX_CHECK_PASS, "", NULL, NOW);
+	T_EQ_INT(ax_status_compute(&cat, NULL, &ev, NOW, &st), 0);
+	f = open_memstream(&buf, &len);
+	T_EQ_INT(ax_soa_write_csv(st, &config, f), 0);
+	fclose(f);
+	T_EQ_STR(buf, "id,title,applicable,justification,implementation_status,evidence_source\r\n"
+		      "A.5.1,Policies for information security,yes,No own policies: the group's apply.,manual,manual\r\n"
+		      "A.8.3,Information access restriction,yes,,pass,\"b: file.mode; files: file.mode, file.owner\"\r\n"
+		      "A.8.9,Configuration management,yes,Configs live in git.,not_covered,no results yet (automated checks mapped)\r\n"
+		      "A.8.15,Logging,yes,,manual,manual\r\n"
+		      "A.8.24,\"Use of \"\"crypto\"\", strong\",yes,Crypto is the provider's.,not_covered,"
+		      "no results yet (automated checks mapped)\r\n");
+	free(buf);
+	ax_status_free(st);
+
+	/* With the config the exclusions show, justified. */
+	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	T_EQ_INT(ax_soa_write_csv(st, &config, f), 0);
+	fclose(f);
+	T_CONTAINS(buf, "\r\nA.5.1,Policies for information security,no,No own policies: the group's apply.,"
+			"not_applicable,No own policies: the group's apply.\r\n");
+	T_CONTAINS(buf, "A.8.15,Logging,yes,,pass,\"files: file.mode, file.owner\"\r\n");
+	free(buf);
+
+	j = ax_soa_to_json(st, &config);
+	T_EQ_INT(json_array_size(json_object_get(j, "controls")), 5);
+	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 0)));
+	T_EQ_STR(s, "{\"applicable\":false,\"checks\":[],\"evidence_source\":\"No own policies: the group's apply.\","
+		    "\"id\":\"A.5.1\",\"implementation_status\":\"not_applicable\","
+		    "\"justification\":\"No own policies: the group's apply.\",\"theme\":\"Organizational\","
+		    "\"title\":\"Policies for information security\"}");
+	free(s);
+	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 1)));
+	T_CONTAINS(s, "\"applicable\":true,\"checks\":[{\"check\":\"file.mode\",\"probe\":\"b\"},");
+	free(s);
+	json_decref(j);
+	ax_status_free(st);
+	ax_evidence_free(&ev);
+}
+
+int main(void)
+{
+	test_table();
+	test_counts_and_rows();
+	test_json();
+	test_print();
+	test_soa();
+	return t_done();
+}
