@@ -1,0 +1,343 @@
+/* ledger.c - the canonical form of a run, the hashes that chain runs,
+ * verification of a store's chain, and pruning that keeps the chain.
+ *
+ * The format and hash functions are pure: the store uses them when it
+ * commits and verifies, the bundle verifier on exported data. The format
+ * below is a contract: changing a byte of it breaks every existing ledger.
+ *
+ * content_sha256 = lowercase hex SHA-256 of the canonical JSON of a run,
+ * dumped by jansson with JSON_COMPACT | JSON_SORT_KEYS (no newline):
+ *
+ *   {"artifacts": [A...], "finished_at": INT, "id": INT, "kind": STR,
+ *    "results": [R...], "started_at": INT}
+ *
+ *   R = {"check": STR, "collected_at": INT, "instance": STR,
+ *        "message": STR, "observed": OBS, "probe_type": STR,
+ *        "status": "pass"|"fail"|"error"|"skip"}
+ *   A = {"instance": STR, "media_type": STR, "name": STR,
+ *        "sha256": STR (64 lowercase hex), "size": INT (bytes)}
+ *
+ * - OBS is the result's observed text parsed by jansson (json_loads with
+ *   JSON_REJECT_DUPLICATES) when that yields a JSON object, else the
+ *   observed text itself as a JSON string.
+ * - A string that is not valid UTF-8 (the store refuses those, so only
+ *   foreign data can have them) is written as {"invalid_utf8_hex": HEX}.
+ * - R entries are sorted by instance, check, collected_at, then (only to
+ *   make the order total) probe_type, status name, message, observed text;
+ *   A entries by instance, name, then sha256, media_type, size. Strings
+ *   compare byte-wise (strcmp), integers numerically.
+ *
+ * hash = lowercase hex SHA-256 of the 129 ASCII bytes
+ *        prev_hash_hex ":" content_sha256_hex
+ * with prev_hash_hex of the first run = 64 '0' (AX_LEDGER_GENESIS). */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "store-int.h"
+#include "util.h"
+
+/* A JSON string, or the documented stand-in when s is not valid UTF-8. */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	if (j)
+		return j;
+	size_t len = strlen(s);
+	char *hex = ax_malloc(2 * len + 1);
+	ax_hex((const unsigned char *)s, len, hex);
+	j = json_object();
+	json_object_set_new(j, "invalid_utf8_hex", json_string(hex));
+	free(hex);
+	return j;
+}
+
+static json_t *jobserved(const char *text)
+{
+	const char *t = text ? text : "";
+	json_error_t jerr;
+	json_t *j = json_loads(t, JSON_REJECT_DUPLICATES, &jerr);
+	if (j && json_is_object(j))
+		return j;
+	json_decref(j);
+	return jstr(t);
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_result(const void *pa, const void *pb)
+{
+	const struct ax_result *a = *(const struct ax_result *const *)pa;
+	const struct ax_result *b = *(const struct ax_result *const *)pb;
+	int c;
+	if ((c = cmp_str(a->instance, b->instance)) || (c = cmp_str(a->check, b->check)) ||
+	    (c = cmp_i64(a->collected_at, b->collected_at)) || (c = cmp_str(a->probe_type, b->probe_type)) ||
+	    (c = cmp_str(ax_check_status_name(a->status), ax_check_status_name(b->status))) ||
+	    (c = cmp_str(a->message, b->message)))
+		return c;
+	return cmp_str(a->observed, b->observed);
+}
+
+struct art_ref {
+	const struct ax_artifact *a;
+	int64_t size;
+};
+
+static int cmp_artifact(const void *pa, const void *pb)
+{
+	const struct art_ref *a = pa, *b = pb;
+	int c;
+	if ((c = cmp_str(a->a->instance, b->a->instance)) || (c = cmp_str(a->a->name, b->a->name)) ||
+	    (c = cmp_str(a->a->sha256, b->a->sha256)) || (c = cmp_str(a->a->media_type, b->a->media_type)))
+		return c;
+	return cmp_i64(a->size, b->size);
+}
+
+void ax_ledger_content_json(int64_t run_id, const char *kind, int64_t started_at, int64_t finished_at,
+			    const struct ax_evidence *ev, const int64_t *artifact_sizes, struct ax_buf *out)
+{
+	size_t nres = ev ? ev->nresults : 0, nart = ev ? ev->nartifacts : 0;
+	const struct ax_result **res = ax_calloc(nres, sizeof(*res));
+	struct art_ref *arts = ax_calloc(nart, sizeof(*arts));
+	json_t *root = json_object(), *jres = json_array(), *jart = json_array();
+	char *text = NULL;
+
+	for (size_t i = 0; i < nres; i++)
+		res[i] = &ev->results[i];
+	qsort(res, nres, sizeof(*res), cmp_result);
+	for (size_t i = 0; i < nres; i++) {
+		json_t *r = json_object();
+		json_object_set_new(r, "instance", jstr(res[i]->instance));
+		json_object_set_new(r, "probe_type", jstr(res[i]->probe_type));
+		json_object_set_new(r, "check", jstr(res[i]->check));
+		json_object_set_new(r, "status", json_string(ax_check_status_name(res[i]->status)));
+		json_object_set_new(r, "message", jstr(res[i]->message));
+		json_object_set_new(r, "observed", jobserved(res[i]->observed));
+		json_object_set_new(r, "collected_at", json_integer(res[i]->collected_at));
+		json_array_append_new(jres, r);
+	}
+
+	for (size_t i = 0; i < nart; i++) {
+		arts[i].a = &ev->artifacts[i];
+		arts[i].size = artifact_sizes ? artifact_sizes[i] : (int64_t)ev->artifacts[i].data.size;
+	}
+	qsort(arts, nart, sizeof(*arts), cmp_artifact);
+	for (size_t i = 0; i < nart; i++) {
+		json_t *a = json_object();
+		json_object_set_new(a, "instance", jstr(arts[i].a->instance));
+		json_object_set_new(a, "name", jstr(arts[i].a->name));
+		json_object_set_new(a, "media_type", jstr(arts[i].a->media_type));
+		json_object_set_new(a, "sha256", jstr(arts[i].a->sha256));
+		json_object_set_new(a, "size", json_integer(arts[i].size));
+		json_array_append_new(jart, a);
+	}
+
+	json_object_set_new(root, "id", json_integer(run_id));
+	json_object_set_new(root, "kind", jstr(kind));
+	json_object_set_new(root, "started_at", json_integer(started_at));
+	json_object_set_new(root, "finished_at", json_integer(finished_at));
+	json_object_set_new(root, "results", jres);
+	json_object_set_new(root, "artifacts", jart);
+
+	/* Every string above is valid UTF-8, so dumping fails only when
+	 * memory runs out, where the rest of annexa aborts too. */
+	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text) {
+		fputs("annexa: out of memory\n", stderr);
+		abort();
+	}
+	ax_buf_puts(out, text);
+
+	free(text);
+	json_decref(root);
+	free(arts);
+	free(res);
+}
+
+void ax_ledger_content_hash(int64_t run_id, const char *kind, int64_t started_at, int64_t finished_at,
+			    const struct ax_evidence *ev, char out[65])
+{
+	struct ax_buf json = AX_BUF_INIT;
+	ax_ledger_content_json(run_id, kind, started_at, finished_at, ev, NULL, &json);
+	ax_sha256_hex(json.ptr, json.size, out);
+	ax_buf_free(&json);
+}
+
+void ax_ledger_chain_hash(const char *prev_hex, const char *content_hex, char out[65])
+{
+	struct ax_buf b = AX_BUF_INIT;
+	ax_buf_printf(&b, "%s:%s", prev_hex, content_hex);
+	ax_sha256_hex(b.ptr, b.size, out);
+	ax_buf_free(&b);
+}
+
+/* --- ledger verification and pruning --- */
+
+static int cmp_hex(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/* The sorted hashes of stored artifacts whose bytes or size no longer match. */
+static int find_bad_artifacts(struct ax_store *s, char (**bad)[65], size_t *nbad)
+{
+	sqlite3_stmt *st = NULL;
+	char got[65];
+	int err, rc;
+	*bad = NULL;
+	*nbad = 0;
+	if ((err = axs_prepare(s, &st, "SELECT sha256, size, data FROM artifacts")) < 0)
+		goto cleanup;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *data = sqlite3_column_blob(st, 2);
+		int len = sqlite3_column_bytes(st, 2);
+		ax_sha256_hex(data ? data : "", (size_t)len, got);
+		if (strcmp(got, axs_text(st, 0)) == 0 && sqlite3_column_int64(st, 1) == len)
+			continue;
+		*bad = ax_realloc(*bad, (*nbad + 1) * sizeof(**bad));
+		axs_copy((*bad)[(*nbad)++], 65, axs_text(st, 0));
+	}
+	if (rc != SQLITE_DONE)
+		err = axs_fail(s, "reading artifacts");
+	if (*nbad)
+		qsort(*bad, *nbad, sizeof(**bad), cmp_hex);
+cleanup:
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* Checks one run against the expected previous hash; *why is set (static
+ * text) when it is broken. */
+static int verify_run(struct ax_store *s, const struct ax_run_info *run, const char *expect_prev,
+		      char (*bad)[65], size_t nbad, const char **why)
+{
+	struct ax_evidence ev = {0};
+	int64_t *sizes = NULL;
+	char h[65];
+	int err = 0;
+	*why = NULL;
+	if (strcmp(run->prev_hash, expect_prev) != 0) {
+		*why = strcmp(expect_prev, AX_LEDGER_GENESIS) == 0
+			       ? "prev_hash of the first run is not the genesis hash"
+			       : "prev_hash does not match the hash of the run before it";
+		goto cleanup;
+	}
+	ax_ledger_chain_hash(run->prev_hash, run->content_sha256, h);
+	if (strcmp(h, run->hash) != 0) {
+		*why = "hash does not match prev_hash and content_sha256";
+		goto cleanup;
+	}
+	if ((err = axs_load_run(s, run->id, 0, &ev, &sizes)) < 0) {
+		if (err == AX_EINVALID) {
+			*why = "a stored result is malformed";
+			err = 0;
+		}
+		goto cleanup;
+	}
+	/* A pruned run whose rows are all gone can only be checked for
+	 * linkage; if any rows remain, they must still hash right. */
+	if (run->pruned && ev.nresults == 0 && ev.nartifacts == 0)
+		goto cleanup;
+	for (size_t i = 0; i < ev.nartifacts && !*why; i++) {
+		if (sizes[i] < 0)
+			*why = "an artifact's bytes are missing";
+		else if (nbad && bsearch(ev.artifacts[i].sha256, bad, nbad, sizeof(*bad), cmp_hex))
+			*why = "an artifact's stored bytes do not match its hash";
+	}
+	if (*why)
+		goto cleanup;
+	struct ax_buf json = AX_BUF_INIT;
+	ax_ledger_content_json(run->id, run->kind, run->started_at, run->finished_at, &ev, sizes, &json);
+	ax_sha256_hex(json.ptr, json.size, h);
+	ax_buf_free(&json);
+	if (strcmp(h, run->content_sha256) != 0)
+		*why = "its results or artifacts do not match content_sha256";
+cleanup:
+	free(sizes);
+	ax_evidence_free(&ev);
+	return err;
+}
+
+int ax_store_ledger_verify(struct ax_store *s, int64_t *bad_run)
+{
+	sqlite3_stmt *st = NULL;
+	char (*bad)[65] = NULL;
+	size_t nbad = 0;
+	char prev[65];
+	struct ax_run_info run;
+	const char *why = NULL;
+	int err, rc;
+
+	if (bad_run)
+		*bad_run = 0;
+	/* One read transaction: a concurrent commit cannot tear the walk. */
+	if ((err = axs_exec(s, "BEGIN", "starting a read")) < 0 || (err = find_bad_artifacts(s, &bad, &nbad)) < 0 ||
+	    (err = axs_prepare(s, &st, "SELECT " RUN_COLS " FROM runs ORDER BY id")) < 0)
+		goto cleanup;
+	axs_copy(prev, sizeof(prev), AX_LEDGER_GENESIS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		axs_run_info(st, &run);
+		if ((err = verify_run(s, &run, prev, bad, nbad, &why)) < 0)
+			goto cleanup;
+		if (why) {
+			if (bad_run)
+				*bad_run = run.id;
+			err = ax_error_code(AX_EINVALID, "store %s: ledger broken at run %lld: %s", s->path,
+					    (long long)run.id, why);
+			goto cleanup;
+		}
+		axs_copy(prev, sizeof(prev), run.hash);
+	}
+	if (rc != SQLITE_DONE)
+		err = axs_fail(s, "reading runs");
+cleanup:
+	sqlite3_finalize(st);
+	axs_rollback(s); /* ends the read transaction */
+	free(bad);
+	return err;
+}
+
+int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0;
+	int err;
+	/* Only automated collection runs; manual evidence (attach/approve/
+	 * revoke) is kept until it is revoked. Runs are marked first: the
+	 * triggers allow deleting rows of pruned runs only. */
+	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting to prune")) < 0 ||
+	    (err = axs_prepare(s, &st, "UPDATE runs SET pruned = 1 WHERE pruned = 0 AND kind = 'collect'"
+				      " AND finished_at < ?")) < 0)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, before);
+	if ((err = axs_step_done(s, st, "marking runs pruned")) < 0)
+		goto cleanup;
+	n = sqlite3_changes(s->db);
+	if ((err = axs_exec(s,
+			   "DELETE FROM results WHERE run_id IN (SELECT id FROM runs WHERE pruned = 1);"
+			   "DELETE FROM run_artifacts WHERE run_id IN (SELECT id FROM runs WHERE pruned = 1);"
+			   "DELETE FROM artifacts WHERE NOT EXISTS"
+			   " (SELECT 1 FROM run_artifacts ra WHERE ra.sha256 = artifacts.sha256);"
+			   "COMMIT",
+			   "pruning")) < 0)
+		goto cleanup;
+	if (npruned)
+		*npruned = n;
+cleanup:
+	sqlite3_finalize(st);
+	if (err < 0)
+		axs_rollback(s);
+	return err;
+}

@@ -1,0 +1,41 @@
+/* store-int.h - private to store.c and ledger.c: the store handle and the
+ * SQLite helpers both use. Not for other modules; they use store.h.
+ *
+ * Every helper that can fail sets an ax_error message naming the store's
+ * path and returns a negative code. */
+#ifndef AX_STORE_INT_H
+#define AX_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct ax_store {
+	sqlite3 *db;
+	char *path;
+};
+
+/* The columns axs_run_info reads, in its order (from table runs). */
+#define RUN_COLS                                                                                               \
+	"id, kind, started_at, finished_at, prev_hash, content_sha256, hash, pruned,"                         \
+	" (SELECT count(*) FROM results WHERE run_id = runs.id)"
+
+int axs_fail(const struct ax_store *s, const char *what);
+int axs_exec(const struct ax_store *s, const char *sql, const char *what);
+int axs_prepare(const struct ax_store *s, sqlite3_stmt **st, const char *sql);
+/* Steps a statement that returns no rows, then resets it for reuse. */
+int axs_step_done(const struct ax_store *s, sqlite3_stmt *st, const char *what);
+/* Rolls back the open transaction, if any. */
+void axs_rollback(const struct ax_store *s);
+/* Column text, "" for NULL. */
+const char *axs_text(sqlite3_stmt *st, int i);
+/* Copies src into a fixed field of n bytes, truncating; for rows read back. */
+void axs_copy(char *dst, size_t n, const char *src);
+void axs_run_info(sqlite3_stmt *st, struct ax_run_info *info);
+/* Appends run_id's results and artifacts to out. With sizes, *sizes gets
+ * the stored size of each appended artifact (-1 when its bytes are
+ * missing) and missing bytes are not an error. AX_EINVALID for data that
+ * cannot be right (a bad status, missing or corrupt artifact bytes). */
+int axs_load_run(struct ax_store *s, int64_t run_id, int with_data, struct ax_evidence *out, int64_t **sizes);
+
+#endif

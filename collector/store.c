@@ -1,0 +1,747 @@
+/* store.c - the evidence store: one SQLite file holding every run, its
+ * results and its artifacts, with the hash-chained ledger (ledger.c).
+ *
+ * Guarantees:
+ * - Durability and atomicity come from SQLite alone: WAL journal,
+ *   synchronous=FULL, one BEGIN IMMEDIATE transaction per committed run.
+ *   A kill -9 at any moment leaves either the whole run or none of it; there
+ *   are no side files besides SQLite's own -wal and -shm.
+ * - The file (and so its -wal and -shm, which SQLite creates with the same
+ *   mode) is created 0600.
+ * - The schema is versioned with PRAGMA user_version and marked with
+ *   PRAGMA application_id; migrations run in one transaction; a newer or a
+ *   foreign database is refused.
+ * - Runs are append-only: triggers refuse to delete or rewrite runs, to
+ *   rewrite results and artifacts, and to delete results of runs that are
+ *   not pruned. Triggers only catch mistakes; tampering by someone who can
+ *   write the file is what ax_store_ledger_verify detects.
+ *
+ * The ledger (canonical run form, hashes, verification, pruning) lives in
+ * ledger.c; store-int.h holds what both files share. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "store-int.h"
+#include "util.h"
+
+#define STORE_APP_ID 0x416e7841 /* "AnxA" */
+#define KIND_MAX 15
+
+/* migrations[i] takes the schema from version i to i + 1. Append only. */
+static const char *const migrations[] = {
+	/* 1: initial schema. runs.pruned = 1 marks a run whose results and
+	 * artifact links were deleted; its row stays as part of the ledger. */
+	"CREATE TABLE runs ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL,"
+	" started_at INTEGER NOT NULL,"
+	" finished_at INTEGER NOT NULL,"
+	" prev_hash TEXT NOT NULL,"
+	" content_sha256 TEXT NOT NULL,"
+	" hash TEXT NOT NULL,"
+	" pruned INTEGER NOT NULL DEFAULT 0 CHECK (pruned IN (0, 1)));"
+	"CREATE INDEX runs_started ON runs (started_at);"
+	"CREATE TABLE results ("
+	" run_id INTEGER NOT NULL REFERENCES runs (id),"
+	" instance TEXT NOT NULL,"
+	" probe_type TEXT NOT NULL,"
+	" check_id TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'error', 'skip')),"
+	" message TEXT NOT NULL,"
+	" observed TEXT NOT NULL,"
+	" collected_at INTEGER NOT NULL);"
+	"CREATE INDEX results_latest ON results (instance, check_id, collected_at DESC, run_id DESC);"
+	"CREATE INDEX results_run ON results (run_id);"
+	"CREATE INDEX results_time ON results (collected_at);"
+	"CREATE TABLE artifacts ("
+	" sha256 TEXT PRIMARY KEY NOT NULL,"
+	" media_type TEXT,"
+	" size INTEGER NOT NULL,"
+	" data BLOB NOT NULL);"
+	"CREATE TABLE run_artifacts ("
+	" run_id INTEGER NOT NULL REFERENCES runs (id),"
+	" instance TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" media_type TEXT NOT NULL,"
+	" sha256 TEXT NOT NULL REFERENCES artifacts (sha256));"
+	"CREATE INDEX run_artifacts_run ON run_artifacts (run_id, instance, name);"
+	"CREATE INDEX run_artifacts_sha ON run_artifacts (sha256);"
+	"CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: ledger runs are append-only'); END;"
+	"CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs"
+	" WHEN NEW.id IS NOT OLD.id OR NEW.kind IS NOT OLD.kind OR NEW.started_at IS NOT OLD.started_at"
+	" OR NEW.finished_at IS NOT OLD.finished_at OR NEW.prev_hash IS NOT OLD.prev_hash"
+	" OR NEW.content_sha256 IS NOT OLD.content_sha256 OR NEW.hash IS NOT OLD.hash OR NEW.pruned < OLD.pruned"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: ledger runs are append-only'); END;"
+	"CREATE TRIGGER results_no_update BEFORE UPDATE ON results"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: results are immutable'); END;"
+	"CREATE TRIGGER results_delete_pruned_only BEFORE DELETE ON results"
+	" WHEN (SELECT pruned FROM runs WHERE id = OLD.run_id) IS NOT 1"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: only results of pruned runs may be deleted'); END;"
+	"CREATE TRIGGER run_artifacts_no_update BEFORE UPDATE ON run_artifacts"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: artifact links are immutable'); END;"
+	"CREATE TRIGGER run_artifacts_delete_pruned_only BEFORE DELETE ON run_artifacts"
+	" WHEN (SELECT pruned FROM runs WHERE id = OLD.run_id) IS NOT 1"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: only artifact links of pruned runs may be deleted'); END;"
+	"CREATE TRIGGER artifacts_no_update BEFORE UPDATE ON artifacts"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: artifacts are immutable'); END;",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == AX_STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+/* --- small SQLite helpers; each sets a message naming the store --- */
+
+int axs_fail(const struct ax_store *s, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db) & 0xff;
+	int code = (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) ? AX_EINVALID : AX_ERROR;
+	return ax_error_code(code, "store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+int axs_exec(const struct ax_store *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	int err = 0;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		err = ax_error_set("store %s: %s: %s", s->path, what, msg ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	return err;
+}
+
+int axs_prepare(const struct ax_store *s, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return axs_fail(s, "preparing a query");
+	return 0;
+}
+
+int axs_step_done(const struct ax_store *s, sqlite3_stmt *st, const char *what)
+{
+	int err = 0;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		err = axs_fail(s, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return err;
+}
+
+static int db_int(const struct ax_store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int err = axs_prepare(s, &st, sql);
+	if (err < 0)
+		goto cleanup;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		err = axs_fail(s, sql);
+		goto cleanup;
+	}
+	*out = sqlite3_column_int64(st, 0);
+cleanup:
+	sqlite3_finalize(st);
+	return err;
+}
+
+void axs_rollback(const struct ax_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+const char *axs_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+void axs_copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+static int utf8_valid(const char *s)
+{
+	json_t *j = json_string(s);
+	json_decref(j);
+	return j != NULL;
+}
+
+/* --- opening and migrating --- */
+
+/* Creates path 0600 unless it exists, and its parent folder (one level,
+ * 0700) unless that exists. */
+static int create_file(const char *path)
+{
+	char *copy = ax_strdup(path);
+	const char *dir = dirname(copy);
+	int err = 0, fd = -1;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		err = ax_error_set("store %s: creating folder %s: %s", path, dir, strerror(errno));
+		goto cleanup;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		if (errno != EEXIST)
+			err = ax_error_set("store %s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (fchmod(fd, 0600) < 0) { /* a umask may have taken the owner's bits */
+		err = ax_error_set("store %s: chmod: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	err = ax_fsync_parent(path);
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return err;
+}
+
+/* Refuses databases that are not annexa stores or are newer than we know. */
+static int check_schema(const struct ax_store *s, int64_t *version)
+{
+	int64_t app_id = 0, ntables = 0;
+	int err;
+	if ((err = db_int(s, "PRAGMA user_version", version)) < 0 ||
+	    (err = db_int(s, "PRAGMA application_id", &app_id)) < 0 ||
+	    (err = db_int(s, "SELECT count(*) FROM sqlite_master", &ntables)) < 0)
+		return err;
+	if (*version == 0 && ntables > 0)
+		return ax_error_code(AX_EINVALID, "store %s: not an annexa store (a SQLite database with other tables)",
+				     s->path);
+	if (*version > 0 && app_id != STORE_APP_ID)
+		return ax_error_code(AX_EINVALID, "store %s: not an annexa store (application_id %lld)", s->path,
+				     (long long)app_id);
+	if (*version > AX_STORE_SCHEMA_VERSION)
+		return ax_error_code(AX_EINVALID,
+				     "store %s: schema version %lld is newer than this annexa knows (%d); "
+				     "upgrade annexa to use this store",
+				     s->path, (long long)*version, AX_STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+static int migrate(struct ax_store *s)
+{
+	struct ax_buf sql = AX_BUF_INIT;
+	int64_t version = 0;
+	int err;
+	if ((err = check_schema(s, &version)) < 0 || version == AX_STORE_SCHEMA_VERSION)
+		goto cleanup;
+	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting the migration")) < 0)
+		goto cleanup;
+	/* Another process may have migrated while we waited for the lock. */
+	if ((err = check_schema(s, &version)) < 0)
+		goto cleanup;
+	for (int64_t v = version; v < AX_STORE_SCHEMA_VERSION; v++) {
+		ax_buf_clear(&sql);
+		ax_buf_printf(&sql, "migrating the schema to version %lld", (long long)v + 1);
+		if ((err = axs_exec(s, migrations[v], sql.ptr)) < 0)
+			goto cleanup;
+	}
+	ax_buf_clear(&sql);
+	ax_buf_printf(&sql, "PRAGMA user_version = %d; PRAGMA application_id = %d; COMMIT",
+		      AX_STORE_SCHEMA_VERSION, STORE_APP_ID);
+	err = axs_exec(s, sql.ptr, "committing the migration");
+cleanup:
+	if (err < 0)
+		axs_rollback(s);
+	ax_buf_free(&sql);
+	return err;
+}
+
+int ax_store_open(struct ax_store **out, const char *path)
+{
+	struct ax_store *s = NULL;
+	int64_t dummy = 0;
+	int err = 0;
+	sqlite3_stmt *st = NULL;
+
+	if (!out || !path || !*path)
+		return ax_error_code(AX_EINVALID, "store: no path given ([annexa] store)");
+	*out = NULL;
+	s = ax_calloc(1, sizeof(*s));
+	s->path = ax_strdup(path);
+	if ((err = create_file(path)) < 0)
+		goto cleanup;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		err = s->db ? axs_fail(s, "opening") : ax_error_set("store %s: cannot open", path);
+		goto cleanup;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	/* Read the header before changing anything: a foreign or corrupt file
+	 * is refused untouched. */
+	if ((err = check_schema(s, &dummy)) < 0)
+		goto cleanup;
+	if ((err = axs_prepare(s, &st, "PRAGMA journal_mode = WAL")) < 0)
+		goto cleanup;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		err = axs_fail(s, "switching to WAL");
+		goto cleanup;
+	}
+	if (strcmp(axs_text(st, 0), "wal") != 0) {
+		err = ax_error_set("store %s: cannot use WAL journal mode (got '%s')", path, axs_text(st, 0));
+		goto cleanup;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((err = axs_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "setting pragmas")) < 0 ||
+	    (err = migrate(s)) < 0)
+		goto cleanup;
+	*out = s;
+	s = NULL;
+cleanup:
+	sqlite3_finalize(st);
+	ax_store_free(s);
+	return err;
+}
+
+void ax_store_free(struct ax_store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s);
+}
+
+/* --- committing --- */
+
+static int validate_run(const struct ax_store *s, const char *kind, const struct ax_evidence *ev)
+{
+	if (!ax_id_valid(kind, KIND_MAX))
+		return ax_error_code(AX_EINVALID, "store %s: run not committed: invalid run kind '%.32s'", s->path,
+				     kind ? kind : "(null)");
+	for (size_t i = 0; i < ev->nresults; i++) {
+		const struct ax_result *r = &ev->results[i];
+		const char *why = NULL;
+		if (!ax_id_valid(r->instance, AX_ID_MAX))
+			why = "invalid instance name";
+		else if (!ax_id_valid(r->check, AX_ID_MAX))
+			why = "invalid check id";
+		else if (!r->probe_type || strlen(r->probe_type) > AX_ID_MAX || !utf8_valid(r->probe_type))
+			why = "invalid probe type";
+		else if ((unsigned)r->status > AX_CHECK_SKIP)
+			why = "invalid status";
+		else if (!r->message || strlen(r->message) > AX_MESSAGE_MAX || !utf8_valid(r->message))
+			why = "message missing, too long or not UTF-8";
+		else if (!r->observed || strlen(r->observed) > AX_OBSERVED_MAX || !utf8_valid(r->observed))
+			why = "observed missing, too long or not UTF-8";
+		if (why)
+			return ax_error_code(AX_EINVALID, "store %s: run not committed: result %zu: %s", s->path, i,
+					     why);
+	}
+	for (size_t i = 0; i < ev->nartifacts; i++) {
+		const struct ax_artifact *a = &ev->artifacts[i];
+		char sha[65];
+		const char *why = NULL;
+		if (!ax_id_valid(a->instance, AX_ID_MAX))
+			why = "invalid instance name";
+		else if (!a->name || !*a->name || strlen(a->name) > AX_ID_MAX || !utf8_valid(a->name))
+			why = "invalid name";
+		else if (!a->media_type || !*a->media_type || strlen(a->media_type) > AX_ID_MAX ||
+			 !utf8_valid(a->media_type))
+			why = "invalid media type";
+		if (!why) {
+			ax_sha256_hex(a->data.ptr ? a->data.ptr : "", a->data.size, sha);
+			if (strcmp(sha, a->sha256) != 0)
+				why = "sha256 does not match its data";
+		}
+		if (why)
+			return ax_error_code(AX_EINVALID, "store %s: run not committed: artifact %zu: %s", s->path,
+					     i, why);
+	}
+	return 0;
+}
+
+static int insert_evidence(struct ax_store *s, int64_t id, const struct ax_evidence *ev)
+{
+	sqlite3_stmt *res = NULL, *art = NULL, *link = NULL;
+	int err;
+	if ((err = axs_prepare(s, &res,
+			      "INSERT INTO results (run_id, instance, probe_type, check_id, status, message,"
+			      " observed, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) < 0 ||
+	    (err = axs_prepare(s, &art,
+			      "INSERT OR IGNORE INTO artifacts (sha256, media_type, size, data) VALUES (?, ?, ?, ?)")) < 0 ||
+	    (err = axs_prepare(s, &link,
+			      "INSERT INTO run_artifacts (run_id, instance, name, media_type, sha256)"
+			      " VALUES (?, ?, ?, ?, ?)")) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < ev->nresults; i++) {
+		const struct ax_result *r = &ev->results[i];
+		sqlite3_bind_int64(res, 1, id);
+		sqlite3_bind_text(res, 2, r->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_text(res, 3, r->probe_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(res, 4, r->check, -1, SQLITE_STATIC);
+		sqlite3_bind_text(res, 5, ax_check_status_name(r->status), -1, SQLITE_STATIC);
+		sqlite3_bind_text(res, 6, r->message, -1, SQLITE_STATIC);
+		sqlite3_bind_text(res, 7, r->observed, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(res, 8, r->collected_at);
+		if ((err = axs_step_done(s, res, "storing a result")) < 0)
+			goto cleanup;
+	}
+	for (size_t i = 0; i < ev->nartifacts; i++) {
+		const struct ax_artifact *a = &ev->artifacts[i];
+		/* Content-addressed: the same bytes are stored once. */
+		sqlite3_bind_text(art, 1, a->sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_text(art, 2, a->media_type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(art, 3, (sqlite3_int64)a->data.size);
+		sqlite3_bind_blob64(art, 4, a->data.ptr ? a->data.ptr : "", a->data.size, SQLITE_STATIC);
+		if ((err = axs_step_done(s, art, "storing an artifact")) < 0)
+			goto cleanup;
+		sqlite3_bind_int64(link, 1, id);
+		sqlite3_bind_text(link, 2, a->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_text(link, 3, a->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(link, 4, a->media_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(link, 5, a->sha256, -1, SQLITE_STATIC);
+		if ((err = axs_step_done(s, link, "linking an artifact")) < 0)
+			goto cleanup;
+	}
+cleanup:
+	sqlite3_finalize(res);
+	sqlite3_finalize(art);
+	sqlite3_finalize(link);
+	return err;
+}
+
+int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
+			const struct ax_evidence *ev, struct ax_run_info *info)
+{
+	static const struct ax_evidence none;
+	sqlite3_stmt *st = NULL;
+	char prev[65], content[65], hash[65];
+	int64_t id = 1;
+	int err;
+
+	if (!s)
+		return ax_error_code(AX_EINVALID, "store: not open");
+	if (!ev)
+		ev = &none;
+	if ((err = validate_run(s, kind, ev)) < 0)
+		goto cleanup;
+	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting a run")) < 0)
+		goto cleanup;
+	/* The id and the previous hash are read under the write lock, so two
+	 * committers cannot fork the chain. */
+	if ((err = axs_prepare(s, &st, "SELECT id, hash FROM runs ORDER BY id DESC LIMIT 1")) < 0)
+		goto cleanup;
+	axs_copy(prev, sizeof(prev), AX_LEDGER_GENESIS);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		id = sqlite3_column_int64(st, 0) + 1;
+		if (strlen(axs_text(st, 1)) != 64) {
+			err = ax_error_set("store %s: ledger head run %lld has a malformed hash", s->path,
+					   (long long)id - 1);
+			goto cleanup;
+		}
+		axs_copy(prev, sizeof(prev), axs_text(st, 1));
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		err = axs_fail(s, "reading the ledger head");
+		goto cleanup;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+
+	ax_ledger_content_hash(id, kind, started_at, finished_at, ev, content);
+	ax_ledger_chain_hash(prev, content, hash);
+
+	if ((err = axs_prepare(s, &st,
+			      "INSERT INTO runs (id, kind, started_at, finished_at, prev_hash, content_sha256, hash)"
+			      " VALUES (?, ?, ?, ?, ?, ?, ?)")) < 0)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, started_at);
+	sqlite3_bind_int64(st, 4, finished_at);
+	sqlite3_bind_text(st, 5, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+	if ((err = axs_step_done(s, st, "storing the run")) < 0 || (err = insert_evidence(s, id, ev)) < 0 ||
+	    (err = axs_exec(s, "COMMIT", "committing the run")) < 0)
+		goto cleanup;
+
+	if (info) {
+		memset(info, 0, sizeof(*info));
+		info->id = id;
+		axs_copy(info->kind, sizeof(info->kind), kind);
+		info->started_at = started_at;
+		info->finished_at = finished_at;
+		axs_copy(info->prev_hash, sizeof(info->prev_hash), prev);
+		axs_copy(info->content_sha256, sizeof(info->content_sha256), content);
+		axs_copy(info->hash, sizeof(info->hash), hash);
+		info->nresults = (int64_t)ev->nresults;
+	}
+cleanup:
+	sqlite3_finalize(st);
+	if (err < 0)
+		axs_rollback(s); /* whole or not at all */
+	return err;
+}
+
+/* --- reading --- */
+
+#define RESULT_COLS "instance, probe_type, check_id, status, message, observed, collected_at"
+
+static int append_result(const struct ax_store *s, sqlite3_stmt *st, struct ax_evidence *out)
+{
+	enum ax_check_status status;
+	if (ax_check_status_parse(axs_text(st, 3), &status) < 0)
+		return ax_error_code(AX_EINVALID, "store %s: result %s/%s has an invalid status '%s'", s->path,
+				     axs_text(st, 0), axs_text(st, 2), axs_text(st, 3));
+	ax_evidence_add_result(out, axs_text(st, 0), axs_text(st, 1), axs_text(st, 2), status, axs_text(st, 4),
+			       axs_text(st, 5), sqlite3_column_int64(st, 6));
+	return 0;
+}
+
+int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
+{
+	sqlite3_stmt *st = NULL;
+	int err, rc;
+	/* The window runs over the covering index results_latest, which is
+	 * already in partition order (no sort); only the winning rows are then
+	 * read from the table. Ties (same time, same run) go to the first
+	 * inserted. */
+	if ((err = axs_prepare(s, &st,
+			      "SELECT " RESULT_COLS " FROM results WHERE rowid IN (SELECT rid FROM"
+			      " (SELECT rowid AS rid, row_number() OVER (PARTITION BY instance, check_id"
+			      " ORDER BY collected_at DESC, run_id DESC, rowid) AS rn FROM results) WHERE rn = 1)"
+			      " ORDER BY instance, check_id")) < 0)
+		goto cleanup;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((err = append_result(s, st, out)) < 0)
+			goto cleanup;
+	}
+	if (rc != SQLITE_DONE)
+		err = axs_fail(s, "reading the latest results");
+cleanup:
+	sqlite3_finalize(st);
+	return err;
+}
+
+void axs_run_info(sqlite3_stmt *st, struct ax_run_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->id = sqlite3_column_int64(st, 0);
+	axs_copy(info->kind, sizeof(info->kind), axs_text(st, 1));
+	info->started_at = sqlite3_column_int64(st, 2);
+	info->finished_at = sqlite3_column_int64(st, 3);
+	axs_copy(info->prev_hash, sizeof(info->prev_hash), axs_text(st, 4));
+	axs_copy(info->content_sha256, sizeof(info->content_sha256), axs_text(st, 5));
+	axs_copy(info->hash, sizeof(info->hash), axs_text(st, 6));
+	info->pruned = sqlite3_column_int(st, 7) != 0;
+	info->nresults = sqlite3_column_int64(st, 8);
+}
+
+int ax_store_runs(struct ax_store *s, int64_t since, int64_t until, ax_run_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct ax_run_info info;
+	int err, rc;
+	if ((err = axs_prepare(s, &st,
+			      "SELECT " RUN_COLS " FROM runs WHERE (?1 = 0 OR started_at >= ?1)"
+			      " AND (?2 = 0 OR started_at <= ?2) ORDER BY id")) < 0)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, until);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		axs_run_info(st, &info);
+		if ((err = cb(arg, &info)) != 0)
+			goto cleanup;
+	}
+	if (rc != SQLITE_DONE)
+		err = axs_fail(s, "reading runs");
+cleanup:
+	sqlite3_finalize(st);
+	return err;
+}
+
+int ax_store_head(struct ax_store *s, struct ax_run_info *info)
+{
+	sqlite3_stmt *st = NULL;
+	int err;
+	if ((err = axs_prepare(s, &st, "SELECT " RUN_COLS " FROM runs ORDER BY id DESC LIMIT 1")) < 0)
+		goto cleanup;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		axs_run_info(st, info);
+		break;
+	case SQLITE_DONE:
+		err = ax_error_code(AX_ENOTFOUND, "store %s: no runs yet", s->path);
+		break;
+	default:
+		err = axs_fail(s, "reading the ledger head");
+	}
+cleanup:
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* Appends an artifact descriptor without data (sha256 as stored). */
+static void push_descriptor(struct ax_evidence *ev, const char *instance, const char *name, const char *media_type,
+			    const char *sha256)
+{
+	if (ev->nartifacts == ev->aartifacts) {
+		ev->aartifacts = ev->aartifacts ? ev->aartifacts * 2 : 8;
+		ev->artifacts = ax_realloc(ev->artifacts, ev->aartifacts * sizeof(*ev->artifacts));
+	}
+	struct ax_artifact *a = &ev->artifacts[ev->nartifacts++];
+	memset(a, 0, sizeof(*a));
+	a->instance = ax_strdup(instance);
+	a->name = ax_strdup(name);
+	a->media_type = ax_strdup(media_type);
+	axs_copy(a->sha256, sizeof(a->sha256), sha256);
+}
+
+int axs_load_run(struct ax_store *s, int64_t run_id, int with_data, struct ax_evidence *out, int64_t **sizes)
+{
+	sqlite3_stmt *st = NULL;
+	size_t first = out->nartifacts;
+	int err, rc;
+	if ((err = axs_prepare(s, &st,
+			      "SELECT " RESULT_COLS " FROM results WHERE run_id = ?"
+			      " ORDER BY instance, check_id, collected_at, rowid")) < 0)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((err = append_result(s, st, out)) < 0)
+			goto cleanup;
+	}
+	if (rc != SQLITE_DONE) {
+		err = axs_fail(s, "reading results");
+		goto cleanup;
+	}
+	sqlite3_finalize(st);
+	if ((err = axs_prepare(s, &st,
+			      "SELECT ra.instance, ra.name, ra.media_type, ra.sha256, a.size,"
+			      " CASE WHEN ?2 THEN a.data END FROM run_artifacts ra"
+			      " LEFT JOIN artifacts a ON a.sha256 = ra.sha256 WHERE ra.run_id = ?1"
+			      " ORDER BY ra.instance, ra.name, ra.rowid")) < 0)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, with_data);
+	if (sizes)
+		*sizes = NULL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int missing = sqlite3_column_type(st, 4) == SQLITE_NULL;
+		if (missing && !sizes) {
+			err = ax_error_code(AX_EINVALID, "store %s: run %lld: artifact %s is missing", s->path,
+					    (long long)run_id, axs_text(st, 3));
+			goto cleanup;
+		}
+		if (with_data && !missing) {
+			const void *data = sqlite3_column_blob(st, 5);
+			size_t len = (size_t)sqlite3_column_bytes(st, 5);
+			ax_evidence_add_artifact(out, axs_text(st, 0), axs_text(st, 1), axs_text(st, 2),
+						 data ? data : "", len);
+			if (strcmp(out->artifacts[out->nartifacts - 1].sha256, axs_text(st, 3)) != 0) {
+				err = ax_error_code(AX_EINVALID, "store %s: run %lld: artifact %s is corrupt",
+						    s->path, (long long)run_id, axs_text(st, 3));
+				goto cleanup;
+			}
+		} else {
+			push_descriptor(out, axs_text(st, 0), axs_text(st, 1), axs_text(st, 2), axs_text(st, 3));
+		}
+		if (sizes) {
+			size_t n = out->nartifacts - first;
+			*sizes = ax_realloc(*sizes, n * sizeof(**sizes));
+			(*sizes)[n - 1] = missing ? -1 : sqlite3_column_int64(st, 4);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		err = axs_fail(s, "reading artifacts");
+cleanup:
+	sqlite3_finalize(st);
+	return err;
+}
+
+int ax_store_run_evidence(struct ax_store *s, int64_t run_id, int with_data, struct ax_evidence *out)
+{
+	sqlite3_stmt *st = NULL;
+	int err;
+	/* One read transaction, so results and artifacts are from one snapshot. */
+	if ((err = axs_exec(s, "BEGIN", "starting a read")) < 0)
+		goto cleanup;
+	if ((err = axs_prepare(s, &st, "SELECT 1 FROM runs WHERE id = ?")) < 0)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, run_id);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		err = ax_error_code(AX_ENOTFOUND, "store %s: no run %lld", s->path, (long long)run_id);
+		goto cleanup;
+	default:
+		err = axs_fail(s, "reading the run");
+		goto cleanup;
+	}
+	err = axs_load_run(s, run_id, with_data, out, NULL);
+cleanup:
+	sqlite3_finalize(st);
+	axs_rollback(s); /* ends the read transaction */
+	return err;
+}
+
+static int sha256_hex_valid(const char *s)
+{
+	size_t n = 0;
+	for (; s && s[n]; n++) {
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	}
+	return n == 64;
+}
+
+int ax_store_artifact(struct ax_store *s, const char *sha256, struct ax_buf *out)
+{
+	sqlite3_stmt *st = NULL;
+	char got[65];
+	int err;
+	if (!sha256_hex_valid(sha256))
+		return ax_error_code(AX_EINVALID, "store %s: invalid artifact hash '%.80s'", s->path,
+				     sha256 ? sha256 : "(null)");
+	if ((err = axs_prepare(s, &st, "SELECT data FROM artifacts WHERE sha256 = ?")) < 0)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		err = ax_error_code(AX_ENOTFOUND, "store %s: no artifact %s", s->path, sha256);
+		goto cleanup;
+	default:
+		err = axs_fail(s, "reading an artifact");
+		goto cleanup;
+	}
+	const void *data = sqlite3_column_blob(st, 0);
+	size_t len = (size_t)sqlite3_column_bytes(st, 0);
+	ax_sha256_hex(data ? data : "", len, got);
+	if (strcmp(got, sha256) != 0) {
+		err = ax_error_set("store %s: artifact %s is corrupt (its bytes hash to %s)", s->path, sha256, got);
+		goto cleanup;
+	}
+	ax_buf_clear(out);
+	ax_buf_put(out, data ? data : "", len);
+cleanup:
+	sqlite3_finalize(st);
+	return err;
+}
+

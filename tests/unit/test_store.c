@@ -1,0 +1,750 @@
+/* test_store.c - the evidence store and its ledger: commit, read back,
+ * latest-per-check, periods, artifacts (stored once), migrations, refusal
+ * of newer/foreign files, rollback, pruning, tamper detection with raw
+ * SQL, kill -9 during commits and concurrent committers. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "t.h"
+#include "util.h"
+
+static char *tmp_path(const char *name)
+{
+	return ax_asprintf("%s/%s", t_tmpdir(), name);
+}
+
+/* Runs sql on the file with a plain SQLite connection (no annexa). */
+static int raw(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	int rc = sqlite3_open(path, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -999;
+	if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static const char drop_triggers[] =
+	"DROP TRIGGER runs_no_delete; DROP TRIGGER runs_no_update; DROP TRIGGER results_no_update;"
+	"DROP TRIGGER results_delete_pruned_only; DROP TRIGGER run_artifacts_no_update;"
+	"DROP TRIGGER run_artifacts_delete_pruned_only; DROP TRIGGER artifacts_no_update;";
+
+/* Evidence of a typical run n: two checks of "mx", one of "leads", a
+ * per-run artifact and one shared by every run. */
+static void sample(struct ax_evidence *ev, int n)
+{
+	char msg[64], data[64];
+	snprintf(msg, sizeof(msg), "run %d", n);
+	snprintf(data, sizeof(data), "handshake of run %d", n);
+	ax_evidence_add_result(ev, "mx", "tls", "tls.protocol.tls1_0", n % 2 ? AX_CHECK_FAIL : AX_CHECK_PASS, msg,
+			       "{\"accepted\":true}", 1000 * n);
+	ax_evidence_add_result(ev, "mx", "tls", "tls.cert.expiry", AX_CHECK_PASS, msg, "{\"days\":40}", 1000 * n);
+	ax_evidence_add_result(ev, "leads", "consent", "consent.doi.unconfirmed_mailed", AX_CHECK_PASS, msg, NULL,
+			       1000 * n + 1);
+	ax_evidence_add_artifact(ev, "mx", "handshake.txt", "text/plain", data, strlen(data));
+	ax_evidence_add_artifact(ev, "mx", "main.cf", "text/plain", "smtpd_tls_security_level = may\n", 31);
+}
+
+static struct ax_store *open_ok(const char *path)
+{
+	struct ax_store *s = NULL;
+	int err = ax_store_open(&s, path);
+	T_EQ_INT(err, 0);
+	if (err < 0)
+		fprintf(stderr, "open %s: %s\n", path, ax_error_last());
+	return s;
+}
+
+/* A store at path with runs 1..n of sample(), started at 100*i. */
+static void make_store(const char *path, int n)
+{
+	struct ax_store *s = open_ok(path);
+	for (int i = 1; s && i <= n; i++) {
+		struct ax_evidence ev = {0};
+		sample(&ev, i);
+		T_EQ_INT(ax_store_commit_run(s, "collect", 100 * i, 100 * i + 50, &ev, NULL), 0);
+		ax_evidence_free(&ev);
+	}
+	ax_store_free(s);
+}
+
+static void test_open_and_reopen(void)
+{
+	char *path = tmp_path("new/annexa.db");
+	struct ax_store *s = open_ok(path);
+	struct stat st;
+	char *wal = ax_asprintf("%s-wal", path);
+
+	T_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	T_EQ_INT(raw_int(path, "PRAGMA user_version"), AX_STORE_SCHEMA_VERSION);
+	struct ax_evidence ev = {0};
+	sample(&ev, 1);
+	T_EQ_INT(ax_store_commit_run(s, "collect", 1, 2, &ev, NULL), 0);
+	T_OK(stat(wal, &st) == 0 && (st.st_mode & 0777) == 0600);
+	ax_store_free(s);
+	ax_store_free(NULL);
+
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 1);
+	{
+		sqlite3 *db = NULL;
+		sqlite3_stmt *q = NULL;
+		sqlite3_open(path, &db);
+		sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL);
+		T_OK(sqlite3_step(q) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), "wal") == 0);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+
+	/* Reopening migrates nothing and keeps the data. */
+	for (int i = 0; i < 2; i++) {
+		s = open_ok(path);
+		struct ax_run_info head;
+		T_EQ_INT(ax_store_head(s, &head), 0);
+		T_EQ_INT(head.id, 1);
+		T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+		ax_store_free(s);
+	}
+	T_EQ_INT(raw_int(path, "PRAGMA user_version"), AX_STORE_SCHEMA_VERSION);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 1);
+
+	/* An empty store has no head; a restrictive umask still gives 0600. */
+	char *empty = tmp_path("empty.db");
+	mode_t old_mask = umask(0277);
+	s = open_ok(empty);
+	umask(old_mask);
+	T_OK(stat(empty, &st) == 0 && (st.st_mode & 0777) == 0600);
+	struct ax_run_info head;
+	T_EQ_INT(ax_store_head(s, &head), AX_ENOTFOUND);
+	ax_store_free(s);
+
+	ax_evidence_free(&ev);
+	free(empty);
+	free(wal);
+	free(path);
+}
+
+static void test_refused(void)
+{
+	static const struct {
+		const char *name;
+		const char *setup; /* raw SQL on a store made first, or NULL */
+		const char *content; /* file content written instead, or NULL */
+		const char *needle;
+	} cases[] = {
+		{"too-new.db", "PRAGMA user_version = 99", NULL, "newer than this annexa knows"},
+		{"foreign.db", NULL, NULL, "not an annexa store"},
+		{"other-app.db", "PRAGMA application_id = 1234", NULL, "not an annexa store"},
+		{"garbage.db", NULL, "this is not a database, just text that is long enough to fill a header....",
+		 "garbage.db"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = tmp_path(cases[i].name);
+		struct ax_store *s = NULL;
+		if (cases[i].content) {
+			free(t_write(cases[i].name, cases[i].content));
+		} else if (cases[i].setup) {
+			make_store(path, 1);
+			T_EQ_INT(raw(path, cases[i].setup), SQLITE_OK);
+		} else {
+			T_EQ_INT(raw(path, "CREATE TABLE contacts (email TEXT)"), SQLITE_OK);
+		}
+		int err = ax_store_open(&s, path);
+		T_OK(err == AX_EINVALID);
+		T_OK(s == NULL);
+		T_CONTAINS(ax_error_last(), cases[i].needle);
+		T_CONTAINS(ax_error_last(), path);
+		ax_store_free(s);
+		free(path);
+	}
+	/* The foreign database was not modified (no annexa tables, no WAL). */
+	char *foreign = tmp_path("foreign.db");
+	T_EQ_INT(raw_int(foreign, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"), 0);
+	T_EQ_INT(raw_int(foreign, "PRAGMA user_version"), 0);
+	free(foreign);
+}
+
+static void test_commit_and_read(void)
+{
+	char *path = tmp_path("commit.db");
+	struct ax_store *s = open_ok(path);
+	struct ax_evidence ev = {0}, back = {0};
+	struct ax_run_info info1, info2;
+	char content[65], chain[65];
+	struct ax_buf bytes = AX_BUF_INIT;
+
+	sample(&ev, 1);
+	/* The same bytes twice in one run: stored once, linked twice. */
+	ax_evidence_add_artifact(&ev, "mx", "main.cf.copy", "text/plain", "smtpd_tls_security_level = may\n", 31);
+	T_EQ_INT(ax_store_commit_run(s, "collect", 100, 150, &ev, &info1), 0);
+	T_EQ_INT(info1.id, 1);
+	T_EQ_STR(info1.kind, "collect");
+	T_EQ_INT(info1.nresults, 3);
+	T_EQ_STR(info1.prev_hash, AX_LEDGER_GENESIS);
+	ax_ledger_content_hash(1, "collect", 100, 150, &ev, content);
+	T_EQ_STR(info1.content_sha256, content);
+	ax_ledger_chain_hash(AX_LEDGER_GENESIS, content, chain);
+	T_EQ_STR(info1.hash, chain);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM artifacts"), 2);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM run_artifacts"), 3);
+
+	ax_evidence_clear(&ev);
+	sample(&ev, 2);
+	T_EQ_INT(ax_store_commit_run(s, "collect", 200, 250, &ev, &info2), 0);
+	T_EQ_INT(info2.id, 2);
+	T_EQ_STR(info2.prev_hash, info1.hash);
+	/* main.cf is shared with run 1: one new artifact row only. */
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM artifacts"), 3);
+
+	/* Without data: descriptors only, in (instance, name) order. */
+	T_EQ_INT(ax_store_run_evidence(s, 1, 0, &back), 0);
+	T_EQ_INT(back.nresults, 3);
+	T_EQ_INT(back.nartifacts, 3);
+	if (back.nresults == 3 && back.nartifacts == 3) {
+		T_EQ_STR(back.results[0].instance, "leads");
+		T_EQ_STR(back.results[1].check, "tls.cert.expiry");
+		T_EQ_STR(back.results[2].check, "tls.protocol.tls1_0");
+		T_EQ_INT(back.results[2].status, AX_CHECK_FAIL);
+		T_EQ_STR(back.results[2].observed, "{\"accepted\":true}");
+		T_EQ_INT(back.results[2].collected_at, 1000);
+		T_EQ_STR(back.results[0].observed, "{}");
+		T_EQ_STR(back.artifacts[0].name, "handshake.txt");
+		T_EQ_STR(back.artifacts[1].name, "main.cf");
+		T_EQ_STR(back.artifacts[2].name, "main.cf.copy");
+		T_EQ_STR(back.artifacts[1].sha256, back.artifacts[2].sha256);
+		T_EQ_INT(back.artifacts[0].data.size, 0);
+	}
+	/* Read back without data, the run hashes to what was committed once
+	 * the sizes are given, and not without them. */
+	{
+		int64_t sizes[] = {18, 31, 31};
+		struct ax_buf json = AX_BUF_INIT;
+		ax_ledger_content_json(1, "collect", 100, 150, &back, sizes, &json);
+		ax_sha256_hex(json.ptr, json.size, content);
+		T_EQ_STR(content, info1.content_sha256);
+		ax_ledger_content_hash(1, "collect", 100, 150, &back, content);
+		T_OK(strcmp(content, info1.content_sha256) != 0);
+		ax_buf_free(&json);
+	}
+	ax_evidence_clear(&back);
+
+	/* With data: bytes as committed, hashing to the committed content. */
+	T_EQ_INT(ax_store_run_evidence(s, 1, 1, &back), 0);
+	T_EQ_INT(back.nartifacts, 3);
+	if (back.nartifacts == 3) {
+		T_EQ_INT(back.artifacts[1].data.size, 31);
+		T_EQ_STR(back.artifacts[1].data.ptr, "smtpd_tls_security_level = may\n");
+	}
+	ax_ledger_content_hash(1, "collect", 100, 150, &back, content);
+	T_EQ_STR(content, info1.content_sha256);
+	ax_evidence_clear(&back);
+
+	T_EQ_INT(ax_store_run_evidence(s, 99, 0, &back), AX_ENOTFOUND);
+	T_CONTAINS(ax_error_last(), "99");
+	T_EQ_INT(back.nresults, 0);
+
+	/* Artifact bytes by hash. */
+	char sha[65];
+	ax_sha256_hex("handshake of run 2", 18, sha);
+	T_EQ_INT(ax_store_artifact(s, sha, &bytes), 0);
+	T_EQ_STR(ax_buf_cstr(&bytes), "handshake of run 2");
+	ax_sha256_hex("never stored", 12, sha);
+	T_EQ_INT(ax_store_artifact(s, sha, &bytes), AX_ENOTFOUND);
+	T_EQ_INT(ax_store_artifact(s, "xyz", &bytes), AX_EINVALID);
+	T_EQ_INT(ax_store_artifact(s, NULL, &bytes), AX_EINVALID);
+
+	/* An empty run (manual entries may carry no results) is a ledger entry too. */
+	struct ax_run_info info3;
+	T_EQ_INT(ax_store_commit_run(s, "attach", 300, 300, NULL, &info3), 0);
+	T_EQ_INT(info3.id, 3);
+	T_EQ_STR(info3.kind, "attach");
+	T_EQ_INT(info3.nresults, 0);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+
+	ax_buf_free(&bytes);
+	ax_evidence_free(&back);
+	ax_evidence_free(&ev);
+	ax_store_free(s);
+	free(path);
+}
+
+static void test_latest(void)
+{
+	/* Each commit: instance, check, message, collected_at. Run 3 arrives
+	 * last but was collected earlier (a slow probe): it must not win. */
+	static const struct {
+		int run;
+		const char *instance, *check, *message;
+		int64_t at;
+	} commits[] = {
+		{1, "mx", "tls.cert.expiry", "a", 100}, {1, "mx", "tls.protocol.tls1_0", "b", 100},
+		{1, "imap", "tls.cert.expiry", "c", 100}, {2, "mx", "tls.cert.expiry", "d", 200},
+		{2, "imap", "tls.cert.expiry", "e", 150}, {3, "mx", "tls.cert.expiry", "f", 150},
+		{3, "leads", "consent.doi", "g", 50},
+	};
+	static const struct {
+		const char *instance, *check, *message;
+	} want[] = {
+		{"imap", "tls.cert.expiry", "e"},
+		{"leads", "consent.doi", "g"},
+		{"mx", "tls.cert.expiry", "d"},
+		{"mx", "tls.protocol.tls1_0", "b"},
+	};
+	char *path = tmp_path("latest.db");
+	struct ax_store *s = open_ok(path);
+	struct ax_evidence ev = {0}, latest = {0};
+	for (int run = 1; run <= 3; run++) {
+		ax_evidence_clear(&ev);
+		for (size_t i = 0; i < sizeof(commits) / sizeof(commits[0]); i++) {
+			if (commits[i].run == run)
+				ax_evidence_add_result(&ev, commits[i].instance, "t", commits[i].check, AX_CHECK_PASS,
+						       commits[i].message, NULL, commits[i].at);
+		}
+		T_EQ_INT(ax_store_commit_run(s, "collect", run, run, &ev, NULL), 0);
+	}
+	T_EQ_INT(ax_store_latest(s, &latest), 0);
+	T_EQ_INT(latest.nresults, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < latest.nresults && i < sizeof(want) / sizeof(want[0]); i++) {
+		T_EQ_STR(latest.results[i].instance, want[i].instance);
+		T_EQ_STR(latest.results[i].check, want[i].check);
+		T_EQ_STR(latest.results[i].message, want[i].message);
+	}
+	T_EQ_INT(latest.nartifacts, 0);
+	ax_evidence_free(&latest);
+	ax_evidence_free(&ev);
+	ax_store_free(s);
+	free(path);
+}
+
+struct walk {
+	struct ax_store *s;
+	char ids[128];
+	size_t len;
+	int stop_after;
+	int calls;
+	int nested_ok;
+};
+
+static int collect_ids(void *arg, const struct ax_run_info *run)
+{
+	struct walk *w = arg;
+	struct ax_evidence ev = {0};
+	w->calls++;
+	w->len += (size_t)snprintf(w->ids + w->len, sizeof(w->ids) - w->len, "%s%lld", w->len ? "," : "",
+				   (long long)run->id);
+	/* Reading a run's evidence from inside the walk works (exports do it). */
+	if (w->s && ax_store_run_evidence(w->s, run->id, 1, &ev) == 0 && (int64_t)ev.nresults == run->nresults)
+		w->nested_ok++;
+	ax_evidence_free(&ev);
+	return w->stop_after && w->calls >= w->stop_after ? 7 : 0;
+}
+
+static void test_runs_period(void)
+{
+	static const struct {
+		int64_t since, until;
+		const char *ids;
+	} cases[] = {
+		{0, 0, "1,2,3,4"}, {200, 0, "2,3,4"}, {0, 300, "1,2,3"}, {200, 300, "2,3"},
+		{250, 260, ""},    {400, 400, "4"},   {401, 0, ""},
+	};
+	char *path = tmp_path("period.db");
+	make_store(path, 4); /* started at 100, 200, 300, 400 */
+	struct ax_store *s = open_ok(path);
+	for (size_t i = 0; s && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct walk w = {.s = s};
+		T_EQ_INT(ax_store_runs(s, cases[i].since, cases[i].until, collect_ids, &w), 0);
+		T_EQ_STR(w.ids, cases[i].ids);
+		T_EQ_INT(w.nested_ok, w.calls);
+	}
+	struct walk stop = {.stop_after = 2};
+	T_EQ_INT(ax_store_runs(s, 0, 0, collect_ids, &stop), 7);
+	T_EQ_STR(stop.ids, "1,2");
+	ax_store_free(s);
+	free(path);
+}
+
+static void test_content_format(void)
+{
+	static const char want[] =
+		"{\"artifacts\":[{\"instance\":\"mx\",\"media_type\":\"text/plain\",\"name\":\"handshake.txt\","
+		"\"sha256\":\"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\",\"size\":5}],"
+		"\"finished_at\":1100,\"id\":7,\"kind\":\"collect\",\"results\":["
+		"{\"check\":\"tls.cert.expiry\",\"collected_at\":1000,\"instance\":\"mx\",\"message\":\"ok\","
+		"\"observed\":\"not json\",\"probe_type\":\"tls\",\"status\":\"pass\"},"
+		"{\"check\":\"tls.protocol.tls1_0\",\"collected_at\":1000,\"instance\":\"mx\","
+		"\"message\":\"server accepts TLS 1.0\",\"observed\":{\"a\":1,\"versions\":[\"TLSv1\"]},"
+		"\"probe_type\":\"tls\",\"status\":\"fail\"}],\"started_at\":900}";
+	struct ax_evidence a = {0}, b = {0};
+	struct ax_buf json = AX_BUF_INIT;
+	char ha[65], hb[65], hw[65];
+
+	ax_evidence_add_result(&a, "mx", "tls", "tls.protocol.tls1_0", AX_CHECK_FAIL, "server accepts TLS 1.0",
+			       "{\"versions\": [\"TLSv1\"], \"a\": 1}", 1000);
+	ax_evidence_add_result(&a, "mx", "tls", "tls.cert.expiry", AX_CHECK_PASS, "ok", "not json", 1000);
+	ax_evidence_add_artifact(&a, "mx", "handshake.txt", "text/plain", "hello", 5);
+	ax_ledger_content_json(7, "collect", 900, 1100, &a, NULL, &json);
+	T_EQ_STR(json.ptr, want);
+	ax_sha256_hex(want, strlen(want), hw);
+	ax_ledger_content_hash(7, "collect", 900, 1100, &a, ha);
+	T_EQ_STR(ha, hw);
+
+	/* Input order does not matter. */
+	ax_evidence_add_artifact(&b, "mx", "handshake.txt", "text/plain", "hello", 5);
+	ax_evidence_add_result(&b, "mx", "tls", "tls.cert.expiry", AX_CHECK_PASS, "ok", "not json", 1000);
+	ax_evidence_add_result(&b, "mx", "tls", "tls.protocol.tls1_0", AX_CHECK_FAIL, "server accepts TLS 1.0",
+			       "{\"a\":1,\"versions\":[\"TLSv1\"]}", 1000);
+	ax_ledger_content_hash(7, "collect", 900, 1100, &b, hb);
+	T_EQ_STR(hb, ha);
+	/* Every field counts. */
+	ax_ledger_content_hash(8, "collect", 900, 1100, &b, hb);
+	T_OK(strcmp(hb, ha) != 0);
+	ax_ledger_content_hash(7, "attach", 900, 1100, &b, hb);
+	T_OK(strcmp(hb, ha) != 0);
+	b.results[0].status = AX_CHECK_FAIL;
+	ax_ledger_content_hash(7, "collect", 900, 1100, &b, hb);
+	T_OK(strcmp(hb, ha) != 0);
+	/* Explicit sizes stand in for data that was not loaded. */
+	int64_t sizes[] = {6};
+	ax_buf_clear(&json);
+	ax_ledger_content_json(7, "collect", 900, 1100, &a, sizes, &json);
+	T_CONTAINS(json.ptr, "\"size\":6");
+
+	/* The chain hash, pinned with: printf '%s' "$GENESIS:$(printf '' | sha256sum)" | sha256sum */
+	ax_ledger_chain_hash(AX_LEDGER_GENESIS, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+			     ha);
+	T_EQ_STR(ha, "546eb7167d160a03ca33a29cd778b83c27bef6647a259c8837c71fb4cf235c57");
+
+	ax_buf_free(&json);
+	ax_evidence_free(&a);
+	ax_evidence_free(&b);
+}
+
+static void test_tamper(void)
+{
+	static const struct {
+		const char *what;
+		const char *sql;
+		int64_t bad_run; /* 0: still verifies */
+	} cases[] = {
+		{"nothing", "SELECT 1", 0},
+		{"result message", "UPDATE results SET message = 'all good' WHERE run_id = 2 AND check_id = 'tls.cert.expiry'", 2},
+		{"result status", "UPDATE results SET status = 'pass' WHERE run_id = 3 AND status = 'fail'", 3},
+		{"result observed", "UPDATE results SET observed = '{\"accepted\":false}' WHERE run_id = 2", 2},
+		{"result time", "UPDATE results SET collected_at = 1 WHERE run_id = 1", 1},
+		{"result deleted", "DELETE FROM results WHERE rowid = (SELECT min(rowid) FROM results WHERE run_id = 2)", 2},
+		{"result added", "INSERT INTO results SELECT * FROM results WHERE run_id = 3 LIMIT 1", 3},
+		{"runs.hash", "UPDATE runs SET hash = '" AX_LEDGER_GENESIS "' WHERE id = 2", 2},
+		{"runs.prev_hash", "UPDATE runs SET prev_hash = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE id = 3", 3},
+		{"runs.content_sha256", "UPDATE runs SET content_sha256 = hash WHERE id = 1", 1},
+		{"runs.kind", "UPDATE runs SET kind = 'attach' WHERE id = 2", 2},
+		{"runs.started_at", "UPDATE runs SET started_at = started_at + 1 WHERE id = 3", 3},
+		{"run deleted", "DELETE FROM results WHERE run_id = 2; DELETE FROM run_artifacts WHERE run_id = 2;"
+				"DELETE FROM runs WHERE id = 2", 3},
+		{"first run deleted", "DELETE FROM results WHERE run_id = 1; DELETE FROM run_artifacts WHERE run_id = 1;"
+				      "DELETE FROM runs WHERE id = 1", 2},
+		{"artifact name", "UPDATE run_artifacts SET name = 'other.txt' WHERE run_id = 2 AND name = 'main.cf'", 2},
+		{"artifact bytes", "UPDATE artifacts SET data = CAST('smtpd_tls_security_level = none' AS BLOB)"
+				   " WHERE size = 31", 1},
+		{"artifact row", "DELETE FROM artifacts WHERE data = CAST('handshake of run 3' AS BLOB)", 3},
+		{"pruned flag hides nothing", "UPDATE runs SET pruned = 1 WHERE id = 2;"
+					      "UPDATE results SET message = 'x' WHERE run_id = 2", 2},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "tamper-%zu.db", i);
+		char *path = tmp_path(name);
+		make_store(path, 3);
+		if (raw(path, drop_triggers) != SQLITE_OK || raw(path, cases[i].sql) != SQLITE_OK)
+			t_fail(__FILE__, __LINE__, "case '%s': raw SQL failed", cases[i].what);
+		struct ax_store *s = open_ok(path);
+		int64_t bad = -1;
+		int err = s ? ax_store_ledger_verify(s, &bad) : -99;
+		if (bad != cases[i].bad_run || err != (cases[i].bad_run ? AX_EINVALID : 0))
+			t_fail(__FILE__, __LINE__, "case '%s': verify = %d, bad run %lld, expected %lld (%s)",
+			       cases[i].what, err, (long long)bad, (long long)cases[i].bad_run, ax_error_last());
+		t_checks++;
+		if (cases[i].bad_run) {
+			char run[32];
+			snprintf(run, sizeof(run), "run %lld", (long long)cases[i].bad_run);
+			T_CONTAINS(ax_error_last(), run);
+			T_CONTAINS(ax_error_last(), path);
+		}
+		ax_store_free(s);
+		free(path);
+	}
+}
+
+static void test_triggers(void)
+{
+	static const char *const refused[] = {
+		"UPDATE results SET message = 'x'",
+		"DELETE FROM results",
+		"UPDATE runs SET hash = prev_hash",
+		"DELETE FROM runs",
+		"UPDATE runs SET kind = 'attach'",
+		"UPDATE runs SET started_at = 0",
+		"UPDATE run_artifacts SET name = 'x'",
+		"UPDATE artifacts SET data = X'00'",
+	};
+	char *path = tmp_path("triggers.db");
+	make_store(path, 2);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (raw(path, refused[i]) == SQLITE_OK)
+			t_fail(__FILE__, __LINE__, "'%s' was allowed", refused[i]);
+		t_checks++;
+	}
+	struct ax_store *s = open_ok(path);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	ax_store_free(s);
+	free(path);
+}
+
+static void test_rollback(void)
+{
+	char *path = tmp_path("rollback.db");
+	struct ax_store *s = NULL;
+	struct ax_evidence ev = {0};
+	struct ax_run_info info;
+	make_store(path, 1);
+	/* Fails after the run and its results were inserted. */
+	T_EQ_INT(raw(path, "CREATE TRIGGER boom BEFORE INSERT ON run_artifacts"
+			   " BEGIN SELECT RAISE(ABORT, 'boom'); END"), SQLITE_OK);
+	s = open_ok(path);
+	sample(&ev, 2);
+	int err = ax_store_commit_run(s, "collect", 200, 250, &ev, &info);
+	T_OK(err < 0);
+	T_CONTAINS(ax_error_last(), "boom");
+	T_CONTAINS(ax_error_last(), path);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 1);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results"), 3);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM artifacts"), 2);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+
+	/* Bad input is refused before anything is written. */
+	static const struct {
+		const char *what;
+		const char *kind, *instance, *check, *message;
+		int corrupt_sha;
+	} bad[] = {
+		{"kind", "collect; DROP", "mx", "c.x", "m", 0},
+		{"long kind", "collectcollectcollect", "mx", "c.x", "m", 0},
+		{"instance", "collect", "../mx", "c.x", "m", 0},
+		{"check", "collect", "mx", "c x", "m", 0},
+		{"utf-8", "collect", "mx", "c.x", "bad \xff byte", 0},
+		{"sha", "collect", "mx", "c.x", "m", 1},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ax_evidence b = {0};
+		ax_evidence_add_result(&b, bad[i].instance, "t", bad[i].check, AX_CHECK_PASS, bad[i].message, NULL, 1);
+		ax_evidence_add_artifact(&b, "mx", "a.txt", "text/plain", "x", 1);
+		if (bad[i].corrupt_sha)
+			b.artifacts[0].sha256[0] = b.artifacts[0].sha256[0] == 'a' ? 'b' : 'a';
+		if (ax_store_commit_run(s, bad[i].kind, 1, 1, &b, NULL) != AX_EINVALID)
+			t_fail(__FILE__, __LINE__, "case '%s' was not refused", bad[i].what);
+		t_checks++;
+		T_CONTAINS(ax_error_last(), path);
+		ax_evidence_free(&b);
+	}
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 1);
+
+	/* Once the fault is gone the next run gets the next id. */
+	T_EQ_INT(raw(path, "DROP TRIGGER boom"), SQLITE_OK);
+	T_EQ_INT(ax_store_commit_run(s, "collect", 200, 250, &ev, &info), 0);
+	T_EQ_INT(info.id, 2);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	ax_evidence_free(&ev);
+	ax_store_free(s);
+	free(path);
+}
+
+static int count_pruned(void *arg, const struct ax_run_info *run)
+{
+	int *n = arg;
+	if (run->pruned && run->nresults == 0)
+		(*n)++;
+	return 0;
+}
+
+static void test_prune(void)
+{
+	char *path = tmp_path("prune.db");
+	struct ax_store *s = open_ok(path);
+	struct ax_evidence ev = {0}, latest = {0};
+	struct ax_buf bytes = AX_BUF_INIT;
+	char unique[65], shared[65];
+	int64_t n = -1;
+	for (int i = 1; i <= 3; i++) {
+		ax_evidence_clear(&ev);
+		sample(&ev, i);
+		if (i == 1)
+			ax_evidence_add_result(&ev, "old", "t", "gone.check", AX_CHECK_PASS, "", NULL, 1);
+		T_EQ_INT(ax_store_commit_run(s, "collect", 100 * i, 100 * i + 50, &ev, NULL), 0);
+		/* Manual evidence is never pruned by age. */
+		if (i == 1) {
+			ax_evidence_clear(&ev);
+			ax_evidence_add_artifact(&ev, "manual", "policy.pdf", "application/pdf", "%PDF", 4);
+			T_EQ_INT(ax_store_commit_run(s, "attach", 160, 160, &ev, NULL), 0);
+		}
+	}
+	ax_sha256_hex("handshake of run 1", 18, unique);
+	ax_sha256_hex("smtpd_tls_security_level = may\n", 31, shared);
+
+	/* Runs 1 (collect) and 3 (collect) finished at 150 and 250: before 260. */
+	T_EQ_INT(ax_store_prune(s, 260, &n), 0);
+	T_EQ_INT(n, 2);
+	int pruned = 0;
+	T_EQ_INT(ax_store_runs(s, 0, 0, count_pruned, &pruned), 0);
+	T_EQ_INT(pruned, 2);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 4);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results WHERE run_id IN (1, 3)"), 0);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM run_artifacts WHERE run_id = 2"), 1);
+	T_EQ_INT(ax_store_artifact(s, unique, &bytes), AX_ENOTFOUND);
+	T_EQ_INT(ax_store_artifact(s, shared, &bytes), 0);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	T_EQ_INT(ax_store_latest(s, &latest), 0);
+	for (size_t i = 0; i < latest.nresults; i++)
+		T_OK(strcmp(latest.results[i].check, "gone.check") != 0);
+	T_EQ_INT(latest.nresults, 3);
+	T_EQ_INT(ax_store_prune(s, 260, &n), 0);
+	T_EQ_INT(n, 0);
+	ax_store_free(s);
+
+	/* Pruning cannot be undone to smuggle rows back in. */
+	T_OK(raw(path, "UPDATE runs SET pruned = 0 WHERE id = 1") != SQLITE_OK);
+	T_EQ_INT(raw_int(path, "SELECT pruned FROM runs WHERE id = 1"), 1);
+
+	/* A pruned run's row is still chained: tampering with it is found. */
+	T_EQ_INT(raw(path, drop_triggers), SQLITE_OK);
+	T_EQ_INT(raw(path, "UPDATE runs SET content_sha256 = prev_hash WHERE id = 1"), SQLITE_OK);
+	s = open_ok(path);
+	int64_t bad = 0;
+	T_EQ_INT(ax_store_ledger_verify(s, &bad), AX_EINVALID);
+	T_EQ_INT(bad, 1);
+
+	ax_buf_free(&bytes);
+	ax_evidence_free(&latest);
+	ax_evidence_free(&ev);
+	ax_store_free(s);
+	free(path);
+}
+
+static int check_whole(void *arg, const struct ax_run_info *run)
+{
+	int *broken = arg;
+	if (run->nresults != 20)
+		(*broken)++;
+	return 0;
+}
+
+/* Commits runs of 20 results until killed (or n runs when n > 0). */
+static void committer(const char *path, int n)
+{
+	struct ax_store *s = NULL;
+	if (ax_store_open(&s, path) < 0)
+		_exit(2);
+	for (int i = 0; n == 0 || i < n; i++) {
+		struct ax_evidence ev = {0};
+		char data[32];
+		for (int j = 0; j < 20; j++)
+			ax_evidence_add_result(&ev, "p", "t", "c.x", AX_CHECK_PASS, "m", NULL, (int64_t)i * 100 + j);
+		snprintf(data, sizeof(data), "%d-%d", (int)getpid(), i);
+		ax_evidence_add_artifact(&ev, "p", "a", "text/plain", data, strlen(data));
+		if (ax_store_commit_run(s, "collect", i, i, &ev, NULL) < 0) {
+			fprintf(stderr, "committer: %s\n", ax_error_last());
+			_exit(3);
+		}
+		ax_evidence_free(&ev);
+	}
+	ax_store_free(s);
+	_exit(0);
+}
+
+static void test_kill9(void)
+{
+	char *path = tmp_path("kill9.db");
+	srand((unsigned)time(NULL));
+	for (int round = 0; round < 6; round++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			committer(path, 0);
+		struct timespec ts = {0, (10 + rand() % 60) * 1000000L};
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int status = 0;
+		waitpid(pid, &status, 0);
+		T_OK(WIFSIGNALED(status));
+	}
+	struct ax_store *s = open_ok(path);
+	int broken = 0;
+	int64_t bad = 0;
+	T_EQ_INT(ax_store_ledger_verify(s, &bad), 0);
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(ax_store_runs(s, 0, 0, check_whole, &broken), 0);
+	T_EQ_INT(broken, 0);
+	T_OK(raw_int(path, "SELECT count(*) FROM runs") > 0);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), raw_int(path, "SELECT max(id) FROM runs"));
+	ax_store_free(s);
+	free(path);
+}
+
+static void test_concurrent(void)
+{
+	char *path = tmp_path("concurrent.db");
+	make_store(path, 0);
+	pid_t pids[3];
+	for (int i = 0; i < 3; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			committer(path, 30);
+	}
+	for (int i = 0; i < 3; i++) {
+		int status = 0;
+		waitpid(pids[i], &status, 0);
+		T_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	struct ax_store *s = open_ok(path);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 90);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	ax_store_free(s);
+	free(path);
+}
+
+int main(void)
+{
+	test_open_and_reopen();
+	test_refused();
+	test_commit_and_read();
+	test_latest();
+	test_runs_period();
+	test_content_format();
+	test_tamper();
+	test_triggers();
+	test_rollback();
+	test_prune();
+	test_kill9();
+	test_concurrent();
+	return t_done();
+}
