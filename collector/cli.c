@@ -7,6 +7,7 @@
 #include "config.h"
 #include "controls.h"
 #include "store.h"
+#include "util.h"
 
 int ax_cli_fail(int code, const char *what)
 {

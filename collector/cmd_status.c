@@ -177,22 +177,8 @@ int ax_cmd_check_config(struct ax_cli *cli, int argc, char **argv)
 	if ((rc = ax_cli_config(cli)) != 0 || (rc = ax_cli_catalog(cli)) != 0)
 		return rc == AX_EXIT_RUNTIME ? AX_EXIT_USAGE : rc;
 	const struct ax_config *cfg = cli->cfg;
-	for (size_t i = 0; i < cfg->ncontrols; i++) {
-		if (!ax_catalog_find(cli->cat, cfg->controls[i].id)) {
-			fprintf(stderr, "annexa: %s: [control \"%s\"]: no such Annex A control\n", cfg->path,
-				cfg->controls[i].id);
-			return AX_EXIT_USAGE;
-		}
-	}
-	for (size_t p = 0; p < cfg->nprobes; p++) {
-		for (size_t k = 0; k < cfg->probes[p].ncontrols; k++) {
-			if (!ax_catalog_find(cli->cat, cfg->probes[p].controls[k])) {
-				fprintf(stderr, "annexa: %s: [probe \"%s\"] controls: no such Annex A control '%s'\n",
-					cfg->path, cfg->probes[p].name, cfg->probes[p].controls[k]);
-				return AX_EXIT_USAGE;
-			}
-		}
-	}
+	if (ax_catalog_check_config(cli->cat, cfg) < 0)
+		return ax_cli_fail(AX_EXIT_USAGE, NULL);
 	if (f.json) {
 		dump_json(json_pack("{s:s,s:b,s:i,s:i}", "config", cfg->path, "valid", 1, "probes", (int)cfg->nprobes,
 				    "controls", (int)cli->cat->ncontrols));

@@ -1,11 +1,14 @@
-/* daemon.c - `annexa daemon`: continuous collection.
+/* daemon.c - `annexa daemon`: continuous, unattended collection.
  *
- * Each probe instance runs on its own interval; instances due at the same
- * moment run together as one committed run. SIGTERM/SIGINT let the current
- * run finish, then exit 0; SIGHUP re-reads the config after the current
- * run and keeps the old one when the new one is invalid. A failing run is
- * logged and retried at the next due time; the daemon itself never exits
- * because a probe or a target misbehaves. */
+ * Guarantees: one daemon per store (an flock on STORE.lock); started as
+ * root it leaves root before touching the store (privdrop.h); each probe
+ * instance runs on its own schedule (schedule.h: splay, missed runs once,
+ * back-off of broken targets); a failing run is logged and the daemon
+ * carries on; SIGTERM/SIGINT finish the current run (bounded by the
+ * probes' timeouts) and exit 0; SIGHUP re-reads the configuration after
+ * the current run and keeps the old one when the new one is invalid.
+ * After each committed run: the locker commit, the metrics file, the
+ * schedule state, and pruning past [annexa] keep. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +24,11 @@
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
+#include "controls.h"
+#include "locker.h"
+#include "metrics.h"
+#include "privdrop.h"
+#include "schedule.h"
 #include "store.h"
 #include "util.h"
 
@@ -52,68 +61,76 @@ static void dlog(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int64_t instance_interval(const struct ax_config *cfg, const struct ax_probe_instance *p)
+/* Everything that follows a committed run; none of it may undo the run. */
+static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struct ax_run_info *info,
+		      const struct ax_evidence *ev)
 {
-	if (p->interval > 0)
-		return p->interval;
-	int64_t v = ax_config_get_int(cfg, "annexa", "interval");
-	return v > 0 ? v : 3600;
-}
-
-/* Next due time per instance, by index; recomputed after a reload. */
-static int64_t *schedule_new(const struct ax_config *cfg, int64_t now)
-{
-	int64_t *due = ax_calloc(cfg->nprobes + 1, sizeof(*due));
-	for (size_t i = 0; i < cfg->nprobes; i++)
-		due[i] = now;
-	return due;
-}
-
-static void run_due(struct ax_config *cfg, struct ax_store *store, int64_t *due)
-{
-	int64_t now = ax_now();
-	const char **names = ax_calloc(cfg->nprobes + 1, sizeof(*names));
-	size_t n = 0;
-	for (size_t i = 0; i < cfg->nprobes; i++) {
-		if (due[i] <= now) {
-			names[n++] = cfg->probes[i].name;
-			/* Missed runs (suspend, downtime) run once, not in a burst. */
-			int64_t iv = instance_interval(cfg, &cfg->probes[i]);
-			while (due[i] <= now)
-				due[i] += iv;
-		}
+	const struct ax_config *cfg = cli->cfg;
+	int pushed = 0;
+	if (ax_config_get(cfg, "locker", "path")) {
+		if (ax_locker_record(cfg, info, ev, &pushed) < 0)
+			dlog(LOG_WARNING, "%s (retried after the next run)", ax_error_last());
 	}
+	int64_t keep = ax_config_get_int(cfg, "annexa", "keep");
+	if (keep > 0) {
+		int64_t pruned = 0;
+		if (ax_store_prune(cli->store, ax_now() - keep, &pruned) < 0)
+			dlog(LOG_WARNING, "prune: %s", ax_error_last());
+		else if (pruned)
+			dlog(LOG_INFO, "pruned the results of %lld runs older than [annexa] keep", (long long)pruned);
+	}
+	const char *metrics = ax_config_get(cfg, "annexa", "metrics");
+	if (metrics) {
+		struct ax_status *st = NULL;
+		struct ax_probe_stats *stats = ax_schedule_stats(sched);
+		if (ax_cli_status(cli, &st) != 0 || ax_metrics_write(metrics, st, stats, sched->n, ax_now()) < 0)
+			dlog(LOG_WARNING, "metrics %s: %s", metrics, ax_error_last());
+		ax_status_free(st);
+		free(stats);
+	}
+}
+
+static void run_due(struct ax_cli *cli, struct ax_schedule *sched)
+{
+	size_t n = 0;
+	int64_t now = ax_now();
+	const char **names = ax_schedule_due(sched, now, &n);
 	if (n) {
 		struct ax_evidence ev = {0};
 		struct ax_run_info info;
 		int64_t t0 = ax_monotonic_ms();
-		if (ax_collect(cfg, store, names, n, &ev, &info) < 0) {
-			dlog(LOG_ERR, "run failed: %s", ax_error_last());
+		int err = ax_collect(cli->cfg, cli->store, names, n, &ev, &info);
+		int64_t ms = ax_monotonic_ms() - t0;
+		/* A run that could not be committed (disk full, store locked)
+		 * counts as failed for every instance in it: back off, retry. */
+		ax_schedule_done(sched, names, n, err < 0 ? NULL : &ev, now, ms);
+		if (err < 0) {
+			dlog(LOG_ERR, "run failed, nothing committed: %s", ax_error_last());
 		} else {
 			int fails = 0, errors = 0;
 			for (size_t i = 0; i < ev.nresults; i++) {
 				fails += ev.results[i].status == AX_CHECK_FAIL;
 				errors += ev.results[i].status == AX_CHECK_ERROR;
 				if (ev.results[i].status == AX_CHECK_ERROR)
-					dlog(LOG_WARNING, "probe %s: %s: %s", ev.results[i].instance, ev.results[i].check,
-					     ev.results[i].message);
+					dlog(LOG_WARNING, "probe %s: %s: %s", ev.results[i].instance,
+					     ev.results[i].check, ev.results[i].message);
 			}
 			dlog(LOG_INFO, "run %lld: %zu probes, %zu results (%d fail, %d error) in %lld ms, ledger %.16s",
-			     (long long)info.id, n, ev.nresults, fails, errors,
-			     (long long)(ax_monotonic_ms() - t0), info.hash);
+			     (long long)info.id, n, ev.nresults, fails, errors, (long long)ms, info.hash);
+			after_run(cli, sched, &info, &ev);
 		}
+		for (size_t i = 0; i < sched->n; i++)
+			if (sched->entries[i].consecutive_failures > 1 && sched->entries[i].last_run == now)
+				dlog(LOG_WARNING, "probe %s: %d failed runs in a row, backing off until %lld",
+				     sched->entries[i].instance, sched->entries[i].consecutive_failures,
+				     (long long)sched->entries[i].next_due);
+		char *file = ax_schedule_file(cli->cfg);
+		if (ax_schedule_save(sched, file) < 0)
+			dlog(LOG_WARNING, "%s", ax_error_last());
+		free(file);
 		ax_evidence_free(&ev);
 	}
 	free(names);
-}
-
-static int64_t next_wakeup(const struct ax_config *cfg, const int64_t *due)
-{
-	int64_t next = INT64_MAX;
-	for (size_t i = 0; i < cfg->nprobes; i++)
-		if (due[i] < next)
-			next = due[i];
-	return next;
 }
 
 static int detach(void)
@@ -137,6 +154,45 @@ static int detach(void)
 	return 0;
 }
 
+/* One daemon per store: the lock is held for the process's lifetime. */
+static int lock_store(const struct ax_config *cfg, int *fd_out)
+{
+	char *path = ax_asprintf("%s.lock", ax_config_get(cfg, "annexa", "store"));
+	int err = 0;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = ax_error_set("%s: %s", path, strerror(errno));
+	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		err = ax_error_set("%s: another annexa daemon is running on this store", path);
+		close(fd);
+		fd = -1;
+	}
+	*fd_out = fd;
+	free(path);
+	return err;
+}
+
+static void reload(struct ax_cli *cli, struct ax_schedule **sched)
+{
+	struct ax_config *fresh = NULL;
+	struct ax_catalog *cat = NULL;
+	if (ax_config_load(&fresh, cli->cfg->path) < 0 ||
+	    ax_catalog_load(&cat, ax_catalog_default_dir(fresh)) < 0 || ax_catalog_check_config(cat, fresh) < 0) {
+		dlog(LOG_ERR, "reload refused, keeping the running configuration: %s", ax_error_last());
+		ax_config_free(fresh);
+		ax_catalog_free(cat);
+		return;
+	}
+	ax_config_free(cli->cfg);
+	ax_catalog_free(cli->cat);
+	cli->cfg = fresh;
+	cli->cat = cat;
+	struct ax_schedule *next = ax_schedule_new(cli->cfg, *sched, NULL, ax_now());
+	ax_schedule_free(*sched);
+	*sched = next;
+	dlog(LOG_INFO, "reloaded: %zu probe instances", cli->cfg->nprobes);
+}
+
 int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -144,7 +200,8 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int foreground = 0, c, rc;
+	int foreground = 0, c, rc, lockfd = -1;
+	struct ax_schedule *sched = NULL;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -153,15 +210,27 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 		default: return ax_cli_usage(ax_command_find("daemon"), stderr, AX_EXIT_USAGE);
 		}
 	}
-	if ((rc = ax_cli_store(cli)) != 0)
+	if ((rc = ax_cli_config(cli)) != 0 || (rc = ax_cli_catalog(cli)) != 0)
 		return rc;
+	if (ax_catalog_check_config(cli->cat, cli->cfg) < 0)
+		return ax_cli_fail(AX_EXIT_USAGE, NULL);
 	const char *logto = ax_config_get(cli->cfg, "annexa", "log");
 	if (logto && strcmp(logto, "syslog") == 0)
 		use_syslog = 1;
+	if (lock_store(cli->cfg, &lockfd) < 0)
+		return ax_cli_fail(AX_EXIT_RUNTIME, "daemon");
+	if (ax_privdrop(cli->cfg) < 0) {
+		rc = ax_cli_fail(AX_EXIT_RUNTIME, "daemon");
+		goto cleanup;
+	}
+	if ((rc = ax_cli_store(cli)) != 0)
+		goto cleanup;
 	if (use_syslog)
 		openlog("annexa", LOG_PID, LOG_DAEMON);
-	if (!foreground && detach() < 0)
-		return ax_cli_fail(AX_EXIT_RUNTIME, "daemon");
+	if (!foreground && detach() < 0) {
+		rc = ax_cli_fail(AX_EXIT_RUNTIME, "daemon");
+		goto cleanup;
+	}
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -172,33 +241,29 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	int64_t *due = schedule_new(cli->cfg, ax_now());
-	dlog(LOG_INFO, "started: %s, %zu probe instances", cli->cfg->path, cli->cfg->nprobes);
+	char *file = ax_schedule_file(cli->cfg);
+	sched = ax_schedule_new(cli->cfg, NULL, file, ax_now());
+	free(file);
+	dlog(LOG_INFO, "started: %s, %zu probe instances, uid %ld", cli->cfg->path, cli->cfg->nprobes,
+	     (long)getuid());
 	while (!stop_requested) {
 		if (reload_requested) {
 			reload_requested = 0;
-			struct ax_config *fresh = NULL;
-			if (ax_config_load(&fresh, cli->cfg->path) < 0) {
-				dlog(LOG_ERR, "reload refused, keeping the running configuration: %s", ax_error_last());
-			} else {
-				ax_config_free(cli->cfg);
-				cli->cfg = fresh;
-				free(due);
-				due = schedule_new(cli->cfg, ax_now());
-				dlog(LOG_INFO, "reloaded: %zu probe instances", cli->cfg->nprobes);
-			}
+			reload(cli, &sched);
 		}
-		run_due(cli->cfg, cli->store, due);
-		int64_t wait = next_wakeup(cli->cfg, due) - ax_now();
-		if (cli->cfg->nprobes == 0)
-			wait = 3600;
+		run_due(cli, sched);
+		int64_t wait = sched->n ? ax_schedule_next(sched) - ax_now() : 3600;
 		/* Sleep in short steps so a signal is acted on promptly. */
 		for (int64_t slept = 0; slept < wait && !stop_requested && !reload_requested; slept++)
 			sleep(1);
 	}
 	dlog(LOG_INFO, "stopping on signal");
-	free(due);
+	rc = AX_EXIT_OK;
+cleanup:
+	ax_schedule_free(sched);
+	if (lockfd >= 0)
+		close(lockfd);
 	if (use_syslog)
 		closelog();
-	return AX_EXIT_OK;
+	return rc;
 }

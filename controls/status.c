@@ -13,6 +13,7 @@
  * nothing; no rule or instance names the control -> manual; rules exist but
  * no counting row -> not_covered. */
 #include "controls.h"
+#include "probe.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,29 @@ static enum ax_control_status decide(const struct ax_control_state *cs, int mapp
 	return AX_CTL_NOT_COVERED;
 }
 
+/* Does a configured instance run a probe that can emit a check matching
+ * rule? A site that runs no TLS probe has no automation for A.8.24: the
+ * control needs manual evidence there, it is not merely "not covered yet".
+ * Without a config (tests, tools) every rule counts. */
+static int rule_is_automated_here(const struct ax_config *cfg, const char *rule)
+{
+	if (!cfg)
+		return 1;
+	for (size_t i = 0; i < cfg->nprobes; i++) {
+		const struct probe *p = cfg->probes[i].type;
+		for (size_t c = 0; p && p->checks && p->checks[c].id; c++) {
+			const char *d = p->checks[c].id;
+			size_t dl = strlen(d);
+			if (strcmp(rule, d) == 0 || ax_check_pattern_matches(rule, d))
+				return 1;
+			/* a declared "prefix.*" can emit whatever the rule names below it */
+			if (dl >= 2 && strcmp(d + dl - 2, ".*") == 0 && strncmp(rule, d, dl - 1) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		      const struct ax_evidence *latest, int64_t now, struct ax_status **out)
 {
@@ -142,7 +166,7 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 	map_ctl = ax_calloc(cat->nmaps + 1, sizeof(*map_ctl));
 	for (i = 0; i < cat->nmaps; i++) {
 		map_ctl[i] = control_index(cat, cat->maps[i].control);
-		if (map_ctl[i] >= 0)
+		if (map_ctl[i] >= 0 && rule_is_automated_here(cfg, cat->maps[i].check))
 			mapped[map_ctl[i]] = 1;
 	}
 	for (i = 0; cfg && i < cfg->nprobes; i++) {
@@ -180,9 +204,12 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		}
 
 		stale = now - r->collected_at > freshness_of(cfg, nz(r->instance));
-		for (k = 0; k < cat->ncontrols; k++)
-			if (hit[k])
+		for (k = 0; k < cat->ncontrols; k++) {
+			if (hit[k]) {
 				add_row(&st->controls[k], r, stale);
+				mapped[k] = 1; /* evidence exists, so automation does */
+			}
+		}
 	}
 
 	for (k = 0; k < cat->ncontrols; k++) {

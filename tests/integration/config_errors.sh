@@ -51,7 +51,7 @@ check unknown-section '[frobnicator]' <<'EOF2'
 [frobnicator]
 	x = 1
 EOF2
-check syntax 'line' <<'EOF2'
+check syntax 'syntax.conf:1' <<'EOF2'
 [annexa
 	store = x
 EOF2

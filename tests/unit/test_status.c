@@ -12,6 +12,9 @@
 #include "controls.h"
 #include "error.h"
 #include "evidence.h"
+#include "probe.h"
+
+extern const struct probe probe_file;
 #include "util.h"
 
 #define NOW 1000000
@@ -38,7 +41,7 @@ static struct ax_catalog cat = {ctl, 5, maps, 5, "iso27001-2022", NULL, 0};
 static char *files_controls[] = {"A.8.15"};
 static struct ax_probe_instance probes[] = {
 	{.name = "mx-tls", .interval = 300, .freshness = 600},
-	{.name = "files", .interval = 60, .controls = files_controls, .ncontrols = 1},
+	{.name = "files", .type = &probe_file, .interval = 60, .controls = files_controls, .ncontrols = 1},
 };
 static struct ax_control_cfg ctlcfg[] = {
 	{"A.5.1", 0, "No own policies: the group's apply."},
@@ -180,6 +183,26 @@ static void test_counts_and_rows(void)
 	T_EQ_STR(ax_control_status_name(AX_CTL_NOT_COVERED), "not_covered");
 }
 
+/* A control mapped only to checks of a probe type that no configured
+ * instance runs has no automation at this site: manual, not not_covered. */
+static void test_site_without_probe_type(void)
+{
+	struct ax_probe_instance files = {.name = "files", .type = &probe_file};
+	struct ax_config cfg = {.probes = &files, .nprobes = 1};
+	struct ax_evidence ev = {0};
+	struct ax_status *st = NULL;
+	T_EQ_INT(ax_status_compute(&cat, &cfg, &ev, NOW, &st), 0);
+	if (!st)
+		return;
+	T_EQ_STR(ax_control_status_name(st->controls[4].status), "manual");      /* A.8.24: tls.* only */
+	T_EQ_STR(ax_control_status_name(st->controls[2].status), "not_covered"); /* A.8.9: file.content.* */
+	ax_status_free(st);
+	T_EQ_INT(ax_status_compute(&cat, NULL, &ev, NOW, &st), 0);
+	if (st)
+		T_EQ_STR(ax_control_status_name(st->controls[4].status), "not_covered"); /* no config: every rule */
+	ax_status_free(st);
+}
+
 static char *dump(json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
@@ -195,7 +218,8 @@ static void test_json(void)
 	struct ax_status *st = NULL;
 	json_t *j, *controls, *a83 = NULL, *summary;
 	struct ax_control_cfg na = {"A.7.4", 0, "No own premises."};
-	struct ax_config cfg = {.controls = &na, .ncontrols = 1};
+	struct ax_probe_instance files = {.name = "files", .type = &probe_file};
+	struct ax_config cfg = {.controls = &na, .ncontrols = 1, .probes = &files, .nprobes = 1};
 	char *s;
 	int sum = 0;
 
@@ -359,6 +383,7 @@ int main(void)
 	test_table();
 	test_counts_and_rows();
 	test_json();
+	test_site_without_probe_type();
 	test_print();
 	test_soa();
 	return t_done();
