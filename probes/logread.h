@@ -1,0 +1,63 @@
+/* logread.h - a streaming line reader for log files (plain or gzip) and
+ * the timestamp formats log writers use. Shared by the accesslog and
+ * retention-job probes (and any other log-reading probe).
+ *
+ * Guarantees: memory is bounded by the reader's buffer whatever the file
+ * size or line length (a line longer than max_line is returned cut to
+ * max_line bytes with `truncated` set; the rest of it is skipped); a
+ * truncated or corrupt .gz is an AX_EINVALID error naming the file and
+ * line; binary content and invalid UTF-8 are returned as bytes, never
+ * interpreted. Gzip is recognised by its magic bytes, not the file name.
+ * Only regular files are opened (a FIFO can't block the caller).
+ *
+ *     struct ax_logread *r;
+ *     struct ax_logline l;
+ *     if (ax_logread_open(&r, path, 8192) < 0) ...;
+ *     while ((rc = ax_logread_next(r, &l)) > 0) use(l.ptr, l.len);
+ *     ax_logread_free(r);   // rc < 0: error, message names path:line
+ */
+#ifndef AX_LOGREAD_H
+#define AX_LOGREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ax_logread;
+
+struct ax_logline {
+	const char *ptr;  /* valid until the next call; not NUL-terminated */
+	size_t len;       /* without the newline (and a trailing '\r') */
+	size_t lineno;    /* 1-based */
+	int truncated;    /* the line was longer than max_line */
+};
+
+/* max_line: 0 means the default (8 KiB); at most 1 MiB. */
+int ax_logread_open(struct ax_logread **out, const char *path, size_t max_line);
+/* 1 and a line, 0 at the end, or a negative code (message: "PATH:LINE: ..."). */
+int ax_logread_next(struct ax_logread *r, struct ax_logline *line);
+int ax_logread_is_gzip(const struct ax_logread *r);
+void ax_logread_free(struct ax_logread *r);
+
+/* Timestamps at the start of a line (or of s), into epoch seconds (UTC):
+ *  - classic syslog "Nov 29 10:00:01" (day may be space-padded): the year
+ *    is inferred as the latest one that does not put the stamp more than a
+ *    day after `ref` (no future dates); read in local time;
+ *  - RFC 3339 "2026-11-29T10:00:01.123+01:00" / "...Z" (also with a space
+ *    instead of T; without an offset it is local time);
+ *  - nginx error log "2026/11/29 10:00:01" (local time);
+ *  - common log format "[29/Nov/2026:10:00:01 +0000]" (with or without '[').
+ * Local time is the collector's zone at ref (one offset, so a DST change
+ * inside the log shifts stamps by at most an hour). */
+struct ax_logclock {
+	int64_t ref;      /* "now": no inferred stamp lies a day past it */
+	long utc_offset;  /* local zone offset at ref, seconds east of UTC */
+	int ref_year;     /* local calendar year at ref */
+};
+void ax_logclock_init(struct ax_logclock *c, int64_t ref);
+/* 0 with *out and *used (bytes consumed), or AX_EINVALID when s does not
+ * start with a known stamp (no message is set: this is the common case). */
+int ax_logtime_parse(const struct ax_logclock *c, const char *s, size_t len, int64_t *out, size_t *used);
+/* Days since 1970-01-01 of a proleptic Gregorian date (no range checks). */
+int64_t ax_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#endif
