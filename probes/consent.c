@@ -1,0 +1,188 @@
+/* consent.c - the `consent` probe: can the controller demonstrate consent,
+ * and does the lead database keep only what it may?
+ *
+ * Each check is one set-based SQL query (per lead schema, overridable in
+ * the config) that returns the offending rows; the database counts them
+ * and returns at most `samples` of them, so the probe never holds the
+ * table. The first column of an address query is pseudonymised with
+ * ax_probe_pseudonym() before it goes anywhere: raw addresses never reach
+ * results, artifacts or messages. The SQL that ran is attached as an
+ * artifact, so an auditor sees how each number was obtained. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "consent_queries.h"
+#include "leaddb.h"
+#include "probe.h"
+#include "util.h"
+
+static const struct ax_option consent_options[] = {
+	{"database", AX_OPT_STRING, NULL, AX_OPT_REQUIRED | AX_OPT_SECRET, NULL, 0, 0,
+	 "lead database: sqlite:/ABSOLUTE/PATH or postgresql://user@host/db?..."},
+	{"schema", AX_OPT_ENUM, "generic", 0, "generic|listmonk", 0, 0, "table layout of the lead database"},
+	{"require-ip", AX_OPT_BOOL, "true", 0, NULL, 0, 0, "double opt-in proof needs the confirmation IP"},
+	{"listmonk-ip-key", AX_OPT_STRING, "confirm_ip", 0, NULL, 0, 0,
+	 "listmonk: key in subscriber_lists.meta holding the confirmation IP"},
+	{"unconfirmed-max-age", AX_OPT_DURATION, "30d", 0, NULL, 1, 315360000, "longest time an unconfirmed sign-up may stay"},
+	{"erasure-max-age", AX_OPT_DURATION, "30d", 0, NULL, 1, 315360000, "longest time an erasure/objection request may stay open"},
+	{"inactive-max-age", AX_OPT_DURATION, "730d", 0, NULL, 1, 315360000, "longest time a contact may stay without consent activity"},
+	{"samples", AX_OPT_INT, "5", 0, NULL, 0, 50, "pseudonymous sample rows per check"},
+	{"query-timeout", AX_OPT_DURATION, "50s", 0, NULL, 1, 86400, "deadline of each query"},
+	{"query-doi-proof", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 require-ip, $2 ip key -> address, problem"},
+	{"query-single-optin", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; no parameters -> list, detail"},
+	{"query-unconfirmed-expired", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, list"},
+	{"query-erasure-overdue", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, kind"},
+	{"query-inactive", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, detail"},
+	{NULL},
+};
+
+static const struct ax_check_def consent_checks[] = {
+	{"consent.doi.proof", "every confirmed double-opt-in subscription has sign-up time, later confirmation time (and IP)"},
+	{"consent.doi.single_optin_lists", "no marketing list runs single opt-in"},
+	{"consent.unconfirmed.expired", "no unconfirmed sign-up older than unconfirmed-max-age is kept"},
+	{"consent.erasure.overdue", "no erasure or objection request open longer than erasure-max-age"},
+	{"consent.inactive.retention", "no contact without consent activity for longer than inactive-max-age"},
+	{NULL},
+};
+
+struct question {
+	enum ax_consent_question q;
+	const char *check;
+	const char *option;      /* the override key */
+	int first_is_address;    /* pseudonymise column 1 */
+	const char *pass_msg;
+	const char *fail_fmt;    /* one %lld: the count */
+};
+
+static const struct question questions[] = {
+	{AX_Q_DOI_PROOF, "consent.doi.proof", "query-doi-proof", 1,
+	 "every confirmed double-opt-in subscription has its proof",
+	 "%lld confirmed double-opt-in subscription(s) lack sign-up time, later confirmation time or confirmation IP"},
+	{AX_Q_SINGLE_OPTIN, "consent.doi.single_optin_lists", "query-single-optin", 0,
+	 "no marketing list runs single opt-in", "%lld marketing list(s) run single opt-in"},
+	{AX_Q_UNCONFIRMED_EXPIRED, "consent.unconfirmed.expired", "query-unconfirmed-expired", 1,
+	 "no expired unconfirmed sign-up is kept", "%lld unconfirmed sign-up(s) older than unconfirmed-max-age still stored"},
+	{AX_Q_ERASURE_OVERDUE, "consent.erasure.overdue", "query-erasure-overdue", 1,
+	 "no erasure or objection request is overdue", "%lld erasure/objection request(s) open longer than erasure-max-age"},
+	{AX_Q_INACTIVE, "consent.inactive.retention", "query-inactive", 1,
+	 "no contact is kept beyond inactive-max-age without consent activity",
+	 "%lld contact(s) without consent activity for longer than inactive-max-age"},
+};
+
+/* 'YYYY-MM-DD HH:MM:SS' UTC: the format of the generic schema's times and
+ * one PostgreSQL reads as timestamptz in a UTC session. */
+static void sql_time(int64_t t, char out[static 32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static json_t *sample_json(struct ax_probe_ctx *ctx, const struct question *qu, const struct ax_leaddb_sample *s)
+{
+	json_t *arr = json_array();
+	for (size_t r = 0; r < s->nrows; r++) {
+		char **row = s->cells + r * s->ncols;
+		json_t *item = json_object();
+		const char *first = row[0] ? row[0] : "";
+		if (qu->first_is_address) {
+			char pseudo[20];
+			ax_probe_pseudonym(ctx, first, pseudo);
+			json_object_set_new(item, "lead", json_stringn(pseudo, 18));
+		} else {
+			json_object_set_new(item, "name", json_string(first));
+		}
+		/* Further columns are details (reason codes, list names); capped. */
+		if (s->ncols > 1 && row[1])
+			json_object_set_new(item, "detail", json_stringn(row[1], strnlen(row[1], 200)));
+		json_array_append_new(arr, item);
+	}
+	return arr;
+}
+
+static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct question *qu, const char *schema,
+	       struct ax_buf *sql_log)
+{
+	const char *override = ax_probe_opt(ctx, qu->option);
+	const char *sql = override ? override : ax_consent_default_query(schema, ax_leaddb_engine(db), qu->q);
+	char cutoff[32];
+	const char *params[2] = {NULL, NULL};
+	size_t nparams = 0;
+	struct ax_leaddb_sample s;
+	int err;
+
+	if (!sql)
+		return ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL,
+				       "not applicable to schema %s: listmonk keeps no erasure or objection requests "
+				       "(its wipe deletes the subscriber at once); set %s to ask your request log",
+				       schema, qu->option);
+	switch (qu->q) {
+	case AX_Q_DOI_PROOF:
+		params[0] = ax_probe_opt_bool(ctx, "require-ip") ? "1" : "0";
+		params[1] = ax_probe_opt(ctx, "listmonk-ip-key");
+		nparams = 2;
+		break;
+	case AX_Q_UNCONFIRMED_EXPIRED:
+	case AX_Q_ERASURE_OVERDUE:
+	case AX_Q_INACTIVE: {
+		const char *key = qu->q == AX_Q_UNCONFIRMED_EXPIRED ? "unconfirmed-max-age"
+				  : qu->q == AX_Q_ERASURE_OVERDUE  ? "erasure-max-age"
+								   : "inactive-max-age";
+		sql_time(ax_probe_now(ctx) - ax_probe_opt_int(ctx, key), cutoff);
+		params[0] = cutoff;
+		nparams = 1;
+		break;
+	}
+	default:
+		break;
+	}
+	ax_buf_printf(sql_log, "-- %s (%s%s)\n", qu->check, override ? "from option " : "default for schema ",
+		      override ? qu->option : schema);
+	for (size_t i = 0; i < nparams; i++)
+		ax_buf_printf(sql_log, "-- $%zu = '%s'\n", i + 1, params[i] ? params[i] : "NULL");
+	ax_buf_printf(sql_log, "%s;\n\n", sql);
+
+	err = ax_leaddb_count_sample(db, sql, params, nparams, (size_t)ax_probe_opt_int(ctx, "samples"), &s);
+	if (err < 0)
+		return ax_probe_result(ctx, qu->check, AX_CHECK_ERROR, NULL, "%s query failed: %s",
+				       override ? qu->option : "default", ax_error_last());
+	json_t *observed = json_pack("{s:I,s:o,s:s}", "count", (json_int_t)s.total, "samples",
+				     sample_json(ctx, qu, &s), "query", override ? qu->option : "default");
+	if (nparams && qu->q != AX_Q_DOI_PROOF)
+		json_object_set_new(observed, "cutoff", json_string(cutoff));
+	if (s.total > 0)
+		err = ax_probe_result(ctx, qu->check, AX_CHECK_FAIL, observed, qu->fail_fmt, (long long)s.total);
+	else
+		err = ax_probe_result(ctx, qu->check, AX_CHECK_PASS, observed, "%s", qu->pass_msg);
+	ax_leaddb_sample_free(&s);
+	return err;
+}
+
+static int consent_run(struct ax_probe_ctx *ctx)
+{
+	struct ax_leaddb *db = NULL;
+	struct ax_buf sql_log = AX_BUF_INIT;
+	const char *schema = ax_probe_opt(ctx, "schema");
+	int err = 0;
+
+	if ((err = ax_leaddb_open(&db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++)
+		if ((err = ask(ctx, db, &questions[i], schema, &sql_log)) < 0)
+			goto cleanup;
+	err = ax_probe_artifact(ctx, "consent-queries.sql", "application/sql", sql_log.ptr, sql_log.size);
+cleanup:
+	ax_leaddb_free(db);
+	ax_buf_free(&sql_log);
+	return err;
+}
+
+const struct probe probe_consent = {
+	.name = "consent",
+	.summary = "lead database: double opt-in proof, single opt-in lists, expired sign-ups, erasure, retention",
+	.options = consent_options,
+	.checks = consent_checks,
+	.run = consent_run,
+};

@@ -1,0 +1,126 @@
+/* consent_queries.c - default SQL of the lead probes.
+ *
+ * Times go in as parameters computed by the probe ('YYYY-MM-DD HH:MM:SS',
+ * UTC; sessions run with TimeZone UTC), never as now() in SQL, so a run is
+ * reproducible with ANNEXA_NOW. The generic schema's queries are written
+ * in the SQL both SQLite and PostgreSQL accept, except the consent-state
+ * lookup, whose address list needs each engine's JSON function. */
+#include "consent_queries.h"
+
+#include <string.h>
+
+/* --- listmonk (PostgreSQL) ---
+ * Double opt-in: lists.optin = 'double', subscriber_lists.status moves
+ * unconfirmed -> confirmed. listmonk keeps no confirmation time: the
+ * subscription's updated_at (set when the status changed) stands for it,
+ * and created_at for the sign-up. The confirmation IP is read from
+ * subscriber_lists.meta->>$2 (configurable key). Single opt-in lists keep
+ * their subscriptions 'unconfirmed' and mail them: for those, sign-up is
+ * consent. */
+static const char *const listmonk[AX_Q_COUNT] = {
+	[AX_Q_DOI_PROOF] =
+		"SELECT s.email AS address,\n"
+		"       CASE WHEN sl.created_at IS NULL THEN 'no_signup_time'\n"
+		"            WHEN sl.updated_at IS NULL OR sl.updated_at <= sl.created_at THEN 'no_confirmation_after_signup'\n"
+		"            ELSE 'no_confirmation_ip' END AS problem\n"
+		"  FROM subscriber_lists sl\n"
+		"  JOIN lists l ON l.id = sl.list_id\n"
+		"  JOIN subscribers s ON s.id = sl.subscriber_id\n"
+		" WHERE l.optin = 'double' AND sl.status = 'confirmed'\n"
+		"   AND (sl.created_at IS NULL OR sl.updated_at IS NULL OR sl.updated_at <= sl.created_at\n"
+		"        OR ($1 = '1' AND COALESCE(sl.meta->>$2, '') = ''))",
+	[AX_Q_SINGLE_OPTIN] =
+		"SELECT l.name AS list, l.type::text AS detail FROM lists l WHERE l.optin = 'single' ORDER BY l.id",
+	[AX_Q_UNCONFIRMED_EXPIRED] =
+		"SELECT s.email AS address, l.name AS list\n"
+		"  FROM subscriber_lists sl\n"
+		"  JOIN lists l ON l.id = sl.list_id\n"
+		"  JOIN subscribers s ON s.id = sl.subscriber_id\n"
+		" WHERE l.optin = 'double' AND sl.status = 'unconfirmed' AND sl.created_at < $1",
+	[AX_Q_ERASURE_OVERDUE] = NULL,
+	[AX_Q_INACTIVE] =
+		"SELECT s.email AS address, 'no_consent_activity' AS detail\n"
+		"  FROM subscribers s\n"
+		" WHERE s.updated_at < $1\n"
+		"   AND NOT EXISTS (SELECT 1 FROM subscriber_lists sl\n"
+		"                    WHERE sl.subscriber_id = s.id AND (sl.updated_at >= $1 OR sl.created_at >= $1))",
+	[AX_Q_CONSENT_STATE] =
+		"SELECT lower(s.email) AS address,\n"
+		"       extract(epoch FROM min(CASE WHEN l.optin = 'double' AND sl.status = 'confirmed' THEN sl.updated_at\n"
+		"                                   WHEN l.optin = 'double' AND sl.status = 'unconfirmed' THEN NULL\n"
+		"                                   ELSE sl.created_at END))::bigint AS consent_since,\n"
+		"       CASE WHEN bool_or(sl.status = 'confirmed' OR (l.optin = 'single' AND sl.status = 'unconfirmed'))\n"
+		"            THEN NULL\n"
+		"            ELSE extract(epoch FROM max(CASE WHEN sl.status = 'unsubscribed' THEN sl.updated_at END))::bigint\n"
+		"       END AS unsubscribed_at\n"
+		"  FROM subscribers s\n"
+		"  JOIN subscriber_lists sl ON sl.subscriber_id = s.id\n"
+		"  JOIN lists l ON l.id = sl.list_id\n"
+		" WHERE lower(s.email) IN (SELECT jsonb_array_elements_text($1::jsonb))\n"
+		" GROUP BY lower(s.email)",
+};
+
+/* --- generic (SQLite or PostgreSQL): see README "The generic lead schema" */
+static const char *const generic[AX_Q_COUNT] = {
+	[AX_Q_DOI_PROOF] =
+		"SELECT l.email AS address,\n"
+		"       CASE WHEN s.signup_at IS NULL THEN 'no_signup_time'\n"
+		"            WHEN s.confirmed_at IS NULL THEN 'no_confirmation_time'\n"
+		"            WHEN s.confirmed_at <= s.signup_at THEN 'confirmation_not_after_signup'\n"
+		"            ELSE 'no_confirmation_ip' END AS problem\n"
+		"  FROM subscriptions s\n"
+		"  JOIN lists li ON li.id = s.list_id\n"
+		"  JOIN leads l ON l.id = s.lead_id\n"
+		" WHERE li.optin = 'double' AND s.status = 'confirmed'\n"
+		"   AND (s.signup_at IS NULL OR s.confirmed_at IS NULL OR s.confirmed_at <= s.signup_at\n"
+		"        OR ($1 = '1' AND COALESCE(s.confirm_ip, '') = ''))",
+	[AX_Q_SINGLE_OPTIN] =
+		"SELECT li.name AS list, 'single_opt_in' AS detail FROM lists li\n"
+		" WHERE li.optin = 'single' AND li.marketing <> 0 ORDER BY li.id",
+	[AX_Q_UNCONFIRMED_EXPIRED] =
+		"SELECT l.email AS address, li.name AS list\n"
+		"  FROM subscriptions s\n"
+		"  JOIN lists li ON li.id = s.list_id\n"
+		"  JOIN leads l ON l.id = s.lead_id\n"
+		" WHERE s.status = 'unconfirmed' AND COALESCE(s.signup_at, l.created_at) < $1",
+	[AX_Q_ERASURE_OVERDUE] =
+		"SELECT r.email AS address, r.kind AS kind FROM erasure_requests r\n"
+		" WHERE r.completed_at IS NULL AND r.received_at < $1",
+	[AX_Q_INACTIVE] =
+		"SELECT l.email AS address, 'no_consent_activity' AS detail\n"
+		"  FROM leads l\n"
+		" WHERE l.created_at < $1\n"
+		"   AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.lead_id = l.id\n"
+		"                      AND (s.signup_at >= $1 OR s.confirmed_at >= $1 OR s.unsubscribed_at >= $1))\n"
+		"   AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.lead_id = l.id AND e.occurred_at >= $1)",
+	[AX_Q_CONSENT_STATE] = NULL, /* per engine, below */
+};
+
+static const char generic_state_sqlite[] =
+	"SELECT l.email AS address,\n"
+	"       MIN(unixepoch(s.confirmed_at)) AS consent_since,\n"
+	"       CASE WHEN MAX(s.status = 'confirmed') = 1 THEN NULL\n"
+	"            ELSE MAX(unixepoch(s.unsubscribed_at)) END AS unsubscribed_at\n"
+	"  FROM leads l JOIN subscriptions s ON s.lead_id = l.id\n"
+	" WHERE l.email IN (SELECT value FROM json_each($1))\n"
+	" GROUP BY l.email";
+
+static const char generic_state_pg[] =
+	"SELECT l.email AS address,\n"
+	"       extract(epoch FROM min(s.confirmed_at))::bigint AS consent_since,\n"
+	"       CASE WHEN bool_or(s.status = 'confirmed') THEN NULL\n"
+	"            ELSE extract(epoch FROM max(s.unsubscribed_at))::bigint END AS unsubscribed_at\n"
+	"  FROM leads l JOIN subscriptions s ON s.lead_id = l.id\n"
+	" WHERE l.email IN (SELECT jsonb_array_elements_text($1::jsonb))\n"
+	" GROUP BY l.email";
+
+const char *ax_consent_default_query(const char *schema, enum ax_leaddb_engine engine, enum ax_consent_question q)
+{
+	if ((unsigned)q >= AX_Q_COUNT || !schema)
+		return NULL;
+	if (strcmp(schema, "listmonk") == 0)
+		return listmonk[q];
+	if (q == AX_Q_CONSENT_STATE)
+		return engine == AX_LEADDB_SQLITE ? generic_state_sqlite : generic_state_pg;
+	return generic[q];
+}

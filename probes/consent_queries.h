@@ -1,0 +1,36 @@
+/* consent_queries.h - the default SQL of the lead probes, per lead schema
+ * (`listmonk`, `generic`) and database engine.
+ *
+ * Every query is one set-based SELECT answering one question; the probes
+ * run it through ax_leaddb (count + LIMITed sample) and a user may replace
+ * any of them with `query-NAME = SELECT ...`. The contract of each query
+ * (its parameters and columns) is documented in README.md and here. */
+#ifndef AX_CONSENT_QUERIES_H
+#define AX_CONSENT_QUERIES_H
+
+#include "leaddb.h"
+
+enum ax_consent_question {
+	/* $1 require-ip ('1'/'0'), $2 (listmonk) key of the confirmation IP in
+	 * subscriber_lists.meta. Rows: address, problem. */
+	AX_Q_DOI_PROOF,
+	/* no parameters. Rows: list name, detail. */
+	AX_Q_SINGLE_OPTIN,
+	/* $1 cutoff time. Rows: address, list name. */
+	AX_Q_UNCONFIRMED_EXPIRED,
+	/* $1 cutoff time. Rows: address, request kind. */
+	AX_Q_ERASURE_OVERDUE,
+	/* $1 cutoff time. Rows: address, detail. */
+	AX_Q_INACTIVE,
+	/* $1 JSON array of lowercase addresses. Rows: address (lowercase),
+	 * consent since (Unix seconds or NULL), unsubscribed at (Unix seconds,
+	 * NULL while any subscription is active). */
+	AX_Q_CONSENT_STATE,
+	AX_Q_COUNT
+};
+
+/* The default query, or NULL when the schema cannot answer the question
+ * (listmonk has no erasure requests). */
+const char *ax_consent_default_query(const char *schema, enum ax_leaddb_engine engine, enum ax_consent_question q);
+
+#endif

@@ -1,0 +1,280 @@
+/* leaddb.c - read-only SQLite / PostgreSQL access for the lead probes.
+ *
+ * Only the query text and the parameters cross into the database; results
+ * are read row by row and whatever the caller keeps is bounded by it. A
+ * failing query reports the engine's message, never the connection URI. */
+#include "leaddb.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "error.h"
+#include "util.h"
+
+struct ax_leaddb {
+	enum ax_leaddb_engine engine;
+	sqlite3 *lite;
+	PGconn *pg;
+	int64_t timeout_ms;
+	int64_t deadline_ms; /* of the running SQLite statement, 0 = none */
+};
+
+static int sqlite_progress(void *arg)
+{
+	struct ax_leaddb *db = arg;
+	return db->deadline_ms && ax_monotonic_ms() > db->deadline_ms;
+}
+
+static int open_sqlite(struct ax_leaddb *db, const char *path)
+{
+	if (!*path)
+		return ax_error_code(AX_EINVALID, "database: sqlite: needs a path (sqlite:/var/lib/leads.db)");
+	int rc = sqlite3_open_v2(path, &db->lite, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return ax_error_code(rc == SQLITE_CANTOPEN ? AX_ENOTFOUND : AX_ERROR, "sqlite %s: %s", path,
+				     db->lite ? sqlite3_errmsg(db->lite) : sqlite3_errstr(rc));
+	sqlite3_busy_timeout(db->lite, db->timeout_ms ? (int)db->timeout_ms : 5000);
+	sqlite3_progress_handler(db->lite, 10000, sqlite_progress, db);
+	return 0;
+}
+
+static int open_pg(struct ax_leaddb *db, const char *uri)
+{
+	/* expand_dbname: the URI is parsed by libpq; our keys add to it. */
+	char timeout[32];
+	snprintf(timeout, sizeof(timeout), "%lld",
+		 (long long)(db->timeout_ms ? (db->timeout_ms + 999) / 1000 : 30));
+	char *options = ax_asprintf("-c default_transaction_read_only=on -c TimeZone=UTC -c statement_timeout=%lld",
+				    (long long)db->timeout_ms);
+	const char *keys[] = {"dbname", "connect_timeout", "options", "application_name", NULL};
+	const char *vals[] = {uri, timeout, options, "annexa", NULL};
+	int err = 0;
+	db->pg = PQconnectdbParams(keys, vals, 1);
+	if (!db->pg || PQstatus(db->pg) != CONNECTION_OK) {
+		const char *m = db->pg ? PQerrorMessage(db->pg) : "out of memory";
+		struct ax_buf msg = AX_BUF_INIT;
+		ax_buf_puts(&msg, m);
+		while (msg.size && isspace((unsigned char)msg.ptr[msg.size - 1]))
+			ax_buf_truncate(&msg, msg.size - 1);
+		err = ax_error_set("postgresql: %s", ax_buf_cstr(&msg));
+		ax_buf_free(&msg);
+	}
+	free(options);
+	return err;
+}
+
+int ax_leaddb_open(struct ax_leaddb **out, const char *uri, int64_t timeout_ms)
+{
+	struct ax_leaddb *db = ax_calloc(1, sizeof(*db));
+	int err;
+	*out = NULL;
+	db->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+	if (uri && strncmp(uri, "sqlite:", 7) == 0) {
+		db->engine = AX_LEADDB_SQLITE;
+		err = open_sqlite(db, uri + 7);
+	} else if (uri && (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)) {
+		db->engine = AX_LEADDB_POSTGRES;
+		err = open_pg(db, uri);
+	} else {
+		err = ax_error_code(AX_EINVALID, "database: expected sqlite:PATH or postgresql://...");
+	}
+	if (err < 0)
+		goto cleanup;
+	*out = db;
+	db = NULL;
+cleanup:
+	ax_leaddb_free(db);
+	return err;
+}
+
+enum ax_leaddb_engine ax_leaddb_engine(const struct ax_leaddb *db)
+{
+	return db->engine;
+}
+
+void ax_leaddb_free(struct ax_leaddb *db)
+{
+	if (!db)
+		return;
+	if (db->lite)
+		sqlite3_close_v2(db->lite);
+	if (db->pg)
+		PQfinish(db->pg);
+	free(db);
+}
+
+size_t ax_leaddb_param_count(const char *sql)
+{
+	size_t max = 0;
+	char quote = 0;
+	for (const char *p = sql; p && *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+			continue;
+		}
+		if (*p == '\'' || *p == '"') {
+			quote = *p;
+		} else if (p[0] == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				p++;
+			if (!*p)
+				break;
+		} else if (*p == '$' && isdigit((unsigned char)p[1]) && (p == sql || !isalnum((unsigned char)p[-1]))) {
+			size_t n = 0;
+			const char *q = p + 1;
+			while (isdigit((unsigned char)*q) && n < 100000)
+				n = n * 10 + (size_t)(*q++ - '0');
+			if (n > max)
+				max = n;
+			p = q - 1;
+		}
+	}
+	return max;
+}
+
+static int each_sqlite(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
+		       ax_leaddb_row_fn fn, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	const char **cells = NULL;
+	int err = 0, rc;
+	db->deadline_ms = db->timeout_ms ? ax_monotonic_ms() + db->timeout_ms : 0;
+	if (sqlite3_prepare_v2(db->lite, sql, -1, &st, NULL) != SQLITE_OK || !st) {
+		err = ax_error_code(AX_EINVALID, "sqlite: %s", st ? sqlite3_errmsg(db->lite) :
+				    sqlite3_errmsg(db->lite)[0] ? sqlite3_errmsg(db->lite) : "empty query");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < nparams; i++) {
+		char name[24];
+		snprintf(name, sizeof(name), "$%zu", i + 1);
+		int idx = sqlite3_bind_parameter_index(st, name);
+		if (!idx && (int)(i + 1) <= sqlite3_bind_parameter_count(st) && !sqlite3_bind_parameter_name(st, (int)i + 1))
+			idx = (int)i + 1;
+		if (!idx)
+			continue;
+		rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
+		if (rc != SQLITE_OK) {
+			err = ax_error_set("sqlite: binding $%zu: %s", i + 1, sqlite3_errmsg(db->lite));
+			goto cleanup;
+		}
+	}
+	size_t ncols = (size_t)sqlite3_column_count(st);
+	cells = ax_calloc(ncols + 1, sizeof(*cells));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (size_t c = 0; c < ncols; c++)
+			cells[c] = (const char *)sqlite3_column_text(st, (int)c);
+		if (fn(arg, ncols, cells))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		if (rc == SQLITE_INTERRUPT)
+			err = ax_error_code(AX_ETIMEOUT, "sqlite: query took longer than %lld ms", (long long)db->timeout_ms);
+		else
+			err = ax_error_set("sqlite: %s", sqlite3_errmsg(db->lite));
+	}
+cleanup:
+	db->deadline_ms = 0;
+	free(cells);
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int each_pg(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
+		   ax_leaddb_row_fn fn, void *arg)
+{
+	size_t used = ax_leaddb_param_count(sql);
+	const char **cells = NULL;
+	int err = 0;
+	if (used > nparams)
+		return ax_error_code(AX_EINVALID, "query uses $%zu but only %zu parameter(s) exist", used, nparams);
+	PGresult *res = PQexecParams(db->pg, sql, (int)used, NULL, params, NULL, NULL, 0);
+	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (status != PGRES_TUPLES_OK) {
+		const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		if (!m)
+			m = status == PGRES_COMMAND_OK ? "query returned no rows (not a SELECT?)" : PQerrorMessage(db->pg);
+		err = ax_error_code(code && strcmp(code, "57014") == 0 ? AX_ETIMEOUT : AX_EINVALID, "postgresql: %s", m);
+		goto cleanup;
+	}
+	size_t ncols = (size_t)PQnfields(res), nrows = (size_t)PQntuples(res);
+	cells = ax_calloc(ncols + 1, sizeof(*cells));
+	for (size_t r = 0; r < nrows; r++) {
+		for (size_t c = 0; c < ncols; c++)
+			cells[c] = PQgetisnull(res, (int)r, (int)c) ? NULL : PQgetvalue(res, (int)r, (int)c);
+		if (fn(arg, ncols, cells))
+			break;
+	}
+cleanup:
+	free(cells);
+	PQclear(res);
+	return err;
+}
+
+int ax_leaddb_each(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
+		   ax_leaddb_row_fn fn, void *arg)
+{
+	return db->engine == AX_LEADDB_SQLITE ? each_sqlite(db, sql, params, nparams, fn, arg)
+					      : each_pg(db, sql, params, nparams, fn, arg);
+}
+
+struct sample_acc {
+	struct ax_leaddb_sample *out;
+	size_t max_rows;
+};
+
+static int sample_row(void *arg, size_t ncols, const char *const *cells)
+{
+	struct sample_acc *acc = arg;
+	struct ax_leaddb_sample *s = acc->out;
+	if (ncols < 2)
+		return 1;
+	const char *total = cells[ncols - 1];
+	s->total = total ? strtoll(total, NULL, 10) : 0;
+	s->ncols = ncols - 1;
+	if (s->nrows >= acc->max_rows)
+		return 1;
+	if (!s->cells)
+		s->cells = ax_calloc(acc->max_rows * s->ncols + 1, sizeof(char *));
+	for (size_t c = 0; c < s->ncols; c++)
+		s->cells[s->nrows * s->ncols + c] = cells[c] ? ax_strdup(cells[c]) : NULL;
+	s->nrows++;
+	return 0;
+}
+
+int ax_leaddb_count_sample(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
+			   size_t max_rows, struct ax_leaddb_sample *out)
+{
+	struct ax_buf inner = AX_BUF_INIT, wrapped = AX_BUF_INIT;
+	int err;
+	memset(out, 0, sizeof(*out));
+	ax_buf_puts(&inner, sql ? sql : "");
+	while (inner.size && (isspace((unsigned char)inner.ptr[inner.size - 1]) || inner.ptr[inner.size - 1] == ';'))
+		ax_buf_truncate(&inner, inner.size - 1);
+	/* The newline before ')' ends a trailing "-- comment" of the query. */
+	ax_buf_printf(&wrapped, "SELECT ax_q.*, count(*) OVER () AS ax_total FROM (%s\n) AS ax_q LIMIT %zu",
+		      ax_buf_cstr(&inner), max_rows ? max_rows : 1);
+	struct sample_acc acc = {out, max_rows};
+	err = ax_leaddb_each(db, ax_buf_cstr(&wrapped), params, nparams, sample_row, &acc);
+	if (err < 0)
+		ax_leaddb_sample_free(out);
+	ax_buf_free(&inner);
+	ax_buf_free(&wrapped);
+	return err;
+}
+
+void ax_leaddb_sample_free(struct ax_leaddb_sample *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->cells && i < s->nrows * s->ncols; i++)
+		free(s->cells[i]);
+	free(s->cells);
+	memset(s, 0, sizeof(*s));
+}
