@@ -190,24 +190,30 @@ static int cmp_hex(const void *a, const void *b)
 	return strcmp((const char *)a, (const char *)b);
 }
 
-/* The sorted hashes of stored artifacts whose bytes or size no longer match. */
+/* The sorted hashes of stored artifacts whose bytes or size no longer
+ * match. Bytes are streamed in chunks: a 100 MB attached file is checked
+ * in bounded memory. */
 static int find_bad_artifacts(struct ax_store *s, char (**bad)[65], size_t *nbad)
 {
 	sqlite3_stmt *st = NULL;
 	char got[65];
+	int64_t len;
 	int err, rc;
 	*bad = NULL;
 	*nbad = 0;
-	if ((err = axs_prepare(s, &st, "SELECT sha256, size, data FROM artifacts")) < 0)
+	if ((err = axs_prepare(s, &st, "SELECT rowid, sha256, size, typeof(data) FROM artifacts")) < 0)
 		goto cleanup;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *data = sqlite3_column_blob(st, 2);
-		int len = sqlite3_column_bytes(st, 2);
-		ax_sha256_hex(data ? data : "", (size_t)len, got);
-		if (strcmp(got, axs_text(st, 0)) == 0 && sqlite3_column_int64(st, 1) == len)
+		len = -1;
+		got[0] = '\0';
+		/* a NULL or text value is corruption too (only blobs are stored) */
+		if (strcmp(axs_text(st, 3), "blob") == 0 &&
+		    axs_artifact_stream_rowid(s, sqlite3_column_int64(st, 0), NULL, NULL, got, &len) < 0)
+			len = -1;
+		if (len >= 0 && strcmp(got, axs_text(st, 1)) == 0 && sqlite3_column_int64(st, 2) == len)
 			continue;
 		*bad = ax_realloc(*bad, (*nbad + 1) * sizeof(**bad));
-		axs_copy((*bad)[(*nbad)++], 65, axs_text(st, 0));
+		axs_copy((*bad)[(*nbad)++], 65, axs_text(st, 1));
 	}
 	if (rc != SQLITE_DONE)
 		err = axs_fail(s, "reading artifacts");

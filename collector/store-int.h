@@ -36,6 +36,33 @@ void axs_run_info(sqlite3_stmt *st, struct ax_run_info *info);
  * the stored size of each appended artifact (-1 when its bytes are
  * missing) and missing bytes are not an error. AX_EINVALID for data that
  * cannot be right (a bad status, missing or corrupt artifact bytes). */
+/* Inside an open write transaction (BEGIN IMMEDIATE): validates ev and
+ * appends it as the next ledger run. With stored_sizes, ev's artifacts are
+ * descriptors (no data) of bytes already stored with axs_put_artifact_fd,
+ * stored_sizes[i] their sizes; only their links are inserted. The caller
+ * commits or rolls back. */
+int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
+		   const struct ax_evidence *ev, const int64_t *stored_sizes, struct ax_run_info *info);
+
+/* Files and blobs move in chunks of this size: memory stays bounded
+ * whatever the size of an attached file. */
+#define AXS_CHUNK (64 * 1024)
+
+/* SHA-256 and size of everything readable from fd (rewound first); the
+ * messages name path. */
+int axs_hash_fd(int fd, const char *path, char out[65], int64_t *size);
+/* Inside an open write transaction: stores the size bytes of fd (rewound)
+ * as the artifact sha256, unless those bytes are already stored, through
+ * sqlite3_blob_write in AXS_CHUNK pieces. The bytes are hashed again while
+ * written: AX_EINVALID (naming path) when they no longer hash to sha256. */
+int axs_put_artifact_fd(struct ax_store *s, int fd, const char *path, const char *sha256, int64_t size,
+			const char *media_type);
+/* Reads the artifact with the given rowid in AXS_CHUNK pieces, giving each
+ * to cb (may be NULL) and computing its SHA-256 and size. A non-zero cb
+ * return stops and is returned. */
+int axs_artifact_stream_rowid(struct ax_store *s, int64_t rowid, ax_bytes_cb cb, void *arg, char out[65],
+			      int64_t *size);
+
 int axs_load_run(struct ax_store *s, int64_t run_id, int with_data, struct ax_evidence *out, int64_t **sizes);
 
 #endif

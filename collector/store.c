@@ -23,12 +23,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "store-int.h"
@@ -95,6 +97,60 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'annexa: only artifact links of pruned runs may be deleted'); END;"
 	"CREATE TRIGGER artifacts_no_update BEFORE UPDATE ON artifacts"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: artifacts are immutable'); END;",
+	/* 2: manual evidence (manual.c). One row per attached item, its
+	 * controls and files (bytes in artifacts). The ledger holds the events
+	 * (attach, approve, revoke runs); these tables hold the current state,
+	 * and triggers allow only the forward transitions pending -> approved
+	 * and pending|approved -> revoked, never a deletion. */
+	"CREATE TABLE manual_evidence ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" seq INTEGER UNIQUE NOT NULL,"
+	" attached_by TEXT NOT NULL,"
+	" attached_at INTEGER NOT NULL,"
+	" effective_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL CHECK (expires_at > effective_at),"
+	" owner TEXT NOT NULL,"
+	" note TEXT NOT NULL,"
+	" approval_required INTEGER NOT NULL CHECK (approval_required IN (0, 1)),"
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'revoked')),"
+	" approved_by TEXT, approved_at INTEGER,"
+	" revoked_by TEXT, revoked_at INTEGER, revoke_reason TEXT,"
+	" attach_run INTEGER NOT NULL REFERENCES runs (id),"
+	" approve_run INTEGER REFERENCES runs (id),"
+	" revoke_run INTEGER REFERENCES runs (id));"
+	"CREATE TABLE manual_controls ("
+	" evidence_id TEXT NOT NULL REFERENCES manual_evidence (id),"
+	" control TEXT NOT NULL,"
+	" PRIMARY KEY (evidence_id, control));"
+	"CREATE INDEX manual_controls_control ON manual_controls (control);"
+	"CREATE TABLE manual_files ("
+	" evidence_id TEXT NOT NULL REFERENCES manual_evidence (id),"
+	" position INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" media_type TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL REFERENCES artifacts (sha256),"
+	" PRIMARY KEY (evidence_id, position));"
+	"CREATE TRIGGER manual_no_delete BEFORE DELETE ON manual_evidence"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence is never deleted (revoke it)'); END;"
+	"CREATE TRIGGER manual_fixed BEFORE UPDATE ON manual_evidence"
+	" WHEN NEW.id IS NOT OLD.id OR NEW.seq IS NOT OLD.seq OR NEW.attached_by IS NOT OLD.attached_by"
+	" OR NEW.attached_at IS NOT OLD.attached_at OR NEW.effective_at IS NOT OLD.effective_at"
+	" OR NEW.expires_at IS NOT OLD.expires_at OR NEW.owner IS NOT OLD.owner OR NEW.note IS NOT OLD.note"
+	" OR NEW.approval_required IS NOT OLD.approval_required OR NEW.attach_run IS NOT OLD.attach_run"
+	" OR OLD.state = 'revoked'"
+	" OR (NEW.state = 'pending' AND OLD.state <> 'pending')"
+	" OR (NEW.state = 'approved' AND OLD.state <> 'pending' AND OLD.state <> 'approved')"
+	" OR (OLD.approve_run IS NOT NULL AND NEW.approve_run IS NOT OLD.approve_run)"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence only moves pending -> approved -> revoked'); END;"
+	"CREATE TRIGGER manual_controls_fixed BEFORE UPDATE ON manual_controls"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence controls are immutable'); END;"
+	"CREATE TRIGGER manual_controls_no_delete BEFORE DELETE ON manual_controls"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence controls are immutable'); END;"
+	"CREATE TRIGGER manual_files_fixed BEFORE UPDATE ON manual_files"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence files are immutable'); END;"
+	"CREATE TRIGGER manual_files_no_delete BEFORE DELETE ON manual_files"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence files are immutable'); END;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == AX_STORE_SCHEMA_VERSION,
@@ -323,7 +379,9 @@ void ax_store_free(struct ax_store *s)
 
 /* --- committing --- */
 
-static int validate_run(const struct ax_store *s, const char *kind, const struct ax_evidence *ev)
+/* With check_bytes, every artifact's sha256 must match its data; without,
+ * the artifacts are descriptors of bytes already stored. */
+static int validate_run(const struct ax_store *s, const char *kind, const struct ax_evidence *ev, int check_bytes)
 {
 	if (!ax_id_valid(kind, KIND_MAX))
 		return ax_error_code(AX_EINVALID, "store %s: run not committed: invalid run kind '%.32s'", s->path,
@@ -358,7 +416,7 @@ static int validate_run(const struct ax_store *s, const char *kind, const struct
 		else if (!a->media_type || !*a->media_type || strlen(a->media_type) > AX_ID_MAX ||
 			 !utf8_valid(a->media_type))
 			why = "invalid media type";
-		if (!why) {
+		if (!why && check_bytes) {
 			ax_sha256_hex(a->data.ptr ? a->data.ptr : "", a->data.size, sha);
 			if (strcmp(sha, a->sha256) != 0)
 				why = "sha256 does not match its data";
@@ -420,22 +478,60 @@ cleanup:
 	return err;
 }
 
-int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
-			const struct ax_evidence *ev, struct ax_run_info *info)
+/* Checks that every descriptor of ev (bytes already stored by
+ * axs_put_artifact_fd) names a stored artifact of the given size. */
+static int check_stored(struct ax_store *s, const struct ax_evidence *ev, const int64_t *sizes)
+{
+	sqlite3_stmt *st = NULL;
+	int err = axs_prepare(s, &st, "SELECT size FROM artifacts WHERE sha256 = ?");
+	for (size_t i = 0; err == 0 && i < ev->nartifacts; i++) {
+		sqlite3_bind_text(st, 1, ev->artifacts[i].sha256, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) != sizes[i])
+			err = ax_error_code(AX_EINVALID, "store %s: run not committed: artifact %s is not stored",
+					    s->path, ev->artifacts[i].sha256);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int insert_links(struct ax_store *s, int64_t id, const struct ax_evidence *ev)
+{
+	sqlite3_stmt *link = NULL;
+	int err;
+	if ((err = axs_prepare(s, &link,
+			      "INSERT INTO run_artifacts (run_id, instance, name, media_type, sha256)"
+			      " VALUES (?, ?, ?, ?, ?)")) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < ev->nartifacts; i++) {
+		const struct ax_artifact *a = &ev->artifacts[i];
+		sqlite3_bind_int64(link, 1, id);
+		sqlite3_bind_text(link, 2, a->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_text(link, 3, a->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(link, 4, a->media_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(link, 5, a->sha256, -1, SQLITE_STATIC);
+		if ((err = axs_step_done(s, link, "linking an artifact")) < 0)
+			goto cleanup;
+	}
+cleanup:
+	sqlite3_finalize(link);
+	return err;
+}
+
+int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
+		   const struct ax_evidence *ev, const int64_t *stored_sizes, struct ax_run_info *info)
 {
 	static const struct ax_evidence none;
 	sqlite3_stmt *st = NULL;
 	char prev[65], content[65], hash[65];
+	struct ax_buf json = AX_BUF_INIT;
 	int64_t id = 1;
 	int err;
 
-	if (!s)
-		return ax_error_code(AX_EINVALID, "store: not open");
 	if (!ev)
 		ev = &none;
-	if ((err = validate_run(s, kind, ev)) < 0)
-		goto cleanup;
-	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting a run")) < 0)
+	if ((err = validate_run(s, kind, ev, stored_sizes == NULL)) < 0 ||
+	    (stored_sizes && (err = check_stored(s, ev, stored_sizes)) < 0))
 		goto cleanup;
 	/* The id and the previous hash are read under the write lock, so two
 	 * committers cannot fork the chain. */
@@ -461,7 +557,8 @@ int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at
 	sqlite3_finalize(st);
 	st = NULL;
 
-	ax_ledger_content_hash(id, kind, started_at, finished_at, ev, content);
+	ax_ledger_content_json(id, kind, started_at, finished_at, ev, stored_sizes, &json);
+	ax_sha256_hex(json.ptr, json.size, content);
 	ax_ledger_chain_hash(prev, content, hash);
 
 	if ((err = axs_prepare(s, &st,
@@ -475,9 +572,16 @@ int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at
 	sqlite3_bind_text(st, 5, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, content, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
-	if ((err = axs_step_done(s, st, "storing the run")) < 0 || (err = insert_evidence(s, id, ev)) < 0 ||
-	    (err = axs_exec(s, "COMMIT", "committing the run")) < 0)
+	if ((err = axs_step_done(s, st, "storing the run")) < 0)
 		goto cleanup;
+	if (stored_sizes) {
+		struct ax_evidence results_only = *ev;
+		results_only.nartifacts = 0;
+		if ((err = insert_evidence(s, id, &results_only)) < 0 || (err = insert_links(s, id, ev)) < 0)
+			goto cleanup;
+	} else if ((err = insert_evidence(s, id, ev)) < 0) {
+		goto cleanup;
+	}
 
 	if (info) {
 		memset(info, 0, sizeof(*info));
@@ -492,8 +596,169 @@ int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at
 	}
 cleanup:
 	sqlite3_finalize(st);
+	ax_buf_free(&json);
+	return err;
+}
+
+int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
+			const struct ax_evidence *ev, struct ax_run_info *info)
+{
+	int err;
+
+	if (!s)
+		return ax_error_code(AX_EINVALID, "store: not open");
+	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting a run")) < 0 ||
+	    (err = axs_append_run(s, kind, started_at, finished_at, ev, NULL, info)) < 0 ||
+	    (err = axs_exec(s, "COMMIT", "committing the run")) < 0)
+		goto cleanup;
+cleanup:
 	if (err < 0)
 		axs_rollback(s); /* whole or not at all */
+	return err;
+}
+
+/* --- streamed artifacts (large files, bounded memory) --- */
+
+int axs_hash_fd(int fd, const char *path, char out[65], int64_t *size)
+{
+	unsigned char *chunk = ax_malloc(AXS_CHUNK), md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int64_t total = 0;
+	int err = 0;
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		err = ax_error_set("%s: cannot start SHA-256", path);
+		goto cleanup;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		err = ax_error_set("%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, AXS_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = ax_error_set("%s: reading: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(ctx, chunk, (size_t)n);
+		total += n;
+	}
+	EVP_DigestFinal_ex(ctx, md, NULL);
+	ax_hex(md, sizeof(md), out);
+	*size = total;
+cleanup:
+	EVP_MD_CTX_free(ctx);
+	free(chunk);
+	return err;
+}
+
+int axs_put_artifact_fd(struct ax_store *s, int fd, const char *path, const char *sha256, int64_t size,
+			const char *media_type)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_blob *blob = NULL;
+	unsigned char *chunk = NULL, md[32];
+	EVP_MD_CTX *ctx = NULL;
+	char got[65];
+	int64_t off = 0;
+	int err;
+
+	if (size < 0 || size > INT_MAX) /* SQLite's blob limit; the default build caps rows at 1 GB anyway */
+		return ax_error_code(AX_EINVALID, "%s: too large for the store (%lld bytes)", path, (long long)size);
+	if ((err = axs_prepare(s, &st, "INSERT OR IGNORE INTO artifacts (sha256, media_type, size, data)"
+				       " VALUES (?, ?, ?, zeroblob(?))")) < 0)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, media_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, size);
+	sqlite3_bind_int64(st, 4, size);
+	if ((err = axs_step_done(s, st, "storing an artifact")) < 0)
+		goto cleanup;
+	if (sqlite3_changes(s->db) == 0 || size == 0)
+		goto cleanup; /* content-addressed: these bytes are already stored */
+	if (sqlite3_blob_open(s->db, "main", "artifacts", "data", sqlite3_last_insert_rowid(s->db), 1, &blob) !=
+	    SQLITE_OK) {
+		err = axs_fail(s, "opening an artifact for writing");
+		goto cleanup;
+	}
+	/* Second pass over the file: written in chunks and hashed again, so a
+	 * file that changed since it was hashed is refused, not stored under a
+	 * hash that is not its own. */
+	chunk = ax_malloc(AXS_CHUNK);
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || lseek(fd, 0, SEEK_SET) < 0) {
+		err = ax_error_set("%s: cannot rewind or hash", path);
+		goto cleanup;
+	}
+	while (off < size) {
+		size_t want = size - off < AXS_CHUNK ? (size_t)(size - off) : AXS_CHUNK;
+		ssize_t n = read(fd, chunk, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? ax_error_set("%s: reading: %s", path, strerror(errno))
+				    : ax_error_code(AX_EINVALID, "%s: the file shrank while it was attached", path);
+			goto cleanup;
+		}
+		if (sqlite3_blob_write(blob, chunk, (int)n, (int)off) != SQLITE_OK) {
+			err = axs_fail(s, "writing an artifact");
+			goto cleanup;
+		}
+		EVP_DigestUpdate(ctx, chunk, (size_t)n);
+		off += n;
+	}
+	EVP_DigestFinal_ex(ctx, md, NULL);
+	ax_hex(md, sizeof(md), got);
+	if (strcmp(got, sha256) != 0 || read(fd, chunk, 1) != 0)
+		err = ax_error_code(AX_EINVALID, "%s: the file changed while it was attached", path);
+cleanup:
+	if (blob && sqlite3_blob_close(blob) != SQLITE_OK && err == 0)
+		err = axs_fail(s, "writing an artifact");
+	EVP_MD_CTX_free(ctx);
+	free(chunk);
+	sqlite3_finalize(st);
+	return err;
+}
+
+int axs_artifact_stream_rowid(struct ax_store *s, int64_t rowid, ax_bytes_cb cb, void *arg, char out[65],
+			      int64_t *size)
+{
+	sqlite3_blob *blob = NULL;
+	unsigned char *chunk = NULL, md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int total, err = 0;
+
+	if (sqlite3_blob_open(s->db, "main", "artifacts", "data", rowid, 0, &blob) != SQLITE_OK) {
+		err = axs_fail(s, "opening an artifact");
+		goto cleanup;
+	}
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		err = ax_error_set("store %s: cannot start SHA-256", s->path);
+		goto cleanup;
+	}
+	chunk = ax_malloc(AXS_CHUNK);
+	total = sqlite3_blob_bytes(blob);
+	for (int off = 0; off < total;) {
+		int n = total - off < AXS_CHUNK ? total - off : AXS_CHUNK;
+		if (sqlite3_blob_read(blob, chunk, n, off) != SQLITE_OK) {
+			err = axs_fail(s, "reading an artifact");
+			goto cleanup;
+		}
+		EVP_DigestUpdate(ctx, chunk, (size_t)n);
+		if (cb && (err = cb(arg, chunk, (size_t)n)) != 0)
+			goto cleanup;
+		off += n;
+	}
+	EVP_DigestFinal_ex(ctx, md, NULL);
+	ax_hex(md, sizeof(md), out);
+	*size = total;
+cleanup:
+	sqlite3_blob_close(blob);
+	EVP_MD_CTX_free(ctx);
+	free(chunk);
 	return err;
 }
 
@@ -514,6 +779,9 @@ static int append_result(const struct ax_store *s, sqlite3_stmt *st, struct ax_e
 
 int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
 {
+	/* The rows of manual evidence runs (instance "manual", checks
+	 * "manual.*": see manual.c) record events, not check results; the
+	 * status engine reads manual evidence from its own tables. */
 	sqlite3_stmt *st = NULL;
 	int err, rc;
 	/* The window runs over the covering index results_latest, which is
@@ -523,7 +791,8 @@ int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
 	if ((err = axs_prepare(s, &st,
 			      "SELECT " RESULT_COLS " FROM results WHERE rowid IN (SELECT rid FROM"
 			      " (SELECT rowid AS rid, row_number() OVER (PARTITION BY instance, check_id"
-			      " ORDER BY collected_at DESC, run_id DESC, rowid) AS rn FROM results) WHERE rn = 1)"
+			      " ORDER BY collected_at DESC, run_id DESC, rowid) AS rn FROM results"
+			      " WHERE NOT (instance = 'manual' AND check_id GLOB 'manual.*')) WHERE rn = 1)"
 			      " ORDER BY instance, check_id")) < 0)
 		goto cleanup;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -745,3 +1014,38 @@ cleanup:
 	return err;
 }
 
+
+int ax_store_artifact_stream(struct ax_store *s, const char *sha256, ax_bytes_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	char got[65];
+	int64_t size = 0, rowid;
+	int err;
+	if (!sha256_hex_valid(sha256))
+		return ax_error_code(AX_EINVALID, "store %s: invalid artifact hash '%.80s'", s->path,
+				     sha256 ? sha256 : "(null)");
+	/* One read transaction: the row cannot change under the stream. */
+	if ((err = axs_exec(s, "BEGIN", "starting a read")) < 0 ||
+	    (err = axs_prepare(s, &st, "SELECT rowid FROM artifacts WHERE sha256 = ?")) < 0)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		err = ax_error_code(AX_ENOTFOUND, "store %s: no artifact %s", s->path, sha256);
+		goto cleanup;
+	default:
+		err = axs_fail(s, "reading an artifact");
+		goto cleanup;
+	}
+	rowid = sqlite3_column_int64(st, 0);
+	if ((err = axs_artifact_stream_rowid(s, rowid, cb, arg, got, &size)) != 0)
+		goto cleanup;
+	if (strcmp(got, sha256) != 0)
+		err = ax_error_set("store %s: artifact %s is corrupt (its bytes hash to %s)", s->path, sha256, got);
+cleanup:
+	sqlite3_finalize(st);
+	axs_rollback(s);
+	return err;
+}

@@ -24,7 +24,7 @@
 struct ax_store;
 
 /* Schema version this build creates and understands (PRAGMA user_version). */
-#define AX_STORE_SCHEMA_VERSION 1
+#define AX_STORE_SCHEMA_VERSION 2
 
 #define AX_LEDGER_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -57,7 +57,8 @@ int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at
 			const struct ax_evidence *ev, struct ax_run_info *info);
 
 /* The newest result of every (instance, check) pair, across all runs;
- * artifacts are not loaded. */
+ * artifacts are not loaded. The event rows of manual evidence runs
+ * (instance "manual", check "manual.*") are left out. */
 int ax_store_latest(struct ax_store *s, struct ax_evidence *out);
 
 /* Runs whose started_at lies in [since, until] (0 = unbounded), oldest
@@ -73,6 +74,15 @@ int ax_store_run_evidence(struct ax_store *s, int64_t run_id, int with_data, str
 /* Artifact bytes by hash (replacing out's content). AX_ENOTFOUND when not
  * stored, AX_ERROR when the stored bytes no longer match the hash. */
 int ax_store_artifact(struct ax_store *s, const char *sha256, struct ax_buf *out);
+
+/* Receives the bytes of a streamed artifact, one chunk at a time; a
+ * non-zero return stops the stream and is passed back. */
+typedef int (*ax_bytes_cb)(void *arg, const void *data, size_t len);
+/* Streams artifact bytes by hash in chunks of at most 64 KiB (bounded
+ * memory for large attached files). AX_ENOTFOUND when not stored; AX_ERROR
+ * when the bytes, once all streamed, do not match the hash: a consumer that
+ * writes them somewhere must discard that output then. */
+int ax_store_artifact_stream(struct ax_store *s, const char *sha256, ax_bytes_cb cb, void *arg);
 
 /* Recomputes every run's content hash and the chain; on a break sets
  * *bad_run to the first broken run id and returns AX_EINVALID with a
