@@ -1,0 +1,73 @@
+#!/bin/bash
+# `maillog-consent` through the real binary: a generated Postfix log
+# (classic syslog, RFC 3339, rotated .1 and .2.gz, a queue id spanning a
+# rotation, confirmation mails, a deferred delivery, noise) against a
+# generic-schema SQLite lead database. Exact counts; then the privacy
+# check: no planted address in the store, the logs or an exported bundle.
+. "$ANNEXA_SRC/tests/lib/common.sh"
+FX="$ANNEXA_SRC/tests/fixtures/leads"
+export ANNEXA_NOW=2026-11-29T00:00:00Z
+mkdir -p "$T/log"
+python3 "$FX/gen-maillog.py" fixture "$T/log"
+sqlite3 "$T/leads.db" < "$FX/generic-schema.sql" && sqlite3 "$T/leads.db" < "$T/log/leads.sql" || fail "loading leads"
+sqlite3 "$T/leads.db" < "$FX/generic-planted.sql" 2>/dev/null # ids collide on purpose; lists table already set
+head -c 32 /dev/urandom > "$T/pseudonym.key"
+cat > "$T/annexa.conf" <<CONF
+[annexa]
+	store = $T/annexa.db
+	state-dir = $T/state
+	controls = $ANNEXA_CONTROLS
+[privacy]
+	pseudonym-key-file = $T/pseudonym.key
+[signing]
+	key = $T/sign.key
+	certificate = $T/sign.crt
+[probe "campaigns"]
+	type = maillog-consent
+	log = $T/log/mail.log
+	campaign-sender = news@example.com
+	campaign-sender = bounce+*@example.com
+	database = sqlite:$T/leads.db
+	batch-size = 7
+[probe "leads"]
+	type = consent
+	database = sqlite:$T/leads.db
+CONF
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" check-config
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+cp "$T/out" "$T/collect.out"
+expect_out "fail  campaigns consent.mailed_without_consent: 12 of 286 campaign deliveries"
+expect_out "fail  campaigns consent.mailed_after_unsubscribe: 4 of 286 campaign deliveries"
+# the observed values: reasons of the samples, unparsed lines, files read
+obs=$(sqlite3 "$T/annexa.db" "select observed from results where check_id = 'consent.mailed_without_consent'")
+CHECKS=$((CHECKS + 1))
+case "$obs" in *'"files":3'*'"unparsed_lines":1'*) ;; *) fail "observed lacks files/unparsed counts: $obs" ;; esac
+CHECKS=$((CHECKS + 1))
+case "$obs" in *'"reason":"before_confirmation"'*) ;; *) fail "first samples should be the October deliveries: $obs" ;; esac
+
+# grace 6 days: the four late deliveries (5 days after) are within it
+sed -i 's/^\tbatch-size = 7/\tunsubscribe-grace = 6d/' "$T/annexa.conf"
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe campaigns
+expect_out "1 pass, 1 fail"
+expect_no_out "consent.mailed_after_unsubscribe"
+# a missing log is an error for both checks, naming the file
+sed -i "s#^\tlog = .*#\tlog = $T/nolog/mail.log#" "$T/annexa.conf"
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe campaigns
+expect_out "error"
+expect_out "$T/nolog/mail.log"
+
+# Privacy: no planted address in the store, the output or the bundle.
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" keygen --key "$T/sign.key" --cert "$T/sign.crt"
+"$ANNEXA" -c "$T/annexa.conf" export -o "$T/bundle.zip" >"$T/export.out" 2>&1
+CHECKS=$((CHECKS + 1))
+[ -s "$T/bundle.zip" ] || { fail "export wrote no bundle"; cat "$T/export.out" >&2; }
+mkdir -p "$T/unz" && (cd "$T/unz" && python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall('.')" "$T/bundle.zip")
+for where in "$T/annexa.db" "$T/annexa.db-wal" "$T/collect.out" "$T/export.out" "$T/unz"; do
+	[ -e "$where" ] || continue
+	CHECKS=$((CHECKS + 1))
+	! grep -raqiE "(lead|unsub|pending|stranger)[0-9]+@example\.net|planted-[a-z]+@example\.org" "$where" ||
+		fail "a planted address reached $where"
+done
+CHECKS=$((CHECKS + 1))
+grep -raq '"lead":"p:' "$T/unz" || fail "bundle lacks the pseudonymous samples"
+done_tests
