@@ -6,6 +6,7 @@
 
 #include "annexa-build.h"
 #include "cli.h"
+#include "export.h"
 #include "probe.h"
 
 const struct ax_command ax_commands[] = {
@@ -29,6 +30,28 @@ const struct ax_command ax_commands[] = {
 	{"ledger", ax_cmd_ledger, "ledger verify|list [--json]",
 	 "verify: recomputes every run's hash and the chain, names the first broken run (exit 1).\n"
 	 "list: the runs with their chained hashes.", "  --json        JSON\n"},
+	{"export", ax_cmd_export, "export -o FILE [--since T] [--until T] [--tsa-request FILE | --tsa-reply FILE] [--tsa-ca CERT]",
+	 "Writes a signed evidence bundle (ZIP) of a period: manifest.json with every file's SHA-256, its detached CMS\n"
+	 "signature, signer.pem, report, SoA, OSCAL, results, ledger excerpt and artifacts. T is RFC 3339 or YYYY-MM-DD\n"
+	 "(a date as --until means the end of that day). [signing] tsa-url adds an RFC 3161 time stamp.",
+	 "  -o FILE              the bundle (with --tsa-reply: the existing bundle to stamp)\n"
+	 "  --since T, --until T the period (runs started in it); default everything\n"
+	 "  --tsa-request FILE   also write an RFC 3161 request for an offline TSA\n"
+	 "  --tsa-reply FILE     add the TSA's reply to the bundle -o FILE\n"
+	 "  --tsa-ca CERT        check the TSA reply against this CA (default [signing] tsa-ca)\n"},
+	{"verify", ax_cmd_verify, "verify FILE [--ca CERT] [--tsa-ca CERT]",
+	 "Verifies a bundle without trusting annexa's store: the signature (against the bundled signer.pem, or --ca),\n"
+	 "every file's SHA-256, no file missing or extra, the ledger chain and each run's content hash, the time stamp.\n"
+	 "Exit 0 valid, 1 invalid (the first problem is named), 2 usage, 3 unreadable.",
+	 "  --ca CERT     trust anchor(s), PEM: a real trust decision instead of the bundled certificate\n"
+	 "  --tsa-ca CERT CA of the time-stamping authority\n"},
+	{"keygen", ax_cmd_keygen, "keygen [--key FILE] [--cert FILE]",
+	 "Creates an ECDSA P-256 signing key (mode 0600, never overwritten) and a self-signed certificate naming the\n"
+	 "organization, valid 3 years. Defaults: [signing] key and certificate, else STATE-DIR/signing.key|crt.",
+	 "  --key FILE    where the key goes\n  --cert FILE   where the certificate goes\n"},
+	{"report", ax_cmd_report, "report -o FILE [--since T] [--until T]",
+	 "Writes the HTML control status report (self-contained) for a period.",
+	 "  -o FILE              the HTML file\n  --since T, --until T the period; default everything\n"},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,415 @@
+/* bundle.c - writes the signed evidence bundle (ZIP, libarchive).
+ *
+ * Layout (DESIGN.md): evidence/<instance>/<name> artifacts, report.html,
+ * soa.csv, controls.json, results.jsonl, ledger.json,
+ * oscal/assessment-results.xml, README.txt, signer.pem, SHA256SUMS, then
+ * manifest.json (metadata and every other file's path, size, SHA-256,
+ * sorted by path), manifest.json.sig (detached CMS, DER) and optionally
+ * manifest.json.sig.tsr (RFC 3161 reply).
+ *
+ * Guarantees: the bundle appears under its name complete or not at all
+ * (temp file in the same folder, fsync, rename, fsync of the folder);
+ * artifact bytes are re-hashed as they are copied, so a store whose bytes
+ * no longer match their hash fails the export instead of being signed;
+ * the output is deterministic for the same data and time. */
+#include "export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "util.h"
+
+struct mfile {
+	char *path;
+	int64_t size;
+	char sha256[65];
+};
+
+struct writer {
+	struct archive *zip;
+	int64_t mtime;
+	struct mfile *files;
+	size_t nfiles, afiles;
+};
+
+static int zip_put(struct writer *w, const char *path, const void *data, size_t len, int listed)
+{
+	struct archive_entry *e = archive_entry_new();
+	int err = 0;
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_mtime(e, (time_t)w->mtime, 0);
+	if (archive_write_header(w->zip, e) != ARCHIVE_OK ||
+	    (len && archive_write_data(w->zip, data, len) != (la_ssize_t)len)) {
+		err = ax_error_set("bundle: cannot write %s: %s", path, archive_error_string(w->zip));
+		goto cleanup;
+	}
+	if (listed) {
+		if (w->nfiles == w->afiles) {
+			w->afiles = w->afiles ? 2 * w->afiles : 32;
+			w->files = ax_realloc(w->files, w->afiles * sizeof(*w->files));
+		}
+		struct mfile *f = &w->files[w->nfiles++];
+		f->path = ax_strdup(path);
+		f->size = (int64_t)len;
+		ax_sha256_hex(data, len, f->sha256);
+	}
+cleanup:
+	archive_entry_free(e);
+	return err;
+}
+
+static int cmp_mfile(const void *a, const void *b)
+{
+	return strcmp(((const struct mfile *)a)->path, ((const struct mfile *)b)->path);
+}
+
+static void progress(const struct ax_bundle_opts *o, size_t done, size_t total, int64_t bytes)
+{
+	if (!o->progress)
+		return;
+	fprintf(stderr, "\rexport: %zu/%zu artifacts, %lld MiB", done, total, (long long)(bytes >> 20));
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+/* Copies every distinct artifact path once, checking its bytes. */
+static int put_artifacts(struct writer *w, struct ax_export_data *d, const struct ax_bundle_opts *o)
+{
+	struct ax_buf data = AX_BUF_INIT;
+	int64_t bytes = 0;
+	int err = 0;
+	for (size_t i = 0; i < d->nartifacts; i++) {
+		struct ax_export_artifact *a = &d->artifacts[i];
+		int seen = 0;
+		for (size_t k = 0; k < w->nfiles && !seen; k++)
+			seen = strcmp(w->files[k].path, a->bundle_path) == 0;
+		if ((err = ax_store_artifact(d->store, a->sha256, &data)) < 0) {
+			ax_error_prefix("bundle: artifact %s of %s", a->name, a->instance);
+			goto cleanup;
+		}
+		a->size = (int64_t)data.size;
+		if (!seen && (err = zip_put(w, a->bundle_path, data.ptr, data.size, 1)) < 0)
+			goto cleanup;
+		bytes += a->size;
+		progress(o, i + 1, d->nartifacts, bytes);
+	}
+cleanup:
+	ax_buf_free(&data);
+	return err;
+}
+
+static void readme(const struct ax_export_data *d, struct ax_buf *out)
+{
+	char gen[32];
+	ax_time_format(d->generated_at, gen);
+	ax_buf_printf(out,
+		      "annexa evidence bundle\n"
+		      "======================\n\n"
+		      "Organization: %s\nGenerated:    %s (UTC)\nCollector:    annexa %s on %s\nRuns:         %zu\n\n",
+		      d->organization, gen, d->version, d->host, d->nruns);
+	ax_buf_puts(out,
+		    "This bundle can be verified without annexa, with stock OpenSSL and\n"
+		    "coreutils. Unpack it into an empty folder (unzip BUNDLE.zip), then:\n\n"
+		    "1. The signature over manifest.json:\n\n"
+		    "   openssl cms -verify -binary -inform DER -in manifest.json.sig -content manifest.json -CAfile signer.pem -purpose any -out /dev/null\n\n"
+		    "   This proves manifest.json was signed by the key of signer.pem. It does\n"
+		    "   not prove WHO holds that key: compare the certificate's fingerprint\n"
+		    "   (openssl x509 -in signer.pem -noout -subject -fingerprint -sha256)\n"
+		    "   with the one the organization gave you, or, when the certificate was\n"
+		    "   issued by the organization's CA, use -CAfile THAT_CA.pem instead.\n\n"
+		    "2. Every file against the signed manifest. SHA256SUMS lists the same\n"
+		    "   hashes as manifest.json in sha256sum's format; first check SHA256SUMS\n"
+		    "   itself against manifest.json, then everything else:\n\n"
+		    "   sha256sum SHA256SUMS; grep -A1 '\"path\": \"SHA256SUMS\"' manifest.json\n"
+		    "   sha256sum -c SHA256SUMS\n\n"
+		    "   No file may be present that manifest.json does not list (besides\n"
+		    "   manifest.json, manifest.json.sig and manifest.json.sig.tsr).\n\n"
+		    "3. Optional RFC 3161 time stamp (when manifest.json.sig.tsr exists):\n\n"
+		    "   openssl ts -verify -in manifest.json.sig.tsr -data manifest.json.sig -CAfile TSA_CA.pem\n\n"
+		    "4. ledger.json holds the hash-chained runs of the period: for each run\n"
+		    "   hash = SHA-256(prev_hash \":\" content_sha256), and each run's prev_hash\n"
+		    "   is the hash of the run before it. Check one by hand with:\n\n"
+		    "   printf '%s:%s' PREV_HASH CONTENT_SHA256 | sha256sum\n\n"
+		    "   `annexa verify BUNDLE.zip` does all of this, recomputes every run's\n"
+		    "   content hash from results.jsonl, and names the first problem.\n\n"
+		    "Files: report.html (control status report), soa.csv (Statement of\n"
+		    "Applicability), controls.json (status per control, pass share over the\n"
+		    "period), results.jsonl (every check result of the period),\n"
+		    "ledger.json, oscal/assessment-results.xml (NIST OSCAL), evidence/\n"
+		    "(redacted artifacts, by probe instance).\n");
+}
+
+static int manifest(const struct writer *w, const struct ax_export_data *d, struct ax_buf *out)
+{
+	char gen[32], since[32], until[32];
+	json_t *files = json_array();
+	ax_time_format(d->generated_at, gen);
+	ax_time_format(d->since, since);
+	ax_time_format(d->until, until);
+	for (size_t i = 0; i < w->nfiles; i++)
+		json_array_append_new(files, json_pack("{s:s,s:I,s:s}", "path", w->files[i].path, "size",
+						       (json_int_t)w->files[i].size, "sha256", w->files[i].sha256));
+	json_t *ledger = json_pack("{s:I,s:o,s:o,s:o}", "runs", (json_int_t)d->nruns, "first_prev_hash",
+				   d->nruns ? json_string(d->runs[0].prev_hash) : json_null(), "last_hash",
+				   d->nruns ? json_string(d->runs[d->nruns - 1].hash) : json_null(), "store_head",
+				   d->have_store_head ? json_string(d->store_head.hash) : json_null());
+	json_t *root = json_pack("{s:s,s:s,s:{s:o,s:o},s:s,s:{s:s,s:s},s:s,s:o,s:o}", "format", "annexa-bundle/1",
+				 "organization", d->organization, "period", "since",
+				 d->since ? json_string(since) : json_null(), "until",
+				 d->until ? json_string(until) : json_null(), "generated_at", gen, "collector", "name",
+				 "annexa", "version", d->version, "host", d->host, "ledger", ledger, "files", files);
+	if (!root)
+		return ax_error_set("bundle: manifest cannot be encoded (is the organization valid UTF-8?)");
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(root);
+	if (!text)
+		return ax_error_set("bundle: manifest cannot be encoded");
+	ax_buf_puts(out, text);
+	ax_buf_putc(out, '\n');
+	free(text);
+	return 0;
+}
+
+typedef int (*gen_fn)(const struct ax_export_data *, struct ax_buf *);
+
+static int put_generated(struct writer *w, struct ax_export_data *d, const char *path, gen_fn fn)
+{
+	struct ax_buf b = AX_BUF_INIT;
+	int err = fn(d, &b);
+	if (err == 0)
+		err = zip_put(w, path, b.ptr, b.size, 1);
+	else
+		ax_error_prefix("bundle: %s", path);
+	ax_buf_free(&b);
+	return err;
+}
+
+/* The online or offline time stamp of sig. */
+static int time_stamp(struct writer *w, const struct ax_bundle_opts *o, const struct ax_buf *sig)
+{
+	struct ax_buf req = AX_BUF_INIT, reply = AX_BUF_INIT;
+	int err = 0, checked = 0;
+	if (!o->tsa_url && !o->tsa_request)
+		return 0;
+	if ((err = ax_tsa_request(sig->ptr, sig->size, &req)) < 0)
+		goto cleanup;
+	if (o->tsa_request && (err = ax_file_write_atomic(o->tsa_request, req.ptr, req.size, 0644)) < 0)
+		goto cleanup;
+	if (!o->tsa_url)
+		goto cleanup;
+	if ((err = ax_tsa_fetch(o->tsa_url, &req, 30000, &reply)) < 0 ||
+	    (err = ax_tsa_check(reply.ptr, reply.size, sig->ptr, sig->size, &req, o->tsa_ca, NULL, &checked)) < 0)
+		goto cleanup;
+	if (!checked)
+		fprintf(stderr, "annexa: warning: time stamp not checked against a TSA CA ([signing] tsa-ca unset)\n");
+	err = zip_put(w, "manifest.json.sig.tsr", reply.ptr, reply.size, 0);
+cleanup:
+	ax_buf_free(&req);
+	ax_buf_free(&reply);
+	return err;
+}
+
+/* Creates a temp file next to path (mode 0644 after creation). */
+static int open_temp(const char *path, char **tmp_out, int *fd_out)
+{
+	char *tmp = ax_asprintf("%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		return ax_error_set("%s: cannot create a temporary file next to it: %s", path, strerror(e));
+	}
+	fchmod(fd, 0644);
+	*tmp_out = tmp;
+	*fd_out = fd;
+	return 0;
+}
+
+/* fsync, close, rename over path, fsync the folder; unlinks tmp on error. */
+static int commit_temp(char *tmp, int fd, const char *path)
+{
+	int err = 0;
+	if (fsync(fd) < 0)
+		err = ax_error_set("%s: fsync: %s", tmp, strerror(errno));
+	if (close(fd) < 0 && !err)
+		err = ax_error_set("%s: close: %s", tmp, strerror(errno));
+	if (!err && rename(tmp, path) < 0)
+		err = ax_error_set("%s: cannot rename into place: %s", path, strerror(errno));
+	if (!err)
+		err = ax_fsync_parent(path);
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static struct archive *zip_open(int fd)
+{
+	struct archive *zip = archive_write_new();
+	if (archive_write_set_format_zip(zip) != ARCHIVE_OK || archive_write_open_fd(zip, fd) != ARCHIVE_OK) {
+		archive_write_free(zip);
+		return NULL;
+	}
+	return zip;
+}
+
+int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts, const char *path, size_t *nfiles)
+{
+	struct writer w = {.mtime = d->generated_at};
+	struct ax_buf b = AX_BUF_INIT, man = AX_BUF_INIT, sig = AX_BUF_INIT;
+	char *tmp = NULL;
+	int fd = -1, err;
+
+	if ((err = open_temp(path, &tmp, &fd)) < 0)
+		goto cleanup;
+	if (!(w.zip = zip_open(fd))) {
+		err = ax_error_set("bundle: libarchive cannot write ZIP");
+		goto cleanup;
+	}
+	if ((err = put_artifacts(&w, d, opts)) < 0 ||
+	    (err = put_generated(&w, d, "report.html", ax_report_html)) < 0 ||
+	    (err = put_generated(&w, d, "soa.csv", ax_export_soa_csv)) < 0 ||
+	    (err = put_generated(&w, d, "controls.json", ax_export_controls_json)) < 0 ||
+	    (err = put_generated(&w, d, "results.jsonl", ax_export_results_jsonl)) < 0 ||
+	    (err = put_generated(&w, d, "ledger.json", ax_export_ledger_json)) < 0 ||
+	    (err = put_generated(&w, d, "oscal/assessment-results.xml", ax_oscal_xml)) < 0)
+		goto cleanup;
+	readme(d, &b);
+	if ((err = zip_put(&w, "README.txt", b.ptr, b.size, 1)) < 0)
+		goto cleanup;
+	ax_buf_clear(&b);
+	ax_signer_chain_pem(opts->signer, &b);
+	if ((err = zip_put(&w, "signer.pem", b.ptr, b.size, 1)) < 0)
+		goto cleanup;
+	qsort(w.files, w.nfiles, sizeof(*w.files), cmp_mfile);
+	ax_buf_clear(&b);
+	for (size_t i = 0; i < w.nfiles; i++)
+		ax_buf_printf(&b, "%s  %s\n", w.files[i].sha256, w.files[i].path);
+	if ((err = zip_put(&w, "SHA256SUMS", b.ptr, b.size, 1)) < 0)
+		goto cleanup;
+	qsort(w.files, w.nfiles, sizeof(*w.files), cmp_mfile);
+	if ((err = manifest(&w, d, &man)) < 0 || (err = zip_put(&w, "manifest.json", man.ptr, man.size, 0)) < 0 ||
+	    (err = ax_signer_sign(opts->signer, man.ptr, man.size, &sig)) < 0 ||
+	    (err = zip_put(&w, "manifest.json.sig", sig.ptr, sig.size, 0)) < 0 ||
+	    (err = time_stamp(&w, opts, &sig)) < 0)
+		goto cleanup;
+	if (archive_write_close(w.zip) != ARCHIVE_OK) {
+		err = ax_error_set("bundle: %s: %s", path, archive_error_string(w.zip));
+		goto cleanup;
+	}
+	err = commit_temp(tmp, fd, path);
+	fd = -1;
+	if (err == 0 && nfiles)
+		*nfiles = w.nfiles + 2;
+cleanup:
+	if (w.zip)
+		archive_write_free(w.zip);
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	for (size_t i = 0; i < w.nfiles; i++)
+		free(w.files[i].path);
+	free(w.files);
+	free(tmp);
+	ax_buf_free(&b);
+	ax_buf_free(&man);
+	ax_buf_free(&sig);
+	return err;
+}
+
+/* ---- offline time stamp: add a reply to an existing bundle ---- */
+
+static int copy_entries(struct archive *in, struct writer *w, struct ax_buf *sig)
+{
+	struct archive_entry *e;
+	struct ax_buf data = AX_BUF_INIT;
+	int r, err = 0;
+	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		char buf[65536];
+		la_ssize_t n;
+		ax_buf_clear(&data);
+		while ((n = archive_read_data(in, buf, sizeof(buf))) > 0)
+			ax_buf_put(&data, buf, (size_t)n);
+		if (n < 0) {
+			err = ax_error_code(AX_EINVALID, "bundle: %s: %s", name ? name : "?", archive_error_string(in));
+			goto cleanup;
+		}
+		if (!name || strcmp(name, "manifest.json.sig.tsr") == 0)
+			continue; /* replaced */
+		if (strcmp(name, "manifest.json.sig") == 0) {
+			ax_buf_clear(sig);
+			ax_buf_put(sig, data.ptr, data.size);
+		}
+		w->mtime = archive_entry_mtime(e);
+		if ((err = zip_put(w, name, data.ptr, data.size, 0)) < 0)
+			goto cleanup;
+	}
+	if (r != ARCHIVE_EOF)
+		err = ax_error_code(AX_EINVALID, "bundle: not a readable ZIP: %s", archive_error_string(in));
+cleanup:
+	ax_buf_free(&data);
+	return err;
+}
+
+int ax_bundle_add_tsr(const char *path, const void *reply, size_t len, const char *tsa_ca)
+{
+	struct archive *in = archive_read_new();
+	struct writer w = {0};
+	struct ax_buf sig = AX_BUF_INIT;
+	char *tmp = NULL;
+	int fd = -1, err, checked = 0;
+
+	archive_read_support_format_zip(in);
+	if (archive_read_open_filename(in, path, 65536) != ARCHIVE_OK) {
+		err = ax_error_code(AX_ENOTFOUND, "bundle %s: %s", path, archive_error_string(in));
+		goto cleanup;
+	}
+	if ((err = open_temp(path, &tmp, &fd)) < 0)
+		goto cleanup;
+	if (!(w.zip = zip_open(fd))) {
+		err = ax_error_set("bundle: libarchive cannot write ZIP");
+		goto cleanup;
+	}
+	if ((err = copy_entries(in, &w, &sig)) < 0)
+		goto cleanup;
+	if (!sig.size) {
+		err = ax_error_code(AX_EINVALID, "bundle %s has no manifest.json.sig", path);
+		goto cleanup;
+	}
+	if ((err = ax_tsa_check(reply, len, sig.ptr, sig.size, NULL, tsa_ca, NULL, &checked)) < 0)
+		goto cleanup;
+	if (!checked)
+		fprintf(stderr, "annexa: warning: time stamp not checked against a TSA CA (give --tsa-ca)\n");
+	if ((err = zip_put(&w, "manifest.json.sig.tsr", reply, len, 0)) < 0)
+		goto cleanup;
+	if (archive_write_close(w.zip) != ARCHIVE_OK) {
+		err = ax_error_set("bundle: %s: %s", path, archive_error_string(w.zip));
+		goto cleanup;
+	}
+	err = commit_temp(tmp, fd, path);
+	fd = -1;
+cleanup:
+	archive_read_free(in);
+	if (w.zip)
+		archive_write_free(w.zip);
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	ax_buf_free(&sig);
+	return err;
+}

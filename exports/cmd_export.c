@@ -1,0 +1,287 @@
+/* cmd_export.c - the commands `export`, `verify`, `keygen` and `report`.
+ *
+ * Exit codes (DESIGN.md): 0 success; verify: 1 invalid bundle, with the
+ * first problem named on stderr; 2 usage or configuration error; 3 runtime
+ * error. `verify` needs no configuration: an auditor runs it on a bundle
+ * alone. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "controls.h"
+#include "export.h"
+#include "util.h"
+
+/* RFC 3339 or YYYY-MM-DD; a bare date as --until means the end of that day. */
+static int parse_period(const char *s, int end_of_day, int64_t *out)
+{
+	if (ax_time_parse(s, out) < 0)
+		return -1;
+	if (end_of_day && strlen(s) == 10)
+		*out += 86399;
+	return 0;
+}
+
+/* [signing] key / certificate, else <state-dir>/signing.key|crt. */
+static char *signing_path(const struct ax_config *cfg, const char *key, const char *file)
+{
+	const char *v = ax_config_get(cfg, "signing", key);
+	if (v && *v)
+		return ax_strdup(v);
+	const char *dir = ax_config_get(cfg, "annexa", "state-dir");
+	return ax_asprintf("%s/%s", dir && *dir ? dir : ".", file);
+}
+
+struct export_args {
+	const char *out, *since_s, *until_s, *tsa_request, *tsa_reply, *tsa_ca;
+	int64_t since, until;
+};
+
+static int parse_export_args(const char *cmd, int argc, char **argv, struct export_args *a, int allow_tsa)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},   {"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},    {"tsa-request", required_argument, NULL, 'q'},
+		{"tsa-reply", required_argument, NULL, 'r'}, {"tsa-ca", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	};
+	const struct ax_command *c = ax_command_find(cmd);
+	int ch;
+	memset(a, 0, sizeof(*a));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': a->out = optarg; break;
+		case 's': a->since_s = optarg; break;
+		case 'u': a->until_s = optarg; break;
+		case 'q': a->tsa_request = optarg; break;
+		case 'r': a->tsa_reply = optarg; break;
+		case 'C': a->tsa_ca = optarg; break;
+		case 'h': return c ? ax_cli_usage(c, stdout, 0), -1 : -1;
+		default: goto usage;
+		}
+	}
+	if (optind < argc || !a->out)
+		goto usage;
+	if (!allow_tsa && (a->tsa_request || a->tsa_reply || a->tsa_ca))
+		goto usage;
+	if (a->since_s && parse_period(a->since_s, 0, &a->since) < 0) {
+		fprintf(stderr, "annexa %s: --since '%s': want RFC 3339 or YYYY-MM-DD\n", cmd, a->since_s);
+		return AX_EXIT_USAGE;
+	}
+	if (a->until_s && parse_period(a->until_s, 1, &a->until) < 0) {
+		fprintf(stderr, "annexa %s: --until '%s': want RFC 3339 or YYYY-MM-DD\n", cmd, a->until_s);
+		return AX_EXIT_USAGE;
+	}
+	return 0;
+usage:
+	return c ? ax_cli_usage(c, stderr, AX_EXIT_USAGE) : AX_EXIT_USAGE;
+}
+
+static int load_data(struct ax_cli *cli, const struct export_args *a, struct ax_export_data **d)
+{
+	int rc;
+	if ((rc = ax_cli_catalog(cli)) != 0 || (rc = ax_cli_store(cli)) != 0)
+		return rc;
+	int err = ax_export_data_load(cli->cfg, cli->store, cli->cat, a->since, a->until, ax_now(), d);
+	if (err < 0)
+		return ax_cli_fail(err == AX_EINVALID ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, NULL);
+	return 0;
+}
+
+int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
+{
+	struct export_args a;
+	struct ax_export_data *d = NULL;
+	struct ax_signer *signer = NULL;
+	struct ax_buf reply = AX_BUF_INIT;
+	char *key = NULL, *cert = NULL;
+	size_t nfiles = 0;
+	int rc = parse_export_args("export", argc, argv, &a, 1), err;
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = ax_cli_config(cli)) != 0)
+		return rc;
+	const char *tsa_ca = a.tsa_ca ? a.tsa_ca : ax_config_get(cli->cfg, "signing", "tsa-ca");
+	if (a.tsa_reply) {
+		/* offline workflow, second half: stamp an existing bundle */
+		if ((err = ax_file_read(a.tsa_reply, 1 << 20, &reply)) < 0 ||
+		    (err = ax_bundle_add_tsr(a.out, reply.ptr, reply.size, tsa_ca)) < 0) {
+			rc = ax_cli_fail(err == AX_EINVALID || err == AX_ENOTFOUND ? AX_EXIT_USAGE : AX_EXIT_RUNTIME,
+					 "export");
+			goto cleanup;
+		}
+		printf("%s: time stamp added (manifest.json.sig.tsr)\n", a.out);
+		goto cleanup;
+	}
+	key = signing_path(cli->cfg, "key", "signing.key");
+	cert = signing_path(cli->cfg, "certificate", "signing.crt");
+	if ((err = ax_signer_load(&signer, key, cert, ax_config_get(cli->cfg, "signing", "chain"))) < 0) {
+		fprintf(stderr, "annexa: export: %s\n(create a key with `annexa keygen`, or set [signing] key and "
+				"certificate)\n", ax_error_last());
+		rc = err == AX_ERROR ? AX_EXIT_RUNTIME : AX_EXIT_USAGE;
+		goto cleanup;
+	}
+	if ((rc = load_data(cli, &a, &d)) != 0)
+		goto cleanup;
+	struct ax_bundle_opts o = {
+		.signer = signer,
+		.tsa_url = ax_config_get(cli->cfg, "signing", "tsa-url"),
+		.tsa_ca = tsa_ca,
+		.tsa_request = a.tsa_request,
+		.progress = isatty(2) && d->nartifacts > 20,
+	};
+	if ((err = ax_bundle_write(d, &o, a.out, &nfiles)) < 0) {
+		rc = ax_cli_fail(err == AX_EINVALID ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, "export");
+		goto cleanup;
+	}
+	printf("%s: %zu files, %zu runs, %zu results, %zu artifacts, signed\n", a.out, nfiles, d->nruns,
+	       d->evidence.nresults, d->nartifacts);
+	if (a.tsa_request)
+		printf("time-stamp request written to %s: send it to your TSA, then run\n"
+		       "  annexa export -o %s --tsa-reply REPLY.tsr\n", a.tsa_request, a.out);
+cleanup:
+	ax_buf_free(&reply);
+	ax_signer_free(signer);
+	ax_export_data_free(d);
+	free(key);
+	free(cert);
+	return rc;
+}
+
+int ax_cmd_report(struct ax_cli *cli, int argc, char **argv)
+{
+	struct export_args a;
+	struct ax_export_data *d = NULL;
+	struct ax_buf html = AX_BUF_INIT;
+	int rc = parse_export_args("report", argc, argv, &a, 0), err;
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = load_data(cli, &a, &d)) != 0)
+		goto cleanup;
+	if ((err = ax_report_html(d, &html)) < 0 || (err = ax_file_write_atomic(a.out, html.ptr, html.size, 0644)) < 0) {
+		rc = ax_cli_fail(AX_EXIT_RUNTIME, "report");
+		goto cleanup;
+	}
+	printf("%s: report of %zu controls over %zu runs\n", a.out, d->status->ncontrols, d->nruns);
+cleanup:
+	ax_buf_free(&html);
+	ax_export_data_free(d);
+	return rc;
+}
+
+int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"ca", required_argument, NULL, 'c'},
+		{"tsa-ca", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct ax_command *c = ax_command_find("verify");
+	struct ax_verify_opts o = {0};
+	struct ax_verify_report rep;
+	int ch;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o.ca_path = optarg; break;
+		case 't': o.tsa_ca_path = optarg; break;
+		case 'h': return c ? ax_cli_usage(c, stdout, 0) : 0;
+		default: return c ? ax_cli_usage(c, stderr, AX_EXIT_USAGE) : AX_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return c ? ax_cli_usage(c, stderr, AX_EXIT_USAGE) : AX_EXIT_USAGE;
+	const char *path = argv[optind];
+	int err = ax_bundle_verify(path, &o, &rep);
+	if (err == AX_EINVALID) {
+		fprintf(stderr, "annexa: verify: %s: INVALID: %s\n", path, ax_error_last());
+		ax_verify_report_free(&rep);
+		return AX_EXIT_FINDINGS;
+	}
+	if (err < 0) {
+		fprintf(stderr, "annexa: verify: %s\n", ax_error_last());
+		ax_verify_report_free(&rep);
+		return AX_EXIT_RUNTIME;
+	}
+	printf("%s: valid\n", path);
+	printf("  signature: signed by %s\n", ax_buf_cstr(&rep.signer));
+	if (rep.trusted_ca)
+		printf("  trust:     the signer chains to --ca %s\n", o.ca_path);
+	else
+		printf("  trust:     checked against the bundled signer.pem only: this proves integrity, not who signed;\n"
+		       "             compare the fingerprint above, or give --ca CERT for a trust decision\n");
+	printf("  files:     %zu files match manifest.json, none missing, none extra\n", rep.files);
+	printf("  ledger:    %zu runs chained, %zu content hashes recomputed from results.jsonl\n", rep.runs,
+	       rep.runs_content);
+	if (rep.has_tsr) {
+		char ts[32];
+		ax_time_format(rep.tsr_time, ts);
+		printf("  timestamp: %s, %s\n", ts,
+		       rep.tsr_ca_checked ? "TSA signature verified against --tsa-ca"
+					  : "imprint matches; TSA signature not checked (give --tsa-ca)");
+	}
+	ax_verify_report_free(&rep);
+	(void)cli;
+	return 0;
+}
+
+/* Creates the one missing folder level of path with mode 0700. */
+static void make_parent(const char *path)
+{
+	char *dir = ax_strdup(path), *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			(void)0; /* keygen's own error names the path */
+	}
+	free(dir);
+}
+
+int ax_cmd_keygen(struct ax_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"key", required_argument, NULL, 'k'},
+		{"cert", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct ax_command *c = ax_command_find("keygen");
+	const char *key_opt = NULL, *cert_opt = NULL;
+	char *key = NULL, *cert = NULL;
+	int ch, rc, err;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'k': key_opt = optarg; break;
+		case 'c': cert_opt = optarg; break;
+		case 'h': return c ? ax_cli_usage(c, stdout, 0) : 0;
+		default: return c ? ax_cli_usage(c, stderr, AX_EXIT_USAGE) : AX_EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return c ? ax_cli_usage(c, stderr, AX_EXIT_USAGE) : AX_EXIT_USAGE;
+	if ((rc = ax_cli_config(cli)) != 0)
+		return rc;
+	key = key_opt ? ax_strdup(key_opt) : signing_path(cli->cfg, "key", "signing.key");
+	cert = cert_opt ? ax_strdup(cert_opt) : signing_path(cli->cfg, "certificate", "signing.crt");
+	make_parent(key);
+	make_parent(cert);
+	const char *org = ax_config_get(cli->cfg, "annexa", "organization");
+	if ((err = ax_keygen(key, cert, org ? org : "", ax_now())) < 0) {
+		rc = ax_cli_fail(err == AX_EEXISTS ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, "keygen");
+		goto cleanup;
+	}
+	printf("signing key: %s (ECDSA P-256, mode 0600)\ncertificate: %s (self-signed, valid 3 years)\n", key, cert);
+cleanup:
+	free(key);
+	free(cert);
+	return rc;
+}

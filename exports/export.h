@@ -1,0 +1,189 @@
+/* export.h - what leaves annexa: the data of a report, the signed ZIP
+ * bundle, its verification, CMS signing, RFC 3161 time stamps, and the
+ * commands `export`, `verify`, `keygen`, `report`.
+ *
+ * One struct ax_export_data carries everything a report needs; the bundle
+ * writer builds it once and hands it to every generator (report.html,
+ * OSCAL, controls.json, results.jsonl, ledger.json). Generators only read
+ * it and append to a struct ax_buf. */
+#ifndef AX_EXPORT_H
+#define AX_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "evidence.h"
+#include "store.h"
+
+struct ax_cli;
+struct ax_config;
+struct ax_catalog;
+struct ax_status;
+
+/* One artifact of the period, stored once per distinct (instance, name,
+ * sha256) however many runs carried it. */
+struct ax_export_artifact {
+	char *instance;
+	char *name;        /* as the probe named it (may hold any UTF-8) */
+	char *media_type;
+	char sha256[65];
+	int64_t size;      /* bytes; -1 until the bundle writer has read them */
+	char *bundle_path; /* "evidence/<instance>/<name>", sanitised, unique in the bundle */
+	int64_t last_run;  /* newest run of the period that carried it */
+};
+
+/* Which artifacts each run carried (ledger.json lists them per run). */
+struct ax_export_link {
+	int64_t run_id;
+	size_t artifact; /* index into ax_export_data.artifacts */
+};
+
+/* Per control, over the runs of the period: a run "evaluated" the control
+ * when it has a non-skip result of a check mapped to it; "passed" when all
+ * those results passed. share = passed / evaluated (report as n/a when 0). */
+struct ax_export_period_stat {
+	int runs_evaluated;
+	int runs_passed;
+};
+
+struct ax_export_data {
+	const char *organization; /* [annexa] organization, or "" */
+	int64_t since, until;     /* period bounds (run started_at), 0 = unbounded */
+	int64_t generated_at;
+	const char *version;      /* collector version */
+	char *host;               /* host name of the exporting machine */
+	const struct ax_config *cfg;
+	const struct ax_catalog *cat;
+	struct ax_store *store; /* not owned: where artifact bytes come from */
+	/* Control status at the end of the period: computed from the newest
+	 * result of every (instance, check) in the period, at min(until, now);
+	 * without --until that is the current status. */
+	struct ax_status *status;
+	struct ax_evidence latest; /* what status points into */
+	/* The runs of the period (ledger order, oldest first). */
+	struct ax_run_info *runs;
+	size_t nruns;
+	struct ax_run_info store_head; /* newest run of the whole store */
+	int have_store_head;
+	/* Every result of the period, oldest run first; result_run[i] is the
+	 * run of evidence.results[i]. evidence.artifacts stays empty. */
+	struct ax_evidence evidence;
+	int64_t *result_run;
+	struct ax_export_artifact *artifacts;
+	size_t nartifacts;
+	struct ax_export_link *links;
+	size_t nlinks;
+	/* Same order and length as status->controls. */
+	struct ax_export_period_stat *period;
+};
+
+/* Loads the period's data from the store. since/until are 0 for
+ * unbounded; now is the export time. AX_EINVALID for until < since. */
+int ax_export_data_load(const struct ax_config *cfg, struct ax_store *store, const struct ax_catalog *cat,
+			int64_t since, int64_t until, int64_t now, struct ax_export_data **out);
+void ax_export_data_free(struct ax_export_data *d);
+/* The artifacts a run carried for one instance (indices into d->artifacts);
+ * returns how many were found, writing at most max. */
+size_t ax_export_run_artifacts(const struct ax_export_data *d, int64_t run_id, const char *instance,
+			       size_t *idx, size_t max);
+/* Share of evaluated runs in which control i passed, 0..1; -1 when none
+ * evaluated it. */
+double ax_export_pass_share(const struct ax_export_data *d, size_t control_index);
+
+/* The generated files of a bundle (each appends to out). */
+int ax_report_html(const struct ax_export_data *d, struct ax_buf *out);
+int ax_oscal_xml(const struct ax_export_data *d, struct ax_buf *out);
+int ax_export_controls_json(const struct ax_export_data *d, struct ax_buf *out);
+int ax_export_results_jsonl(const struct ax_export_data *d, struct ax_buf *out);
+int ax_export_ledger_json(const struct ax_export_data *d, struct ax_buf *out);
+int ax_export_soa_csv(const struct ax_export_data *d, struct ax_buf *out);
+
+/* ---- signing (sign.c) ---- */
+struct ax_signer;
+/* Loads a PEM private key, its PEM certificate and optional PEM chain;
+ * refuses a key that does not match the certificate. */
+int ax_signer_load(struct ax_signer **out, const char *key_path, const char *cert_path, const char *chain_path);
+void ax_signer_free(struct ax_signer *s);
+/* Detached CMS (PKCS#7 SignedData), DER, over data (CMS_DETACHED|CMS_BINARY),
+ * carrying the certificate and chain. Appends to der. */
+int ax_signer_sign(const struct ax_signer *s, const void *data, size_t len, struct ax_buf *der);
+/* signer.pem: the certificate, then the chain, PEM. */
+void ax_signer_chain_pem(const struct ax_signer *s, struct ax_buf *out);
+/* One line naming the signer: subject and SHA-256 fingerprint. */
+void ax_signer_describe(const struct ax_signer *s, struct ax_buf *out);
+
+/* A new ECDSA P-256 key (PEM PKCS#8, mode 0600, created with O_EXCL: an
+ * existing file is AX_EEXISTS) and a self-signed certificate naming the
+ * organization (O=organization, CN=annexa evidence signing, keyUsage
+ * digitalSignature, valid 3 years from now). */
+int ax_keygen(const char *key_path, const char *cert_path, const char *organization, int64_t now);
+
+/* ---- RFC 3161 time stamps (tsa.c) ---- */
+/* A TimeStampReq (DER) over SHA-256(signature), asking for the TSA's
+ * certificate; nonce random. Appends to out. */
+int ax_tsa_request(const void *signature, size_t len, struct ax_buf *out);
+/* POSTs request to an http:// URL (https is not supported: say so) and
+ * reads the reply, within timeout_ms and 1 MiB. */
+int ax_tsa_fetch(const char *url, const struct ax_buf *request, int timeout_ms, struct ax_buf *reply);
+/* Checks reply (a DER TimeStampResp) is granted and stamps SHA-256 of
+ * signature; with request, also its nonce; with ca_path, the TSA's
+ * signature and certificate chain (TS_RESP_verify_response). *gen_time
+ * receives the stamp's time (may be NULL). ca_checked tells whether the
+ * TSA signature was checked. */
+int ax_tsa_check(const void *reply, size_t reply_len, const void *signature, size_t sig_len,
+		 const struct ax_buf *request, const char *ca_path, int64_t *gen_time, int *ca_checked);
+
+/* ---- bundles (bundle.c, verify.c) ---- */
+struct ax_bundle_opts {
+	const struct ax_signer *signer;
+	const char *tsa_url;      /* NULL: no online time stamp */
+	const char *tsa_ca;       /* CA of the TSA, to check its reply */
+	const char *tsa_request;  /* write a TimeStampReq here (offline TSA workflow) */
+	int progress;             /* print progress on stderr */
+};
+/* Writes the bundle of d to path atomically (temp file, fsync, rename,
+ * fsync of the folder); *files (may be NULL) receives the file count. */
+int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts, const char *path, size_t *files);
+/* Adds a TimeStampResp to an existing bundle (offline workflow): checks it
+ * stamps the bundle's signature, then rewrites the bundle atomically with
+ * manifest.json.sig.tsr. */
+int ax_bundle_add_tsr(const char *path, const void *reply, size_t len, const char *tsa_ca);
+
+struct ax_verify_opts {
+	const char *ca_path;     /* trust anchor(s); NULL: the bundled signer.pem */
+	const char *tsa_ca_path; /* CA of the TSA; NULL: check the imprint only */
+	int64_t max_entry_size;  /* 0: defaults (4 GiB per file) */
+	int64_t max_total_size;  /* 0: 64 GiB in all */
+	int64_t max_entries;     /* 0: 1,000,000 */
+};
+struct ax_verify_report {
+	size_t files;            /* files checked against the manifest */
+	size_t runs;             /* ledger runs checked */
+	size_t runs_content;     /* of which the content hash was recomputed */
+	int trusted_ca;          /* signature checked against --ca */
+	int has_tsr, tsr_ca_checked;
+	int64_t tsr_time;
+	struct ax_buf signer;    /* subject and fingerprint of the signer */
+};
+/* Verifies a bundle. 0: valid. AX_EINVALID: invalid, the message names the
+ * first problem. AX_ERROR / AX_ENOTFOUND: could not be read at all. */
+int ax_bundle_verify(const char *path, const struct ax_verify_opts *opts, struct ax_verify_report *rep);
+int ax_bundle_verify_mem(const void *data, size_t len, const struct ax_verify_opts *opts,
+			 struct ax_verify_report *rep);
+void ax_verify_report_free(struct ax_verify_report *rep);
+
+/* Turns an artifact name into a safe relative path component: only
+ * [A-Za-z0-9._-], no leading dot, at most 100 bytes, never empty. */
+void ax_export_safe_name(const char *name, struct ax_buf *out);
+/* True when a bundle entry path is acceptable: relative, no "..", no
+ * empty, "." or backslash components, printable ASCII. */
+int ax_bundle_path_valid(const char *path);
+
+/* ---- commands (cmd_export.c) ---- */
+int ax_cmd_export(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_keygen(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_report(struct ax_cli *cli, int argc, char **argv);
+
+#endif

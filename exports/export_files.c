@@ -1,0 +1,152 @@
+/* export_files.c - the machine-readable files of a bundle: controls.json,
+ * results.jsonl, ledger.json, soa.csv.
+ *
+ * Every file is deterministic for given data (sorted keys, fixed order),
+ * times are UTC RFC 3339. results.jsonl and ledger.json together carry
+ * exactly what ax_ledger_content_json hashes, so `verify` can recompute
+ * each run's content hash from the bundle alone. */
+#include "export.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "controls.h"
+#include "util.h"
+
+static json_t *jtime(int64_t t)
+{
+	char ts[32];
+	if (!t)
+		return json_null();
+	ax_time_format(t, ts);
+	return json_string(ts);
+}
+
+/* Same rule as the ledger: an observed object stays an object, anything
+ * else is kept as its text. */
+static json_t *jobserved(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &jerr);
+	if (j && json_is_object(j))
+		return j;
+	json_decref(j);
+	return json_string(text ? text : "");
+}
+
+static int dump(json_t *j, size_t flags, struct ax_buf *out)
+{
+	char *text = json_dumps(j, flags | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!text)
+		return ax_error_set("export: JSON encoding failed");
+	ax_buf_puts(out, text);
+	free(text);
+	return 0;
+}
+
+int ax_export_controls_json(const struct ax_export_data *d, struct ax_buf *out)
+{
+	json_t *root = ax_status_to_json(d->status), *controls = json_object_get(root, "controls");
+	size_t i;
+	json_t *c;
+	json_array_foreach(controls, i, c) {
+		if (i >= d->status->ncontrols)
+			break;
+		double share = ax_export_pass_share(d, i);
+		json_object_set_new(c, "period",
+				    json_pack("{s:i,s:i,s:o}", "runs_evaluated", d->period[i].runs_evaluated,
+					      "runs_passed", d->period[i].runs_passed, "pass_share",
+					      share < 0 ? json_null() : json_real(share)));
+	}
+	json_object_set_new(root, "period", json_pack("{s:o,s:o,s:i}", "since", jtime(d->since), "until",
+						      jtime(d->until), "runs", (int)d->nruns));
+	json_object_set_new(root, "organization", json_string(d->organization));
+	if (dump(root, JSON_INDENT(2), out) < 0)
+		return AX_ERROR;
+	ax_buf_putc(out, '\n');
+	return 0;
+}
+
+int ax_export_results_jsonl(const struct ax_export_data *d, struct ax_buf *out)
+{
+	size_t idx[64];
+	for (size_t i = 0; i < d->evidence.nresults; i++) {
+		const struct ax_result *r = &d->evidence.results[i];
+		json_t *arts = json_array();
+		size_t n = ax_export_run_artifacts(d, d->result_run[i], r->instance, idx, 64);
+		for (size_t k = 0; k < n && k < 64; k++)
+			json_array_append_new(arts, json_string(d->artifacts[idx[k]].bundle_path));
+		json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "run", (json_int_t)d->result_run[i],
+				      "instance", r->instance, "probe_type", r->probe_type ? r->probe_type : "",
+				      "check", r->check, "status", ax_check_status_name(r->status), "message",
+				      r->message ? r->message : "", "observed", jobserved(r->observed),
+				      "collected_at", jtime(r->collected_at), "evidence", arts);
+		if (!j)
+			return ax_error_set("export: result %zu of run %lld cannot be encoded", i,
+					    (long long)d->result_run[i]);
+		if (dump(j, JSON_COMPACT, out) < 0)
+			return AX_ERROR;
+		ax_buf_putc(out, '\n');
+	}
+	return 0;
+}
+
+int ax_export_ledger_json(const struct ax_export_data *d, struct ax_buf *out)
+{
+	json_t *runs = json_array();
+	for (size_t r = 0; r < d->nruns; r++) {
+		const struct ax_run_info *run = &d->runs[r];
+		json_t *arts = json_array();
+		for (size_t i = 0; i < d->nlinks; i++) {
+			if (d->links[i].run_id != run->id)
+				continue;
+			const struct ax_export_artifact *a = &d->artifacts[d->links[i].artifact];
+			json_array_append_new(arts, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "instance", a->instance,
+							      "name", a->name, "media_type", a->media_type, "sha256",
+							      a->sha256, "size", (json_int_t)a->size, "path",
+							      a->bundle_path));
+		}
+		json_array_append_new(runs, json_pack("{s:I,s:s,s:o,s:o,s:s,s:s,s:s,s:b,s:I,s:o}", "id",
+						      (json_int_t)run->id, "kind", run->kind, "started_at",
+						      jtime(run->started_at), "finished_at", jtime(run->finished_at),
+						      "prev_hash", run->prev_hash, "content_sha256", run->content_sha256,
+						      "hash", run->hash, "pruned", run->pruned, "results",
+						      (json_int_t)run->nresults, "artifacts", arts));
+	}
+	json_t *root = json_pack("{s:s,s:s,s:o,s:o,s:o}", "format", "annexa-ledger-excerpt/1", "genesis",
+				 AX_LEDGER_GENESIS, "first_prev_hash",
+				 d->nruns ? json_string(d->runs[0].prev_hash) : json_null(), "last_hash",
+				 d->nruns ? json_string(d->runs[d->nruns - 1].hash) : json_null(), "runs", runs);
+	json_object_set_new(root, "store_head",
+			    d->have_store_head ? json_pack("{s:I,s:s}", "id", (json_int_t)d->store_head.id, "hash",
+							   d->store_head.hash)
+					       : json_null());
+	json_object_set_new(root, "rule",
+			    json_string("content_sha256 = SHA-256 of the run's canonical JSON (see annexa "
+					"collector/ledger.c); hash = SHA-256(prev_hash \":\" content_sha256); the "
+					"first run of the store has prev_hash = genesis"));
+	if (dump(root, JSON_INDENT(2), out) < 0)
+		return AX_ERROR;
+	ax_buf_putc(out, '\n');
+	return 0;
+}
+
+int ax_export_soa_csv(const struct ax_export_data *d, struct ax_buf *out)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+	int err;
+	if (!f)
+		return ax_error_set("export: out of memory");
+	err = ax_soa_write_csv(d->status, d->cfg, f);
+	fclose(f);
+	if (err == 0)
+		ax_buf_put(out, mem, len);
+	free(mem);
+	return err < 0 ? err : 0;
+}
