@@ -9,6 +9,7 @@
 #include "config.h"
 #include "controls.h"
 #include "probe.h"
+#include "schedule.h"
 #include "util.h"
 
 /* Parses the flags the reading commands share. */
@@ -60,6 +61,56 @@ static void dump_json(json_t *j)
 	json_decref(j);
 }
 
+/* What the daemon's schedule says about the instances behind a control:
+ * when its evidence is due next, and whether an instance is backed off. */
+static void annotate_schedule(json_t *control, const struct ax_control_state *cs, const struct ax_schedule *sched,
+			      int64_t now)
+{
+	int64_t next = 0;
+	int backed_off = 0;
+	char ts[32];
+	for (size_t r = 0; sched && r < cs->nrows; r++) {
+		const struct ax_sched_entry *e = ax_schedule_find(sched, cs->rows[r].result->instance);
+		if (!e)
+			continue;
+		if (!next || e->next_due < next)
+			next = e->next_due;
+		backed_off |= e->consecutive_failures > 1;
+	}
+	if (cs->newest) {
+		ax_time_format(cs->newest, ts);
+		json_object_set_new(control, "newest_evidence_at", json_string(ts));
+		json_object_set_new(control, "evidence_age_seconds", json_integer(now - cs->newest));
+	}
+	if (next) {
+		ax_time_format(next, ts);
+		json_object_set_new(control, "next_collection_due", json_string(ts));
+		json_object_set_new(control, "backed_off", json_boolean(backed_off));
+	}
+}
+
+static void print_instances(const struct ax_config *cfg, const struct ax_schedule *sched, int64_t now)
+{
+	if (!cfg->nprobes)
+		return;
+	printf("\n%-24s %-16s %-22s %-22s %s\n", "PROBE", "TYPE", "LAST RUN", "NEXT DUE", "STATE");
+	for (size_t i = 0; i < cfg->nprobes; i++) {
+		const struct ax_sched_entry *e = ax_schedule_find(sched, cfg->probes[i].name);
+		char last[32] = "-", next[32] = "-";
+		if (e && e->last_run)
+			ax_time_format(e->last_run, last);
+		if (e && e->next_due)
+			ax_time_format(e->next_due, next);
+		const char *state = !e ? "not scheduled (daemon not running?)"
+			: e->consecutive_failures > 1 ? "backed off"
+			: e->next_due && e->next_due < now ? "overdue" : "ok";
+		printf("%-24s %-16s %-22s %-22s %s", cfg->probes[i].name, cfg->probes[i].type->name, last, next, state);
+		if (e && e->consecutive_failures > 1)
+			printf(" after %d failed runs", e->consecutive_failures);
+		putchar('\n');
+	}
+}
+
 int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 {
 	struct read_flags f;
@@ -74,10 +125,19 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 		rc = AX_EXIT_USAGE;
 		goto cleanup;
 	}
+	char *sched_file = ax_schedule_file(cli->cfg);
+	struct ax_schedule *sched = NULL;
+	ax_schedule_load(&sched, sched_file); /* absent when no daemon ran: fine */
+	free(sched_file);
 	if (f.json) {
 		json_t *j = ax_status_to_json(st);
+		json_t *all = json_object_get(j, "controls"), *cj;
+		size_t ci;
+		json_array_foreach(all, ci, cj)
+			if (ci < st->ncontrols)
+				annotate_schedule(cj, &st->controls[ci], sched, st->generated_at);
 		if (f.control) {
-			json_t *all = json_object_get(j, "controls"), *one = json_array();
+			json_t *one = json_array();
 			size_t i;
 			json_t *c;
 			json_array_foreach(all, i, c)
@@ -88,7 +148,10 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 		dump_json(j);
 	} else {
 		ax_status_print(st, stdout, f.control);
+		if (!f.control)
+			print_instances(cli->cfg, sched, st->generated_at);
 	}
+	ax_schedule_free(sched);
 	rc = AX_EXIT_OK;
 	for (size_t i = 0; i < st->ncontrols; i++) {
 		const struct ax_control_state *c = &st->controls[i];

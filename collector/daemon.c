@@ -3,12 +3,17 @@
  * Guarantees: one daemon per store (an flock on STORE.lock); started as
  * root it leaves root before touching the store (privdrop.h); each probe
  * instance runs on its own schedule (schedule.h: splay, missed runs once,
- * back-off of broken targets); a failing run is logged and the daemon
- * carries on; SIGTERM/SIGINT finish the current run (bounded by the
- * probes' timeouts) and exit 0; SIGHUP re-reads the configuration after
- * the current run and keeps the old one when the new one is invalid.
- * After each committed run: the locker commit, the metrics file, the
- * schedule state, and pruning past [annexa] keep. */
+ * back-off of broken targets) in its own worker process, so a slow or
+ * hanging target delays nobody else, and an instance whose run is still
+ * going is never started twice. A worker collects, commits its run (the
+ * store serialises commits and the ledger chain) and reports the run id
+ * over a pipe; the daemon itself only schedules, and after each committed
+ * run updates the locker, the metrics file, the schedule state and prunes
+ * past [annexa] keep. A failing run is logged and the daemon carries on.
+ * SIGTERM/SIGINT: no new runs; running ones get STOP_GRACE_S to finish,
+ * then their process groups are killed (nothing half-committed: a run is
+ * one transaction); exit 0. SIGHUP re-reads the configuration and keeps
+ * the old one when the new one is invalid. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -17,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,47 +96,173 @@ static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struc
 	}
 }
 
-static void run_due(struct ax_cli *cli, struct ax_schedule *sched)
+#define STOP_GRACE_S 30
+
+struct worker {
+	char *instance;
+	pid_t pid;
+	int fd; /* read end: the worker writes its run id (int64_t) */
+	int64_t started, t0_ms;
+};
+
+struct workers {
+	struct worker *w;
+	size_t n, a;
+};
+
+static int worker_running(const struct workers *ws, const char *instance)
+{
+	for (size_t i = 0; i < ws->n; i++)
+		if (strcmp(ws->w[i].instance, instance) == 0)
+			return 1;
+	return 0;
+}
+
+/* The worker: its own store connection (SQLite handles must not cross a
+ * fork), one collection of one instance, the run id back to the parent. */
+static void worker_main(struct ax_cli *cli, const char *instance, int fd)
+{
+	struct ax_store *store = NULL;
+	struct ax_evidence ev = {0};
+	struct ax_run_info info;
+	int64_t id = -1;
+	const char *only[1] = {instance};
+	setpgid(0, 0);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	if (ax_store_open(&store, ax_config_get(cli->cfg, "annexa", "store")) < 0 ||
+	    ax_collect(cli->cfg, store, only, 1, &ev, &info) < 0)
+		dlog(LOG_ERR, "probe %s: run failed, nothing committed: %s", instance, ax_error_last());
+	else
+		id = info.id;
+	if (write(fd, &id, sizeof(id)) != (ssize_t)sizeof(id))
+		dlog(LOG_ERR, "probe %s: could not report run %lld", instance, (long long)id);
+	_exit(id > 0 ? 0 : 3);
+}
+
+static void start_due(struct ax_cli *cli, struct ax_schedule *sched, struct workers *ws)
 {
 	size_t n = 0;
 	int64_t now = ax_now();
 	const char **names = ax_schedule_due(sched, now, &n);
-	if (n) {
-		struct ax_evidence ev = {0};
-		struct ax_run_info info;
-		int64_t t0 = ax_monotonic_ms();
-		int err = ax_collect(cli->cfg, cli->store, names, n, &ev, &info);
-		int64_t ms = ax_monotonic_ms() - t0;
-		/* A run that could not be committed (disk full, store locked)
-		 * counts as failed for every instance in it: back off, retry. */
-		ax_schedule_done(sched, names, n, err < 0 ? NULL : &ev, now, ms);
-		if (err < 0) {
-			dlog(LOG_ERR, "run failed, nothing committed: %s", ax_error_last());
-		} else {
-			int fails = 0, errors = 0;
-			for (size_t i = 0; i < ev.nresults; i++) {
-				fails += ev.results[i].status == AX_CHECK_FAIL;
-				errors += ev.results[i].status == AX_CHECK_ERROR;
-				if (ev.results[i].status == AX_CHECK_ERROR)
-					dlog(LOG_WARNING, "probe %s: %s: %s", ev.results[i].instance,
-					     ev.results[i].check, ev.results[i].message);
-			}
-			dlog(LOG_INFO, "run %lld: %zu probes, %zu results (%d fail, %d error) in %lld ms, ledger %.16s",
-			     (long long)info.id, n, ev.nresults, fails, errors, (long long)ms, info.hash);
-			after_run(cli, sched, &info, &ev);
+	for (size_t i = 0; i < n; i++) {
+		int fds[2];
+		if (worker_running(ws, names[i]))
+			continue; /* overran its interval: never twice at once */
+		if (pipe2(fds, O_CLOEXEC) < 0) {
+			dlog(LOG_ERR, "pipe: %s", strerror(errno));
+			break;
 		}
-		for (size_t i = 0; i < sched->n; i++)
-			if (sched->entries[i].consecutive_failures > 1 && sched->entries[i].last_run == now)
-				dlog(LOG_WARNING, "probe %s: %d failed runs in a row, backing off until %lld",
-				     sched->entries[i].instance, sched->entries[i].consecutive_failures,
-				     (long long)sched->entries[i].next_due);
-		char *file = ax_schedule_file(cli->cfg);
-		if (ax_schedule_save(sched, file) < 0)
-			dlog(LOG_WARNING, "%s", ax_error_last());
-		free(file);
-		ax_evidence_free(&ev);
+		fflush(stderr);
+		pid_t pid = fork();
+		if (pid < 0) {
+			dlog(LOG_ERR, "fork: %s", strerror(errno));
+			close(fds[0]);
+			close(fds[1]);
+			break;
+		}
+		if (pid == 0) {
+			close(fds[0]);
+			worker_main(cli, names[i], fds[1]);
+		}
+		close(fds[1]);
+		setpgid(pid, pid);
+		if (ws->n == ws->a) {
+			ws->a = ws->a ? ws->a * 2 : 8;
+			ws->w = ax_realloc(ws->w, ws->a * sizeof(*ws->w));
+		}
+		ws->w[ws->n++] = (struct worker){ax_strdup(names[i]), pid, fds[0], now, ax_monotonic_ms()};
 	}
 	free(names);
+}
+
+struct find_run {
+	int64_t id;
+	struct ax_run_info *out;
+	int found;
+};
+
+static int find_run_cb(void *arg, const struct ax_run_info *run)
+{
+	struct find_run *fr = arg;
+	if (run->id != fr->id)
+		return 0;
+	*fr->out = *run;
+	fr->found = 1;
+	return 1;
+}
+
+static void finish_worker(struct ax_cli *cli, struct ax_schedule *sched, struct worker *w, int status)
+{
+	int64_t run_id = -1;
+	struct ax_evidence ev = {0};
+	struct ax_run_info info;
+	int64_t ms = ax_monotonic_ms() - w->t0_ms;
+	const char *names[1] = {w->instance};
+	if (read(w->fd, &run_id, sizeof(run_id)) != (ssize_t)sizeof(run_id))
+		run_id = -1;
+	struct find_run fr = {run_id, &info, 0};
+	int have = run_id > 0 && ax_store_run_evidence(cli->store, run_id, 1, &ev) == 0 &&
+		   ax_store_runs(cli->store, w->started, 0, find_run_cb, &fr) >= 0 && fr.found;
+	ax_schedule_done(sched, names, 1, have ? &ev : NULL, w->started, ms);
+	if (!have) {
+		dlog(LOG_ERR, "probe %s: run failed (worker status %d), nothing committed", w->instance, status);
+	} else {
+		int fails = 0, errors = 0;
+		for (size_t i = 0; i < ev.nresults; i++) {
+			fails += ev.results[i].status == AX_CHECK_FAIL;
+			errors += ev.results[i].status == AX_CHECK_ERROR;
+			if (ev.results[i].status == AX_CHECK_ERROR)
+				dlog(LOG_WARNING, "probe %s: %s: %s", ev.results[i].instance, ev.results[i].check,
+				     ev.results[i].message);
+		}
+		dlog(LOG_INFO, "run %lld: probe %s, %zu results (%d fail, %d error) in %lld ms", (long long)run_id,
+		     w->instance, ev.nresults, fails, errors, (long long)ms);
+		after_run(cli, sched, &info, &ev);
+	}
+	const struct ax_sched_entry *e = ax_schedule_find(sched, w->instance);
+	if (e && e->consecutive_failures > 1)
+		dlog(LOG_WARNING, "probe %s: %d failed runs in a row, backing off until %lld", w->instance,
+		     e->consecutive_failures, (long long)e->next_due);
+	char *file = ax_schedule_file(cli->cfg);
+	if (ax_schedule_save(sched, file) < 0)
+		dlog(LOG_WARNING, "%s", ax_error_last());
+	free(file);
+	ax_evidence_free(&ev);
+}
+
+/* Reaps finished workers; returns how many are still running. */
+static size_t reap_workers(struct ax_cli *cli, struct ax_schedule *sched, struct workers *ws)
+{
+	for (size_t i = 0; i < ws->n;) {
+		int status = 0;
+		pid_t r = waitpid(ws->w[i].pid, &status, WNOHANG);
+		if (r == 0 || (r < 0 && errno == EINTR)) {
+			i++;
+			continue;
+		}
+		finish_worker(cli, sched, &ws->w[i], status);
+		close(ws->w[i].fd);
+		free(ws->w[i].instance);
+		ws->w[i] = ws->w[--ws->n];
+	}
+	return ws->n;
+}
+
+static void stop_workers(struct ax_cli *cli, struct ax_schedule *sched, struct workers *ws)
+{
+	int64_t until = ax_monotonic_ms() + STOP_GRACE_S * 1000;
+	while (reap_workers(cli, sched, ws) && ax_monotonic_ms() < until)
+		usleep(100 * 1000);
+	for (size_t i = 0; i < ws->n; i++) {
+		dlog(LOG_WARNING, "probe %s: abandoned at shutdown, nothing committed", ws->w[i].instance);
+		kill(-ws->w[i].pid, SIGKILL);
+		waitpid(ws->w[i].pid, NULL, 0);
+		close(ws->w[i].fd);
+		free(ws->w[i].instance);
+	}
+	ws->n = 0;
 }
 
 static int detach(void)
@@ -202,6 +334,7 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 	};
 	int foreground = 0, c, rc, lockfd = -1;
 	struct ax_schedule *sched = NULL;
+	struct workers workers = {0};
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -251,16 +384,18 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 			reload_requested = 0;
 			reload(cli, &sched);
 		}
-		run_due(cli, sched);
-		int64_t wait = sched->n ? ax_schedule_next(sched) - ax_now() : 3600;
-		/* Sleep in short steps so a signal is acted on promptly. */
-		for (int64_t slept = 0; slept < wait && !stop_requested && !reload_requested; slept++)
-			sleep(1);
+		reap_workers(cli, sched, &workers);
+		start_due(cli, sched, &workers);
+		/* A short tick: worker exits and due times are noticed within it,
+		 * and a signal interrupts the sleep at once. */
+		usleep(200 * 1000);
 	}
-	dlog(LOG_INFO, "stopping on signal");
+	dlog(LOG_INFO, "stopping on signal: waiting for %zu running probes", workers.n);
+	stop_workers(cli, sched, &workers);
 	rc = AX_EXIT_OK;
 cleanup:
 	ax_schedule_free(sched);
+	free(workers.w);
 	if (lockfd >= 0)
 		close(lockfd);
 	if (use_syslog)
