@@ -209,9 +209,13 @@ static int time_stamp(struct writer *w, const struct ax_bundle_opts *o, const st
 		goto cleanup;
 	if (!o->tsa_url)
 		goto cleanup;
-	if ((err = ax_tsa_fetch(o->tsa_url, &req, 30000, &reply)) < 0 ||
-	    (err = ax_tsa_check(reply.ptr, reply.size, sig->ptr, sig->size, &req, o->tsa_ca, NULL, &checked)) < 0)
+	if ((err = ax_tsa_fetch(o->tsa_url, &req, 30000, &reply)) < 0)
 		goto cleanup;
+	if ((err = ax_tsa_check(reply.ptr, reply.size, sig->ptr, sig->size, &req, o->tsa_ca, NULL, &checked)) < 0) {
+		/* a refused reply is the TSA's failure, not a usage error */
+		err = err == AX_EINVALID ? AX_ERROR : err;
+		goto cleanup;
+	}
 	if (!checked)
 		fprintf(stderr, "annexa: warning: time stamp not checked against a TSA CA ([signing] tsa-ca unset)\n");
 	err = zip_put(w, "manifest.json.sig.tsr", reply.ptr, reply.size, 0);
