@@ -7,7 +7,13 @@
  * messages (msg.h); the parent validates every one. A child that crashes,
  * hangs (its whole process group is killed at the deadline), exceeds a
  * limit or sends a malformed message yields `error` results for every
- * declared check it did not report; the other instances are unaffected. */
+ * declared check it did not report; the other instances are unaffected.
+ *
+ * In the child the result pipe is descriptor AX_MSG_FD (3), stdin is
+ * /dev/null, stdout goes to stderr and no other descriptor is open.
+ * Results are stamped by the parent (instance, probe type, opts->now);
+ * a check id the probe does not declare, a check or artifact reported
+ * twice, or anything after "done" is a malformed run. */
 #ifndef AX_RUNNER_H
 #define AX_RUNNER_H
 
@@ -25,7 +31,13 @@ struct ax_runner_opts {
 	const char *state_root; /* per-instance state folders are made below it; may be NULL */
 	int64_t now;            /* collection time given to every probe */
 	int parallel;           /* children at once (>= 1) */
+	size_t max_output;      /* bytes one child may send; 0 = AX_RUNNER_OUTPUT_MAX */
 };
+
+#define AX_RUNNER_OUTPUT_MAX ((size_t)256 << 20)
+#define AX_RUNNER_RESULTS_MAX 65536 /* results one child may send */
+#define AX_RUNNER_MEMORY_DEFAULT ((int64_t)1 << 30)
+#define AX_RUNNER_FSIZE_MAX ((int64_t)256 << 20)
 
 /* Runs the n instances and appends every result and artifact to out.
  * Returns 0 even when probes failed (their failures are results); a

@@ -1,0 +1,525 @@
+/* runner.c - runs probe instances in sandboxed children (runner.h).
+ *
+ * Guarantees: every child is reaped before ax_runner_run returns (no
+ * zombies), its whole process group is killed at its deadline, on a
+ * protocol error and once it has exited (no leftover grandchildren), and
+ * nothing a child sends is stored before msg.c has decoded it and this file
+ * has checked it against the probe's declared checks. Instance, probe type
+ * and time of every result come from the parent, never from the child.
+ *
+ * No SIGCHLD handler is installed (the daemon owns its signal handling):
+ * exits are noticed by waitid(WNOHANG) on a short poll tick. */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "msg.h"
+#include "probe.h"
+#include "util.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define AX_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define AX_SANITIZED 1
+#endif
+#endif
+
+#define TICK_MS 50           /* how soon an exit is noticed without SIGCHLD */
+#define READ_BURST (1 << 20) /* bytes read from one child before serving others */
+
+struct child {
+	const struct ax_probe_instance *inst;
+	pid_t pid; /* 0 when not running */
+	int fd;    /* read end, -1 once closed */
+	int64_t deadline_ms;
+	struct ax_msg_reader rd;
+	size_t total, nresults;
+	int done, timed_out, killed;
+	struct ax_buf error; /* why the run failed; empty when it did not */
+	struct ax_evidence ev;
+};
+
+/* ---------------- the child ---------------- */
+
+struct child_sink {
+	int fd;
+	struct ax_buf frame;
+};
+
+static int sink_send(struct child_sink *s)
+{
+	int err = ax_msg_write(s->fd, s->frame.ptr, s->frame.size);
+	ax_buf_clear(&s->frame);
+	return err;
+}
+
+static int sink_result(void *arg, const struct ax_result *r)
+{
+	struct child_sink *s = arg;
+	int err = ax_msg_encode_result(&s->frame, r->check, r->status, r->message, r->observed);
+	return err < 0 ? err : sink_send(s);
+}
+
+static int sink_artifact(void *arg, const struct ax_artifact *a)
+{
+	struct child_sink *s = arg;
+	int err = ax_msg_encode_artifact(&s->frame, a->name, a->media_type, a->data.ptr, a->data.size);
+	return err < 0 ? err : sink_send(s);
+}
+
+/* Lowers a limit; never tries to raise a hard limit the parent lacks. */
+static int limit(int resource, int64_t soft, int64_t hard)
+{
+	struct rlimit rl;
+	if (getrlimit(resource, &rl) < 0)
+		return -1;
+	if (rl.rlim_max == RLIM_INFINITY || (rlim_t)hard < rl.rlim_max)
+		rl.rlim_max = (rlim_t)hard;
+	rl.rlim_cur = (rlim_t)soft < rl.rlim_max ? (rlim_t)soft : rl.rlim_max;
+	return setrlimit(resource, &rl);
+}
+
+static int set_limits(const struct ax_probe_instance *inst)
+{
+	int64_t timeout = inst->timeout > 0 ? inst->timeout : 60;
+	int64_t cpu = inst->cpu_limit > 0 ? inst->cpu_limit : timeout;
+	if (limit(RLIMIT_CORE, 0, 0) < 0 || limit(RLIMIT_FSIZE, AX_RUNNER_FSIZE_MAX, AX_RUNNER_FSIZE_MAX) < 0 ||
+	    /* soft: SIGXCPU (a crash with a name); hard one second later: SIGKILL */
+	    limit(RLIMIT_CPU, cpu, cpu + 1) < 0)
+		return ax_error_set("setrlimit: %s", strerror(errno));
+#ifndef AX_SANITIZED
+	/* sanitizers reserve terabytes of address space: no RLIMIT_AS there */
+	int64_t mem = inst->memory_limit > 0 ? inst->memory_limit : AX_RUNNER_MEMORY_DEFAULT;
+	if (limit(RLIMIT_AS, mem, mem) < 0)
+		return ax_error_set("setrlimit(RLIMIT_AS): %s", strerror(errno));
+#endif
+	return 0;
+}
+
+/* Only what a probe needs; ANNEXA_NOW and ANNEXA_TEST_* survive for tests. */
+static void scrub_env(const char *home)
+{
+	struct ax_buf keep = AX_BUF_INIT; /* NUL-separated NAME=VALUE entries */
+	extern char **environ;
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, "ANNEXA_NOW=", 11) == 0 || strncmp(*e, "ANNEXA_TEST_", 12) == 0)
+			ax_buf_put(&keep, *e, strlen(*e) + 1);
+	clearenv();
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("LANG", "C.UTF-8", 1);
+	setenv("TZ", "UTC", 1);
+	setenv("HOME", home, 1);
+	for (size_t off = 0; off < keep.size; off += strlen(keep.ptr + off) + 1) {
+		char *eq = strchr(keep.ptr + off, '=');
+		if (eq) {
+			*eq = '\0';
+			setenv(keep.ptr + off, eq + 1, 1);
+		}
+	}
+	ax_buf_free(&keep);
+	tzset();
+}
+
+/* stdin /dev/null, stdout to stderr, the pipe on AX_MSG_FD, nothing else. */
+static int setup_fds(int wfd)
+{
+	int high = fcntl(wfd, F_DUPFD, 10), nul = open("/dev/null", O_RDWR);
+	if (high < 0 || nul < 0)
+		return ax_error_set("setting up descriptors: %s", strerror(errno));
+	if (dup2(nul, 0) < 0 || (fcntl(2, F_GETFD) < 0 && dup2(nul, 2) < 0) || dup2(2, 1) < 0 ||
+	    dup2(high, AX_MSG_FD) < 0)
+		return ax_error_set("setting up descriptors: %s", strerror(errno));
+	if (close_range(AX_MSG_FD + 1, ~0U, 0) < 0) {
+		/* kernels before 5.9 */
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = AX_MSG_FD + 1; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close((int)fd);
+	}
+	return 0;
+}
+
+static int make_state_dir(const char *root, const char *name, char **out)
+{
+	*out = NULL;
+	if (!root)
+		return 0;
+	if (!ax_id_valid(name, AX_ID_MAX)) /* it becomes a path component */
+		return ax_error_code(AX_EINVALID, "invalid instance name '%s'", name);
+	if (mkdir(root, 0700) < 0 && errno != EEXIST)
+		return ax_error_set("state folder %s: %s", root, strerror(errno));
+	*out = ax_asprintf("%s/%s", root, name);
+	if (mkdir(*out, 0700) < 0 && errno != EEXIST)
+		return ax_error_set("state folder %s: %s", *out, strerror(errno));
+	return 0;
+}
+
+static void reset_signals(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+}
+
+static void child_main(const struct ax_probe_instance *inst, const struct ax_runner_opts *opts, int wfd,
+		       pid_t parent)
+{
+	struct child_sink sink = {wfd, AX_BUF_INIT}; /* AX_MSG_FD once set up */
+	struct ax_probe_sink ps = {sink_result, sink_artifact, &sink};
+	struct ax_probe_ctx *ctx = NULL;
+	char *state = NULL;
+	int rc;
+
+	__fpurge(stdout); /* the parent's unwritten output is not ours to write */
+	setpgid(0, 0);
+	reset_signals();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127); /* the parent is already gone: nobody to report to */
+	if ((rc = setup_fds(wfd)) < 0)
+		goto out;
+	sink.fd = AX_MSG_FD;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		rc = ax_error_set("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		goto out;
+	}
+	if ((rc = set_limits(inst)) < 0 || (rc = make_state_dir(opts->state_root, inst->name, &state)) < 0)
+		goto out;
+	scrub_env(state ? state : "/");
+	ctx = ax_probe_ctx_new(inst, opts->pseudonym_key, opts->keylen, state, opts->now, &ps);
+	rc = ctx ? inst->type->run(ctx) : ax_error_set("cannot create the probe context");
+out:
+	if (rc < 0)
+		ax_msg_encode_fail(&sink.frame, rc, ax_error_last());
+	else
+		ax_msg_encode_done(&sink.frame);
+	sink_send(&sink);
+	ax_probe_ctx_free(ctx);
+	free(state);
+	ax_buf_free(&sink.frame);
+	fflush(NULL);
+	_exit(0); /* not exit(): the parent's atexit handlers are not ours */
+}
+
+/* ---------------- the parent ---------------- */
+
+static void child_error(struct child *c, const char *fmt, ...) AX_PRINTF(2, 3);
+static void child_error(struct child *c, const char *fmt, ...)
+{
+	va_list ap;
+	if (c->error.size)
+		return; /* the first reason is the cause; later ones are consequences */
+	va_start(ap, fmt);
+	ax_buf_vprintf(&c->error, fmt, ap);
+	va_end(ap);
+}
+
+static void kill_group(struct child *c)
+{
+	if (c->pid > 0) {
+		kill(-c->pid, SIGKILL);
+		kill(c->pid, SIGKILL); /* in case it left its group */
+		c->killed = 1;
+	}
+}
+
+static void close_pipe(struct child *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+static int reported(const struct child *c, const char *check)
+{
+	for (size_t i = 0; i < c->ev.nresults; i++)
+		if (strcmp(c->ev.results[i].check, check) == 0)
+			return 1;
+	return 0;
+}
+
+static int artifact_seen(const struct child *c, const char *name)
+{
+	for (size_t i = 0; i < c->ev.nartifacts; i++)
+		if (strcmp(c->ev.artifacts[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* One decoded, validated frame into the child's evidence. */
+static int handle_frame(struct child *c, const struct ax_runner_opts *opts, const unsigned char *buf, size_t len)
+{
+	const struct ax_probe_instance *inst = c->inst;
+	struct ax_msg m;
+	int err = 0;
+	if (ax_msg_decode(buf, len, &m) < 0) {
+		child_error(c, "%s", ax_error_last());
+		return AX_EINVALID;
+	}
+	if (c->done) {
+		child_error(c, "malformed message: output after \"done\"");
+		err = AX_EINVALID;
+		goto cleanup;
+	}
+	switch (m.type) {
+	case AX_MSG_RESULT:
+		if (!ax_probe_declares(inst->type, m.check))
+			child_error(c, "malformed message: check '%s' is not declared by probe type %s", m.check,
+				    inst->type->name);
+		else if (reported(c, m.check))
+			child_error(c, "malformed message: check '%s' reported twice", m.check);
+		else if (++c->nresults > AX_RUNNER_RESULTS_MAX)
+			child_error(c, "more than %d results", AX_RUNNER_RESULTS_MAX);
+		else
+			ax_evidence_add_result(&c->ev, inst->name, inst->type->name, m.check, m.status, m.message,
+					       m.observed, opts->now);
+		break;
+	case AX_MSG_ARTIFACT:
+		if (artifact_seen(c, m.name))
+			child_error(c, "malformed message: artifact '%s' sent twice", m.name);
+		else
+			ax_evidence_add_artifact(&c->ev, inst->name, m.name, m.media_type, m.data, m.size);
+		break;
+	case AX_MSG_DONE:
+		c->done = 1;
+		break;
+	case AX_MSG_FAIL:
+		child_error(c, "%s", m.error);
+		c->done = 1; /* a fail is a final word too */
+		break;
+	}
+	if (c->error.size && m.type != AX_MSG_FAIL)
+		err = AX_EINVALID;
+cleanup:
+	ax_msg_clear(&m);
+	return err;
+}
+
+/* Reads what is available (up to a burst); closes the pipe at EOF and on a
+ * protocol error, after which the child is killed. Returns 1 when the
+ * pipe is empty for now, 0 otherwise. */
+static int read_child(struct child *c, const struct ax_runner_opts *opts, size_t max_output)
+{
+	unsigned char chunk[65536];
+	size_t burst = 0;
+	while (c->fd >= 0 && burst < READ_BURST) {
+		ssize_t n = read(c->fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0) {
+			if (n < 0)
+				child_error(c, "reading the result pipe: %s", strerror(errno));
+			close_pipe(c);
+			return 0;
+		}
+		burst += (size_t)n;
+		c->total += (size_t)n;
+		if (c->total > max_output) {
+			child_error(c, "probe output exceeds %zu bytes", max_output);
+			goto protocol_error;
+		}
+		for (size_t off = 0; off < (size_t)n;) {
+			unsigned char *frame;
+			size_t used, flen;
+			int rc = ax_msg_reader_feed(&c->rd, chunk + off, (size_t)n - off, &used, &frame, &flen);
+			off += used;
+			if (rc < 0) {
+				child_error(c, "%s", ax_error_last());
+				goto protocol_error;
+			}
+			if (rc == 1) {
+				rc = handle_frame(c, opts, frame, flen);
+				free(frame);
+				if (rc < 0)
+					goto protocol_error;
+			}
+		}
+	}
+	return 0;
+protocol_error:
+	close_pipe(c);
+	kill_group(c);
+	return 0;
+}
+
+static void start_child(struct child *c, const struct ax_runner_opts *opts)
+{
+	int fds[2];
+	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : 60;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		child_error(c, "cannot start probe: pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(NULL);
+	pid_t parent = getpid(), pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(c->inst, opts, fds[1], parent);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		child_error(c, "cannot start probe: fork: %s", strerror(errno));
+		return;
+	}
+	setpgid(pid, pid); /* also here: no window where a kill(-pid) misses */
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	c->pid = pid;
+	c->fd = fds[0];
+	c->deadline_ms = ax_monotonic_ms() + timeout * 1000;
+}
+
+/* The child has exited (still a zombie, so its pid and group id cannot be
+ * reused yet): kill what is left of its group, drain the pipe, reap it. */
+static void finish_child(struct child *c, const struct ax_runner_opts *opts, size_t max_output)
+{
+	int status = 0;
+	kill(-c->pid, SIGKILL);
+	/* what it wrote before exiting; a writer that escaped the group cannot
+	 * keep us here: stop at the first empty read (output is bounded too) */
+	while (c->fd >= 0 && read_child(c, opts, max_output) == 0)
+		;
+	close_pipe(c);
+	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : 60;
+	if (c->timed_out) {
+		child_error(c, "timed out after %llds", (long long)timeout);
+	} else if (WIFSIGNALED(status) && !c->error.size) {
+		int sig = WTERMSIG(status);
+		child_error(c, "probe crashed (signal %d: %s)", sig, strsignal(sig));
+	} else if (ax_msg_reader_pending(&c->rd)) {
+		child_error(c, "malformed message: truncated frame at end of output");
+	} else if (!c->done) {
+		child_error(c, "probe exited (status %d) without reporting completion",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	c->pid = 0;
+}
+
+/* In every failure, `error` for each declared exact check not reported. */
+static void fill_errors(struct child *c, const struct ax_runner_opts *opts)
+{
+	const struct probe *p = c->inst->type;
+	if (!c->error.size)
+		return;
+	for (size_t i = 0; p->checks && p->checks[i].id; i++) {
+		const char *id = p->checks[i].id;
+		size_t n = strlen(id);
+		if ((n >= 2 && strcmp(id + n - 2, ".*") == 0) || reported(c, id))
+			continue;
+		ax_evidence_add_result(&c->ev, c->inst->name, p->name, id, AX_CHECK_ERROR, ax_buf_cstr(&c->error),
+				       NULL, opts->now);
+	}
+}
+
+static int exited(pid_t pid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	/* WNOWAIT: look, but leave the zombie so the group id stays ours */
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno != EINTR;
+	return si.si_pid == pid;
+}
+
+int ax_runner_run(const struct ax_probe_instance *const *insts, size_t n, const struct ax_runner_opts *opts,
+		  struct ax_evidence *out)
+{
+	struct child *kids = ax_calloc(n ? n : 1, sizeof(*kids));
+	struct pollfd *pfd = ax_calloc(n ? n : 1, sizeof(*pfd));
+	struct child **polled = ax_calloc(n ? n : 1, sizeof(*polled));
+	size_t max_output = opts->max_output ? opts->max_output : AX_RUNNER_OUTPUT_MAX;
+	size_t next = 0, running = 0;
+	int parallel = opts->parallel > 0 ? opts->parallel : 1;
+	struct sigaction old_chld, dfl;
+
+	/* with SIGCHLD ignored the kernel reaps children itself and waitid
+	 * could not tell how they ended */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, NULL, &old_chld);
+	int restore = old_chld.sa_handler == SIG_IGN || (old_chld.sa_flags & SA_NOCLDWAIT);
+	if (restore)
+		sigaction(SIGCHLD, &dfl, NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		kids[i].inst = insts[i];
+		kids[i].fd = -1;
+		ax_msg_reader_init(&kids[i].rd, 0);
+	}
+	while (next < n || running > 0) {
+		while (next < n && running < (size_t)parallel) {
+			start_child(&kids[next], opts);
+			if (kids[next].pid > 0)
+				running++;
+			next++;
+		}
+		int64_t now = ax_monotonic_ms(), wait_ms = TICK_MS;
+		size_t np = 0;
+		for (size_t i = 0; i < next; i++) {
+			if (kids[i].pid <= 0)
+				continue;
+			if (!kids[i].killed && kids[i].deadline_ms - now < wait_ms)
+				wait_ms = kids[i].deadline_ms - now > 0 ? kids[i].deadline_ms - now : 0;
+			if (kids[i].fd >= 0) {
+				pfd[np].fd = kids[i].fd;
+				pfd[np].events = POLLIN;
+				pfd[np].revents = 0;
+				polled[np++] = &kids[i];
+			}
+		}
+		if (poll(pfd, np, (int)wait_ms) < 0 && errno != EINTR) {
+			/* cannot happen with valid descriptors; the tick still reaps */
+			usleep(TICK_MS * 1000);
+		}
+		for (size_t j = 0; j < np; j++)
+			if (pfd[j].revents)
+				read_child(polled[j], opts, max_output);
+		now = ax_monotonic_ms();
+		for (size_t i = 0; i < next; i++) {
+			struct child *c = &kids[i];
+			if (c->pid <= 0)
+				continue;
+			if (exited(c->pid)) {
+				finish_child(c, opts, max_output);
+				running--;
+			} else if (now >= c->deadline_ms && !c->killed) {
+				c->timed_out = 1; /* results it sent before stay */
+				kill_group(c);
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		fill_errors(&kids[i], opts);
+		ax_evidence_move(out, &kids[i].ev);
+		ax_evidence_free(&kids[i].ev);
+		ax_msg_reader_free(&kids[i].rd);
+		ax_buf_free(&kids[i].error);
+	}
+	if (restore)
+		sigaction(SIGCHLD, &old_chld, NULL);
+	free(polled);
+	free(pfd);
+	free(kids);
+	return 0;
+}
