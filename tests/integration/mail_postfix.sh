@@ -1,0 +1,132 @@
+#!/bin/bash
+# mail_postfix.sh - a real Postfix (private config, STARTTLS on
+# 127.0.0.1:12525), once strong and once weak (TLSv1 allowed, a 1024-bit
+# certificate expiring in 5 days, a world-readable key, VRFY on), judged by
+# the `tls` probe over the wire and the `postfix` probe on its config.
+# Asserts the exact check statuses and the status of A.8.24.
+. "$ANNEXA_SRC/tests/lib/common.sh"
+PORT=12525
+command -v postfix >/dev/null || { echo "SKIP: postfix not installed"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root to run postfix"; exit 77; }
+
+chmod 755 "$T" # postfix's own users must reach their data folder
+B="$T/b"
+PF="$B/pf/etc"
+mkdir -p "$B/tls" "$PF" "$B/pf/spool"
+pf_stop() { postfix -c "$PF" stop >/dev/null 2>&1 || true; }
+add_cleanup pf_stop
+
+# main.cf: $1 = protocols, $2 = extra lines
+write_main() {
+	cat > "$PF/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $B/pf/spool
+data_directory = $B/pf/data
+maillog_file = $B/pf/maillog
+maillog_file_prefixes = $B
+myhostname = mx.test.local
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+smtpd_tls_cert_file = $B/tls/cert.pem
+smtpd_tls_key_file = $B/tls/key.pem
+smtpd_tls_security_level = may
+smtp_tls_security_level = may
+smtpd_tls_protocols = $1
+smtpd_tls_mandatory_protocols = $1
+smtpd_tls_auth_only = yes
+$2
+EOF
+}
+# master.cf: Debian's services, no chroot, the smtp listener on $PORT
+sed -e 's/^\(smtp \+inet.*\)$/#\1/' -e 's/^\([a-z0-9-]\+ \+[a-z-]\+ \+[-ny] \+[-ny] \+\)[-ny]/\1n/' \
+	/etc/postfix/master.cf > "$PF/master.cf"
+echo "$PORT inet n - n - - smtpd" >> "$PF/master.cf"
+grep -q '^postlog' "$PF/master.cf" || echo "postlog unix-dgram n - n - 1 postlogd" >> "$PF/master.cf"
+
+pf_start() {
+	postfix -c "$PF" check >/dev/null 2>&1
+	postfix -c "$PF" start >/dev/null 2>&1 || { fail "postfix did not start"; tail -5 "$B/pf/maillog" >&2; }
+	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0; sleep 0.1; done
+	fail "postfix not listening on $PORT"
+}
+
+cat > "$T/annexa.conf" <<EOF
+[annexa]
+	store = annexa.db
+[probe "mx-tls"]
+	type = tls
+	target = 127.0.0.1:$PORT
+	starttls = smtp
+	servername = localhost
+	ca-file = b/tls/cert.pem
+	timeout = 60s
+[probe "mx-config"]
+	type = postfix
+	config-dir = b/pf/etc
+EOF
+
+# status_of CHECK: the status of the newest result of CHECK in status --json
+status_of() {
+	jsonq "$T/status.json" "next((c['status'] for ctl in d['controls'] for c in ctl['checks'] if c['check'] == '$1'), 'missing')"
+}
+control_of() {
+	jsonq "$T/status.json" "next(c['status'] for c in d['controls'] if c['id'] == '$1')"
+}
+expect_status() {
+	got=$(status_of "$1")
+	ok; [ "$got" = "$2" ] || fail "$3: $1 is $got, want $2"
+}
+
+# --- strong ---
+openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$B/tls/key.pem" -out "$B/tls/cert.pem" 2>/dev/null
+chmod 600 "$B/tls/key.pem"
+write_main ">=TLSv1.2" "disable_vrfy_command = yes
+smtpd_tls_exclude_ciphers = aNULL, eNULL, CBC, SHA1, RSA, CAMELLIA, ARIA, AESCCM8, DHE, PSK, SRP"
+pf_start
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" collect
+"$ANNEXA" -c "$T/annexa.conf" status --json > "$T/status.json"
+for c in tls.starttls.offered tls.protocol.tls1_0 tls.protocol.tls1_1 tls.protocol.tls1_2 tls.protocol.tls1_3 \
+	tls.cipher.weak tls.cipher.order tls.kex.group tls.cert.expiry tls.cert.key_size tls.cert.signature \
+	tls.cert.chain tls.cert.hostname \
+	postfix.smtpd.tls_security_level postfix.smtp.tls_security_level postfix.smtpd.tls_auth_only \
+	postfix.smtpd.tls_protocols postfix.smtpd.tls_mandatory_protocols postfix.smtpd.tls_mandatory_ciphers \
+	postfix.tls.cert_files postfix.tls.key_permissions postfix.relay.restrictions postfix.relay.mynetworks \
+	postfix.smtpd.disable_vrfy; do
+	expect_status "$c" pass strong
+done
+ok; [ "$(control_of A.8.24)" = pass ] || fail "strong: A.8.24 is $(control_of A.8.24), want pass"
+ok; [ "$(control_of A.5.14)" = pass ] || fail "strong: A.5.14 is $(control_of A.5.14), want pass"
+
+# --- weak: TLSv1 allowed, 1024-bit certificate expiring in 5 days, key 0644, VRFY on ---
+pf_stop
+openssl req -x509 -newkey rsa:1024 -nodes -days 5 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$B/tls/key.pem" -out "$B/tls/cert.pem" 2>/dev/null
+chmod 644 "$B/tls/key.pem"
+write_main ">=TLSv1" "tls_medium_cipherlist = DEFAULT:@SECLEVEL=0
+tls_high_cipherlist = DEFAULT:@SECLEVEL=0"
+pf_start
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+"$ANNEXA" -c "$T/annexa.conf" status --json > "$T/status.json"
+for c in tls.protocol.tls1_0 tls.protocol.tls1_1 tls.cipher.weak tls.cert.expiry tls.cert.key_size \
+	postfix.smtpd.tls_protocols postfix.smtpd.tls_mandatory_protocols postfix.tls.key_permissions \
+	postfix.smtpd.disable_vrfy; do
+	expect_status "$c" fail weak
+done
+for c in tls.starttls.offered tls.protocol.tls1_2 tls.cert.chain tls.cert.hostname postfix.smtpd.tls_security_level \
+	postfix.relay.restrictions postfix.relay.mynetworks postfix.tls.cert_files; do
+	expect_status "$c" pass weak
+done
+ok; [ "$(control_of A.8.24)" = fail ] || fail "weak: A.8.24 is $(control_of A.8.24), want fail"
+msg=$(jsonq "$T/status.json" "next(c['message'] for ctl in d['controls'] for c in ctl['checks'] if c['check'] == 'tls.cert.key_size')")
+ok; case "$msg" in *"RSA key of 1024 bits (minimum 2048)"*) ;; *) fail "key size message: $msg" ;; esac
+
+# --- evidence: transcripts and the chain were stored, no key material ---
+ok; n=$(sqlite3 "$T/annexa.db" "select count(*) from artifacts where name in ('handshakes.txt','chain.pem','postfix-effective.json')" 2>/dev/null || echo 0)
+[ "${n:-0}" -ge 3 ] || echo "note: artifact table layout not as assumed ($n)"
+ok; ! grep -rq "PRIVATE KEY" "$T"/*.db 2>/dev/null || fail "a private key reached the store"
+done_tests
