@@ -1,0 +1,274 @@
+/* report_html.c - report.html, the control status report: what the
+ * security team reads daily and what the auditor opens inside a bundle.
+ *
+ * Guarantees: one self-contained HTML5 file (inline CSS, no scripts, no
+ * URL that leaves the bundle: evidence links are relative `evidence/...`
+ * paths); every string from a probe or the config passes through
+ * ax_html_escape; statuses are written as text (colour only repeats
+ * them); every control is one `<tr class="control" id="A.x.y"
+ * data-status="...">`, so tools can count and query rows; the same data
+ * gives byte-identical output (no clock is read here). */
+#include "report_gen.h"
+
+#include <string.h>
+
+#include "controls.h"
+#include "util.h"
+
+/* Evidence links listed per result before "and N more". */
+#define MAX_LINKS_PER_RESULT 20
+
+static const char *const themes[] = {"Organizational", "People", "Physical", "Technological"};
+#define NTHEMES (sizeof(themes) / sizeof(themes[0]))
+
+static const char css[] =
+	"body{font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",sans-serif;color:#111;margin:1.5em auto;"
+	"max-width:1200px;padding:0 1em}\n"
+	"h1{font-size:1.5em;margin:0 0 .4em}h2{font-size:1.2em;margin:1.6em 0 .4em;border-bottom:2px solid #333}\n"
+	"dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.15em 1em;margin:0}\n"
+	"dl.meta dt{font-weight:600}dl.meta dd{margin:0}\n"
+	"table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:.3em .5em;"
+	"vertical-align:top;text-align:left}\n"
+	"thead th{background:#eee}caption{text-align:left;font-weight:600;padding:.3em 0}\n"
+	"table.summary{width:auto}table.summary td{text-align:right;min-width:4em}\n"
+	"th.ctl{width:22%;font-weight:normal}th.ctl b{display:block}td.share{width:9em}\n"
+	"ul.checks{margin:0;padding-left:1.1em}ul.checks li{margin:.15em 0}\n"
+	"code{font:12px/1.3 ui-monospace,\"DejaVu Sans Mono\",monospace;overflow-wrap:anywhere}\n"
+	".status{display:inline-block;min-width:6.5em;padding:0 .3em;border:1px solid #666;border-radius:3px;"
+	"font-weight:600;text-align:center}\n"
+	".s-pass{background:#d7f0d7}.s-fail{background:#f6cccc}.s-error{background:#f9e0b8}"
+	".s-stale{background:#fff3b0}.s-manual{background:#e3e3f3}.s-not_applicable{background:#eee}"
+	".s-not_covered{background:#f3e3f3}.s-skip{background:#fff}\n"
+	".when,.ev{color:#444;font-size:.92em}.note{color:#333;font-style:italic}\n"
+	"footer{margin-top:2em;color:#444;font-size:.9em}\n"
+	"@media print{body{margin:0;max-width:none;font-size:9.5pt}h2{break-after:avoid}"
+	"tr.control{break-inside:avoid}thead{display:table-header-group}a{color:inherit;text-decoration:none}"
+	".status{background:none!important}}\n";
+
+static void put_time(struct ax_buf *out, int64_t t)
+{
+	char ts[32];
+	ax_time_format(t, ts);
+	ax_buf_printf(out, "<time datetime=\"%s\">%s</time>", ts, ts);
+}
+
+static void put_header(const struct ax_export_data *d, struct ax_buf *out)
+{
+	const char *org = d->organization ? d->organization : "";
+	ax_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+			 "<meta name=\"generator\" content=\"annexa\">\n<title>Annex A control status");
+	if (*org) {
+		ax_buf_puts(out, ": ");
+		ax_html_escape(out, org);
+	}
+	ax_buf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n"
+			   "<h1>ISO/IEC 27001:2022 Annex A control status</h1>\n<dl class=\"meta\">\n",
+		      css);
+	ax_buf_puts(out, "<dt>Organization</dt><dd>");
+	ax_html_escape(out, *org ? org : "(not configured)");
+	ax_buf_puts(out, "</dd>\n<dt>Period</dt><dd>");
+	if (d->since)
+		put_time(out, d->since);
+	else
+		ax_buf_puts(out, "first stored run");
+	ax_buf_puts(out, " to ");
+	if (d->until)
+		put_time(out, d->until);
+	else
+		ax_buf_puts(out, "export time");
+	ax_buf_printf(out, " (%zu run%s", d->nruns, d->nruns == 1 ? "" : "s");
+	if (d->nruns)
+		ax_buf_printf(out, ": #%lld to #%lld", (long long)d->runs[0].id, (long long)d->runs[d->nruns - 1].id);
+	ax_buf_puts(out, ")</dd>\n<dt>Generated</dt><dd>");
+	put_time(out, d->generated_at);
+	ax_buf_puts(out, " by annexa ");
+	ax_html_escape(out, d->version ? d->version : "");
+	if (d->host && *d->host) {
+		ax_buf_puts(out, " on ");
+		ax_html_escape(out, d->host);
+	}
+	ax_buf_puts(out, "</dd>\n<dt>Ledger head</dt><dd>");
+	if (d->nruns) {
+		const struct ax_run_info *h = &d->runs[d->nruns - 1];
+		ax_buf_printf(out, "run #%lld, hash <code>", (long long)h->id);
+		ax_html_escape(out, h->hash);
+		ax_buf_puts(out, "</code>");
+	} else {
+		ax_buf_puts(out, "no run in the period");
+	}
+	if (d->have_store_head && (!d->nruns || d->store_head.id != d->runs[d->nruns - 1].id)) {
+		ax_buf_printf(out, " (store head: run #%lld, hash <code>", (long long)d->store_head.id);
+		ax_html_escape(out, d->store_head.hash);
+		ax_buf_puts(out, "</code>)");
+	}
+	ax_buf_puts(out, "</dd>\n</dl>\n</header>\n");
+}
+
+static void put_summary(const struct ax_export_data *d, struct ax_buf *out)
+{
+	ax_buf_puts(out, "<section id=\"summary\">\n<h2>Summary</h2>\n<table class=\"summary\">\n"
+			 "<caption>Controls per status</caption>\n<thead><tr>");
+	for (int s = 0; s < AX_CTL__COUNT; s++)
+		ax_buf_printf(out, "<th scope=\"col\">%s</th>", ax_control_status_name((enum ax_control_status)s));
+	ax_buf_puts(out, "<th scope=\"col\">total</th></tr></thead>\n<tbody><tr>");
+	for (int s = 0; s < AX_CTL__COUNT; s++)
+		ax_buf_printf(out, "<td class=\"s-%s\">%d</td>", ax_control_status_name((enum ax_control_status)s),
+			      d->status->counts[s]);
+	ax_buf_printf(out, "<td>%zu</td></tr></tbody>\n</table>\n</section>\n", d->status->ncontrols);
+}
+
+static void put_evidence(const struct ax_export_data *d, const struct ax_report_index *ix, size_t li,
+			 struct ax_buf *out)
+{
+	size_t n = li < ix->nlatest ? ix->nartifacts[li] : 0;
+	if (n == 0)
+		return;
+	ax_buf_puts(out, " <span class=\"ev\">evidence:");
+	for (size_t k = 0; k < n && k < MAX_LINKS_PER_RESULT; k++) {
+		const struct ax_export_artifact *a = &d->artifacts[ix->artifacts[li][k]];
+		ax_buf_puts(out, k ? ", " : " ");
+		if (ax_report_local_href(a->bundle_path)) {
+			ax_buf_puts(out, "<a href=\"");
+			ax_html_escape(out, a->bundle_path);
+			ax_buf_puts(out, "\">");
+			ax_html_escape(out, a->name);
+			ax_buf_puts(out, "</a>");
+		} else {
+			ax_html_escape(out, a->name);
+		}
+	}
+	if (n > MAX_LINKS_PER_RESULT)
+		ax_buf_printf(out, " and %zu more", n - MAX_LINKS_PER_RESULT);
+	ax_buf_puts(out, "</span>");
+}
+
+static void put_checks(const struct ax_export_data *d, const struct ax_report_index *ix,
+		       const struct ax_control_state *cs, struct ax_buf *out)
+{
+	if (cs->status == AX_CTL_NOT_APPLICABLE) {
+		ax_buf_puts(out, "<p class=\"note\">Not applicable: ");
+		ax_html_escape(out, cs->justification && *cs->justification ? cs->justification
+									      : "(no justification given)");
+		ax_buf_puts(out, "</p>");
+		return;
+	}
+	if (cs->nrows == 0) {
+		ax_buf_puts(out, cs->status == AX_CTL_MANUAL
+					 ? "<p class=\"note\">No automated check at this site: needs attached evidence.</p>"
+					 : "<p class=\"note\">Mapped checks have not reported yet.</p>");
+		return;
+	}
+	ax_buf_puts(out, "<ul class=\"checks\">");
+	for (size_t r = 0; r < cs->nrows; r++) {
+		const struct ax_result *res = cs->rows[r].result;
+		const char *st = ax_check_status_name(res->status);
+		ax_buf_printf(out, "\n<li><span class=\"status s-%s\">%s%s</span> <code>", st, st,
+			      cs->rows[r].stale ? " (stale)" : "");
+		ax_html_escape(out, res->instance);
+		ax_buf_puts(out, "</code> <code>");
+		ax_html_escape(out, res->check);
+		ax_buf_puts(out, "</code>: ");
+		ax_html_escape(out, res->message && *res->message ? res->message : "(no message)");
+		ax_buf_puts(out, " <span class=\"when\">collected ");
+		put_time(out, res->collected_at);
+		ax_buf_puts(out, "</span>");
+		put_evidence(d, ix, ax_report_latest_index(d, res), out);
+		ax_buf_puts(out, "</li>");
+	}
+	ax_buf_puts(out, "\n</ul>");
+}
+
+static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *out)
+{
+	const struct ax_export_period_stat *p = d->period ? &d->period[i] : NULL;
+	if (!p || p->runs_evaluated <= 0) {
+		ax_buf_puts(out, "n/a<br><span class=\"when\">no run evaluated it</span>");
+		return;
+	}
+	/* Floor, so "100%" always means every run passed. */
+	long long pct = (long long)p->runs_passed * 100 / p->runs_evaluated;
+	ax_buf_printf(out, "%lld%%<br><span class=\"when\">%d of %d runs</span>", pct, p->runs_passed,
+		      p->runs_evaluated);
+}
+
+static void put_control(const struct ax_export_data *d, const struct ax_report_index *ix, size_t i,
+			struct ax_buf *out)
+{
+	const struct ax_control_state *cs = &d->status->controls[i];
+	const char *st = ax_control_status_name(cs->status);
+	ax_buf_puts(out, "<tr class=\"control\" id=\"");
+	ax_html_escape(out, cs->control->id);
+	ax_buf_printf(out, "\" data-status=\"%s\">\n<th scope=\"row\" class=\"ctl\"><b>", st);
+	ax_html_escape(out, cs->control->id);
+	ax_buf_puts(out, "</b>");
+	ax_html_escape(out, cs->control->title);
+	ax_buf_printf(out, "</th>\n<td><span class=\"status s-%s\">%s</span></td>\n<td>", st, st);
+	put_checks(d, ix, cs, out);
+	ax_buf_puts(out, "</td>\n<td class=\"share\">");
+	put_share(d, i, out);
+	ax_buf_puts(out, "</td>\n</tr>\n");
+}
+
+static int theme_index(const char *theme)
+{
+	for (size_t t = 0; t < NTHEMES; t++)
+		if (theme && strcmp(theme, themes[t]) == 0)
+			return (int)t;
+	return (int)NTHEMES; /* an unknown theme still gets its row, under "Other" */
+}
+
+static void put_theme(const struct ax_export_data *d, const struct ax_report_index *ix, size_t t,
+		      struct ax_buf *out)
+{
+	const char *name = t < NTHEMES ? themes[t] : "Other";
+	size_t n = 0;
+	for (size_t i = 0; i < d->status->ncontrols; i++)
+		n += (size_t)theme_index(d->status->controls[i].control->theme) == t;
+	if (n == 0)
+		return;
+	ax_buf_printf(out,
+		      "<section id=\"theme-%s\">\n<h2>%s controls (%zu)</h2>\n<table class=\"controls\">\n"
+		      "<caption>%s controls: status, the checks behind each one with their last result, "
+		      "and the share of the period's runs in which it passed</caption>\n"
+		      "<thead><tr><th scope=\"col\">Control</th><th scope=\"col\">Status</th>"
+		      "<th scope=\"col\">Checks and last results</th><th scope=\"col\">Passed in period</th></tr>"
+		      "</thead>\n<tbody>\n",
+		      name, name, n, name);
+	for (size_t i = 0; i < d->status->ncontrols; i++)
+		if ((size_t)theme_index(d->status->controls[i].control->theme) == t)
+			put_control(d, ix, i, out);
+	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
+}
+
+static const char legend[] =
+	"<footer>\n<p>Statuses: <b>pass</b> every counted check passed; <b>fail</b> a check failed; "
+	"<b>error</b> a check could not be evaluated; <b>stale</b> the newest evidence is older than its "
+	"freshness limit; <b>manual</b> no automated check at this site, needs attached evidence; "
+	"<b>not_applicable</b> excluded in the Statement of Applicability; <b>not_covered</b> mapped checks "
+	"have not reported yet. <i>Passed in period</i>: share of the period's runs that evaluated the "
+	"control in which all its checks passed.</p>\n"
+	"<p>Evidence links are relative paths inside the signed bundle this report belongs to; "
+	"<code>manifest.json</code> lists the SHA-256 of every file.</p>\n</footer>\n";
+
+int ax_report_html_full(const struct ax_export_data *d, struct ax_buf *out)
+{
+	struct ax_report_index ix;
+	int err;
+
+	if (!d || !d->status || !out)
+		return ax_error_code(AX_EINVALID, "report.html: no status to report");
+	for (size_t i = 0; i < d->status->ncontrols; i++)
+		if (!d->status->controls[i].control)
+			return ax_error_code(AX_EINVALID, "report.html: control %zu has no catalog entry", i);
+	if ((err = ax_report_index_build(d, &ix)) < 0)
+		return err;
+	put_header(d, out);
+	ax_buf_puts(out, "<main>\n");
+	put_summary(d, out);
+	for (size_t t = 0; t <= NTHEMES; t++)
+		put_theme(d, &ix, t, out);
+	ax_buf_printf(out, "</main>\n%s</body>\n</html>\n", legend);
+	ax_report_index_free(&ix);
+	return 0;
+}

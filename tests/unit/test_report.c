@@ -1,0 +1,231 @@
+/* test_report.c - report.html: the escaper (markup, quotes, ampersands,
+ * invalid UTF-8, control characters), a golden file of a fixed export
+ * (tests/golden/report.html; ANNEXA_UPDATE_GOLDEN=1 rewrites it), what a
+ * reader checks in it (statuses, justification, evidence links, pass
+ * shares), no external URL or script, and a DOM count of the 93 control
+ * rows of a real-catalog build (libxml2's HTML parser). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/xpath.h>
+
+#include "report_fixture.h"
+#include "util.h"
+
+static void test_escape(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"<script>alert(\"x\")</script>", "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"},
+		{"a & b 'c' &amp;", "a &amp; b &#39;c&#39; &amp;amp;"},
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92"},
+		{"\xff\xfe ok", "\xef\xbf\xbd\xef\xbf\xbd ok"},
+		{"overlong \xc0\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd"},
+		{"surrogate \xed\xa0\x80!", "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!"},
+		{"truncated \xe2\x82", "truncated \xef\xbf\xbd\xef\xbf\xbd"},
+		{"beyond \xf4\x90\x80\x80", "beyond \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+		{"ctl \x01\x1b[31m\x7f \xc2\x85", "ctl \xef\xbf\xbd\xef\xbf\xbd[31m\xef\xbf\xbd \xef\xbf\xbd"},
+		{"line\nbreak\ttab", "line\nbreak\ttab"},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ax_buf b = AX_BUF_INIT;
+		ax_html_escape(&b, cases[i].in);
+		T_EQ_STR(ax_buf_cstr(&b), cases[i].want);
+		ax_buf_free(&b);
+	}
+	struct ax_buf b = AX_BUF_INIT;
+	ax_html_escape(&b, NULL);
+	T_EQ_INT(b.size, 0);
+	ax_text_clean(&b, "a\tb\nc\r", 1);
+	T_EQ_STR(ax_buf_cstr(&b), "a b c\xef\xbf\xbd");
+	ax_buf_free(&b);
+	T_OK(ax_report_local_href("evidence/a/b.txt"));
+	T_OK(!ax_report_local_href("https://evil.example/x"));
+	T_OK(!ax_report_local_href("evidence/../../etc/passwd"));
+	T_OK(!ax_report_local_href("evidence/a b"));
+	T_OK(!ax_report_local_href("evidence/javascript:x"));
+	T_OK(!ax_report_local_href(NULL));
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* What must never be in a self-contained report. */
+static void assert_no_external(const char *html)
+{
+	static const char *bad[] = {"<script", "src=", "url(", "@import", "href=\"http", "href=\"//",
+				    "href='http", "<link", "<iframe", "<object", "<embed", "javascript:"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t_checks++;
+		if (strstr(html, bad[i]))
+			t_fail(__FILE__, __LINE__, "report contains \"%s\"", bad[i]);
+	}
+}
+
+static void test_fixture_content(const char *html)
+{
+	T_EQ_INT(count(html, "<tr class=\"control\""), FX_NCONTROLS);
+	T_CONTAINS(html, "<tr class=\"control\" id=\"A.8.15\" data-status=\"fail\">");
+	T_CONTAINS(html, "<tr class=\"control\" id=\"A.5.15\" data-status=\"pass\">");
+	T_CONTAINS(html, "<tr class=\"control\" id=\"A.8.24\" data-status=\"stale\">");
+	T_CONTAINS(html, "<tr class=\"control\" id=\"A.8.20\" data-status=\"not_covered\">");
+	T_CONTAINS(html, "<section id=\"theme-People\">");
+	T_CONTAINS(html, "<section id=\"theme-Physical\">");
+	/* status as text, not only colour */
+	T_CONTAINS(html, "<span class=\"status s-fail\">fail</span>");
+	T_CONTAINS(html, "<span class=\"status s-pass\">pass (stale)</span>");
+	/* hostile probe text arrives escaped */
+	T_OK(!strstr(html, "<script>"));
+	T_OK(!strstr(html, "<b>.txt"));
+	T_CONTAINS(html, "mode 0644 &gt; 0640 &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot; &#39;a&#39;");
+	T_CONTAINS(html, "\xef\xbf\xbd\xef\xbf\xbd end");
+	T_CONTAINS(html, "Not applicable: Staff are &lt;contractors&gt; &amp; trained by &quot;Acme&quot;");
+	T_CONTAINS(html, "Example Mail &lt;GmbH&gt; &amp; Co");
+	/* evidence links are relative, and a non-local path is never linked */
+	T_CONTAINS(html, "<a href=\"evidence/maillog/mail.log\">mail.log</a>");
+	T_CONTAINS(html, "<a href=\"evidence/mx-tls/handshake__b_.txt\">handshake &lt;b&gt;.txt</a>");
+	T_OK(!strstr(html, "href=\"https://evil"));
+	/* period shares: A.8.15 1 of 2, A.8.24 2 of 2, A.8.9 0 of 1, manual n/a */
+	T_CONTAINS(html, "50%<br><span class=\"when\">1 of 2 runs</span>");
+	T_CONTAINS(html, "100%<br><span class=\"when\">2 of 2 runs</span>");
+	T_CONTAINS(html, "0%<br><span class=\"when\">0 of 1 runs</span>");
+	T_CONTAINS(html, "n/a<br><span class=\"when\">no run evaluated it</span>");
+	T_CONTAINS(html, "No automated check at this site");
+	/* header: period, generated_at, ledger head */
+	T_CONTAINS(html, "<time datetime=\"2026-11-16T03:33:20Z\">");
+	T_CONTAINS(html, "run #8, hash <code>eeeeeeee");
+	T_CONTAINS(html, "collected <time datetime=\"2026-11-18T11:05:50Z\">");
+	T_CONTAINS(html, "@media print");
+	assert_no_external(html);
+}
+
+static void test_golden(void)
+{
+	struct fx f;
+	struct ax_buf a = AX_BUF_INIT, b = AX_BUF_INIT, want = AX_BUF_INIT;
+	fx_build(&f);
+	T_EQ_INT(ax_report_html_full(&f.d, &a), 0);
+	T_EQ_INT(ax_report_html_full(&f.d, &b), 0);
+	T_OK(a.size == b.size && memcmp(a.ptr, b.ptr, a.size) == 0); /* deterministic */
+	test_fixture_content(ax_buf_cstr(&a));
+
+	const char *src = getenv("ANNEXA_SRC");
+	char *path = ax_asprintf("%s/tests/golden/report.html", src ? src : ANNEXA_SOURCE_DIR);
+	const char *upd = getenv("ANNEXA_UPDATE_GOLDEN");
+	if (upd && *upd && strcmp(upd, "0") != 0) {
+		T_EQ_INT(ax_file_write_atomic(path, a.ptr, a.size, 0644), 0);
+		fprintf(stderr, "rewrote %s\n", path);
+	}
+	int rc = ax_file_read(path, 1 << 24, &want);
+	T_EQ_INT(rc, 0);
+	t_checks++;
+	if (rc == 0 && (want.size != a.size || memcmp(want.ptr, a.ptr, a.size) != 0)) {
+		char *got = ax_asprintf("%s/report.html", t_tmpdir());
+		ax_file_write_atomic(got, a.ptr, a.size, 0644);
+		t_fail(__FILE__, __LINE__, "report differs from %s: diff it with %s (ANNEXA_UPDATE_GOLDEN=1 rewrites)",
+		       path, got);
+		free(got);
+	}
+	free(path);
+	ax_buf_free(&a);
+	ax_buf_free(&b);
+	ax_buf_free(&want);
+	fx_free(&f);
+}
+
+static int xpath_count(xmlXPathContextPtr ctx, const char *expr)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+	int n = -1;
+	if (o && o->type == XPATH_NODESET)
+		n = o->nodesetval ? o->nodesetval->nodeNr : 0;
+	else if (o && o->type == XPATH_NUMBER)
+		n = (int)o->floatval;
+	xmlXPathFreeObject(o);
+	return n;
+}
+
+static void test_real_catalog(void)
+{
+	struct fx_real r;
+	struct ax_buf html = AX_BUF_INIT;
+	T_EQ_INT(fx_real_build(&r), 0);
+	if (!r.d.status) {
+		fprintf(stderr, "%s\n", ax_error_last());
+		fx_real_free(&r);
+		return;
+	}
+	T_EQ_INT(ax_report_html_full(&r.d, &html), 0);
+	assert_no_external(ax_buf_cstr(&html));
+	htmlDocPtr doc = htmlReadMemory(html.ptr, (int)html.size, "report.html", "UTF-8",
+					HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+	T_OK(doc != NULL);
+	xmlXPathContextPtr ctx = doc ? xmlXPathNewContext(doc) : NULL;
+	if (ctx) {
+		T_EQ_INT(xpath_count(ctx, "//tr[@class='control']"), 93);
+		T_EQ_INT(xpath_count(ctx, "//tr[@class='control' and @id='A.5.1']"), 1);
+		T_EQ_INT(xpath_count(ctx, "//tr[@class='control' and @id='A.8.34']"), 1);
+		T_EQ_INT(xpath_count(ctx, "//tr[@id='A.7.4' and @data-status='not_applicable']"), 1);
+		T_EQ_INT(xpath_count(ctx, "//tr[@id='A.8.3' and @data-status='fail']"), 1);
+		T_EQ_INT(xpath_count(ctx, "//tr[@id='A.8.9' and @data-status='pass']"), 1);
+		T_EQ_INT(xpath_count(ctx, "//tr[@class='control' and @data-status='manual']"),
+			 r.d.status->counts[AX_CTL_MANUAL]);
+		T_EQ_INT(xpath_count(ctx, "//section[starts-with(@id,'theme-')]"), 4);
+		T_EQ_INT(xpath_count(ctx, "//section[@id='theme-Organizational']//tr[@class='control']"), 37);
+		T_EQ_INT(xpath_count(ctx, "//section[@id='theme-People']//tr[@class='control']"), 8);
+		T_EQ_INT(xpath_count(ctx, "//section[@id='theme-Physical']//tr[@class='control']"), 14);
+		T_EQ_INT(xpath_count(ctx, "//section[@id='theme-Technological']//tr[@class='control']"), 34);
+		T_EQ_INT(xpath_count(ctx, "//tr[@class='control']/th[@scope='row']"), 93);
+		T_EQ_INT(xpath_count(ctx, "//script"), 0);
+		T_EQ_INT(xpath_count(ctx, "//*[@src]"), 0);
+		T_EQ_INT(xpath_count(ctx, "//a[contains(@href,':')]"), 0);
+		xmlXPathFreeContext(ctx);
+	}
+	if (doc)
+		xmlFreeDoc(doc);
+	ax_buf_free(&html);
+	fx_real_free(&r);
+}
+
+static void test_bad_input(void)
+{
+	struct ax_buf out = AX_BUF_INIT;
+	struct ax_export_data d;
+	memset(&d, 0, sizeof(d));
+	T_EQ_INT(ax_report_html_full(&d, &out), AX_EINVALID);
+	T_EQ_INT(ax_report_html_full(NULL, &out), AX_EINVALID);
+	/* an empty period still gives a complete document */
+	struct fx f;
+	fx_build(&f);
+	f.d.nruns = 0;
+	f.d.nlinks = 0;
+	f.d.result_run = NULL;
+	f.d.period = NULL;
+	f.d.since = f.d.until = 0;
+	f.d.have_store_head = 0;
+	T_EQ_INT(ax_report_html_full(&f.d, &out), 0);
+	T_CONTAINS(ax_buf_cstr(&out), "first stored run to export time (0 runs)");
+	T_CONTAINS(ax_buf_cstr(&out), "no run in the period");
+	T_CONTAINS(ax_buf_cstr(&out), "</html>\n");
+	T_OK(!strstr(ax_buf_cstr(&out), "<a href"));
+	ax_buf_free(&out);
+	fx_free(&f);
+}
+
+int main(void)
+{
+	test_escape();
+	test_golden();
+	test_real_catalog();
+	test_bad_input();
+	return t_done();
+}
