@@ -66,14 +66,25 @@ int ax_cli_status(struct ax_cli *cli, struct ax_status **out)
 	ax_evidence_free(&cli->latest);
 	if (ax_store_latest(cli->store, &cli->latest) < 0)
 		return ax_cli_fail(AX_EXIT_RUNTIME, NULL);
-	if (ax_status_compute(cli->cat, cli->cfg, &cli->latest, ax_now(), out) < 0)
+	int64_t now = ax_now();
+	if (ax_status_compute(cli->cat, cli->cfg, &cli->latest, now, out) < 0)
 		return ax_cli_fail(AX_EXIT_RUNTIME, NULL);
+	/* manual evidence (manual.h) combines into the same status */
+	ax_manual_list_free(&cli->manual);
+	if (ax_manual_load(cli->store, NULL, &cli->manual) < 0) {
+		ax_status_free(*out);
+		*out = NULL;
+		return ax_cli_fail(AX_EXIT_RUNTIME, NULL);
+	}
+	ax_status_apply_manual(*out, cli->manual.items, cli->manual.n, now,
+			       ax_config_get_int(cli->cfg, "annexa", "expiry-warning"));
 	return 0;
 }
 
 void ax_cli_free(struct ax_cli *cli)
 {
 	ax_evidence_free(&cli->latest);
+	ax_manual_list_free(&cli->manual);
 	ax_catalog_free(cli->cat);
 	ax_store_free(cli->store);
 	ax_config_free(cli->cfg);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "evidence.h"
+#include "manual.h"
 
 enum {
 	AX_EXIT_OK = 0,
@@ -30,6 +31,7 @@ struct ax_cli {
 	struct ax_store *store;
 	struct ax_catalog *cat;
 	struct ax_evidence latest;
+	struct ax_manual_list manual; /* manual evidence the status points into */
 };
 
 /* Each returns 0 or the exit code to return (message already printed). */
@@ -64,6 +66,8 @@ int ax_cmd_controls(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_soa(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_check_config(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_ledger(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_attach(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_approve(struct ax_cli *cli, int argc, char **argv);
 
 extern const struct ax_command ax_commands[];
 const struct ax_command *ax_command_find(const char *name);

@@ -52,6 +52,22 @@ const struct ax_command ax_commands[] = {
 	{"report", ax_cmd_report, "report -o FILE [--since T] [--until T]",
 	 "Writes the HTML control status report (self-contained) for a period.",
 	 "  -o FILE              the HTML file\n  --since T, --until T the period; default everything\n"},
+	{"attach", ax_cmd_attach,
+	 "attach CONTROL[,CONTROL...] FILE... [--effective DATE] [--expires DATE|--valid 365d] [--owner NAME] [--note TEXT] [--json]\n"
+	 "       annexa attach --list [CONTROL] [--json]\n"
+	 "       annexa attach --revoke ID --reason TEXT",
+	 "Manual evidence for controls no probe can see. Stores the files as artifacts with who attached them, the\n"
+	 "effective date and the expiry (default: one year after the effective date), as one ledger run. With\n"
+	 "[annexa] manual-approval = true the evidence is pending until another user runs `annexa approve ID`.\n"
+	 "Revoked evidence stays in the store and the ledger, marked. Exit 2 for a refused input (nothing stored).",
+	 "  --effective DATE  valid from (YYYY-MM-DD or RFC 3339; default now)\n"
+	 "  --expires DATE    valid until (exclusive)\n  --valid DURATION  validity from the effective date (365d)\n"
+	 "  --owner NAME      who keeps it current\n  --note TEXT       free text\n"
+	 "  --list [CONTROL]  the manual evidence (of one control)\n"
+	 "  --revoke ID       withdraw evidence; needs --reason TEXT\n  --json            JSON\n"},
+	{"approve", ax_cmd_approve, "approve ID [--json]",
+	 "Approves pending manual evidence. Refused (exit 2) for the user who attached it: segregation of duties.",
+	 "  --json        JSON\n"},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "evidence.h"
+#include "manual.h"
 
 struct ax_config;
 
@@ -89,6 +90,18 @@ struct ax_control_state {
 	struct ax_check_row *rows;
 	size_t nrows;
 	int64_t newest; /* newest collected_at among rows, 0 when none */
+	/* Manual evidence (ax_status_apply_manual): every item naming this
+	 * control, revoked ones included (they are shown, never counted),
+	 * pointing into the items given. */
+	const struct ax_manual **manual;
+	size_t nmanual;
+	size_t manual_pending; /* items waiting for approval */
+};
+
+/* An item of manual evidence that expires within the warning period. */
+struct ax_manual_expiring {
+	const struct ax_manual *item;
+	const char *control;
 };
 
 struct ax_status {
@@ -96,6 +109,10 @@ struct ax_status {
 	struct ax_control_state *controls; /* same order as the catalog */
 	size_t ncontrols;
 	int counts[AX_CTL__COUNT];
+	int manual_applied; /* ax_status_apply_manual ran: JSON carries "expiring" */
+	int64_t expiry_warning;
+	struct ax_manual_expiring *expiring; /* by expiry, then id, then control */
+	size_t nexpiring;
 };
 
 /* Status of every catalog control from the latest results: per control the
@@ -106,6 +123,18 @@ struct ax_status {
 int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		      const struct ax_evidence *latest, int64_t now, struct ax_status **out);
 void ax_status_free(struct ax_status *st);
+/* Combines manual evidence into st (after ax_status_compute; items must
+ * outlive st). Per control, the non-revoked approved items (attached
+ * without required approval counts as approved) give: pass when one is
+ * valid (effective_at <= now < expires_at), stale when all have expired,
+ * nothing when none is approved or none is effective yet (pending-only
+ * evidence leaves a manual control manual). That verdict replaces manual
+ * and not_covered, and combines with a probe status: fail > error >
+ * stale > pass; not_applicable stays. Approved, valid items expiring
+ * within expiry_warning (and not already renewed by another item of the
+ * control valid beyond the warning) are listed in st->expiring. */
+void ax_status_apply_manual(struct ax_status *st, const struct ax_manual *items, size_t n, int64_t now,
+			    int64_t expiry_warning);
 /* The JSON of DESIGN.md ("generated_at", "summary", "controls"). */
 json_t *ax_status_to_json(const struct ax_status *st);
 /* The human table; control_id filters to one control when not NULL. */

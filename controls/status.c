@@ -11,7 +11,8 @@
  * whose instance lists the control in `controls =`. Status precedence:
  * not_applicable > fail > error > stale > pass; `skip` rows count for
  * nothing; no rule or instance names the control -> manual; rules exist but
- * no counting row -> not_covered. */
+ * no counting row -> not_covered. Manual evidence (manual.h) is combined
+ * afterwards by ax_status_apply_manual, see controls.h. */
 #include "controls.h"
 #include "probe.h"
 
@@ -241,10 +242,105 @@ void ax_status_free(struct ax_status *st)
 {
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->ncontrols; i++)
+	for (size_t i = 0; i < st->ncontrols; i++) {
 		free(st->controls[i].rows);
+		free(st->controls[i].manual);
+	}
 	free(st->controls);
+	free(st->expiring);
 	free(st);
+}
+
+/* --- manual evidence --- */
+
+/* Worse of two verdicts in the order fail > error > stale > pass. */
+static enum ax_control_status worse(enum ax_control_status a, enum ax_control_status b)
+{
+	static const int rank[AX_CTL__COUNT] = {
+		[AX_CTL_PASS] = 0, [AX_CTL_STALE] = 1, [AX_CTL_ERROR] = 2, [AX_CTL_FAIL] = 3,
+	};
+	return rank[b] > rank[a] ? b : a;
+}
+
+/* pass, stale, or -1 when the control's manual evidence gives no verdict. */
+static int manual_verdict(const struct ax_control_state *cs, int64_t now)
+{
+	int expired = 0;
+	for (size_t i = 0; i < cs->nmanual; i++) {
+		const struct ax_manual *m = cs->manual[i];
+		if (ax_manual_valid_at(m, now))
+			return AX_CTL_PASS;
+		if (m->state == AX_MANUAL_APPROVED && m->expires_at <= now)
+			expired = 1;
+	}
+	return expired ? AX_CTL_STALE : -1;
+}
+
+/* Renewed: another approved item of the control is in force when m
+ * expires and stays valid beyond the warning period. */
+static int renewed(const struct ax_control_state *cs, const struct ax_manual *m, int64_t horizon)
+{
+	for (size_t i = 0; i < cs->nmanual; i++) {
+		const struct ax_manual *o = cs->manual[i];
+		if (o != m && o->state == AX_MANUAL_APPROVED && o->effective_at <= m->expires_at &&
+		    o->expires_at > horizon)
+			return 1;
+	}
+	return 0;
+}
+
+static int cmp_expiring(const void *a, const void *b)
+{
+	const struct ax_manual_expiring *x = a, *y = b;
+	int c;
+	if (x->item->expires_at != y->item->expires_at)
+		return x->item->expires_at < y->item->expires_at ? -1 : 1;
+	if ((c = strcmp(x->item->id, y->item->id)))
+		return c;
+	return strcmp(x->control, y->control);
+}
+
+void ax_status_apply_manual(struct ax_status *st, const struct ax_manual *items, size_t n, int64_t now,
+			    int64_t expiry_warning)
+{
+	if (!st)
+		return;
+	st->manual_applied = 1;
+	st->expiry_warning = expiry_warning;
+	for (size_t k = 0; k < st->ncontrols; k++) {
+		struct ax_control_state *cs = &st->controls[k];
+		for (size_t i = 0; i < n; i++) {
+			for (size_t c = 0; c < items[i].ncontrols; c++) {
+				if (strcmp(items[i].controls[c], cs->control->id) != 0)
+					continue;
+				cs->manual = ax_realloc(cs->manual, (cs->nmanual + 1) * sizeof(*cs->manual));
+				cs->manual[cs->nmanual++] = &items[i];
+				if (items[i].state == AX_MANUAL_PENDING)
+					cs->manual_pending++;
+			}
+		}
+		int verdict = manual_verdict(cs, now);
+		for (size_t i = 0; i < cs->nmanual; i++) {
+			const struct ax_manual *m = cs->manual[i];
+			if (!ax_manual_valid_at(m, now) || m->expires_at > now + expiry_warning ||
+			    renewed(cs, m, now + expiry_warning))
+				continue;
+			st->expiring = ax_realloc(st->expiring, (st->nexpiring + 1) * sizeof(*st->expiring));
+			st->expiring[st->nexpiring].item = m;
+			st->expiring[st->nexpiring].control = cs->control->id;
+			st->nexpiring++;
+		}
+		if (verdict < 0 || cs->status == AX_CTL_NOT_APPLICABLE)
+			continue;
+		st->counts[cs->status]--;
+		if (cs->status == AX_CTL_MANUAL || cs->status == AX_CTL_NOT_COVERED)
+			cs->status = (enum ax_control_status)verdict;
+		else
+			cs->status = worse(cs->status, (enum ax_control_status)verdict);
+		st->counts[cs->status]++;
+	}
+	if (st->nexpiring)
+		qsort(st->expiring, st->nexpiring, sizeof(*st->expiring), cmp_expiring);
 }
 
 /* Probe messages come from remote servers and files; jansson refuses
@@ -296,6 +392,14 @@ static json_t *control_json(const struct ax_control_state *cs)
 	for (size_t i = 0; i < cs->nrows; i++)
 		json_array_append_new(checks, row_json(&cs->rows[i]));
 	json_object_set_new(o, "checks", checks);
+	if (cs->nmanual) {
+		json_t *manual = json_array();
+		for (size_t i = 0; i < cs->nmanual; i++)
+			json_array_append_new(manual, ax_manual_to_json(cs->manual[i]));
+		json_object_set_new(o, "manual_evidence", manual);
+	}
+	if (cs->manual_pending)
+		json_object_set_new(o, "pending_approval", json_integer((json_int_t)cs->manual_pending));
 	return o;
 }
 
@@ -314,5 +418,15 @@ json_t *ax_status_to_json(const struct ax_status *st)
 	for (size_t i = 0; i < st->ncontrols; i++)
 		json_array_append_new(controls, control_json(&st->controls[i]));
 	json_object_set_new(root, "controls", controls);
+	if (st->manual_applied) {
+		json_t *expiring = json_array();
+		for (size_t i = 0; i < st->nexpiring; i++)
+			json_array_append_new(expiring,
+					      json_pack("{s:s,s:s,s:o,s:s}", "id", st->expiring[i].item->id, "control",
+							st->expiring[i].control, "expires",
+							jtime(st->expiring[i].item->expires_at), "owner",
+							st->expiring[i].item->owner ? st->expiring[i].item->owner : ""));
+		json_object_set_new(root, "expiring", expiring);
+	}
 	return root;
 }

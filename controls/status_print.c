@@ -53,6 +53,53 @@ static void print_rows(const struct ax_control_state *cs, FILE *out, int all)
 	}
 }
 
+/* One line per manual evidence item of the control (the --control view). */
+static void print_manual(const struct ax_control_state *cs, FILE *out)
+{
+	for (size_t i = 0; i < cs->nmanual; i++) {
+		const struct ax_manual *m = cs->manual[i];
+		char eff[32], exp[32];
+		ax_time_format(m->effective_at, eff);
+		ax_time_format(m->expires_at, exp);
+		fprintf(out, "    %-8s %-6s %s .. %s  attached by ", ax_manual_state_name(m->state), m->id, eff, exp);
+		put_clean(out, m->attached_by);
+		if (m->approved_by) {
+			fprintf(out, ", approved by ");
+			put_clean(out, m->approved_by);
+		}
+		if (m->revoked_by) {
+			fprintf(out, ", revoked by ");
+			put_clean(out, m->revoked_by);
+			fprintf(out, ": ");
+			put_clean(out, m->revoke_reason);
+		}
+		for (size_t f = 0; f < m->nfiles; f++) {
+			fputs(f ? ", " : "  files: ", out);
+			put_clean(out, m->files[f].name);
+		}
+		fputc('\n', out);
+	}
+}
+
+static void print_expiring(const struct ax_status *st, FILE *out)
+{
+	char warn[32], exp[32];
+	if (!st->nexpiring)
+		return;
+	ax_duration_format(st->expiry_warning, warn);
+	fprintf(out, "\nManual evidence expiring within %s:\n", warn);
+	for (size_t i = 0; i < st->nexpiring; i++) {
+		const struct ax_manual *m = st->expiring[i].item;
+		ax_time_format(m->expires_at, exp);
+		fprintf(out, "  %-7s %-6s expires %s", st->expiring[i].control, m->id, exp);
+		if (m->owner && *m->owner) {
+			fprintf(out, "  owner ");
+			put_clean(out, m->owner);
+		}
+		fputc('\n', out);
+	}
+}
+
 void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id)
 {
 	const struct ax_control_state *one = NULL;
@@ -78,8 +125,8 @@ void ax_status_print(const struct ax_status *st, FILE *out, const char *control_
 		const struct ax_control_state *cs = &st->controls[i];
 		if (one && cs != one)
 			continue;
-		fprintf(out, "%-7s  %-14s  %6zu  %s\n", cs->control->id, ax_control_status_name(cs->status), cs->nrows,
-			cs->control->title);
+		fprintf(out, "%-7s  %-14s  %6zu  %s%s\n", cs->control->id, ax_control_status_name(cs->status), cs->nrows,
+			cs->control->title, cs->manual_pending ? " [manual evidence pending approval]" : "");
 		if (show_rows_of(cs, one != NULL))
 			details = 1;
 	}
@@ -93,6 +140,10 @@ void ax_status_print(const struct ax_status *st, FILE *out, const char *control_
 		if (one->nrows) {
 			fputc('\n', out);
 			print_rows(one, out, 1);
+		}
+		if (one->nmanual) {
+			fprintf(out, "\n  manual evidence:\n");
+			print_manual(one, out);
 		}
 		return;
 	}
@@ -109,6 +160,7 @@ void ax_status_print(const struct ax_status *st, FILE *out, const char *control_
 		}
 	}
 
+	print_expiring(st, out);
 	fprintf(out, "\n%zu controls:", st->ncontrols);
 	for (int s = 0; s < AX_CTL__COUNT; s++)
 		fprintf(out, " %d %s%s", st->counts[s], ax_control_status_name((enum ax_control_status)s),

@@ -1,0 +1,141 @@
+/* manual.h - manual evidence: files attached by a person to the controls no
+ * probe can see (policies, screening records, supplier agreements), with an
+ * effective date, an expiry, optional approval by a second person, and
+ * revocation.
+ *
+ * Guarantees:
+ * - Every attach, approve and revoke is ONE ledger run (kind "attach",
+ *   "approve", "revoke") committed in the same transaction as the state
+ *   change: the hash chain covers manual evidence, and a failure stores
+ *   nothing.
+ * - Files are content-addressed artifacts, streamed in and out in 64 KiB
+ *   chunks: memory stays bounded whatever the file size.
+ * - Nothing is ever deleted: revoked evidence stays, marked, with who, when
+ *   and why.
+ *
+ * Ledger rows of a manual run: one result per control, instance "manual",
+ * probe type "manual", check "manual.<control>" ("manual.A.5.1"), status
+ * "pass" when the event leaves the evidence counting (an attach without
+ * required approval, an approve) and "skip" otherwise (attach pending
+ * approval, revoke); message: a one-line description; observed: the item
+ * as ax_manual_to_json plus "event". The run's artifacts are the item's
+ * files, instance "manual", name "<ID>/<file name>". */
+#ifndef AX_MANUAL_H
+#define AX_MANUAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+
+struct ax_store;
+
+/* Default validity of attached evidence (Auditree's external evidence TTL). */
+#define AX_MANUAL_DEFAULT_VALIDITY (365 * 86400)
+#define AX_MANUAL_OWNER_MAX 128
+#define AX_MANUAL_NOTE_MAX 2000
+#define AX_MANUAL_FILES_MAX 64
+
+enum ax_manual_state {
+	AX_MANUAL_PENDING,  /* waits for `annexa approve` by another user */
+	AX_MANUAL_APPROVED, /* counts (approved, or attached when no approval was required) */
+	AX_MANUAL_REVOKED,  /* never counts again; kept with who, when and why */
+};
+const char *ax_manual_state_name(enum ax_manual_state s);
+
+struct ax_manual_file {
+	char *name;       /* base name as attached, sanitised: [A-Za-z0-9._+-], at most 100 bytes */
+	char *media_type; /* from the extension: application/pdf, text/plain, ... */
+	char sha256[65];  /* the artifact (ax_store_artifact_stream) */
+	int64_t size;
+};
+
+struct ax_manual {
+	char *id; /* "M-1", "M-2", ... */
+	char **controls;
+	size_t ncontrols;
+	struct ax_manual_file *files;
+	size_t nfiles;
+	char *attached_by; /* local user name (getpwuid(geteuid())) */
+	int64_t attached_at;
+	int64_t effective_at; /* valid from (inclusive) */
+	int64_t expires_at;   /* valid until (exclusive) */
+	char *owner, *note;   /* "" when not given */
+	enum ax_manual_state state;
+	int approval_required; /* [annexa] manual-approval when it was attached */
+	char *approved_by;     /* NULL unless approved by `annexa approve` */
+	int64_t approved_at;
+	char *revoked_by, *revoke_reason; /* NULL unless revoked */
+	int64_t revoked_at;
+	int64_t attach_run, approve_run, revoke_run; /* ledger run ids, 0 = none */
+};
+
+struct ax_manual_list {
+	struct ax_manual *items; /* in attach order */
+	size_t n;
+};
+void ax_manual_list_free(struct ax_manual_list *list); /* frees the contents, not list */
+
+/* True when m counts at now: approved (or attached without required
+ * approval), not revoked, and effective_at <= now < expires_at. */
+int ax_manual_valid_at(const struct ax_manual *m, int64_t now);
+
+struct ax_manual_attach {
+	const char *const *controls; /* catalog ids, checked by the caller */
+	size_t ncontrols;
+	const char *const *paths; /* regular files */
+	size_t npaths;
+	const char *user;
+	int64_t now, effective_at, expires_at;
+	const char *owner, *note; /* may be NULL */
+	int approval_required;
+};
+
+/* Attaches the files as one new item; *id_out (owned by the caller) gets
+ * its id. A missing, unreadable or non-regular file, a bad control id,
+ * expires_at <= effective_at, or an over-long or non-UTF-8 owner or note
+ * give AX_EINVALID (AX_ENOTFOUND for a missing file) with a message naming
+ * it, and store nothing. */
+int ax_manual_attach(struct ax_store *s, const struct ax_manual_attach *req, char **id_out);
+
+/* Approves a pending item. AX_ENOTFOUND for an unknown id; AX_EINVALID
+ * when it is not pending, or when user attached it (segregation of
+ * duties: the message says so). */
+int ax_manual_approve(struct ax_store *s, const char *id, const char *user, int64_t now);
+
+/* Revokes a pending or approved item; reason is required. AX_ENOTFOUND for
+ * an unknown id, AX_EINVALID when already revoked or reason is empty. */
+int ax_manual_revoke(struct ax_store *s, const char *id, const char *user, const char *reason, int64_t now);
+
+/* Every item (control == NULL) or the items naming control, appended to
+ * out in attach order. */
+int ax_manual_load(struct ax_store *s, const char *control, struct ax_manual_list *out);
+
+/* The item id (one entry appended to out); AX_ENOTFOUND when unknown.
+ * Works inside a caller's transaction too. */
+int ax_manual_get(struct ax_store *s, const char *id, struct ax_manual_list *out);
+
+/* For bundles of the period [since, until] (0 = unbounded): every item
+ * whose validity [effective_at, expires_at) overlaps the period or whose
+ * attach, approve or revoke happened in it, revoked ones included (the
+ * bundle shows their state). The bundle writes each file f of item m, for
+ * each control c of m, to evidence/manual/<c>/<m.id>-<f.name> with
+ * ax_store_artifact_stream(s, f.sha256, ...), and m as ax_manual_to_json
+ * in results.jsonl (and an OSCAL observation, method EXAMINE). */
+int ax_manual_period(struct ax_store *s, int64_t since, int64_t until, struct ax_manual_list *out);
+
+/* The item as JSON: {"id", "controls": [..], "files": [{"name",
+ * "media_type", "sha256", "size"}], "attached_by", "attached_at",
+ * "effective_at", "expires_at", "owner", "note", "state",
+ * "approval_required", "approved_by", "approved_at", "revoked_by",
+ * "revoked_at", "revoke_reason"} with times in RFC 3339 and null for
+ * what did not happen. */
+json_t *ax_manual_to_json(const struct ax_manual *m);
+
+/* The local user running annexa: getpwuid(geteuid())'s name, else
+ * "uid:N". */
+void ax_manual_user(struct ax_buf *out);
+
+#endif
