@@ -1,0 +1,154 @@
+/* test_bundle.c - the bundle writer and verifier in-process: a store with
+ * runs and hostile artifact names -> export data (period, pass shares,
+ * unique sanitised paths) -> signed ZIP -> verify (valid), then every
+ * single-byte change of the ZIP is detected or unreadable, never accepted
+ * silently and never a crash; path and name rules table-driven. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "t.h"
+
+#include "config.h"
+#include "controls.h"
+#include "export.h"
+#include "store.h"
+#include "util.h"
+
+static void test_names(void)
+{
+	static const struct {
+		const char *in, *out;
+	} names[] = {
+		{"main.cf", "main.cf"},           {"../../etc/shadow", "_._.._etc_shadow"},
+		{"/etc/passwd", "_etc_passwd"},   {"..", "_."},
+		{".hidden", "_hidden"},           {"", "artifact"},
+		{"a b\\c", "a_b_c"},              {"caf\xc3\xa9", "caf__"},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct ax_buf b = AX_BUF_INIT;
+		ax_export_safe_name(names[i].in, &b);
+		T_EQ_STR(b.ptr, names[i].out);
+		ax_buf_free(&b);
+	}
+	static const struct {
+		const char *path;
+		int ok;
+	} paths[] = {
+		{"evidence/x/main.cf", 1}, {"manifest.json", 1}, {"../x", 0},   {"a/../b", 0}, {"/abs", 0},
+		{"a//b", 0},               {"a/./b", 0},         {"a\\b", 0},   {"", 0},       {"a/", 0},
+		{"tab\there", 0},
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		t_checks++;
+		if (ax_bundle_path_valid(paths[i].path) != paths[i].ok)
+			t_fail(__FILE__, __LINE__, "ax_bundle_path_valid(\"%s\") != %d", paths[i].path, paths[i].ok);
+	}
+}
+
+static void add(struct ax_evidence *ev, enum ax_check_status st, int64_t t)
+{
+	ax_evidence_add_result(ev, "cfg", "file", "file.mode", st, "mode checked", "{\"mode\":\"0600\",\"n\":1}", t);
+	ax_evidence_add_result(ev, "cfg", "file", "file.exists", AX_CHECK_PASS, "exists", "not an object", t);
+}
+
+int main(void)
+{
+	struct ax_config *cfg = NULL;
+	struct ax_catalog *cat = NULL;
+	struct ax_store *st = NULL;
+	struct ax_export_data *d = NULL;
+	struct ax_signer *signer = NULL;
+	struct ax_verify_report rep;
+	const char *dir = t_tmpdir();
+	char *key = ax_asprintf("%s/k.pem", dir), *crt = ax_asprintf("%s/c.pem", dir);
+	char *zip = ax_asprintf("%s/b.zip", dir), *db = ax_asprintf("%s/s.db", dir);
+
+	test_names();
+	char *conf = t_write("annexa.conf", "[annexa]\n\torganization = Unit \"Test\" <GmbH>\n"
+					    "[probe \"cfg\"]\n\ttype = file\n\tpath = /nonexistent\n\tcontrols = A.8.9\n");
+	T_EQ_INT(ax_config_load(&cfg, conf), 0);
+	T_EQ_INT(ax_catalog_load(&cat, getenv("ANNEXA_CONTROLS") ? getenv("ANNEXA_CONTROLS") : "controls"), 0);
+	T_EQ_INT(ax_store_open(&st, db), 0);
+	if (!cfg || !cat || !st)
+		return t_done();
+	/* Three runs: pass, fail, pass; hostile and colliding artifact names. */
+	for (int r = 0; r < 3; r++) {
+		struct ax_evidence ev = {0};
+		int64_t t = 1767225600 + r * 86400; /* 2026-01-01 + r days */
+		add(&ev, r == 1 ? AX_CHECK_FAIL : AX_CHECK_PASS, t);
+		ax_evidence_add_artifact(&ev, "cfg", "../../etc/shadow", "text/plain", "x", 1);
+		ax_evidence_add_artifact(&ev, "cfg", "a b", "text/plain", r ? "changed" : "same", r ? 7 : 4);
+		ax_evidence_add_artifact(&ev, "cfg", "a_b", "text/plain", "other", 5);
+		T_EQ_INT(ax_store_commit_run(st, "collect", t, t + 1, &ev, NULL), 0);
+		ax_evidence_free(&ev);
+	}
+	T_EQ_INT(ax_export_data_load(cfg, st, cat, 1767225600 + 86400, 0, 1767225600 + 10 * 86400, &d), 0);
+	if (!d)
+		return t_done();
+	T_EQ_INT(d->nruns, 2);
+	T_EQ_INT(d->evidence.nresults, 4);
+	size_t a89 = 0;
+	for (size_t i = 0; i < d->status->ncontrols; i++)
+		if (strcmp(d->status->controls[i].control->id, "A.8.9") == 0)
+			a89 = i;
+	T_EQ_INT(d->period[a89].runs_evaluated, 2);
+	T_EQ_INT(d->period[a89].runs_passed, 1);
+	T_OK(ax_export_pass_share(d, a89) == 0.5);
+	/* Paths: safe, unique per content. */
+	for (size_t i = 0; i < d->nartifacts; i++) {
+		T_OK(ax_bundle_path_valid(d->artifacts[i].bundle_path));
+		T_OK(strncmp(d->artifacts[i].bundle_path, "evidence/cfg/", 13) == 0);
+		for (size_t k = 0; k < i; k++)
+			T_OK(strcmp(d->artifacts[i].bundle_path, d->artifacts[k].bundle_path) != 0 ||
+			     strcmp(d->artifacts[i].sha256, d->artifacts[k].sha256) == 0);
+	}
+
+	T_EQ_INT(ax_keygen(key, crt, "Unit Test", 1767225600 + 86400 * 5), 0);
+	struct stat sb;
+	T_OK(stat(key, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	T_EQ_INT(ax_keygen(key, crt, "Unit Test", 0), AX_EEXISTS);
+	T_EQ_INT(ax_signer_load(&signer, key, crt, NULL), 0);
+	struct ax_bundle_opts o = {.signer = signer};
+	T_EQ_INT(ax_bundle_write(d, &o, zip, NULL), 0);
+	T_EQ_INT(ax_bundle_verify(zip, NULL, &rep), 0);
+	T_EQ_INT(rep.runs, 2);
+	T_EQ_INT(rep.runs_content, 2);
+	T_CONTAINS(rep.signer.ptr, "CN=annexa evidence signing");
+	ax_verify_report_free(&rep);
+
+	/* Every byte flipped: never valid unless the byte is one ZIP readers
+	 * ignore (e.g. timestamps in headers); those must still verify. */
+	struct ax_buf bytes = AX_BUF_INIT;
+	T_EQ_INT(ax_file_read(zip, 1 << 24, &bytes), 0);
+	size_t rejected = 0, step = bytes.size / 400 + 1;
+	for (size_t i = 0; i < bytes.size; i += step) {
+		bytes.ptr[i] ^= 0x20;
+		int err = ax_bundle_verify_mem(bytes.ptr, bytes.size, NULL, &rep);
+		ax_verify_report_free(&rep);
+		t_checks++;
+		if (err != 0 && err != AX_EINVALID)
+			t_fail(__FILE__, __LINE__, "byte %zu: verify returned %d", i, err);
+		rejected += err == AX_EINVALID;
+		bytes.ptr[i] ^= 0x20;
+	}
+	T_OK(rejected > 300);
+	T_EQ_INT(ax_bundle_verify_mem(bytes.ptr, bytes.size / 2, NULL, &rep), AX_EINVALID);
+	ax_verify_report_free(&rep);
+	T_EQ_INT(ax_bundle_verify_mem("PK", 2, NULL, &rep), AX_EINVALID);
+	ax_verify_report_free(&rep);
+	T_EQ_INT(ax_bundle_verify("/nonexistent/b.zip", NULL, &rep), AX_ENOTFOUND);
+	ax_verify_report_free(&rep);
+
+	ax_buf_free(&bytes);
+	ax_signer_free(signer);
+	ax_export_data_free(d);
+	ax_store_free(st);
+	ax_catalog_free(cat);
+	ax_config_free(cfg);
+	free(key);
+	free(crt);
+	free(zip);
+	free(db);
+	return t_done();
+}
