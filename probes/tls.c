@@ -262,6 +262,8 @@ static int tls_run(struct ax_probe_ctx *ctx)
 
 	if (starttls == MP_STARTTLS_NONE)
 		ax_probe_result(ctx, "tls.starttls.offered", AX_CHECK_SKIP, NULL, "implicit TLS (no starttls configured)");
+	else if (scan.starttls_offered == 1 && scan.infra_error)
+		ax_probe_result(ctx, "tls.starttls.offered", AX_CHECK_FAIL, NULL, "advertised but unusable: %s", scan.infra_error);
 	else if (scan.starttls_offered == 1)
 		ax_probe_result(ctx, "tls.starttls.offered", AX_CHECK_PASS, NULL, "%s offers STARTTLS", target);
 	else if (scan.starttls_offered == 0)
