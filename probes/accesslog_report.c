@@ -26,6 +26,8 @@ void al_report_init(struct al_report *rep, struct ax_probe_ctx *ctx, int format)
 	rep->max_failures = (unsigned)ax_probe_opt_int(ctx, "max-failures");
 	rep->excerpt_max = (size_t)ax_probe_opt_int(ctx, "excerpt-lines");
 	rep->perm_items = json_array();
+	for (size_t i = 0; i < ax_probe_opt_count(ctx, "admin-user") && rep->nadmins < AL_MAX_ADMINS; i++)
+		rep->admins[rep->nadmins++] = ax_probe_opt_at(ctx, "admin-user", i);
 }
 
 void al_report_problem(struct al_report *rep, const char *fmt, ...)
@@ -173,11 +175,9 @@ static void user_count(struct al_user *users, size_t *n, const char *pseudo, int
 
 static int is_admin(struct al_report *rep, struct al_span user)
 {
-	for (size_t i = 0; i < ax_probe_opt_count(rep->ctx, "admin-user"); i++) {
-		const char *a = ax_probe_opt_at(rep->ctx, "admin-user", i);
-		if (a && strlen(a) == user.len && memcmp(a, user.ptr, user.len) == 0)
+	for (size_t i = 0; i < rep->nadmins; i++)
+		if (strlen(rep->admins[i]) == user.len && memcmp(rep->admins[i], user.ptr, user.len) == 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -212,10 +212,16 @@ void al_report_event(struct al_report *rep, const struct al_event *ev, int64_t t
 		return;
 	}
 	char name[256], pseudo[20];
+	int admin = is_admin(rep, ev->user);
 	rep->logins++;
+	if (ev->tls < 0)
+		rep->tls_unknown++;
+	if (!admin && ev->tls != 0)
+		return;
+	/* only what becomes evidence is pseudonymised (an HMAC per line is slow) */
 	span_cstr(ev->user, name, sizeof(name));
 	ax_probe_pseudonym(rep->ctx, name, pseudo);
-	if (is_admin(rep, ev->user)) {
+	if (admin) {
 		rep->privileged++;
 		user_count(rep->priv, &rep->npriv, pseudo, t);
 		excerpt_add(rep, EX_PRIV, path, line, ev->user);
@@ -224,8 +230,6 @@ void al_report_event(struct al_report *rep, const struct al_event *ev, int64_t t
 		rep->cleartext++;
 		user_count(rep->clear, &rep->nclear, pseudo, t);
 		excerpt_add(rep, EX_CLEAR, path, line, ev->user);
-	} else if (ev->tls < 0) {
-		rep->tls_unknown++;
 	}
 }
 

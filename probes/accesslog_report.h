@@ -21,6 +21,7 @@
 
 #define AL_MAX_SOURCES 16384
 #define AL_MAX_USERS 64
+#define AL_MAX_ADMINS 32
 
 struct ax_probe_ctx;
 
@@ -43,6 +44,8 @@ struct al_report {
 	enum al_format format;
 	struct ax_logclock clock;
 	int64_t since;         /* auth events before this are ignored */
+	const char *admins[AL_MAX_ADMINS]; /* admin-user values */
+	size_t nadmins;
 	int64_t window;
 	unsigned max_failures;
 	size_t excerpt_max;

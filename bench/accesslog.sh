@@ -1,0 +1,74 @@
+#!/bin/bash
+# bench/accesslog.sh - the accesslog probe against ripgrep (`rg -c`) over
+# the same ~1 GiB of mixed sshd/Postfix/Dovecot syslog lines, same run.
+# Prints both times, throughput, the ratio, and peak RSS (GNU time -v).
+# Usage: bench/accesslog.sh [SIZE_MIB] (default 1024). Needs: ripgrep.
+# ANNEXA: the binary (default build/annexa).
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+ANNEXA=${ANNEXA:-$SRC/build/annexa}
+MIB=${1:-1024}
+command -v rg >/dev/null || { echo "ripgrep missing: apt-get install ripgrep" >&2; exit 2; }
+[ -x "$ANNEXA" ] || { echo "no annexa binary at $ANNEXA (set ANNEXA=)" >&2; exit 2; }
+W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+# 16 MiB of realistic lines dated today, then repeated up to the size.
+python3 - "$W/block.log" <<'PY'
+import random, sys, time
+random.seed(7)
+mon = time.strftime('%b'); day = int(time.strftime('%d'))
+out = open(sys.argv[1], 'w'); size = 0
+users = ['alice', 'bob', 'carol', 'root', 'deploy', 'admin']
+while size < 16 << 20:
+    t = f"{mon} {day:2d} {random.randrange(0, int(time.strftime('%H')) + 1):02d}:{random.randrange(60):02d}:{random.randrange(60):02d}"
+    ip = f"203.0.113.{random.randrange(256)}"; u = random.choice(users); pid = random.randrange(1000, 99999)
+    r = random.random()
+    if r < 0.10: l = f"{t} mx sshd[{pid}]: Failed password for {u} from {ip} port {random.randrange(1024, 65535)} ssh2"
+    elif r < 0.15: l = f"{t} mx sshd[{pid}]: Accepted publickey for {u} from {ip} port {random.randrange(1024, 65535)} ssh2: ED25519 SHA256:Qm8ZcqyQd3kJ0Xz6pS3"
+    elif r < 0.25: l = f"{t} mx sshd[{pid}]: Connection closed by {ip} port {random.randrange(1024, 65535)} [preauth]"
+    elif r < 0.55: l = f"{t} mx postfix/smtpd[{pid}]: connect from unknown[{ip}]"
+    elif r < 0.75: l = f"{t} mx postfix/qmgr[{pid}]: 4N3Kx20tG1z9rxL: from=<newsletter@example.com>, size={random.randrange(2000, 90000)}, nrcpt=1 (queue active)"
+    else: l = f"{t} mx dovecot: imap-login: Login: user=<{u}>, method=PLAIN, rip={ip}, lip=192.0.2.1, mpid={pid}, TLS, session=<GZNy5mdhLOV/AAAB>"
+    out.write(l + "\n"); size += len(l) + 1
+PY
+: > "$W/auth.log"
+for _ in $(seq 1 $((MIB / 16))); do cat "$W/block.log" >> "$W/auth.log"; done
+rm -f "$W/block.log"
+BYTES=$(stat -c %s "$W/auth.log")
+cat > "$W/annexa.conf" <<CONF
+[annexa]
+	store = annexa.db
+[probe "auth"]
+	type = accesslog
+	format = sshd
+	path = auth.log
+	lookback = 52w
+	timeout = 30m
+	max-silence = 52w
+CONF
+cat "$W/auth.log" > /dev/null # same page cache for both
+
+TIMEV=""
+[ -x /usr/bin/time ] && TIMEV="/usr/bin/time -v -o"
+measure() { # NAME OUTFILE CMD...
+	local name=$1 out=$2; shift 2
+	local t0 t1
+	t0=$(date +%s.%N)
+	if [ -n "$TIMEV" ]; then $TIMEV "$W/$name.time" "$@" > "$out" 2>&1 || true; else "$@" > "$out" 2>&1 || true; fi
+	t1=$(date +%s.%N)
+	echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}'
+}
+rss() { [ -f "$W/$1.time" ] && awk -F': ' '/Maximum resident/ {printf "%d MiB", $2 / 1024}' "$W/$1.time" || echo "n/a"; }
+
+T_RG=$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")
+T_AX=$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)
+grep -q '"log.auth_failures"' "$W/annexa.out" || { echo "annexa run failed:"; head -20 "$W/annexa.out"; exit 1; }
+AX_FAILS=$(sqlite3 "$W/annexa.db" "select json_extract(observed, '$.failures') from results where check_id='log.auth_failures'" 2>/dev/null || echo "?")
+AX_LOGINS=$(sqlite3 "$W/annexa.db" "select json_extract(observed, '$.logins') from results where check_id='log.privileged_logins'" 2>/dev/null || echo "?")
+printf 'input: %d MiB of mixed syslog lines\n' $((BYTES >> 20))
+printf 'ripgrep  rg -c:       %6ss  %7.0f MiB/s  peak RSS %s  (matching lines: %s)\n' "$T_RG" \
+	"$(echo "$BYTES $T_RG" | awk '{print $1 / 1048576 / $2}')" "$(rss rg)" "$(cat "$W/rg.out")"
+printf 'annexa   accesslog:   %6ss  %7.0f MiB/s  peak RSS %s  (failures %s + logins %s)\n' "$T_AX" \
+	"$(echo "$BYTES $T_AX" | awk '{print $1 / 1048576 / $2}')" "$(rss annexa)" "$AX_FAILS" "$AX_LOGINS"
+printf 'ratio annexa/ripgrep: %.2fx (goal: within 1.5x)\n' "$(echo "$T_AX $T_RG" | awk '{print $1 / $2}')"
