@@ -416,12 +416,17 @@ int ax_endpoints_from_annexa_config(struct ax_endpoint_list *l, const char *path
 		err = ax_error_code(AX_EINVALID, "scan-config %s: %s", path, e ? e->message : "cannot read");
 		goto cleanup;
 	}
-	if (git_config_iterator_glob_new(&it, cfg, "^probe\\..+\\.(database|repository|target)$") < 0) {
+	/* a plain iterator filtered here: libgit2 1.5's regex matching (glob
+	 * iterator) leaks PCRE2 match data on every entry */
+	if (git_config_iterator_new(&it, cfg) < 0) {
 		err = ax_error_set("scan-config %s: %s", path, git_error_last() ? git_error_last()->message : "iterator");
 		goto cleanup;
 	}
 	while ((rc = git_config_next(&entry, it)) == 0) {
 		const char *dot = strrchr(entry->name, '.');
+		if (strncmp(entry->name, "probe.", 6) != 0 || dot - entry->name <= 6 ||
+		    (strcmp(dot, ".database") != 0 && strcmp(dot, ".repository") != 0 && strcmp(dot, ".target") != 0))
+			continue;
 		char *host = entry->value ? ax_endpoint_host_of(entry->value) : NULL;
 		if (!host) {
 			l->skipped_internal++;
