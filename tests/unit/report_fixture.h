@@ -207,7 +207,11 @@ static int fx_real_build(struct fx_real *r)
 					    "[probe \"files\"]\n\ttype = file\n\tpath = /etc/hostname\n"
 					    "[control \"A.7.4\"]\n\tapplicable = false\n"
 					    "\tjustification = No own premises.\n");
-	if ((err = ax_catalog_load(&r->cat, fx_controls_dir())) < 0 || (err = ax_config_load(&r->cfg, conf)) < 0)
+	err = ax_catalog_load(&r->cat, fx_controls_dir());
+	if (err == 0)
+		err = ax_config_load(&r->cfg, conf);
+	free(conf);
+	if (err < 0)
 		return err;
 	ax_evidence_add_result(&r->d.latest, "files", "file", "file.mode", AX_CHECK_FAIL, "mode 0666", NULL,
 			       FX_NOW - 10);

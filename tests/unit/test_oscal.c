@@ -234,7 +234,7 @@ static void test_empty(void)
 	f.d.nruns = 0;
 	f.d.nlinks = 0;
 	f.d.result_run = NULL;
-	f.d.evidence.nresults = 0;
+	ax_evidence_clear(&f.d.evidence);
 	f.d.period = NULL;
 	f.d.since = f.d.until = 0;
 	for (size_t i = 0; i < FX_NCONTROLS; i++) {
