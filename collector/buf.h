@@ -33,7 +33,11 @@ const char *ax_buf_cstr(const struct ax_buf *b);
 char *ax_buf_detach(struct ax_buf *b);
 void ax_buf_free(struct ax_buf *b);
 
-/* Allocation helpers that abort on failure. */
+/* Exit status of a process whose allocation failed (see ax_malloc). */
+#define AX_EXIT_OUT_OF_MEMORY 121
+
+/* Allocation helpers; on failure the process exits with
+ * AX_EXIT_OUT_OF_MEMORY. */
 void *ax_malloc(size_t n);
 void *ax_calloc(size_t n, size_t size);
 void *ax_realloc(void *p, size_t n);

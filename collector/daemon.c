@@ -205,7 +205,10 @@ static void finish_worker(struct ax_cli *cli, struct ax_schedule *sched, struct 
 	struct find_run fr = {run_id, &info, 0};
 	int have = run_id > 0 && ax_store_run_evidence(cli->store, run_id, 1, &ev) == 0 &&
 		   ax_store_runs(cli->store, w->started, 0, find_run_cb, &fr) >= 0 && fr.found;
-	ax_schedule_done(sched, names, 1, have ? &ev : NULL, w->started, ms);
+	if (have)
+		ax_schedule_done(sched, names, 1, &ev, w->started, ms);
+	else
+		ax_schedule_retry(sched, w->instance, ax_now());
 	if (!have) {
 		dlog(LOG_ERR, "probe %s: run failed (worker status %d), nothing committed", w->instance, status);
 	} else {

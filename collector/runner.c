@@ -51,6 +51,7 @@ struct child {
 	struct ax_msg_reader rd;
 	size_t total, nresults;
 	int done, timed_out, killed;
+	int probe_failed; /* ended with its own "fail": earlier results stand */
 	struct ax_buf error; /* why the run failed; empty when it did not */
 	struct ax_evidence ev;
 };
@@ -301,6 +302,10 @@ static int handle_frame(struct child *c, const struct ax_runner_opts *opts, cons
 		c->done = 1;
 		break;
 	case AX_MSG_FAIL:
+		/* the probe itself said it could not finish: what it reported
+		 * before is its honest word (probe.h) and stays as reported */
+		if (!c->error.size)
+			c->probe_failed = 1;
 		child_error(c, "%s", m.error);
 		c->done = 1; /* a fail is a final word too */
 		break;
@@ -404,6 +409,13 @@ static void finish_child(struct child *c, const struct ax_runner_opts *opts, siz
 	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : 60;
 	if (c->timed_out) {
 		child_error(c, "timed out after %llds", (long long)timeout);
+	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
+		int64_t cpu = c->inst->cpu_limit > 0 ? c->inst->cpu_limit : timeout;
+		child_error(c, "exceeded its CPU limit (%llds of CPU time)", (long long)cpu);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == AX_EXIT_OUT_OF_MEMORY) {
+		int64_t mem = c->inst->memory_limit > 0 ? c->inst->memory_limit : AX_RUNNER_MEMORY_DEFAULT;
+		child_error(c, "exceeded its memory limit (allocation failed under memory-limit %lld MiB)",
+			    (long long)(mem >> 20));
 	} else if (WIFSIGNALED(status) && !c->error.size) {
 		int sig = WTERMSIG(status);
 		child_error(c, "probe crashed (signal %d: %s)", sig, strsignal(sig));
@@ -416,12 +428,37 @@ static void finish_child(struct child *c, const struct ax_runner_opts *opts, siz
 	c->pid = 0;
 }
 
-/* In every failure, `error` for each declared exact check not reported. */
+/* A child that crashed, hung, flooded or broke the protocol makes its
+ * whole instance `error`: nothing it reported can be trusted as a pass, so
+ * its results become errors that keep what they said. A probe that ended
+ * with its own "fail" keeps what it reported (probe.h). Either way every
+ * declared exact check not reported gets the reason. */
 static void fill_errors(struct child *c, const struct ax_runner_opts *opts)
 {
 	const struct probe *p = c->inst->type;
 	if (!c->error.size)
 		return;
+	if (!c->probe_failed && c->ev.nartifacts) {
+		/* nor can its artifacts: a flood must not reach the store */
+		struct ax_evidence keep = {0};
+		for (size_t i = 0; i < c->ev.nresults; i++) {
+			struct ax_result *r = &c->ev.results[i];
+			ax_evidence_add_result(&keep, r->instance, r->probe_type, r->check, r->status, r->message,
+					       r->observed, r->collected_at);
+		}
+		ax_evidence_free(&c->ev);
+		c->ev = keep;
+	}
+	for (size_t i = 0; !c->probe_failed && i < c->ev.nresults; i++) {
+		struct ax_result *r = &c->ev.results[i];
+		if (r->status == AX_CHECK_ERROR)
+			continue;
+		char *msg = ax_asprintf("%s (the probe had reported %s: %.200s)", ax_buf_cstr(&c->error),
+					ax_check_status_name(r->status), r->message);
+		free(r->message);
+		r->message = msg;
+		r->status = AX_CHECK_ERROR;
+	}
 	for (size_t i = 0; p->checks && p->checks[i].id; i++) {
 		const char *id = p->checks[i].id;
 		size_t n = strlen(id);
@@ -430,6 +467,28 @@ static void fill_errors(struct child *c, const struct ax_runner_opts *opts)
 		ax_evidence_add_result(&c->ev, c->inst->name, p->name, id, AX_CHECK_ERROR, ax_buf_cstr(&c->error),
 				       NULL, opts->now);
 	}
+}
+
+/* The resident-set watchdog: RLIMIT_AS cannot be used under sanitizers
+ * and does not see memory a probe maps and touches in other ways, so the
+ * parent also watches the child's RSS on every tick. */
+static int over_memory(struct child *c)
+{
+	int64_t limit_bytes = c->inst->memory_limit > 0 ? c->inst->memory_limit : AX_RUNNER_MEMORY_DEFAULT;
+	char path[64], buf[128];
+	long pages_total = 0, pages_rss = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/statm", (long)c->pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	int got = fgets(buf, sizeof(buf), f) != NULL && sscanf(buf, "%ld %ld", &pages_total, &pages_rss) == 2;
+	fclose(f);
+	int64_t rss = got ? (int64_t)pages_rss * sysconf(_SC_PAGESIZE) : 0;
+	if (rss <= limit_bytes)
+		return 0;
+	child_error(c, "exceeded its memory limit (resident %lld MiB > memory-limit %lld MiB)",
+		    (long long)(rss >> 20), (long long)(limit_bytes >> 20));
+	return 1;
 }
 
 static int exited(pid_t pid)
@@ -504,7 +563,9 @@ int ax_runner_run(const struct ax_probe_instance *const *insts, size_t n, const 
 				finish_child(c, opts, max_output);
 				running--;
 			} else if (now >= c->deadline_ms && !c->killed) {
-				c->timed_out = 1; /* results it sent before stay */
+				c->timed_out = 1;
+				kill_group(c);
+			} else if (!c->killed && over_memory(c)) {
 				kill_group(c);
 			}
 		}

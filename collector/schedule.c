@@ -166,6 +166,13 @@ void ax_schedule_done(struct ax_schedule *s, const char *const *names, size_t n,
 	}
 }
 
+void ax_schedule_retry(struct ax_schedule *s, const char *name, int64_t now)
+{
+	struct ax_sched_entry *e = (struct ax_sched_entry *)ax_schedule_find(s, name);
+	if (e)
+		e->next_due = now + e->interval;
+}
+
 int64_t ax_schedule_next(const struct ax_schedule *s)
 {
 	int64_t next = INT64_MAX;

@@ -45,6 +45,10 @@ const char **ax_schedule_due(const struct ax_schedule *s, int64_t now, size_t *n
 /* Records a finished run of the named instances from what they reported. */
 void ax_schedule_done(struct ax_schedule *s, const char *const *names, size_t n, const struct ax_evidence *ev,
 		      int64_t started, int64_t duration_ms);
+/* A run that collected but could not be committed (disk full, store
+ * locked) is the collector's problem, not the target's: retry at the next
+ * interval without counting a failure. */
+void ax_schedule_retry(struct ax_schedule *s, const char *name, int64_t now);
 int64_t ax_schedule_next(const struct ax_schedule *s);
 int ax_schedule_save(const struct ax_schedule *s, const char *state_file);
 /* Loads a saved schedule (for `annexa status`); AX_ENOTFOUND when none. */

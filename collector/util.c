@@ -1,5 +1,4 @@
 /* util.c - time, durations, hashing and atomic file writes. */
-#define _GNU_SOURCE
 #include "util.h"
 
 #include <ctype.h>

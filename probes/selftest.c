@@ -5,16 +5,18 @@
  * cost an `error` result and nothing else. `behave = pass` is a heartbeat:
  * evidence that collection itself runs. */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "probe.h"
 
 static const struct ax_option selftest_options[] = {
 	{"behave", AX_OPT_ENUM, "pass", 0, "pass|fail|crash|hang|memory|cpu|flood|slow", 0, 0,
 	 "what to do: pass, fail, crash (SIGSEGV), hang (with a grandchild), memory (allocate until the limit), "
-	 "cpu (spin until the CPU limit), flood (endless results), slow (sleep `delay`, then pass)"},
+	 "cpu (spin until the CPU limit), flood (endless artifacts), slow (sleep `delay`, then pass)"},
 	{"delay", AX_OPT_DURATION, "1s", 0, NULL, 1, 3600, "how long `slow` sleeps"},
 	{NULL},
 };
@@ -40,9 +42,7 @@ static int selftest_run(struct ax_probe_ctx *ctx)
 	} else if (strcmp(how, "memory") == 0) {
 		/* Touch every page so the limit bites, whatever overcommit says. */
 		for (size_t mb = 0;; mb++) {
-			char *p = malloc(1 << 20);
-			if (!p)
-				abort();
+			char *p = ax_malloc(1 << 20);
 			memset(p, (int)mb, 1 << 20);
 		}
 	} else if (strcmp(how, "cpu") == 0) {
@@ -50,9 +50,14 @@ static int selftest_run(struct ax_probe_ctx *ctx)
 		for (;;)
 			spin++;
 	} else if (strcmp(how, "flood") == 0) {
-		for (;;)
-			if (ax_probe_result(ctx, "selftest.ok", AX_CHECK_PASS, NULL, "%0512d", 0) < 0)
+		/* Distinct artifacts until the collector's output bound stops it. */
+		static char block[65536];
+		for (unsigned long i = 0;; i++) {
+			char name[32];
+			snprintf(name, sizeof(name), "flood-%lu.bin", i);
+			if (ax_probe_artifact(ctx, name, "application/octet-stream", block, sizeof(block)) < 0)
 				return AX_ERROR;
+		}
 	} else if (strcmp(how, "slow") == 0) {
 		sleep((unsigned)ax_probe_opt_int(ctx, "delay"));
 	}

@@ -1,0 +1,86 @@
+#!/bin/bash
+# The real daemon with short intervals and probes that crash, hang (with a
+# grandchild), exhaust memory or CPU, or flood their pipe: the daemon keeps
+# the schedule of the healthy instance, records every failure with its
+# reason, backs off the broken ones, and the store stays consistent.
+. "$ANNEXA_SRC/tests/lib/common.sh"
+cat > "$T/annexa.conf" <<'EOF2'
+[annexa]
+	store = annexa.db
+	metrics = metrics.prom
+[probe "heartbeat"]
+	type = selftest
+	interval = 1s
+[probe "crasher"]
+	type = selftest
+	behave = crash
+	interval = 1s
+[probe "hanger"]
+	type = selftest
+	behave = hang
+	interval = 1s
+	timeout = 2s
+[probe "hog"]
+	type = selftest
+	behave = memory
+	interval = 1s
+	memory-limit = 64M
+	timeout = 20s
+[probe "spinner"]
+	type = selftest
+	behave = cpu
+	interval = 1s
+	cpu-limit = 1s
+	timeout = 20s
+[probe "flooder"]
+	type = selftest
+	behave = flood
+	interval = 1s
+	timeout = 20s
+EOF2
+"$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
+pid=$!
+stop_daemon() { kill -9 "$pid" 2>/dev/null; }
+add_cleanup stop_daemon
+sleep 14
+ok; kill -0 "$pid" 2>/dev/null || fail "daemon died"
+kill -TERM "$pid"; wait "$pid"; rc=$?
+ok; [ "$rc" = 0 ] || fail "daemon exit code $rc"
+q() { sqlite3 "$T/annexa.db" "$1"; }
+beats=$(q "select count(*) from results where instance='heartbeat' and status='pass'")
+echo "heartbeat ran $beats times in 14 s"
+ok; [ "$beats" -ge 3 ] || fail "heartbeat ran only $beats times: the bad probes blocked the schedule"
+for inst in crasher hanger hog spinner flooder; do
+	n=$(q "select count(*) from results where instance='$inst' and status='error'")
+	ok; [ "$n" -ge 1 ] || fail "$inst: no error recorded"
+	p=$(q "select count(*) from results where instance='$inst' and status='pass'")
+	ok; [ "$p" = 0 ] || fail "$inst: $p pass results"
+done
+msg() { q "select message from results where instance='$1' order by rowid desc limit 1"; }
+echo "crasher: $(msg crasher)"; echo "hanger: $(msg hanger)"; echo "hog: $(msg hog)"
+echo "spinner: $(msg spinner)"; echo "flooder: $(msg flooder)"
+ok; msg crasher | grep -qi "signal 11\|crash" || fail "crasher's reason does not name the crash"
+ok; msg hanger | grep -qi "timed out" || fail "hanger's reason does not name the timeout"
+ok; msg hog | grep -qi "memory" || fail "hog's reason does not name the memory limit"
+ok; msg spinner | grep -qi "cpu" || fail "spinner's reason does not name the CPU limit"
+ok; msg flooder | grep -qi "output\|results\|bytes" || fail "flooder's reason does not name the flood"
+# The hanging probe's grandchild is gone.
+ok; ! pgrep -f "annexa -c $T/annexa.conf" >/dev/null || fail "leftover annexa processes: $(pgrep -af "annexa -c $T/annexa.conf")"
+# Back-off: the broken instances ran fewer times than the heartbeat.
+crashes=$(q "select count(distinct run_id) from results where instance='crasher'")
+echo "crasher ran $crashes times (backed off)"
+ok; [ "$crashes" -lt "$beats" ] || fail "crasher was not backed off ($crashes runs vs $beats heartbeats)"
+ok; grep -q "backing off" "$T/daemon.log" || fail "no back-off logged"
+# Metrics file in Prometheus text format.
+ok; grep -q '^annexa_probe_errors{probe="crasher"} 1' "$T/metrics.prom" || fail "metrics lack crasher errors"
+flood_bytes=$(q "select coalesce(sum(size),0) from artifacts"); ok
+[ "$flood_bytes" -lt 1000000 ] || fail "the flood reached the store: $flood_bytes bytes of artifacts"
+ok; grep -q '^annexa_control_status{control="A.8.16",status="fail"} 0' "$T/metrics.prom" || fail "metrics lack control status"
+# status shows the back-off and the next collection.
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" status --control A.8.16 --json
+expect_out '"next_collection_due"'
+expect_out '"backed_off": true'
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
+expect_rc 0 sqlite3 "$T/annexa.db" "pragma integrity_check"
+expect_out ok
+done_tests

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Started as root with [annexa] user = nobody, the daemon and its probes
+# run as nobody (the probe reads its own /proc/self/status), the store is
+# handed over, and root-only files are out of the probes' reach.
+. "$ANNEXA_SRC/tests/lib/common.sh"
+if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root"; exit 77; fi
+chmod 0755 "$T"
+mkdir -p "$T/var"
+echo secret > "$T/root-only.txt"; chmod 0600 "$T/root-only.txt"
+cat > "$T/annexa.conf" <<'EOF2'
+[annexa]
+	store = var/annexa.db
+	state-dir = var/state
+	user = nobody
+	group = adm
+[probe "whoami"]
+	type = file
+	path = /proc/self/status
+	contains = ^Uid:[[:space:]]+65534[[:space:]]
+	contains = ^Groups:.*[[:space:]]4([[:space:]]|$)
+	interval = 1s
+[probe "rootfile"]
+	type = file
+	path = root-only.txt
+	contains = secret
+	interval = 1s
+EOF2
+chown nobody "$T/var"
+"$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
+pid=$!
+stop_daemon() { kill -9 "$pid" 2>/dev/null; }
+add_cleanup stop_daemon
+sleep 2.5
+ok; [ "$(stat -c %u "/proc/$pid")" = 65534 ] || fail "daemon runs as uid $(stat -c %u "/proc/$pid")"
+kill -TERM "$pid"; wait "$pid"
+cat "$T/daemon.log"
+q() { sqlite3 "$T/var/annexa.db" "$1"; }
+ok; [ "$(q "select status from results where instance='whoami' and check_id='file.content.present' order by rowid desc limit 1")" = pass ] \
+	|| fail "probe did not run as nobody with group adm: $(q "select message from results where instance='whoami' and check_id='file.content.present' order by rowid desc limit 1")"
+ok; [ "$(q "select status from results where instance='rootfile' and check_id='file.content.present' order by rowid desc limit 1")" = error ] \
+	|| fail "probe could read a root-only file"
+ok; [ "$(stat -c %U "$T/var/annexa.db")" = nobody ] || fail "store not handed to nobody"
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
+done_tests
