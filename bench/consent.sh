@@ -1,0 +1,88 @@
+#!/bin/bash
+# consent.sh [N] - the `consent` probe over N subscribers (default
+# 1 000 000) in PostgreSQL (listmonk schema, temporary socket-only cluster)
+# and in SQLite (generic schema), against the very same queries run by
+# psql / sqlite3 (taken from the probe's consent-queries.sql artifact,
+# parameters substituted, wrapped in the same count + LIMIT). One run
+# each; prints both times and the ratio.
+# Needs: root (the cluster runs as `postgres`), a built annexa.
+set -eu
+N=${1:-1000000}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+ANNEXA=${ANNEXA:-$SRC/build/annexa}
+T=$(mktemp -d /tmp/annexa-bench-consent-XXXXXX)
+cleanup_hooks=""
+add_cleanup() { cleanup_hooks="$1 $cleanup_hooks"; }
+trap 'for h in $cleanup_hooks; do $h || true; done; rm -rf "$T"' EXIT
+. "$SRC/tests/fixtures/leads/pg.sh"
+export ANNEXA_NOW=2026-11-29T00:00:00Z
+head -c 32 /dev/urandom > "$T/key"
+
+# peer.py ARTIFACT: the probe's queries with $N replaced by their values,
+# wrapped like the probe wraps them.
+cat > "$T/peer.py" <<'PY'
+import re, sys
+out, params, sql = [], {}, []
+for line in open(sys.argv[1]):
+    m = re.match(r"-- \$(\d+) = '(.*)'$", line.rstrip("\n"))
+    if m:
+        params[m.group(1)] = m.group(2)
+    elif line.startswith("--"):
+        continue
+    elif line.strip() == "" and sql:
+        q = "".join(sql).rstrip().rstrip(";")
+        q = re.sub(r"\$(\d+)", lambda m: "'" + params[m.group(1)].replace("'", "''") + "'", q)
+        out.append("SELECT q.*, count(*) OVER () FROM (%s\n) AS q LIMIT 5;" % q)
+        sql, params = [], {}
+    else:
+        sql.append(line)
+print("\n".join(out))
+PY
+
+run() { # run NAME DATABASE SCHEMA PEER-CMD...
+	name=$1 db=$2 schema=$3; shift 3
+	cat > "$T/$name.conf" <<CONF
+[annexa]
+	store = $T/$name.db
+	state-dir = $T/state
+[privacy]
+	pseudonym-key-file = $T/key
+[probe "$name"]
+	type = consent
+	database = $db
+	schema = $schema
+	timeout = 3600s
+	query-timeout = 3000s
+CONF
+	t0=$(date +%s.%N)
+	"$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
+	t1=$(date +%s.%N)
+	sqlite3 "$T/$name.db" "select data from artifacts" > "$T/$name.sql"
+	python3 "$T/peer.py" "$T/$name.sql" > "$T/$name.peer.sql"
+	t2=$(date +%s.%N)
+	"$@" < "$T/$name.peer.sql" >/dev/null
+	t3=$(date +%s.%N)
+	sqlite3 "$T/$name.db" "select check_id, status, message from results" | sed 's/^/  /'
+	python3 -c "import sys; a,b,c,d=map(float,sys.argv[1:]); print('%s: annexa consent %.2f s, peer %.2f s, ratio %.2fx' % ('$name', b-a, d-c, (b-a)/(d-c)))" "$t0" "$t1" "$t2" "$t3"
+}
+
+echo "PostgreSQL: loading $N listmonk subscribers..."
+pg_start
+pg_sql "$SRC/tests/fixtures/leads/listmonk-schema.sql"
+pg_sql "$SRC/tests/fixtures/leads/listmonk-generate.sql" -v n="$N"
+run listmonk-pg "$LEADS_PG_URI" listmonk psql -q -X -h "$PGDIR" -p 55432 -U postgres -d leads
+
+echo "SQLite: loading $N generic leads..."
+sqlite3 "$T/leads.sqlite" < "$SRC/tests/fixtures/leads/generic-schema.sql"
+sqlite3 "$T/leads.sqlite" <<SQL
+INSERT INTO lists VALUES (1, 'newsletter', 'double', 1), (2, 'promo', 'single', 1);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N)
+INSERT INTO leads SELECT i, 'user' || i || '@example.com', datetime('2026-11-29', '-' || (i % 900) || ' days') FROM n;
+INSERT INTO subscriptions SELECT id, 1, CASE WHEN id % 100 = 0 THEN 'unconfirmed' ELSE 'confirmed' END,
+       created_at, '192.0.2.1', CASE WHEN id % 100 = 0 THEN NULL ELSE datetime(created_at, '+5 minutes') END,
+       CASE WHEN id % 1000 = 1 THEN NULL ELSE '192.0.2.1' END, NULL FROM leads;
+INSERT INTO erasure_requests SELECT id, email, 'erasure', datetime('2026-11-29', '-' || (id % 60) || ' days'), NULL
+  FROM leads WHERE id % 5000 = 0;
+ANALYZE;
+SQL
+run generic-sqlite "sqlite:$T/leads.sqlite" generic sqlite3 "$T/leads.sqlite"
