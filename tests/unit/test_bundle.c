@@ -150,5 +150,6 @@ int main(void)
 	free(crt);
 	free(zip);
 	free(db);
+	free(conf);
 	return t_done();
 }
