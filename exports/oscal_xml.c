@@ -81,20 +81,23 @@ static void text(struct writer *x, const char *s)
 	ax_buf_free(&clean);
 }
 
-/* StringDatatype wants one line, no leading or trailing blank, not empty. */
+/* StringDatatype wants one line, no leading or trailing blank, not empty.
+ * Appends to out. */
 static void string_value(struct ax_buf *out, const char *s)
 {
+	struct ax_buf clean = AX_BUF_INIT;
 	size_t a = 0, b;
-	ax_text_clean(out, s, 1);
-	while (a < out->size && out->ptr[a] == ' ')
+	ax_text_clean(&clean, s, 1);
+	while (a < clean.size && clean.ptr[a] == ' ')
 		a++;
-	b = out->size;
-	while (b > a && out->ptr[b - 1] == ' ')
+	b = clean.size;
+	while (b > a && clean.ptr[b - 1] == ' ')
 		b--;
-	memmove(out->ptr, out->ptr + a, b - a);
-	ax_buf_truncate(out, b - a);
-	if (out->size == 0)
+	if (b > a)
+		ax_buf_put(out, clean.ptr + a, b - a);
+	else
 		ax_buf_putc(out, '-');
+	ax_buf_free(&clean);
 }
 
 static void el_string(struct writer *x, const char *name, const char *s)
