@@ -88,8 +88,8 @@ static const char *excerpt(const struct ax_evidence *ev)
 static void test_sshd(void)
 {
 	struct ax_evidence ev = {0};
-	fixture_copy("sshd-auth.log.2", "auth.log.2.gz", "2026-08-15T06:30:00Z", 1, 0640);
-	fixture_copy("sshd-auth.log.1", "auth.log.1", "2026-11-20T08:01:00Z", 0, 0640);
+	free(fixture_copy("sshd-auth.log.2", "auth.log.2.gz", "2026-08-15T06:30:00Z", 1, 0640));
+	free(fixture_copy("sshd-auth.log.1", "auth.log.1", "2026-11-20T08:01:00Z", 0, 0640));
 	char *cur = fixture_copy("sshd-auth.log", "auth.log", "2026-11-29T11:59:00Z", 0, 0640);
 	char *glob = ax_asprintf("%s/auth.log*", t_tmpdir());
 	char pseudo_root[20];
@@ -198,8 +198,8 @@ static void test_mail_and_web(void)
 	T_OBS(&ev, "log.auth_failures", "\"source\":\"203.0.113.77\"");
 	free(p);
 
-	fixture_copy("nginx-access.log", "nginx-access.log", "2026-11-29T11:59:00Z", 0, 0640);
-	fixture_copy("nginx-error.log", "nginx-error.log", "2026-11-29T11:00:00Z", 0, 0640);
+	free(fixture_copy("nginx-access.log", "nginx-access.log", "2026-11-29T11:59:00Z", 0, 0640));
+	free(fixture_copy("nginx-error.log", "nginx-error.log", "2026-11-29T11:00:00Z", 0, 0640));
 	char *glob = ax_asprintf("%s/nginx-*.log", t_tmpdir());
 	run(&ev, "path", glob, "format", "nginx", "max-failures", "4", NULL);
 	T_STATUS(&ev, "log.present", AX_CHECK_PASS);
