@@ -198,6 +198,13 @@ static int read_field(struct ax_csv *csv, size_t record_line)
 		size_t open_line = csv->line;
 		csv->pos++;
 		for (;;) {
+			/* copy the run up to the next quote or line break in one go */
+			size_t run = strcspn(s + csv->pos, "\"\r\n");
+			ax_buf_put(&csv->fieldbuf, s + csv->pos, run);
+			csv->pos += run;
+			if (csv->fieldbuf.size - start_len > AX_CSV_MAX_FIELD)
+				return ax_error_code(AX_EINVALID, "%s:%zu: field longer than %u bytes", csv->name,
+						     record_line, AX_CSV_MAX_FIELD);
 			if (csv->pos >= n)
 				return ax_error_code(AX_EINVALID, "%s:%zu: quoted field opened here is never closed",
 						     csv->name, open_line);
@@ -212,9 +219,6 @@ static int read_field(struct ax_csv *csv, size_t record_line)
 				csv->line++;
 			}
 			ax_buf_putc(&csv->fieldbuf, c);
-			if (csv->fieldbuf.size - start_len > AX_CSV_MAX_FIELD)
-				return ax_error_code(AX_EINVALID, "%s:%zu: field longer than %u bytes", csv->name,
-						     record_line, AX_CSV_MAX_FIELD);
 		}
 		/* Spreadsheets never write this, people editing by hand do. */
 		while (csv->pos < n && s[csv->pos] == ' ' && csv->sep != ' ')
@@ -223,12 +227,15 @@ static int read_field(struct ax_csv *csv, size_t record_line)
 			return ax_error_code(AX_EINVALID, "%s:%zu: unexpected '%c' after a closing quote (write \"\" for a quote inside a quoted field)",
 					     csv->name, csv->line, s[csv->pos]);
 	} else {
-		while (csv->pos < n && s[csv->pos] != csv->sep && s[csv->pos] != '\r' && s[csv->pos] != '\n') {
-			ax_buf_putc(&csv->fieldbuf, s[csv->pos++]);
-			if (csv->fieldbuf.size - start_len > AX_CSV_MAX_FIELD)
-				return ax_error_code(AX_EINVALID, "%s:%zu: field longer than %u bytes", csv->name,
-						     record_line, AX_CSV_MAX_FIELD);
-		}
+		size_t run = 0;
+		while (csv->pos + run < n && s[csv->pos + run] != csv->sep && s[csv->pos + run] != '\r' &&
+		       s[csv->pos + run] != '\n')
+			run++;
+		if (run > AX_CSV_MAX_FIELD)
+			return ax_error_code(AX_EINVALID, "%s:%zu: field longer than %u bytes", csv->name, record_line,
+					     AX_CSV_MAX_FIELD);
+		ax_buf_put(&csv->fieldbuf, s + csv->pos, run);
+		csv->pos += run;
 	}
 	ax_buf_putc(&csv->fieldbuf, '\0');
 	return 0;
