@@ -6,6 +6,7 @@
 # one control row per Annex A control (93). The report inside the bundle
 # must link only to files the bundle holds. The committed golden report
 # (hostile probe strings) must render with no script element in its DOM.
+# The bundle's oscal/assessment-results.xml must validate with xmllint.
 # Needs the Debian package `chromium`; skips (77) with a message without it.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 
@@ -113,6 +114,11 @@ if grep -q 'data-status=' "$T/bundle/report.html"; then
 	ok
 	[ "$links" -ge 1 ] || fail "bundle report links no evidence (the demo attaches main.cf)"
 fi
+
+# The bundle's OSCAL document validates against the NIST schema (stock xmllint).
+XSD="$ANNEXA_SRC/tests/data/oscal/oscal_assessment-results_schema-1.0.6.xsd"
+expect_rc 0 xmllint --noout --nonet --schema "$XSD" "$T/bundle/oscal/assessment-results.xml"
+expect_out "validates"
 
 # 3. The golden report: hostile probe text stays text in the browser.
 render golden "$ANNEXA_SRC/tests/golden/report.html"

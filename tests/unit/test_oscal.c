@@ -284,9 +284,28 @@ static void test_hostile_strings(void)
 	}
 }
 
+/* The committed schema is the NIST one shipped in ../shared (when there). */
+static void test_schema_copy(void)
+{
+	const char *src = getenv("ANNEXA_SRC");
+	char *shared = ax_asprintf("%s/../shared/data/oscal/oscal_assessment-results_schema-1.0.6.xsd",
+				   src ? src : ANNEXA_SOURCE_DIR);
+	char *ours = ax_asprintf("%s/" XSD, src ? src : ANNEXA_SOURCE_DIR);
+	struct ax_buf a = AX_BUF_INIT, b = AX_BUF_INIT;
+	if (ax_file_read(shared, 1 << 24, &a) == 0) {
+		T_EQ_INT(ax_file_read(ours, 1 << 24, &b), 0);
+		T_OK(a.size == b.size && memcmp(a.ptr, b.ptr, a.size) == 0);
+	}
+	ax_buf_free(&a);
+	ax_buf_free(&b);
+	free(shared);
+	free(ours);
+}
+
 int main(void)
 {
 	load_schema();
+	test_schema_copy();
 	test_uuid5();
 	test_fixture();
 	test_real_catalog();
