@@ -143,6 +143,20 @@ static void put_evidence(const struct ax_export_data *d, const struct ax_report_
 	ax_buf_puts(out, "</span>");
 }
 
+/* The catalog's mapping rules for a control ("Mapped: tls.*, ..."), so a
+ * not_covered row says which checks would evidence it. */
+static void put_mapped(const struct ax_export_data *d, const char *id, struct ax_buf *out)
+{
+	size_t n = 0;
+	for (size_t m = 0; d->cat && m < d->cat->nmaps; m++) {
+		if (!d->cat->maps[m].control || strcmp(d->cat->maps[m].control, id) != 0)
+			continue;
+		ax_buf_puts(out, n++ ? ", <code>" : " Mapped: <code>");
+		ax_html_escape(out, d->cat->maps[m].check);
+		ax_buf_puts(out, "</code>");
+	}
+}
+
 static void put_checks(const struct ax_export_data *d, const struct ax_report_index *ix,
 		       const struct ax_control_state *cs, struct ax_buf *out)
 {
@@ -153,10 +167,14 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		ax_buf_puts(out, "</p>");
 		return;
 	}
+	if (cs->nrows == 0 && cs->status == AX_CTL_MANUAL) {
+		ax_buf_puts(out, "<p class=\"note\">No automated check at this site: needs attached evidence.</p>");
+		return;
+	}
 	if (cs->nrows == 0) {
-		ax_buf_puts(out, cs->status == AX_CTL_MANUAL
-					 ? "<p class=\"note\">No automated check at this site: needs attached evidence.</p>"
-					 : "<p class=\"note\">Mapped checks have not reported yet.</p>");
+		ax_buf_puts(out, "<p class=\"note\">Mapped checks have not reported yet.");
+		put_mapped(d, cs->control->id, out);
+		ax_buf_puts(out, "</p>");
 		return;
 	}
 	ax_buf_puts(out, "<ul class=\"checks\">");

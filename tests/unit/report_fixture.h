@@ -36,7 +36,12 @@ static struct ax_control fx_controls[] = {
 	{"A.8.24", "Technological", "Use of cryptography"},
 };
 #define FX_NCONTROLS (sizeof(fx_controls) / sizeof(fx_controls[0]))
-static struct ax_catalog fx_catalog = {fx_controls, FX_NCONTROLS, NULL, 0, "iso27001-2022", NULL, 0};
+static struct ax_mapping fx_maps[] = {
+	{"net.firewall.*", "A.8.20", "mapping/net.xml"},
+	{"net.<segment>", "A.8.20", "mapping/net.xml"},
+	{"file.mode", "A.8.15", "mapping/file.xml"},
+};
+static struct ax_catalog fx_catalog = {fx_controls, FX_NCONTROLS, fx_maps, 3, "iso27001-2022", NULL, 0};
 
 struct fx {
 	struct ax_export_data d;

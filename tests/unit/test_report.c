@@ -100,6 +100,8 @@ static void test_fixture_content(const char *html)
 	T_CONTAINS(html, "0%<br><span class=\"when\">0 of 1 runs</span>");
 	T_CONTAINS(html, "n/a<br><span class=\"when\">no run evaluated it</span>");
 	T_CONTAINS(html, "No automated check at this site");
+	T_CONTAINS(html, "Mapped checks have not reported yet. Mapped: <code>net.firewall.*</code>, "
+			 "<code>net.&lt;segment&gt;</code></p>");
 	/* header: period, generated_at, ledger head */
 	T_CONTAINS(html, "<time datetime=\"2026-11-16T03:33:20Z\">");
 	T_CONTAINS(html, "run #8, hash <code>eeeeeeee");
