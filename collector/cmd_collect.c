@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
+#include "locker.h"
 #include "util.h"
 
 static void print_summary(const struct ax_evidence *ev, const struct ax_run_info *info, FILE *out)
@@ -75,6 +76,12 @@ int ax_cmd_collect(struct ax_cli *cli, int argc, char **argv)
 	if (err < 0) {
 		rc = ax_cli_fail(err == AX_ENOTFOUND ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, "collect");
 		goto cleanup;
+	}
+	if (ax_config_get(cli->cfg, "locker", "path")) {
+		int pushed = 0;
+		/* The run is committed: a locker problem is a warning, not a failure. */
+		if (ax_locker_record(cli->cfg, &info, &ev, &pushed) < 0)
+			fprintf(stderr, "annexa: warning: %s\n", ax_error_last());
 	}
 	if (json) {
 		json_t *j = summary_json(&ev, &info);

@@ -47,7 +47,8 @@ static const struct ax_option signing_options[] = {
 	{"key", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "PEM private key that signs exports"},
 	{"certificate", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "its certificate"},
 	{"chain", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "intermediate certificates"},
-	{"tsa-url", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "RFC 3161 time-stamping authority"},
+	{"tsa-url", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "RFC 3161 time-stamping authority (http://)"},
+	{"tsa-ca", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "CA certificate(s) that check the TSA's replies"},
 	{NULL},
 };
 
@@ -59,6 +60,7 @@ static const struct ax_option privacy_options[] = {
 static const struct ax_option locker_options[] = {
 	{"path", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "evidence locker folder"},
 	{"remote", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "remote the locker pushes to"},
+	{"name", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "this collector's branch: collectors/NAME (default: host name)"},
 	{NULL},
 };
 

@@ -24,4 +24,9 @@ char *ax_locker_branch(const struct ax_config *cfg);
 int ax_locker_record(const struct ax_config *cfg, const struct ax_run_info *run, const struct ax_evidence *ev,
 		     int *pushed);
 
+/* Replays every commit of every collectors/NAME branch of the git repository
+ * at repo_path (bare or not) into store as runs, oldest first (see
+ * locker_import.c). Counts go to *ncollectors and *nruns (may be NULL). */
+int ax_locker_import(const char *repo_path, struct ax_store *store, size_t *ncollectors, size_t *nruns);
+
 #endif
