@@ -26,6 +26,8 @@ static const struct ax_option gitrepo_options[] = {
 	{"allowed-signers", AX_OPT_PATH, NULL, 0, NULL, 0, 0,
 	 "ssh allowed_signers file: SSH signatures must verify for the committer's address"},
 	{"ssh-keygen", AX_OPT_STRING, "ssh-keygen", 0, NULL, 0, 0, "the ssh-keygen program used to verify"},
+	{"gpg-home", AX_OPT_PATH, NULL, 0, NULL, 0, 0,
+	 "GnuPG home holding the trusted keys: GPG signatures must verify against it (else: presence only)"},
 	{"deployed", AX_OPT_STRING, NULL, AX_OPT_MULTI, NULL, 0, 0,
 	 "LIVE_PATH:REPO_PATH: a live file that must equal the blob at the branch tip (repeatable)"},
 	{"redact", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "extra regex whose matches are redacted from drift diffs"},
@@ -127,7 +129,8 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 				json_array_append_new(unreviewed, json_string(ci->id));
 			}
 		}
-		int good = ci->sig == AX_SIG_SSH_VERIFIED || (!with_signers && ci->sig != AX_SIG_NONE);
+		int good = ci->sig == AX_SIG_SSH_VERIFIED || ci->sig == AX_SIG_GPG_VERIFIED ||
+			   (!with_signers && ci->sig != AX_SIG_NONE && ci->sig != AX_SIG_SSH_BAD && ci->sig != AX_SIG_GPG_BAD);
 		if (!good) {
 			if (nsigned_bad++ < 5)
 				ax_buf_printf(&sig_why, "%s%s by %s: %s", sig_why.size ? "; " : "", sid, author, ci->sig_why);
@@ -135,7 +138,7 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 		}
 		json_array_append_new(commits, item);
 	}
-	const char *how = with_signers ? "SSH signatures verified with ssh-keygen -Y verify against allowed-signers"
+	const char *how = with_signers ? "verified: SSH with ssh-keygen -Y verify against allowed-signers, GPG with gpg --verify against gpg-home"
 				       : "signature presence only (no allowed-signers configured: not verified)";
 	if (l->n == 0) {
 		rc |= ax_probe_result(ctx, "change.signed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "commits", 0, "branch", branch),
@@ -267,6 +270,7 @@ static int gitrepo_run(struct ax_probe_ctx *ctx)
 		.max_commits = (size_t)ax_probe_opt_int(ctx, "max-commits"),
 		.allowed_signers = signers,
 		.ssh_keygen = ax_probe_opt(ctx, "ssh-keygen"),
+		.gpg_home = ax_probe_opt(ctx, "gpg-home"),
 		.verify_timeout_ms = 10000,
 	};
 	if (ax_commits_walk(repo, &tip, &wo, &commits) < 0) {
@@ -274,7 +278,7 @@ static int gitrepo_run(struct ax_probe_ctx *ctx)
 		rc |= ax_probe_result(ctx, "change.signed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 		rc |= ax_probe_result(ctx, "change.reviewed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 	} else {
-		rc |= judge_commits(ctx, &commits, branch, signers != NULL);
+		rc |= judge_commits(ctx, &commits, branch, signers != NULL || wo.gpg_home != NULL);
 	}
 	rc |= judge_history(ctx, repo, &tip, branch);
 	rc |= ax_gitrepo_judge_drift(ctx, repo, &tip, branch);

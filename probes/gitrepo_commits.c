@@ -22,7 +22,7 @@
 #define MERGED_MAX 2000
 
 static const char *const sig_names[] = {"none", "ssh-verified", "ssh-bad", "ssh-unverified", "gpg-unverified",
-					"x509-unverified", "other-unverified"};
+					"x509-unverified", "other-unverified", "gpg-verified", "gpg-bad"};
 
 const char *ax_sig_state_name(enum ax_sig_state s)
 {
@@ -63,6 +63,52 @@ static char *first_line(const char *text, const char *email)
 	return line;
 }
 
+/* Writes the signature and payload to the private folder: paths[0..1]. */
+static int write_sig_files(struct walk_state *w, const git_buf *sig, const git_buf *payload, char *paths[2])
+{
+	if (!w->tmpdir[0]) {
+		snprintf(w->tmpdir, sizeof(w->tmpdir), "/tmp/annexa-gitsig-XXXXXX");
+		if (!mkdtemp(w->tmpdir)) {
+			w->tmpdir[0] = '\0';
+			return ax_error_set("cannot create a temporary folder for signature files");
+		}
+	}
+	paths[0] = ax_asprintf("%s/sig", w->tmpdir);
+	paths[1] = ax_asprintf("%s/payload", w->tmpdir);
+	if (ax_file_write_atomic(paths[0], sig->ptr, sig->size, 0600) < 0 ||
+	    ax_file_write_atomic(paths[1], payload->ptr, payload->size, 0600) < 0)
+		return AX_ERROR;
+	return 0;
+}
+
+static enum ax_sig_state verify_gpg(struct walk_state *w, const char **paths, char **why)
+{
+	struct ax_subprocess res;
+	enum ax_sig_state st = AX_SIG_GPG_BAD;
+	memset(&res, 0, sizeof(res));
+	const char *argv[] = {"gpg", "--homedir", w->o->gpg_home, "--batch", "--no-tty", "--status-fd", "1",
+			      "--verify", paths[0], paths[1], NULL};
+	int rc = ax_subprocess_run(argv, NULL, w->o->verify_timeout_ms, 65536, &res);
+	const char *out = ax_buf_cstr(&res.out);
+	if (rc < 0 && rc != AX_ETIMEOUT) {
+		*why = ax_strdup(ax_error_last());
+	} else if (res.timed_out) {
+		*why = ax_strdup("gpg --verify timed out");
+	} else if (res.exit_code == 0 && strstr(out, "[GNUPG:] GOODSIG ") && strstr(out, "[GNUPG:] VALIDSIG ")) {
+		st = AX_SIG_GPG_VERIFIED;
+		*why = ax_strdup("gpg --verify: good signature by a key in gpg-home");
+	} else {
+		const char *status = strstr(out, "[GNUPG:] ERRSIG") ? "no such key in gpg-home (ERRSIG)"
+				     : strstr(out, "[GNUPG:] BADSIG") ? "bad signature (BADSIG)"
+				     : strstr(out, "[GNUPG:] EXPKEYSIG") ? "expired key (EXPKEYSIG)"
+				     : strstr(out, "[GNUPG:] REVKEYSIG") ? "revoked key (REVKEYSIG)"
+									: "rejected";
+		*why = ax_asprintf("gpg --verify: %s", status);
+	}
+	ax_subprocess_free(&res);
+	return st;
+}
+
 static enum ax_sig_state verify_ssh(struct walk_state *w, const git_buf *sig, const git_buf *payload,
 				    const char *email, char **why)
 {
@@ -70,18 +116,11 @@ static enum ax_sig_state verify_ssh(struct walk_state *w, const git_buf *sig, co
 	char *sigpath = NULL, *payloadpath = NULL;
 	enum ax_sig_state st = AX_SIG_SSH_BAD;
 	memset(&res, 0, sizeof(res));
-	if (!w->tmpdir[0]) {
-		snprintf(w->tmpdir, sizeof(w->tmpdir), "/tmp/annexa-gitsig-XXXXXX");
-		if (!mkdtemp(w->tmpdir)) {
-			w->tmpdir[0] = '\0';
-			*why = ax_strdup("cannot create a temporary folder for ssh-keygen");
-			goto cleanup;
-		}
-	}
-	sigpath = ax_asprintf("%s/sig", w->tmpdir);
-	payloadpath = ax_asprintf("%s/payload", w->tmpdir);
-	if (ax_file_write_atomic(sigpath, sig->ptr, sig->size, 0600) < 0 ||
-	    ax_file_write_atomic(payloadpath, payload->ptr, payload->size, 0600) < 0) {
+	char *paths[2] = {NULL, NULL};
+	int written = write_sig_files(w, sig, payload, paths);
+	sigpath = paths[0];
+	payloadpath = paths[1];
+	if (written < 0) {
 		*why = ax_strdup(ax_error_last());
 		goto cleanup;
 	}
@@ -127,8 +166,18 @@ static void classify_signature(struct walk_state *w, const git_oid *oid, struct 
 			ci->sig_why = ax_strdup("SSH signature present, not verified: no allowed-signers configured");
 		}
 	} else if (strncmp(sig.ptr, "-----BEGIN PGP SIGNATURE-----", 29) == 0) {
-		ci->sig = AX_SIG_GPG_UNVERIFIED;
-		ci->sig_why = ax_strdup("gpgsig present, not verified: gpg not configured");
+		char *paths[2] = {NULL, NULL};
+		if (!w->o->gpg_home) {
+			ci->sig = AX_SIG_GPG_UNVERIFIED;
+			ci->sig_why = ax_strdup("gpgsig present, not verified: gpg not configured (set gpg-home)");
+		} else if (write_sig_files(w, &sig, &payload, paths) < 0) {
+			ci->sig = AX_SIG_GPG_BAD;
+			ci->sig_why = ax_strdup(ax_error_last());
+		} else {
+			ci->sig = verify_gpg(w, (const char **)paths, &ci->sig_why);
+		}
+		free(paths[0]);
+		free(paths[1]);
 	} else if (strncmp(sig.ptr, "-----BEGIN SIGNED MESSAGE-----", 30) == 0) {
 		ci->sig = AX_SIG_X509_UNVERIFIED;
 		ci->sig_why = ax_strdup("X.509 signature present, not verified");

@@ -5,7 +5,9 @@
  * signed payload; SSH signatures are verified with
  *   ssh-keygen -Y verify -f ALLOWED_SIGNERS -I COMMITTER_EMAIL -n git -s SIG < PAYLOAD
  * (the key must be listed for the committer's own address), run with a
- * deadline. GPG and X.509 signatures are recognised but not verified.
+ * deadline. GPG signatures are verified with `gpg --verify` against the
+ * keyring in gpg_home when one is given, else recorded as present but not
+ * verified; X.509 signatures are recognised, not verified.
  * Review: a first-parent change is reviewed when it is a merge by someone
  * other than the merged commits' authors, or carries a Reviewed-by: or
  * Approved-by: trailer naming someone other than its author. */
@@ -25,6 +27,8 @@ enum ax_sig_state {
 	AX_SIG_GPG_UNVERIFIED,
 	AX_SIG_X509_UNVERIFIED,
 	AX_SIG_OTHER,
+	AX_SIG_GPG_VERIFIED,   /* gpg --verify with gpg-home: GOODSIG and VALIDSIG */
+	AX_SIG_GPG_BAD,
 };
 
 struct ax_commit_info {
@@ -51,6 +55,7 @@ struct ax_commit_walk_opts {
 	size_t max_commits;
 	const char *allowed_signers; /* NULL: presence only */
 	const char *ssh_keygen;      /* program */
+	const char *gpg_home;        /* GnuPG home with the trusted keys; NULL: not verified */
 	int64_t verify_timeout_ms;
 };
 

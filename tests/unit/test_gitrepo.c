@@ -58,7 +58,16 @@ static const char build_script[] =
 	/* a commit carrying a (fake) PGP signature, on its own branch */
 	"git checkout -q -b gpg main~1\n"
 	"git cat-file commit HEAD | sed '/^committer /a gpgsig -----BEGIN PGP SIGNATURE-----\\n \\n iQEzBAABCAAdFiEE\\n -----END PGP SIGNATURE-----' > ../gpg.commit\n"
-	"git update-ref refs/heads/gpg $(git hash-object -t commit -w ../gpg.commit); git checkout -q main\n";
+	"git update-ref refs/heads/gpg $(git hash-object -t commit -w ../gpg.commit); git checkout -q main\n"
+	/* a real GPG signature, when gpg is installed */
+	"if command -v gpg >/dev/null; then\n"
+	"  export GNUPGHOME=$D/gnupg; mkdir -m 700 $GNUPGHOME $D/gnupg-empty\n"
+	"  gpg --batch -q --passphrase '' --quick-gen-key 'Dave <dave@example.com>' ed25519 sign never 2>/dev/null\n"
+	"  git checkout -q -b gpgreal main~1; echo g >> log.txt; git add -A\n"
+	"  GIT_AUTHOR_NAME=dave GIT_AUTHOR_EMAIL=dave@example.com GIT_COMMITTER_NAME=dave GIT_COMMITTER_EMAIL=dave@example.com \\\n"
+	"  GIT_AUTHOR_DATE=2026-11-08T10:00:00Z GIT_COMMITTER_DATE=2026-11-08T10:00:00Z git -c user.signingkey=dave@example.com commit -q -S -m 'gpg signed'\n"
+	"  git checkout -q main; gpgconf --kill all\n"
+	"fi\n";
 
 static int64_t day(const char *d)
 {
@@ -127,7 +136,7 @@ int main(void)
 	T_CONTAINS(MESSAGE(&ev, "change.signed"), "3 of 8 commits on main not signed by a listed key");
 	T_CONTAINS(MESSAGE(&ev, "change.signed"), "ssh-keygen -Y verify rejected it");
 	T_CONTAINS(MESSAGE(&ev, "change.signed"), "no signature");
-	T_CONTAINS(OBSERVED(&ev, "change.signed"), "verified with ssh-keygen -Y verify against allowed-signers");
+	T_CONTAINS(OBSERVED(&ev, "change.signed"), "SSH with ssh-keygen -Y verify against allowed-signers");
 	T_EQ_STR(STATUS(&ev, "change.reviewed"), "fail");
 	T_CONTAINS(MESSAGE(&ev, "change.reviewed"), "3 of 6 changes on main without independent review");
 	T_CONTAINS(MESSAGE(&ev, "change.reviewed"), "self-merge");
@@ -150,7 +159,7 @@ int main(void)
 	struct ax_kv early[] = {{"repository", repo}, {"allowed-signers", signers}, {"branch", (char *)"main~5"}, {"window", (char *)"1d"}};
 	T_EQ_INT(run(early, 4, NULL, day("2026-11-01T12:00:00Z"), &ev), 0);
 	T_EQ_STR(STATUS(&ev, "change.signed"), "pass");
-	T_CONTAINS(MESSAGE(&ev, "change.signed"), "all 1 commits on main~5 signed (SSH signatures verified");
+	T_CONTAINS(MESSAGE(&ev, "change.signed"), "all 1 commits on main~5 signed (verified: SSH with ssh-keygen");
 	T_EQ_STR(STATUS(&ev, "change.reviewed"), "pass");
 
 	/* without allowed-signers only presence counts: mallory's key passes */
@@ -166,6 +175,20 @@ int main(void)
 	T_EQ_INT(run(gpg, 4, NULL, day("2026-11-06T12:00:00Z"), &ev), 0);
 	T_EQ_STR(STATUS(&ev, "change.signed"), "fail");
 	T_CONTAINS(MESSAGE(&ev, "change.signed"), "gpgsig present, not verified: gpg not configured");
+
+	/* a real GPG signature verifies against gpg-home, not against another keyring */
+	if (system("command -v gpg >/dev/null") == 0) {
+		char *home = ax_asprintf("%s/gnupg", dir), *empty = ax_asprintf("%s/gnupg-empty", dir);
+		struct ax_kv g[] = {{"repository", repo}, {"branch", (char *)"gpgreal"}, {"window", (char *)"1d"}, {"gpg-home", home}};
+		T_EQ_INT(run(g, 4, NULL, day("2026-11-08T12:00:00Z"), &ev), 0);
+		T_EQ_STR(STATUS(&ev, "change.signed"), "pass");
+		T_CONTAINS(artifact(&ev, "commits.json") ? artifact(&ev, "commits.json")->data.ptr : NULL, "gpg-verified");
+		g[3].value = empty;
+		T_EQ_INT(run(g, 4, NULL, day("2026-11-08T12:00:00Z"), &ev), 0);
+		T_EQ_STR(STATUS(&ev, "change.signed"), "fail");
+		T_CONTAINS(MESSAGE(&ev, "change.signed"), "gpg --verify: no such key in gpg-home (ERRSIG)");
+		free(home), free(empty);
+	}
 
 	/* history: first run records, a fast-forward passes, a force-push fails once */
 	struct ax_kv hist[] = {{"repository", repo}};
