@@ -54,13 +54,18 @@ static const struct ax_check_def backup_checks[] = {
 struct dump {
 	char *path;
 	int64_t mtime;
+	long mtime_ns; /* orders dumps written within one second */
 	int64_t size;
 };
 
 static int by_mtime(const void *a, const void *b)
 {
 	const struct dump *x = a, *y = b;
-	return x->mtime < y->mtime ? -1 : x->mtime > y->mtime ? 1 : strcmp(x->path, y->path);
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	if (x->mtime_ns != y->mtime_ns)
+		return x->mtime_ns < y->mtime_ns ? -1 : 1;
+	return strcmp(x->path, y->path);
 }
 
 static void list_dumps(struct ax_probe_ctx *ctx, struct dump **out, size_t *n, struct ax_buf *problems)
@@ -90,7 +95,7 @@ static void list_dumps(struct ax_probe_ctx *ctx, struct dump **out, size_t *n, s
 				cap = cap ? 2 * cap : 32;
 				*out = ax_realloc(*out, cap * sizeof(**out));
 			}
-			(*out)[(*n)++] = (struct dump){p, (int64_t)st.st_mtime, (int64_t)st.st_size};
+			(*out)[(*n)++] = (struct dump){p, (int64_t)st.st_mtime, st.st_mtim.tv_nsec, (int64_t)st.st_size};
 		}
 		closedir(d);
 	}

@@ -38,6 +38,8 @@ if [ -n "$PGBIN" ] && id postgres >/dev/null 2>&1; then
 		pg_dump -h "$PGD" -U postgres -Fc -f "$T/pg/leads.dump" postgres && have_pg=1
 	fi
 fi
+[ $have_pg = 1 ] && ago 60 "$T/pg/leads.dump"
+ago 60 "$T/sql/leads.sql"
 [ $have_pg = 1 ] || echo "note: no PostgreSQL server; pg_dump custom-format part skipped"
 
 conf() {
