@@ -348,7 +348,7 @@ static void put_result(struct writer *x, const struct ax_export_data *d, const s
 	free(runs);
 }
 
-int ax_oscal_xml_full(const struct ax_export_data *d, struct ax_buf *out)
+int ax_oscal_xml(const struct ax_export_data *d, struct ax_buf *out)
 {
 	struct writer x = {0};
 	struct ax_report_index ix = {0};

@@ -20,9 +20,9 @@
 #include "export.h"
 
 /* report.html: self-contained (inline CSS, no scripts, no external URLs). */
-int ax_report_html_full(const struct ax_export_data *d, struct ax_buf *out);
+int ax_report_html(const struct ax_export_data *d, struct ax_buf *out);
 /* oscal/assessment-results.xml, valid against the OSCAL 1.0.6 XSD. */
-int ax_oscal_xml_full(const struct ax_export_data *d, struct ax_buf *out);
+int ax_oscal_xml(const struct ax_export_data *d, struct ax_buf *out);
 
 /* ---- shared helpers (report_common.c) ---- */
 

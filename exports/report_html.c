@@ -269,7 +269,7 @@ static const char legend[] =
 	"<p>Evidence links are relative paths inside the signed bundle this report belongs to; "
 	"<code>manifest.json</code> lists the SHA-256 of every file.</p>\n</footer>\n";
 
-int ax_report_html_full(const struct ax_export_data *d, struct ax_buf *out)
+int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 {
 	struct ax_report_index ix;
 	int err;

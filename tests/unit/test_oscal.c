@@ -128,8 +128,8 @@ static void test_fixture(void)
 	struct fx f;
 	struct ax_buf a = AX_BUF_INIT, b = AX_BUF_INIT;
 	fx_build(&f);
-	T_EQ_INT(ax_oscal_xml_full(&f.d, &a), 0);
-	T_EQ_INT(ax_oscal_xml_full(&f.d, &b), 0);
+	T_EQ_INT(ax_oscal_xml(&f.d, &a), 0);
+	T_EQ_INT(ax_oscal_xml(&f.d, &b), 0);
 	T_OK(a.size == b.size && memcmp(a.ptr, b.ptr, a.size) == 0); /* reproducible, UUIDs included */
 	xmlDocPtr doc = parse_valid(&a, "fixture");
 	test_schema_refuses(&a);
@@ -203,7 +203,7 @@ static void test_real_catalog(void)
 		fx_real_free(&r);
 		return;
 	}
-	T_EQ_INT(ax_oscal_xml_full(&r.d, &xml), 0);
+	T_EQ_INT(ax_oscal_xml(&r.d, &xml), 0);
 	xmlDocPtr doc = parse_valid(&xml, "real-catalog");
 	if (doc) {
 		xmlXPathContextPtr c = xpath_ctx(doc);
@@ -241,7 +241,7 @@ static void test_empty(void)
 		f.cs[i].status = AX_CTL_MANUAL;
 		f.cs[i].nrows = 0;
 	}
-	T_EQ_INT(ax_oscal_xml_full(&f.d, &xml), 0);
+	T_EQ_INT(ax_oscal_xml(&f.d, &xml), 0);
 	xmlDocPtr doc = parse_valid(&xml, "empty");
 	if (doc) {
 		xmlXPathContextPtr c = xpath_ctx(doc);
@@ -273,7 +273,7 @@ static void test_hostile_strings(void)
 		f.d.host = (char *)msgs[i];
 		f.arts[0].name = (char *)msgs[i];
 		f.arts[0].media_type = (char *)msgs[i];
-		T_EQ_INT(ax_oscal_xml_full(&f.d, &xml), 0);
+		T_EQ_INT(ax_oscal_xml(&f.d, &xml), 0);
 		char what[32];
 		snprintf(what, sizeof(what), "hostile-%zu", i);
 		xmlDocPtr doc = parse_valid(&xml, what);

@@ -115,8 +115,8 @@ static void test_golden(void)
 	struct fx f;
 	struct ax_buf a = AX_BUF_INIT, b = AX_BUF_INIT, want = AX_BUF_INIT;
 	fx_build(&f);
-	T_EQ_INT(ax_report_html_full(&f.d, &a), 0);
-	T_EQ_INT(ax_report_html_full(&f.d, &b), 0);
+	T_EQ_INT(ax_report_html(&f.d, &a), 0);
+	T_EQ_INT(ax_report_html(&f.d, &b), 0);
 	T_OK(a.size == b.size && memcmp(a.ptr, b.ptr, a.size) == 0); /* deterministic */
 	test_fixture_content(ax_buf_cstr(&a));
 
@@ -166,7 +166,7 @@ static void test_real_catalog(void)
 		fx_real_free(&r);
 		return;
 	}
-	T_EQ_INT(ax_report_html_full(&r.d, &html), 0);
+	T_EQ_INT(ax_report_html(&r.d, &html), 0);
 	assert_no_external(ax_buf_cstr(&html));
 	htmlDocPtr doc = htmlReadMemory(html.ptr, (int)html.size, "report.html", "UTF-8",
 					HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
@@ -203,8 +203,8 @@ static void test_bad_input(void)
 	struct ax_buf out = AX_BUF_INIT;
 	struct ax_export_data d;
 	memset(&d, 0, sizeof(d));
-	T_EQ_INT(ax_report_html_full(&d, &out), AX_EINVALID);
-	T_EQ_INT(ax_report_html_full(NULL, &out), AX_EINVALID);
+	T_EQ_INT(ax_report_html(&d, &out), AX_EINVALID);
+	T_EQ_INT(ax_report_html(NULL, &out), AX_EINVALID);
 	/* an empty period still gives a complete document */
 	struct fx f;
 	fx_build(&f);
@@ -214,7 +214,7 @@ static void test_bad_input(void)
 	f.d.period = NULL;
 	f.d.since = f.d.until = 0;
 	f.d.have_store_head = 0;
-	T_EQ_INT(ax_report_html_full(&f.d, &out), 0);
+	T_EQ_INT(ax_report_html(&f.d, &out), 0);
 	T_CONTAINS(ax_buf_cstr(&out), "first stored run to export time (0 runs)");
 	T_CONTAINS(ax_buf_cstr(&out), "no run in the period");
 	T_CONTAINS(ax_buf_cstr(&out), "</html>\n");
