@@ -9,12 +9,14 @@ BUILD_PKGS = meson ninja-build pkg-config gcc libc6-dev git openssl \
 	libgit2-dev libxml2-dev libxml2-utils libssl-dev libsqlite3-dev sqlite3 \
 	libjansson-dev libarchive-dev libpq-dev libgmime-3.0-dev zlib1g-dev
 TEST_PKGS = postfix dovecot-imapd restic sslscan stunnel4 postgresql \
-	postgresql-client unzip zip chromium openssh-client python3 procps psmisc
+	postgresql-client unzip zip chromium openssh-client python3 procps psmisc \
+	time util-linux xz-utils gpg git sqlite3
+BENCH_PKGS = ripgrep testssl.sh bc time sslscan zip hyperfine
 
 MESON_FLAGS ?=
 DEMO = examples/demo
 
-.PHONY: all build demo check deps deps-test test clean fuzz
+.PHONY: all build demo check deps deps-test deps-bench test clean fuzz
 
 all: build
 
@@ -23,6 +25,9 @@ deps:
 
 deps-test: deps
 	@tools/install-deps.sh $(TEST_PKGS)
+
+deps-bench: deps-test
+	@tools/install-deps.sh $(BENCH_PKGS)
 
 # Reconfigure every time: the source lists are globbed at configure time.
 build/build.ninja:

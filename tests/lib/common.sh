@@ -8,8 +8,17 @@ FAILS=0
 CHECKS=0
 cleanup_hooks=""
 on_exit() {
+	rc=$?
 	for h in $cleanup_hooks; do "$h" || true; done
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	# Something on this machine once replaced /dev/null with a file; catch
+	# the test that does it, and repair it so the tests after it still run.
+	if [ ! -c /dev/null ]; then
+		echo "FAIL: /dev/null is no longer a character device after this test" >&2
+		rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+		exit 1
+	fi
+	exit $rc
 }
 trap on_exit EXIT
 add_cleanup() { cleanup_hooks="$1 $cleanup_hooks"; }
