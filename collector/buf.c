@@ -104,12 +104,18 @@ void ax_buf_putc(struct ax_buf *b, char c)
 
 void ax_buf_vprintf(struct ax_buf *b, const char *fmt, va_list ap)
 {
+	char small[256];
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	/* Most messages fit: format once into the stack, copy. */
+	int n = vsnprintf(small, sizeof(small), fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		return;
+	if ((size_t)n < sizeof(small)) {
+		ax_buf_put(b, small, (size_t)n);
+		return;
+	}
 	ax_buf_grow(b, (size_t)n);
 	vsnprintf(b->ptr + b->size, (size_t)n + 1, fmt, ap);
 	b->size += (size_t)n;

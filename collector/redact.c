@@ -89,6 +89,12 @@ static void redact_line(const char *s, size_t len, struct ax_buf *out)
 	}
 }
 
+static int contains(const char *s, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	return s && n >= m && memmem(s, n, needle, m) != NULL;
+}
+
 int ax_redact(const char *text, size_t len, const char *extra, struct ax_buf *out)
 {
 	regex_t re;
@@ -100,16 +106,18 @@ int ax_redact(const char *text, size_t len, const char *extra, struct ax_buf *ou
 		have_re = 1;
 	}
 	size_t pos = 0;
-	while (pos < len) {
+	if (!text)
+		len = 0;
+	while (text && pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - text) : len;
 		const char *s = text + pos;
 		size_t n = end - pos;
-		if (!in_key && n >= 11 && memmem(s, n, "-----BEGIN ", 11) && memmem(s, n, "PRIVATE KEY-----", 16)) {
+		if (!in_key && contains(s, n, "-----BEGIN ") && contains(s, n, "PRIVATE KEY-----")) {
 			in_key = 1;
 			ax_buf_puts(out, AX_REDACTED " private key");
 		} else if (in_key) {
-			if (memmem(s, n, "-----END ", 9))
+			if (contains(s, n, "-----END "))
 				in_key = 0;
 			pos = nl ? end + 1 : len;
 			continue;
