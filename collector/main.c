@@ -77,7 +77,7 @@ static void usage(FILE *out)
 		     "annexa %s - ISO/IEC 27001:2022 Annex A control-evidence collector\n\ncommands:\n",
 		ANNEXA_VERSION);
 	for (size_t i = 0; ax_commands[i].name; i++)
-		fprintf(out, "  %-14s %s\n", ax_commands[i].name, ax_commands[i].synopsis);
+		fprintf(out, "  %s\n", ax_commands[i].synopsis);
 	fprintf(out, "\nprobe types:\n");
 	for (size_t i = 0; ax_probes[i]; i++)
 		fprintf(out, "  %-16s %s\n", ax_probes[i]->name, ax_probes[i]->summary);
