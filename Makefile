@@ -65,7 +65,8 @@ fuzz: deps
 	CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false 2>/dev/null || \
 		meson setup --reconfigure build-fuzz
 	ninja -C build-fuzz
-	@echo "fuzz targets: build-fuzz/tests/fuzz_*  (run one: build-fuzz/tests/fuzz_msg tests/fuzz/corpus/msg)"
+	@echo "fuzz targets: build-fuzz/tests/fuzz_*; run one on a scratch copy of its corpus:"
+	@echo "  cp -r tests/fuzz/corpus/msg /tmp/msg && build-fuzz/tests/fuzz_msg -max_total_time=60 /tmp/msg"
 
 clean:
 	rm -rf build build-asan build-fuzz
