@@ -315,30 +315,80 @@ cleanup:
 	return err;
 }
 
+/* Pruning, set-based, in one transaction: the runs to prune are listed
+ * (one scan of runs) and marked; then the rows of those runs go (each run
+ * a range of the clustered tables), then only the result values, artifact
+ * links and artifacts that the deleted rows used and nothing uses any more
+ * (one index seek each). A prune costs what it deletes, not the size of
+ * the store, whether it runs after every run or once a day. Only
+ * automated collection runs are pruned; manual evidence (attach, approve,
+ * revoke) is kept until it is revoked. */
+static const char prune_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS prune_runs (id INTEGER PRIMARY KEY);"
+	"CREATE TEMP TABLE IF NOT EXISTS prune_values (id INTEGER PRIMARY KEY);"
+	"CREATE TEMP TABLE IF NOT EXISTS prune_refs (id INTEGER PRIMARY KEY);"
+	"CREATE TEMP TABLE IF NOT EXISTS prune_shas (sha256 TEXT PRIMARY KEY);"
+	"DELETE FROM temp.prune_runs; DELETE FROM temp.prune_values;"
+	"DELETE FROM temp.prune_refs; DELETE FROM temp.prune_shas;"
+	"INSERT INTO temp.prune_runs SELECT id FROM runs WHERE pruned = 0 AND kind = 'collect'"
+	" AND finished_at < @before;"
+	/* marked first: the triggers allow deleting rows of pruned runs only */
+	"UPDATE runs SET pruned = 1 WHERE id IN (SELECT id FROM temp.prune_runs);"
+	"INSERT OR IGNORE INTO temp.prune_values SELECT value_id FROM results"
+	" WHERE run_id IN (SELECT id FROM temp.prune_runs);"
+	"INSERT OR IGNORE INTO temp.prune_refs SELECT ref_id FROM run_artifacts"
+	" WHERE run_id IN (SELECT id FROM temp.prune_runs);"
+	"DELETE FROM results WHERE run_id IN (SELECT id FROM temp.prune_runs);"
+	"DELETE FROM run_artifacts WHERE run_id IN (SELECT id FROM temp.prune_runs);"
+	"DELETE FROM result_values WHERE id IN (SELECT id FROM temp.prune_values)"
+	" AND NOT EXISTS (SELECT 1 FROM results WHERE value_id = result_values.id);"
+	"INSERT OR IGNORE INTO temp.prune_shas SELECT sha256 FROM artifact_refs f"
+	" WHERE id IN (SELECT id FROM temp.prune_refs)"
+	" AND NOT EXISTS (SELECT 1 FROM run_artifacts WHERE ref_id = f.id);"
+	"DELETE FROM artifact_refs WHERE id IN (SELECT id FROM temp.prune_refs)"
+	" AND NOT EXISTS (SELECT 1 FROM run_artifacts WHERE ref_id = artifact_refs.id);"
+	"DELETE FROM artifacts WHERE sha256 IN (SELECT sha256 FROM temp.prune_shas)"
+	" AND NOT EXISTS (SELECT 1 FROM artifact_refs WHERE sha256 = artifacts.sha256);"
+	"SELECT count(*) FROM temp.prune_runs;";
+
 int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned)
 {
 	sqlite3_stmt *st = NULL;
+	const char *sql = prune_sql;
 	int64_t n = 0;
-	int err;
-	/* Only automated collection runs; manual evidence (attach/approve/
-	 * revoke) is kept until it is revoked. Runs are marked first: the
-	 * triggers allow deleting rows of pruned runs only. */
-	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting to prune")) < 0 ||
-	    (err = axs_prepare(s, &st, "UPDATE runs SET pruned = 1 WHERE pruned = 0 AND kind = 'collect'"
-				      " AND finished_at < ?")) < 0)
+	int err = 0, rc;
+	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting to prune")) < 0)
 		goto cleanup;
-	sqlite3_bind_int64(st, 1, before);
-	if ((err = axs_step_done(s, st, "marking runs pruned")) < 0)
+	while (*sql) {
+		const char *tail = NULL;
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) != SQLITE_OK) {
+			err = axs_fail(s, "pruning");
+			goto cleanup;
+		}
+		sql = tail;
+		if (!st)
+			continue;
+		if (sqlite3_bind_parameter_count(st) > 0)
+			sqlite3_bind_int64(st, 1, before); /* only @before */
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0); /* only the final count returns a row */
+		if (rc != SQLITE_DONE) {
+			err = axs_fail(s, "pruning");
+			goto cleanup;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if ((err = axs_exec(s, "DELETE FROM temp.prune_runs; DELETE FROM temp.prune_values;"
+			       "DELETE FROM temp.prune_refs; DELETE FROM temp.prune_shas; COMMIT",
+			    "committing the prune")) < 0)
 		goto cleanup;
-	n = sqlite3_changes(s->db);
-	if ((err = axs_exec(s,
-			   "DELETE FROM results WHERE run_id IN (SELECT id FROM runs WHERE pruned = 1);"
-			   "DELETE FROM run_artifacts WHERE run_id IN (SELECT id FROM runs WHERE pruned = 1);"
-			   "DELETE FROM artifacts WHERE NOT EXISTS"
-			   " (SELECT 1 FROM run_artifacts ra WHERE ra.sha256 = artifacts.sha256);"
-			   "COMMIT",
-			   "pruning")) < 0)
-		goto cleanup;
+	/* Gives the freed pages back to the file system (stores created or
+	 * migrated with auto_vacuum = INCREMENTAL; a no-op otherwise). Its own
+	 * transaction, after the prune is durable; failing it loses nothing:
+	 * the pages stay free for the next runs. */
+	if (n > 0)
+		sqlite3_exec(s->db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
 	if (npruned)
 		*npruned = n;
 cleanup:

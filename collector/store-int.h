@@ -20,6 +20,10 @@ struct ax_store {
 	"id, kind, started_at, finished_at, prev_hash, content_sha256, hash, pruned,"                         \
 	" (SELECT count(*) FROM results WHERE run_id = runs.id)"
 
+/* ax_store_open, migrating only up to schema version target (at most
+ * AX_STORE_SCHEMA_VERSION): tests make stores of older versions with it. */
+int axs_open_at(struct ax_store **out, const char *path, int64_t target);
+
 int axs_fail(const struct ax_store *s, const char *what);
 int axs_exec(const struct ax_store *s, const char *sql, const char *what);
 int axs_prepare(const struct ax_store *s, sqlite3_stmt **st, const char *sql);

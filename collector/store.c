@@ -151,6 +151,85 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence files are immutable'); END;"
 	"CREATE TRIGGER manual_files_no_delete BEFORE DELETE ON manual_files"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence files are immutable'); END;",
+	/* 3: values stored once. Nearly every result repeats the previous
+	 * run's (same instance, check, status, message, observed), so each
+	 * distinct value is a row of result_values (found by key = SHA-256 of
+	 * its fields, see value_key) and a result is only (run_id, seq,
+	 * value_id, collected_at); seq is the result's position in its run.
+	 * Artifact links likewise: (instance, name, media_type, sha256) once in
+	 * artifact_refs, a link is (run_id, seq, ref_id). The tables are
+	 * clustered by run (WITHOUT ROWID), so reading or pruning a run is a
+	 * range and needs no extra index. Values and refs no row uses any more
+	 * are deleted by pruning; triggers refuse it while one is used. The
+	 * ledger's canonical form is computed from the evidence, not from this
+	 * layout: every content hash stays what it was. */
+	"CREATE TABLE result_values ("
+	" id INTEGER PRIMARY KEY,"
+	" key BLOB UNIQUE NOT NULL CHECK (length(key) = 32),"
+	" instance TEXT NOT NULL,"
+	" probe_type TEXT NOT NULL,"
+	" check_id TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'error', 'skip')),"
+	" message TEXT NOT NULL,"
+	" observed TEXT NOT NULL);"
+	"INSERT OR IGNORE INTO result_values (key, instance, probe_type, check_id, status, message, observed)"
+	" SELECT annexa_value_key(instance, probe_type, check_id, status, message, observed),"
+	" instance, probe_type, check_id, status, message, observed FROM results ORDER BY rowid;"
+	"CREATE TABLE results_v3 ("
+	" run_id INTEGER NOT NULL REFERENCES runs (id),"
+	" seq INTEGER NOT NULL,"
+	" value_id INTEGER NOT NULL REFERENCES result_values (id),"
+	" collected_at INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	"INSERT INTO results_v3 (run_id, seq, value_id, collected_at)"
+	" SELECT r.run_id, row_number() OVER (PARTITION BY r.run_id ORDER BY r.rowid) - 1, v.id, r.collected_at"
+	" FROM results r JOIN result_values v"
+	" ON v.key = annexa_value_key(r.instance, r.probe_type, r.check_id, r.status, r.message, r.observed)"
+	" ORDER BY r.run_id, r.rowid;"
+	"DROP TABLE results;"
+	"ALTER TABLE results_v3 RENAME TO results;"
+	"CREATE INDEX results_value ON results (value_id, collected_at);"
+	"CREATE TABLE artifact_refs ("
+	" id INTEGER PRIMARY KEY,"
+	" sha256 TEXT NOT NULL REFERENCES artifacts (sha256),"
+	" instance TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" media_type TEXT NOT NULL,"
+	" UNIQUE (sha256, instance, name, media_type));"
+	"INSERT OR IGNORE INTO artifact_refs (sha256, instance, name, media_type)"
+	" SELECT sha256, instance, name, media_type FROM run_artifacts ORDER BY rowid;"
+	"CREATE TABLE run_artifacts_v3 ("
+	" run_id INTEGER NOT NULL REFERENCES runs (id),"
+	" seq INTEGER NOT NULL,"
+	" ref_id INTEGER NOT NULL REFERENCES artifact_refs (id),"
+	" PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	"INSERT INTO run_artifacts_v3 (run_id, seq, ref_id)"
+	" SELECT ra.run_id, row_number() OVER (PARTITION BY ra.run_id ORDER BY ra.rowid) - 1, f.id"
+	" FROM run_artifacts ra JOIN artifact_refs f ON f.sha256 = ra.sha256 AND f.instance = ra.instance"
+	" AND f.name = ra.name AND f.media_type = ra.media_type ORDER BY ra.run_id, ra.rowid;"
+	"DROP TABLE run_artifacts;"
+	"ALTER TABLE run_artifacts_v3 RENAME TO run_artifacts;"
+	"CREATE INDEX run_artifacts_ref ON run_artifacts (ref_id);"
+	"CREATE TRIGGER results_no_update BEFORE UPDATE ON results"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: results are immutable'); END;"
+	"CREATE TRIGGER results_delete_pruned_only BEFORE DELETE ON results"
+	" WHEN (SELECT pruned FROM runs WHERE id = OLD.run_id) IS NOT 1"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: only results of pruned runs may be deleted'); END;"
+	"CREATE TRIGGER result_values_no_update BEFORE UPDATE ON result_values"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: result values are immutable'); END;"
+	"CREATE TRIGGER result_values_delete_unused_only BEFORE DELETE ON result_values"
+	" WHEN EXISTS (SELECT 1 FROM results WHERE value_id = OLD.id)"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: only result values no result uses may be deleted'); END;"
+	"CREATE TRIGGER run_artifacts_no_update BEFORE UPDATE ON run_artifacts"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: artifact links are immutable'); END;"
+	"CREATE TRIGGER run_artifacts_delete_pruned_only BEFORE DELETE ON run_artifacts"
+	" WHEN (SELECT pruned FROM runs WHERE id = OLD.run_id) IS NOT 1"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: only artifact links of pruned runs may be deleted'); END;"
+	"CREATE TRIGGER artifact_refs_no_update BEFORE UPDATE ON artifact_refs"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: artifact links are immutable'); END;"
+	"CREATE TRIGGER artifact_refs_delete_unused_only BEFORE DELETE ON artifact_refs"
+	" WHEN EXISTS (SELECT 1 FROM run_artifacts WHERE ref_id = OLD.id)"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: only artifact links no run uses may be deleted'); END;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == AX_STORE_SCHEMA_VERSION,
@@ -236,6 +315,60 @@ static int utf8_valid(const char *s)
 	return j != NULL;
 }
 
+/* --- result values (schema 3) --- */
+
+#define VALUE_FIELDS 6
+
+/* The key of a result value: SHA-256 over its six fields (instance,
+ * probe_type, check, status name, message, observed), each as an 8-byte
+ * big-endian length and its bytes, so no two different values share an
+ * encoding. Only the store uses it, to find a value already stored; the
+ * ledger never sees it. */
+static void value_key(const char *const field[VALUE_FIELDS], const size_t len[VALUE_FIELDS], unsigned char out[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		fputs("annexa: out of memory\n", stderr); /* as ax_malloc does */
+		abort();
+	}
+	for (int i = 0; i < VALUE_FIELDS; i++) {
+		unsigned char be[8];
+		for (int b = 0; b < 8; b++)
+			be[b] = (unsigned char)((uint64_t)len[i] >> (56 - 8 * b));
+		EVP_DigestUpdate(ctx, be, sizeof(be));
+		EVP_DigestUpdate(ctx, field[i], len[i]);
+	}
+	EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+}
+
+static void result_key(const struct ax_result *r, unsigned char out[32])
+{
+	const char *field[VALUE_FIELDS] = {r->instance, r->probe_type, r->check, ax_check_status_name(r->status),
+					   r->message, r->observed};
+	size_t len[VALUE_FIELDS];
+	for (int i = 0; i < VALUE_FIELDS; i++)
+		len[i] = strlen(field[i]);
+	value_key(field, len, out);
+}
+
+/* annexa_value_key(instance, probe_type, check_id, status, message,
+ * observed) in SQL, for the migration to schema 3 (set-based, in one
+ * statement). Direct-only: the schema never uses it. */
+static void sql_value_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *field[VALUE_FIELDS];
+	size_t len[VALUE_FIELDS];
+	unsigned char key[32];
+	for (int i = 0; i < VALUE_FIELDS && i < argc; i++) {
+		const unsigned char *t = sqlite3_value_text(argv[i]);
+		field[i] = t ? (const char *)t : "";
+		len[i] = t ? (size_t)sqlite3_value_bytes(argv[i]) : 0;
+	}
+	value_key(field, len, key);
+	sqlite3_result_blob(ctx, key, sizeof(key), SQLITE_TRANSIENT);
+}
+
 /* --- opening and migrating --- */
 
 /* Creates path 0600 unless it exists, and its parent folder (one level,
@@ -290,28 +423,36 @@ static int check_schema(const struct ax_store *s, int64_t *version)
 	return 0;
 }
 
-static int migrate(struct ax_store *s)
+static int migrate(struct ax_store *s, int64_t target)
 {
 	struct ax_buf sql = AX_BUF_INIT;
 	int64_t version = 0;
 	int err;
-	if ((err = check_schema(s, &version)) < 0 || version == AX_STORE_SCHEMA_VERSION)
+	if ((err = check_schema(s, &version)) < 0 || version >= target)
 		goto cleanup;
 	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting the migration")) < 0)
 		goto cleanup;
 	/* Another process may have migrated while we waited for the lock. */
 	if ((err = check_schema(s, &version)) < 0)
 		goto cleanup;
-	for (int64_t v = version; v < AX_STORE_SCHEMA_VERSION; v++) {
+	for (int64_t v = version; v < target; v++) {
 		ax_buf_clear(&sql);
 		ax_buf_printf(&sql, "migrating the schema to version %lld", (long long)v + 1);
 		if ((err = axs_exec(s, migrations[v], sql.ptr)) < 0)
 			goto cleanup;
 	}
 	ax_buf_clear(&sql);
-	ax_buf_printf(&sql, "PRAGMA user_version = %d; PRAGMA application_id = %d; COMMIT",
-		      AX_STORE_SCHEMA_VERSION, STORE_APP_ID);
-	err = axs_exec(s, sql.ptr, "committing the migration");
+	ax_buf_printf(&sql, "PRAGMA user_version = %lld; PRAGMA application_id = %d; COMMIT", (long long)target,
+		      STORE_APP_ID);
+	if ((err = axs_exec(s, sql.ptr, "committing the migration")) < 0)
+		goto cleanup;
+	/* A store from before schema 3 just freed most of its pages (the
+	 * wide result rows): rewrite it once, now with incremental
+	 * auto-vacuum so pruning gives space back from then on. Best effort:
+	 * a store that cannot be vacuumed now (a reader, a full disk) works
+	 * the same and reuses its free pages. */
+	if (version > 0 && version < 3 && target >= 3)
+		sqlite3_exec(s->db, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", NULL, NULL, NULL);
 cleanup:
 	if (err < 0)
 		axs_rollback(s);
@@ -321,8 +462,13 @@ cleanup:
 
 int ax_store_open(struct ax_store **out, const char *path)
 {
+	return axs_open_at(out, path, AX_STORE_SCHEMA_VERSION);
+}
+
+int axs_open_at(struct ax_store **out, const char *path, int64_t target)
+{
 	struct ax_store *s = NULL;
-	int64_t dummy = 0;
+	int64_t version = 0;
 	int err = 0;
 	sqlite3_stmt *st = NULL;
 
@@ -341,9 +487,22 @@ int ax_store_open(struct ax_store **out, const char *path)
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	if (sqlite3_create_function_v2(s->db, "annexa_value_key", VALUE_FIELDS,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL, sql_value_key,
+				       NULL, NULL, NULL) != SQLITE_OK) {
+		err = axs_fail(s, "registering functions");
+		goto cleanup;
+	}
 	/* Read the header before changing anything: a foreign or corrupt file
 	 * is refused untouched. */
-	if ((err = check_schema(s, &dummy)) < 0)
+	if ((err = check_schema(s, &version)) < 0)
+		goto cleanup;
+	/* A new store vacuums incrementally (pruning gives pages back to the
+	 * file system, see ax_store_prune); the mode can only be chosen before
+	 * the first table. Prune's temporary tables stay in memory. */
+	if (version == 0 && (err = axs_exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "setting auto_vacuum")) < 0)
+		goto cleanup;
+	if ((err = axs_exec(s, "PRAGMA temp_store = MEMORY", "setting temp_store")) < 0)
 		goto cleanup;
 	if ((err = axs_prepare(s, &st, "PRAGMA journal_mode = WAL")) < 0)
 		goto cleanup;
@@ -358,7 +517,7 @@ int ax_store_open(struct ax_store **out, const char *path)
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((err = axs_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "setting pragmas")) < 0 ||
-	    (err = migrate(s)) < 0)
+	    (err = migrate(s, target)) < 0)
 		goto cleanup;
 	*out = s;
 	s = NULL;
@@ -428,54 +587,135 @@ static int validate_run(const struct ax_store *s, const char *kind, const struct
 	return 0;
 }
 
-static int insert_evidence(struct ax_store *s, int64_t id, const struct ax_evidence *ev)
+/* The statements a run's rows are written with (schema 3). */
+struct writer {
+	sqlite3_stmt *find_value, *add_value, *add_result;
+	sqlite3_stmt *find_ref, *add_ref, *add_link, *add_artifact;
+};
+
+static void writer_free(struct writer *w)
 {
-	sqlite3_stmt *res = NULL, *art = NULL, *link = NULL;
+	sqlite3_finalize(w->find_value);
+	sqlite3_finalize(w->add_value);
+	sqlite3_finalize(w->add_result);
+	sqlite3_finalize(w->find_ref);
+	sqlite3_finalize(w->add_ref);
+	sqlite3_finalize(w->add_link);
+	sqlite3_finalize(w->add_artifact);
+}
+
+static int writer_prepare(struct ax_store *s, struct writer *w)
+{
 	int err;
-	if ((err = axs_prepare(s, &res,
-			      "INSERT INTO results (run_id, instance, probe_type, check_id, status, message,"
-			      " observed, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) < 0 ||
-	    (err = axs_prepare(s, &art,
-			      "INSERT OR IGNORE INTO artifacts (sha256, media_type, size, data) VALUES (?, ?, ?, ?)")) < 0 ||
-	    (err = axs_prepare(s, &link,
-			      "INSERT INTO run_artifacts (run_id, instance, name, media_type, sha256)"
-			      " VALUES (?, ?, ?, ?, ?)")) < 0)
-		goto cleanup;
+	/* The fields are compared too: a key that matched different fields
+	 * (an altered row) then fails the insert instead of linking a result
+	 * to a value that is not its own. */
+	if ((err = axs_prepare(s, &w->find_value,
+			      "SELECT id FROM result_values WHERE key = ?1 AND instance = ?2 AND probe_type = ?3"
+			      " AND check_id = ?4 AND status = ?5 AND message = ?6 AND observed = ?7")) < 0 ||
+	    (err = axs_prepare(s, &w->add_value,
+			      "INSERT INTO result_values (key, instance, probe_type, check_id, status, message,"
+			      " observed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) < 0 ||
+	    (err = axs_prepare(s, &w->add_result,
+			      "INSERT INTO results (run_id, seq, value_id, collected_at) VALUES (?, ?, ?, ?)")) < 0 ||
+	    (err = axs_prepare(s, &w->find_ref,
+			      "SELECT id FROM artifact_refs WHERE sha256 = ?1 AND instance = ?2 AND name = ?3"
+			      " AND media_type = ?4")) < 0 ||
+	    (err = axs_prepare(s, &w->add_ref,
+			      "INSERT INTO artifact_refs (sha256, instance, name, media_type) VALUES (?1, ?2, ?3, ?4)")) <
+		    0 ||
+	    (err = axs_prepare(s, &w->add_link, "INSERT INTO run_artifacts (run_id, seq, ref_id) VALUES (?, ?, ?)")) <
+		    0 ||
+	    (err = axs_prepare(s, &w->add_artifact,
+			      "INSERT OR IGNORE INTO artifacts (sha256, media_type, size, data) VALUES (?, ?, ?, ?)")) < 0)
+		return err;
+	return 0;
+}
+
+/* The id of the row find (bound) returns, else of the row add (bound the
+ * same) inserts. */
+static int find_or_add(struct ax_store *s, sqlite3_stmt *find, sqlite3_stmt *add, const char *what, int64_t *id)
+{
+	int rc = sqlite3_step(find);
+	int err = 0;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(find, 0);
+	} else if (rc != SQLITE_DONE) {
+		err = axs_fail(s, what);
+	} else if ((err = axs_step_done(s, add, what)) == 0) {
+		*id = sqlite3_last_insert_rowid(s->db);
+	}
+	sqlite3_reset(find);
+	sqlite3_clear_bindings(find);
+	sqlite3_reset(add);
+	sqlite3_clear_bindings(add);
+	return err;
+}
+
+static int insert_results(struct ax_store *s, struct writer *w, int64_t run_id, const struct ax_evidence *ev)
+{
 	for (size_t i = 0; i < ev->nresults; i++) {
 		const struct ax_result *r = &ev->results[i];
-		sqlite3_bind_int64(res, 1, id);
-		sqlite3_bind_text(res, 2, r->instance, -1, SQLITE_STATIC);
-		sqlite3_bind_text(res, 3, r->probe_type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(res, 4, r->check, -1, SQLITE_STATIC);
-		sqlite3_bind_text(res, 5, ax_check_status_name(r->status), -1, SQLITE_STATIC);
-		sqlite3_bind_text(res, 6, r->message, -1, SQLITE_STATIC);
-		sqlite3_bind_text(res, 7, r->observed, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(res, 8, r->collected_at);
-		if ((err = axs_step_done(s, res, "storing a result")) < 0)
-			goto cleanup;
+		unsigned char key[32];
+		int64_t value_id = 0;
+		int err;
+		result_key(r, key);
+		for (int k = 0; k < 2; k++) {
+			sqlite3_stmt *st = k ? w->add_value : w->find_value;
+			sqlite3_bind_blob(st, 1, key, sizeof(key), SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, r->instance, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, r->probe_type, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, r->check, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, ax_check_status_name(r->status), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 6, r->message, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 7, r->observed, -1, SQLITE_STATIC);
+		}
+		if ((err = find_or_add(s, w->find_value, w->add_value, "storing a result value", &value_id)) < 0)
+			return err;
+		sqlite3_bind_int64(w->add_result, 1, run_id);
+		sqlite3_bind_int64(w->add_result, 2, (sqlite3_int64)i);
+		sqlite3_bind_int64(w->add_result, 3, value_id);
+		sqlite3_bind_int64(w->add_result, 4, r->collected_at);
+		if ((err = axs_step_done(s, w->add_result, "storing a result")) < 0)
+			return err;
 	}
+	return 0;
+}
+
+/* Links ev's artifacts to the run; with with_bytes, stores their bytes
+ * first (once: content-addressed), else they are already stored. */
+static int insert_links(struct ax_store *s, struct writer *w, int64_t run_id, const struct ax_evidence *ev,
+			int with_bytes)
+{
 	for (size_t i = 0; i < ev->nartifacts; i++) {
 		const struct ax_artifact *a = &ev->artifacts[i];
-		/* Content-addressed: the same bytes are stored once. */
-		sqlite3_bind_text(art, 1, a->sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_text(art, 2, a->media_type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(art, 3, (sqlite3_int64)a->data.size);
-		sqlite3_bind_blob64(art, 4, a->data.ptr ? a->data.ptr : "", a->data.size, SQLITE_STATIC);
-		if ((err = axs_step_done(s, art, "storing an artifact")) < 0)
-			goto cleanup;
-		sqlite3_bind_int64(link, 1, id);
-		sqlite3_bind_text(link, 2, a->instance, -1, SQLITE_STATIC);
-		sqlite3_bind_text(link, 3, a->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(link, 4, a->media_type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(link, 5, a->sha256, -1, SQLITE_STATIC);
-		if ((err = axs_step_done(s, link, "linking an artifact")) < 0)
-			goto cleanup;
+		int64_t ref_id = 0;
+		int err;
+		if (with_bytes) {
+			sqlite3_bind_text(w->add_artifact, 1, a->sha256, -1, SQLITE_STATIC);
+			sqlite3_bind_text(w->add_artifact, 2, a->media_type, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(w->add_artifact, 3, (sqlite3_int64)a->data.size);
+			sqlite3_bind_blob64(w->add_artifact, 4, a->data.ptr ? a->data.ptr : "", a->data.size,
+					    SQLITE_STATIC);
+			if ((err = axs_step_done(s, w->add_artifact, "storing an artifact")) < 0)
+				return err;
+		}
+		for (int k = 0; k < 2; k++) {
+			sqlite3_stmt *st = k ? w->add_ref : w->find_ref;
+			sqlite3_bind_text(st, 1, a->sha256, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, a->instance, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, a->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, a->media_type, -1, SQLITE_STATIC);
+		}
+		if ((err = find_or_add(s, w->find_ref, w->add_ref, "linking an artifact", &ref_id)) < 0)
+			return err;
+		sqlite3_bind_int64(w->add_link, 1, run_id);
+		sqlite3_bind_int64(w->add_link, 2, (sqlite3_int64)i);
+		sqlite3_bind_int64(w->add_link, 3, ref_id);
+		if ((err = axs_step_done(s, w->add_link, "linking an artifact")) < 0)
+			return err;
 	}
-cleanup:
-	sqlite3_finalize(res);
-	sqlite3_finalize(art);
-	sqlite3_finalize(link);
-	return err;
+	return 0;
 }
 
 /* Checks that every descriptor of ev (bytes already stored by
@@ -495,34 +735,12 @@ static int check_stored(struct ax_store *s, const struct ax_evidence *ev, const 
 	return err;
 }
 
-static int insert_links(struct ax_store *s, int64_t id, const struct ax_evidence *ev)
-{
-	sqlite3_stmt *link = NULL;
-	int err;
-	if ((err = axs_prepare(s, &link,
-			      "INSERT INTO run_artifacts (run_id, instance, name, media_type, sha256)"
-			      " VALUES (?, ?, ?, ?, ?)")) < 0)
-		goto cleanup;
-	for (size_t i = 0; i < ev->nartifacts; i++) {
-		const struct ax_artifact *a = &ev->artifacts[i];
-		sqlite3_bind_int64(link, 1, id);
-		sqlite3_bind_text(link, 2, a->instance, -1, SQLITE_STATIC);
-		sqlite3_bind_text(link, 3, a->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(link, 4, a->media_type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(link, 5, a->sha256, -1, SQLITE_STATIC);
-		if ((err = axs_step_done(s, link, "linking an artifact")) < 0)
-			goto cleanup;
-	}
-cleanup:
-	sqlite3_finalize(link);
-	return err;
-}
-
 int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
 		   const struct ax_evidence *ev, const int64_t *stored_sizes, struct ax_run_info *info)
 {
 	static const struct ax_evidence none;
 	sqlite3_stmt *st = NULL;
+	struct writer w = {0};
 	char prev[65], content[65], hash[65];
 	struct ax_buf json = AX_BUF_INIT;
 	int64_t id = 1;
@@ -574,14 +792,9 @@ int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int
 	sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
 	if ((err = axs_step_done(s, st, "storing the run")) < 0)
 		goto cleanup;
-	if (stored_sizes) {
-		struct ax_evidence results_only = *ev;
-		results_only.nartifacts = 0;
-		if ((err = insert_evidence(s, id, &results_only)) < 0 || (err = insert_links(s, id, ev)) < 0)
-			goto cleanup;
-	} else if ((err = insert_evidence(s, id, ev)) < 0) {
+	if ((err = writer_prepare(s, &w)) < 0 || (err = insert_results(s, &w, id, ev)) < 0 ||
+	    (err = insert_links(s, &w, id, ev, stored_sizes == NULL)) < 0)
 		goto cleanup;
-	}
 
 	if (info) {
 		memset(info, 0, sizeof(*info));
@@ -595,6 +808,7 @@ int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int
 		info->nresults = (int64_t)ev->nresults;
 	}
 cleanup:
+	writer_free(&w);
 	sqlite3_finalize(st);
 	ax_buf_free(&json);
 	return err;
@@ -764,7 +978,9 @@ cleanup:
 
 /* --- reading --- */
 
-#define RESULT_COLS "instance, probe_type, check_id, status, message, observed, collected_at"
+/* The columns append_result reads, in its order: v is result_values, r
+ * results. */
+#define RESULT_COLS "v.instance, v.probe_type, v.check_id, v.status, v.message, v.observed, r.collected_at"
 
 static int append_result(const struct ax_store *s, sqlite3_stmt *st, struct ax_evidence *out)
 {
@@ -784,16 +1000,21 @@ int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
 	 * status engine reads manual evidence from its own tables. */
 	sqlite3_stmt *st = NULL;
 	int err, rc;
-	/* The window runs over the covering index results_latest, which is
-	 * already in partition order (no sort); only the winning rows are then
-	 * read from the table. Ties (same time, same run) go to the first
-	 * inserted. */
+	/* Per value, its newest use is one seek in results_value (value_id,
+	 * collected_at, then the primary key run_id, seq); the window then
+	 * picks, per (instance, check), the newest of its values' newest uses
+	 * (ties: the newest run, then the first result in it), and only the
+	 * winners' text is read. Cost: one seek per distinct value, not a
+	 * scan of every result. */
 	if ((err = axs_prepare(s, &st,
-			      "SELECT " RESULT_COLS " FROM results WHERE rowid IN (SELECT rid FROM"
-			      " (SELECT rowid AS rid, row_number() OVER (PARTITION BY instance, check_id"
-			      " ORDER BY collected_at DESC, run_id DESC, rowid) AS rn FROM results"
-			      " WHERE NOT (instance = 'manual' AND check_id GLOB 'manual.*')) WHERE rn = 1)"
-			      " ORDER BY instance, check_id")) < 0)
+			      "SELECT v.instance, v.probe_type, v.check_id, v.status, v.message, v.observed, w.at"
+			      " FROM (SELECT vid, at FROM"
+			      " (SELECT v.id AS vid, r.collected_at AS at, row_number() OVER"
+			      " (PARTITION BY v.instance, v.check_id ORDER BY r.collected_at DESC, r.run_id DESC, r.seq)"
+			      " AS rn FROM result_values v JOIN results r ON r.value_id = v.id"
+			      " AND r.collected_at = (SELECT max(collected_at) FROM results WHERE value_id = v.id)"
+			      " WHERE NOT (v.instance = 'manual' AND v.check_id GLOB 'manual.*')) WHERE rn = 1) w"
+			      " JOIN result_values v ON v.id = w.vid ORDER BY v.instance, v.check_id")) < 0)
 		goto cleanup;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((err = append_result(s, st, out)) < 0)
@@ -886,8 +1107,8 @@ int axs_load_run(struct ax_store *s, int64_t run_id, int with_data, struct ax_ev
 	size_t first = out->nartifacts;
 	int err, rc;
 	if ((err = axs_prepare(s, &st,
-			      "SELECT " RESULT_COLS " FROM results WHERE run_id = ?"
-			      " ORDER BY instance, check_id, collected_at, rowid")) < 0)
+			      "SELECT " RESULT_COLS " FROM results r JOIN result_values v ON v.id = r.value_id"
+			      " WHERE r.run_id = ? ORDER BY v.instance, v.check_id, r.collected_at, r.seq")) < 0)
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, run_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -900,10 +1121,11 @@ int axs_load_run(struct ax_store *s, int64_t run_id, int with_data, struct ax_ev
 	}
 	sqlite3_finalize(st);
 	if ((err = axs_prepare(s, &st,
-			      "SELECT ra.instance, ra.name, ra.media_type, ra.sha256, a.size,"
+			      "SELECT f.instance, f.name, f.media_type, f.sha256, a.size,"
 			      " CASE WHEN ?2 THEN a.data END FROM run_artifacts ra"
-			      " LEFT JOIN artifacts a ON a.sha256 = ra.sha256 WHERE ra.run_id = ?1"
-			      " ORDER BY ra.instance, ra.name, ra.rowid")) < 0)
+			      " JOIN artifact_refs f ON f.id = ra.ref_id"
+			      " LEFT JOIN artifacts a ON a.sha256 = f.sha256 WHERE ra.run_id = ?1"
+			      " ORDER BY f.instance, f.name, ra.seq")) < 0)
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int(st, 2, with_data);

@@ -119,7 +119,7 @@ static void test_lifecycle(void)
 	char *id = NULL, *before;
 
 	T_EQ_INT(ax_store_open(&s, path), 0);
-	T_EQ_INT(raw_int(path, "PRAGMA user_version"), 2);
+	T_EQ_INT(raw_int(path, "PRAGMA user_version"), AX_STORE_SCHEMA_VERSION);
 	T_EQ_STR(status_of(s, NULL, "A.5.1", T0, NULL), "manual");
 
 	/* attach, approval required: pending, control stays manual */

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "store-int.h" /* axs_open_at: a store of schema 2 */
 #include "store.h"
 #include "t.h"
 #include "util.h"
@@ -50,7 +51,9 @@ static int64_t raw_int(const char *path, const char *sql)
 static const char drop_triggers[] =
 	"DROP TRIGGER runs_no_delete; DROP TRIGGER runs_no_update; DROP TRIGGER results_no_update;"
 	"DROP TRIGGER results_delete_pruned_only; DROP TRIGGER run_artifacts_no_update;"
-	"DROP TRIGGER run_artifacts_delete_pruned_only; DROP TRIGGER artifacts_no_update;";
+	"DROP TRIGGER run_artifacts_delete_pruned_only; DROP TRIGGER artifacts_no_update;"
+	"DROP TRIGGER result_values_no_update; DROP TRIGGER result_values_delete_unused_only;"
+	"DROP TRIGGER artifact_refs_no_update; DROP TRIGGER artifact_refs_delete_unused_only;";
 
 /* Evidence of a typical run n: two checks of "mx", one of "leads", a
  * per-run artifact and one shared by every run. */
@@ -450,12 +453,20 @@ static void test_tamper(void)
 		int64_t bad_run; /* 0: still verifies */
 	} cases[] = {
 		{"nothing", "SELECT 1", 0},
-		{"result message", "UPDATE results SET message = 'all good' WHERE run_id = 2 AND check_id = 'tls.cert.expiry'", 2},
-		{"result status", "UPDATE results SET status = 'pass' WHERE run_id = 3 AND status = 'fail'", 3},
-		{"result observed", "UPDATE results SET observed = '{\"accepted\":false}' WHERE run_id = 2", 2},
+		{"result message", "UPDATE result_values SET message = 'all good' WHERE message = 'run 2'"
+				   " AND check_id = 'tls.cert.expiry'", 2},
+		{"result status", "UPDATE result_values SET status = 'pass' WHERE message = 'run 3' AND status = 'fail'", 3},
+		{"result observed", "UPDATE result_values SET observed = '{\"accepted\":false}' WHERE message = 'run 2'", 2},
 		{"result time", "UPDATE results SET collected_at = 1 WHERE run_id = 1", 1},
-		{"result deleted", "DELETE FROM results WHERE rowid = (SELECT min(rowid) FROM results WHERE run_id = 2)", 2},
-		{"result added", "INSERT INTO results SELECT * FROM results WHERE run_id = 3 LIMIT 1", 3},
+		{"result deleted", "DELETE FROM results WHERE run_id = 2 AND seq = 0", 2},
+		{"result added", "INSERT INTO results SELECT run_id, 99, value_id, collected_at FROM results"
+				 " WHERE run_id = 3 LIMIT 1", 3},
+		{"result points at another value", "UPDATE results SET value_id = (SELECT value_id FROM results"
+						   " WHERE run_id = 1 AND seq = 1) WHERE run_id = 2 AND seq = 1", 2},
+		{"result value deleted", "DELETE FROM result_values WHERE message = 'run 3'"
+					 " AND check_id = 'tls.cert.expiry'", 3},
+		{"result value added", "INSERT INTO result_values (key, instance, probe_type, check_id, status, message,"
+				       " observed) VALUES (randomblob(32), 'mx', 'tls', 'x.y', 'pass', '', '')", 0},
 		{"runs.hash", "UPDATE runs SET hash = '" AX_LEDGER_GENESIS "' WHERE id = 2", 2},
 		{"runs.prev_hash", "UPDATE runs SET prev_hash = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE id = 3", 3},
 		{"runs.content_sha256", "UPDATE runs SET content_sha256 = hash WHERE id = 1", 1},
@@ -465,12 +476,15 @@ static void test_tamper(void)
 				"DELETE FROM runs WHERE id = 2", 3},
 		{"first run deleted", "DELETE FROM results WHERE run_id = 1; DELETE FROM run_artifacts WHERE run_id = 1;"
 				      "DELETE FROM runs WHERE id = 1", 2},
-		{"artifact name", "UPDATE run_artifacts SET name = 'other.txt' WHERE run_id = 2 AND name = 'main.cf'", 2},
+		{"shared artifact name", "UPDATE artifact_refs SET name = 'other.txt' WHERE name = 'main.cf'", 1},
+		{"artifact link", "UPDATE run_artifacts SET ref_id = (SELECT ref_id FROM run_artifacts"
+				  " WHERE run_id = 1 AND seq = 0) WHERE run_id = 2 AND seq = 0", 2},
+		{"artifact link deleted", "DELETE FROM run_artifacts WHERE run_id = 3 AND seq = 1", 3},
 		{"artifact bytes", "UPDATE artifacts SET data = CAST('smtpd_tls_security_level = none' AS BLOB)"
 				   " WHERE size = 31", 1},
 		{"artifact row", "DELETE FROM artifacts WHERE data = CAST('handshake of run 3' AS BLOB)", 3},
 		{"pruned flag hides nothing", "UPDATE runs SET pruned = 1 WHERE id = 2;"
-					      "UPDATE results SET message = 'x' WHERE run_id = 2", 2},
+					      "UPDATE result_values SET message = 'x' WHERE message = 'run 2'", 2},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char name[32];
@@ -500,13 +514,19 @@ static void test_tamper(void)
 static void test_triggers(void)
 {
 	static const char *const refused[] = {
-		"UPDATE results SET message = 'x'",
+		"UPDATE results SET collected_at = 0",
+		"UPDATE results SET value_id = 1",
 		"DELETE FROM results",
+		"UPDATE result_values SET message = 'x'",
+		"DELETE FROM result_values",
+		"DELETE FROM run_artifacts",
+		"UPDATE artifact_refs SET name = 'x'",
+		"DELETE FROM artifact_refs",
 		"UPDATE runs SET hash = prev_hash",
 		"DELETE FROM runs",
 		"UPDATE runs SET kind = 'attach'",
 		"UPDATE runs SET started_at = 0",
-		"UPDATE run_artifacts SET name = 'x'",
+		"UPDATE run_artifacts SET ref_id = 1",
 		"UPDATE artifacts SET data = X'00'",
 	};
 	char *path = tmp_path("triggers.db");
@@ -621,6 +641,13 @@ static void test_prune(void)
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 4);
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results WHERE run_id IN (1, 3)"), 0);
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM run_artifacts WHERE run_id = 2"), 1);
+	/* Values and links only pruned rows used are gone, the others stay. */
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM result_values"),
+		 raw_int(path, "SELECT count(DISTINCT value_id) FROM results"));
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM result_values WHERE check_id = 'gone.check'"), 0);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM artifact_refs"),
+		 raw_int(path, "SELECT count(DISTINCT ref_id) FROM run_artifacts"));
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM artifact_refs WHERE name = 'main.cf'"), 1);
 	T_EQ_INT(ax_store_artifact(s, unique, &bytes), AX_ENOTFOUND);
 	T_EQ_INT(ax_store_artifact(s, shared, &bytes), 0);
 	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
@@ -732,6 +759,218 @@ static void test_concurrent(void)
 	free(path);
 }
 
+/* Evidence of run n for the migration test: sample(n), plus checks whose
+ * value never changes (the common case schema 3 stores once), a value
+ * repeated inside one run, and an artifact that changes every other run. */
+static void migration_sample(struct ax_evidence *ev, int n)
+{
+	char data[32];
+	sample(ev, n);
+	for (int c = 0; c < 4; c++) {
+		char check[32];
+		snprintf(check, sizeof(check), "steady.check.c%d", c);
+		ax_evidence_add_result(ev, "steady", "file", check, c == 3 ? AX_CHECK_FAIL : AX_CHECK_PASS,
+				       "as configured", "{\"count\":42}", 1000 * n + 2);
+	}
+	ax_evidence_add_result(ev, "steady", "file", "steady.check.c0", AX_CHECK_PASS, "as configured",
+			       "{\"count\":42}", 1000 * n + 2);
+	snprintf(data, sizeof(data), "config %d", n / 2);
+	ax_evidence_add_artifact(ev, "steady", "config.txt", "text/plain", data, strlen(data));
+}
+
+/* Writes run (id, kind, ev) into a schema-2 store the way annexa before
+ * schema 3 did: one wide results row per result, one run_artifacts row per
+ * artifact, artifacts content-addressed. */
+static void insert_v2_run(sqlite3 *db, int64_t id, const char *kind, int64_t started, int64_t finished,
+			  const struct ax_evidence *ev, char prev[65])
+{
+	char content[65], hash[65];
+	sqlite3_stmt *st = NULL;
+	ax_ledger_content_hash(id, kind, started, finished, ev, content);
+	ax_ledger_chain_hash(prev, content, hash);
+	sqlite3_prepare_v2(db, "INSERT INTO runs (id, kind, started_at, finished_at, prev_hash, content_sha256, hash)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, started);
+	sqlite3_bind_int64(st, 4, finished);
+	sqlite3_bind_text(st, 5, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+	T_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_prepare_v2(db, "INSERT INTO results (run_id, instance, probe_type, check_id, status, message, observed,"
+			       " collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+	for (size_t i = 0; i < ev->nresults; i++) {
+		const struct ax_result *r = &ev->results[i];
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, r->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, r->probe_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, r->check, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, ax_check_status_name(r->status), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, r->message, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, r->observed, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, r->collected_at);
+		T_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < ev->nartifacts; i++) {
+		const struct ax_artifact *a = &ev->artifacts[i];
+		sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO artifacts (sha256, media_type, size, data) VALUES (?, ?, ?, ?)",
+				   -1, &st, NULL);
+		sqlite3_bind_text(st, 1, a->sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, a->media_type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)a->data.size);
+		sqlite3_bind_blob(st, 4, a->data.ptr, (int)a->data.size, SQLITE_STATIC);
+		T_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+		sqlite3_prepare_v2(db, "INSERT INTO run_artifacts (run_id, instance, name, media_type, sha256)"
+				       " VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, a->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, a->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, a->media_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, a->sha256, -1, SQLITE_STATIC);
+		T_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+	}
+	memcpy(prev, hash, 65);
+}
+
+/* Appends every field of ev (results, then artifact descriptors) as text:
+ * two stores agree on a read when these texts are equal. */
+static void dump_evidence(const struct ax_evidence *ev, struct ax_buf *out)
+{
+	for (size_t i = 0; i < ev->nresults; i++) {
+		const struct ax_result *r = &ev->results[i];
+		ax_buf_printf(out, "R %s|%s|%s|%s|%s|%s|%lld\n", r->instance, r->probe_type, r->check,
+			      ax_check_status_name(r->status), r->message, r->observed, (long long)r->collected_at);
+	}
+	for (size_t i = 0; i < ev->nartifacts; i++)
+		ax_buf_printf(out, "A %s|%s|%s|%s\n", ev->artifacts[i].instance, ev->artifacts[i].name,
+			      ev->artifacts[i].media_type, ev->artifacts[i].sha256);
+}
+
+struct run_dump {
+	struct ax_store *s;
+	struct ax_buf text;
+};
+
+static int dump_run(void *arg, const struct ax_run_info *run)
+{
+	struct run_dump *d = arg;
+	struct ax_evidence ev = {0};
+	ax_buf_printf(&d->text, "run %lld %s %lld %lld %s %s %s pruned=%d n=%lld\n", (long long)run->id, run->kind,
+		      (long long)run->started_at, (long long)run->finished_at, run->prev_hash, run->content_sha256,
+		      run->hash, run->pruned, (long long)run->nresults);
+	T_EQ_INT(ax_store_run_evidence(d->s, run->id, 1, &ev), 0);
+	dump_evidence(&ev, &d->text);
+	ax_evidence_free(&ev);
+	return 0;
+}
+
+/* Everything a reader of the store sees: every run with its evidence, the
+ * latest results. */
+static void dump_store(struct ax_store *s, struct ax_buf *out)
+{
+	struct run_dump d = {.s = s, .text = AX_BUF_INIT};
+	struct ax_evidence latest = {0};
+	T_EQ_INT(ax_store_runs(s, 0, 0, dump_run, &d), 0);
+	T_EQ_INT(ax_store_latest(s, &latest), 0);
+	ax_buf_puts(&d.text, "latest\n");
+	dump_evidence(&latest, &d.text);
+	ax_buf_put(out, d.text.ptr, d.text.size);
+	ax_buf_free(&d.text);
+	ax_evidence_free(&latest);
+}
+
+/* A schema-2 store (wide rows, written as annexa wrote them) opened by
+ * this annexa is migrated in place to schema 3: the ledger verifies with
+ * the hashes it had, and every read returns exactly what a store written
+ * by schema 3 from the same evidence returns. */
+static void test_migrate_v2(void)
+{
+	char *old = tmp_path("v2.db"), *fresh = tmp_path("v3.db");
+	struct ax_store *s = NULL, *f = open_ok(fresh);
+	struct ax_buf want = AX_BUF_INIT, got = AX_BUF_INIT;
+	char prev[65] = AX_LEDGER_GENESIS;
+	sqlite3 *db = NULL;
+	int64_t n = 0;
+
+	T_EQ_INT(axs_open_at(&s, old, 2), 0);
+	ax_store_free(s);
+	s = NULL;
+	T_EQ_INT(raw_int(old, "PRAGMA user_version"), 2);
+	T_EQ_INT(sqlite3_open(old, &db), SQLITE_OK);
+	for (int i = 1; i <= 12; i++) {
+		struct ax_evidence ev = {0};
+		const char *kind = i == 5 ? "attach" : "collect";
+		if (i == 5)
+			ax_evidence_add_artifact(&ev, "manual", "policy.pdf", "application/pdf", "%PDF", 4);
+		else
+			migration_sample(&ev, i);
+		insert_v2_run(db, i, kind, 100 * i, 100 * i + 50, &ev, prev);
+		T_EQ_INT(ax_store_commit_run(f, kind, 100 * i, 100 * i + 50, &ev, NULL), 0);
+		ax_evidence_free(&ev);
+	}
+	/* Runs 1 and 2 pruned as schema 2 pruned them. */
+	T_EQ_INT(sqlite3_exec(db, "BEGIN; UPDATE runs SET pruned = 1 WHERE id IN (1, 2);"
+				  "DELETE FROM results WHERE run_id IN (1, 2); DELETE FROM run_artifacts WHERE run_id IN (1, 2);"
+				  "DELETE FROM artifacts WHERE NOT EXISTS (SELECT 1 FROM run_artifacts ra"
+				  " WHERE ra.sha256 = artifacts.sha256); COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	T_EQ_INT(ax_store_prune(f, 260, &n), 0);
+	T_EQ_INT(n, 2);
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM results"), 9 * 8);
+
+	s = open_ok(old);
+	T_OK(s != NULL);
+	if (!s || !f)
+		goto cleanup;
+	T_EQ_INT(raw_int(old, "PRAGMA user_version"), 3);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	/* The same hashes, runs, evidence and latest results as schema 3
+	 * writing the same evidence. */
+	dump_store(f, &want);
+	dump_store(s, &got);
+	T_EQ_STR(got.ptr, want.ptr);
+	T_CONTAINS(got.ptr, "R steady|file|steady.check.c0|pass|as configured|{\"count\":42}|12002\nR steady|file|"
+			    "steady.check.c0|pass|as configured|{\"count\":42}|12002\n");
+	/* Stored once: 9 runs x 3 changing results + 4 steady values. */
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM result_values"), 9 * 3 + 4);
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM results"), 9 * 8);
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM pragma_table_info('results') WHERE name = 'message'"), 0);
+	T_EQ_INT(raw_int(old, "PRAGMA auto_vacuum"), 2); /* vacuumed once, incremental from now on */
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+	T_OK(raw(old, "UPDATE result_values SET message = 'x'") != SQLITE_OK);
+
+	/* It goes on as a schema-3 store: commit, prune, verify. */
+	struct ax_evidence ev = {0};
+	migration_sample(&ev, 13);
+	T_EQ_INT(ax_store_commit_run(s, "collect", 1300, 1350, &ev, NULL), 0);
+	T_EQ_INT(ax_store_commit_run(f, "collect", 1300, 1350, &ev, NULL), 0);
+	ax_evidence_free(&ev);
+	T_EQ_INT(ax_store_prune(s, 1000, &n), 0);
+	T_EQ_INT(n, 6);
+	T_EQ_INT(ax_store_prune(f, 1000, &n), 0);
+	ax_buf_clear(&want);
+	ax_buf_clear(&got);
+	dump_store(f, &want);
+	dump_store(s, &got);
+	T_EQ_STR(got.ptr, want.ptr);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM result_values"), 4 * 3 + 4); /* runs 10..13 */
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM artifacts"), raw_int(fresh, "SELECT count(*) FROM artifacts"));
+cleanup:
+	ax_buf_free(&want);
+	ax_buf_free(&got);
+	ax_store_free(s);
+	ax_store_free(f);
+	free(old);
+	free(fresh);
+}
+
 int main(void)
 {
 	test_open_and_reopen();
@@ -744,6 +983,7 @@ int main(void)
 	test_triggers();
 	test_rollback();
 	test_prune();
+	test_migrate_v2();
 	test_kill9();
 	test_concurrent();
 	return t_done();
