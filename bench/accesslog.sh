@@ -46,6 +46,7 @@ cat > "$W/annexa.conf" <<CONF
 	lookback = 52w
 	timeout = 30m
 	max-silence = 52w
+	max-failures = 1000000
 CONF
 cat "$W/auth.log" > /dev/null # same page cache for both
 
@@ -61,14 +62,30 @@ measure() { # NAME OUTFILE CMD...
 }
 rss() { [ -f "$W/$1.time" ] && awk -F': ' '/Maximum resident/ {printf "%d MiB", $2 / 1024}' "$W/$1.time" || echo "n/a"; }
 
-T_RG=$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")
-T_AX=$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)
+# best of 3 for each (the machine may be shared; the minimum is the least disturbed)
+best() { printf '%s\n' "$@" | sort -n | head -1; }
+T_RG=$(best "$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")" \
+	"$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")" \
+	"$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")")
+T_AX=$(best "$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)" \
+	"$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)" \
+	"$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)")
+# the collector's fixed cost (store, ledger, fork) on a one-line log, same run
+head -1 "$W/auth.log" > "$W/one.log"
+sed 's/^\tpath = auth.log/\tpath = one.log/; s/annexa.db/fixed.db/' "$W/annexa.conf" > "$W/fixed.conf"
+T_FIXED=$(best "$(measure fixed "$W/fixed.out" "$ANNEXA" -c "$W/fixed.conf" collect)" \
+	"$(measure fixed "$W/fixed.out" "$ANNEXA" -c "$W/fixed.conf" collect)")
 grep -q '"log.auth_failures"' "$W/annexa.out" || { echo "annexa run failed:"; head -20 "$W/annexa.out"; exit 1; }
-AX_FAILS=$(sqlite3 "$W/annexa.db" "select json_extract(observed, '$.failures') from results where check_id='log.auth_failures'" 2>/dev/null || echo "?")
-AX_LOGINS=$(sqlite3 "$W/annexa.db" "select json_extract(observed, '$.logins') from results where check_id='log.privileged_logins'" 2>/dev/null || echo "?")
+counts() { python3 -c "
+import json, re, sys
+r = {x['check']: x['message'] for x in json.load(open(sys.argv[1]))['results']}
+print(re.match(r'(\d+)', r['log.auth_failures']).group(1), re.search(r'of (\d+) login', r['log.privileged_logins']).group(1))" "$1" 2>/dev/null || echo "? ?"; }
+read -r AX_FAILS AX_LOGINS <<< "$(counts "$W/annexa.out")"
 printf 'input: %d MiB of mixed syslog lines\n' $((BYTES >> 20))
 printf 'ripgrep  rg -c:       %6ss  %7.0f MiB/s  peak RSS %s  (matching lines: %s)\n' "$T_RG" \
 	"$(echo "$BYTES $T_RG" | awk '{print $1 / 1048576 / $2}')" "$(rss rg)" "$(cat "$W/rg.out")"
 printf 'annexa   accesslog:   %6ss  %7.0f MiB/s  peak RSS %s  (failures %s + logins %s)\n' "$T_AX" \
 	"$(echo "$BYTES $T_AX" | awk '{print $1 / 1048576 / $2}')" "$(rss annexa)" "$AX_FAILS" "$AX_LOGINS"
 printf 'ratio annexa/ripgrep: %.2fx (goal: within 1.5x)\n' "$(echo "$T_AX $T_RG" | awk '{print $1 / $2}')"
+printf 'collector fixed cost (one-line log): %ss; probe alone vs ripgrep: %.2fx\n' "$T_FIXED" \
+	"$(echo "$T_AX $T_FIXED $T_RG" | awk '{print ($1 - $2) / $3}')"

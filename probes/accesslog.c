@@ -114,6 +114,8 @@ static void scan_file(struct al_report *rep, const struct logfile *f, int full, 
 	struct al_state *st = ax_malloc(sizeof(*st));
 	char last_head[320];
 	size_t last_len = 0;
+	/* the stamp starts a line, except in nginx access logs (after address and user) */
+	size_t head_max = rep->format == AL_NGINX ? sizeof(last_head) : 48;
 	int64_t first = 0, t;
 	int rc, dated = 0;
 
@@ -131,7 +133,8 @@ static void scan_file(struct al_report *rep, const struct logfile *f, int full, 
 		}
 		if (!full)
 			continue;
-		last_len = line.len < sizeof(last_head) ? line.len : sizeof(last_head);
+		/* the last line's stamp: a line's head, copied small (this runs per line) */
+		last_len = line.len < head_max ? line.len : head_max;
 		memcpy(last_head, line.ptr, last_len);
 		struct al_event ev;
 		al_parse_line(st, line.ptr, line.len, &ev);

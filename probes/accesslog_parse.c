@@ -30,9 +30,34 @@ static int starts(const char *p, const char *end, const char *prefix)
 static struct al_span until(const char *p, const char *end, const char *stops)
 {
 	const char *q = p;
+	if (p >= end)
+		return (struct al_span){p, 0};
+	if (!stops[1]) { /* one stop byte (the common case): memchr, not a strchr per byte */
+		q = memchr(p, stops[0], (size_t)(end - p));
+		return (struct al_span){p, q ? (size_t)(q - p) : (size_t)(end - p)};
+	}
 	while (q < end && !strchr(stops, *q))
 		q++;
 	return (struct al_span){p, (size_t)(q - p)};
+}
+
+/* The last occurrence of needle in [p, end): scans back from the end,
+ * where sshd puts " from " (a user name may itself contain it). */
+static const char *find_last(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (p >= end || (size_t)(end - p) < n)
+		return NULL;
+	size_t room = (size_t)(end - p) - n + 1; /* candidate starts: p[0 .. room) */
+	while (room) {
+		const char *q = memrchr(p, needle[0], room);
+		if (!q)
+			return NULL;
+		if (memcmp(q, needle, n) == 0)
+			return q;
+		room = (size_t)(q - p);
+	}
+	return NULL;
 }
 
 static unsigned number(const char *p, const char *end, const char **after)
@@ -124,11 +149,7 @@ static void parse_sshd(const char *p, const char *end, struct al_event *ev)
 	if (starts(u, end, "invalid user "))
 		u += 13;
 	/* the user name may contain spaces; the last " from " ends it */
-	const char *from = NULL, *q = u;
-	while ((q = find(q, end, " from ")) != NULL) {
-		from = q;
-		q += 6;
-	}
+	const char *from = find_last(u, end, " from ");
 	if (!from)
 		return;
 	ev->kind = kind;
