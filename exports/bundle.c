@@ -7,11 +7,16 @@
  * sorted by path), manifest.json.sig (detached CMS, DER) and optionally
  * manifest.json.sig.tsr (RFC 3161 reply).
  *
+ * Manual evidence files go to evidence/manual/<control>/<id>-<name>, once
+ * per control of their item (export_manual.c names the paths).
+ *
  * Guarantees: the bundle appears under its name complete or not at all
  * (temp file in the same folder, fsync, rename, fsync of the folder);
- * artifact bytes are re-hashed as they are copied, so a store whose bytes
- * no longer match their hash fails the export instead of being signed;
- * the output is deterministic for the same data and time. */
+ * artifact bytes stream from the store into the ZIP in 64 KiB chunks
+ * (memory stays bounded whatever their size; entries of unknown size use
+ * Zip64 data descriptors) and are re-hashed as they are copied, so a store
+ * whose bytes no longer match their hash fails the export instead of being
+ * signed; the output is deterministic for the same data and time. */
 #include "export.h"
 
 #include <errno.h>
@@ -41,32 +46,49 @@ struct writer {
 	size_t nfiles, afiles;
 };
 
-static int zip_put(struct writer *w, const char *path, const void *data, size_t len, int listed)
+/* Records a written file for manifest.json and SHA256SUMS. */
+static void list_file(struct writer *w, const char *path, int64_t size, const char *sha256)
+{
+	if (w->nfiles == w->afiles) {
+		w->afiles = w->afiles ? 2 * w->afiles : 32;
+		w->files = ax_realloc(w->files, w->afiles * sizeof(*w->files));
+	}
+	struct mfile *f = &w->files[w->nfiles++];
+	f->path = ax_strdup(path);
+	f->size = size;
+	memcpy(f->sha256, sha256, sizeof(f->sha256));
+}
+
+/* A ZIP entry header; size < 0: unknown (libarchive then writes the sizes
+ * after the data, Zip64). */
+static int zip_header(struct writer *w, const char *path, int64_t size)
 {
 	struct archive_entry *e = archive_entry_new();
 	int err = 0;
 	archive_entry_set_pathname(e, path);
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)len);
+	if (size >= 0)
+		archive_entry_set_size(e, (la_int64_t)size);
+	else
+		archive_entry_unset_size(e);
 	archive_entry_set_mtime(e, (time_t)w->mtime, 0);
-	if (archive_write_header(w->zip, e) != ARCHIVE_OK ||
-	    (len && archive_write_data(w->zip, data, len) != (la_ssize_t)len)) {
+	if (archive_write_header(w->zip, e) != ARCHIVE_OK)
 		err = ax_error_set("bundle: cannot write %s: %s", path, archive_error_string(w->zip));
-		goto cleanup;
-	}
-	if (listed) {
-		if (w->nfiles == w->afiles) {
-			w->afiles = w->afiles ? 2 * w->afiles : 32;
-			w->files = ax_realloc(w->files, w->afiles * sizeof(*w->files));
-		}
-		struct mfile *f = &w->files[w->nfiles++];
-		f->path = ax_strdup(path);
-		f->size = (int64_t)len;
-		ax_sha256_hex(data, len, f->sha256);
-	}
-cleanup:
 	archive_entry_free(e);
+	return err;
+}
+
+static int zip_put(struct writer *w, const char *path, const void *data, size_t len, int listed)
+{
+	int err = zip_header(w, path, (int64_t)len);
+	if (err == 0 && len && archive_write_data(w->zip, data, len) != (la_ssize_t)len)
+		err = ax_error_set("bundle: cannot write %s: %s", path, archive_error_string(w->zip));
+	if (err == 0 && listed) {
+		char sha[65];
+		ax_sha256_hex(data, len, sha);
+		list_file(w, path, (int64_t)len, sha);
+	}
 	return err;
 }
 
@@ -75,39 +97,122 @@ static int cmp_mfile(const void *a, const void *b)
 	return strcmp(((const struct mfile *)a)->path, ((const struct mfile *)b)->path);
 }
 
-static void progress(const struct ax_bundle_opts *o, size_t done, size_t total, int64_t bytes)
+struct progress {
+	const struct ax_bundle_opts *o;
+	size_t done, total;
+	int64_t bytes, shown; /* shown: bytes at the last line */
+};
+
+static void progress_show(struct progress *p, int final)
 {
-	if (!o->progress)
+	if (!p->o->progress)
 		return;
-	fprintf(stderr, "\rexport: %zu/%zu artifacts, %lld MiB", done, total, (long long)(bytes >> 20));
-	if (done == total)
+	fprintf(stderr, "\rexport: %zu/%zu evidence files, %lld MiB", p->done, p->total, (long long)(p->bytes >> 20));
+	p->shown = p->bytes;
+	if (final)
 		fputc('\n', stderr);
 }
 
-/* Copies every distinct artifact path once, checking its bytes. */
-static int put_artifacts(struct writer *w, struct ax_export_data *d, const struct ax_bundle_opts *o)
+/* Streams artifact bytes into the open entry, in the store's chunks. */
+struct stream {
+	struct writer *w;
+	const char *path;
+	int64_t bytes, limit; /* limit < 0: none */
+	struct progress *p;
+};
+
+static int stream_chunk(void *arg, const void *data, size_t len)
 {
-	struct ax_buf data = AX_BUF_INIT;
-	int64_t bytes = 0;
+	struct stream *st = arg;
+	if (st->limit >= 0 && st->bytes + (int64_t)len > st->limit)
+		return ax_error_set("bundle: %s: the store holds more bytes than recorded (%lld)", st->path,
+				    (long long)st->limit);
+	if (archive_write_data(st->w->zip, data, len) != (la_ssize_t)len)
+		return ax_error_set("bundle: cannot write %s: %s", st->path, archive_error_string(st->w->zip));
+	st->bytes += (int64_t)len;
+	st->p->bytes += (int64_t)len;
+	if (st->p->bytes - st->p->shown >= (64 << 20))
+		progress_show(st->p, 0);
+	return 0;
+}
+
+/* Writes artifact sha256 to path, streamed (never loaded whole); size is
+ * its recorded size or -1 when unknown. The store re-hashes the bytes as
+ * they stream and fails when they no longer match: the bundle is then
+ * never committed. *written gets the byte count. */
+static int zip_stream(struct writer *w, struct ax_store *store, const char *path, const char *sha256, int64_t size,
+		      struct progress *p, int64_t *written)
+{
+	struct stream st = {.w = w, .path = path, .limit = size, .p = p};
+	int err = zip_header(w, path, size);
+	if (err < 0)
+		return err;
+	if ((err = ax_store_artifact_stream(store, sha256, stream_chunk, &st)) < 0)
+		return err;
+	if (size >= 0 && st.bytes != size)
+		return ax_error_set("bundle: %s: the store holds %lld bytes, %lld recorded", path, (long long)st.bytes,
+				    (long long)size);
+	list_file(w, path, st.bytes, sha256);
+	*written = st.bytes;
+	return 0;
+}
+
+static int cmp_artifact_path(const void *pa, const void *pb, void *arg)
+{
+	const struct ax_export_artifact *arts = arg;
+	return strcmp(arts[*(const size_t *)pa].bundle_path, arts[*(const size_t *)pb].bundle_path);
+}
+
+/* Streams every distinct artifact path once (equal paths hold equal
+ * bytes: export_data.c guarantees it) and sets every artifact's size. */
+static int put_artifacts(struct writer *w, struct ax_export_data *d, struct progress *p)
+{
+	size_t *idx = ax_calloc(d->nartifacts + 1, sizeof(*idx));
 	int err = 0;
+	for (size_t i = 0; i < d->nartifacts; i++)
+		idx[i] = i;
+	qsort_r(idx, d->nartifacts, sizeof(*idx), cmp_artifact_path, d->artifacts);
 	for (size_t i = 0; i < d->nartifacts; i++) {
-		struct ax_export_artifact *a = &d->artifacts[i];
-		int seen = 0;
-		for (size_t k = 0; k < w->nfiles && !seen; k++)
-			seen = strcmp(w->files[k].path, a->bundle_path) == 0;
-		if ((err = ax_store_artifact(d->store, a->sha256, &data)) < 0) {
+		struct ax_export_artifact *a = &d->artifacts[idx[i]];
+		const struct ax_export_artifact *prev = i ? &d->artifacts[idx[i - 1]] : NULL;
+		if (prev && strcmp(prev->bundle_path, a->bundle_path) == 0) {
+			a->size = prev->size;
+			p->done++;
+			continue;
+		}
+		if ((err = zip_stream(w, d->store, a->bundle_path, a->sha256, -1, p, &a->size)) < 0) {
 			ax_error_prefix("bundle: artifact %s of %s", a->name, a->instance);
 			goto cleanup;
 		}
-		a->size = (int64_t)data.size;
-		if (!seen && (err = zip_put(w, a->bundle_path, data.ptr, data.size, 1)) < 0)
-			goto cleanup;
-		bytes += a->size;
-		progress(o, i + 1, d->nartifacts, bytes);
+		p->done++;
+		progress_show(p, 0);
 	}
 cleanup:
-	ax_buf_free(&data);
+	free(idx);
 	return err;
+}
+
+/* Each manual evidence file once per control of its item, streamed with
+ * its recorded size (an attach run of the period may have written it
+ * already under the same path). */
+static int put_manual(struct writer *w, struct ax_export_data *d, struct progress *p)
+{
+	for (size_t i = 0; i < d->nmfiles; i++) {
+		const struct ax_export_manual_file *mf = &d->mfiles[i];
+		const struct ax_manual *m = &d->manual.items[mf->item];
+		const struct ax_manual_file *f = &m->files[mf->file];
+		int64_t written;
+		if (mf->from_run)
+			continue;
+		int err = zip_stream(w, d->store, mf->bundle_path, f->sha256, f->size, p, &written);
+		if (err < 0) {
+			ax_error_prefix("bundle: manual evidence %s, file %s", m->id, f->name);
+			return err;
+		}
+		p->done++;
+		progress_show(p, 0);
+	}
+	return 0;
 }
 
 static void readme(const struct ax_export_data *d, struct ax_buf *out)
@@ -281,8 +386,13 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 		err = ax_error_set("bundle: libarchive cannot write ZIP");
 		goto cleanup;
 	}
-	if ((err = put_artifacts(&w, d, opts)) < 0 ||
-	    (err = put_generated(&w, d, "report.html", ax_report_html)) < 0 ||
+	struct progress p = {.o = opts, .total = d->nartifacts};
+	for (size_t i = 0; i < d->nmfiles; i++)
+		p.total += !d->mfiles[i].from_run;
+	if ((err = put_artifacts(&w, d, &p)) < 0 || (err = put_manual(&w, d, &p)) < 0)
+		goto cleanup;
+	progress_show(&p, 1);
+	if ((err = put_generated(&w, d, "report.html", ax_report_html)) < 0 ||
 	    (err = put_generated(&w, d, "soa.csv", ax_export_soa_csv)) < 0 ||
 	    (err = put_generated(&w, d, "controls.json", ax_export_controls_json)) < 0 ||
 	    (err = put_generated(&w, d, "results.jsonl", ax_export_results_jsonl)) < 0 ||
@@ -335,36 +445,45 @@ cleanup:
 
 /* ---- offline time stamp: add a reply to an existing bundle ---- */
 
+/* Copies every entry but an old time stamp, streaming (an entry is never
+ * held whole: a bundle may carry large evidence); keeps the signature. */
 static int copy_entries(struct archive *in, struct writer *w, struct ax_buf *sig)
 {
 	struct archive_entry *e;
-	struct ax_buf data = AX_BUF_INIT;
+	char *chunk = ax_malloc(65536);
 	int r, err = 0;
 	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(e);
-		char buf[65536];
+		int is_sig = name && strcmp(name, "manifest.json.sig") == 0;
 		la_ssize_t n;
-		ax_buf_clear(&data);
-		while ((n = archive_read_data(in, buf, sizeof(buf))) > 0)
-			ax_buf_put(&data, buf, (size_t)n);
-		if (n < 0) {
-			err = ax_error_code(AX_EINVALID, "bundle: %s: %s", name ? name : "?", archive_error_string(in));
-			goto cleanup;
-		}
 		if (!name || strcmp(name, "manifest.json.sig.tsr") == 0)
 			continue; /* replaced */
-		if (strcmp(name, "manifest.json.sig") == 0) {
-			ax_buf_clear(sig);
-			ax_buf_put(sig, data.ptr, data.size);
-		}
 		w->mtime = archive_entry_mtime(e);
-		if ((err = zip_put(w, name, data.ptr, data.size, 0)) < 0)
+		if ((err = zip_header(w, name, archive_entry_size_is_set(e) ? archive_entry_size(e) : -1)) < 0)
 			goto cleanup;
+		if (is_sig)
+			ax_buf_clear(sig);
+		while ((n = archive_read_data(in, chunk, 65536)) > 0) {
+			if (is_sig && sig->size + (size_t)n > (1 << 20)) {
+				err = ax_error_code(AX_EINVALID, "bundle: manifest.json.sig is larger than 1 MiB");
+				goto cleanup;
+			}
+			if (is_sig)
+				ax_buf_put(sig, chunk, (size_t)n);
+			if (archive_write_data(w->zip, chunk, (size_t)n) != n) {
+				err = ax_error_set("bundle: cannot write %s: %s", name, archive_error_string(w->zip));
+				goto cleanup;
+			}
+		}
+		if (n < 0) {
+			err = ax_error_code(AX_EINVALID, "bundle: %s: %s", name, archive_error_string(in));
+			goto cleanup;
+		}
 	}
 	if (r != ARCHIVE_EOF)
 		err = ax_error_code(AX_EINVALID, "bundle: not a readable ZIP: %s", archive_error_string(in));
 cleanup:
-	ax_buf_free(&data);
+	free(chunk);
 	return err;
 }
 

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "evidence.h"
+#include "manual.h"
 #include "store.h"
 
 struct ax_cli;
@@ -37,6 +38,16 @@ struct ax_export_artifact {
 struct ax_export_link {
 	int64_t run_id;
 	size_t artifact; /* index into ax_export_data.artifacts */
+};
+
+/* One manual evidence file as the bundle carries it: file `file` of item
+ * `item` (index into ax_export_data.manual.items) under its control
+ * `control` (index into the item's controls). Each file is in the bundle
+ * once per control of its item. */
+struct ax_export_manual_file {
+	size_t item, control, file;
+	char *bundle_path; /* "evidence/manual/<control>/<id>-<name>", sanitised, unique */
+	int from_run;      /* an attach run of the period carries these bytes under the same path */
 };
 
 /* Per control, over the runs of the period: a run "evaluated" the control
@@ -76,6 +87,13 @@ struct ax_export_data {
 	size_t nlinks;
 	/* Same order and length as status->controls. */
 	struct ax_export_period_stat *period;
+	/* Manual evidence of the period (ax_manual_period), combined into
+	 * status and the per-run statuses with ax_status_apply_manual at
+	 * status_at; mfiles in item order, then control, then file. */
+	struct ax_manual_list manual;
+	struct ax_export_manual_file *mfiles;
+	size_t nmfiles;
+	int64_t status_at; /* the time status describes: min(until, now) */
 };
 
 /* Loads the period's data from the store. since/until are 0 for
@@ -87,6 +105,21 @@ void ax_export_data_free(struct ax_export_data *d);
  * returns how many were found, writing at most max. */
 size_t ax_export_run_artifacts(const struct ax_export_data *d, int64_t run_id, const char *instance,
 			       size_t *idx, size_t max);
+/* The bundle path of file `file` of item m under control, or NULL. */
+const char *ax_export_manual_path(const struct ax_export_data *d, const struct ax_manual *m, const char *control,
+				  size_t file);
+/* (export_manual.c, for export_data.c and export_files.c) Loads the
+ * period's manual items into d->manual and their bundle paths into
+ * d->mfiles; d->store must be set. */
+int ax_export_manual_load(struct ax_export_data *d, int64_t since, int64_t until);
+/* Points the attach runs' artifacts at the manual files' bundle paths. */
+void ax_export_manual_remap(struct ax_export_data *d);
+/* One results.jsonl line per item: ax_manual_to_json plus "kind":
+ * "manual", "state_at_end" and "evidence": [{control, path, sha256, size}]. */
+int ax_export_manual_jsonl(const struct ax_export_data *d, struct ax_buf *out);
+/* What an item is at time at, for people: "revoked", "pending",
+ * "expired", "not yet effective" or "approved". */
+const char *ax_export_manual_state(const struct ax_manual *m, int64_t at);
 /* Share of evaluated runs in which control i passed, 0..1; -1 when none
  * evaluated it. */
 double ax_export_pass_share(const struct ax_export_data *d, size_t control_index);

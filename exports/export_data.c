@@ -1,7 +1,9 @@
 /* export_data.c - gathers everything a report or bundle needs about one
  * period from the store: its runs, their results, artifact descriptors with
- * unique bundle paths, the control status at the end of the period and each
- * control's pass share over the period's runs.
+ * unique bundle paths, the manual evidence of the period, the control
+ * status at the end of the period (probes and manual evidence combined,
+ * as `annexa status` does) and each control's pass share over the
+ * period's collection runs.
  *
  * Artifact bytes are not loaded here (the bundle writer streams them one at
  * a time), so memory grows with the number of results, not with evidence
@@ -118,6 +120,7 @@ static int assign_paths(struct ax_export_data *d)
 	int err;
 	for (size_t i = 0; i < d->nartifacts; i++)
 		d->artifacts[i].bundle_path = artifact_path(&d->artifacts[i], 0);
+	ax_export_manual_remap(d);
 	if ((err = resolve_collisions(d, idx, 1)) == 0)
 		err = resolve_collisions(d, idx, 0);
 	free(idx);
@@ -188,8 +191,16 @@ static void build_latest(struct ax_export_data *d)
 {
 	size_t n = d->evidence.nresults;
 	const struct ax_result **v = ax_calloc(n + 1, sizeof(*v));
-	for (size_t i = 0; i < n; i++)
-		v[i] = &d->evidence.results[i];
+	size_t nv = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct ax_result *r = &d->evidence.results[i];
+		/* manual runs' event rows are not check results (as in
+		 * ax_store_latest); the items themselves are d->manual */
+		if (strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0)
+			continue;
+		v[nv++] = r;
+	}
+	n = nv;
 	qsort(v, n, sizeof(*v), cmp_latest);
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && strcmp(v[i]->instance, v[i - 1]->instance) == 0 && strcmp(v[i]->check, v[i - 1]->check) == 0)
@@ -200,7 +211,13 @@ static void build_latest(struct ax_export_data *d)
 	free(v);
 }
 
-/* Per run, the status its own results give each control. */
+static int64_t expiry_warning(const struct ax_export_data *d)
+{
+	return d->cfg ? ax_config_get_int(d->cfg, "annexa", "expiry-warning") : 30 * 86400;
+}
+
+/* Per collection run, the status its own results and the manual evidence
+ * valid when it finished give each control. */
 static int build_period(struct ax_export_data *d)
 {
 	size_t first = 0;
@@ -209,14 +226,19 @@ static int build_period(struct ax_export_data *d)
 		size_t end = first;
 		while (end < d->evidence.nresults && d->result_run[end] == d->runs[r].id)
 			end++;
-		if (end == first)
+		/* only collection runs evaluate controls; attach, approve and
+		 * revoke runs record manual evidence events */
+		if (end == first || strcmp(d->runs[r].kind, "collect") != 0) {
+			first = end;
 			continue;
+		}
 		struct ax_evidence view = {0};
 		struct ax_status *st = NULL;
 		view.results = d->evidence.results + first;
 		view.nresults = end - first;
 		if (ax_status_compute(d->cat, d->cfg, &view, d->runs[r].finished_at, &st) < 0)
 			return AX_ERROR;
+		ax_status_apply_manual(st, d->manual.items, d->manual.n, d->runs[r].finished_at, expiry_warning(d));
 		for (size_t c = 0; c < st->ncontrols && c < d->status->ncontrols; c++) {
 			enum ax_control_status s = st->controls[c].status;
 			if (s == AX_CTL_PASS || s == AX_CTL_FAIL || s == AX_CTL_ERROR)
@@ -281,12 +303,16 @@ int ax_export_data_load(const struct ax_config *cfg, struct ax_store *store, con
 			goto cleanup;
 		add_run(d, d->runs[r].id, &per_run[r], &descs, &ndescs);
 	}
+	if ((err = ax_export_manual_load(d, since, until)) < 0)
+		goto cleanup;
 	build_artifacts(d, descs, ndescs);
 	if ((err = assign_paths(d)) < 0)
 		goto cleanup;
 	build_latest(d);
-	if ((err = ax_status_compute(cat, cfg, &d->latest, until && until < now ? until : now, &d->status)) < 0)
+	d->status_at = until && until < now ? until : now;
+	if ((err = ax_status_compute(cat, cfg, &d->latest, d->status_at, &d->status)) < 0)
 		goto cleanup;
+	ax_status_apply_manual(d->status, d->manual.items, d->manual.n, d->status_at, expiry_warning(d));
 	d->status->generated_at = now;
 	if ((err = build_period(d)) < 0)
 		goto cleanup;
@@ -316,6 +342,10 @@ void ax_export_data_free(struct ax_export_data *d)
 		free(d->artifacts[i].bundle_path);
 	}
 	free(d->artifacts);
+	for (size_t i = 0; i < d->nmfiles; i++)
+		free(d->mfiles[i].bundle_path);
+	free(d->mfiles);
+	ax_manual_list_free(&d->manual);
 	free(d->links);
 	free(d->runs);
 	free(d->result_run);

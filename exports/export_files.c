@@ -4,7 +4,8 @@
  * Every file is deterministic for given data (sorted keys, fixed order),
  * times are UTC RFC 3339. results.jsonl and ledger.json together carry
  * exactly what ax_ledger_content_json hashes, so `verify` can recompute
- * each run's content hash from the bundle alone. */
+ * each run's content hash from the bundle alone; results.jsonl's manual
+ * evidence lines ("kind": "manual") come last and belong to no run. */
 #include "export.h"
 
 #include <stdio.h>
@@ -92,7 +93,10 @@ int ax_export_results_jsonl(const struct ax_export_data *d, struct ax_buf *out)
 			return AX_ERROR;
 		ax_buf_putc(out, '\n');
 	}
-	return 0;
+	/* then one "kind": "manual" line per manual evidence item: these are
+	 * no run's results (the attach, approve and revoke runs' own rows are
+	 * above), so `verify` checks them against the bundle's files instead */
+	return ax_export_manual_jsonl(d, out);
 }
 
 int ax_export_ledger_json(const struct ax_export_data *d, struct ax_buf *out)

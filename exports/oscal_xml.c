@@ -1,5 +1,5 @@
-/* oscal_xml.c - oscal/assessment-results.xml: the period's automated
- * control evidence as NIST OSCAL 1.0.6 assessment results (XML, namespace
+/* oscal_xml.c - oscal/assessment-results.xml: the period's automated and
+ * manual control evidence as NIST OSCAL 1.0.6 assessment results (XML, namespace
  * http://csrc.nist.gov/ns/oscal/1.0), valid against
  * oscal_assessment-results_schema-1.0.6.xsd (tests/data/oscal/).
  *
@@ -11,12 +11,18 @@
  *    check) in the period, skip results left out; collected = its RFC 3339
  *    time, description = its message, relevant-evidence = the artifacts the
  *    producing run carried for the instance, by bundle path;
- *  - one <finding> per control with automated evidence (pass, fail, error,
- *    stale): target type objective-id, target-id = the control id
- *    lowercased ("A.5.1" -> "a.5.1", ISO 27001 has no official OSCAL
- *    catalog), status satisfied (pass) or not-satisfied (reason fail or
- *    other), related-observation for each row; manual and not_covered
- *    controls get none (nothing was assessed automatically).
+ *  - one <observation> (method EXAMINE) per manual evidence item of the
+ *    period and control: collected = attached, expires = end of validity,
+ *    relevant-evidence = its files' bundle paths under that control,
+ *    props with the item id, state at the end of the period and owner;
+ *  - one <finding> per control with an assessed status (pass, fail,
+ *    error, stale: from checks, manual evidence or both, as `annexa
+ *    status` combines them): target type objective-id, target-id = the
+ *    control id lowercased ("A.5.1" -> "a.5.1", ISO 27001 has no official
+ *    OSCAL catalog), status satisfied (pass) or not-satisfied (reason fail
+ *    or other), related-observation for each row and each manual item of
+ *    the control; manual and not_covered controls get none (nothing was
+ *    assessed).
  *  - UUIDs are RFC 4122 version 5 over the URL namespace with names
  *    "urn:annexa:oscal:KIND" followed by newline-separated fields (see
  *    uuid_of callers), so the same data gives the same document.
@@ -261,6 +267,63 @@ static void put_observation(struct writer *x, const struct ax_export_data *d, co
 	free(title);
 }
 
+static void manual_observation_uuid(const struct ax_manual *m, const char *control, char out[37])
+{
+	char *f = ax_asprintf("%s\n%s", m->id, control);
+	uuid_of("manual-observation", f, out);
+	free(f);
+}
+
+/* Manual evidence item m as examined for one control: method EXAMINE,
+ * collected = attached, expires = end of validity, one relevant-evidence
+ * per file at its bundle path under that control. */
+static void put_manual_observation(struct writer *x, const struct ax_export_data *d, const struct ax_manual *m,
+				   const char *control)
+{
+	char uuid[37], ts[32];
+	struct ax_buf b = AX_BUF_INIT;
+	manual_observation_uuid(m, control, uuid);
+	start(x, "observation");
+	attr(x, "uuid", uuid);
+	ax_buf_printf(&b, "Manual evidence %s for %s", m->id, control);
+	start(x, "title");
+	text(x, b.ptr);
+	end(x);
+	ax_buf_clear(&b);
+	ax_time_format(m->effective_at, ts);
+	ax_buf_printf(&b, "%zu file%s attached by %s, effective %s; %s at the end of the period.", m->nfiles,
+		      m->nfiles == 1 ? "" : "s", m->attached_by ? m->attached_by : "?", ts,
+		      ax_export_manual_state(m, d->status_at));
+	if (m->approved_by)
+		ax_buf_printf(&b, " Approved by %s.", m->approved_by);
+	if (m->revoked_by)
+		ax_buf_printf(&b, " Revoked by %s: %s", m->revoked_by, m->revoke_reason ? m->revoke_reason : "");
+	if (m->note && *m->note)
+		ax_buf_printf(&b, " Note: %s", m->note);
+	el_para(x, "description", b.ptr);
+	prop(x, "manual-evidence", m->id, 1);
+	prop(x, "control", control, 1);
+	prop(x, "state", ax_export_manual_state(m, d->status_at), 1);
+	if (m->owner && *m->owner)
+		prop(x, "owner", m->owner, 1);
+	el_string(x, "method", "EXAMINE");
+	for (size_t f = 0; f < m->nfiles; f++) {
+		const char *path = ax_export_manual_path(d, m, control, f);
+		char *desc = ax_asprintf("%s (%s, SHA-256 %s, %lld bytes)", m->files[f].name, m->files[f].media_type,
+					 m->files[f].sha256, (long long)m->files[f].size);
+		start(x, "relevant-evidence");
+		if (path && ax_report_local_href(path))
+			attr(x, "href", path);
+		el_para(x, "description", desc);
+		end(x);
+		free(desc);
+	}
+	el_time(x, "collected", m->attached_at);
+	el_time(x, "expires", m->expires_at);
+	end(x);
+	ax_buf_free(&b);
+}
+
 static void put_finding(struct writer *x, const struct ax_export_data *d, const char *doc_uuid, size_t i)
 {
 	const struct ax_control_state *cs = &d->status->controls[i];
@@ -271,8 +334,11 @@ static void put_finding(struct writer *x, const struct ax_export_data *d, const 
 	control_token(cs->control->id, &id);
 	ax_buf_printf(&f, "%s\n%s", doc_uuid, cs->control->id);
 	uuid_of("finding", f.ptr, uuid);
-	ax_buf_printf(&desc, "annexa status %s from %zu automated check result%s at the end of the period.", st,
-		      cs->nrows, cs->nrows == 1 ? "" : "s");
+	ax_buf_printf(&desc, "annexa status %s from %zu automated check result%s", st, cs->nrows,
+		      cs->nrows == 1 ? "" : "s");
+	if (cs->nmanual)
+		ax_buf_printf(&desc, " and %zu manual evidence item%s", cs->nmanual, cs->nmanual == 1 ? "" : "s");
+	ax_buf_puts(&desc, " at the end of the period.");
 	start(x, "finding");
 	attr(x, "uuid", uuid);
 	start(x, "title");
@@ -296,7 +362,8 @@ static void put_finding(struct writer *x, const struct ax_export_data *d, const 
 	attr(x, "reason", cs->status == AX_CTL_PASS ? "pass" : cs->status == AX_CTL_FAIL ? "fail" : "other");
 	if (cs->status == AX_CTL_ERROR || cs->status == AX_CTL_STALE)
 		el_para(x, "remarks", cs->status == AX_CTL_ERROR ? "A check behind the control could not be evaluated."
-								  : "The newest evidence is older than its freshness limit.");
+								  : "The newest evidence is older than its freshness limit, "
+								    "or its manual evidence has expired.");
 	end(x);
 	end(x);
 	for (size_t r = 0; r < cs->nrows; r++) {
@@ -304,6 +371,12 @@ static void put_finding(struct writer *x, const struct ax_export_data *d, const 
 		if (!res || res->status == AX_CHECK_SKIP)
 			continue;
 		observation_uuid(res, uuid);
+		start(x, "related-observation");
+		attr(x, "observation-uuid", uuid);
+		end(x);
+	}
+	for (size_t k = 0; k < cs->nmanual; k++) {
+		manual_observation_uuid(cs->manual[k], cs->control->id, uuid);
 		start(x, "related-observation");
 		attr(x, "observation-uuid", uuid);
 		end(x);
@@ -341,6 +414,9 @@ static void put_result(struct writer *x, const struct ax_export_data *d, const s
 	for (size_t i = 0; i < d->latest.nresults; i++)
 		if (d->latest.results[i].status != AX_CHECK_SKIP)
 			put_observation(x, d, ix, i);
+	for (size_t i = 0; i < d->manual.n; i++)
+		for (size_t c = 0; c < d->manual.items[i].ncontrols; c++)
+			put_manual_observation(x, d, &d->manual.items[i], d->manual.items[i].controls[c]);
 	for (size_t i = 0; i < d->status->ncontrols; i++)
 		if (automated(d->status->controls[i].status))
 			put_finding(x, d, doc_uuid, i);

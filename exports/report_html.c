@@ -6,7 +6,10 @@
  * paths); every string from a probe or the config passes through
  * ax_html_escape; statuses are written as text (colour only repeats
  * them); every control is one `<tr class="control" id="A.x.y"
- * data-status="...">`, so tools can count and query rows; the same data
+ * data-status="...">`, so tools can count and query rows; manual evidence
+ * is one `<tr class="manual-item" data-state="...">` inside its control's
+ * row (per control it names) and the expiring list one
+ * `<tr class="expiring-item">` each; the same data
  * gives byte-identical output (no clock is read here). */
 #include "report_gen.h"
 
@@ -39,6 +42,10 @@ static const char css[] =
 	".s-pass{background:#d7f0d7}.s-fail{background:#f6cccc}.s-error{background:#f9e0b8}"
 	".s-stale{background:#fff3b0}.s-manual{background:#e3e3f3}.s-not_applicable{background:#eee}"
 	".s-not_covered{background:#f3e3f3}.s-skip{background:#fff}\n"
+	".s-approved{background:#d7f0d7}.s-pending{background:#e3e3f3}.s-revoked{background:#eee}"
+	".s-expired{background:#fff3b0}.s-not_yet_effective{background:#fff}\n"
+	"table.manual{margin:.4em 0 0;font-size:.95em}table.manual caption{font-weight:600;padding:0 0 .2em}\n"
+	"table.expiring{width:auto}\n"
 	".when,.ev{color:#444;font-size:.92em}.note{color:#333;font-style:italic}\n"
 	"footer{margin-top:2em;color:#444;font-size:.9em}\n"
 	"@media print{body{margin:0;max-width:none;font-size:9.5pt}h2{break-after:avoid}"
@@ -118,6 +125,43 @@ static void put_summary(const struct ax_export_data *d, struct ax_buf *out)
 	ax_buf_printf(out, "<td>%zu</td></tr></tbody>\n</table>\n</section>\n", d->status->ncontrols);
 }
 
+/* Approved manual evidence that expires within [annexa] expiry-warning,
+ * as `annexa status` lists it (only when manual evidence was applied). */
+static void put_expiring(const struct ax_export_data *d, struct ax_buf *out)
+{
+	const struct ax_status *st = d->status;
+	if (!st->manual_applied)
+		return;
+	ax_buf_printf(out, "<section id=\"expiring\">\n<h2>Manual evidence expiring soon</h2>\n");
+	if (st->nexpiring == 0) {
+		ax_buf_printf(out, "<p class=\"note\">No approved manual evidence expires within %lld days of ",
+			      (long long)(st->expiry_warning / 86400));
+		put_time(out, d->status_at);
+		ax_buf_puts(out, ".</p>\n</section>\n");
+		return;
+	}
+	ax_buf_printf(out, "<table class=\"expiring\">\n<caption>Approved manual evidence expiring within %lld days of ",
+		      (long long)(st->expiry_warning / 86400));
+	put_time(out, d->status_at);
+	ax_buf_puts(out, "</caption>\n<thead><tr><th scope=\"col\">Expires</th><th scope=\"col\">Control</th>"
+			 "<th scope=\"col\">ID</th><th scope=\"col\">Owner</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < st->nexpiring; i++) {
+		const struct ax_manual *m = st->expiring[i].item;
+		ax_buf_puts(out, "<tr class=\"expiring-item\"><td>");
+		put_time(out, m->expires_at);
+		ax_buf_puts(out, "</td><td><a href=\"#");
+		ax_html_escape(out, st->expiring[i].control);
+		ax_buf_puts(out, "\">");
+		ax_html_escape(out, st->expiring[i].control);
+		ax_buf_puts(out, "</a></td><td><code>");
+		ax_html_escape(out, m->id);
+		ax_buf_puts(out, "</code></td><td>");
+		ax_html_escape(out, m->owner && *m->owner ? m->owner : "-");
+		ax_buf_puts(out, "</td></tr>\n");
+	}
+	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
+}
+
 static void put_evidence(const struct ax_export_data *d, const struct ax_report_index *ix, size_t li,
 			 struct ax_buf *out)
 {
@@ -157,6 +201,80 @@ static void put_mapped(const struct ax_export_data *d, const char *id, struct ax
 	}
 }
 
+static size_t count_mapped(const struct ax_export_data *d, const char *id)
+{
+	size_t n = 0;
+	for (size_t m = 0; d->cat && m < d->cat->nmaps; m++)
+		n += d->cat->maps[m].control && strcmp(d->cat->maps[m].control, id) == 0;
+	return n;
+}
+
+/* A manual evidence state as a status badge ("not yet effective" ->
+ * class s-not_yet_effective). */
+static void put_state(struct ax_buf *out, const char *state)
+{
+	ax_buf_puts(out, "<span class=\"status s-");
+	for (const char *p = state; *p; p++)
+		ax_buf_putc(out, *p == ' ' ? '_' : *p);
+	ax_buf_printf(out, "\">%s</span>", state);
+}
+
+/* The control's manual evidence: one row per item (revoked ones too),
+ * its files linked at their bundle paths under this control. */
+static void put_manual(const struct ax_export_data *d, const struct ax_control_state *cs, struct ax_buf *out)
+{
+	if (cs->nmanual == 0)
+		return;
+	ax_buf_puts(out, "\n<table class=\"manual\">\n<caption>Manual evidence</caption>\n"
+			 "<thead><tr><th scope=\"col\">ID</th><th scope=\"col\">Files</th><th scope=\"col\">Effective</th>"
+			 "<th scope=\"col\">Expires</th><th scope=\"col\">Owner</th><th scope=\"col\">State</th></tr>"
+			 "</thead>\n<tbody>\n");
+	for (size_t k = 0; k < cs->nmanual; k++) {
+		const struct ax_manual *m = cs->manual[k];
+		const char *state = ax_export_manual_state(m, d->status_at);
+		ax_buf_puts(out, "<tr class=\"manual-item\" data-state=\"");
+		ax_html_escape(out, state);
+		ax_buf_puts(out, "\"><td><code>");
+		ax_html_escape(out, m->id);
+		ax_buf_puts(out, "</code></td><td>");
+		for (size_t f = 0; f < m->nfiles; f++) {
+			const char *path = ax_export_manual_path(d, m, cs->control->id, f);
+			ax_buf_puts(out, f ? ", " : "");
+			if (path && ax_report_local_href(path)) {
+				ax_buf_puts(out, "<a href=\"");
+				ax_html_escape(out, path);
+				ax_buf_puts(out, "\">");
+				ax_html_escape(out, m->files[f].name);
+				ax_buf_puts(out, "</a>");
+			} else {
+				ax_html_escape(out, m->files[f].name);
+			}
+		}
+		ax_buf_puts(out, "</td><td>");
+		put_time(out, m->effective_at);
+		ax_buf_puts(out, "</td><td>");
+		put_time(out, m->expires_at);
+		ax_buf_puts(out, "</td><td>");
+		ax_html_escape(out, m->owner && *m->owner ? m->owner : "-");
+		ax_buf_puts(out, "</td><td>");
+		put_state(out, state);
+		ax_buf_puts(out, "<br><span class=\"when\">attached by ");
+		ax_html_escape(out, m->attached_by ? m->attached_by : "?");
+		if (m->approved_by) {
+			ax_buf_puts(out, ", approved by ");
+			ax_html_escape(out, m->approved_by);
+		}
+		if (m->revoked_by) {
+			ax_buf_puts(out, ", revoked by ");
+			ax_html_escape(out, m->revoked_by);
+			ax_buf_puts(out, ": ");
+			ax_html_escape(out, m->revoke_reason ? m->revoke_reason : "");
+		}
+		ax_buf_puts(out, "</span></td></tr>\n");
+	}
+	ax_buf_puts(out, "</tbody>\n</table>");
+}
+
 static void put_checks(const struct ax_export_data *d, const struct ax_report_index *ix,
 		       const struct ax_control_state *cs, struct ax_buf *out)
 {
@@ -167,14 +285,15 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		ax_buf_puts(out, "</p>");
 		return;
 	}
-	if (cs->nrows == 0 && cs->status == AX_CTL_MANUAL) {
-		ax_buf_puts(out, "<p class=\"note\">No automated check at this site: needs attached evidence.</p>");
-		return;
-	}
 	if (cs->nrows == 0) {
-		ax_buf_puts(out, "<p class=\"note\">Mapped checks have not reported yet.");
-		put_mapped(d, cs->control->id, out);
-		ax_buf_puts(out, "</p>");
+		if (cs->nmanual == 0 && cs->status == AX_CTL_MANUAL)
+			ax_buf_puts(out, "<p class=\"note\">No automated check at this site: needs attached evidence.</p>");
+		else if (cs->nmanual == 0 || count_mapped(d, cs->control->id)) {
+			ax_buf_puts(out, "<p class=\"note\">Mapped checks have not reported yet.");
+			put_mapped(d, cs->control->id, out);
+			ax_buf_puts(out, "</p>");
+		}
+		put_manual(d, cs, out);
 		return;
 	}
 	ax_buf_puts(out, "<ul class=\"checks\">");
@@ -195,6 +314,7 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		ax_buf_puts(out, "</li>");
 	}
 	ax_buf_puts(out, "\n</ul>");
+	put_manual(d, cs, out);
 }
 
 static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *out)
@@ -266,6 +386,9 @@ static const char legend[] =
 	"<b>not_applicable</b> excluded in the Statement of Applicability; <b>not_covered</b> mapped checks "
 	"have not reported yet. <i>Passed in period</i>: share of the period's runs that evaluated the "
 	"control in which all its checks passed.</p>\n"
+	"<p>Manual evidence counts while approved and within its validity (effective to expires); "
+	"<b>pending</b> waits for approval by a second person, <b>expired</b> makes its control stale, "
+	"<b>revoked</b> never counts again and is shown for the record.</p>\n"
 	"<p>Evidence links are relative paths inside the signed bundle this report belongs to; "
 	"<code>manifest.json</code> lists the SHA-256 of every file.</p>\n</footer>\n";
 
@@ -284,6 +407,7 @@ int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 	put_header(d, out);
 	ax_buf_puts(out, "<main>\n");
 	put_summary(d, out);
+	put_expiring(d, out);
 	for (size_t t = 0; t <= NTHEMES; t++)
 		put_theme(d, &ix, t, out);
 	ax_buf_printf(out, "</main>\n%s</body>\n</html>\n", legend);

@@ -6,7 +6,8 @@
  * CMS signature over manifest.json (against signer.pem with "purpose any"
  * semantics, or against --ca for a real trust decision); then every file
  * against the manifest (missing, changed, extra); then the ledger chain of
- * ledger.json and each run's content hash recomputed from results.jsonl;
+ * ledger.json and each run's content hash recomputed from results.jsonl
+ * (whose manual evidence lines are checked against the files they name);
  * then the optional RFC 3161 time stamp. Malformed input of any kind is an
  * invalid bundle (AX_EINVALID), never a crash. */
 #include "export.h"
@@ -333,6 +334,32 @@ static int cmp_by_run(const void *a, const void *b, void *arg)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
+/* A manual evidence line of results.jsonl (export_manual.c): belongs to
+ * no run; every file it names must be a listed bundle file with the
+ * SHA-256 and size it records. */
+static int check_manual_line(struct vctx *v, json_t *j, size_t lineno)
+{
+	const char *id = json_string_value(json_object_get(j, "id"));
+	json_t *ev = json_object_get(j, "evidence"), *f;
+	size_t i;
+	if (!id || !json_is_array(ev) || !json_is_array(json_object_get(j, "controls")))
+		return ax_error_code(AX_EINVALID, "results.jsonl line %zu: malformed manual evidence", lineno);
+	json_array_foreach(ev, i, f) {
+		const char *path = json_string_value(json_object_get(f, "path"));
+		const char *sha = json_string_value(json_object_get(f, "sha256"));
+		json_t *size = json_object_get(f, "size");
+		if (!path || !hex64(sha) || !json_is_integer(size))
+			return ax_error_code(AX_EINVALID, "results.jsonl line %zu: manual evidence %.40s: malformed file",
+					     lineno, id);
+		struct entry *e = find_entry(v, path);
+		if (!e || !e->listed || strcmp(e->sha256, sha) != 0 || e->size != json_integer_value(size))
+			return ax_error_code(AX_EINVALID,
+					     "results.jsonl line %zu: manual evidence %.40s: %s does not match the bundle's file",
+					     lineno, id, path);
+	}
+	return 0;
+}
+
 static int parse_results(struct vctx *v, struct parsed_results *pr)
 {
 	char *line = v->results.ptr, *end = v->results.ptr + v->results.size;
@@ -344,6 +371,16 @@ static int parse_results(struct vctx *v, struct parsed_results *pr)
 		lineno++;
 		json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 		line = nl ? nl + 1 : NULL;
+		json_t *kind = json_object_get(j, "kind");
+		if (kind) {
+			int err = json_is_string(kind) && strcmp(json_string_value(kind), "manual") == 0
+					  ? check_manual_line(v, j, lineno)
+					  : ax_error_code(AX_EINVALID, "results.jsonl line %zu: unknown kind", lineno);
+			json_decref(j);
+			if (err < 0)
+				return err;
+			continue;
+		}
 		json_t *obs = json_object_get(j, "observed"), *run = json_object_get(j, "run");
 		const char *inst = json_string_value(json_object_get(j, "instance"));
 		const char *type = json_string_value(json_object_get(j, "probe_type"));

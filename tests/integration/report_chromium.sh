@@ -107,6 +107,7 @@ for href in $(grep -o 'href="[^"]*"' "$T/bundle/report.html" | sed 's/^href="//;
 	ok
 	case "$href" in
 	evidence/*) [ -f "$T/bundle/$href" ] || fail "bundle report links $href, which the bundle lacks" ;;
+	\#*) grep -qF "id=\"${href#\#}\"" "$T/bundle/report.html" || fail "bundle report links $href, an id it lacks" ;;
 	*) fail "bundle report links $href, outside evidence/" ;;
 	esac
 done
@@ -123,7 +124,7 @@ expect_out "validates"
 # 3. The golden report: hostile probe text stays text in the browser.
 render golden "$ANNEXA_SRC/tests/golden/report.html"
 ok
-[ "$(rows "$T/golden.dom")" = 8 ] || fail "golden report DOM has $(rows "$T/golden.dom") control rows, want 8"
+[ "$(rows "$T/golden.dom")" = 9 ] || fail "golden report DOM has $(rows "$T/golden.dom") control rows, want 9"
 ok
 ! grep -qi '<script' "$T/golden.dom" || fail "a probe string became a script element"
 ok

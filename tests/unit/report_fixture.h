@@ -3,7 +3,8 @@
  * output depends on nothing but this file: a small catalog over all four
  * themes and one control of every status, probe strings that try to break
  * HTML and XML, two runs, three artifacts (one with a bundle path that
- * must never become a link), and period statistics.
+ * must never become a link), period statistics, and manual evidence (an
+ * approved item that expires soon, a revoked one under two controls).
  *
  * Also a real-catalog build: the 93 controls of controls/annex-a.xml with a
  * config that excludes A.7.4, through the real status engine. */
@@ -34,6 +35,7 @@ static struct ax_control fx_controls[] = {
 	{"A.8.15", "Technological", "Logging"},
 	{"A.8.20", "Technological", "Networks security"},
 	{"A.8.24", "Technological", "Use of cryptography"},
+	{"A.5.10", "Organizational", "Acceptable use of information and other associated assets"},
 };
 #define FX_NCONTROLS (sizeof(fx_controls) / sizeof(fx_controls[0]))
 static struct ax_mapping fx_maps[] = {
@@ -53,7 +55,90 @@ struct fx {
 	struct ax_export_artifact arts[3];
 	struct ax_export_link links[3];
 	struct ax_export_period_stat period[FX_NCONTROLS];
+	struct ax_manual manual[2];
+	const struct ax_manual *cs_manual[3];
+	struct ax_export_manual_file mfiles[4];
+	struct ax_manual_expiring expiring[1];
 };
+
+/* Manual evidence: M-1 (approved, two files, expires within the 30-day
+ * warning) for A.5.10, which it alone makes pass; M-2 (revoked) for A.5.10
+ * and A.8.24, shown but never counted. */
+static char *fx_m1_controls[] = {(char *)"A.5.10"};
+static char *fx_m2_controls[] = {(char *)"A.5.10", (char *)"A.8.24"};
+static struct ax_manual_file fx_m1_files[] = {
+	{(char *)"policy.pdf", (char *)"application/pdf",
+	 "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd", 1000},
+	{(char *)"annex+1.txt", (char *)"text/plain",
+	 "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", 20},
+};
+static struct ax_manual_file fx_m2_files[] = {
+	{(char *)"old-policy.pdf", (char *)"application/pdf",
+	 "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", 900},
+};
+
+static void fx_manual(struct fx *f)
+{
+	struct ax_manual *m1 = &f->manual[0], *m2 = &f->manual[1];
+	m1->id = (char *)"M-1";
+	m1->controls = fx_m1_controls;
+	m1->ncontrols = 1;
+	m1->files = fx_m1_files;
+	m1->nfiles = 2;
+	m1->attached_by = (char *)"alice";
+	m1->attached_at = FX_NOW - 90 * 86400;
+	m1->effective_at = FX_NOW - 100 * 86400;
+	m1->expires_at = FX_NOW + 10 * 86400;
+	m1->owner = (char *)"ISMS <owner>";
+	m1->note = (char *)"v2 of the policy";
+	m1->state = AX_MANUAL_APPROVED;
+	m1->approval_required = 1;
+	m1->approved_by = (char *)"bob";
+	m1->approved_at = FX_NOW - 89 * 86400;
+	m2->id = (char *)"M-2";
+	m2->controls = fx_m2_controls;
+	m2->ncontrols = 2;
+	m2->files = fx_m2_files;
+	m2->nfiles = 1;
+	m2->attached_by = (char *)"alice";
+	m2->attached_at = FX_NOW - 400 * 86400;
+	m2->effective_at = FX_NOW - 400 * 86400;
+	m2->expires_at = FX_NOW + 100 * 86400;
+	m2->owner = (char *)"";
+	m2->note = (char *)"";
+	m2->state = AX_MANUAL_REVOKED;
+	m2->revoked_by = (char *)"carol";
+	m2->revoke_reason = (char *)"superseded by <M-1>";
+	m2->revoked_at = FX_NOW - 90 * 86400;
+	f->d.manual.items = f->manual;
+	f->d.manual.n = 2;
+	static const struct {
+		size_t item, control, file;
+		const char *path;
+	} mf[] = {
+		{0, 0, 0, "evidence/manual/A.5.10/M-1-policy.pdf"},
+		{0, 0, 1, "evidence/manual/A.5.10/M-1-annex_1.txt"},
+		{1, 0, 0, "evidence/manual/A.5.10/M-2-old-policy.pdf"},
+		{1, 1, 0, "evidence/manual/A.8.24/M-2-old-policy.pdf"},
+	};
+	for (size_t i = 0; i < 4; i++)
+		f->mfiles[i] = (struct ax_export_manual_file){mf[i].item, mf[i].control, mf[i].file, (char *)mf[i].path, 0};
+	f->d.mfiles = f->mfiles;
+	f->d.nmfiles = 4;
+	f->d.status_at = FX_NOW;
+	f->cs_manual[0] = m1;
+	f->cs_manual[1] = m2;
+	f->cs_manual[2] = m2;
+	f->cs[8].manual = &f->cs_manual[0];
+	f->cs[8].nmanual = 2;
+	f->cs[7].manual = &f->cs_manual[2];
+	f->cs[7].nmanual = 1;
+	f->expiring[0] = (struct ax_manual_expiring){m1, "A.5.10"};
+	f->st.manual_applied = 1;
+	f->st.expiry_warning = 30 * 86400;
+	f->st.expiring = f->expiring;
+	f->st.nexpiring = 1;
+}
 
 static void fx_result(struct ax_evidence *ev, const char *inst, const char *type, const char *check,
 		      enum ax_check_status s, const char *msg, int64_t age)
@@ -171,6 +256,8 @@ static void fx_build(struct fx *f)
 	fx_control(f, 5, AX_CTL_FAIL, NULL, 2, 1);
 	fx_control(f, 6, AX_CTL_NOT_COVERED, NULL, 0, 0);
 	fx_control(f, 7, AX_CTL_STALE, NULL, 3, 1);
+	fx_control(f, 8, AX_CTL_PASS, NULL, 0, 0);
+	fx_manual(f);
 	f->st.generated_at = f->d.generated_at;
 	f->st.controls = f->cs;
 	f->st.ncontrols = FX_NCONTROLS;

@@ -149,9 +149,22 @@ static void test_fixture(void)
 	T_EQ_INT(xcount(c, "//o:reviewed-controls/o:control-selection/o:include-all"), 1);
 	T_EQ_INT(xcount(c, "//o:exclude-control"), 2);
 	T_EQ_INT(xcount(c, "//o:exclude-control[@control-id='a.6.3']"), 1);
-	/* observations: the 4 newest non-skip results */
-	T_EQ_INT(xcount(c, "//o:observation"), 4);
+	/* observations: the 4 newest non-skip results, and one per manual
+	 * item and control (M-1: A.5.10; M-2: A.5.10, A.8.24) */
+	T_EQ_INT(xcount(c, "//o:observation"), 7);
 	T_EQ_INT(xcount(c, "//o:observation[o:method='TEST']"), 4);
+	T_EQ_INT(xcount(c, "//o:observation[o:method='EXAMINE']"), 3);
+	T_EQ_INT(xcount(c, "//o:observation[o:method='EXAMINE' and o:prop[@name='manual-evidence' and @value='M-1']]"
+			   "/o:relevant-evidence"), 2);
+	T_EQ_INT(xcount(c, "//o:relevant-evidence[@href='evidence/manual/A.5.10/M-1-policy.pdf']"), 1);
+	T_EQ_INT(xcount(c, "//o:relevant-evidence[@href='evidence/manual/A.8.24/M-2-old-policy.pdf']"), 1);
+	T_XSTR(c, "string(//o:observation[o:prop[@name='manual-evidence' and @value='M-1']]/o:collected)",
+	       "2026-08-20T11:06:40Z");
+	T_XSTR(c, "string(//o:observation[o:prop[@name='manual-evidence' and @value='M-1']]/o:expires)",
+	       "2026-11-28T11:06:40Z");
+	T_XSTR(c, "string(//o:observation[o:prop[@name='manual-evidence' and @value='M-2']"
+		  " and o:prop[@name='control' and @value='A.8.24']]/o:prop[@name='state']/@value)",
+	       "revoked");
 	T_XSTR(c, "string(//o:observation[o:prop[@name='instance' and @value='maillog']]/o:collected)",
 	       "2026-11-18T11:05:50Z");
 	T_XSTR(c, "string(//o:observation[o:prop[@name='instance' and @value='maillog']]/o:prop[@name='result']/@value)",
@@ -168,12 +181,16 @@ static void test_fixture(void)
 		T_OK(strchr(msg, '\x01') == NULL);
 		free(msg);
 	}
-	/* findings: one per automated control (A.5.15 pass, A.8.9 error,
-	 * A.8.15 fail, A.8.24 stale); none for manual, n/a, not_covered */
-	T_EQ_INT(xcount(c, "//o:finding"), 4);
-	T_EQ_INT(xcount(c, "//o:finding/o:target[@type='objective-id']"), 4);
-	T_EQ_INT(xcount(c, "//o:finding/o:target/o:status[@state='satisfied']"), 1);
+	/* findings: one per assessed control (A.5.15 pass, A.8.9 error,
+	 * A.8.15 fail, A.8.24 stale, A.5.10 pass by manual evidence); none
+	 * for manual, n/a, not_covered */
+	T_EQ_INT(xcount(c, "//o:finding"), 5);
+	T_EQ_INT(xcount(c, "//o:finding/o:target[@type='objective-id']"), 5);
+	T_EQ_INT(xcount(c, "//o:finding/o:target/o:status[@state='satisfied']"), 2);
 	T_EQ_INT(xcount(c, "//o:finding/o:target/o:status[@state='not-satisfied']"), 3);
+	T_XSTR(c, "string(//o:target[@target-id='a.5.10']/o:status/@state)", "satisfied");
+	T_EQ_INT(xcount(c, "//o:finding[o:target/@target-id='a.5.10']/o:related-observation"), 2);
+	T_EQ_INT(xcount(c, "//o:finding[o:target/@target-id='a.8.24']/o:related-observation"), 2);
 	T_XSTR(c, "string(//o:target[@target-id='a.5.15']/o:status/@state)", "satisfied");
 	T_XSTR(c, "string(//o:target[@target-id='a.8.15']/o:status/@state)", "not-satisfied");
 	T_XSTR(c, "string(//o:target[@target-id='a.8.15']/o:status/@reason)", "fail");
@@ -184,7 +201,7 @@ static void test_fixture(void)
 	T_EQ_INT(xcount(c, "//o:finding[o:target/@target-id='a.5.15']/o:related-observation"), 1);
 	/* every related-observation names an observation of the document */
 	T_EQ_INT(xcount(c, "//o:related-observation[not(@observation-uuid = //o:observation/@uuid)]"), 0);
-	T_EQ_INT(xcount(c, "//o:related-observation"), 4);
+	T_EQ_INT(xcount(c, "//o:related-observation"), 7);
 	xmlXPathFreeContext(c);
 	xmlFreeDoc(doc);
 cleanup:
@@ -237,9 +254,12 @@ static void test_empty(void)
 	ax_evidence_clear(&f.d.evidence);
 	f.d.period = NULL;
 	f.d.since = f.d.until = 0;
+	f.d.manual.n = 0;
+	f.d.nmfiles = 0;
 	for (size_t i = 0; i < FX_NCONTROLS; i++) {
 		f.cs[i].status = AX_CTL_MANUAL;
 		f.cs[i].nrows = 0;
+		f.cs[i].nmanual = 0;
 	}
 	T_EQ_INT(ax_oscal_xml(&f.d, &xml), 0);
 	xmlDocPtr doc = parse_valid(&xml, "empty");

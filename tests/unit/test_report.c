@@ -2,7 +2,7 @@
  * invalid UTF-8, control characters), a golden file of a fixed export
  * (tests/golden/report.html; ANNEXA_UPDATE_GOLDEN=1 rewrites it), what a
  * reader checks in it (statuses, justification, evidence links, pass
- * shares), no external URL or script, and a DOM count of the 93 control
+ * shares, manual evidence and the expiring list), no external URL or script, and a DOM count of the 93 control
  * rows of a real-catalog build (libxml2's HTML parser). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +108,22 @@ static void test_fixture_content(const char *html)
 	T_CONTAINS(html, "collected <time datetime=\"2026-11-18T11:05:50Z\">");
 	T_CONTAINS(html, "@media print");
 	assert_no_external(html);
+	/* manual evidence: per control, files linked under that control */
+	T_CONTAINS(html, "<tr class=\"control\" id=\"A.5.10\" data-status=\"pass\">");
+	T_EQ_INT(count(html, "<tr class=\"manual-item\""), 3); /* M-1, M-2 under A.5.10; M-2 under A.8.24 */
+	T_CONTAINS(html, "<tr class=\"manual-item\" data-state=\"approved\"><td><code>M-1</code></td><td>"
+			 "<a href=\"evidence/manual/A.5.10/M-1-policy.pdf\">policy.pdf</a>, "
+			 "<a href=\"evidence/manual/A.5.10/M-1-annex_1.txt\">annex+1.txt</a></td>");
+	T_CONTAINS(html, "<a href=\"evidence/manual/A.8.24/M-2-old-policy.pdf\">old-policy.pdf</a>");
+	T_CONTAINS(html, "<td>ISMS &lt;owner&gt;</td>");
+	T_CONTAINS(html, "<span class=\"status s-revoked\">revoked</span>");
+	T_CONTAINS(html, "revoked by carol: superseded by &lt;M-1&gt;");
+	T_CONTAINS(html, "attached by alice, approved by bob");
+	T_CONTAINS(html, "<td><time datetime=\"2026-11-28T11:06:40Z\">"); /* M-1 expires FX_NOW + 10d */
+	/* the expiring list: M-1 within 30 days */
+	T_CONTAINS(html, "<section id=\"expiring\">");
+	T_EQ_INT(count(html, "<tr class=\"expiring-item\">"), 1);
+	T_CONTAINS(html, "<a href=\"#A.5.10\">A.5.10</a></td><td><code>M-1</code>");
 }
 
 static void test_golden(void)
@@ -214,6 +230,8 @@ static void test_bad_input(void)
 	f.d.period = NULL;
 	f.d.since = f.d.until = 0;
 	f.d.have_store_head = 0;
+	f.d.nmfiles = 0; /* manual files then have no bundle path: shown, not linked */
+	f.st.nexpiring = 0;
 	T_EQ_INT(ax_report_html(&f.d, &out), 0);
 	T_CONTAINS(ax_buf_cstr(&out), "first stored run to export time (0 runs)");
 	T_CONTAINS(ax_buf_cstr(&out), "no run in the period");

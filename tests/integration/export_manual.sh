@@ -1,0 +1,183 @@
+#!/bin/bash
+# Manual evidence in signed bundles, with the real binary: attached files
+# land under evidence/manual/<control>/<id>-<name> (once per control),
+# byte-identical and listed in the manifest; results.jsonl carries their
+# metadata ("kind": "manual"); the OSCAL file has EXAMINE observations and
+# validates against the NIST schema; report.html lists them per control
+# with the expiring list; the bundle's control status equals `annexa
+# status`; `annexa verify` passes and catches a changed manual record; a
+# 100 MB file exports in bounded memory (peak RSS < 128 MB, measured when
+# /usr/bin/time is there).
+. "$ANNEXA_SRC/tests/lib/common.sh"
+export ANNEXA_CONTROLS="${ANNEXA_CONTROLS:-$ANNEXA_SRC/controls}"
+command -v unzip >/dev/null || { echo "unzip missing (apt-get install unzip)"; exit 1; }
+XSD="$ANNEXA_SRC/tests/data/oscal/oscal_assessment-results_schema-1.0.6.xsd"
+C="$T/annexa.conf"
+cat >"$C" <<'CONF'
+[annexa]
+	organization = Manual Test GmbH
+	store = state/annexa.db
+	state-dir = state
+	expiry-warning = 30d
+[probe "host"]
+	type = file
+	path = /etc/hostname
+CONF
+cd "$T" || exit 1
+export ANNEXA_NOW=2026-06-01T00:00:00Z
+echo "%PDF-1.4 information security policy v3" >"$T/policy.pdf"
+printf 'screening record\n' >"$T/screening record (v2).txt"
+echo "old supplier agreement" >"$T/supplier.pdf"
+echo "last year's awareness plan" >"$T/awareness.pdf"
+expect_rc 0 "$ANNEXA" -c "$C" keygen
+expect_rc 0 "$ANNEXA" -c "$C" collect
+# M-1: A.5.1 (expires within 30 days of ANNEXA_NOW: "expiring soon")
+expect_rc 0 "$ANNEXA" -c "$C" attach A.5.1 "$T/policy.pdf" --effective 2026-01-01 --expires 2026-06-20 \
+	--owner "ISMS owner"
+# M-2: two controls, two files, one name that needs sanitising
+expect_rc 0 "$ANNEXA" -c "$C" attach A.6.1,A.6.2 "$T/policy.pdf" "$T/screening record (v2).txt" --valid 365d \
+	--owner "HR" --note "screening v2"
+# M-3: revoked; M-4: expired (dates in the past)
+expect_rc 0 "$ANNEXA" -c "$C" attach A.5.20 "$T/supplier.pdf" --valid 365d
+expect_rc 0 "$ANNEXA" -c "$C" attach --revoke M-3 --reason "replaced by the 2026 agreement"
+expect_rc 0 "$ANNEXA" -c "$C" attach A.6.3 "$T/awareness.pdf" --effective 2025-01-01 --expires 2026-01-01
+expect_rc 0 "$ANNEXA" -c "$C" collect
+
+expect_rc 0 "$ANNEXA" -c "$C" export -o "$T/b.zip"
+expect_rc 0 "$ANNEXA" verify "$T/b.zip"
+expect_out "valid"
+mkdir "$T/x" && (cd "$T/x" && unzip -q "$T/b.zip") || fail "unzip failed"
+
+# files: once per control, byte-identical, sanitised names, listed
+same() { # bundle path, original
+	CHECKS=$((CHECKS + 1))
+	[ -f "$T/x/$1" ] || { fail "bundle lacks $1"; return; }
+	cmp -s "$T/x/$1" "$2" || fail "$1 differs from $2"
+	grep -qF "\"path\": \"$1\"" "$T/x/manifest.json" || fail "manifest.json does not list $1"
+}
+same evidence/manual/A.5.1/M-1-policy.pdf "$T/policy.pdf"
+same evidence/manual/A.6.1/M-2-policy.pdf "$T/policy.pdf"
+same evidence/manual/A.6.2/M-2-policy.pdf "$T/policy.pdf"
+same "evidence/manual/A.6.1/M-2-screening_record__v2_.txt" "$T/screening record (v2).txt"
+same "evidence/manual/A.6.2/M-2-screening_record__v2_.txt" "$T/screening record (v2).txt"
+same evidence/manual/A.5.20/M-3-supplier.pdf "$T/supplier.pdf"
+same evidence/manual/A.6.3/M-4-awareness.pdf "$T/awareness.pdf"
+ok; [ "$(find "$T/x/evidence/manual" -type f | wc -l)" = 7 ] ||
+	fail "evidence/manual holds $(find "$T/x/evidence/manual" -type f | wc -l) files, want 7: $(find "$T/x/evidence/manual" -type f)"
+(cd "$T/x" && sha256sum -c --quiet SHA256SUMS) || fail "sha256sum -c SHA256SUMS failed"
+ok
+
+# results.jsonl: one manual record per item with its metadata
+cat >"$T/manual.py" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+m = {r["id"]: r for r in recs if r.get("kind") == "manual"}
+print(sorted(m))
+print(m["M-1"]["owner"], m["M-1"]["effective_at"], m["M-1"]["expires_at"], m["M-1"]["state_at_end"])
+print(m["M-2"]["controls"], [f["name"] for f in m["M-2"]["files"]], m["M-2"]["note"])
+print(sorted(e["path"] for e in m["M-2"]["evidence"]))
+print(m["M-3"]["state"], m["M-3"]["revoke_reason"], m["M-4"]["state_at_end"])
+# the attach/approve/revoke runs' own rows are there too, as check rows
+print(sorted({r["check"] for r in recs if r.get("instance") == "manual"}))
+PY
+python3 "$T/manual.py" "$T/x/results.jsonl" >"$T/out" 2>&1 || fail "results.jsonl: $(cat "$T/out")"
+expect_out "['M-1', 'M-2', 'M-3', 'M-4']"
+expect_out "ISMS owner 2026-01-01T00:00:00Z 2026-06-20T00:00:00Z approved"
+expect_out "['A.6.1', 'A.6.2'] ['policy.pdf', 'screening_record__v2_.txt'] screening v2"
+expect_out "['evidence/manual/A.6.1/M-2-policy.pdf', 'evidence/manual/A.6.1/M-2-screening_record__v2_.txt', 'evidence/manual/A.6.2/M-2-policy.pdf', 'evidence/manual/A.6.2/M-2-screening_record__v2_.txt']"
+expect_out "revoked replaced by the 2026 agreement expired"
+expect_out "['manual.A.5.1', 'manual.A.5.20', 'manual.A.6.1', 'manual.A.6.2', 'manual.A.6.3']"
+
+# the bundle's control status is `annexa status`'s
+"$ANNEXA" -c "$C" status --json >"$T/st.json"
+for c in A.5.1 A.6.1 A.6.2 A.5.20 A.6.3 A.5.2; do
+	CHECKS=$((CHECKS + 1))
+	want=$(jsonq "$T/st.json" "[x['status'] for x in d['controls'] if x['id']=='$c'][0]")
+	got=$(jsonq "$T/x/controls.json" "[x['status'] for x in d['controls'] if x['id']=='$c'][0]")
+	[ "$got" = "$want" ] || fail "$c: bundle says $got, annexa status says $want"
+done
+ok; [ "$(jsonq "$T/x/controls.json" "[x['status'] for x in d['controls'] if x['id']=='A.5.1'][0]")" = pass ] || fail "A.5.1 not pass"
+ok; [ "$(jsonq "$T/x/controls.json" "[x['status'] for x in d['controls'] if x['id']=='A.6.3'][0]")" = stale ] || fail "A.6.3 not stale"
+ok; [ "$(jsonq "$T/x/controls.json" "[(e['id'], e['control']) for e in d['expiring']]")" = "[('M-1', 'A.5.1')]" ] ||
+	fail "controls.json expiring: $(jsonq "$T/x/controls.json" "d.get('expiring')")"
+
+# OSCAL: one EXAMINE observation per item and control, valid
+X="$T/x/oscal/assessment-results.xml"
+xmllint --noout --schema "$XSD" "$X" >"$T/out" 2>&1 || fail "OSCAL does not validate: $(tail -3 "$T/out")"
+ok
+oscal() { python3 - "$X" "$1" <<'PY'
+import sys, xml.etree.ElementTree as E
+ns = {"o": "http://csrc.nist.gov/ns/oscal/1.0"}
+r = E.parse(sys.argv[1]).getroot()
+print(eval(sys.argv[2]))
+PY
+}
+ok; [ "$(oscal "len([o for o in r.iter('{%s}observation' % ns['o']) if o.find('o:method', ns).text == 'EXAMINE'])")" = 5 ] ||
+	fail "OSCAL: want 5 EXAMINE observations (one per item and control: M-1, M-2 x2, M-3, M-4)"
+ok; [ "$(oscal "sorted(e.get('href') for e in r.iter('{%s}relevant-evidence' % ns['o']) if 'manual/A.6.2' in e.get('href', ''))")" = \
+	"['evidence/manual/A.6.2/M-2-policy.pdf', 'evidence/manual/A.6.2/M-2-screening_record__v2_.txt']" ] ||
+	fail "OSCAL: A.6.2's relevant evidence"
+ok; [ "$(oscal "[f.find('o:target/o:status', ns).get('state') for f in r.iter('{%s}finding' % ns['o']) if f.find('o:target', ns).get('target-id') == 'a.5.1']")" = "['satisfied']" ] ||
+	fail "OSCAL: A.5.1 has no satisfied finding"
+
+# report.html: per control, the expiring list
+H="$T/x/report.html"
+grep -qF '<a href="evidence/manual/A.5.1/M-1-policy.pdf">policy.pdf</a>' "$H" || fail "report lacks M-1's link"
+ok
+ok; [ "$(grep -c '<tr class="manual-item"' "$H")" = 5 ] || fail "report: want 5 manual rows (M-1, M-2 x2, M-3, M-4)"
+ok; grep -q 'data-state="revoked"' "$H" || fail "report lacks the revoked item"
+ok; grep -q 'data-state="expired"' "$H" || fail "report lacks the expired item"
+ok; [ "$(grep -c '<tr class="expiring-item">' "$H")" = 1 ] || fail "report: expiring list"
+
+# a changed manual record is caught (the manifest is re-made and re-signed
+# by whoever changed it: only the verifier's cross-check sees it)
+python3 - "$T/x/results.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+out = []
+for l in lines:
+    j = json.loads(l)
+    if j.get("kind") == "manual" and j["id"] == "M-1":
+        j["evidence"][0]["sha256"] = "0" * 64
+    out.append(json.dumps(j, sort_keys=True, separators=(",", ":")))
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+(cd "$T/x" && python3 - <<'PY'
+import json, hashlib, os
+m = json.load(open("manifest.json"))
+for f in m["files"]:
+    b = open(f["path"], "rb").read()
+    f["size"], f["sha256"] = len(b), hashlib.sha256(b).hexdigest()
+json.dump(m, open("manifest.json", "w"), indent=2, sort_keys=True)
+PY
+openssl cms -sign -binary -outform DER -in manifest.json -signer "$T/state/signing.crt" -inkey "$T/state/signing.key" \
+	-out manifest.json.sig 2>/dev/null && python3 -c '
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for d, _, fs in os.walk("."):
+        for f in fs:
+            z.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), "."))' "$T/t.zip") || fail "re-signing failed"
+expect_rc 1 "$ANNEXA" verify "$T/t.zip"
+expect_out "manual evidence M-1"
+
+# 100 MB attached file: export and verify in bounded memory
+head -c 100M /dev/urandom >"$T/scan.pdf"
+expect_rc 0 "$ANNEXA" -c "$C" attach A.7.10 "$T/scan.pdf"
+if [ -x /usr/bin/time ]; then
+	expect_rc 0 /usr/bin/time -v "$ANNEXA" -c "$C" export -o "$T/big.zip"
+	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/out")
+	echo "100 MB export: peak RSS ${rss} kB"
+	ok; [ -n "$rss" ] && [ "$rss" -lt 131072 ] || fail "export peak RSS ${rss} kB >= 128 MB"
+	expect_rc 0 /usr/bin/time -v "$ANNEXA" verify "$T/big.zip"
+	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/out")
+	echo "100 MB verify: peak RSS ${rss} kB"
+	ok; [ -n "$rss" ] && [ "$rss" -lt 131072 ] || fail "verify peak RSS ${rss} kB >= 128 MB"
+else
+	echo "NOTE: /usr/bin/time missing (apt-get install time): memory not measured"
+	expect_rc 0 "$ANNEXA" -c "$C" export -o "$T/big.zip"
+	expect_rc 0 "$ANNEXA" verify "$T/big.zip"
+fi
+unzip -p "$T/big.zip" evidence/manual/A.7.10/M-5-scan.pdf | cmp -s - "$T/scan.pdf" || fail "100 MB file differs in the bundle"
+ok
+rm -f "$T/scan.pdf" "$T/big.zip"
+done_tests
