@@ -48,6 +48,7 @@ char *ax_strdup(const char *s)
 
 char *ax_strndup(const char *s, size_t n)
 {
+	n = strnlen(s, n); /* never read past a shorter string's end */
 	char *p = ax_malloc(n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
