@@ -70,7 +70,7 @@ echo "PostgreSQL: loading $N listmonk subscribers..."
 pg_start
 pg_sql "$SRC/tests/fixtures/leads/listmonk-schema.sql"
 pg_sql "$SRC/tests/fixtures/leads/listmonk-generate.sql" -v n="$N"
-run listmonk-pg "$LEADS_PG_URI" listmonk psql -q -X -h "$PGDIR" -p 55432 -U postgres -d leads
+run listmonk-pg "$LEADS_PG_URI" listmonk psql -q -X -h "$PGDIR" -p "$PG_PORT" -U postgres -d leads
 
 echo "SQLite: loading $N generic leads..."
 sqlite3 "$T/leads.sqlite" < "$SRC/tests/fixtures/leads/generic-schema.sql"

@@ -59,7 +59,7 @@ want consent.doi.proof "fail 13 confirmed double-opt-in subscription(s)"
 want consent.inactive.retention "fail 3 contact(s)"
 
 # Fixing the data makes the checks pass.
-psql -q -h "$PGDIR" -p 55432 -U postgres -d leads -c "
+pg_psql -c "
   UPDATE subscriber_lists SET updated_at = created_at + interval '1 minute' WHERE updated_at <= created_at;
   DELETE FROM subscriber_lists WHERE status = 'unconfirmed' AND list_id = 2 AND created_at < '2026-10-30';
   DELETE FROM subscriber_lists WHERE list_id = 3 AND status = 'unconfirmed';
