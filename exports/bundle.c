@@ -224,6 +224,15 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		      "======================\n\n"
 		      "Organization: %s\nGenerated:    %s (UTC)\nCollector:    annexa %s on %s\nRuns:         %zu\n\n",
 		      d->organization, gen, d->version, d->host, d->nruns);
+	if (d->locker) {
+		ax_buf_puts(out, "Collectors:   ");
+		for (size_t i = 0; i < d->locker->ncollectors; i++)
+			ax_buf_printf(out, "%s%s", i ? ", " : "", d->locker->collectors[i]);
+		ax_buf_printf(out, "\n              (replayed from the evidence locker %s; manifest.json's\n"
+				   "              \"locker\" gives each collector's runs, and each run's\n"
+				   "              locker-run.json its collector's own ledger hash)\n\n",
+			      d->locker->repository);
+	}
 	ax_buf_puts(out,
 		    "This bundle can be verified without annexa, with stock OpenSSL and\n"
 		    "coreutils. Unpack it into an empty folder (unzip BUNDLE.zip), then:\n\n"
@@ -275,6 +284,14 @@ static int manifest(const struct writer *w, const struct ax_export_data *d, stru
 				 d->since ? json_string(since) : json_null(), "until",
 				 d->until ? json_string(until) : json_null(), "generated_at", gen, "collector", "name",
 				 "annexa", "version", d->version, "host", d->host, "ledger", ledger, "files", files);
+	if (root && d->locker) {
+		json_t *l = ax_export_locker_json(d);
+		if (!l) {
+			json_decref(root);
+			return ax_error_set("bundle: the locker's description cannot be encoded (valid UTF-8 path?)");
+		}
+		json_object_set_new(root, "locker", l);
+	}
 	if (!root)
 		return ax_error_set("bundle: manifest cannot be encoded (is the organization valid UTF-8?)");
 	char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);

@@ -39,7 +39,7 @@ static char *signing_path(const struct ax_config *cfg, const char *key, const ch
 }
 
 struct export_args {
-	const char *out, *since_s, *until_s, *tsa_request, *tsa_reply, *tsa_ca;
+	const char *out, *since_s, *until_s, *tsa_request, *tsa_reply, *tsa_ca, *locker;
 	int64_t since, until;
 };
 
@@ -49,7 +49,8 @@ static int parse_export_args(const char *cmd, int argc, char **argv, struct expo
 		{"output", required_argument, NULL, 'o'},   {"since", required_argument, NULL, 's'},
 		{"until", required_argument, NULL, 'u'},    {"tsa-request", required_argument, NULL, 'q'},
 		{"tsa-reply", required_argument, NULL, 'r'}, {"tsa-ca", required_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+		{"locker", required_argument, NULL, 'L'},   {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const struct ax_command *c = ax_command_find(cmd);
 	int ch;
@@ -63,14 +64,17 @@ static int parse_export_args(const char *cmd, int argc, char **argv, struct expo
 		case 'q': a->tsa_request = optarg; break;
 		case 'r': a->tsa_reply = optarg; break;
 		case 'C': a->tsa_ca = optarg; break;
+		case 'L': a->locker = optarg; break;
 		case 'h': return c ? ax_cli_usage(c, stdout, 0), -1 : -1;
 		default: goto usage;
 		}
 	}
 	if (optind < argc || !a->out)
 		goto usage;
-	if (!allow_tsa && (a->tsa_request || a->tsa_reply || a->tsa_ca))
+	if (!allow_tsa && (a->tsa_request || a->tsa_reply || a->tsa_ca || a->locker))
 		goto usage;
+	if (a->locker && a->tsa_reply)
+		goto usage; /* --tsa-reply stamps an existing bundle */
 	if (a->since_s && parse_period(a->since_s, 0, &a->since) < 0) {
 		fprintf(stderr, "annexa %s: --since '%s': want RFC 3339 or YYYY-MM-DD\n", cmd, a->since_s);
 		return AX_EXIT_USAGE;
@@ -84,12 +88,28 @@ usage:
 	return c ? ax_cli_usage(c, stderr, AX_EXIT_USAGE) : AX_EXIT_USAGE;
 }
 
-static int load_data(struct ax_cli *cli, const struct export_args *a, struct ax_export_data **d)
+/* The period's data from the configured store, or, with --locker, from
+ * the temporary store the locker was replayed into (*locker, freed by the
+ * caller; the configured store is then never opened). */
+static int load_data(struct ax_cli *cli, const struct export_args *a, struct ax_export_locker **locker,
+		     struct ax_export_data **d)
 {
-	int rc;
-	if ((rc = ax_cli_catalog(cli)) != 0 || (rc = ax_cli_store(cli)) != 0)
+	struct ax_store *store;
+	int rc, err;
+	if ((rc = ax_cli_catalog(cli)) != 0)
 		return rc;
-	int err = ax_export_data_load(cli->cfg, cli->store, cli->cat, a->since, a->until, ax_now(), d);
+	if (a->locker) {
+		if ((err = ax_export_locker_open(a->locker, locker)) < 0)
+			return ax_cli_fail(err == AX_EINVALID ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, "export");
+		store = (*locker)->store;
+	} else {
+		if ((rc = ax_cli_store(cli)) != 0)
+			return rc;
+		store = cli->store;
+	}
+	err = ax_export_data_load(cli->cfg, store, cli->cat, a->since, a->until, ax_now(), d);
+	if (err == 0 && locker && *locker)
+		(*d)->locker = *locker;
 	if (err < 0)
 		return ax_cli_fail(err == AX_EINVALID ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, NULL);
 	return 0;
@@ -99,6 +119,7 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 {
 	struct export_args a;
 	struct ax_export_data *d = NULL;
+	struct ax_export_locker *locker = NULL;
 	struct ax_signer *signer = NULL;
 	struct ax_buf reply = AX_BUF_INIT;
 	char *key = NULL, *cert = NULL;
@@ -128,7 +149,7 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 		rc = err == AX_ERROR ? AX_EXIT_RUNTIME : AX_EXIT_USAGE;
 		goto cleanup;
 	}
-	if ((rc = load_data(cli, &a, &d)) != 0)
+	if ((rc = load_data(cli, &a, &locker, &d)) != 0)
 		goto cleanup;
 	struct ax_bundle_opts o = {
 		.signer = signer,
@@ -143,6 +164,9 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 	}
 	printf("%s: %zu files, %zu runs, %zu results, %zu artifacts, signed\n", a.out, nfiles, d->nruns,
 	       d->evidence.nresults, d->nartifacts);
+	if (locker)
+		printf("locker %s: %zu collectors, %zu commits replayed\n", a.locker, locker->ncollectors,
+		       locker->commits);
 	if (a.tsa_request)
 		printf("time-stamp request written to %s: send it to your TSA, then run\n"
 		       "  annexa export -o %s --tsa-reply REPLY.tsr\n", a.tsa_request, a.out);
@@ -150,6 +174,7 @@ cleanup:
 	ax_buf_free(&reply);
 	ax_signer_free(signer);
 	ax_export_data_free(d);
+	ax_export_locker_free(locker); /* removes the temporary store */
 	free(key);
 	free(cert);
 	return rc;
@@ -163,7 +188,7 @@ int ax_cmd_report(struct ax_cli *cli, int argc, char **argv)
 	int rc = parse_export_args("report", argc, argv, &a, 0), err;
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if ((rc = load_data(cli, &a, &d)) != 0)
+	if ((rc = load_data(cli, &a, NULL, &d)) != 0)
 		goto cleanup;
 	if ((err = ax_report_html(d, &html)) < 0 || (err = ax_file_write_atomic(a.out, html.ptr, html.size, 0644)) < 0) {
 		rc = ax_cli_fail(AX_EXIT_RUNTIME, "report");

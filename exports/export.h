@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "evidence.h"
 #include "manual.h"
@@ -94,7 +96,29 @@ struct ax_export_data {
 	struct ax_export_manual_file *mfiles;
 	size_t nmfiles;
 	int64_t status_at; /* the time status describes: min(until, now) */
+	/* Set for `export --locker`: manifest.json names the collectors. */
+	const struct ax_export_locker *locker;
 };
+
+/* ---- central export of an evidence locker (export_locker.c) ---- */
+struct ax_export_locker {
+	char *repository;  /* as given */
+	char **collectors; /* collectors/NAME branches, sorted */
+	size_t ncollectors;
+	size_t nbranches, commits; /* from ax_locker_import */
+	char *dir;                 /* the temporary folder (mkdtemp) */
+	struct ax_store *store;    /* the temporary store holding the replayed runs */
+};
+/* Replays the locker at repo_path into a new temporary store. AX_EINVALID
+ * (message names the path) for a folder that is missing, no git
+ * repository, or holds no collectors/ branch. */
+int ax_export_locker_open(const char *repo_path, struct ax_export_locker **out);
+/* Closes the temporary store and removes its folder. */
+void ax_export_locker_free(struct ax_export_locker *l);
+/* manifest.json's "locker": {"repository", "collectors": [{"name",
+ * "runs"}], "runs", "commits_replayed"}; runs per collector counts the
+ * bundle's runs (the period's), not the branch's commits. */
+json_t *ax_export_locker_json(const struct ax_export_data *d);
 
 /* Loads the period's data from the store. since/until are 0 for
  * unbounded; now is the export time. AX_EINVALID for until < since. */
