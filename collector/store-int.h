@@ -18,7 +18,7 @@ struct ax_store {
 /* The columns axs_run_info reads, in its order (from table runs). */
 #define RUN_COLS                                                                                               \
 	"id, kind, started_at, finished_at, prev_hash, content_sha256, hash, pruned,"                         \
-	" (SELECT count(*) FROM results WHERE run_id = runs.id)"
+	" (SELECT count(*) FROM result_rows WHERE run_id = runs.id)"
 
 /* ax_store_open, migrating only up to schema version target (at most
  * AX_STORE_SCHEMA_VERSION): tests make stores of older versions with it. */

@@ -12,9 +12,12 @@
  *   PRAGMA application_id; migrations run in one transaction; a newer or a
  *   foreign database is refused.
  * - Runs are append-only: triggers refuse to delete or rewrite runs, to
- *   rewrite results and artifacts, and to delete results of runs that are
- *   not pruned. Triggers only catch mistakes; tampering by someone who can
- *   write the file is what ax_store_ledger_verify detects.
+ *   rewrite results, result values, artifact links and artifacts, to delete
+ *   results and links of runs that are not pruned, and to delete values and
+ *   refs still in use. Triggers only catch mistakes; tampering by someone
+ *   who can write the file is what ax_store_ledger_verify detects.
+ * - Growth follows what changes (schema 3): a result that repeats an
+ *   earlier one costs a row of four integers; its text is stored once.
  *
  * The ledger (canonical run form, hashes, verification, pruning) lives in
  * ledger.c; store-int.h holds what both files share. */
@@ -154,15 +157,17 @@ static const char *const migrations[] = {
 	/* 3: values stored once. Nearly every result repeats the previous
 	 * run's (same instance, check, status, message, observed), so each
 	 * distinct value is a row of result_values (found by key = SHA-256 of
-	 * its fields, see value_key) and a result is only (run_id, seq,
-	 * value_id, collected_at); seq is the result's position in its run.
+	 * its fields, see value_key) and a result is a row of result_rows:
+	 * (run_id, seq, value_id, collected_at), seq its position in the run.
 	 * Artifact links likewise: (instance, name, media_type, sha256) once in
-	 * artifact_refs, a link is (run_id, seq, ref_id). The tables are
-	 * clustered by run (WITHOUT ROWID), so reading or pruning a run is a
-	 * range and needs no extra index. Values and refs no row uses any more
-	 * are deleted by pruning; triggers refuse it while one is used. The
-	 * ledger's canonical form is computed from the evidence, not from this
-	 * layout: every content hash stays what it was. */
+	 * artifact_refs, a link is (run_id, seq, ref_id) in artifact_links.
+	 * Both are clustered by run (WITHOUT ROWID), so reading or pruning a
+	 * run is a range and needs no extra index. Values and refs no row uses
+	 * any more are deleted by pruning; triggers refuse it while one is
+	 * used. The ledger's canonical form is computed from the evidence, not
+	 * from this layout: every content hash stays what it was. The views
+	 * results and run_artifacts keep the columns of schemas 1 and 2 (plus
+	 * a rowid in insertion order) for whoever reads the store with sqlite3. */
 	"CREATE TABLE result_values ("
 	" id INTEGER PRIMARY KEY,"
 	" key BLOB UNIQUE NOT NULL CHECK (length(key) = 32),"
@@ -175,20 +180,19 @@ static const char *const migrations[] = {
 	"INSERT OR IGNORE INTO result_values (key, instance, probe_type, check_id, status, message, observed)"
 	" SELECT annexa_value_key(instance, probe_type, check_id, status, message, observed),"
 	" instance, probe_type, check_id, status, message, observed FROM results ORDER BY rowid;"
-	"CREATE TABLE results_v3 ("
+	"CREATE TABLE result_rows ("
 	" run_id INTEGER NOT NULL REFERENCES runs (id),"
 	" seq INTEGER NOT NULL,"
 	" value_id INTEGER NOT NULL REFERENCES result_values (id),"
 	" collected_at INTEGER NOT NULL,"
 	" PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
-	"INSERT INTO results_v3 (run_id, seq, value_id, collected_at)"
+	"INSERT INTO result_rows (run_id, seq, value_id, collected_at)"
 	" SELECT r.run_id, row_number() OVER (PARTITION BY r.run_id ORDER BY r.rowid) - 1, v.id, r.collected_at"
 	" FROM results r JOIN result_values v"
 	" ON v.key = annexa_value_key(r.instance, r.probe_type, r.check_id, r.status, r.message, r.observed)"
 	" ORDER BY r.run_id, r.rowid;"
 	"DROP TABLE results;"
-	"ALTER TABLE results_v3 RENAME TO results;"
-	"CREATE INDEX results_value ON results (value_id, collected_at);"
+	"CREATE INDEX result_rows_value ON result_rows (value_id, collected_at);"
 	"CREATE TABLE artifact_refs ("
 	" id INTEGER PRIMARY KEY,"
 	" sha256 TEXT NOT NULL REFERENCES artifacts (sha256),"
@@ -198,37 +202,42 @@ static const char *const migrations[] = {
 	" UNIQUE (sha256, instance, name, media_type));"
 	"INSERT OR IGNORE INTO artifact_refs (sha256, instance, name, media_type)"
 	" SELECT sha256, instance, name, media_type FROM run_artifacts ORDER BY rowid;"
-	"CREATE TABLE run_artifacts_v3 ("
+	"CREATE TABLE artifact_links ("
 	" run_id INTEGER NOT NULL REFERENCES runs (id),"
 	" seq INTEGER NOT NULL,"
 	" ref_id INTEGER NOT NULL REFERENCES artifact_refs (id),"
 	" PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
-	"INSERT INTO run_artifacts_v3 (run_id, seq, ref_id)"
+	"INSERT INTO artifact_links (run_id, seq, ref_id)"
 	" SELECT ra.run_id, row_number() OVER (PARTITION BY ra.run_id ORDER BY ra.rowid) - 1, f.id"
 	" FROM run_artifacts ra JOIN artifact_refs f ON f.sha256 = ra.sha256 AND f.instance = ra.instance"
 	" AND f.name = ra.name AND f.media_type = ra.media_type ORDER BY ra.run_id, ra.rowid;"
 	"DROP TABLE run_artifacts;"
-	"ALTER TABLE run_artifacts_v3 RENAME TO run_artifacts;"
-	"CREATE INDEX run_artifacts_ref ON run_artifacts (ref_id);"
-	"CREATE TRIGGER results_no_update BEFORE UPDATE ON results"
+	"CREATE INDEX artifact_links_ref ON artifact_links (ref_id);"
+	"CREATE VIEW results (run_id, instance, probe_type, check_id, status, message, observed, collected_at, rowid)"
+	" AS SELECT r.run_id, v.instance, v.probe_type, v.check_id, v.status, v.message, v.observed,"
+	" r.collected_at, r.run_id * 4294967296 + r.seq FROM result_rows r JOIN result_values v ON v.id = r.value_id;"
+	"CREATE VIEW run_artifacts (run_id, instance, name, media_type, sha256, rowid)"
+	" AS SELECT l.run_id, f.instance, f.name, f.media_type, f.sha256, l.run_id * 4294967296 + l.seq"
+	" FROM artifact_links l JOIN artifact_refs f ON f.id = l.ref_id;"
+	"CREATE TRIGGER result_rows_no_update BEFORE UPDATE ON result_rows"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: results are immutable'); END;"
-	"CREATE TRIGGER results_delete_pruned_only BEFORE DELETE ON results"
+	"CREATE TRIGGER result_rows_delete_pruned_only BEFORE DELETE ON result_rows"
 	" WHEN (SELECT pruned FROM runs WHERE id = OLD.run_id) IS NOT 1"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: only results of pruned runs may be deleted'); END;"
 	"CREATE TRIGGER result_values_no_update BEFORE UPDATE ON result_values"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: result values are immutable'); END;"
 	"CREATE TRIGGER result_values_delete_unused_only BEFORE DELETE ON result_values"
-	" WHEN EXISTS (SELECT 1 FROM results WHERE value_id = OLD.id)"
+	" WHEN EXISTS (SELECT 1 FROM result_rows WHERE value_id = OLD.id)"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: only result values no result uses may be deleted'); END;"
-	"CREATE TRIGGER run_artifacts_no_update BEFORE UPDATE ON run_artifacts"
+	"CREATE TRIGGER artifact_links_no_update BEFORE UPDATE ON artifact_links"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: artifact links are immutable'); END;"
-	"CREATE TRIGGER run_artifacts_delete_pruned_only BEFORE DELETE ON run_artifacts"
+	"CREATE TRIGGER artifact_links_delete_pruned_only BEFORE DELETE ON artifact_links"
 	" WHEN (SELECT pruned FROM runs WHERE id = OLD.run_id) IS NOT 1"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: only artifact links of pruned runs may be deleted'); END;"
 	"CREATE TRIGGER artifact_refs_no_update BEFORE UPDATE ON artifact_refs"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: artifact links are immutable'); END;"
 	"CREATE TRIGGER artifact_refs_delete_unused_only BEFORE DELETE ON artifact_refs"
-	" WHEN EXISTS (SELECT 1 FROM run_artifacts WHERE ref_id = OLD.id)"
+	" WHEN EXISTS (SELECT 1 FROM artifact_links WHERE ref_id = OLD.id)"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: only artifact links no run uses may be deleted'); END;",
 };
 
@@ -617,14 +626,14 @@ static int writer_prepare(struct ax_store *s, struct writer *w)
 			      "INSERT INTO result_values (key, instance, probe_type, check_id, status, message,"
 			      " observed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) < 0 ||
 	    (err = axs_prepare(s, &w->add_result,
-			      "INSERT INTO results (run_id, seq, value_id, collected_at) VALUES (?, ?, ?, ?)")) < 0 ||
+			      "INSERT INTO result_rows (run_id, seq, value_id, collected_at) VALUES (?, ?, ?, ?)")) < 0 ||
 	    (err = axs_prepare(s, &w->find_ref,
 			      "SELECT id FROM artifact_refs WHERE sha256 = ?1 AND instance = ?2 AND name = ?3"
 			      " AND media_type = ?4")) < 0 ||
 	    (err = axs_prepare(s, &w->add_ref,
 			      "INSERT INTO artifact_refs (sha256, instance, name, media_type) VALUES (?1, ?2, ?3, ?4)")) <
 		    0 ||
-	    (err = axs_prepare(s, &w->add_link, "INSERT INTO run_artifacts (run_id, seq, ref_id) VALUES (?, ?, ?)")) <
+	    (err = axs_prepare(s, &w->add_link, "INSERT INTO artifact_links (run_id, seq, ref_id) VALUES (?, ?, ?)")) <
 		    0 ||
 	    (err = axs_prepare(s, &w->add_artifact,
 			      "INSERT OR IGNORE INTO artifacts (sha256, media_type, size, data) VALUES (?, ?, ?, ?)")) < 0)
@@ -1000,7 +1009,7 @@ int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
 	 * status engine reads manual evidence from its own tables. */
 	sqlite3_stmt *st = NULL;
 	int err, rc;
-	/* Per value, its newest use is one seek in results_value (value_id,
+	/* Per value, its newest use is one seek in result_rows_value (value_id,
 	 * collected_at, then the primary key run_id, seq); the window then
 	 * picks, per (instance, check), the newest of its values' newest uses
 	 * (ties: the newest run, then the first result in it), and only the
@@ -1011,8 +1020,8 @@ int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
 			      " FROM (SELECT vid, at FROM"
 			      " (SELECT v.id AS vid, r.collected_at AS at, row_number() OVER"
 			      " (PARTITION BY v.instance, v.check_id ORDER BY r.collected_at DESC, r.run_id DESC, r.seq)"
-			      " AS rn FROM result_values v JOIN results r ON r.value_id = v.id"
-			      " AND r.collected_at = (SELECT max(collected_at) FROM results WHERE value_id = v.id)"
+			      " AS rn FROM result_values v JOIN result_rows r ON r.value_id = v.id"
+			      " AND r.collected_at = (SELECT max(collected_at) FROM result_rows WHERE value_id = v.id)"
 			      " WHERE NOT (v.instance = 'manual' AND v.check_id GLOB 'manual.*')) WHERE rn = 1) w"
 			      " JOIN result_values v ON v.id = w.vid ORDER BY v.instance, v.check_id")) < 0)
 		goto cleanup;
@@ -1107,7 +1116,7 @@ int axs_load_run(struct ax_store *s, int64_t run_id, int with_data, struct ax_ev
 	size_t first = out->nartifacts;
 	int err, rc;
 	if ((err = axs_prepare(s, &st,
-			      "SELECT " RESULT_COLS " FROM results r JOIN result_values v ON v.id = r.value_id"
+			      "SELECT " RESULT_COLS " FROM result_rows r JOIN result_values v ON v.id = r.value_id"
 			      " WHERE r.run_id = ? ORDER BY v.instance, v.check_id, r.collected_at, r.seq")) < 0)
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -1122,7 +1131,7 @@ int axs_load_run(struct ax_store *s, int64_t run_id, int with_data, struct ax_ev
 	sqlite3_finalize(st);
 	if ((err = axs_prepare(s, &st,
 			      "SELECT f.instance, f.name, f.media_type, f.sha256, a.size,"
-			      " CASE WHEN ?2 THEN a.data END FROM run_artifacts ra"
+			      " CASE WHEN ?2 THEN a.data END FROM artifact_links ra"
 			      " JOIN artifact_refs f ON f.id = ra.ref_id"
 			      " LEFT JOIN artifacts a ON a.sha256 = f.sha256 WHERE ra.run_id = ?1"
 			      " ORDER BY f.instance, f.name, ra.seq")) < 0)

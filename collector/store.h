@@ -94,8 +94,10 @@ int ax_store_head(struct ax_store *s, struct ax_run_info *info);
 
 /* Deletes the results and artifact links of every run that finished
  * before `before`, marks those runs pruned (their ledger rows stay, so the
- * chain still verifies) and deletes artifacts no run links any more; one
- * transaction. *npruned (may be NULL) receives the number of runs pruned. */
+ * chain still verifies) and deletes result values and artifacts no run
+ * uses any more; one transaction, costing what it deletes. Then gives the
+ * freed pages back to the file system (PRAGMA incremental_vacuum).
+ * *npruned (may be NULL) receives the number of runs pruned. */
 int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned);
 
 /* Computes the canonical content hash of a run from its evidence (the

@@ -49,9 +49,9 @@ static int64_t raw_int(const char *path, const char *sql)
 }
 
 static const char drop_triggers[] =
-	"DROP TRIGGER runs_no_delete; DROP TRIGGER runs_no_update; DROP TRIGGER results_no_update;"
-	"DROP TRIGGER results_delete_pruned_only; DROP TRIGGER run_artifacts_no_update;"
-	"DROP TRIGGER run_artifacts_delete_pruned_only; DROP TRIGGER artifacts_no_update;"
+	"DROP TRIGGER runs_no_delete; DROP TRIGGER runs_no_update; DROP TRIGGER result_rows_no_update;"
+	"DROP TRIGGER result_rows_delete_pruned_only; DROP TRIGGER artifact_links_no_update;"
+	"DROP TRIGGER artifact_links_delete_pruned_only; DROP TRIGGER artifacts_no_update;"
 	"DROP TRIGGER result_values_no_update; DROP TRIGGER result_values_delete_unused_only;"
 	"DROP TRIGGER artifact_refs_no_update; DROP TRIGGER artifact_refs_delete_unused_only;";
 
@@ -457,11 +457,11 @@ static void test_tamper(void)
 				   " AND check_id = 'tls.cert.expiry'", 2},
 		{"result status", "UPDATE result_values SET status = 'pass' WHERE message = 'run 3' AND status = 'fail'", 3},
 		{"result observed", "UPDATE result_values SET observed = '{\"accepted\":false}' WHERE message = 'run 2'", 2},
-		{"result time", "UPDATE results SET collected_at = 1 WHERE run_id = 1", 1},
-		{"result deleted", "DELETE FROM results WHERE run_id = 2 AND seq = 0", 2},
-		{"result added", "INSERT INTO results SELECT run_id, 99, value_id, collected_at FROM results"
+		{"result time", "UPDATE result_rows SET collected_at = 1 WHERE run_id = 1", 1},
+		{"result deleted", "DELETE FROM result_rows WHERE run_id = 2 AND seq = 0", 2},
+		{"result added", "INSERT INTO result_rows SELECT run_id, 99, value_id, collected_at FROM result_rows"
 				 " WHERE run_id = 3 LIMIT 1", 3},
-		{"result points at another value", "UPDATE results SET value_id = (SELECT value_id FROM results"
+		{"result points at another value", "UPDATE result_rows SET value_id = (SELECT value_id FROM result_rows"
 						   " WHERE run_id = 1 AND seq = 1) WHERE run_id = 2 AND seq = 1", 2},
 		{"result value deleted", "DELETE FROM result_values WHERE message = 'run 3'"
 					 " AND check_id = 'tls.cert.expiry'", 3},
@@ -472,14 +472,14 @@ static void test_tamper(void)
 		{"runs.content_sha256", "UPDATE runs SET content_sha256 = hash WHERE id = 1", 1},
 		{"runs.kind", "UPDATE runs SET kind = 'attach' WHERE id = 2", 2},
 		{"runs.started_at", "UPDATE runs SET started_at = started_at + 1 WHERE id = 3", 3},
-		{"run deleted", "DELETE FROM results WHERE run_id = 2; DELETE FROM run_artifacts WHERE run_id = 2;"
+		{"run deleted", "DELETE FROM result_rows WHERE run_id = 2; DELETE FROM artifact_links WHERE run_id = 2;"
 				"DELETE FROM runs WHERE id = 2", 3},
-		{"first run deleted", "DELETE FROM results WHERE run_id = 1; DELETE FROM run_artifacts WHERE run_id = 1;"
+		{"first run deleted", "DELETE FROM result_rows WHERE run_id = 1; DELETE FROM artifact_links WHERE run_id = 1;"
 				      "DELETE FROM runs WHERE id = 1", 2},
 		{"shared artifact name", "UPDATE artifact_refs SET name = 'other.txt' WHERE name = 'main.cf'", 1},
-		{"artifact link", "UPDATE run_artifacts SET ref_id = (SELECT ref_id FROM run_artifacts"
+		{"artifact link", "UPDATE artifact_links SET ref_id = (SELECT ref_id FROM artifact_links"
 				  " WHERE run_id = 1 AND seq = 0) WHERE run_id = 2 AND seq = 0", 2},
-		{"artifact link deleted", "DELETE FROM run_artifacts WHERE run_id = 3 AND seq = 1", 3},
+		{"artifact link deleted", "DELETE FROM artifact_links WHERE run_id = 3 AND seq = 1", 3},
 		{"artifact bytes", "UPDATE artifacts SET data = CAST('smtpd_tls_security_level = none' AS BLOB)"
 				   " WHERE size = 31", 1},
 		{"artifact row", "DELETE FROM artifacts WHERE data = CAST('handshake of run 3' AS BLOB)", 3},
@@ -514,11 +514,14 @@ static void test_tamper(void)
 static void test_triggers(void)
 {
 	static const char *const refused[] = {
-		"UPDATE results SET collected_at = 0",
-		"UPDATE results SET value_id = 1",
+		"UPDATE result_rows SET collected_at = 0",
+		"UPDATE result_rows SET value_id = 1",
+		"DELETE FROM result_rows",
 		"DELETE FROM results",
+		"UPDATE results SET message = 'x'",
 		"UPDATE result_values SET message = 'x'",
 		"DELETE FROM result_values",
+		"DELETE FROM artifact_links",
 		"DELETE FROM run_artifacts",
 		"UPDATE artifact_refs SET name = 'x'",
 		"DELETE FROM artifact_refs",
@@ -526,7 +529,8 @@ static void test_triggers(void)
 		"DELETE FROM runs",
 		"UPDATE runs SET kind = 'attach'",
 		"UPDATE runs SET started_at = 0",
-		"UPDATE run_artifacts SET ref_id = 1",
+		"UPDATE artifact_links SET ref_id = 1",
+		"UPDATE run_artifacts SET name = 'x'",
 		"UPDATE artifacts SET data = X'00'",
 	};
 	char *path = tmp_path("triggers.db");
@@ -550,7 +554,7 @@ static void test_rollback(void)
 	struct ax_run_info info;
 	make_store(path, 1);
 	/* Fails after the run and its results were inserted. */
-	T_EQ_INT(raw(path, "CREATE TRIGGER boom BEFORE INSERT ON run_artifacts"
+	T_EQ_INT(raw(path, "CREATE TRIGGER boom BEFORE INSERT ON artifact_links"
 			   " BEGIN SELECT RAISE(ABORT, 'boom'); END"), SQLITE_OK);
 	s = open_ok(path);
 	sample(&ev, 2);
@@ -643,10 +647,10 @@ static void test_prune(void)
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM run_artifacts WHERE run_id = 2"), 1);
 	/* Values and links only pruned rows used are gone, the others stay. */
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM result_values"),
-		 raw_int(path, "SELECT count(DISTINCT value_id) FROM results"));
+		 raw_int(path, "SELECT count(DISTINCT value_id) FROM result_rows"));
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM result_values WHERE check_id = 'gone.check'"), 0);
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM artifact_refs"),
-		 raw_int(path, "SELECT count(DISTINCT ref_id) FROM run_artifacts"));
+		 raw_int(path, "SELECT count(DISTINCT ref_id) FROM artifact_links"));
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM artifact_refs WHERE name = 'main.cf'"), 1);
 	T_EQ_INT(ax_store_artifact(s, unique, &bytes), AX_ENOTFOUND);
 	T_EQ_INT(ax_store_artifact(s, shared, &bytes), 0);
@@ -940,7 +944,12 @@ static void test_migrate_v2(void)
 	/* Stored once: 9 runs x 3 changing results + 4 steady values. */
 	T_EQ_INT(raw_int(old, "SELECT count(*) FROM result_values"), 9 * 3 + 4);
 	T_EQ_INT(raw_int(old, "SELECT count(*) FROM results"), 9 * 8);
-	T_EQ_INT(raw_int(old, "SELECT count(*) FROM pragma_table_info('results') WHERE name = 'message'"), 0);
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM sqlite_master WHERE name = 'results' AND type = 'view'"), 1);
+	/* The old columns stay readable (sqlite3 users, scripts): a view. */
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM results WHERE instance = 'steady' AND check_id = 'steady.check.c3'"
+			      " AND status = 'fail' AND message = 'as configured'"), 9);
+	T_EQ_INT(raw_int(old, "SELECT run_id FROM results ORDER BY rowid DESC LIMIT 1"), 12);
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM run_artifacts WHERE name = 'config.txt'"), 9);
 	T_EQ_INT(raw_int(old, "PRAGMA auto_vacuum"), 2); /* vacuumed once, incremental from now on */
 	T_EQ_INT(raw_int(old, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
 	T_OK(raw(old, "UPDATE result_values SET message = 'x'") != SQLITE_OK);
