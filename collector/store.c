@@ -1018,11 +1018,14 @@ int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
 	if ((err = axs_prepare(s, &st,
 			      "SELECT v.instance, v.probe_type, v.check_id, v.status, v.message, v.observed, w.at"
 			      " FROM (SELECT vid, at FROM"
-			      " (SELECT v.id AS vid, r.collected_at AS at, row_number() OVER"
-			      " (PARTITION BY v.instance, v.check_id ORDER BY r.collected_at DESC, r.run_id DESC, r.seq)"
-			      " AS rn FROM result_values v JOIN result_rows r ON r.value_id = v.id"
-			      " AND r.collected_at = (SELECT max(collected_at) FROM result_rows WHERE value_id = v.id)"
-			      " WHERE NOT (v.instance = 'manual' AND v.check_id GLOB 'manual.*')) WHERE rn = 1) w"
+			      " (SELECT m.vid, r.collected_at AS at, row_number() OVER (PARTITION BY m.instance,"
+			      " m.check_id ORDER BY r.collected_at DESC, r.run_id DESC, r.seq) AS rn FROM"
+			      " (SELECT v.id AS vid, v.instance, v.check_id,"
+			      " (SELECT max(collected_at) FROM result_rows WHERE value_id = v.id) AS newest"
+			      " FROM result_values v WHERE NOT (v.instance = 'manual' AND v.check_id GLOB 'manual.*')) m"
+			      /* CROSS JOIN keeps this order: values first, then a seek each */
+			      " CROSS JOIN result_rows r ON r.value_id = m.vid AND r.collected_at = m.newest)"
+			      " WHERE rn = 1) w"
 			      " JOIN result_values v ON v.id = w.vid ORDER BY v.instance, v.check_id")) < 0)
 		goto cleanup;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
