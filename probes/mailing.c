@@ -43,6 +43,7 @@ enum { C_UNSUB, C_ONECLICK, C_DKIM, C_LINK, C_SENDER, C_COUNT };
 
 struct tally {
 	uint64_t checked, failed, errors;
+	uint64_t html_recovered; /* messages whose HTML needed error recovery */
 	json_t *failing; /* file names, capped */
 	struct ax_buf first_error;
 };
@@ -81,8 +82,11 @@ static void inspect_file(const char *path, size_t max_size, const regex_t *unsub
 		tally_add(&t[C_ONECLICK], path, r.one_click && r.unsubscribe_https);
 	tally_add(&t[C_DKIM], path, r.dkim_signed && r.dkim_covers);
 	tally_add(&t[C_LINK], path, r.unsubscribe_link);
-	if (sender)
+	t[C_LINK].html_recovered += r.html_recovered != 0;
+	if (sender) {
 		tally_add(&t[C_SENDER], path, r.sender_identified == 1);
+		t[C_SENDER].html_recovered += r.html_recovered != 0;
+	}
 cleanup:
 	ax_buf_free(&data);
 }
@@ -136,18 +140,28 @@ static int emit(struct ax_probe_ctx *ctx, const char *check, struct tally *t, co
 {
 	json_t *obs = json_pack("{s:I,s:I,s:I,s:O}", "messages", (json_int_t)t->checked, "failing", (json_int_t)t->failed,
 				"errors", (json_int_t)t->errors, "failing_files", t->failing);
+	/* Recovered HTML is judged as rendered; say so, the sender may want to fix it. */
+	char *note = t->html_recovered ? ax_asprintf(" (%llu with malformed HTML, read as a browser would)",
+						     (unsigned long long)t->html_recovered)
+				       : ax_strdup("");
+	int err;
+	if (t->html_recovered)
+		json_object_set_new(obs, "html_recovered", json_integer((json_int_t)t->html_recovered));
 	if (skip)
-		return ax_probe_result(ctx, check, AX_CHECK_SKIP, obs, "%s", skip);
-	if (t->errors)
-		return ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "%llu message(s) could not be read: %s",
-				       (unsigned long long)t->errors, ax_buf_cstr(&t->first_error));
-	if (!t->checked)
-		return ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "no message found in path");
-	if (t->failed)
-		return ax_probe_result(ctx, check, AX_CHECK_FAIL, obs, "%llu of %llu message(s) lack %s",
-				       (unsigned long long)t->failed, (unsigned long long)t->checked, what);
-	return ax_probe_result(ctx, check, AX_CHECK_PASS, obs, "all %llu message(s) have %s",
-			       (unsigned long long)t->checked, what);
+		err = ax_probe_result(ctx, check, AX_CHECK_SKIP, obs, "%s", skip);
+	else if (t->errors)
+		err = ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "%llu message(s) could not be read: %s",
+				      (unsigned long long)t->errors, ax_buf_cstr(&t->first_error));
+	else if (!t->checked)
+		err = ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "no message found in path");
+	else if (t->failed)
+		err = ax_probe_result(ctx, check, AX_CHECK_FAIL, obs, "%llu of %llu message(s) lack %s%s",
+				      (unsigned long long)t->failed, (unsigned long long)t->checked, what, note);
+	else
+		err = ax_probe_result(ctx, check, AX_CHECK_PASS, obs, "all %llu message(s) have %s%s",
+				      (unsigned long long)t->checked, what, note);
+	free(note);
+	return err;
 }
 
 static int mailing_run(struct ax_probe_ctx *ctx)

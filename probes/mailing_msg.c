@@ -3,7 +3,10 @@
  * Everything is read from memory the caller bounded; HTML is parsed with
  * HTML_PARSE_NONET | NOERROR | NOWARNING and never fetches anything. A
  * link counts as visible unless it or an ancestor is `hidden` or styled
- * display:none / visibility:hidden, or it has no text. */
+ * display:none / visibility:hidden, or it has no text. HTML that libxml2
+ * recovers from (unclosed tags, stray '<') is read as a browser would and
+ * flagged; an HTML part with content that yields no document at all is an
+ * error with libxml2's reason and line, not a silent "no link". */
 #include "mailing_msg.h"
 
 #include <ctype.h>
@@ -21,6 +24,8 @@ struct walk {
 	struct ax_buf text; /* visible-ish text of all parts, for the sender pattern */
 	int has_html, link;
 	int plain_link;     /* unsubscribe URL in a text/plain part */
+	int html_recovered;
+	struct ax_buf html_error; /* first unreadable HTML part */
 };
 
 static int pattern_hits(const regex_t *re, const char *s)
@@ -54,6 +59,14 @@ static int node_hidden(xmlNode *n)
 			return 1;
 	}
 	return 0;
+}
+
+static int text_is_blank_n(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
 }
 
 static int text_is_blank(const char *s)
@@ -90,15 +103,40 @@ static void walk_html(struct walk *w, xmlNode *n, int depth)
 
 static void inspect_html(struct walk *w, const char *html, size_t len, const char *charset)
 {
-	if (len > INT32_MAX)
+	htmlParserCtxtPtr ctxt = NULL;
+	htmlDocPtr doc = NULL;
+	if (text_is_blank_n(html, len))
+		return; /* an empty part shows nothing; not an error */
+	if (len > INT32_MAX) {
+		ax_buf_puts(&w->html_error, "HTML part larger than 2 GiB");
 		return;
-	htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, charset,
-					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-	if (!doc) /* libxml2 recovers from almost anything; an empty part gives no doc */
-		return;
+	}
+	ctxt = htmlNewParserCtxt();
+	if (ctxt)
+		doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, charset,
+					 HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	if (!doc || !xmlDocGetRootElement(doc)) {
+		if (!w->html_error.size) {
+			const xmlError *e = ctxt ? &ctxt->lastError : NULL;
+			struct ax_buf why = AX_BUF_INIT;
+			ax_buf_puts(&why, e && e->message ? e->message : "no document");
+			while (why.size && isspace((unsigned char)why.ptr[why.size - 1]))
+				ax_buf_truncate(&why, why.size - 1);
+			ax_buf_printf(&w->html_error, "HTML part is not readable HTML (libxml2, line %d: %s)",
+				      e ? e->line : 0, ax_buf_cstr(&why));
+			ax_buf_free(&why);
+		}
+		goto cleanup;
+	}
 	w->has_html = 1;
+	if (!ctxt->wellFormed)
+		w->html_recovered = 1;
 	walk_html(w, xmlDocGetRootElement(doc), 0);
-	xmlFreeDoc(doc);
+cleanup:
+	if (doc)
+		xmlFreeDoc(doc);
+	if (ctxt)
+		htmlFreeParserCtxt(ctxt);
 }
 
 static void each_part(GMimeObject *parent, GMimeObject *part, gpointer data)
@@ -239,7 +277,12 @@ int ax_mailing_inspect(const char *data, size_t len, const regex_t *unsub_re, co
 	}
 	inspect_headers(GMIME_OBJECT(msg), out);
 	g_mime_message_foreach(msg, each_part, &w);
+	if (w.html_error.size) {
+		err = ax_error_code(AX_EINVALID, "%s", ax_buf_cstr(&w.html_error));
+		goto cleanup;
+	}
 	out->has_html = w.has_html;
+	out->html_recovered = w.html_recovered;
 	out->unsubscribe_link = w.has_html ? w.link : w.plain_link;
 	out->sender_identified = sender_re ? pattern_hits(sender_re, ax_buf_cstr(&w.text)) : -1;
 cleanup:
@@ -250,5 +293,6 @@ cleanup:
 	if (stream)
 		g_object_unref(stream);
 	ax_buf_free(&w.text);
+	ax_buf_free(&w.html_error);
 	return err;
 }

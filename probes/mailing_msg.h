@@ -6,7 +6,9 @@
  * The message is parsed with GMime and its HTML parts with libxml2's HTML
  * parser (no network, no entity expansion); both are given bytes already
  * bounded by the caller. Malformed input gives AX_EINVALID with a message,
- * never a crash. The signature itself is not verified (that needs DNS and
+ * never a crash: a message GMime finds no headers in, or an HTML part
+ * libxml2 can make no document of. HTML it recovers from is read like a
+ * browser would and flagged in html_recovered. The signature itself is not verified (that needs DNS and
  * is the receiver's job); the check is what the sender signed. */
 #ifndef AX_MAILING_MSG_H
 #define AX_MAILING_MSG_H
@@ -21,6 +23,7 @@ struct ax_mailing_report {
 	int dkim_signed;       /* a DKIM-Signature header exists */
 	int dkim_covers;       /* some signature's h= lists List-Unsubscribe (and -Post when present) */
 	int has_html;
+	int html_recovered;    /* an HTML part needed libxml2's error recovery */
 	int unsubscribe_link;  /* a visible link matching the pattern (HTML, else text) */
 	int sender_identified; /* the sender pattern matched the body text; -1 without pattern */
 };

@@ -96,6 +96,38 @@ static void test_malformed(void)
 	ax_buf_free(&deep);
 }
 
+/* HTML libxml2 recovers from is judged and flagged; HTML it can make no
+ * document of is an error with its reason, not a silent "no link". */
+static void test_html_errors(void)
+{
+	static const char head[] = "From: news@example.com\nContent-Type: text/html\n\n";
+	struct ax_mailing_report r;
+	struct ax_buf m = AX_BUF_INIT;
+	ax_buf_puts(&m, head);
+	ax_buf_puts(&m, "<html><body><table><td>5 < 6 &nosuch; <b><i>x</b></i><a href=https://x/u>Unsubscribe</a></span>");
+	T_EQ_INT(ax_mailing_inspect(m.ptr, m.size, &unsub_re, NULL, &r), 0);
+	T_EQ_INT(r.html_recovered, 1);
+	T_EQ_INT(r.unsubscribe_link, 1);
+	ax_buf_clear(&m);
+	ax_buf_puts(&m, head);
+	ax_buf_puts(&m, "<html><body><p><a href=\"https://x/u\">Unsubscribe</a></p></body></html>");
+	T_EQ_INT(ax_mailing_inspect(m.ptr, m.size, &unsub_re, NULL, &r), 0);
+	T_EQ_INT(r.html_recovered, 0);
+	ax_buf_clear(&m);
+	ax_buf_puts(&m, head);
+	for (int i = 0; i < 64; i++)
+		ax_buf_putc(&m, '\0');
+	T_EQ_INT(ax_mailing_inspect(m.ptr, m.size, &unsub_re, NULL, &r), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "HTML part is not readable HTML");
+	/* an empty HTML part shows nothing, and is no error */
+	ax_buf_clear(&m);
+	ax_buf_puts(&m, head);
+	ax_buf_puts(&m, "  \n");
+	T_EQ_INT(ax_mailing_inspect(m.ptr, m.size, &unsub_re, NULL, &r), 0);
+	T_EQ_INT(r.has_html, 0);
+	ax_buf_free(&m);
+}
+
 static const struct ax_result *result_of(const struct ax_evidence *ev, const char *check)
 {
 	for (size_t i = 0; i < ev->nresults; i++)
@@ -158,6 +190,7 @@ int main(void)
 	regcomp(&sender_re, "Example Mail GmbH", REG_EXTENDED | REG_ICASE | REG_NOSUB);
 	test_messages();
 	test_malformed();
+	test_html_errors();
 	test_probe();
 	regfree(&unsub_re);
 	regfree(&sender_re);
