@@ -89,7 +89,18 @@ static void annotate_schedule(json_t *control, const struct ax_control_state *cs
 	}
 }
 
-static void print_instances(const struct ax_config *cfg, const struct ax_schedule *sched, int64_t now)
+/* Newest result of an instance in the store: its last run, daemon or not. */
+static int64_t last_collected(const struct ax_evidence *latest, const char *instance)
+{
+	int64_t t = 0;
+	for (size_t i = 0; latest && i < latest->nresults; i++)
+		if (strcmp(latest->results[i].instance, instance) == 0 && latest->results[i].collected_at > t)
+			t = latest->results[i].collected_at;
+	return t;
+}
+
+static void print_instances(const struct ax_config *cfg, const struct ax_schedule *sched,
+			    const struct ax_evidence *latest, int64_t now)
 {
 	if (!cfg->nprobes)
 		return;
@@ -97,11 +108,14 @@ static void print_instances(const struct ax_config *cfg, const struct ax_schedul
 	for (size_t i = 0; i < cfg->nprobes; i++) {
 		const struct ax_sched_entry *e = ax_schedule_find(sched, cfg->probes[i].name);
 		char last[32] = "-", next[32] = "-";
-		if (e && e->last_run)
-			ax_time_format(e->last_run, last);
+		int64_t seen = last_collected(latest, cfg->probes[i].name);
+		if (e && e->last_run > seen)
+			seen = e->last_run;
+		if (seen)
+			ax_time_format(seen, last);
 		if (e && e->next_due)
 			ax_time_format(e->next_due, next);
-		const char *state = !e ? "not scheduled (daemon not running?)"
+		const char *state = !e ? (seen ? "collected by `annexa collect`; no daemon schedule" : "never collected")
 			: e->consecutive_failures > 1 ? "backed off"
 			: e->next_due && e->next_due < now ? "overdue" : "ok";
 		printf("%-24s %-16s %-22s %-22s %s", cfg->probes[i].name, cfg->probes[i].type->name, last, next, state);
@@ -149,7 +163,7 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 	} else {
 		ax_status_print(st, stdout, f.control);
 		if (!f.control)
-			print_instances(cli->cfg, sched, st->generated_at);
+			print_instances(cli->cfg, sched, &cli->latest, st->generated_at);
 	}
 	ax_schedule_free(sched);
 	rc = AX_EXIT_OK;

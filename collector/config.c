@@ -230,6 +230,13 @@ int ax_option_parse(const struct ax_option *opt, const char *value, int64_t *num
 		if (!*value)
 			err = ax_error_code(AX_EINVALID, "empty path");
 		break;
+	case AX_OPT_DBURI:
+		if (strncmp(value, "sqlite:", 7) != 0 && strncmp(value, "postgresql://", 13) != 0 &&
+		    strncmp(value, "postgres://", 11) != 0)
+			err = ax_error_code(AX_EINVALID, "expected sqlite:PATH or postgresql://... (a libpq URI)");
+		else if (strcmp(value, "sqlite:") == 0)
+			err = ax_error_code(AX_EINVALID, "empty sqlite path");
+		break;
 	case AX_OPT_INT:
 		if ((err = int_parse(value, &v)) == 0)
 			err = bounds_check(opt, value, v);
@@ -380,7 +387,16 @@ static int check_entry(struct loader *ld, size_t idx, const struct ax_option *op
 		value = "true"; /* git's bare `key` means true */
 	if (ax_option_parse(opt, value, &v) < 0)
 		return prefix_at(ld, e);
-	*stored = opt->type == AX_OPT_PATH ? ax_path_resolve(ld->cfg->path, value) : ax_strdup(value);
+	if (opt->type == AX_OPT_PATH) {
+		*stored = ax_path_resolve(ld->cfg->path, value);
+	} else if (opt->type == AX_OPT_DBURI && strncmp(value, "sqlite:", 7) == 0) {
+		/* sqlite:relative/path is relative to the config file, like any path */
+		char *path = ax_path_resolve(ld->cfg->path, value + 7);
+		*stored = ax_asprintf("sqlite:%s", path);
+		free(path);
+	} else {
+		*stored = ax_strdup(value);
+	}
 	if (num)
 		*num = v;
 	return 0;

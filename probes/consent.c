@@ -18,7 +18,7 @@
 #include "util.h"
 
 static const struct ax_option consent_options[] = {
-	{"database", AX_OPT_STRING, NULL, AX_OPT_REQUIRED | AX_OPT_SECRET, NULL, 0, 0,
+	{"database", AX_OPT_DBURI, NULL, AX_OPT_REQUIRED | AX_OPT_SECRET, NULL, 0, 0,
 	 "lead database: sqlite:/ABSOLUTE/PATH or postgresql://user@host/db?..."},
 	{"schema", AX_OPT_ENUM, "generic", 0, "generic|listmonk", 0, 0, "table layout of the lead database"},
 	{"require-ip", AX_OPT_BOOL, "true", 0, NULL, 0, 0, "double opt-in proof needs the confirmation IP"},

@@ -25,7 +25,7 @@ static const struct ax_option mlc_options[] = {
 	{"rotated", AX_OPT_INT, "10", 0, NULL, 0, 1000, "how many rotated generations to look for"},
 	{"campaign-sender", AX_OPT_STRING, NULL, AX_OPT_REQUIRED | AX_OPT_MULTI, NULL, 0, 0,
 	 "glob on the envelope sender of campaign mail (news@example.com, bounce+*@example.com)"},
-	{"database", AX_OPT_STRING, NULL, AX_OPT_REQUIRED | AX_OPT_SECRET, NULL, 0, 0,
+	{"database", AX_OPT_DBURI, NULL, AX_OPT_REQUIRED | AX_OPT_SECRET, NULL, 0, 0,
 	 "lead database: sqlite:/ABSOLUTE/PATH or postgresql://..."},
 	{"schema", AX_OPT_ENUM, "generic", 0, "generic|listmonk", 0, 0, "table layout of the lead database"},
 	{"unsubscribe-grace", AX_OPT_DURATION, "48h", 0, NULL, 1, 31536000, "time allowed to honour an unsubscribe"},

@@ -23,7 +23,7 @@ static const struct ax_option retention_options[] = {
 	{"status-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "a file the job writes on each run (time in content, else mtime)"},
 	{"journal-export", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "`journalctl -o export` output covering the unit"},
 	{"unit", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "systemd unit of the job (journal-export); NAME or NAME.service"},
-	{"database", AX_OPT_STRING, NULL, AX_OPT_SECRET, NULL, 0, 0, "sqlite:PATH or postgresql://... holding job runs"},
+	{"database", AX_OPT_DBURI, NULL, AX_OPT_SECRET, NULL, 0, 0, "sqlite:PATH or postgresql://... holding job runs"},
 	{"query-last-success", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SELECT returning the last successful run's time"},
 	{"query-last-run", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SELECT returning the last run's time (any outcome)"},
 	{"query-overdue", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SELECT count(*) of records past retention (must be 0)"},
