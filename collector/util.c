@@ -221,12 +221,14 @@ int ax_fsync_parent(const char *path)
 	char *dir = ax_strdup(path);
 	char *slash = strrchr(dir, '/');
 	int err = 0;
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
+	if (!slash) {
+		free(dir);
+		dir = ax_strdup(".");
+	} else if (slash == dir) {
 		slash[1] = '\0';
-	else
+	} else {
 		*slash = '\0';
+	}
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		err = ax_error_set("%s: %s", dir, strerror(errno));
