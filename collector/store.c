@@ -511,7 +511,10 @@ int axs_open_at(struct ax_store **out, const char *path, int64_t target)
 	 * the first table. Prune's temporary tables stay in memory. */
 	if (version == 0 && (err = axs_exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "setting auto_vacuum")) < 0)
 		goto cleanup;
-	if ((err = axs_exec(s, "PRAGMA temp_store = MEMORY", "setting temp_store")) < 0)
+	/* After a checkpoint the WAL file is cut back to 4 MiB: a long reader
+	 * (an export) lets it grow, and it would otherwise keep that size. */
+	if ((err = axs_exec(s, "PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 4194304",
+			    "setting temp_store")) < 0)
 		goto cleanup;
 	if ((err = axs_prepare(s, &st, "PRAGMA journal_mode = WAL")) < 0)
 		goto cleanup;
