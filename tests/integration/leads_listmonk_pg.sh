@@ -21,13 +21,20 @@ cat > "$T/annexa.conf" <<CONF
 	controls = $ANNEXA_CONTROLS
 [privacy]
 	pseudonym-key-file = $T/pseudonym.key
+[signing]
+	key = $T/sign.key
+	certificate = $T/sign.crt
 [probe "listmonk"]
 	type = consent
 	database = $LEADS_PG_URI
 	schema = listmonk
 CONF
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" check-config
-expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+"$ANNEXA" -c "$T/annexa.conf" collect >"$T/collect.out" 2>"$T/collect.err"
+rc=$?
+CHECKS=$((CHECKS + 1))
+[ $rc = 1 ] || fail "collect exit $rc (want 1)"
+cp "$T/collect.out" "$T/out"
 expect_out "fail  listmonk consent.doi.proof"
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" status --json
 cp "$T/out" "$T/status.json"
@@ -72,9 +79,26 @@ want consent.doi.proof "pass"
 want consent.unconfirmed.expired "pass"
 want consent.doi.single_optin_lists "pass"
 
-# Privacy: no planted address anywhere in the store (results, artifacts).
+# Privacy: no planted address in the store (results, artifacts), the
+# collector's stdout and stderr, the state folder or an exported bundle.
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" keygen --key "$T/sign.key" --cert "$T/sign.crt"
+"$ANNEXA" -c "$T/annexa.conf" export -o "$T/bundle.zip" >"$T/export.out" 2>&1
 CHECKS=$((CHECKS + 1))
-! grep -aq "@example.com" "$T/annexa.db" "$T/annexa.db-wal" 2>/dev/null || fail "an address reached the store"
+[ -s "$T/bundle.zip" ] || { fail "export wrote no bundle"; cat "$T/export.out" >&2; }
+for f in $(unzip -Z1 "$T/bundle.zip"); do
+	CHECKS=$((CHECKS + 1))
+	! unzip -p "$T/bundle.zip" "$f" | grep -aqiE "user[0-9]+@example\.com" || fail "an address reached the bundle's $f"
+done
+for where in "$T/annexa.db" "$T/annexa.db-wal" "$T/collect.out" "$T/collect.err" "$T/export.out" "$T/state"; do
+	[ -e "$where" ] || continue
+	CHECKS=$((CHECKS + 1))
+	! grep -raqiE "user[0-9]+@example\.com" "$where" || fail "an address reached $where"
+done
 CHECKS=$((CHECKS + 1))
 sqlite3 "$T/annexa.db" "select observed from results" | grep -q '"lead":"p:' || fail "no pseudonymous samples stored"
+CHECKS=$((CHECKS + 1))
+unzip -p "$T/bundle.zip" results.jsonl | grep -q '"lead":"p:' || fail "bundle lacks the pseudonymous samples"
+CHECKS=$((CHECKS + 1))
+pg_psql -Atc "select email from subscribers where id = 1" | grep -qiE "user[0-9]+@example\.com" ||
+	fail "the address pattern matches nothing in the database"
 done_tests
