@@ -42,6 +42,7 @@ void *ax_malloc(size_t n);
 void *ax_calloc(size_t n, size_t size);
 void *ax_realloc(void *p, size_t n);
 char *ax_strdup(const char *s);
+/* Like POSIX strndup: at most n bytes, stopping at a NUL (not for bytes). */
 char *ax_strndup(const char *s, size_t n);
 char *ax_asprintf(const char *fmt, ...) AX_PRINTF(1, 2);
 

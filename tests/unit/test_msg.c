@@ -31,8 +31,12 @@ static int decode_all(const unsigned char *data, size_t len, struct ax_msg *last
 			else
 				frames++;
 			/* artifacts point into frame: keep a copy of data for the caller */
-			if (rc >= 0 && last->type == AX_MSG_ARTIFACT)
-				last->data = (const unsigned char *)ax_strndup((const char *)last->data, last->size);
+			if (rc >= 0 && last->type == AX_MSG_ARTIFACT) {
+				/* bytes, not a string: may hold NULs */
+				unsigned char *copy = ax_malloc(last->size + 1);
+				memcpy(copy, last->data, last->size);
+				last->data = copy;
+			}
 			free(frame);
 		}
 	}
