@@ -262,7 +262,8 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		    "Applicability), controls.json (status per control, pass share over the\n"
 		    "period), results.jsonl (every check result of the period),\n"
 		    "ledger.json, oscal/assessment-results.xml (NIST OSCAL), evidence/\n"
-		    "(redacted artifacts, by probe instance).\n");
+		    "(redacted artifacts, by probe instance; manual evidence, as attached,\n"
+		    "under evidence/manual/<control>/<id>-<name>, described in results.jsonl).\n");
 }
 
 static int manifest(const struct writer *w, const struct ax_export_data *d, struct ax_buf *out)

@@ -283,6 +283,7 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		ax_html_escape(out, cs->justification && *cs->justification ? cs->justification
 									      : "(no justification given)");
 		ax_buf_puts(out, "</p>");
+		put_manual(d, cs, out); /* still shown: it was attached */
 		return;
 	}
 	if (cs->nrows == 0) {
