@@ -30,7 +30,7 @@ const struct ax_command ax_commands[] = {
 	{"ledger", ax_cmd_ledger, "ledger verify|list [--json]",
 	 "verify: recomputes every run's hash and the chain, names the first broken run (exit 1).\n"
 	 "list: the runs with their chained hashes.", "  --json        JSON\n"},
-	{"export", ax_cmd_export, "export -o FILE [--since T] [--until T] [--tsa-request FILE | --tsa-reply FILE] [--tsa-ca CERT]",
+	{"export", ax_cmd_export, "export -o FILE [--since T] [--until T] [--locker REPO] [--tsa-request FILE | --tsa-reply FILE] [--tsa-ca CERT]",
 	 "Writes a signed evidence bundle (ZIP) of a period: manifest.json with every file's SHA-256, its detached CMS\n"
 	 "signature, signer.pem, report, SoA, OSCAL, results, ledger excerpt and artifacts. T is RFC 3339 or YYYY-MM-DD\n"
 	 "(a date as --until means the end of that day). [signing] tsa-url adds an RFC 3161 time stamp.",

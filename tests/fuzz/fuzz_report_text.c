@@ -84,6 +84,7 @@ static void generate(const char *s)
 	memset(&st, 0, sizeof(st));
 	memset(&run, 0, sizeof(run));
 	memset(&art, 0, sizeof(art));
+	memset(&cs, 0, sizeof(cs));
 	run.id = 1;
 	run.started_at = 1790000000;
 	ax_evidence_add_result(&d.latest, s, s, s, AX_CHECK_FAIL, s, NULL, 1790000000);
