@@ -15,6 +15,7 @@
 
 #include "probe.h"
 #include "redact.h"
+#include "verdict.h"
 #include "util.h"
 
 static const struct ax_option file_options[] = {
@@ -43,55 +44,6 @@ static const struct ax_check_def file_checks[] = {
 	{"file.content.absent", "no `absent` pattern matches a line"},
 	{NULL},
 };
-
-/* Accumulates one check across all paths: fail wins over error over pass. */
-struct verdict {
-	const char *check;
-	enum ax_check_status status;
-	int touched;
-	json_t *items;
-	struct ax_buf why;
-};
-
-static void verdict_init(struct verdict *v, const char *check)
-{
-	memset(v, 0, sizeof(*v));
-	v->check = check;
-	v->status = AX_CHECK_PASS;
-	v->items = json_array();
-}
-
-static void verdict_add(struct verdict *v, enum ax_check_status st, json_t *item, const char *fmt, ...)
-	AX_PRINTF(4, 5);
-static void verdict_add(struct verdict *v, enum ax_check_status st, json_t *item, const char *fmt, ...)
-{
-	v->touched = 1;
-	if (st == AX_CHECK_FAIL || (st == AX_CHECK_ERROR && v->status == AX_CHECK_PASS))
-		v->status = st;
-	if (item)
-		json_array_append_new(v->items, item);
-	if (st != AX_CHECK_PASS) {
-		va_list ap;
-		if (v->why.size)
-			ax_buf_puts(&v->why, "; ");
-		va_start(ap, fmt);
-		ax_buf_vprintf(&v->why, fmt, ap);
-		va_end(ap);
-	}
-}
-
-static int verdict_emit(struct ax_probe_ctx *ctx, struct verdict *v, const char *pass_msg, const char *skip_msg)
-{
-	int rc;
-	if (!v->touched)
-		rc = ax_probe_result(ctx, v->check, AX_CHECK_SKIP, NULL, "%s", skip_msg);
-	else
-		rc = ax_probe_result(ctx, v->check, v->status, json_pack("{s:O}", "paths", v->items), "%s",
-				     v->status == AX_CHECK_PASS ? pass_msg : ax_buf_cstr(&v->why));
-	json_decref(v->items);
-	ax_buf_free(&v->why);
-	return rc;
-}
 
 static int resolve_id(const char *want, int is_group, long *out)
 {
@@ -132,18 +84,18 @@ static char *line_at(const struct ax_buf *buf, size_t off, const char *redact)
 }
 
 static void check_content(struct ax_probe_ctx *ctx, const char *path, const struct ax_buf *content,
-			  struct verdict *present, struct verdict *absent)
+			  struct ax_verdict *present, struct ax_verdict *absent)
 {
 	const char *redact = ax_probe_opt(ctx, "redact");
 	for (int want_absent = 0; want_absent < 2; want_absent++) {
 		const char *key = want_absent ? "absent" : "contains";
-		struct verdict *v = want_absent ? absent : present;
+		struct ax_verdict *v = want_absent ? absent : present;
 		for (size_t i = 0; i < ax_probe_opt_count(ctx, key); i++) {
 			const char *pat = ax_probe_opt_at(ctx, key, i);
 			regex_t re;
 			regmatch_t m;
 			if (regcomp(&re, pat, REG_EXTENDED | REG_NEWLINE) != 0) {
-				verdict_add(v, AX_CHECK_ERROR, NULL, "%s: invalid pattern '%s'", key, pat);
+				ax_verdict_add(v, AX_CHECK_ERROR, NULL, "%s: invalid pattern '%s'", key, pat);
 				continue;
 			}
 			int found = content->ptr && regexec(&re, content->ptr, 1, &m, 0) == 0;
@@ -152,10 +104,10 @@ static void check_content(struct ax_probe_ctx *ctx, const char *path, const stru
 			if (line)
 				json_object_set_new(item, "line", json_string(line));
 			if (found == want_absent)
-				verdict_add(v, AX_CHECK_FAIL, item, want_absent ? "%s contains '%s'" : "%s lacks '%s'",
+				ax_verdict_add(v, AX_CHECK_FAIL, item, want_absent ? "%s contains '%s'" : "%s lacks '%s'",
 					    path, want_absent ? line : pat);
 			else
-				verdict_add(v, AX_CHECK_PASS, item, "%s", path);
+				ax_verdict_add(v, AX_CHECK_PASS, item, "%s", path);
 			free(line);
 			regfree(&re);
 		}
@@ -164,7 +116,7 @@ static void check_content(struct ax_probe_ctx *ctx, const char *path, const stru
 
 static int file_run(struct ax_probe_ctx *ctx)
 {
-	struct verdict exists, age, mode, owner, group, present, absent;
+	struct ax_verdict exists, age, mode, owner, group, present, absent;
 	int want_exists = ax_probe_opt_bool(ctx, "exists");
 	int64_t max_age = ax_probe_opt_int(ctx, "max-age"), min_age = ax_probe_opt_int(ctx, "min-age");
 	const char *mask_s = ax_probe_opt(ctx, "mode-max");
@@ -172,18 +124,18 @@ static int file_run(struct ax_probe_ctx *ctx)
 	long mask = -1;
 	int rc = 0;
 
-	verdict_init(&exists, "file.exists");
-	verdict_init(&age, "file.age");
-	verdict_init(&mode, "file.mode");
-	verdict_init(&owner, "file.owner");
-	verdict_init(&group, "file.group");
-	verdict_init(&present, "file.content.present");
-	verdict_init(&absent, "file.content.absent");
+	ax_verdict_init(&exists, "file.exists", "paths");
+	ax_verdict_init(&age, "file.age", "paths");
+	ax_verdict_init(&mode, "file.mode", "paths");
+	ax_verdict_init(&owner, "file.owner", "paths");
+	ax_verdict_init(&group, "file.group", "paths");
+	ax_verdict_init(&present, "file.content.present", "paths");
+	ax_verdict_init(&absent, "file.content.absent", "paths");
 	if (mask_s) {
 		char *end;
 		mask = strtol(mask_s, &end, 8);
 		if (*end || mask < 0 || mask > 07777) {
-			verdict_add(&mode, AX_CHECK_ERROR, NULL, "mode-max '%s' is not an octal mode", mask_s);
+			ax_verdict_add(&mode, AX_CHECK_ERROR, NULL, "mode-max '%s' is not an octal mode", mask_s);
 			mask = -1;
 		}
 	}
@@ -194,13 +146,13 @@ static int file_run(struct ax_probe_ctx *ctx)
 		if (lstat(path, &st) < 0) {
 			int missing = errno == ENOENT || errno == ENOTDIR;
 			if (!missing)
-				verdict_add(&exists, AX_CHECK_ERROR, NULL, "%s: %s", path, strerror(errno));
+				ax_verdict_add(&exists, AX_CHECK_ERROR, NULL, "%s: %s", path, strerror(errno));
 			else
-				verdict_add(&exists, want_exists ? AX_CHECK_FAIL : AX_CHECK_PASS,
+				ax_verdict_add(&exists, want_exists ? AX_CHECK_FAIL : AX_CHECK_PASS,
 					    json_pack("{s:s,s:b}", "path", path, "exists", 0), "%s does not exist", path);
 			continue;
 		}
-		verdict_add(&exists, want_exists ? AX_CHECK_PASS : AX_CHECK_FAIL,
+		ax_verdict_add(&exists, want_exists ? AX_CHECK_PASS : AX_CHECK_FAIL,
 			    json_pack("{s:s,s:b}", "path", path, "exists", 1), "%s exists", path);
 		int64_t file_age = ax_probe_now(ctx) - (int64_t)st.st_mtime;
 		if (max_age || min_age) {
@@ -208,11 +160,11 @@ static int file_run(struct ax_probe_ctx *ctx)
 			ax_time_format((int64_t)st.st_mtime, mt);
 			json_t *item = json_pack("{s:s,s:s,s:I}", "path", path, "modified", mt, "age_seconds", (json_int_t)file_age);
 			if (max_age && file_age > max_age)
-				verdict_add(&age, AX_CHECK_FAIL, item, "%s last modified %s, older than max-age", path, mt);
+				ax_verdict_add(&age, AX_CHECK_FAIL, item, "%s last modified %s, older than max-age", path, mt);
 			else if (min_age && file_age < min_age)
-				verdict_add(&age, AX_CHECK_FAIL, item, "%s modified %s, younger than min-age", path, mt);
+				ax_verdict_add(&age, AX_CHECK_FAIL, item, "%s modified %s, younger than min-age", path, mt);
 			else
-				verdict_add(&age, AX_CHECK_PASS, item, "%s", path);
+				ax_verdict_add(&age, AX_CHECK_PASS, item, "%s", path);
 		}
 		if (mask >= 0) {
 			unsigned perm = st.st_mode & 07777;
@@ -220,35 +172,35 @@ static int file_run(struct ax_probe_ctx *ctx)
 			snprintf(have, sizeof(have), "%04o", perm);
 			json_t *item = json_pack("{s:s,s:s,s:s}", "path", path, "mode", have, "mode_max", mask_s);
 			if (perm & ~(unsigned)mask)
-				verdict_add(&mode, AX_CHECK_FAIL, item, "%s has mode %s, beyond %s", path, have, mask_s);
+				ax_verdict_add(&mode, AX_CHECK_FAIL, item, "%s has mode %s, beyond %s", path, have, mask_s);
 			else
-				verdict_add(&mode, AX_CHECK_PASS, item, "%s", path);
+				ax_verdict_add(&mode, AX_CHECK_PASS, item, "%s", path);
 		}
 		for (int g = 0; g < 2; g++) {
 			const char *want = g ? want_group : want_owner;
-			struct verdict *v = g ? &group : &owner;
+			struct ax_verdict *v = g ? &group : &owner;
 			long id, have = g ? (long)st.st_gid : (long)st.st_uid;
 			if (!want)
 				continue;
 			if (resolve_id(want, g, &id) < 0) {
-				verdict_add(v, AX_CHECK_ERROR, NULL, "unknown %s '%s'", g ? "group" : "user", want);
+				ax_verdict_add(v, AX_CHECK_ERROR, NULL, "unknown %s '%s'", g ? "group" : "user", want);
 				continue;
 			}
 			json_t *item = json_pack("{s:s,s:I,s:I}", "path", path, g ? "gid" : "uid", (json_int_t)have,
 						 "expected", (json_int_t)id);
 			if (have != id)
-				verdict_add(v, AX_CHECK_FAIL, item, "%s is owned by %s %ld, not %s", path,
+				ax_verdict_add(v, AX_CHECK_FAIL, item, "%s is owned by %s %ld, not %s", path,
 					    g ? "group" : "user", have, want);
 			else
-				verdict_add(v, AX_CHECK_PASS, item, "%s", path);
+				ax_verdict_add(v, AX_CHECK_PASS, item, "%s", path);
 		}
 		if (!S_ISREG(st.st_mode) || (!ax_probe_opt_count(ctx, "contains") && !ax_probe_opt_count(ctx, "absent") &&
 					     !ax_probe_opt_bool(ctx, "attach")))
 			continue;
 		struct ax_buf content = AX_BUF_INIT;
 		if (ax_file_read(path, (size_t)ax_probe_opt_int(ctx, "max-size"), &content) < 0) {
-			verdict_add(&present, AX_CHECK_ERROR, NULL, "%s", ax_error_last());
-			verdict_add(&absent, AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+			ax_verdict_add(&present, AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+			ax_verdict_add(&absent, AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 			ax_buf_free(&content);
 			continue;
 		}
@@ -263,17 +215,17 @@ static int file_run(struct ax_probe_ctx *ctx)
 		ax_buf_free(&content);
 	}
 	if (!present.touched && ax_probe_opt_count(ctx, "contains"))
-		verdict_add(&present, AX_CHECK_FAIL, NULL, "no readable file to search");
+		ax_verdict_add(&present, AX_CHECK_FAIL, NULL, "no readable file to search");
 	if (!absent.touched && ax_probe_opt_count(ctx, "absent") && want_exists)
-		verdict_add(&absent, AX_CHECK_ERROR, NULL, "no readable file to search");
+		ax_verdict_add(&absent, AX_CHECK_ERROR, NULL, "no readable file to search");
 
-	rc |= verdict_emit(ctx, &exists, want_exists ? "every path exists" : "no path exists", "no path configured");
-	rc |= verdict_emit(ctx, &age, "modification times within bounds", "no max-age/min-age configured");
-	rc |= verdict_emit(ctx, &mode, "no permission bits beyond the mask", "no mode-max configured");
-	rc |= verdict_emit(ctx, &owner, "owner as required", "no owner configured");
-	rc |= verdict_emit(ctx, &group, "group as required", "no group configured");
-	rc |= verdict_emit(ctx, &present, "every required setting present", "no `contains` pattern configured");
-	rc |= verdict_emit(ctx, &absent, "no forbidden setting present", "no `absent` pattern configured");
+	rc |= ax_verdict_emit(ctx, &exists, want_exists ? "every path exists" : "no path exists", "no path configured");
+	rc |= ax_verdict_emit(ctx, &age, "modification times within bounds", "no max-age/min-age configured");
+	rc |= ax_verdict_emit(ctx, &mode, "no permission bits beyond the mask", "no mode-max configured");
+	rc |= ax_verdict_emit(ctx, &owner, "owner as required", "no owner configured");
+	rc |= ax_verdict_emit(ctx, &group, "group as required", "no group configured");
+	rc |= ax_verdict_emit(ctx, &present, "every required setting present", "no `contains` pattern configured");
+	rc |= ax_verdict_emit(ctx, &absent, "no forbidden setting present", "no `absent` pattern configured");
 	return rc ? AX_ERROR : 0;
 }
 

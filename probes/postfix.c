@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "mailproto_verdict.h"
+#include "verdict.h"
 #include "postfix_conf.h"
 #include "postfix_rules.h"
 #include "probe.h"
@@ -49,7 +49,7 @@ struct pf_state {
 	struct pf_master *master_cf;
 	const struct pf_service **smtpd; /* inet smtpd listeners; {NULL} when master.cf is absent */
 	size_t nsmtpd;
-	struct mp_verdict level, out_level, auth_only, protos, mprotos, ciphers, certs, keys, relay, nets, vrfy;
+	struct ax_verdict level, out_level, auth_only, protos, mprotos, ciphers, certs, keys, relay, nets, vrfy;
 };
 
 static const char *svc_name(const struct pf_service *s)
@@ -93,26 +93,26 @@ static void judge_service(struct pf_state *st, const struct pf_service *svc)
 	int wrapper = is_yes(wrap), tls_on = wrapper || strcmp(lvl, "may") == 0 || strcmp(lvl, "encrypt") == 0;
 
 	json_t *item = json_pack("{s:s,s:s,s:b}", "service", name, "smtpd_tls_security_level", lvl, "wrappermode", wrapper);
-	mp_verdict_add(&st->level, tls_on ? AX_CHECK_PASS : AX_CHECK_FAIL, item,
+	ax_verdict_add(&st->level, tls_on ? AX_CHECK_PASS : AX_CHECK_FAIL, item,
 		       "%s: smtpd_tls_security_level = %s (no TLS offered)", name, *lvl ? lvl : "none");
 
 	char *auth = value_of(st, svc, "smtpd_sasl_auth_enable", &bad), *only = value_of(st, svc, "smtpd_tls_auth_only", &bad);
 	int safe = !is_yes(auth) || is_yes(only) || wrapper || strcmp(lvl, "encrypt") == 0;
-	mp_verdict_add(&st->auth_only, safe ? AX_CHECK_PASS : AX_CHECK_FAIL,
+	ax_verdict_add(&st->auth_only, safe ? AX_CHECK_PASS : AX_CHECK_FAIL,
 		       json_pack("{s:s,s:s,s:s}", "service", name, "smtpd_sasl_auth_enable", auth, "smtpd_tls_auth_only", only),
 		       "%s: AUTH offered without TLS (smtpd_tls_auth_only = %s)", name, only);
 
-	struct { const char *param; struct mp_verdict *v; } plist[] = {
+	struct { const char *param; struct ax_verdict *v; } plist[] = {
 		{"smtpd_tls_protocols", &st->protos}, {"smtpd_tls_mandatory_protocols", &st->mprotos}};
 	for (size_t i = 0; i < 2; i++) {
 		char *val = value_of(st, svc, plist[i].param, &bad);
 		unsigned allowed = 0;
 		struct ax_buf weak = AX_BUF_INIT;
 		if (pf_protocols_parse(val, &allowed) < 0) {
-			mp_verdict_add(plist[i].v, AX_CHECK_ERROR, NULL, "%s: %s: %s", name, plist[i].param, ax_error_last());
+			ax_verdict_add(plist[i].v, AX_CHECK_ERROR, NULL, "%s: %s: %s", name, plist[i].param, ax_error_last());
 		} else {
 			pf_protocols_format(allowed & PF_PROTO_WEAK, &weak);
-			mp_verdict_add(plist[i].v, (allowed & PF_PROTO_WEAK) ? AX_CHECK_FAIL : AX_CHECK_PASS,
+			ax_verdict_add(plist[i].v, (allowed & PF_PROTO_WEAK) ? AX_CHECK_FAIL : AX_CHECK_PASS,
 				       json_pack("{s:s,s:s,s:s}", "service", name, plist[i].param, val, "weak_allowed",
 						 ax_buf_cstr(&weak)),
 				       "%s: %s = '%s' allows %s", name, plist[i].param, val, ax_buf_cstr(&weak));
@@ -123,7 +123,7 @@ static void judge_service(struct pf_state *st, const struct pf_service *svc)
 
 	char *grade = value_of(st, svc, "smtpd_tls_mandatory_ciphers", &bad);
 	int strong = strcasecmp(grade, "medium") == 0 || strcasecmp(grade, "high") == 0;
-	mp_verdict_add(&st->ciphers, strong ? AX_CHECK_PASS : AX_CHECK_FAIL,
+	ax_verdict_add(&st->ciphers, strong ? AX_CHECK_PASS : AX_CHECK_FAIL,
 		       json_pack("{s:s,s:s}", "service", name, "smtpd_tls_mandatory_ciphers", grade),
 		       "%s: smtpd_tls_mandatory_ciphers = %s", name, grade);
 
@@ -132,7 +132,7 @@ static void judge_service(struct pf_state *st, const struct pf_service *svc)
 	struct ax_buf why_r = AX_BUF_INIT, why_c = AX_BUF_INIT;
 	/* mail is relayed only when both lists permit it */
 	int relay_safe = pf_relay_list_safe(rr, &why_r) | pf_relay_list_safe(rcpt, &why_c);
-	mp_verdict_add(&st->relay, relay_safe ? AX_CHECK_PASS : AX_CHECK_FAIL,
+	ax_verdict_add(&st->relay, relay_safe ? AX_CHECK_PASS : AX_CHECK_FAIL,
 		       json_pack("{s:s,s:s,s:s}", "service", name, "smtpd_relay_restrictions", rr,
 				 "smtpd_recipient_restrictions", rcpt),
 		       "%s: open relay: smtpd_relay_restrictions reaches %s, smtpd_recipient_restrictions reaches %s", name,
@@ -141,11 +141,11 @@ static void judge_service(struct pf_state *st, const struct pf_service *svc)
 	ax_buf_free(&why_c);
 
 	char *vrfy = value_of(st, svc, "disable_vrfy_command", &bad);
-	mp_verdict_add(&st->vrfy, is_yes(vrfy) ? AX_CHECK_PASS : AX_CHECK_FAIL,
+	ax_verdict_add(&st->vrfy, is_yes(vrfy) ? AX_CHECK_PASS : AX_CHECK_FAIL,
 		       json_pack("{s:s,s:s}", "service", name, "disable_vrfy_command", vrfy),
 		       "%s: disable_vrfy_command = %s", name, vrfy);
 	if (bad)
-		mp_verdict_add(&st->level, AX_CHECK_ERROR, NULL, "%s: %s", name, ax_error_last());
+		ax_verdict_add(&st->level, AX_CHECK_ERROR, NULL, "%s: %s", name, ax_error_last());
 	free(lvl);
 	free(wrap);
 	free(auth);
@@ -172,7 +172,7 @@ static void judge_files(struct pf_state *st)
 			char *val = value_of(st, st->smtpd[s], params[i], &bad);
 			int is_key = strstr(params[i], "key") || strstr(params[i], "chain");
 			if (!*val && i == 0 && needs_cert)
-				mp_verdict_add(&st->certs, AX_CHECK_FAIL, NULL, "%s: TLS enabled but no smtpd_tls_cert_file",
+				ax_verdict_add(&st->certs, AX_CHECK_FAIL, NULL, "%s: TLS enabled but no smtpd_tls_cert_file",
 					       svc_name(st->smtpd[s]));
 			char *save = NULL;
 			for (char *path = strtok_r(val, " \t,", &save); path; path = strtok_r(NULL, " \t,", &save)) {
@@ -184,17 +184,17 @@ static void judge_files(struct pf_state *st)
 				ax_buf_printf(&seen, "%s\n", path);
 				struct stat sb;
 				if (stat(path, &sb) < 0) {
-					mp_verdict_add(&st->certs, AX_CHECK_FAIL, json_pack("{s:s,s:s,s:b}", "param", params[i], "path", path, "exists", 0),
+					ax_verdict_add(&st->certs, AX_CHECK_FAIL, json_pack("{s:s,s:s,s:b}", "param", params[i], "path", path, "exists", 0),
 						       "%s = %s: %s", params[i], path, strerror(errno));
 					continue;
 				}
-				mp_verdict_add(&st->certs, AX_CHECK_PASS, json_pack("{s:s,s:s,s:b}", "param", params[i], "path", path, "exists", 1), "%s", path);
+				ax_verdict_add(&st->certs, AX_CHECK_PASS, json_pack("{s:s,s:s,s:b}", "param", params[i], "path", path, "exists", 1), "%s", path);
 				if (!is_key)
 					continue;
 				char mode[8];
 				snprintf(mode, sizeof(mode), "%04o", (unsigned)(sb.st_mode & 07777));
 				int open_to_others = (sb.st_mode & (S_IROTH | S_IWOTH)) != 0;
-				mp_verdict_add(&st->keys, open_to_others ? AX_CHECK_FAIL : AX_CHECK_PASS,
+				ax_verdict_add(&st->keys, open_to_others ? AX_CHECK_FAIL : AX_CHECK_PASS,
 					       json_pack("{s:s,s:s,s:s,s:I}", "param", params[i], "path", path, "mode", mode, "uid", (json_int_t)sb.st_uid),
 					       "%s has mode %s (readable or writable by others)", path, mode);
 			}
@@ -219,7 +219,7 @@ static void judge_globals(struct pf_state *st)
 	int ok = 0;
 	for (size_t i = 0; i < sizeof(ok_levels) / sizeof(ok_levels[0]); i++)
 		ok |= strcmp(out, ok_levels[i]) == 0;
-	mp_verdict_add(&st->out_level, ok ? AX_CHECK_PASS : AX_CHECK_FAIL, json_pack("{s:s}", "smtp_tls_security_level", out),
+	ax_verdict_add(&st->out_level, ok ? AX_CHECK_PASS : AX_CHECK_FAIL, json_pack("{s:s}", "smtp_tls_security_level", out),
 		       "smtp_tls_security_level = %s: outbound mail is sent in clear", out);
 	free(out);
 
@@ -231,14 +231,14 @@ static void judge_globals(struct pf_state *st)
 	json_t *item = json_pack("{s:s,s:s,s:s}", "mynetworks", nets, "mynetworks_style", style, "allowed", ax_buf_cstr(&allowed));
 	if (!pf_main_find(st->main_cf, "mynetworks")) {
 		int host = strcasecmp(style, "host") == 0;
-		mp_verdict_add(&st->nets, host ? AX_CHECK_PASS : AX_CHECK_FAIL, item,
+		ax_verdict_add(&st->nets, host ? AX_CHECK_PASS : AX_CHECK_FAIL, item,
 			       "mynetworks unset and mynetworks_style = %s trusts whole networks", style);
 	} else {
 		int r = pf_networks_within(nets, ax_buf_cstr(&allowed), &why);
 		if (r < 0)
-			mp_verdict_add(&st->nets, AX_CHECK_ERROR, item, "mynetworks entry '%s' cannot be evaluated", ax_buf_cstr(&why));
+			ax_verdict_add(&st->nets, AX_CHECK_ERROR, item, "mynetworks entry '%s' cannot be evaluated", ax_buf_cstr(&why));
 		else
-			mp_verdict_add(&st->nets, r ? AX_CHECK_PASS : AX_CHECK_FAIL, item,
+			ax_verdict_add(&st->nets, r ? AX_CHECK_PASS : AX_CHECK_FAIL, item,
 				       "mynetworks entry %s is wider than mynetworks-allowed (%s)", ax_buf_cstr(&why),
 				       ax_buf_cstr(&allowed));
 	}
@@ -317,34 +317,34 @@ static int postfix_run(struct ax_probe_ctx *ctx)
 	if (!st.nsmtpd)
 		st.nsmtpd = 1; /* the NULL entry: main.cf's own settings */
 
-	mp_verdict_init(&st.level, "postfix.smtpd.tls_security_level");
-	mp_verdict_init(&st.out_level, "postfix.smtp.tls_security_level");
-	mp_verdict_init(&st.auth_only, "postfix.smtpd.tls_auth_only");
-	mp_verdict_init(&st.protos, "postfix.smtpd.tls_protocols");
-	mp_verdict_init(&st.mprotos, "postfix.smtpd.tls_mandatory_protocols");
-	mp_verdict_init(&st.ciphers, "postfix.smtpd.tls_mandatory_ciphers");
-	mp_verdict_init(&st.certs, "postfix.tls.cert_files");
-	mp_verdict_init(&st.keys, "postfix.tls.key_permissions");
-	mp_verdict_init(&st.relay, "postfix.relay.restrictions");
-	mp_verdict_init(&st.nets, "postfix.relay.mynetworks");
-	mp_verdict_init(&st.vrfy, "postfix.smtpd.disable_vrfy");
+	ax_verdict_init(&st.level, "postfix.smtpd.tls_security_level", NULL);
+	ax_verdict_init(&st.out_level, "postfix.smtp.tls_security_level", NULL);
+	ax_verdict_init(&st.auth_only, "postfix.smtpd.tls_auth_only", NULL);
+	ax_verdict_init(&st.protos, "postfix.smtpd.tls_protocols", NULL);
+	ax_verdict_init(&st.mprotos, "postfix.smtpd.tls_mandatory_protocols", NULL);
+	ax_verdict_init(&st.ciphers, "postfix.smtpd.tls_mandatory_ciphers", NULL);
+	ax_verdict_init(&st.certs, "postfix.tls.cert_files", NULL);
+	ax_verdict_init(&st.keys, "postfix.tls.key_permissions", NULL);
+	ax_verdict_init(&st.relay, "postfix.relay.restrictions", NULL);
+	ax_verdict_init(&st.nets, "postfix.relay.mynetworks", NULL);
+	ax_verdict_init(&st.vrfy, "postfix.smtpd.disable_vrfy", NULL);
 	for (size_t i = 0; i < st.nsmtpd; i++)
 		judge_service(&st, st.smtpd[i]);
 	judge_files(&st);
 	judge_globals(&st);
 
 	rc = 0;
-	rc |= mp_verdict_emit(ctx, &st.level, "every smtpd listener offers TLS", "no smtpd listener");
-	rc |= mp_verdict_emit(ctx, &st.out_level, "outbound SMTP uses TLS", "not evaluated");
-	rc |= mp_verdict_emit(ctx, &st.auth_only, "AUTH only over TLS (or not offered)", "no smtpd listener");
-	rc |= mp_verdict_emit(ctx, &st.protos, "no SSLv2/SSLv3/TLSv1/TLSv1.1 allowed", "no smtpd listener");
-	rc |= mp_verdict_emit(ctx, &st.mprotos, "no SSLv2/SSLv3/TLSv1/TLSv1.1 allowed for mandatory TLS", "no smtpd listener");
-	rc |= mp_verdict_emit(ctx, &st.ciphers, "mandatory cipher grade medium or high", "no smtpd listener");
-	rc |= mp_verdict_emit(ctx, &st.certs, "certificate and key files present", "no TLS files configured");
-	rc |= mp_verdict_emit(ctx, &st.keys, "key files not accessible to others", "no key file configured");
-	rc |= mp_verdict_emit(ctx, &st.relay, "relaying restricted on every smtpd listener", "no smtpd listener");
-	rc |= mp_verdict_emit(ctx, &st.nets, "mynetworks within the allowed networks", "not evaluated");
-	rc |= mp_verdict_emit(ctx, &st.vrfy, "VRFY disabled", "no smtpd listener");
+	rc |= ax_verdict_emit(ctx, &st.level, "every smtpd listener offers TLS", "no smtpd listener");
+	rc |= ax_verdict_emit(ctx, &st.out_level, "outbound SMTP uses TLS", "not evaluated");
+	rc |= ax_verdict_emit(ctx, &st.auth_only, "AUTH only over TLS (or not offered)", "no smtpd listener");
+	rc |= ax_verdict_emit(ctx, &st.protos, "no SSLv2/SSLv3/TLSv1/TLSv1.1 allowed", "no smtpd listener");
+	rc |= ax_verdict_emit(ctx, &st.mprotos, "no SSLv2/SSLv3/TLSv1/TLSv1.1 allowed for mandatory TLS", "no smtpd listener");
+	rc |= ax_verdict_emit(ctx, &st.ciphers, "mandatory cipher grade medium or high", "no smtpd listener");
+	rc |= ax_verdict_emit(ctx, &st.certs, "certificate and key files present", "no TLS files configured");
+	rc |= ax_verdict_emit(ctx, &st.keys, "key files not accessible to others", "no key file configured");
+	rc |= ax_verdict_emit(ctx, &st.relay, "relaying restricted on every smtpd listener", "no smtpd listener");
+	rc |= ax_verdict_emit(ctx, &st.nets, "mynetworks within the allowed networks", "not evaluated");
+	rc |= ax_verdict_emit(ctx, &st.vrfy, "VRFY disabled", "no smtpd listener");
 	rc |= attach_effective(&st);
 	rc |= attach_redacted(ctx, "main.cf", &main_text);
 	if (st.master_cf)

@@ -1,21 +1,22 @@
-/* mailproto_verdict.c - accumulating one check over several items (see
- * mailproto_verdict.h). */
-#include "mailproto_verdict.h"
+/* verdict.c - accumulating one check over several items (see
+ * verdict.h). */
+#include "verdict.h"
 
 #include <stdarg.h>
 #include <string.h>
 
 #include "evidence.h"
 
-void mp_verdict_init(struct mp_verdict *v, const char *check)
+void ax_verdict_init(struct ax_verdict *v, const char *check, const char *items_key)
 {
 	memset(v, 0, sizeof(*v));
 	v->check = check;
+	v->items_key = items_key ? items_key : "items";
 	v->status = AX_CHECK_PASS;
 	v->items = json_array();
 }
 
-void mp_verdict_add(struct mp_verdict *v, enum ax_check_status st, json_t *item, const char *fmt, ...)
+void ax_verdict_add(struct ax_verdict *v, enum ax_check_status st, json_t *item, const char *fmt, ...)
 {
 	v->touched = 1;
 	if (st == AX_CHECK_FAIL || (st == AX_CHECK_ERROR && v->status == AX_CHECK_PASS))
@@ -36,13 +37,13 @@ void mp_verdict_add(struct mp_verdict *v, enum ax_check_status st, json_t *item,
 	}
 }
 
-int mp_verdict_emit(struct ax_probe_ctx *ctx, struct mp_verdict *v, const char *pass_msg, const char *skip_msg)
+int ax_verdict_emit(struct ax_probe_ctx *ctx, struct ax_verdict *v, const char *pass_msg, const char *skip_msg)
 {
 	int rc;
 	if (!v->touched)
 		rc = ax_probe_result(ctx, v->check, AX_CHECK_SKIP, NULL, "%s", skip_msg);
 	else
-		rc = ax_probe_result(ctx, v->check, v->status, json_pack("{s:O}", "items", v->items), "%s",
+		rc = ax_probe_result(ctx, v->check, v->status, json_pack("{s:O}", v->items_key, v->items), "%s",
 				     v->status == AX_CHECK_PASS ? pass_msg : ax_buf_cstr(&v->why));
 	json_decref(v->items);
 	ax_buf_free(&v->why);
