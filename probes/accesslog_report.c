@@ -149,7 +149,7 @@ static struct al_source *source_slot(struct al_report *rep, struct al_span src)
 	if (rep->nsources * 2 >= rep->asources)
 		return NULL;
 	memcpy(rep->sources[h].key, key, sizeof(key));
-	rep->sources[h].bucket = -1;
+	rep->sources[h].last_slot = -1;
 	rep->nsources++;
 	return &rep->sources[h];
 }
@@ -193,17 +193,31 @@ void al_report_event(struct al_report *rep, const struct al_event *ev, int64_t t
 			rep->untracked += ev->attempts;
 			return;
 		}
-		int64_t bucket = t / rep->window;
-		if (bucket != s->bucket) {
-			s->bucket = bucket;
+		int64_t width = rep->window / AL_SLOTS > 0 ? rep->window / AL_SLOTS : 1;
+		int64_t slot = t / width;
+		if (s->last_slot < 0 || slot - s->last_slot >= AL_SLOTS) {
+			memset(s->ring, 0, sizeof(s->ring));
 			s->count = 0;
+			s->last_slot = slot;
+		} else {
+			/* sub-windows that slid out of the window since the last failure */
+			for (int64_t k = s->last_slot + 1; k <= slot; k++) {
+				s->count -= s->ring[k % AL_SLOTS];
+				s->ring[k % AL_SLOTS] = 0;
+			}
+			if (slot > s->last_slot)
+				s->last_slot = slot;
 		}
+		/* a line older than the window (logs out of order) counts in totals only */
 		unsigned before = s->count;
-		s->count += ev->attempts;
+		if (s->last_slot - slot < AL_SLOTS) {
+			s->ring[slot % AL_SLOTS] += ev->attempts;
+			s->count += ev->attempts;
+		}
 		s->total += ev->attempts;
 		if (s->count > s->max) {
 			s->max = s->count;
-			s->max_bucket = bucket;
+			s->max_end = (s->last_slot + 1) * width;
 		}
 		if (before <= rep->max_failures && s->count > rep->max_failures) {
 			rep->offending_windows++;
@@ -265,7 +279,7 @@ static int emit_failures(struct al_report *rep)
 	json_t *list = json_array();
 	for (size_t i = 0; i < noff && i < 20; i++) {
 		char ws[32];
-		ax_time_format(off[i].max_bucket * rep->window, ws);
+		ax_time_format(off[i].max_end - rep->window, ws);
 		json_array_append_new(list, json_pack("{s:s,s:i,s:I,s:s}", "source", off[i].key, "max_in_window",
 						      (int)off[i].max, "total", (json_int_t)off[i].total,
 						      "window_start", ws));

@@ -25,11 +25,17 @@
 
 struct ax_probe_ctx;
 
+/* Failures per source are counted in a sliding window made of AL_SLOTS
+ * sub-windows (a ring), so a burst that straddles a fixed window boundary
+ * is still seen whole; the count is exact to window / AL_SLOTS. */
+#define AL_SLOTS 16
+
 struct al_source {
 	char key[64]; /* empty: free slot */
-	int64_t bucket;
-	unsigned count, max;
-	int64_t max_bucket;
+	int64_t last_slot;       /* sub-window of the newest failure, -1: none */
+	unsigned ring[AL_SLOTS]; /* failures per sub-window */
+	unsigned count, max;     /* in the sliding window now / at most */
+	int64_t max_end;         /* time the window with max ended */
 	uint64_t total;
 };
 

@@ -219,6 +219,33 @@ static void test_mail_and_web(void)
 	ax_evidence_free(&ev);
 }
 
+/* A burst that straddles a fixed 10-minute boundary (11:58-12:01, 12 + 13
+ * failures) is seen whole by the sliding window; the same number spread
+ * over 40 minutes is not a burst. */
+static void test_sliding_window(void)
+{
+	struct ax_evidence ev = {0};
+	struct ax_buf log = AX_BUF_INIT;
+	for (int spread = 0; spread < 2; spread++) {
+		ax_buf_clear(&log);
+		for (int i = 0; i < 25; i++) {
+			char ts[32];
+			ax_time_format(now - 120 - 120 * 60 * spread + i * (spread ? 100 : 7), ts);
+			ax_buf_printf(&log, "%s mx sshd[4%02d]: Failed password for root from 203.0.113.77 port 4%03d ssh2\n",
+				      ts, i, i);
+		}
+		char *path = ax_asprintf("%s/burst-%d.log", t_tmpdir(), spread);
+		ax_file_write_atomic(path, log.ptr, log.size, 0600);
+		run(&ev, "path", path, "format", "sshd", "lookback", "24h", NULL);
+		T_STATUS(&ev, "log.auth_failures", spread ? AX_CHECK_PASS : AX_CHECK_FAIL);
+		if (!spread)
+			T_OBS(&ev, "log.auth_failures", "\"max_in_window\":25");
+		free(path);
+	}
+	ax_buf_free(&log);
+	ax_evidence_free(&ev);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -226,5 +253,6 @@ int main(void)
 	ax_time_parse("2026-11-29T12:00:00Z", &now);
 	test_sshd();
 	test_mail_and_web();
+	test_sliding_window();
 	return t_done();
 }
