@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/accesslog.sh - the accesslog probe against ripgrep (`rg -c`) over
 # the same ~1 GiB of mixed sshd/Postfix/Dovecot syslog lines, same run.
-# Prints both times, throughput, the ratio, and peak RSS (GNU time -v).
+# Prints both times (median of 3, runs alternating), throughput, the ratio,
+# peak RSS (GNU time -v), and whether the counts agree.
 # Usage: bench/accesslog.sh [SIZE_MIB] (default 1024). Needs: ripgrep.
 # ANNEXA: the binary (default build/annexa).
 set -eu
@@ -62,18 +63,20 @@ measure() { # NAME OUTFILE CMD...
 }
 rss() { [ -f "$W/$1.time" ] && awk -F': ' '/Maximum resident/ {printf "%d MiB", $2 / 1024}' "$W/$1.time" || echo "n/a"; }
 
-# best of 3 for each (the machine may be shared; the minimum is the least disturbed)
-best() { printf '%s\n' "$@" | sort -n | head -1; }
-T_RG=$(best "$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")" \
-	"$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")" \
-	"$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")")
-T_AX=$(best "$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)" \
-	"$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)" \
-	"$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)")
+# median of 3 for each, the two tools alternating (the machine may be shared)
+best() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+RG_TIMES=() AX_TIMES=()
+for _ in 1 2 3; do
+	RG_TIMES+=("$(measure rg "$W/rg.out" rg -c 'sshd\[[0-9]+\]: (Accepted|Failed) ' "$W/auth.log")")
+	AX_TIMES+=("$(measure annexa "$W/annexa.out" "$ANNEXA" -c "$W/annexa.conf" collect --json)")
+done
+T_RG=$(best "${RG_TIMES[@]}")
+T_AX=$(best "${AX_TIMES[@]}")
 # the collector's fixed cost (store, ledger, fork) on a one-line log, same run
 head -1 "$W/auth.log" > "$W/one.log"
 sed 's/^\tpath = auth.log/\tpath = one.log/; s/annexa.db/fixed.db/' "$W/annexa.conf" > "$W/fixed.conf"
 T_FIXED=$(best "$(measure fixed "$W/fixed.out" "$ANNEXA" -c "$W/fixed.conf" collect)" \
+	"$(measure fixed "$W/fixed.out" "$ANNEXA" -c "$W/fixed.conf" collect)" \
 	"$(measure fixed "$W/fixed.out" "$ANNEXA" -c "$W/fixed.conf" collect)")
 grep -q '"log.auth_failures"' "$W/annexa.out" || { echo "annexa run failed:"; head -20 "$W/annexa.out"; exit 1; }
 counts() { python3 -c "
@@ -86,6 +89,8 @@ printf 'ripgrep  rg -c:       %6ss  %7.0f MiB/s  peak RSS %s  (matching lines: %
 	"$(echo "$BYTES $T_RG" | awk '{print $1 / 1048576 / $2}')" "$(rss rg)" "$(cat "$W/rg.out")"
 printf 'annexa   accesslog:   %6ss  %7.0f MiB/s  peak RSS %s  (failures %s + logins %s)\n' "$T_AX" \
 	"$(echo "$BYTES $T_AX" | awk '{print $1 / 1048576 / $2}')" "$(rss annexa)" "$AX_FAILS" "$AX_LOGINS"
+echo "runs: ripgrep ${RG_TIMES[*]} s; annexa ${AX_TIMES[*]} s (median shown)"
+[ "$AX_FAILS" = "?" ] || [ "$(cat "$W/rg.out")" = "$((AX_FAILS + AX_LOGINS))" ] || echo "COUNTS DIFFER: ripgrep $(cat "$W/rg.out") lines, annexa $AX_FAILS + $AX_LOGINS"
 printf 'ratio annexa/ripgrep: %.2fx (goal: within 1.5x)\n' "$(echo "$T_AX $T_RG" | awk '{print $1 / $2}')"
 printf 'collector fixed cost (one-line log): %ss; probe alone vs ripgrep: %.2fx\n' "$T_FIXED" \
 	"$(echo "$T_AX $T_FIXED $T_RG" | awk '{print ($1 - $2) / $3}')"

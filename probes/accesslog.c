@@ -2,8 +2,11 @@
  * the access logs of Postfix, Dovecot, sshd and nginx show.
  *
  * Reads the current file and its rotations (plain or .gz) in one streaming
- * pass each, with bounded memory: one line buffer per file, a fixed-size
- * table of failure sources and a bounded excerpt. Rotations whose mtime is
+ * pass each, with bounded memory: one mapped window or line buffer per
+ * file, a fixed-size table of failure sources and a bounded excerpt. Only
+ * lines holding one of the format's phrases are parsed (found in bulk over
+ * the whole block, see al_format_needles), so the cost per line that is
+ * not an authentication event is a few vector compares. Rotations whose mtime is
  * older than `lookback` are read only up to their first timestamp (that is
  * all log.retention needs), so a run stays cheap on 90 days of logs. User
  * names never leave the probe in clear: evidence carries keyed pseudonyms. */
@@ -106,48 +109,83 @@ static int line_time(const struct al_report *rep, const char *p, size_t len, int
 	return b ? ax_logtime_parse(&rep->clock, b, len - (size_t)(b - p), t, &used) : -1;
 }
 
+struct scan {
+	struct al_report *rep;
+	const char *path;
+	struct al_state *st;
+	struct ax_needles needles; /* none: every line is parsed (nginx) */
+	int full, dated;
+	char last_head[320]; /* the last line's head: its stamp dates the file's end */
+	size_t last_len, head_max;
+};
+
+static void take_line(struct scan *s, const struct ax_logline *line)
+{
+	struct al_event ev;
+	int64_t t;
+	al_parse_line(s->st, line->ptr, line->len, &ev);
+	if (ev.kind != AL_NONE && line_time(s->rep, line->ptr, line->len, &t) == 0)
+		al_report_event(s->rep, &ev, t, s->path, line);
+}
+
+/* One block of lines: until the file is dated every line is looked at;
+ * then (when `full`) only lines holding one of the format's phrases. */
+static int scan_block(void *arg, struct ax_logblock *b)
+{
+	struct scan *s = arg;
+	struct ax_logline line;
+	int64_t first;
+	while (!s->dated && ax_logblock_next(b, &line)) {
+		if (line_time(s->rep, line.ptr, line.len, &first) == 0) {
+			s->dated = 1;
+			al_report_entry_time(s->rep, first);
+			if (!s->full)
+				return 1; /* an old rotation: its first stamp is all we need */
+		}
+		if (s->full)
+			take_line(s, &line);
+	}
+	if (!s->full)
+		return 0;
+	if (s->needles.n) {
+		const char *hit;
+		while ((hit = ax_needles_find(&s->needles, ax_logblock_rest(b), b->end))) {
+			ax_logblock_line_at(b, hit, &line);
+			take_line(s, &line);
+		}
+	} else {
+		while (ax_logblock_next(b, &line))
+			take_line(s, &line);
+	}
+	ax_logblock_last(b, &line);
+	s->last_len = line.len < s->head_max ? line.len : s->head_max;
+	memcpy(s->last_head, line.ptr, s->last_len);
+	return 0;
+}
+
 /* Reads one file: dates it, and (when `full`) feeds every auth event to rep. */
 static void scan_file(struct al_report *rep, const struct logfile *f, int full, size_t max_line)
 {
 	struct ax_logread *r = NULL;
-	struct ax_logline line;
-	struct al_state *st = ax_malloc(sizeof(*st));
-	char last_head[320];
-	size_t last_len = 0;
-	/* the stamp starts a line, except in nginx access logs (after address and user) */
-	size_t head_max = rep->format == AL_NGINX ? sizeof(last_head) : 48;
-	int64_t first = 0, t;
-	int rc, dated = 0;
+	struct scan s;
+	const char *const *needles;
+	int64_t t;
 
-	al_state_init(st, rep->format);
-	if (ax_logread_open(&r, f->path, max_line) < 0) {
+	memset(&s, 0, sizeof(s));
+	s.rep = rep;
+	s.path = f->path;
+	s.full = full;
+	/* the stamp starts a line, except in nginx access logs (after address and user) */
+	s.head_max = rep->format == AL_NGINX ? sizeof(s.last_head) : 48;
+	s.st = ax_malloc(sizeof(*s.st));
+	al_state_init(s.st, rep->format);
+	ax_needles_init(&s.needles, needles, al_format_needles(rep->format, &needles));
+	if (ax_logread_open(&r, f->path, max_line) < 0 || ax_logread_scan(r, scan_block, &s) < 0)
 		al_report_problem(rep, "%s", ax_error_last());
-		goto cleanup;
-	}
-	while ((rc = ax_logread_next(r, &line)) > 0) {
-		if (!dated && line_time(rep, line.ptr, line.len, &first) == 0) {
-			dated = 1;
-			al_report_entry_time(rep, first);
-			if (!full)
-				break;
-		}
-		if (!full)
-			continue;
-		/* the last line's stamp: a line's head, copied small (this runs per line) */
-		last_len = line.len < head_max ? line.len : head_max;
-		memcpy(last_head, line.ptr, last_len);
-		struct al_event ev;
-		al_parse_line(st, line.ptr, line.len, &ev);
-		if (ev.kind != AL_NONE && line_time(rep, line.ptr, line.len, &t) == 0)
-			al_report_event(rep, &ev, t, f->path, &line);
-	}
-	if (rc < 0)
-		al_report_problem(rep, "%s", ax_error_last());
-	if (last_len && line_time(rep, last_head, last_len, &t) == 0)
+	if (s.last_len && line_time(rep, s.last_head, s.last_len, &t) == 0)
 		al_report_entry_time(rep, t);
-cleanup:
 	ax_logread_free(r);
-	free(st);
+	free(s.st);
 }
 
 static int accesslog_run(struct ax_probe_ctx *ctx)

@@ -15,7 +15,7 @@ struct cur {
 static const char *find(const char *p, const char *end, const char *needle)
 {
 	size_t n = strlen(needle);
-	if (p >= end || (size_t)(end - p) < n)
+	if (!p || p >= end || (size_t)(end - p) < n)
 		return NULL;
 	return memmem(p, (size_t)(end - p), needle, n);
 }
@@ -111,6 +111,31 @@ int al_format_parse(const char *name)
 		if (name && strcmp(name, names[i]) == 0)
 			return i;
 	return -1;
+}
+
+size_t al_format_needles(enum al_format format, const char *const **out)
+{
+	/* sshd: the message starts with one of these (after "message repeated
+	 * N times: [ " too); Dovecot: find(.., "-login: ") comes first; Postfix:
+	 * only smtpd lines count, and their tag ends "/smtpd" before "[PID]" */
+	static const char *const sshd[] = {"Accepted ", "Failed "};
+	static const char *const dovecot[] = {"-login: "};
+	static const char *const postfix[] = {"/smtpd["};
+	switch (format) {
+	case AL_SSHD:
+		*out = sshd;
+		return 2;
+	case AL_DOVECOT:
+		*out = dovecot;
+		return 1;
+	case AL_POSTFIX:
+		*out = postfix;
+		return 1;
+	case AL_NGINX:
+		break;
+	}
+	*out = NULL;
+	return 0;
 }
 
 void al_state_init(struct al_state *st, enum al_format format)

@@ -45,6 +45,10 @@ struct al_state {
 void al_state_init(struct al_state *st, enum al_format format);
 /* Parses one line (the whole line, timestamp included). */
 void al_parse_line(struct al_state *st, const char *line, size_t len, struct al_event *ev);
+/* Phrases of which a line must hold one for al_parse_line() to see an
+ * event or change the state (a prefilter: the probe parses only such
+ * lines); 0 and *out NULL when every line has to be parsed (nginx). */
+size_t al_format_needles(enum al_format format, const char *const **out);
 /* "postfix" -> AL_POSTFIX; -1 when unknown. */
 int al_format_parse(const char *name);
 

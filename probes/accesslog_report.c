@@ -173,6 +173,28 @@ static void user_count(struct al_user *users, size_t *n, const char *pseudo, int
 	(*n)++;
 }
 
+/* ax_probe_pseudonym() of a user name, cached (the same few admin names
+ * log in all day; an HMAC per line would dominate a large log's scan). */
+static void pseudonym_of(struct al_report *rep, struct al_span user, char pseudo[20])
+{
+	char name[256];
+	span_cstr(user, name, sizeof(name));
+	size_t n = strlen(name);
+	if (n >= sizeof(rep->pseudo[0].name)) {
+		ax_probe_pseudonym(rep->ctx, name, pseudo);
+		return;
+	}
+	for (size_t i = 0; i < AL_PSEUDO_CACHE; i++)
+		if (rep->pseudo[i].name[0] && strcmp(rep->pseudo[i].name, name) == 0) {
+			memcpy(pseudo, rep->pseudo[i].pseudonym, 20);
+			return;
+		}
+	ax_probe_pseudonym(rep->ctx, name, pseudo);
+	struct al_pseudo_cache *slot = &rep->pseudo[rep->pseudo_next++ % AL_PSEUDO_CACHE];
+	memcpy(slot->name, name, n + 1);
+	memcpy(slot->pseudonym, pseudo, 20);
+}
+
 static int is_admin(struct al_report *rep, struct al_span user)
 {
 	for (size_t i = 0; i < rep->nadmins; i++)
@@ -225,7 +247,7 @@ void al_report_event(struct al_report *rep, const struct al_event *ev, int64_t t
 		}
 		return;
 	}
-	char name[256], pseudo[20];
+	char pseudo[20];
 	int admin = is_admin(rep, ev->user);
 	rep->logins++;
 	if (ev->tls < 0)
@@ -233,8 +255,7 @@ void al_report_event(struct al_report *rep, const struct al_event *ev, int64_t t
 	if (!admin && ev->tls != 0)
 		return;
 	/* only what becomes evidence is pseudonymised (an HMAC per line is slow) */
-	span_cstr(ev->user, name, sizeof(name));
-	ax_probe_pseudonym(rep->ctx, name, pseudo);
+	pseudonym_of(rep, ev->user, pseudo);
 	if (admin) {
 		rep->privileged++;
 		user_count(rep->priv, &rep->npriv, pseudo, t);

@@ -45,6 +45,13 @@ struct al_user {
 	int64_t first, last;
 };
 
+/* Pseudonyms of recent user names: one HMAC per name, not per login. */
+#define AL_PSEUDO_CACHE 32
+struct al_pseudo_cache {
+	char name[64]; /* empty: free */
+	char pseudonym[20];
+};
+
 struct al_report {
 	struct ax_probe_ctx *ctx;
 	enum al_format format;
@@ -70,6 +77,8 @@ struct al_report {
 	uint64_t logins, privileged, cleartext, tls_unknown;
 	struct al_user priv[AL_MAX_USERS], clear[AL_MAX_USERS];
 	size_t npriv, nclear;
+	struct al_pseudo_cache pseudo[AL_PSEUDO_CACHE];
+	size_t pseudo_next; /* round-robin replacement */
 	struct ax_buf excerpt[3]; /* failures, privileged, cleartext */
 	size_t nexcerpt[3];
 };

@@ -1,15 +1,27 @@
 /* logread.c - streaming line reader over plain and gzip log files, and
  * log timestamp parsing (see logread.h for the contract).
  *
- * Memory: one buffer of max(256 KiB, 2 x max_line) per reader, whatever the
- * file holds. Only regular files are opened, so a FIFO or device named by a
- * glob can't block a probe. */
+ * Memory: line by line, one buffer of max(256 KiB, 2 x max_line) per
+ * reader; in bulk, a plain file is mapped one window at a time (16 MiB, or
+ * less at its end), so resident memory is flat whatever the file holds.
+ * Only regular files are opened, so a FIFO or device named by a glob can't
+ * block a probe.
+ *
+ * A mapped file that shrinks (logrotate copytruncate) would raise SIGBUS on
+ * the pages past its new end. Each window is mapped only up to the size
+ * fstat gives just before, and a process-wide SIGBUS handler, installed on
+ * the first scan, turns a fault inside the current thread's window into a
+ * siglongjmp back to the scan, which reports "file shrank while reading".
+ * Faults anywhere else go to the previous disposition. */
 #include "logread.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,9 +34,11 @@
 #define LOGREAD_DEFAULT_LINE 8192
 #define LOGREAD_MAX_LINE (1024 * 1024)
 #define LOGREAD_MIN_BUF (256 * 1024)
+#define LOGREAD_WINDOW (16 * 1024 * 1024)
 
 struct ax_logread {
 	char *path;
+	int fd; /* until gz takes it over */
 	gzFile gz;
 	int is_gzip;
 	char *buf;
@@ -33,6 +47,9 @@ struct ax_logread {
 	size_t lineno;
 	int eof;
 	int skipping; /* inside the tail of an over-long line */
+	size_t window;  /* bulk: bytes mapped at a time */
+	char *map;      /* bulk: the current window */
+	size_t map_len;
 };
 
 int ax_logread_open(struct ax_logread **out, const char *path, size_t max_line)
@@ -59,16 +76,10 @@ int ax_logread_open(struct ax_logread **out, const char *path, size_t max_line)
 	r = ax_calloc(1, sizeof(*r));
 	r->path = ax_strdup(path);
 	r->max_line = max_line;
-	r->cap = 2 * max_line > LOGREAD_MIN_BUF ? 2 * max_line : LOGREAD_MIN_BUF;
-	r->buf = ax_malloc(r->cap);
 	r->is_gzip = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz) {
-		rc = ax_error_set("%s: cannot open", path);
-		goto cleanup;
-	}
-	fd = -1; /* owned by gz now */
-	gzbuffer(r->gz, 128 * 1024);
+	r->fd = fd;
+	fd = -1;
+	ax_logread_set_window(r, LOGREAD_WINDOW);
 	*out = r;
 	r = NULL;
 cleanup:
@@ -76,6 +87,30 @@ cleanup:
 		close(fd);
 	ax_logread_free(r);
 	return rc;
+}
+
+void ax_logread_set_window(struct ax_logread *r, size_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* a partial line at a window's end (< max_line) must leave room to move on */
+	if (bytes < r->max_line + 2 * page)
+		bytes = r->max_line + 2 * page;
+	r->window = (bytes + page - 1) / page * page;
+}
+
+/* zlib reads plain files transparently: the line-by-line path and .gz. */
+static int gz_start(struct ax_logread *r)
+{
+	if (r->gz)
+		return 0;
+	r->gz = gzdopen(r->fd, "rb");
+	if (!r->gz)
+		return ax_error_set("%s: cannot open", r->path);
+	r->fd = -1; /* owned by gz now */
+	gzbuffer(r->gz, 128 * 1024);
+	r->cap = 2 * r->max_line > LOGREAD_MIN_BUF ? 2 * r->max_line : LOGREAD_MIN_BUF;
+	r->buf = ax_malloc(r->cap);
+	return 0;
 }
 
 /* Reads more bytes after compacting; 0 at the end, negative on error. */
@@ -105,6 +140,8 @@ static int fill(struct ax_logread *r)
 
 int ax_logread_next(struct ax_logread *r, struct ax_logline *line)
 {
+	if (!r->gz && gz_start(r) < 0)
+		return AX_ERROR;
 	for (;;) {
 		char *p = r->buf + r->start;
 		size_t avail = r->end - r->start;
@@ -148,6 +185,178 @@ int ax_logread_next(struct ax_logread *r, struct ax_logline *line)
 	}
 }
 
+/* --- bulk reading --- */
+
+/* Hands [p, p + avail) to fn as far as it holds whole lines. *used: bytes
+ * consumed (0: a longer region is needed). final: nothing follows p + avail. */
+static int deliver(struct ax_logread *r, const char *p, size_t avail, int final, size_t *used, ax_logblock_fn fn,
+		   void *arg)
+{
+	struct ax_logblock b;
+	const char *nl;
+	size_t len;
+	*used = 0;
+	if (!avail)
+		return 0;
+	if (r->skipping) { /* the rest of a cut line */
+		nl = memchr(p, '\n', avail);
+		*used = nl ? (size_t)(nl - p) + 1 : avail;
+		r->skipping = !nl;
+		return 0;
+	}
+	memset(&b, 0, sizeof(b));
+	nl = memrchr(p, '\n', avail);
+	if (nl) {
+		len = (size_t)(nl - p) + 1;
+	} else if (avail >= r->max_line) {
+		len = r->max_line;
+		b.cut = 1;
+		r->skipping = 1;
+	} else if (final) {
+		len = avail;
+	} else {
+		return 0;
+	}
+	b.ptr = b.cursor = p;
+	b.end = p + len;
+	b.cursor_lineno = r->lineno + 1;
+	b.max_line = r->max_line;
+	*used = len;
+	int rc = fn(arg, &b);
+	/* lines the callback did not ask for are counted once, here */
+	r->lineno = b.cursor_lineno - 1 + ax_count_newlines(b.cursor, b.end) + (b.cursor < b.end && b.end[-1] != '\n');
+	return rc;
+}
+
+static int scan_buffered(struct ax_logread *r, ax_logblock_fn fn, void *arg)
+{
+	if (gz_start(r) < 0)
+		return AX_ERROR;
+	for (;;) {
+		size_t used;
+		int rc = deliver(r, r->buf + r->start, r->end - r->start, r->eof, &used, fn, arg);
+		if (rc)
+			return rc < 0 ? rc : 0;
+		r->start += used;
+		if (used)
+			continue;
+		if (r->eof)
+			return 0;
+		if ((rc = fill(r)) < 0)
+			return rc;
+	}
+}
+
+struct map_guard {
+	sigjmp_buf env;
+	const char *volatile lo, *volatile hi; /* the window mapped now */
+};
+
+static _Thread_local struct map_guard *volatile active_guard;
+static struct sigaction previous_sigbus;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uctx)
+{
+	struct map_guard *g = active_guard;
+	const char *at = si ? (const char *)si->si_addr : NULL;
+	if (g && at >= g->lo && at < g->hi)
+		siglongjmp(g->env, 1);
+	/* not a log window: the previous disposition takes the repeated fault */
+	sigaction(sig, &previous_sigbus, NULL);
+}
+
+static void guard_install(void)
+{
+	static int installed; /* process-wide; probes run one per process */
+	struct sigaction sa;
+	if (installed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &previous_sigbus) == 0)
+		installed = 1;
+}
+
+static void unmap(struct ax_logread *r)
+{
+	if (r->map)
+		munmap(r->map, r->map_len);
+	r->map = NULL;
+	r->map_len = 0;
+}
+
+static int shrank(struct ax_logread *r)
+{
+	return ax_error_code(AX_EINVALID, "%s:%zu: file shrank while reading (truncated by log rotation?)", r->path,
+			     r->lineno + 1);
+}
+
+/* Window after window: each mapped from the page holding the first unread
+ * byte (a partial line at a window's end is mapped again with the next). */
+static int scan_windows(struct ax_logread *r, struct map_guard *g, ax_logblock_fn fn, void *arg)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	off_t pos = 0;
+	for (;;) {
+		struct stat st;
+		if (fstat(r->fd, &st) < 0)
+			return ax_error_set("%s: %s", r->path, strerror(errno));
+		if (st.st_size < pos)
+			return shrank(r);
+		if (st.st_size == pos)
+			return 0;
+		off_t map_off = pos - pos % (off_t)page;
+		size_t len = (size_t)(st.st_size - map_off) < r->window ? (size_t)(st.st_size - map_off) : r->window;
+		int final = map_off + (off_t)len == st.st_size;
+		unmap(r);
+		g->lo = g->hi = NULL;
+		r->map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->fd, map_off);
+		if (r->map == MAP_FAILED) {
+			r->map = NULL;
+			return ax_error_set("%s: mmap: %s", r->path, strerror(errno));
+		}
+		r->map_len = len;
+		madvise(r->map, len, MADV_SEQUENTIAL);
+		g->lo = r->map;
+		g->hi = r->map + len;
+		const char *p = r->map + (pos - map_off);
+		size_t avail = len - (size_t)(pos - map_off), used;
+		off_t window_start = pos;
+		do {
+			int rc = deliver(r, p, avail, final, &used, fn, arg);
+			if (rc)
+				return rc < 0 ? rc : 0;
+			p += used;
+			avail -= used;
+			pos += (off_t)used;
+		} while (used && avail);
+		if (pos == window_start) /* cannot happen: a window holds max_line past any start */
+			return ax_error_set("%s: mapping window too small", r->path);
+	}
+}
+
+int ax_logread_scan(struct ax_logread *r, ax_logblock_fn fn, void *arg)
+{
+	struct map_guard guard;
+	struct map_guard *volatile outer = active_guard;
+	int rc;
+	if (r->is_gzip || r->gz)
+		return scan_buffered(r, fn, arg);
+	guard_install();
+	guard.lo = guard.hi = NULL;
+	if (sigsetjmp(guard.env, 1) == 0) {
+		active_guard = &guard;
+		rc = scan_windows(r, &guard, fn, arg);
+	} else {
+		rc = shrank(r);
+	}
+	active_guard = outer;
+	unmap(r);
+	return rc;
+}
+
 int ax_logread_is_gzip(const struct ax_logread *r)
 {
 	return r->is_gzip;
@@ -159,6 +368,10 @@ void ax_logread_free(struct ax_logread *r)
 		return;
 	if (r->gz)
 		gzclose(r->gz);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->map)
+		munmap(r->map, r->map_len);
 	free(r->buf);
 	free(r->path);
 	free(r);

@@ -15,6 +15,15 @@
  *     if (ax_logread_open(&r, path, 8192) < 0) ...;
  *     while ((rc = ax_logread_next(r, &l)) > 0) use(l.ptr, l.len);
  *     ax_logread_free(r);   // rc < 0: error, message names path:line
+ *
+ * The bulk path (ax_logread_scan) is for probes that look at a few lines
+ * of large logs: plain files are mapped in windows (16 MiB, unmapped as
+ * the scan moves on, so resident memory stays flat) and handed over as
+ * blocks of whole lines; a probe finds its candidates with
+ * ax_needles_find() and asks for just those lines. Lines, numbers, cuts
+ * and '\r' handling are the same as ax_logread_next()'s. A file truncated
+ * while mapped (logrotate copytruncate) is an AX_EINVALID error, never a
+ * crash: a SIGBUS on the mapped window is caught and turned into one.
  */
 #ifndef AX_LOGREAD_H
 #define AX_LOGREAD_H
@@ -37,6 +46,57 @@ int ax_logread_open(struct ax_logread **out, const char *path, size_t max_line);
 int ax_logread_next(struct ax_logread *r, struct ax_logline *line);
 int ax_logread_is_gzip(const struct ax_logread *r);
 void ax_logread_free(struct ax_logread *r);
+
+/* --- bulk reading --- */
+
+/* A run of whole lines. The last one may lack its '\n' (end of file, or an
+ * over-long line cut to max_line). Valid only inside the callback. */
+struct ax_logblock {
+	const char *ptr, *end;
+	/* private: lines before `cursor` were handed out; numbers are counted
+	 * lazily, only up to the lines asked for */
+	const char *cursor;
+	size_t cursor_lineno;
+	size_t max_line;
+	int cut; /* the block is one over-long line, cut */
+};
+/* 0: go on, 1: stop reading (not an error), negative: stop with that error. */
+typedef int (*ax_logblock_fn)(void *arg, struct ax_logblock *block);
+/* Hands the whole file to fn, block by block: 0 at the end (or when fn
+ * stopped), else fn's error or a read error ("PATH:LINE: ..."). A reader is
+ * read either with ax_logread_next() or with this, not both. fn must not
+ * keep pointers into a block, nor leave resources that only its own
+ * cleanup frees in flight while it reads the block (a SIGBUS on a file
+ * truncated under it unwinds past fn). */
+int ax_logread_scan(struct ax_logread *r, ax_logblock_fn fn, void *arg);
+/* Test hook: the mapping window in bytes (rounded up to whole pages, and to
+ * at least max_line plus two pages). */
+void ax_logread_set_window(struct ax_logread *r, size_t bytes);
+
+/* The next line of the block: 1, or 0 when the block is done. */
+int ax_logblock_next(struct ax_logblock *b, struct ax_logline *line);
+/* The line holding p (ax_logblock_rest(b) <= p < b->end); the next lines
+ * handed out follow it. */
+void ax_logblock_line_at(struct ax_logblock *b, const char *p, struct ax_logline *line);
+/* Where the lines not handed out yet start (search from here). */
+const char *ax_logblock_rest(const struct ax_logblock *b);
+/* The block's last line, without moving on; its lineno is 0 (not counted). */
+void ax_logblock_last(const struct ax_logblock *b, struct ax_logline *line);
+/* Number of '\n' bytes in [p, end): vectorised, several GB/s. */
+size_t ax_count_newlines(const char *p, const char *end);
+
+/* A few literal phrases searched together in one pass (16 bytes a step:
+ * first and last byte of each phrase compared at once, candidates
+ * confirmed with memcmp). Phrases are at least 2 bytes, at most 64. */
+#define AX_NEEDLES_MAX 4
+struct ax_needles {
+	size_t n;
+	const char *text[AX_NEEDLES_MAX];
+	size_t len[AX_NEEDLES_MAX];
+};
+void ax_needles_init(struct ax_needles *nd, const char *const *texts, size_t n);
+/* The first occurrence of any phrase in [p, end), or NULL. */
+const char *ax_needles_find(const struct ax_needles *nd, const char *p, const char *end);
 
 /* Timestamps at the start of a line (or of s), into epoch seconds (UTC):
  *  - classic syslog "Nov 29 10:00:01" (day may be space-padded): the year

@@ -1,10 +1,14 @@
 /* test_logread.c - the shared log reader: lines, CRLF, over-long lines cut
  * with the rest skipped, gzip read transparently, a truncated .gz reported
- * with file and line, binary bytes passed through; and every timestamp
- * format, including the year inference of classic syslog stamps. */
+ * with file and line, binary bytes passed through; the bulk path giving
+ * the same lines and numbers through small mapping windows (lines across
+ * window ends), the phrase search, a file truncated between windows and
+ * while mapped (an error, not a SIGBUS); and every timestamp format,
+ * including the year inference of classic syslog stamps. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -97,6 +101,164 @@ static void test_lines(void)
 	ax_buf_free(&big);
 }
 
+struct bulk {
+	struct ax_buf out;
+	const struct ax_needles *needles; /* NULL: every line */
+	int blocks;
+	const char *truncate_path; /* truncate the file in the first block */
+	int touch_after;           /* then read the block's last byte */
+	char last[64];
+};
+
+static void put_line(struct ax_buf *out, const struct ax_logline *l)
+{
+	ax_buf_printf(out, "%zu%s:", l->lineno, l->truncated ? "T" : "");
+	ax_buf_put(out, l->ptr, l->len);
+	ax_buf_putc(out, '|');
+}
+
+static int on_block(void *arg, struct ax_logblock *b)
+{
+	struct bulk *k = arg;
+	struct ax_logline l;
+	if (k->blocks++ == 0 && k->truncate_path) {
+		T_EQ_INT(truncate(k->truncate_path, 0), 0);
+		if (k->touch_after) {
+			volatile char c = b->end[-1]; /* past the new end: SIGBUS */
+			(void)c;
+			t_fail(__FILE__, __LINE__, "read past a truncated mapping without a fault");
+		}
+		return 0;
+	}
+	if (k->needles) {
+		const char *hit;
+		while ((hit = ax_needles_find(k->needles, ax_logblock_rest(b), b->end))) {
+			ax_logblock_line_at(b, hit, &l);
+			/* a phrase past max_line finds the line, whose cut text lacks it */
+			if (memmem(l.ptr, l.len, "Accepted ", 9) || memmem(l.ptr, l.len, "Failed ", 7))
+				put_line(&k->out, &l);
+		}
+	} else {
+		while (ax_logblock_next(b, &l))
+			put_line(&k->out, &l);
+	}
+	ax_logblock_last(b, &l);
+	snprintf(k->last, sizeof(k->last), "%.*s", (int)(l.len < 60 ? l.len : 60), l.ptr);
+	return 0;
+}
+
+static int scan_all(const char *path, size_t max_line, size_t window, struct bulk *k)
+{
+	struct ax_logread *r;
+	int rc = ax_logread_open(&r, path, max_line);
+	if (rc < 0)
+		return rc;
+	if (window)
+		ax_logread_set_window(r, window);
+	rc = ax_logread_scan(r, on_block, k);
+	ax_logread_free(r);
+	return rc;
+}
+
+/* Lines of every length around max_line (256) and the window (3 pages):
+ * the bulk path must give what the line reader gives, line for line. */
+static void test_bulk(void)
+{
+	struct ax_buf text = AX_BUF_INIT, want = AX_BUF_INIT, hits = AX_BUF_INIT;
+	unsigned seed = 7;
+	for (int i = 0; i < 3000; i++) {
+		seed = seed * 1103515245 + 12345;
+		size_t len = (seed >> 16) % 700;
+		if (i % 7 == 0)
+			ax_buf_puts(&text, "Nov 29 10:00:01 mx sshd[9]: Failed password for x from 192.0.2.1 port 2 ssh2");
+		for (size_t j = 0; j < len; j++)
+			ax_buf_putc(&text, (char)('a' + (j + i) % 26));
+		if (i % 11 == 0)
+			ax_buf_puts(&text, " Accepted ");
+		if (i % 13 == 0)
+			ax_buf_putc(&text, '\r');
+		ax_buf_putc(&text, '\n');
+	}
+	ax_buf_puts(&text, "tail without newline");
+	char *p = t_write("bulk.log", ax_buf_cstr(&text));
+	T_EQ_INT(read_all(p, 256, &want), 0);
+
+	struct bulk k;
+	memset(&k, 0, sizeof(k));
+	T_EQ_INT(scan_all(p, 256, 1, &k), 0); /* smallest window: max_line + 2 pages */
+	T_OK(k.blocks > 30);
+	T_EQ_INT(k.out.size, want.size);
+	T_EQ_STR(ax_buf_cstr(&k.out), ax_buf_cstr(&want));
+	T_EQ_STR(k.last, "tail without newline");
+	ax_buf_free(&k.out);
+	memset(&k, 0, sizeof(k));
+	T_EQ_INT(scan_all(p, 256, 0, &k), 0); /* one window: the lines, then the unterminated one */
+	T_EQ_INT(k.blocks, 2);
+	T_EQ_STR(ax_buf_cstr(&k.out), ax_buf_cstr(&want));
+	ax_buf_free(&k.out);
+
+	/* the phrase search finds exactly the lines holding a phrase */
+	static const char *const phrases[] = {"Accepted ", "Failed "};
+	struct ax_needles nd;
+	ax_needles_init(&nd, phrases, 2);
+	struct ax_logread *r;
+	struct ax_logline l;
+	T_EQ_INT(ax_logread_open(&r, p, 256), 0);
+	while (ax_logread_next(r, &l) > 0)
+		if (memmem(l.ptr, l.len, "Accepted ", 9) || memmem(l.ptr, l.len, "Failed ", 7))
+			put_line(&hits, &l);
+	ax_logread_free(r);
+	memset(&k, 0, sizeof(k));
+	k.needles = &nd;
+	T_EQ_INT(scan_all(p, 256, 1, &k), 0);
+	T_OK(hits.size > 1000);
+	T_EQ_STR(ax_buf_cstr(&k.out), ax_buf_cstr(&hits));
+	ax_buf_free(&k.out);
+	free(p);
+
+	/* gzip goes through the same blocks */
+	p = write_gz("bulk.log.gz", ax_buf_cstr(&text), 0);
+	memset(&k, 0, sizeof(k));
+	T_EQ_INT(scan_all(p, 256, 0, &k), 0);
+	T_EQ_STR(ax_buf_cstr(&k.out), ax_buf_cstr(&want));
+	ax_buf_free(&k.out);
+	free(p);
+
+	/* truncated (logrotate copytruncate) between two windows: an error */
+	p = t_write("shrink.log", ax_buf_cstr(&text));
+	memset(&k, 0, sizeof(k));
+	k.truncate_path = p;
+	T_EQ_INT(scan_all(p, 256, 1, &k), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "shrink.log:");
+	T_CONTAINS(ax_error_last(), "file shrank while reading");
+	ax_buf_free(&k.out);
+	free(p);
+	/* ... and while mapped: the SIGBUS on the vanished pages is that error too */
+	p = t_write("shrink2.log", ax_buf_cstr(&text));
+	memset(&k, 0, sizeof(k));
+	k.truncate_path = p;
+	k.touch_after = 1;
+	T_EQ_INT(scan_all(p, 256, 1, &k), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "shrink2.log:");
+	T_CONTAINS(ax_error_last(), "file shrank while reading");
+	ax_buf_free(&k.out);
+	free(p);
+	/* the reader works again afterwards (the guard is not left armed) */
+	p = t_write("after.log", "one\ntwo\n");
+	memset(&k, 0, sizeof(k));
+	T_EQ_INT(scan_all(p, 0, 0, &k), 0);
+	T_EQ_STR(ax_buf_cstr(&k.out), "1:one|2:two|");
+	ax_buf_free(&k.out);
+	free(p);
+
+	/* counting newlines: vector steps and the scalar tail */
+	T_EQ_INT(ax_count_newlines(text.ptr, text.ptr + text.size), 3000);
+	T_EQ_INT(ax_count_newlines(text.ptr, text.ptr), 0);
+	ax_buf_free(&text);
+	ax_buf_free(&want);
+	ax_buf_free(&hits);
+}
+
 struct stamp {
 	const char *text;
 	const char *want; /* RFC 3339 UTC, or NULL: not a stamp */
@@ -154,6 +316,7 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_lines();
+	test_bulk();
 	test_stamps();
 	return t_done();
 }
