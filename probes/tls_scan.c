@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -373,7 +374,42 @@ static void test_order(const struct tls_target *t, struct tls_scan *s)
 		}
 }
 
+static int tls_scan_all(const struct tls_target *t, int threads, struct tls_scan *s);
+
+/* OpenSSL writes to the socket with write(): a peer that has already closed
+ * (a refused handshake, close_notify to a gone server) would raise SIGPIPE
+ * and kill the probe. The scan blocks it in the calling thread (the pool's
+ * threads inherit the mask), so such writes just fail with EPIPE; the
+ * signals left pending are consumed before the caller's mask comes back. */
+static void sigpipe_block(sigset_t *old)
+{
+	sigset_t pipe_only;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_only, old);
+}
+
+static void sigpipe_restore(const sigset_t *old)
+{
+	sigset_t pipe_only, pending;
+	struct timespec now = {0, 0};
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	for (int i = 0; i < 64 && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE); i++)
+		sigtimedwait(&pipe_only, NULL, &now);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 int tls_scan_run(const struct tls_target *t, int threads, struct tls_scan *s)
+{
+	sigset_t old_mask;
+	sigpipe_block(&old_mask);
+	int rc = tls_scan_all(t, threads, s);
+	sigpipe_restore(&old_mask);
+	return rc;
+}
+
+static int tls_scan_all(const struct tls_target *t, int threads, struct tls_scan *s)
 {
 	struct pool pool;
 	pthread_t tids[32];
@@ -490,7 +526,8 @@ int tls_scan_run(const struct tls_target *t, int threads, struct tls_scan *s)
 		struct tls_version_result *vr = &s->versions[v];
 		if (vr->nciphers)
 			vr->accepted = 1; /* e.g. only anonymous suites */
-		qsort(vr->ciphers, vr->nciphers, sizeof(char *), cmp_str);
+		if (vr->nciphers > 1) /* qsort(NULL, 0, ...) is undefined */
+			qsort(vr->ciphers, vr->nciphers, sizeof(char *), cmp_str);
 	}
 	if (any_tls) {
 		free(s->infra_error);

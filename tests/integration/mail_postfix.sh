@@ -126,7 +126,11 @@ msg=$(jsonq "$T/status.json" "next(c['message'] for ctl in d['controls'] for c i
 ok; case "$msg" in *"RSA key of 1024 bits (minimum 2048)"*) ;; *) fail "key size message: $msg" ;; esac
 
 # --- evidence: transcripts and the chain were stored, no key material ---
-ok; n=$(sqlite3 "$T/annexa.db" "select count(*) from artifacts where name in ('handshakes.txt','chain.pem','postfix-effective.json')" 2>/dev/null || echo 0)
-[ "${n:-0}" -ge 3 ] || echo "note: artifact table layout not as assumed ($n)"
+ok; n=$(sqlite3 "$T/annexa.db" "select count(distinct r.name) from run_artifacts r join artifacts a using (sha256)
+	where r.name in ('handshakes.txt','chain.pem','tls-scan.json','postfix-effective.json') and a.size > 0")
+[ "$n" = 4 ] || fail "stored evidence: $n of handshakes.txt, chain.pem, tls-scan.json, postfix-effective.json"
+ok; sqlite3 "$T/annexa.db" "select a.data from run_artifacts r join artifacts a using (sha256)
+	where r.name = 'handshakes.txt' order by r.run_id desc limit 1" | grep -q "^C: STARTTLS" ||
+	fail "handshakes.txt lacks the STARTTLS exchange"
 ok; ! grep -rq "PRIVATE KEY" "$T"/*.db 2>/dev/null || fail "a private key reached the store"
 done_tests

@@ -31,8 +31,7 @@ int main(void)
 {
 	char *key = t_write("key.pem", "k\n");
 	chmod(key, 0600);
-	char *inc = t_write("ssl.conf", "ssl = required # trailing comment\nssl_min_protocol = TLSv1.2\n");
-	(void)inc;
+	free(t_write("ssl.conf", "ssl = required # trailing comment\nssl_min_protocol = TLSv1.2\n"));
 	char *text = ax_asprintf("protocols = imap\n!include ssl.conf\n!include_try nothing/*.conf\nssl_key = <%s\n"
 				 "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN /x/users\n}\n"
 				 "service imap-login {\n  inet_listener imaps {\n    ssl = yes\n  }\n}\n", key);
@@ -54,8 +53,9 @@ int main(void)
 	ax_evidence_free(&ev);
 
 	chmod(key, 0644);
-	char *weak = t_write("weak.conf", ax_asprintf("dovecot_config_version = 2.4.0\nssl = yes\nssl_min_protocol = TLSv1\n"
-						       "auth_allow_cleartext = yes\nssl_server_key_file = %s\n", key));
+	char *weak_text = ax_asprintf("dovecot_config_version = 2.4.0\nssl = yes\nssl_min_protocol = TLSv1\n"
+				      "auth_allow_cleartext = yes\nssl_server_key_file = %s\n", key);
+	char *weak = t_write("weak.conf", weak_text);
 	memset(&ev, 0, sizeof(ev));
 	T_EQ_INT(run(weak, &ev), 0);
 	T_EQ_STR(status_of(&ev, "dovecot.ssl.required"), "fail");
@@ -80,10 +80,17 @@ int main(void)
 		T_OK(dc_parse_file(&c, path, 0, 1) == AX_EINVALID);
 		T_CONTAINS(ax_error_last(), bad[i].want);
 		dc_conf_release(&c);
+		free(path);
 	}
 	char *loop = t_write("loop.conf", "!include loop.conf\n");
 	memset(&c, 0, sizeof(c));
 	T_OK(dc_parse_file(&c, loop, 0, 1) == AX_EINVALID);
 	dc_conf_release(&c);
+	free(loop);
+	free(weak);
+	free(weak_text);
+	free(conf);
+	free(text);
+	free(key);
 	return t_done();
 }

@@ -201,14 +201,15 @@ static void test_probe_strong_and_weak(void)
 					"mynetworks = 127.0.0.0/8\ndisable_vrfy_command = yes\n"
 					"smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\nsmtp_sasl_password = hunter2\n",
 					cert, key);
-	mkdir(ax_asprintf("%s/strong", tmp), 0700);
-	t_write("strong/main.cf", strong_main);
-	t_write("strong/master.cf", "smtp inet n - y - - smtpd\n"
+	char *strong_dir = ax_asprintf("%s/strong", tmp);
+	mkdir(strong_dir, 0700);
+	free(t_write("strong/main.cf", strong_main));
+	free(t_write("strong/master.cf", "smtp inet n - y - - smtpd\n"
 				    "submission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\n"
 				    "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
-				    "pickup unix n - y 60 1 pickup\n");
+				    "pickup unix n - y 60 1 pickup\n"));
 	struct ax_evidence ev = {0};
-	T_EQ_INT(run_probe(ax_asprintf("%s/strong", tmp), &ev), 0);
+	T_EQ_INT(run_probe(strong_dir, &ev), 0);
 	static const char *const all[] = {"postfix.smtpd.tls_security_level", "postfix.smtp.tls_security_level",
 		"postfix.smtpd.tls_auth_only", "postfix.smtpd.tls_protocols", "postfix.smtpd.tls_mandatory_protocols",
 		"postfix.smtpd.tls_mandatory_ciphers", "postfix.tls.cert_files", "postfix.tls.key_permissions",
@@ -236,12 +237,13 @@ static void test_probe_strong_and_weak(void)
 	char *weak_main = ax_asprintf("smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\nsmtpd_tls_security_level = may\n"
 				      "smtpd_tls_mandatory_ciphers = low\nsmtpd_sasl_auth_enable = yes\nmynetworks = 127.0.0.0/8 10.0.0.0/8\n",
 				      cert, key);
-	mkdir(ax_asprintf("%s/weak", tmp), 0700);
-	t_write("weak/main.cf", weak_main);
-	t_write("weak/master.cf", "smtp inet n - y - - smtpd\n"
-				  "2525 inet n - n - - smtpd -o smtpd_tls_security_level=none -o smtpd_relay_restrictions=permit_mynetworks,permit\n");
+	char *weak_dir = ax_asprintf("%s/weak", tmp);
+	mkdir(weak_dir, 0700);
+	free(t_write("weak/main.cf", weak_main));
+	free(t_write("weak/master.cf", "smtp inet n - y - - smtpd\n"
+				  "2525 inet n - n - - smtpd -o smtpd_tls_security_level=none -o smtpd_relay_restrictions=permit_mynetworks,permit\n"));
 	memset(&ev, 0, sizeof(ev));
-	T_EQ_INT(run_probe(ax_asprintf("%s/weak", tmp), &ev), 0);
+	T_EQ_INT(run_probe(weak_dir, &ev), 0);
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		enum ax_check_status want = strcmp(all[i], "postfix.tls.cert_files") == 0 ? AX_CHECK_PASS : AX_CHECK_FAIL;
 		t_checks++;
@@ -256,15 +258,24 @@ static void test_probe_strong_and_weak(void)
 	ax_evidence_free(&ev);
 
 	/* a broken main.cf: the run fails with file and line */
-	mkdir(ax_asprintf("%s/broken", tmp), 0700);
-	t_write("broken/main.cf", "ok = 1\nbroken line\n");
+	char *broken_dir = ax_asprintf("%s/broken", tmp), *none_dir = ax_asprintf("%s/none", tmp);
+	mkdir(broken_dir, 0700);
+	free(t_write("broken/main.cf", "ok = 1\nbroken line\n"));
 	memset(&ev, 0, sizeof(ev));
-	T_EQ_INT(run_probe(ax_asprintf("%s/broken", tmp), &ev), AX_EINVALID);
+	T_EQ_INT(run_probe(broken_dir, &ev), AX_EINVALID);
 	T_CONTAINS(ax_error_last(), "broken/main.cf:2: missing '='");
 	ax_evidence_free(&ev);
 	memset(&ev, 0, sizeof(ev));
-	T_EQ_INT(run_probe(ax_asprintf("%s/none", tmp), &ev), AX_ENOTFOUND);
+	T_EQ_INT(run_probe(none_dir, &ev), AX_ENOTFOUND);
 	ax_evidence_free(&ev);
+	free(strong_dir);
+	free(weak_dir);
+	free(broken_dir);
+	free(none_dir);
+	free(strong_main);
+	free(weak_main);
+	free(cert);
+	free(key);
 }
 
 int main(void)
