@@ -126,11 +126,16 @@ static int judge_ciphers(struct ax_probe_ctx *ctx, const struct tls_scan *s, con
 		ax_buf_printf(&why, " and %zu more", nweak - 8);
 	json_t *obs = json_pack("{s:s,s:I,s:o,s:o}", "profile", pol->name, "accepted", (json_int_t)total, "outside_profile",
 				weak, "per_version", versions_json(s));
+	if (s->incomplete)
+		json_object_set_new(obs, "incomplete", json_string(s->incomplete));
 	if (total == 0)
 		ax_probe_result(ctx, "tls.cipher.weak", AX_CHECK_ERROR, obs, "no cipher suite could be negotiated");
 	else if (nweak)
-		ax_probe_result(ctx, "tls.cipher.weak", AX_CHECK_FAIL, obs, "%zu of %zu accepted suites are outside %s: %s",
-				nweak, total, pol->name, ax_buf_cstr(&why));
+		ax_probe_result(ctx, "tls.cipher.weak", AX_CHECK_FAIL, obs, "%zu of %zu accepted suites are outside %s: %s%s%s%s",
+				nweak, total, pol->name, ax_buf_cstr(&why), s->incomplete ? " (enumeration incomplete: " : "",
+				s->incomplete ? s->incomplete : "", s->incomplete ? ")" : "");
+	else if (s->incomplete) /* a suite not seen is not a suite refused */
+		ax_probe_result(ctx, "tls.cipher.weak", AX_CHECK_ERROR, obs, "suite enumeration incomplete: %s", s->incomplete);
 	else
 		ax_probe_result(ctx, "tls.cipher.weak", AX_CHECK_PASS, obs, "all %zu accepted suites are in %s", total, pol->name);
 
@@ -138,7 +143,7 @@ static int judge_ciphers(struct ax_probe_ctx *ctx, const struct tls_scan *s, con
 				"tested_at", s->order_version ? tls_version_name(s->order_version) : "");
 	if (s->server_order == 1)
 		ax_probe_result(ctx, "tls.cipher.order", AX_CHECK_PASS, ord, "server enforces its own suite order");
-	else if (nweak == 0)
+	else if (nweak == 0 && !s->incomplete)
 		ax_probe_result(ctx, "tls.cipher.order", AX_CHECK_PASS, ord, "server follows the client's order, but accepts no weak suite");
 	else if (s->server_order == 0)
 		ax_probe_result(ctx, "tls.cipher.order", AX_CHECK_FAIL, ord, "server follows the client's order and accepts weak suites");
@@ -224,9 +229,9 @@ static int attach_evidence(struct ax_probe_ctx *ctx, const struct tls_scan *s, c
 		tls_chain_pem(s->chain, &pem);
 		rc |= ax_probe_artifact(ctx, "chain.pem", "application/x-pem-file", pem.ptr ? pem.ptr : "", pem.size);
 	}
-	json_t *sum = json_pack("{s:s,s:s,s:o,s:s,s:s,s:i,s:I}", "target", target, "profile", profile, "versions", versions_json(s),
-				"negotiated", s->best_cipher, "group", s->group, "server_order", s->server_order,
-				"handshakes", (json_int_t)s->handshakes);
+	json_t *sum = json_pack("{s:s,s:s,s:o,s:s,s:s,s:i,s:I,s:s?}", "target", target, "profile", profile, "versions",
+				versions_json(s), "negotiated", s->best_cipher, "group", s->group, "server_order", s->server_order,
+				"handshakes", (json_int_t)s->handshakes, "incomplete", s->incomplete);
 	char *text = json_dumps(sum, JSON_SORT_KEYS | JSON_INDENT(1));
 	rc |= ax_probe_artifact(ctx, "tls-scan.json", "application/json", text, strlen(text));
 	free(text);

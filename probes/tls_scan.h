@@ -1,14 +1,14 @@
-/* tls_scan.h - single TLS handshakes and the enumeration built from them:
- * protocol versions, cipher suites per version, server cipher order and
- * key-exchange group.
+/* tls_scan.h - single TLS handshakes (tls_handshake.c) and the
+ * enumeration built from them (tls_scan.c): protocol versions, cipher
+ * suites per version, server cipher order and key-exchange group.
  *
  * Each handshake is its own connection (with the STARTTLS exchange when
  * asked) limited by a per-handshake deadline; the client deliberately
  * runs at OpenSSL security level 0 with every suite enabled so weak servers
  * can be seen. Certificates are not verified here (tls_cert.c does that on
  * the chain a handshake returns). Enumeration runs handshakes in parallel on
- * a small thread pool; results are deterministic (sorted), not dependent
- * on thread timing. */
+ * a bounded thread pool; results are deterministic (sorted, transcripts in
+ * a fixed order), not dependent on thread timing. */
 #ifndef AX_TLS_SCAN_H
 #define AX_TLS_SCAN_H
 
@@ -31,6 +31,7 @@ struct tls_target {
 struct tls_handshake {
 	int completed;        /* the server accepted the offer */
 	int infra_error;      /* failed before TLS (connect, STARTTLS): says nothing about TLS */
+	int timed_out;        /* the TLS handshake itself passed its deadline */
 	int starttls_offered; /* STARTTLS advertised (with starttls) */
 	int version;          /* negotiated, TLS1_2_VERSION ... */
 	char cipher[64];      /* OpenSSL name (IANA-style for TLS 1.3) */
@@ -42,8 +43,28 @@ struct tls_handshake {
 
 void tls_handshake_release(struct tls_handshake *h);
 
+#define TLS_ALL_CIPHERS "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+#define TLS_AUTH_CIPHERS "ALL:!aNULL:!eNULL:@SECLEVEL=0"
+#define TLS_ALL_SUITES "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256"
+
+enum tls_hs_mode {
+	TLS_HS_HELLO, /* stop once the server has chosen its suite (and sent its certificate) */
+	TLS_HS_FULL,  /* the whole handshake: group known */
+	TLS_HS_CHAIN, /* the whole handshake, and keep the peer's chain */
+};
+
+/* A client context for tls_handshake_with() (security level 0, no
+ * tickets, no session reuse), shareable between threads; NULL on failure. */
+SSL_CTX *tls_client_ctx_new(void);
+
 /* One handshake offering exactly version with ciphers (<= TLS 1.2, OpenSSL
- * cipher-list syntax) or suites (TLS 1.3); NULL means everything. */
+ * cipher-list syntax) or suites (TLS 1.3); NULL means everything. shared
+ * may be NULL (a context of its own). Always returns 0: the outcome is in
+ * out (completed, infra_error, error, transcript). */
+int tls_handshake_with(const struct tls_target *t, SSL_CTX *shared, int version, const char *ciphers,
+		       const char *suites, enum tls_hs_mode mode, struct tls_handshake *out);
+/* The same with a context of its own, a full handshake (and the chain when
+ * want_chain). */
 int tls_handshake_run(const struct tls_target *t, int version, const char *ciphers, const char *suites,
 		      int want_chain, struct tls_handshake *out);
 
@@ -57,7 +78,7 @@ struct tls_version_result {
 	int version;
 	int accepted;
 	int infra_error;
-	char **ciphers; /* accepted, in the server's order when it enforces one, else sorted */
+	char **ciphers; /* accepted, sorted */
 	size_t nciphers;
 	char *error;
 };
@@ -74,6 +95,8 @@ struct tls_scan {
 	struct ax_buf transcript; /* every handshake's transcript, in a stable order */
 	int starttls_offered;     /* -1 unknown */
 	char *infra_error;        /* set when no handshake got past connect/STARTTLS */
+	char *incomplete;         /* set when some enumeration handshake failed (twice) before the
+				   * server could answer it: the suite lists may lack entries */
 	size_t handshakes;
 };
 
