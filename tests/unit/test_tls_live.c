@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -47,7 +48,7 @@ struct server {
 	int accepted;   /* connections so far (under lock) */
 	pthread_mutex_t lock;
 	SSL_CTX *ctx;
-	volatile int stop;
+	atomic_int stop; /* set by server_stop, read by the server threads */
 	pthread_t threads[SERVER_THREADS];
 };
 
@@ -103,7 +104,7 @@ static void serve(struct server *s, int fd)
 static void *server_thread(void *arg)
 {
 	struct server *s = arg;
-	while (!s->stop) {
+	while (!atomic_load(&s->stop)) {
 		struct pollfd p = {.fd = s->listen_fd, .events = POLLIN};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -195,7 +196,7 @@ static int server_start(struct server *s, EVP_PKEY *key, X509 *cert, int min_ver
 
 static void server_stop(struct server *s)
 {
-	s->stop = 1;
+	atomic_store(&s->stop, 1);
 	for (int i = 0; i < SERVER_THREADS; i++)
 		pthread_join(s->threads[i], NULL);
 	close(s->listen_fd);
