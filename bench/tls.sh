@@ -21,39 +21,12 @@ RUNS=${BENCH_RUNS:-5}
 command -v sslscan >/dev/null || { echo "sslscan not installed (apt-get install sslscan)"; exit 2; }
 T=$(mktemp -d /tmp/annexa-bench-XXXXXX)
 chmod 755 "$T"
-B=$T/b PF=$T/b/pf/etc
-mkdir -p "$B/tls" "$PF" "$B/pf/spool"
-trap 'postfix -c "$PF" stop >/dev/null 2>&1; rm -rf "$T"' EXIT
-
-openssl req -x509 -newkey rsa:2048 -nodes -days 10 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$B/tls/key.pem" -out "$B/tls/cert.pem" 2>/dev/null
-chmod 600 "$B/tls/key.pem"
-cat > "$PF/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $B/pf/spool
-data_directory = $B/pf/data
-maillog_file = $B/pf/maillog
-maillog_file_prefixes = $B
-myhostname = mx.test.local
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-smtpd_tls_cert_file = $B/tls/cert.pem
-smtpd_tls_key_file = $B/tls/key.pem
-smtpd_tls_security_level = may
-smtpd_tls_protocols = >=TLSv1
-tls_medium_cipherlist = ALL:@SECLEVEL=0
-EOF
-sed -e 's/^\(smtp \+inet.*\)$/#\1/' -e 's/^\([a-z0-9-]\+ \+[a-z-]\+ \+[-ny] \+[-ny] \+\)[-ny]/\1n/' \
-	/etc/postfix/master.cf > "$PF/master.cf"
-echo "$PORT inet n - n - - smtpd" >> "$PF/master.cf"
-grep -q '^postlog' "$PF/master.cf" || echo "postlog unix-dgram n - n - 1 postlogd" >> "$PF/master.cf"
-postfix -c "$PF" check >/dev/null 2>&1
-postfix -c "$PF" start >/dev/null 2>&1 || { echo "postfix did not start (port $PORT in use?)"; exit 1; }
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+. "$SRC/tests/lib/postfix.sh"
+pf_init "$T/b" "$PORT"
+trap 'pf_stop; rm -rf "$T"' EXIT
+pf_cert 2048 10
+pf_main ">=TLSv1" "tls_medium_cipherlist = ALL:@SECLEVEL=0"
+pf_start || { echo "postfix did not start (port $PORT in use?)"; exit 1; }
 
 cat > "$T/annexa.conf" <<EOF
 [annexa]

@@ -10,48 +10,13 @@ command -v postfix >/dev/null || { echo "SKIP: postfix not installed"; exit 77; 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root to run postfix"; exit 77; }
 
 chmod 755 "$T" # postfix's own users must reach their data folder
+. "$ANNEXA_SRC/tests/lib/postfix.sh"
 B="$T/b"
-PF="$B/pf/etc"
-mkdir -p "$B/tls" "$PF" "$B/pf/spool"
-pf_stop() { postfix -c "$PF" stop >/dev/null 2>&1 || true; }
+pf_init "$B" "$PORT"
+PF=$PF_DIR
 add_cleanup pf_stop
-
-# main.cf: $1 = protocols, $2 = extra lines
-write_main() {
-	cat > "$PF/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $B/pf/spool
-data_directory = $B/pf/data
-maillog_file = $B/pf/maillog
-maillog_file_prefixes = $B
-myhostname = mx.test.local
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-smtpd_tls_cert_file = $B/tls/cert.pem
-smtpd_tls_key_file = $B/tls/key.pem
-smtpd_tls_security_level = may
-smtp_tls_security_level = may
-smtpd_tls_protocols = $1
-smtpd_tls_mandatory_protocols = $1
-smtpd_tls_auth_only = yes
-$2
-EOF
-}
-# master.cf: Debian's services, no chroot, the smtp listener on $PORT
-sed -e 's/^\(smtp \+inet.*\)$/#\1/' -e 's/^\([a-z0-9-]\+ \+[a-z-]\+ \+[-ny] \+[-ny] \+\)[-ny]/\1n/' \
-	/etc/postfix/master.cf > "$PF/master.cf"
-echo "$PORT inet n - n - - smtpd" >> "$PF/master.cf"
-grep -q '^postlog' "$PF/master.cf" || echo "postlog unix-dgram n - n - 1 postlogd" >> "$PF/master.cf"
-
-pf_start() {
-	postfix -c "$PF" check >/dev/null 2>&1
-	postfix -c "$PF" start >/dev/null 2>&1 || { fail "postfix did not start"; tail -5 "$B/pf/maillog" >&2; }
-	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0; sleep 0.1; done
-	fail "postfix not listening on $PORT"
+start_postfix() {
+	pf_start || { fail "postfix did not start on $PORT"; tail -5 "$B/pf/maillog" >&2; }
 }
 
 cat > "$T/annexa.conf" <<EOF
@@ -82,12 +47,10 @@ expect_status() {
 }
 
 # --- strong ---
-openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$B/tls/key.pem" -out "$B/tls/cert.pem" 2>/dev/null
-chmod 600 "$B/tls/key.pem"
-write_main ">=TLSv1.2" "disable_vrfy_command = yes
+pf_cert 2048 365
+pf_main ">=TLSv1.2" "disable_vrfy_command = yes
 smtpd_tls_exclude_ciphers = aNULL, eNULL, CBC, SHA1, RSA, CAMELLIA, ARIA, AESCCM8, DHE, PSK, SRP"
-pf_start
+start_postfix
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" collect
 "$ANNEXA" -c "$T/annexa.conf" status --json > "$T/status.json"
 for c in tls.starttls.offered tls.protocol.tls1_0 tls.protocol.tls1_1 tls.protocol.tls1_2 tls.protocol.tls1_3 \
@@ -104,12 +67,11 @@ ok; [ "$(control_of A.5.14)" = pass ] || fail "strong: A.5.14 is $(control_of A.
 
 # --- weak: TLSv1 allowed, 1024-bit certificate expiring in 5 days, key 0644, VRFY on ---
 pf_stop
-openssl req -x509 -newkey rsa:1024 -nodes -days 5 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$B/tls/key.pem" -out "$B/tls/cert.pem" 2>/dev/null
+pf_cert 1024 5
 chmod 644 "$B/tls/key.pem"
-write_main ">=TLSv1" "tls_medium_cipherlist = DEFAULT:@SECLEVEL=0
+pf_main ">=TLSv1" "tls_medium_cipherlist = DEFAULT:@SECLEVEL=0
 tls_high_cipherlist = DEFAULT:@SECLEVEL=0"
-pf_start
+start_postfix
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
 "$ANNEXA" -c "$T/annexa.conf" status --json > "$T/status.json"
 for c in tls.protocol.tls1_0 tls.protocol.tls1_1 tls.cipher.weak tls.cert.expiry tls.cert.key_size \
