@@ -66,7 +66,8 @@ void al_report_entry_time(struct al_report *rep, int64_t t)
 static void span_cstr(struct al_span s, char *out, size_t cap)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
-	memcpy(out, s.ptr, n);
+	if (n) /* an absent user is a NULL span; memcpy from NULL is undefined even for 0 bytes */
+		memcpy(out, s.ptr, n);
 	out[n] = 0;
 }
 
