@@ -150,6 +150,10 @@ static void start_due(struct ax_cli *cli, struct ax_schedule *sched, struct work
 		int fds[2];
 		if (worker_running(ws, names[i]))
 			continue; /* overran its interval: never twice at once */
+		/* An SQLite connection must not cross a fork: close ours first;
+		 * it is reopened when the daemon next reads the store. */
+		ax_store_free(cli->store);
+		cli->store = NULL;
 		if (pipe2(fds, O_CLOEXEC) < 0) {
 			dlog(LOG_ERR, "pipe: %s", strerror(errno));
 			break;
@@ -203,6 +207,8 @@ static void finish_worker(struct ax_cli *cli, struct ax_schedule *sched, struct 
 	if (read(w->fd, &run_id, sizeof(run_id)) != (ssize_t)sizeof(run_id))
 		run_id = -1;
 	struct find_run fr = {run_id, &info, 0};
+	if (ax_cli_store(cli) != 0)
+		run_id = -1; /* the store is unreadable now: count the run as failed, retry */
 	int have = run_id > 0 && ax_store_run_evidence(cli->store, run_id, 1, &ev) == 0 &&
 		   ax_store_runs(cli->store, w->started, 0, find_run_cb, &fr) >= 0 && fr.found;
 	if (have)
