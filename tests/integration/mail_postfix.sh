@@ -95,4 +95,23 @@ ok; sqlite3 "$T/annexa.db" "select a.data from run_artifacts r join artifacts a 
 	where r.name = 'handshakes.txt' order by r.run_id desc limit 1" | grep -q "^C: STARTTLS" ||
 	fail "handshakes.txt lacks the STARTTLS exchange"
 ok; ! grep -rq "PRIVATE KEY" "$T"/*.db 2>/dev/null || fail "a private key reached the store"
+
+# --- the log this real Postfix wrote, read by the accesslog probe ---
+cat > "$T/logs.conf" <<EOF
+[annexa]
+	store = logs.db
+[probe "mx-log"]
+	type = accesslog
+	format = postfix
+	path = b/pf/maillog
+	min-retention = 1s
+	max-silence = 1h
+EOF
+ok; grep -q "postfix/smtpd\[[0-9]*\]: connect from localhost" "$B/pf/maillog" || fail "the real maillog has no smtpd lines"
+"$ANNEXA" -c "$T/logs.conf" collect > "$T/logs.out" 2>&1
+"$ANNEXA" -c "$T/logs.conf" status --json > "$T/status.json"
+expect_status log.present pass real-maillog
+expect_status log.fresh pass real-maillog
+expect_status log.retention pass real-maillog
+expect_status log.auth_failures pass real-maillog
 done_tests
