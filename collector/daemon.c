@@ -33,6 +33,7 @@
 #include "controls.h"
 #include "locker.h"
 #include "metrics.h"
+#include "notify.h"
 #include "privdrop.h"
 #include "schedule.h"
 #include "store.h"
@@ -320,6 +321,7 @@ static void reload(struct ax_cli *cli, struct ax_schedule **sched)
 	if (ax_config_load(&fresh, cli->cfg->path) < 0 ||
 	    ax_catalog_load(&cat, ax_catalog_default_dir(fresh)) < 0 || ax_catalog_check_config(cat, fresh) < 0) {
 		dlog(LOG_ERR, "reload refused, keeping the running configuration: %s", ax_error_last());
+		ax_notify("READY=1\nSTATUS=reload refused: the running configuration stays");
 		ax_config_free(fresh);
 		ax_catalog_free(cat);
 		return;
@@ -332,6 +334,7 @@ static void reload(struct ax_cli *cli, struct ax_schedule **sched)
 	ax_schedule_free(*sched);
 	*sched = next;
 	dlog(LOG_INFO, "reloaded: %zu probe instances", cli->cfg->nprobes);
+	ax_notify("READY=1\nSTATUS=configuration reloaded");
 }
 
 int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
@@ -388,9 +391,11 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 	free(file);
 	dlog(LOG_INFO, "started: %s, %zu probe instances, uid %ld", cli->cfg->path, cli->cfg->nprobes,
 	     (long)getuid());
+	ax_notify("READY=1\nSTATUS=collecting");
 	while (!stop_requested) {
 		if (reload_requested) {
 			reload_requested = 0;
+			ax_notify("RELOADING=1");
 			reload(cli, &sched);
 		}
 		reap_workers(cli, sched, &workers);
@@ -400,6 +405,7 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 		usleep(200 * 1000);
 	}
 	dlog(LOG_INFO, "stopping on signal: waiting for %zu running probes", workers.n);
+	ax_notify("STOPPING=1");
 	stop_workers(cli, sched, &workers);
 	rc = AX_EXIT_OK;
 cleanup:

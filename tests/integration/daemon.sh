@@ -11,7 +11,28 @@ cat > "$T/annexa.conf" <<'EOF2'
 	path = a.txt
 	interval = 1s
 EOF2
-"$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
+# A stand-in for systemd's notify socket (Type=notify): records datagrams.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+with open(sys.argv[2], "w") as out:
+    while True:
+        try:
+            m = s.recv(4096).decode()
+        except socket.timeout:
+            break
+        out.write(m.replace("\n", " ") + "\n")
+        out.flush()
+        if "STOPPING=1" in m:
+            break
+' "$T/notify.sock" "$T/notify.log" &
+npid=$!
+stop_listener() { kill "$npid" 2>/dev/null; }
+add_cleanup stop_listener
+for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+NOTIFY_SOCKET="$T/notify.sock" "$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
 pid=$!
 stop_daemon() { kill -9 "$pid" 2>/dev/null; }
 add_cleanup stop_daemon
@@ -40,6 +61,13 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok; [ "$rc" = 0 ] || fail "daemon exit code $rc after SIGTERM"
 ok; [ "$ms" -lt 5000 ] || fail "daemon took $ms ms to stop"
 echo "stopped in $ms ms"
+# systemd saw READY at start, RELOADING/READY around each reload, STOPPING at the end.
+wait "$npid" 2>/dev/null
+cat "$T/notify.log"
+ok; [ "$(head -1 "$T/notify.log")" = "READY=1 STATUS=collecting" ] || fail "first notification is not READY=1"
+ok; grep -q "^RELOADING=1" "$T/notify.log" || fail "no RELOADING=1 on SIGHUP"
+ok; grep -q "STATUS=reload refused" "$T/notify.log" || fail "the refused reload was not reported"
+ok; [ "$(tail -1 "$T/notify.log")" = "STOPPING=1" ] || fail "last notification is not STOPPING=1"
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
 expect_rc 0 sqlite3 "$T/annexa.db" "pragma integrity_check"
 expect_out ok
