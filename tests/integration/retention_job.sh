@@ -88,6 +88,7 @@ ok; jsonq "$T/out" "[c['status'] for c in d['controls'] if c['id'] == 'A.8.10'][
 	fail "A.8.10 is not pass: $(head -c 400 "$T/out")"
 
 # 3. the job breaks: the next run fails, log and status file say so
+sleep 1.1 # the log has whole seconds: the failure must come after the success
 sqlite3 "$DB" "alter table leads rename to leads_old; insert into leads_old(email, retain_until) values ('dave@example.com', date('now', '-1 day'));"
 "$T/retention-job.sh" "$DB" "$T/retention.log" "$T/retention.status" && fail "the broken job succeeded"
 sqlite3 "$DB" "alter table leads_old rename to leads"

@@ -212,12 +212,21 @@ static const struct ax_result *result_of(const struct ax_evidence *ev, const cha
 	return NULL;
 }
 
+/* status may list alternatives: "pass|error". */
 static void expect(const struct ax_evidence *ev, const char *check, const char *status, const char *scenario)
 {
 	const struct ax_result *r = result_of(ev, check);
 	const char *got = r ? ax_check_status_name(r->status) : "missing";
+	size_t n = strlen(got);
+	const char *p = status;
+	int found = 0;
+	while (*p && !found) {
+		size_t len = strcspn(p, "|");
+		found = len == n && strncmp(p, got, n) == 0;
+		p += len + (p[len] == '|');
+	}
 	t_checks++;
-	if (strcmp(got, status) != 0)
+	if (!found)
 		t_fail(__FILE__, __LINE__, "%s: %s is %s (%s), want %s", scenario, check, got, r ? r->message : "", status);
 }
 
@@ -317,17 +326,20 @@ int main(void)
 	expect(&ev, "tls.cert.chain", "pass", "lax");
 	ax_evidence_free(&ev);
 
-	/* a server that answers only the first four connections (the four version
-	 * handshakes, which go first): the suites found are not all there are, so
-	 * "no weak suite" cannot be claimed */
+	/* a server that answers only the first four connections: the suites found
+	 * are not all there are, so "no weak suite" cannot be claimed. Which
+	 * handshakes get answered is a race (the version handshakes and the
+	 * server-order offer start together), so a version or order check may be
+	 * pass or error, but never a false fail, and the weak-suite verdict must
+	 * be error, never pass */
 	T_EQ_INT(server_start(&srv, key, cert, TLS1_2_VERSION, 4), 0);
 	run_probe(srv.port, ca, &ev);
 	server_stop(&srv);
-	expect(&ev, "tls.protocol.tls1_2", "pass", "flaky");
-	expect(&ev, "tls.protocol.tls1_0", "pass", "flaky");
-	expect(&ev, "tls.cert.chain", "pass", "flaky");
+	expect(&ev, "tls.protocol.tls1_2", "pass|error", "flaky");
+	expect(&ev, "tls.protocol.tls1_0", "pass|error", "flaky");
+	expect(&ev, "tls.cert.chain", "pass|error", "flaky");
 	expect(&ev, "tls.cipher.weak", "error", "flaky");
-	expect(&ev, "tls.cipher.order", "error", "flaky");
+	expect(&ev, "tls.cipher.order", "error|pass", "flaky");
 	weak = result_of(&ev, "tls.cipher.weak");
 	T_CONTAINS(weak ? weak->message : NULL, "suite enumeration incomplete: TLSv1.");
 	ax_evidence_free(&ev);
