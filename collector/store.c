@@ -1216,41 +1216,25 @@ static int sha256_hex_valid(const char *s)
 	return n == 64;
 }
 
-int ax_store_artifact(struct ax_store *s, const char *sha256, struct ax_buf *out)
+static int append_bytes(void *arg, const void *data, size_t len)
 {
-	sqlite3_stmt *st = NULL;
-	char got[65];
-	int err;
-	if (!sha256_hex_valid(sha256))
-		return ax_error_code(AX_EINVALID, "store %s: invalid artifact hash '%.80s'", s->path,
-				     sha256 ? sha256 : "(null)");
-	if ((err = axs_prepare(s, &st, "SELECT data FROM artifacts WHERE sha256 = ?")) < 0)
-		goto cleanup;
-	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		break;
-	case SQLITE_DONE:
-		err = ax_error_code(AX_ENOTFOUND, "store %s: no artifact %s", s->path, sha256);
-		goto cleanup;
-	default:
-		err = axs_fail(s, "reading an artifact");
-		goto cleanup;
-	}
-	const void *data = sqlite3_column_blob(st, 0);
-	size_t len = (size_t)sqlite3_column_bytes(st, 0);
-	ax_sha256_hex(data ? data : "", len, got);
-	if (strcmp(got, sha256) != 0) {
-		err = ax_error_set("store %s: artifact %s is corrupt (its bytes hash to %s)", s->path, sha256, got);
-		goto cleanup;
-	}
-	ax_buf_clear(out);
-	ax_buf_put(out, data ? data : "", len);
-cleanup:
-	sqlite3_finalize(st);
-	return err;
+	ax_buf_put(arg, data, len);
+	return 0;
 }
 
+/* The whole artifact in memory: the streaming reader (one lookup, one
+ * corruption check) into a scratch buffer, so out changes only on success. */
+int ax_store_artifact(struct ax_store *s, const char *sha256, struct ax_buf *out)
+{
+	struct ax_buf bytes = AX_BUF_INIT;
+	int err = ax_store_artifact_stream(s, sha256, append_bytes, &bytes);
+	if (err == 0) {
+		ax_buf_clear(out);
+		ax_buf_put(out, bytes.ptr ? bytes.ptr : "", bytes.size);
+	}
+	ax_buf_free(&bytes);
+	return err;
+}
 
 int ax_store_artifact_stream(struct ax_store *s, const char *sha256, ax_bytes_cb cb, void *arg)
 {
