@@ -24,7 +24,6 @@
 #include "util.h"
 
 #define XSD_DIR "tests/data/oscal/"
-#define XSD XSD_DIR "oscal_assessment-results_schema-1.0.6.xsd"
 
 enum { AR, AP, CATALOG, NSCHEMAS };
 static const char *const xsd_names[NSCHEMAS] = {
@@ -625,22 +624,25 @@ static void test_hostile_strings(void)
 	}
 }
 
-/* The committed schema is the NIST one shipped in ../shared (when there). */
+/* The committed schemas are the NIST ones shipped in ../shared (when there). */
 static void test_schema_copy(void)
 {
+	static const char *const names[] = {"oscal_assessment-results_schema-1.0.6.xsd",
+					    "oscal_assessment-results_schema-1.0.6.json"};
 	const char *src = getenv("ANNEXA_SRC");
-	char *shared = ax_asprintf("%s/../shared/data/oscal/oscal_assessment-results_schema-1.0.6.xsd",
-				   src ? src : ANNEXA_SOURCE_DIR);
-	char *ours = ax_asprintf("%s/" XSD, src ? src : ANNEXA_SOURCE_DIR);
-	struct ax_buf a = AX_BUF_INIT, b = AX_BUF_INIT;
-	if (ax_file_read(shared, 1 << 24, &a) == 0) {
-		T_EQ_INT(ax_file_read(ours, 1 << 24, &b), 0);
-		T_OK(a.size == b.size && memcmp(a.ptr, b.ptr, a.size) == 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *shared = ax_asprintf("%s/../shared/data/oscal/%s", src ? src : ANNEXA_SOURCE_DIR, names[i]);
+		char *ours = ax_asprintf("%s/" XSD_DIR "%s", src ? src : ANNEXA_SOURCE_DIR, names[i]);
+		struct ax_buf a = AX_BUF_INIT, b = AX_BUF_INIT;
+		if (ax_file_read(shared, 1 << 24, &a) == 0) {
+			T_EQ_INT(ax_file_read(ours, 1 << 24, &b), 0);
+			T_OK(a.size == b.size && memcmp(a.ptr, b.ptr, a.size) == 0);
+		}
+		ax_buf_free(&a);
+		ax_buf_free(&b);
+		free(shared);
+		free(ours);
 	}
-	ax_buf_free(&a);
-	ax_buf_free(&b);
-	free(shared);
-	free(ours);
 }
 
 int main(void)
