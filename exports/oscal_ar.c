@@ -94,6 +94,7 @@ struct ctx {
 	struct ax_report_index ix;
 	struct obs *obs;
 	size_t nobs;
+	size_t *links; /* indices into d->links by run id, for older results' evidence */
 	char result_uuid[37], tool_uuid[37];
 };
 
@@ -167,12 +168,21 @@ static int cmp_art_path(const void *pa, const void *pb, void *arg)
 	return strcmp(nz(arts[*(const size_t *)pa].bundle_path), nz(arts[*(const size_t *)pb].bundle_path));
 }
 
+static int cmp_link_run(const void *pa, const void *pb, void *arg)
+{
+	const struct ax_export_link *links = arg;
+	int64_t a = links[*(const size_t *)pa].run_id, b = links[*(const size_t *)pb].run_id;
+	if (a != b)
+		return a < b ? -1 : 1;
+	return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
+}
+
 /* The artifacts behind o, by bundle path, each path once; *n receives the
  * count. The caller frees the array. */
 static size_t *obs_artifacts(const struct ctx *c, const struct obs *o, size_t *n)
 {
 	const struct ax_export_data *d = c->d;
-	size_t *v, m = 0;
+	size_t *v, m = 0, lo = 0, hi = d->nlinks;
 	if (o->latest != (size_t)-1) {
 		*n = c->ix.nartifacts[o->latest];
 		v = ax_calloc(*n + 1, sizeof(*v));
@@ -180,16 +190,27 @@ static size_t *obs_artifacts(const struct ctx *c, const struct obs *o, size_t *n
 			memcpy(v, c->ix.artifacts[o->latest], *n * sizeof(*v));
 		return v; /* the index sorts and de-duplicates already */
 	}
-	*n = o->run ? ax_export_run_artifacts(d, o->run, o->r->instance, NULL, 0) : 0;
-	v = ax_calloc(*n + 1, sizeof(*v));
-	if (*n)
-		ax_export_run_artifacts(d, o->run, o->r->instance, v, *n);
-	if (*n)
-		qsort_r(v, *n, sizeof(*v), cmp_art_path, d->artifacts);
-	for (size_t i = 0; i < *n; i++)
-		if (m == 0 || strcmp(nz(d->artifacts[v[m - 1]].bundle_path), nz(d->artifacts[v[i]].bundle_path)) != 0)
-			v[m++] = v[i];
-	*n = m;
+	while (lo < hi) { /* the first link of the run */
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->links[c->links[mid]].run_id < o->run)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	v = ax_calloc(1, sizeof(*v));
+	for (size_t k = lo; o->run && k < d->nlinks && d->links[c->links[k]].run_id == o->run; k++) {
+		size_t a = d->links[c->links[k]].artifact;
+		if (a >= d->nartifacts || strcmp(nz(d->artifacts[a].instance), nz(o->r->instance)) != 0)
+			continue;
+		v = ax_realloc(v, (m + 1) * sizeof(*v));
+		v[m++] = a;
+	}
+	if (m)
+		qsort_r(v, m, sizeof(*v), cmp_art_path, d->artifacts);
+	*n = 0;
+	for (size_t i = 0; i < m; i++)
+		if (*n == 0 || strcmp(nz(d->artifacts[v[*n - 1]].bundle_path), nz(d->artifacts[v[i]].bundle_path)) != 0)
+			v[(*n)++] = v[i];
 	return v;
 }
 
@@ -491,6 +512,11 @@ int ax_oscal_results_build(const struct ax_export_data *d, struct ax_oscal_node 
 	if ((err = ax_report_index_build(d, &c.ix)) < 0)
 		goto cleanup;
 	gather(&c);
+	c.links = ax_calloc(d->nlinks + 1, sizeof(*c.links));
+	for (size_t i = 0; i < d->nlinks; i++)
+		c.links[i] = i;
+	if (d->nlinks)
+		qsort_r(c.links, d->nlinks, sizeof(*c.links), cmp_link_run, d->links);
 	/* The runs identify the results: their hashes chain, so the first
 	 * prev_hash and the last hash name exactly this sequence of runs. */
 	ax_buf_printf(&f, "%s\n%zu\n%s\n%s", nz(d->organization), d->nruns, d->nruns ? d->runs[0].prev_hash : "",
@@ -514,6 +540,7 @@ cleanup:
 	ax_oscal_free(root);
 	ax_buf_free(&f);
 	free(c.obs);
+	free(c.links);
 	ax_report_index_free(&c.ix);
 	return err;
 }
