@@ -130,10 +130,5 @@ int ax_oscal_write_json(const struct ax_oscal_node *root, struct ax_buf *out)
 
 int ax_oscal_json(const struct ax_export_data *d, struct ax_buf *out)
 {
-	struct ax_oscal_node *root = NULL;
-	int err = ax_oscal_results_build(d, &root);
-	if (err == 0)
-		err = ax_oscal_write_json(root, out);
-	ax_oscal_free(root);
-	return err;
+	return ax_oscal_render(d, ax_oscal_results_build, ax_oscal_write_json, out);
 }

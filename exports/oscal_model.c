@@ -19,15 +19,19 @@
 static const unsigned char url_ns[16] = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
 					 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
 
+static void adopt(struct ax_oscal_node *parent, struct ax_oscal_node *n)
+{
+	parent->kids = ax_realloc(parent->kids, (parent->nkids + 1) * sizeof(*parent->kids));
+	parent->kids[parent->nkids++] = n;
+}
+
 static struct ax_oscal_node *node_new(struct ax_oscal_node *parent, const char *name, enum ax_oscal_kind kind)
 {
 	struct ax_oscal_node *n = ax_calloc(1, sizeof(*n));
 	n->name = name;
 	n->kind = kind;
-	if (parent) {
-		parent->kids = ax_realloc(parent->kids, (parent->nkids + 1) * sizeof(*parent->kids));
-		parent->kids[parent->nkids++] = n;
-	}
+	if (parent)
+		adopt(parent, n);
 	return n;
 }
 
@@ -192,9 +196,9 @@ struct ax_oscal_node *ax_oscal_metadata(struct ax_oscal_node *parent, const stru
 void ax_oscal_reviewed(struct ax_oscal_node *parent, const struct ax_export_data *d, const char *description)
 {
 	struct ax_oscal_node *rc = ax_oscal_add(parent, "reviewed-controls");
-	struct ax_oscal_node *cs = ax_oscal_add(rc, "control-selection"), *os = NULL;
+	struct ax_oscal_node *cs = ax_oscal_add(rc, "control-selection");
+	struct ax_oscal_node *os = ax_oscal_add(NULL, "control-objective-selection");
 	struct ax_buf id = AX_BUF_INIT;
-	size_t n = 0;
 	const char *state, *reason;
 
 	ax_oscal_text(cs, "description", AX_OSCAL_MULTILINE, description);
@@ -205,9 +209,13 @@ void ax_oscal_reviewed(struct ax_oscal_node *parent, const struct ax_export_data
 		ax_buf_clear(&id);
 		ax_oscal_control_id(c->control->id, &id);
 		ax_oscal_flag(ax_oscal_add(cs, "include-control"), "control-id", id.ptr);
-		n++;
+		ax_buf_clear(&id);
+		ax_oscal_objective_id(c->control->id, &id);
+		ax_oscal_flag(ax_oscal_add(os, "include-objective"), "objective-id", id.ptr);
 	}
-	if (n == 0) {
+	if (os->nkids) {
+		adopt(rc, os);
+	} else {
 		/* The schema wants a selection; nothing was assessed, so every
 		 * control is excluded. */
 		ax_oscal_add(cs, "include-all");
@@ -216,17 +224,7 @@ void ax_oscal_reviewed(struct ax_oscal_node *parent, const struct ax_export_data
 			ax_oscal_control_id(d->status->controls[i].control->id, &id);
 			ax_oscal_flag(ax_oscal_add(cs, "exclude-control"), "control-id", id.ptr);
 		}
-		ax_buf_free(&id);
-		return;
-	}
-	os = ax_oscal_add(rc, "control-objective-selection");
-	for (size_t i = 0; i < d->status->ncontrols; i++) {
-		const struct ax_control_state *c = &d->status->controls[i];
-		if (!ax_oscal_finding_state(c->status, &state, &reason))
-			continue;
-		ax_buf_clear(&id);
-		ax_oscal_objective_id(c->control->id, &id);
-		ax_oscal_flag(ax_oscal_add(os, "include-objective"), "objective-id", id.ptr);
+		ax_oscal_free(os);
 	}
 	ax_buf_free(&id);
 }
@@ -234,4 +232,15 @@ void ax_oscal_reviewed(struct ax_oscal_node *parent, const struct ax_export_data
 void ax_oscal_plan_uuid(const struct ax_export_data *d, char out[37])
 {
 	ax_oscal_uuid("assessment-plan", d->organization ? d->organization : "", out);
+}
+
+int ax_oscal_render(const struct ax_export_data *d, ax_oscal_build_fn build, ax_oscal_write_fn write,
+		    struct ax_buf *out)
+{
+	struct ax_oscal_node *root = NULL;
+	int err = build(d, &root);
+	if (err == 0)
+		err = write(root, out);
+	ax_oscal_free(root);
+	return err;
 }

@@ -93,4 +93,10 @@ int ax_oscal_results_build(const struct ax_export_data *d, struct ax_oscal_node 
 int ax_oscal_plan_build(const struct ax_export_data *d, struct ax_oscal_node **out);
 int ax_oscal_catalog_build(const struct ax_export_data *d, struct ax_oscal_node **out);
 
+typedef int (*ax_oscal_build_fn)(const struct ax_export_data *, struct ax_oscal_node **);
+typedef int (*ax_oscal_write_fn)(const struct ax_oscal_node *, struct ax_buf *);
+/* Builds a model of d and appends it as write renders it. */
+int ax_oscal_render(const struct ax_export_data *d, ax_oscal_build_fn build, ax_oscal_write_fn write,
+		    struct ax_buf *out);
+
 #endif

@@ -78,29 +78,17 @@ cleanup:
 	return err;
 }
 
-typedef int (*build_fn)(const struct ax_export_data *, struct ax_oscal_node **);
-
-static int build_write(const struct ax_export_data *d, build_fn build, struct ax_buf *out)
-{
-	struct ax_oscal_node *root = NULL;
-	int err = build(d, &root);
-	if (err == 0)
-		err = ax_oscal_write_xml(root, out);
-	ax_oscal_free(root);
-	return err;
-}
-
 int ax_oscal_xml(const struct ax_export_data *d, struct ax_buf *out)
 {
-	return build_write(d, ax_oscal_results_build, out);
+	return ax_oscal_render(d, ax_oscal_results_build, ax_oscal_write_xml, out);
 }
 
 int ax_oscal_plan_xml(const struct ax_export_data *d, struct ax_buf *out)
 {
-	return build_write(d, ax_oscal_plan_build, out);
+	return ax_oscal_render(d, ax_oscal_plan_build, ax_oscal_write_xml, out);
 }
 
 int ax_oscal_catalog_xml(const struct ax_export_data *d, struct ax_buf *out)
 {
-	return build_write(d, ax_oscal_catalog_build, out);
+	return ax_oscal_render(d, ax_oscal_catalog_build, ax_oscal_write_xml, out);
 }
