@@ -318,6 +318,49 @@ cleanup:
 	fx_free(&f);
 }
 
+/* TEST for probes that exercise the target, EXAMINE for those that read
+ * what is there. */
+static void test_methods(void)
+{
+	static const struct {
+		const char *type, *check, *want;
+	} cases[] = {
+		{"tls", "tls.protocol.tls1_0", "TEST"},
+		{"tls", "tls.cert.expiry", "TEST"},
+		{"backup-files", "backup.restore_test", "TEST"},
+		{"backup-files", "backup.fresh", "EXAMINE"},
+		{"restic", "backup.integrity", "TEST"},
+		{"restic", "backup.encrypted", "TEST"},
+		{"restic", "backup.fresh", "EXAMINE"},
+		{"postfix", "postfix.tls.level", "EXAMINE"},
+		{"file", "file.mode", "EXAMINE"},
+		{"accesslog", "log.retention", "EXAMINE"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx f;
+		struct ax_buf xml = AX_BUF_INIT;
+		fx_build(&f);
+		struct ax_result *r = &f.d.latest.results[1]; /* maillog's */
+		free(r->probe_type);
+		free(r->check);
+		r->probe_type = ax_strdup(cases[i].type);
+		r->check = ax_strdup(cases[i].check);
+		T_EQ_INT(ax_oscal_xml(&f.d, &xml), 0);
+		xmlDocPtr doc = xmlReadMemory(xml.ptr, (int)xml.size, "m.xml", NULL, XML_PARSE_NONET);
+		if (doc) {
+			xmlXPathContextPtr c = xpath_ctx(doc);
+			char *e = ax_asprintf("string(//o:observation[o:prop[@name='check' and @value='%s'] and "
+					      "o:prop[@name='instance' and @value='maillog']]/o:method)", cases[i].check);
+			T_XSTR(c, e, cases[i].want);
+			free(e);
+			xmlXPathFreeContext(c);
+			xmlFreeDoc(doc);
+		}
+		ax_buf_free(&xml);
+		fx_free(&f);
+	}
+}
+
 /* A control that failed and recovered within the period says so: A.5.15
  * (files file.mode) failed in run 7 and passes at the end. */
 static void test_recovered(void)
@@ -651,6 +694,7 @@ int main(void)
 	test_schema_copy();
 	test_uuid5();
 	test_fixture();
+	test_methods();
 	test_recovered();
 	test_uuid_stable();
 	test_json();
