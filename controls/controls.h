@@ -123,6 +123,10 @@ struct ax_status {
 int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		      const struct ax_evidence *latest, int64_t now, struct ax_status **out);
 void ax_status_free(struct ax_status *st);
+/* How long a result of instance stays fresh, in seconds: its `freshness`,
+ * else twice its interval, else twice [annexa] interval (an hour when
+ * unset or without a config). */
+int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance);
 /* Combines manual evidence into st (after ax_status_compute; items must
  * outlive st). Per control, the non-revoked approved items (attached
  * without required approval counts as approved) give: pass when one is

@@ -39,7 +39,7 @@ const char *ax_control_status_name(enum ax_control_status s)
  * counts, it just can no longer be fresh for long) or there is no config. */
 #define AX_DEFAULT_INTERVAL 3600
 
-static int64_t freshness_of(const struct ax_config *cfg, const char *instance)
+int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance)
 {
 	const struct ax_probe_instance *pi = cfg ? ax_config_probe(cfg, instance) : NULL;
 	int64_t interval = 0;
@@ -204,7 +204,7 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 				hit[c] = 1;
 		}
 
-		stale = now - r->collected_at > freshness_of(cfg, nz(r->instance));
+		stale = now - r->collected_at > ax_status_freshness(cfg, nz(r->instance));
 		for (k = 0; k < cat->ncontrols; k++) {
 			if (hit[k]) {
 				add_row(&st->controls[k], r, stale);

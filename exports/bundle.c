@@ -2,7 +2,8 @@
  *
  * Layout (DESIGN.md): evidence/<instance>/<name> artifacts, report.html,
  * soa.csv, controls.json, results.jsonl, ledger.json,
- * oscal/assessment-results.xml, README.txt, signer.pem, SHA256SUMS, then
+ * oscal/assessment-results.xml and .json, oscal/assessment-plan.xml,
+ * oscal/catalog.xml, README.txt, signer.pem, SHA256SUMS, then
  * manifest.json (metadata and every other file's path, size, SHA-256,
  * sorted by path), manifest.json.sig (detached CMS, DER) and optionally
  * manifest.json.sig.tsr (RFC 3161 reply).
@@ -261,7 +262,9 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		    "Files: report.html (control status report), soa.csv (Statement of\n"
 		    "Applicability), controls.json (status per control, pass share over the\n"
 		    "period), results.jsonl (every check result of the period),\n"
-		    "ledger.json, oscal/assessment-results.xml (NIST OSCAL), evidence/\n"
+		    "ledger.json, oscal/ (NIST OSCAL 1.0.6: assessment-results.xml and\n"
+		    ".json, the assessment-plan.xml they import and the catalog.xml of the\n"
+		    "Annex A control ids and titles their control references resolve in), evidence/\n"
 		    "(redacted artifacts, by probe instance; manual evidence, as attached,\n"
 		    "under evidence/manual/<control>/<id>-<name>, described in results.jsonl).\n");
 }
@@ -415,7 +418,10 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	    (err = put_generated(&w, d, "controls.json", ax_export_controls_json)) < 0 ||
 	    (err = put_generated(&w, d, "results.jsonl", ax_export_results_jsonl)) < 0 ||
 	    (err = put_generated(&w, d, "ledger.json", ax_export_ledger_json)) < 0 ||
-	    (err = put_generated(&w, d, "oscal/assessment-results.xml", ax_oscal_xml)) < 0)
+	    (err = put_generated(&w, d, "oscal/assessment-results.xml", ax_oscal_xml)) < 0 ||
+	    (err = put_generated(&w, d, "oscal/assessment-results.json", ax_oscal_json)) < 0 ||
+	    (err = put_generated(&w, d, "oscal/assessment-plan.xml", ax_oscal_plan_xml)) < 0 ||
+	    (err = put_generated(&w, d, "oscal/catalog.xml", ax_oscal_catalog_xml)) < 0)
 		goto cleanup;
 	readme(d, &b);
 	if ((err = zip_put(&w, "README.txt", b.ptr, b.size, 1)) < 0)

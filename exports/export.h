@@ -54,10 +54,19 @@ struct ax_export_manual_file {
 
 /* Per control, over the runs of the period: a run "evaluated" the control
  * when it has a non-skip result of a check mapped to it; "passed" when all
- * those results passed. share = passed / evaluated (report as n/a when 0). */
+ * those results passed. share = passed / evaluated (report as n/a when 0).
+ * "failed" when the run's results made it fail or error: the OSCAL
+ * findings tell a control that failed and recovered within the period. */
 struct ax_export_period_stat {
 	int runs_evaluated;
 	int runs_passed;
+	int runs_failed;
+	int64_t first_failed, last_failed; /* started_at of those runs, 0 when none */
+	/* Indices into evidence.results: the failing results of the first run
+	 * of every streak of failed runs (bounded by the changes, not by the
+	 * number of runs). */
+	size_t *failed;
+	size_t nfailed;
 };
 
 struct ax_export_data {
@@ -151,6 +160,9 @@ double ax_export_pass_share(const struct ax_export_data *d, size_t control_index
 /* The generated files of a bundle (each appends to out). */
 int ax_report_html(const struct ax_export_data *d, struct ax_buf *out);
 int ax_oscal_xml(const struct ax_export_data *d, struct ax_buf *out);
+int ax_oscal_json(const struct ax_export_data *d, struct ax_buf *out);
+int ax_oscal_plan_xml(const struct ax_export_data *d, struct ax_buf *out);
+int ax_oscal_catalog_xml(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_controls_json(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_results_jsonl(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_ledger_json(const struct ax_export_data *d, struct ax_buf *out);

@@ -218,9 +218,32 @@ static int64_t expiry_warning(const struct ax_export_data *d)
 
 /* Per collection run, the status its own results and the manual evidence
  * valid when it finished give each control. */
+/* Control cs failed in run: count it, and when the run before that
+ * evaluated it did not fail (a streak starts), keep its failing results. */
+static void period_failed(struct ax_export_data *d, struct ax_export_period_stat *p,
+			  const struct ax_control_state *cs, const struct ax_run_info *run, int in_streak)
+{
+	p->runs_failed++;
+	if (!p->first_failed)
+		p->first_failed = run->started_at;
+	p->last_failed = run->started_at;
+	if (in_streak)
+		return;
+	for (size_t k = 0; k < cs->nrows; k++) {
+		const struct ax_result *res = cs->rows[k].result;
+		if (res->status != AX_CHECK_FAIL && res->status != AX_CHECK_ERROR)
+			continue;
+		p->failed = ax_realloc(p->failed, (p->nfailed + 1) * sizeof(*p->failed));
+		p->failed[p->nfailed++] = (size_t)(res - d->evidence.results);
+	}
+}
+
 static int build_period(struct ax_export_data *d)
 {
 	size_t first = 0;
+	int err = 0;
+	/* per control: did the last run that evaluated it fail? */
+	unsigned char *streak = ax_calloc(d->status->ncontrols + 1, 1);
 	d->period = ax_calloc(d->status->ncontrols + 1, sizeof(*d->period));
 	for (size_t r = 0; r < d->nruns; r++) {
 		size_t end = first;
@@ -236,8 +259,10 @@ static int build_period(struct ax_export_data *d)
 		struct ax_status *st = NULL;
 		view.results = d->evidence.results + first;
 		view.nresults = end - first;
-		if (ax_status_compute(d->cat, d->cfg, &view, d->runs[r].finished_at, &st) < 0)
-			return AX_ERROR;
+		if (ax_status_compute(d->cat, d->cfg, &view, d->runs[r].finished_at, &st) < 0) {
+			err = AX_ERROR;
+			break;
+		}
 		ax_status_apply_manual(st, d->manual.items, d->manual.n, d->runs[r].finished_at, expiry_warning(d));
 		for (size_t c = 0; c < st->ncontrols && c < d->status->ncontrols; c++) {
 			enum ax_control_status s = st->controls[c].status;
@@ -245,11 +270,16 @@ static int build_period(struct ax_export_data *d)
 				d->period[c].runs_evaluated++;
 			if (s == AX_CTL_PASS)
 				d->period[c].runs_passed++;
+			if (s == AX_CTL_FAIL || s == AX_CTL_ERROR)
+				period_failed(d, &d->period[c], &st->controls[c], &d->runs[r], streak[c]);
+			if (s == AX_CTL_PASS || s == AX_CTL_FAIL || s == AX_CTL_ERROR)
+				streak[c] = s != AX_CTL_PASS;
 		}
 		ax_status_free(st);
 		first = end;
 	}
-	return 0;
+	free(streak);
+	return err;
 }
 
 int ax_export_data_load(const struct ax_config *cfg, struct ax_store *store, const struct ax_catalog *cat,
@@ -332,6 +362,8 @@ void ax_export_data_free(struct ax_export_data *d)
 {
 	if (!d)
 		return;
+	for (size_t i = 0; d->period && d->status && i < d->status->ncontrols; i++)
+		free(d->period[i].failed);
 	ax_status_free(d->status);
 	ax_evidence_free(&d->latest);
 	ax_evidence_free(&d->evidence);

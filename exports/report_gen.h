@@ -1,7 +1,7 @@
 /* report_gen.h - the two generated documents of a bundle that people and
  * tools read: report.html (the control status report) and
- * oscal/assessment-results.xml (NIST OSCAL 1.0.6 assessment results), and
- * the small helpers they share.
+ * the OSCAL documents (NIST OSCAL 1.0.6), and the small helpers they
+ * share.
  *
  * Both generators only read a struct ax_export_data and append to a
  * struct ax_buf; the same data always gives byte-identical output (no
@@ -21,8 +21,13 @@
 
 /* report.html: self-contained (inline CSS, no scripts, no external URLs). */
 int ax_report_html(const struct ax_export_data *d, struct ax_buf *out);
-/* oscal/assessment-results.xml, valid against the OSCAL 1.0.6 XSD. */
+/* oscal/assessment-results.xml and .json, oscal/assessment-plan.xml and
+ * oscal/catalog.xml, valid against NIST's OSCAL 1.0.6 schemas
+ * (oscal_model.h, oscal_ar.c, oscal_plan.c). */
 int ax_oscal_xml(const struct ax_export_data *d, struct ax_buf *out);
+int ax_oscal_json(const struct ax_export_data *d, struct ax_buf *out);
+int ax_oscal_plan_xml(const struct ax_export_data *d, struct ax_buf *out);
+int ax_oscal_catalog_xml(const struct ax_export_data *d, struct ax_buf *out);
 
 /* ---- shared helpers (report_common.c) ---- */
 

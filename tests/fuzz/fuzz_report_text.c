@@ -1,16 +1,20 @@
 /* fuzz_report_text.c - arbitrary bytes as probe text (message, instance,
  * check, artifact name, organization) through report.html and the OSCAL
- * generator. Neither may crash; the cleaned text must be valid UTF-8
+ * generators (results as XML and JSON, plan, catalog). None may crash;
+ * the cleaned text must be valid UTF-8
  * without stray control characters; escaped HTML must not contain a raw
  * markup character; the HTML must keep exactly one control row; the OSCAL
- * document must be well-formed XML and, when the schema is found
- * ($ANNEXA_SRC/tests/data/oscal/), valid. */
+ * results must be well-formed XML and, when the schema is found
+ * ($ANNEXA_SRC/tests/data/oscal/), valid, their JSON must parse, the plan
+ * and catalog must be well-formed. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
+
+#include <jansson.h>
 
 #include "controls.h"
 #include "export.h"
@@ -78,6 +82,8 @@ static void generate(const char *s)
 	struct ax_export_link link = {1, 0};
 	struct ax_run_info run;
 	int64_t result_run = 1;
+	size_t failed = 0; /* the period's failed streak began with evidence result 0 */
+	struct ax_export_period_stat period = {.runs_evaluated = 1, .runs_failed = 1, .failed = &failed, .nfailed = 1};
 	struct ax_buf html = AX_BUF_INIT, xml = AX_BUF_INIT;
 
 	memset(&d, 0, sizeof(d));
@@ -114,6 +120,7 @@ static void generate(const char *s)
 	d.nartifacts = 1;
 	d.links = &link;
 	d.nlinks = 1;
+	d.period = &period;
 
 	if (ax_report_html(&d, &html) != 0)
 		abort();
@@ -134,6 +141,21 @@ static void generate(const char *s)
 		xmlSchemaFreeValidCtxt(vc);
 	}
 	xmlFreeDoc(doc);
+	ax_buf_clear(&xml);
+	if (ax_oscal_json(&d, &xml) != 0)
+		abort();
+	json_t *j = json_loadb(xml.ptr, xml.size, 0, NULL);
+	if (!j)
+		abort();
+	json_decref(j);
+	int (*const more[])(const struct ax_export_data *, struct ax_buf *) = {ax_oscal_plan_xml, ax_oscal_catalog_xml};
+	for (size_t k = 0; k < 2; k++) {
+		ax_buf_clear(&xml);
+		if (more[k](&d, &xml) != 0 ||
+		    !(doc = xmlReadMemory(xml.ptr, (int)xml.size, "oscal.xml", NULL, XML_PARSE_NONET)))
+			abort();
+		xmlFreeDoc(doc);
+	}
 	ax_buf_free(&html);
 	ax_buf_free(&xml);
 	ax_evidence_free(&d.latest);

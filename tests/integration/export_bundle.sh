@@ -78,7 +78,8 @@ expect_out "signature does not verify"
 # Stock tools only.
 mkdir "$T/x" && (cd "$T/x" && unzip -q "$T/b.zip") || fail "unzip failed"
 for f in manifest.json manifest.json.sig signer.pem README.txt report.html soa.csv controls.json \
-	results.jsonl ledger.json oscal/assessment-results.xml SHA256SUMS; do
+	results.jsonl ledger.json oscal/assessment-results.xml oscal/assessment-results.json \
+	oscal/assessment-plan.xml oscal/catalog.xml SHA256SUMS; do
 	[ -f "$T/x/$f" ] || fail "bundle lacks $f"
 done
 ls "$T/x/evidence/appconf/" >/dev/null 2>&1 || fail "bundle lacks evidence/appconf/"

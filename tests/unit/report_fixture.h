@@ -226,6 +226,8 @@ static void fx_control(struct fx *f, size_t i, enum ax_control_status s, const c
 	f->st.counts[s]++;
 }
 
+static size_t fx_failed[] = {2, 5};
+
 /* Builds the fixture; free with fx_free. */
 static void fx_build(struct fx *f)
 {
@@ -262,10 +264,16 @@ static void fx_build(struct fx *f)
 	f->st.controls = f->cs;
 	f->st.ncontrols = FX_NCONTROLS;
 	f->d.status = &f->st;
-	f->period[1] = (struct ax_export_period_stat){1, 1};
-	f->period[4] = (struct ax_export_period_stat){1, 0};
-	f->period[5] = (struct ax_export_period_stat){2, 1};
-	f->period[7] = (struct ax_export_period_stat){2, 2};
+	/* A.8.9 errored and A.8.15 failed in run 8: the failing rows are
+	 * evidence results 2 (cfg) and 5 (maillog) */
+	f->period[1] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 1};
+	f->period[4] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_failed = 1,
+						      .first_failed = FX_NOW - 60, .last_failed = FX_NOW - 60,
+						      .failed = &fx_failed[0], .nfailed = 1};
+	f->period[5] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 1, .runs_failed = 1,
+						      .first_failed = FX_NOW - 60, .last_failed = FX_NOW - 60,
+						      .failed = &fx_failed[1], .nfailed = 1};
+	f->period[7] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 2};
 	f->d.period = f->period;
 }
 
