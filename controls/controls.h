@@ -39,6 +39,30 @@ struct ax_crosswalk {
 	char *relationship; /* equal | subset | superset | intersect */
 };
 
+/* Coverage statements (coverage/NAME.xml): per control, what the automated
+ * checks of each probe type establish and what an auditor still needs. */
+enum ax_aspect { AX_ASPECT_DESIGN, AX_ASPECT_IMPLEMENTATION, AX_ASPECT_OPERATING };
+const char *ax_aspect_name(enum ax_aspect a);
+
+struct ax_cov_item {
+	char *probe;  /* covered: the probe type; need: NULL */
+	char *id;     /* need: "policy" (shown as "A.8.15:policy"); covered: NULL */
+	enum ax_aspect aspect;
+	char *text;
+	char **checks; /* need: check patterns whose fresh pass answers it */
+	size_t nchecks;
+};
+
+struct ax_coverage {
+	char *control; /* "A.8.15" */
+	char *purpose; /* ISO/IEC 27002:2022's purpose, in brief */
+	struct ax_cov_item *covered;
+	size_t ncovered;
+	struct ax_cov_item *needs;
+	size_t nneeds;
+	char *file; /* "coverage/technological.xml" */
+};
+
 struct ax_catalog {
 	struct ax_control *controls; /* in catalog order A.5.1 .. A.8.34 */
 	size_t ncontrols;
@@ -47,6 +71,8 @@ struct ax_catalog {
 	char *framework; /* the catalog's framework attribute, "iso27001-2022" */
 	struct ax_crosswalk *xwalk; /* in file and line order */
 	size_t nxwalk;
+	struct ax_coverage *coverage; /* in file and document order; a control at most once */
+	size_t ncoverage;
 };
 
 /* Loads dir/annex-a.xml and every dir/mapping/NAME.xml, validating each against
@@ -54,6 +80,8 @@ struct ax_catalog {
 int ax_catalog_load(struct ax_catalog **out, const char *dir);
 void ax_catalog_free(struct ax_catalog *cat);
 const struct ax_control *ax_catalog_find(const struct ax_catalog *cat, const char *id);
+/* The control's coverage statement, or NULL when it has none. */
+const struct ax_coverage *ax_catalog_coverage(const struct ax_catalog *cat, const char *id);
 /* Where the catalog lives: [annexa] controls, $ANNEXA_CONTROLS, the
  * installed data folder, the source tree. */
 const char *ax_catalog_default_dir(const struct ax_config *cfg);

@@ -43,7 +43,7 @@ static struct ax_mapping fx_maps[] = {
 	{"net.<segment>", "A.8.20", "mapping/net.xml"},
 	{"file.mode", "A.8.15", "mapping/file.xml"},
 };
-static struct ax_catalog fx_catalog = {fx_controls, FX_NCONTROLS, fx_maps, 3, "iso27001-2022", NULL, 0};
+static struct ax_catalog fx_catalog = {fx_controls, FX_NCONTROLS, fx_maps, 3, "iso27001-2022", NULL, 0, NULL, 0};
 
 struct fx {
 	struct ax_export_data d;

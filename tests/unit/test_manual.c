@@ -29,7 +29,7 @@ static struct ax_mapping maps[] = {
 	{"tls.*", "A.8.24", "tls.xml"},
 	{"conf.*", "A.8.9", "conf.xml"},
 };
-static struct ax_catalog cat = {ctl, 4, maps, 2, "iso27001-2022", NULL, 0};
+static struct ax_catalog cat = {ctl, 4, maps, 2, "iso27001-2022", NULL, 0, NULL, 0};
 
 static int64_t raw_int(const char *path, const char *sql)
 {

@@ -34,7 +34,7 @@ static struct ax_mapping maps[] = {
 	{"tls.*", "A.8.24", "mapping/tls.xml"},
 	{"tls.cert.expiry", "A.8.9", "mapping/tls.xml"},
 };
-static struct ax_catalog cat = {ctl, 5, maps, 5, "iso27001-2022", NULL, 0};
+static struct ax_catalog cat = {ctl, 5, maps, 5, "iso27001-2022", NULL, 0, NULL, 0};
 
 /* The config: mx-tls has freshness 10m, files an interval of 1m (so
  * freshness 2m) and `controls = A.8.15`; the default interval is 10m. */
