@@ -96,6 +96,7 @@ int ax_catalog_check_config(const struct ax_catalog *cat, const struct ax_config
 
 enum ax_control_status {
 	AX_CTL_PASS,
+	AX_CTL_PARTIAL, /* the checks pass, but the coverage statement names needs nothing answers */
 	AX_CTL_FAIL,
 	AX_CTL_ERROR,
 	AX_CTL_STALE,
@@ -111,10 +112,18 @@ struct ax_check_row {
 	int stale;                      /* older than its instance's freshness */
 };
 
+/* How a coverage need was answered (struct ax_control_state.answered). */
+enum ax_answer { AX_ANSWER_OPEN, AX_ANSWER_CHECK, AX_ANSWER_MANUAL };
+
 struct ax_control_state {
 	const struct ax_control *control;
 	enum ax_control_status status;
+	enum ax_control_status checks_status; /* from the checks alone */
 	const char *justification; /* not_applicable: from the config */
+	const char *inherited_from, *inherited_reference; /* [control] inherited, reference */
+	const struct ax_coverage *coverage; /* NULL when the control has no statement */
+	enum ax_answer *answered;           /* per coverage need */
+	size_t open_needs;                  /* needs nothing answers */
 	struct ax_check_row *rows;
 	size_t nrows;
 	int64_t newest; /* newest collected_at among rows, 0 when none */
@@ -145,9 +154,12 @@ struct ax_status {
 
 /* Status of every catalog control from the latest results: per control the
  * newest result of every mapped check (mapping files plus the instance's
- * `controls =` list); fail > error > stale > pass; no mapped check ->
- * manual; [control] applicable = false -> not_applicable. latest must
- * outlive the status. */
+ * `controls =` list); fail > error > stale > partial > pass; no mapped
+ * check -> manual; [control] applicable = false -> not_applicable. A
+ * control whose checks pass is partial while its coverage statement names
+ * a need that no fresh passing check of the need's `checks` answers (and,
+ * after ax_status_apply_manual, no manual evidence). latest must outlive
+ * the status. */
 int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		      const struct ax_evidence *latest, int64_t now, struct ax_status **out);
 void ax_status_free(struct ax_status *st);
@@ -156,13 +168,19 @@ void ax_status_free(struct ax_status *st);
  * without required approval counts as approved) give: pass when one is
  * valid (effective_at <= now < expires_at), stale when all have expired,
  * nothing when none is approved or none is effective yet (pending-only
- * evidence leaves a manual control manual). That verdict replaces manual
- * and not_covered, and combines with a probe status: fail > error >
- * stale > pass; not_applicable stays. Approved, valid items expiring
+ * evidence leaves a manual control manual). Items whose files are all
+ * empty never count. That verdict replaces manual and not_covered, and
+ * combines with a probe status: fail > error > stale > partial > pass;
+ * not_applicable stays. A valid item answers every open coverage need of
+ * the control (annexa cannot read documents: the auditor checks the files
+ * against the needs listed), which turns partial into pass. Approved, valid items expiring
  * within expiry_warning (and not already renewed by another item of the
  * control valid beyond the warning) are listed in st->expiring. */
 void ax_status_apply_manual(struct ax_status *st, const struct ax_manual *items, size_t n, int64_t now,
 			    int64_t expiry_warning);
+/* True when the coverage item is about a probe type whose results are
+ * among the control's rows (what the site's checks actually cover). */
+int ax_status_covers(const struct ax_control_state *cs, const struct ax_cov_item *item);
 /* The JSON of DESIGN.md ("generated_at", "summary", "controls"). */
 json_t *ax_status_to_json(const struct ax_status *st);
 /* The human table; control_id filters to one control when not NULL. */

@@ -246,7 +246,7 @@ static void test_check_config(void)
 	struct ax_catalog *cat = NULL;
 	char *good[] = {"A.8.15", "A.5.33"}, *bad[] = {"A.8.15", "A.8.99"};
 	struct ax_probe_instance pi = {.name = "backups", .controls = good, .ncontrols = 2};
-	struct ax_control_cfg cc = {"A.7.4", 0, "no premises"};
+	struct ax_control_cfg cc = {.id = "A.7.4", .applicable = 0, .justification = "no premises"};
 	struct ax_config cfg = {.path = "/etc/annexa/annexa.conf", .probes = &pi, .nprobes = 1, .controls = &cc, .ncontrols = 1};
 
 	T_EQ_INT(ax_catalog_load(&cat, src_dir()), 0);

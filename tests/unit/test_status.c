@@ -44,9 +44,9 @@ static struct ax_probe_instance probes[] = {
 	{.name = "files", .type = &probe_file, .interval = 60, .controls = files_controls, .ncontrols = 1},
 };
 static struct ax_control_cfg ctlcfg[] = {
-	{"A.5.1", 0, "No own policies: the group's apply."},
-	{"A.8.24", 0, "Crypto is the provider's."},
-	{"A.8.9", 1, "Configs live in git."},
+	{.id = "A.5.1", .applicable = 0, .justification = "No own policies: the group's apply."},
+	{.id = "A.8.24", .applicable = 0, .justification = "Crypto is the provider's."},
+	{.id = "A.8.9", .applicable = 1, .justification = "Configs live in git."},
 };
 static struct ax_kv values[] = {{"annexa.interval", "10m"}};
 static struct ax_config config = {"/etc/annexa/annexa.conf", values, 1, probes, 2, ctlcfg, 3};
@@ -217,7 +217,7 @@ static void test_json(void)
 	struct ax_evidence ev = {0};
 	struct ax_status *st = NULL;
 	json_t *j, *controls, *a83 = NULL, *summary;
-	struct ax_control_cfg na = {"A.7.4", 0, "No own premises."};
+	struct ax_control_cfg na = {.id = "A.7.4", .applicable = 0, .justification = "No own premises."};
 	struct ax_probe_instance files = {.name = "files", .type = &probe_file};
 	struct ax_config cfg = {.controls = &na, .ncontrols = 1, .probes = &files, .nprobes = 1};
 	char *s;
