@@ -178,6 +178,14 @@ void ax_status_free(struct ax_status *st);
  * control valid beyond the warning) are listed in st->expiring. */
 void ax_status_apply_manual(struct ax_status *st, const struct ax_manual *items, size_t n, int64_t now,
 			    int64_t expiry_warning);
+/* Marks hit[k] (catalog index) for every control the result of check from
+ * instance evidences: mapping rules plus the instance's `controls =`.
+ * hit has cat->ncontrols entries and is not cleared first. */
+void ax_status_hits(const struct ax_catalog *cat, const struct ax_config *cfg, const char *instance,
+		    const char *check, unsigned char *hit);
+/* How old an instance's result may be before it is stale (freshness, else
+ * 2 x interval, else 2 x [annexa] interval, else 2 h). */
+int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance);
 /* True when the coverage item is about a probe type whose results are
  * among the control's rows (what the site's checks actually cover). */
 int ax_status_covers(const struct ax_control_state *cs, const struct ax_cov_item *item);

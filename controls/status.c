@@ -42,7 +42,7 @@ const char *ax_control_status_name(enum ax_control_status s)
  * counts, it just can no longer be fresh for long) or there is no config. */
 #define AX_DEFAULT_INTERVAL 3600
 
-static int64_t freshness_of(const struct ax_config *cfg, const char *instance)
+int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance)
 {
 	const struct ax_probe_instance *pi = cfg ? ax_config_probe(cfg, instance) : NULL;
 	int64_t interval = 0;
@@ -178,6 +178,19 @@ int ax_status_covers(const struct ax_control_state *cs, const struct ax_cov_item
 	return 0;
 }
 
+void ax_status_hits(const struct ax_catalog *cat, const struct ax_config *cfg, const char *instance,
+		    const char *check, unsigned char *hit)
+{
+	const struct ax_probe_instance *pi = cfg ? ax_config_probe(cfg, instance) : NULL;
+	long c;
+	for (size_t k = 0; k < cat->nmaps; k++)
+		if (ax_check_pattern_matches(cat->maps[k].check, check) && (c = control_index(cat, cat->maps[k].control)) >= 0)
+			hit[c] = 1;
+	for (size_t k = 0; pi && k < pi->ncontrols; k++)
+		if ((c = control_index(cat, pi->controls[k])) >= 0)
+			hit[c] = 1;
+}
+
 int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		      const struct ax_evidence *latest, int64_t now, struct ax_status **out)
 {
@@ -224,7 +237,6 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 
 	for (i = 0; i < nres; i++) {
 		const struct ax_result *r = sorted[i];
-		const struct ax_probe_instance *pi;
 		int stale;
 
 		if (i > 0 && strcmp(nz(r->instance), nz(sorted[i - 1]->instance)) == 0 &&
@@ -232,17 +244,9 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 			continue; /* an older result of the same check */
 
 		memset(hit, 0, cat->ncontrols);
-		for (k = 0; k < cat->nmaps; k++)
-			if (map_ctl[k] >= 0 && ax_check_pattern_matches(cat->maps[k].check, r->check))
-				hit[map_ctl[k]] = 1;
-		pi = cfg ? ax_config_probe(cfg, nz(r->instance)) : NULL;
-		for (k = 0; pi && k < pi->ncontrols; k++) {
-			long c = control_index(cat, pi->controls[k]);
-			if (c >= 0)
-				hit[c] = 1;
-		}
+		ax_status_hits(cat, cfg, nz(r->instance), r->check, hit);
 
-		stale = now - r->collected_at > freshness_of(cfg, nz(r->instance));
+		stale = now - r->collected_at > ax_status_freshness(cfg, nz(r->instance));
 		for (k = 0; k < cat->ncontrols; k++) {
 			if (hit[k]) {
 				add_row(&st->controls[k], r, stale);

@@ -10,6 +10,7 @@
  * size. Bundle paths are sanitised (ax_export_safe_name) and unique. */
 #include "export.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -216,12 +217,173 @@ static int64_t expiry_warning(const struct ax_export_data *d)
 	return d->cfg ? ax_config_get_int(d->cfg, "annexa", "expiry-warning") : 30 * 86400;
 }
 
-/* Per collection run, the status its own results and the manual evidence
- * valid when it finished give each control. */
+/* One (instance, check) of the period: the controls it evidences, its
+ * freshness and its newest result as the runs are replayed. */
+struct period_key {
+	const struct ax_result *first; /* a result of the key, for names */
+	size_t *ctls;
+	size_t nctls;
+	int64_t freshness;
+	enum ax_check_status status;
+	int64_t at; /* collected_at of the newest result so far, 0 = none */
+	int unresolved;
+};
+
+static int cmp_key_idx(const void *pa, const void *pb, void *arg)
+{
+	const struct ax_result *res = arg;
+	const struct ax_result *a = &res[*(const size_t *)pa], *b = &res[*(const size_t *)pb];
+	int c;
+	if ((c = strcmp(a->instance, b->instance)) || (c = strcmp(a->check, b->check)))
+		return c;
+	return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
+}
+
+static int is_manual_row(const struct ax_result *r)
+{
+	return strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0;
+}
+
+/* The period's keys; key_of[i] is the key of result i (SIZE_MAX for the
+ * manual runs' event rows). */
+static struct period_key *period_keys(struct ax_export_data *d, size_t *key_of, size_t *nkeys)
+{
+	size_t n = d->evidence.nresults, nv = 0, nk = 0, nc = d->status->ncontrols;
+	size_t *v = ax_calloc(n + 1, sizeof(*v));
+	struct period_key *keys = ax_calloc(n + 1, sizeof(*keys));
+	unsigned char *hit = ax_calloc(nc + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		key_of[i] = SIZE_MAX;
+		if (!is_manual_row(&d->evidence.results[i]))
+			v[nv++] = i;
+	}
+	qsort_r(v, nv, sizeof(*v), cmp_key_idx, d->evidence.results);
+	for (size_t i = 0; i < nv; i++) {
+		const struct ax_result *r = &d->evidence.results[v[i]];
+		if (!nk || strcmp(keys[nk - 1].first->instance, r->instance) || strcmp(keys[nk - 1].first->check, r->check)) {
+			struct period_key *k = &keys[nk++];
+			k->first = r;
+			k->freshness = ax_status_freshness(d->cfg, r->instance);
+			memset(hit, 0, nc);
+			ax_status_hits(d->cat, d->cfg, r->instance, r->check, hit);
+			for (size_t c = 0; c < nc; c++)
+				if (hit[c]) {
+					k->ctls = ax_realloc(k->ctls, (k->nctls + 1) * sizeof(*k->ctls));
+					k->ctls[k->nctls++] = c;
+				}
+		}
+		key_of[v[i]] = nk - 1;
+	}
+	free(v);
+	free(hit);
+	*nkeys = nk;
+	return keys;
+}
+
+/* skip (and any result status that evidences nothing either way) */
+static int counting(enum ax_check_status s)
+{
+	return s == AX_CHECK_PASS || s == AX_CHECK_FAIL || s == AX_CHECK_ERROR;
+}
+
+/* The state of every control at time t from the keys' newest results:
+ * as ax_status_compute decides it, -1 while no counting result exists. */
+static void period_states(const struct period_key *keys, size_t nkeys, size_t nc, int64_t t, int *state)
+{
+	static const int rank[AX_CTL__COUNT] = {
+		[AX_CTL_PASS] = 1, [AX_CTL_STALE] = 2, [AX_CTL_ERROR] = 3, [AX_CTL_FAIL] = 4,
+	};
+	for (size_t c = 0; c < nc; c++)
+		state[c] = -1;
+	for (size_t k = 0; k < nkeys; k++) {
+		const struct period_key *key = &keys[k];
+		int s;
+		if (!key->at || !counting(key->status))
+			continue;
+		s = key->status == AX_CHECK_FAIL ? AX_CTL_FAIL : key->status == AX_CHECK_ERROR ? AX_CTL_ERROR
+		    : t - key->at > key->freshness					 ? AX_CTL_STALE
+											 : AX_CTL_PASS;
+		for (size_t i = 0; i < key->nctls; i++) {
+			int *cur = &state[key->ctls[i]];
+			if (*cur < 0 || rank[s] > rank[*cur])
+				*cur = s;
+		}
+	}
+}
+
+static int counts_evaluated(int s)
+{
+	return s == AX_CTL_PASS || s == AX_CTL_FAIL || s == AX_CTL_ERROR || s == AX_CTL_STALE;
+}
+
+/* The period test (export.h) for every control; a control that passes at
+ * the end but fails it is reported partial. */
+static void period_test(struct ax_export_data *d, const struct period_key *keys, size_t nkeys, const size_t *key_of,
+			int64_t start, int64_t end)
+{
+	size_t nc = d->status->ncontrols;
+	for (size_t k = 0; k < nkeys; k++)
+		for (size_t i = 0; i < keys[k].nctls; i++) {
+			struct ax_export_period_stat *p = &d->period[keys[k].ctls[i]];
+			if (!p->window || keys[k].freshness < p->window)
+				p->window = keys[k].freshness;
+			p->unresolved += keys[k].unresolved;
+		}
+	for (size_t c = 0; c < nc; c++) {
+		struct ax_export_period_stat *p = &d->period[c];
+		if (!p->window)
+			continue;
+		int64_t span = end > start ? end - start : 0;
+		p->windows = (int)(span / p->window + (span % p->window != 0));
+		if (p->windows < 1)
+			p->windows = 1;
+		unsigned char *seen = ax_calloc((size_t)p->windows + 1, 1);
+		for (size_t i = 0; i < d->evidence.nresults; i++) {
+			const struct ax_result *r = &d->evidence.results[i];
+			if (key_of[i] == SIZE_MAX || !counting(r->status))
+				continue;
+			const struct period_key *key = &keys[key_of[i]];
+			int mine = 0;
+			for (size_t k = 0; k < key->nctls && !mine; k++)
+				mine = key->ctls[k] == c;
+			if (!mine || r->collected_at < start)
+				continue;
+			int64_t w = (r->collected_at - start) / p->window;
+			if (w >= p->windows)
+				w = p->windows - 1;
+			if (!seen[w]) {
+				seen[w] = 1;
+				p->windows_evaluated++;
+			}
+		}
+		free(seen);
+		p->period_ok = (int64_t)p->windows_evaluated * 10 >= (int64_t)p->windows * 9 && !p->unresolved;
+		struct ax_control_state *cs = &d->status->controls[c];
+		if (cs->status == AX_CTL_PASS && !p->period_ok) {
+			d->status->counts[cs->status]--;
+			cs->status = AX_CTL_PARTIAL;
+			d->status->counts[cs->status]++;
+			p->demoted = 1;
+		}
+	}
+}
+
+/* Replays the period's runs oldest first, keeping the newest result of
+ * every check, and after each collection run accounts every control's
+ * state until the next run (export.h). */
 static int build_period(struct ax_export_data *d)
 {
-	size_t first = 0;
-	d->period = ax_calloc(d->status->ncontrols + 1, sizeof(*d->period));
+	size_t nc = d->status->ncontrols, nkeys = 0, first = 0;
+	size_t *key_of = ax_calloc(d->evidence.nresults + 1, sizeof(*key_of));
+	struct period_key *keys;
+	int *state = ax_calloc(nc + 1, sizeof(*state)), *prev = ax_calloc(nc + 1, sizeof(*prev));
+	int64_t start = d->since ? d->since : d->nruns ? d->runs[0].started_at : d->status_at, last_t = 0;
+	int have_state = 0;
+
+	d->period = ax_calloc(nc + 1, sizeof(*d->period));
+	keys = period_keys(d, key_of, &nkeys);
+	for (size_t c = 0; c < nc; c++)
+		prev[c] = -1;
 	for (size_t r = 0; r < d->nruns; r++) {
 		size_t end = first;
 		while (end < d->evidence.nresults && d->result_run[end] == d->runs[r].id)
@@ -232,23 +394,51 @@ static int build_period(struct ax_export_data *d)
 			first = end;
 			continue;
 		}
-		struct ax_evidence view = {0};
-		struct ax_status *st = NULL;
-		view.results = d->evidence.results + first;
-		view.nresults = end - first;
-		if (ax_status_compute(d->cat, d->cfg, &view, d->runs[r].finished_at, &st) < 0)
-			return AX_ERROR;
-		ax_status_apply_manual(st, d->manual.items, d->manual.n, d->runs[r].finished_at, expiry_warning(d));
-		for (size_t c = 0; c < st->ncontrols && c < d->status->ncontrols; c++) {
-			enum ax_control_status s = st->controls[c].status;
-			if (s == AX_CTL_PASS || s == AX_CTL_FAIL || s == AX_CTL_ERROR)
-				d->period[c].runs_evaluated++;
-			if (s == AX_CTL_PASS)
-				d->period[c].runs_passed++;
+		int64_t t = d->runs[r].finished_at;
+		if (have_state) /* the previous state held until this run */
+			for (size_t c = 0; c < nc; c++) {
+				if (counts_evaluated(state[c]))
+					d->period[c].seconds_evaluated += t - last_t;
+				if (state[c] == AX_CTL_PASS)
+					d->period[c].seconds_passed += t - last_t;
+			}
+		for (size_t i = first; i < end; i++) {
+			struct period_key *k = key_of[i] == SIZE_MAX ? NULL : &keys[key_of[i]];
+			const struct ax_result *res = &d->evidence.results[i];
+			if (!k || res->collected_at < k->at)
+				continue;
+			k->status = res->status;
+			k->at = res->collected_at;
+			if (res->status == AX_CHECK_FAIL || res->status == AX_CHECK_ERROR)
+				k->unresolved = 1;
+			else if (res->status == AX_CHECK_PASS)
+				k->unresolved = 0;
 		}
-		ax_status_free(st);
+		period_states(keys, nkeys, nc, t, state);
+		for (size_t c = 0; c < nc; c++) {
+			d->period[c].runs_evaluated += counts_evaluated(state[c]);
+			d->period[c].runs_passed += state[c] == AX_CTL_PASS;
+			d->period[c].changes += state[c] != prev[c];
+			prev[c] = state[c];
+		}
+		have_state = 1;
+		last_t = t;
 		first = end;
 	}
+	if (have_state && d->status_at > last_t)
+		for (size_t c = 0; c < nc; c++) {
+			if (counts_evaluated(state[c]))
+				d->period[c].seconds_evaluated += d->status_at - last_t;
+			if (state[c] == AX_CTL_PASS)
+				d->period[c].seconds_passed += d->status_at - last_t;
+		}
+	period_test(d, keys, nkeys, key_of, start, d->status_at);
+	for (size_t k = 0; k < nkeys; k++)
+		free(keys[k].ctls);
+	free(keys);
+	free(key_of);
+	free(state);
+	free(prev);
 	return 0;
 }
 
@@ -374,5 +564,8 @@ double ax_export_pass_share(const struct ax_export_data *d, size_t control_index
 	if (!d->period || !d->status || control_index >= d->status->ncontrols)
 		return -1;
 	const struct ax_export_period_stat *p = &d->period[control_index];
+	if (p->seconds_evaluated > 0)
+		return (double)p->seconds_passed / (double)p->seconds_evaluated;
+	/* evaluated only at the very end of the period: no time to weigh */
 	return p->runs_evaluated ? (double)p->runs_passed / p->runs_evaluated : -1;
 }

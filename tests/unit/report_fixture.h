@@ -262,10 +262,10 @@ static void fx_build(struct fx *f)
 	f->st.controls = f->cs;
 	f->st.ncontrols = FX_NCONTROLS;
 	f->d.status = &f->st;
-	f->period[1] = (struct ax_export_period_stat){1, 1};
-	f->period[4] = (struct ax_export_period_stat){1, 0};
-	f->period[5] = (struct ax_export_period_stat){2, 1};
-	f->period[7] = (struct ax_export_period_stat){2, 2};
+	f->period[1] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 1};
+	f->period[4] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 0};
+	f->period[5] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 1};
+	f->period[7] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 2};
 	f->d.period = f->period;
 }
 
