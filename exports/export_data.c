@@ -287,14 +287,19 @@ static int counting(enum ax_check_status s)
 }
 
 /* The state of every control at time t from the keys' newest results:
- * as ax_status_compute decides it, -1 while no counting result exists. */
-static void period_states(const struct period_key *keys, size_t nkeys, size_t nc, int64_t t, int *state)
+ * as ax_status_compute decides it, -1 while no counting result exists;
+ * expiry[c]: when the oldest of those results goes stale (a pass lasts
+ * no longer than that without a new run). */
+static void period_states(const struct period_key *keys, size_t nkeys, size_t nc, int64_t t, int *state,
+			  int64_t *expiry)
 {
 	static const int rank[AX_CTL__COUNT] = {
 		[AX_CTL_PASS] = 1, [AX_CTL_STALE] = 2, [AX_CTL_ERROR] = 3, [AX_CTL_FAIL] = 4,
 	};
-	for (size_t c = 0; c < nc; c++)
+	for (size_t c = 0; c < nc; c++) {
 		state[c] = -1;
+		expiry[c] = INT64_MAX;
+	}
 	for (size_t k = 0; k < nkeys; k++) {
 		const struct period_key *key = &keys[k];
 		int s;
@@ -307,6 +312,8 @@ static void period_states(const struct period_key *keys, size_t nkeys, size_t nc
 			int *cur = &state[key->ctls[i]];
 			if (*cur < 0 || rank[s] > rank[*cur])
 				*cur = s;
+			if (key->at + key->freshness < expiry[key->ctls[i]])
+				expiry[key->ctls[i]] = key->at + key->freshness;
 		}
 	}
 }
@@ -368,6 +375,17 @@ static void period_test(struct ax_export_data *d, const struct period_key *keys,
 	}
 }
 
+/* The state found at from holds until to; a pass only until its
+ * evidence goes stale. */
+static void account(struct ax_export_period_stat *p, int state, int64_t expiry, int64_t from, int64_t to)
+{
+	if (!counts_evaluated(state) || to <= from)
+		return;
+	p->seconds_evaluated += to - from;
+	if (state == AX_CTL_PASS)
+		p->seconds_passed += (expiry < to ? (expiry > from ? expiry : from) : to) - from;
+}
+
 /* Replays the period's runs oldest first, keeping the newest result of
  * every check, and after each collection run accounts every control's
  * state until the next run (export.h). */
@@ -377,6 +395,7 @@ static int build_period(struct ax_export_data *d)
 	size_t *key_of = ax_calloc(d->evidence.nresults + 1, sizeof(*key_of));
 	struct period_key *keys;
 	int *state = ax_calloc(nc + 1, sizeof(*state)), *prev = ax_calloc(nc + 1, sizeof(*prev));
+	int64_t *expiry = ax_calloc(nc + 1, sizeof(*expiry));
 	int64_t start = d->since ? d->since : d->nruns ? d->runs[0].started_at : d->status_at, last_t = 0;
 	int have_state = 0;
 
@@ -395,13 +414,8 @@ static int build_period(struct ax_export_data *d)
 			continue;
 		}
 		int64_t t = d->runs[r].finished_at;
-		if (have_state) /* the previous state held until this run */
-			for (size_t c = 0; c < nc; c++) {
-				if (counts_evaluated(state[c]))
-					d->period[c].seconds_evaluated += t - last_t;
-				if (state[c] == AX_CTL_PASS)
-					d->period[c].seconds_passed += t - last_t;
-			}
+		for (size_t c = 0; have_state && c < nc; c++) /* the previous state held until this run */
+			account(&d->period[c], state[c], expiry[c], last_t, t);
 		for (size_t i = first; i < end; i++) {
 			struct period_key *k = key_of[i] == SIZE_MAX ? NULL : &keys[key_of[i]];
 			const struct ax_result *res = &d->evidence.results[i];
@@ -414,7 +428,7 @@ static int build_period(struct ax_export_data *d)
 			else if (res->status == AX_CHECK_PASS)
 				k->unresolved = 0;
 		}
-		period_states(keys, nkeys, nc, t, state);
+		period_states(keys, nkeys, nc, t, state, expiry);
 		for (size_t c = 0; c < nc; c++) {
 			d->period[c].runs_evaluated += counts_evaluated(state[c]);
 			d->period[c].runs_passed += state[c] == AX_CTL_PASS;
@@ -425,13 +439,8 @@ static int build_period(struct ax_export_data *d)
 		last_t = t;
 		first = end;
 	}
-	if (have_state && d->status_at > last_t)
-		for (size_t c = 0; c < nc; c++) {
-			if (counts_evaluated(state[c]))
-				d->period[c].seconds_evaluated += d->status_at - last_t;
-			if (state[c] == AX_CTL_PASS)
-				d->period[c].seconds_passed += d->status_at - last_t;
-		}
+	for (size_t c = 0; have_state && c < nc; c++)
+		account(&d->period[c], state[c], expiry[c], last_t, d->status_at);
 	period_test(d, keys, nkeys, key_of, start, d->status_at);
 	for (size_t k = 0; k < nkeys; k++)
 		free(keys[k].ctls);
@@ -439,6 +448,7 @@ static int build_period(struct ax_export_data *d)
 	free(key_of);
 	free(state);
 	free(prev);
+	free(expiry);
 	return 0;
 }
 

@@ -370,10 +370,21 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 	put_manual(d, cs, out);
 }
 
+/* A span of time for people: minutes under two hours, hours under two
+ * days, days beyond (one decimal, truncated; no locale). */
+static void put_span(struct ax_buf *out, int64_t secs)
+{
+	if (secs < 7200)
+		ax_buf_printf(out, "%lld min", (long long)(secs / 60));
+	else if (secs < 2 * 86400)
+		ax_buf_printf(out, "%lld.%lld h", (long long)(secs / 3600), (long long)(secs % 3600 / 360));
+	else
+		ax_buf_printf(out, "%lld.%lld days", (long long)(secs / 86400), (long long)(secs % 86400 / 8640));
+}
+
 static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *out)
 {
 	const struct ax_export_period_stat *p = d->period ? &d->period[i] : NULL;
-	char ev[32], ps[32];
 	if (!p || p->runs_evaluated <= 0) {
 		ax_buf_puts(out, "n/a<br><span class=\"when\">no run evaluated it</span>");
 		return;
@@ -381,10 +392,12 @@ static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *o
 	/* Floor, so "100%" always means all the evaluated time. */
 	long long pct = p->seconds_evaluated > 0 ? (long long)(p->seconds_passed * 100 / p->seconds_evaluated)
 						 : (long long)p->runs_passed * 100 / p->runs_evaluated;
-	ax_duration_format(p->seconds_passed, ps);
-	ax_duration_format(p->seconds_evaluated, ev);
-	ax_buf_printf(out, "%lld%%<br><span class=\"when\">passing %s of %s; %d run%s, %d change%s</span>", pct, ps,
-		      ev, p->runs_evaluated, p->runs_evaluated == 1 ? "" : "s", p->changes, p->changes == 1 ? "" : "s");
+	ax_buf_printf(out, "%lld%%<br><span class=\"when\">passing ", pct);
+	put_span(out, p->seconds_passed);
+	ax_buf_puts(out, " of ");
+	put_span(out, p->seconds_evaluated);
+	ax_buf_printf(out, "; %d run%s, %d change%s</span>", p->runs_evaluated, p->runs_evaluated == 1 ? "" : "s",
+		      p->changes, p->changes == 1 ? "" : "s");
 	if (p->window && p->windows_evaluated * 10 < p->windows * 9)
 		ax_buf_printf(out, "<br><span class=\"period-gap\">evaluated in %d of %d freshness windows</span>",
 			      p->windows_evaluated, p->windows);
@@ -443,7 +456,10 @@ static void put_theme(const struct ax_export_data *d, const struct ax_report_ind
 }
 
 static const char legend[] =
-	"<footer>\n<p>Statuses: <b>pass</b> every counted check passed; <b>fail</b> a check failed; "
+	"<footer>\n<p>Statuses: <b>pass</b> every counted check passed, every need of the control's coverage "
+	"statement is answered and the checks held throughout the period; <b>partial</b> the checks pass but "
+	"needs are still open (listed under the control) or the checks did not hold throughout the period; "
+	"<b>fail</b> a check failed; "
 	"<b>error</b> a check could not be evaluated; <b>stale</b> the newest evidence is older than its "
 	"freshness limit; <b>manual</b> no automated check at this site, needs attached evidence; "
 	"<b>not_applicable</b> excluded in the Statement of Applicability; <b>not_covered</b> mapped checks "

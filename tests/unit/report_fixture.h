@@ -262,10 +262,10 @@ static void fx_build(struct fx *f)
 	f->st.controls = f->cs;
 	f->st.ncontrols = FX_NCONTROLS;
 	f->d.status = &f->st;
-	f->period[1] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 1};
-	f->period[4] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 0};
-	f->period[5] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 1};
-	f->period[7] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 2};
+	f->period[1] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 1, .changes = 1, .seconds_evaluated = 3600, .seconds_passed = 3600};
+	f->period[4] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 0, .changes = 1, .seconds_evaluated = 3600};
+	f->period[5] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 1, .changes = 2, .seconds_evaluated = 7200, .seconds_passed = 3600};
+	f->period[7] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 2, .changes = 1, .seconds_evaluated = 7200, .seconds_passed = 7200};
 	f->d.period = f->period;
 }
 
