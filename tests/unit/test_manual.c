@@ -296,6 +296,11 @@ static void test_refused(void)
 	T_CONTAINS(ax_error_last(), missing);
 	T_EQ_INT(attach(s, "A.5.1", t_tmpdir(), "alice", T0, T0 + DAY, 0, &id), AX_EINVALID);
 	T_CONTAINS(ax_error_last(), "is a directory");
+	/* an empty file evidences nothing (it used to make its control pass) */
+	char *empty = t_write("empty.pdf", "");
+	T_EQ_INT(attach(s, "A.5.1", empty, "alice", T0, T0 + DAY, 0, &id), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "empty file (0 bytes)");
+	free(empty);
 	T_EQ_INT(attach(s, "A.5.1", good, "alice", T0 + DAY, T0 + DAY, 0, &id), AX_EINVALID);
 	T_CONTAINS(ax_error_last(), "expiry");
 	T_EQ_INT(attach(s, "A.5.1; DROP", good, "alice", T0, T0 + DAY, 0, &id), AX_EINVALID);
