@@ -324,11 +324,13 @@ static int counts_evaluated(int s)
 }
 
 /* The period test (export.h) for every control; a control that passes at
- * the end but fails it is reported partial. */
+ * the end but fails it is reported partial. One pass over the results. */
 static void period_test(struct ax_export_data *d, const struct period_key *keys, size_t nkeys, const size_t *key_of,
 			int64_t start, int64_t end)
 {
 	size_t nc = d->status->ncontrols;
+	unsigned char **seen = ax_calloc(nc + 1, sizeof(*seen));
+	int64_t span = end > start ? end - start : 0;
 	for (size_t k = 0; k < nkeys; k++)
 		for (size_t i = 0; i < keys[k].nctls; i++) {
 			struct ax_export_period_stat *p = &d->period[keys[k].ctls[i]];
@@ -340,32 +342,34 @@ static void period_test(struct ax_export_data *d, const struct period_key *keys,
 		struct ax_export_period_stat *p = &d->period[c];
 		if (!p->window)
 			continue;
-		int64_t span = end > start ? end - start : 0;
 		p->windows = (int)(span / p->window + (span % p->window != 0));
 		if (p->windows < 1)
 			p->windows = 1;
-		unsigned char *seen = ax_calloc((size_t)p->windows + 1, 1);
-		for (size_t i = 0; i < d->evidence.nresults; i++) {
-			const struct ax_result *r = &d->evidence.results[i];
-			if (key_of[i] == SIZE_MAX || !counting(r->status))
-				continue;
-			const struct period_key *key = &keys[key_of[i]];
-			int mine = 0;
-			for (size_t k = 0; k < key->nctls && !mine; k++)
-				mine = key->ctls[k] == c;
-			if (!mine || r->collected_at < start)
-				continue;
+		seen[c] = ax_calloc((size_t)p->windows + 1, 1);
+	}
+	for (size_t i = 0; i < d->evidence.nresults; i++) {
+		const struct ax_result *r = &d->evidence.results[i];
+		if (key_of[i] == SIZE_MAX || !counting(r->status) || r->collected_at < start)
+			continue;
+		const struct period_key *key = &keys[key_of[i]];
+		for (size_t k = 0; k < key->nctls; k++) {
+			struct ax_export_period_stat *p = &d->period[key->ctls[k]];
 			int64_t w = (r->collected_at - start) / p->window;
 			if (w >= p->windows)
 				w = p->windows - 1;
-			if (!seen[w]) {
-				seen[w] = 1;
+			if (!seen[key->ctls[k]][w]) {
+				seen[key->ctls[k]][w] = 1;
 				p->windows_evaluated++;
 			}
 		}
-		free(seen);
-		p->period_ok = (int64_t)p->windows_evaluated * 10 >= (int64_t)p->windows * 9 && !p->unresolved;
+	}
+	for (size_t c = 0; c < nc; c++) {
+		struct ax_export_period_stat *p = &d->period[c];
 		struct ax_control_state *cs = &d->status->controls[c];
+		free(seen[c]);
+		if (!p->window)
+			continue;
+		p->period_ok = (int64_t)p->windows_evaluated * 10 >= (int64_t)p->windows * 9 && !p->unresolved;
 		if (cs->status == AX_CTL_PASS && !p->period_ok) {
 			d->status->counts[cs->status]--;
 			cs->status = AX_CTL_PARTIAL;
@@ -373,6 +377,7 @@ static void period_test(struct ax_export_data *d, const struct period_key *keys,
 			p->demoted = 1;
 		}
 	}
+	free(seen);
 }
 
 /* The state found at from holds until to; a pass only until its
