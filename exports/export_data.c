@@ -2,8 +2,9 @@
  * period from the store: its runs, their results, artifact descriptors with
  * unique bundle paths, the manual evidence of the period, the control
  * status at the end of the period (probes and manual evidence combined,
- * as `annexa status` does) and each control's pass share over the
- * period's collection runs.
+ * as `annexa status` does, then the period test) and each control's state
+ * over the period: the newest result of every mapped check as of each
+ * collection run, replayed oldest first (export.h).
  *
  * Artifact bytes are not loaded here (the bundle writer streams them one at
  * a time), so memory grows with the number of results, not with evidence
@@ -187,6 +188,13 @@ static int cmp_latest(const void *pa, const void *pb)
 	return a > b ? -1 : a < b;
 }
 
+/* manual runs' event rows are not check results (as in ax_store_latest);
+ * the items themselves are d->manual */
+static int is_event_row(const struct ax_result *r)
+{
+	return strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0;
+}
+
 /* The newest result of every (instance, check) among the period's results. */
 static void build_latest(struct ax_export_data *d)
 {
@@ -195,9 +203,7 @@ static void build_latest(struct ax_export_data *d)
 	size_t nv = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct ax_result *r = &d->evidence.results[i];
-		/* manual runs' event rows are not check results (as in
-		 * ax_store_latest); the items themselves are d->manual */
-		if (strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0)
+		if (is_event_row(r))
 			continue;
 		v[nv++] = r;
 	}
@@ -226,6 +232,7 @@ struct period_key {
 	int64_t freshness;
 	enum ax_check_status status;
 	int64_t at; /* collected_at of the newest result so far, 0 = none */
+	size_t idx; /* that result: index into d->evidence.results */
 	int unresolved;
 };
 
@@ -239,13 +246,8 @@ static int cmp_key_idx(const void *pa, const void *pb, void *arg)
 	return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
 }
 
-static int is_manual_row(const struct ax_result *r)
-{
-	return strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0;
-}
-
-/* The period's keys; key_of[i] is the key of result i (SIZE_MAX for the
- * manual runs' event rows). */
+/* The period's keys; key_of[i] is the key of result i (SIZE_MAX for
+ * event rows). */
 static struct period_key *period_keys(struct ax_export_data *d, size_t *key_of, size_t *nkeys)
 {
 	size_t n = d->evidence.nresults, nv = 0, nk = 0, nc = d->status->ncontrols;
@@ -254,7 +256,7 @@ static struct period_key *period_keys(struct ax_export_data *d, size_t *key_of, 
 	unsigned char *hit = ax_calloc(nc + 1, 1);
 	for (size_t i = 0; i < n; i++) {
 		key_of[i] = SIZE_MAX;
-		if (!is_manual_row(&d->evidence.results[i]))
+		if (!is_event_row(&d->evidence.results[i]))
 			v[nv++] = i;
 	}
 	qsort_r(v, nv, sizeof(*v), cmp_key_idx, d->evidence.results);
@@ -428,6 +430,7 @@ static int build_period(struct ax_export_data *d)
 				continue;
 			k->status = res->status;
 			k->at = res->collected_at;
+			k->idx = i;
 			if (res->status == AX_CHECK_FAIL || res->status == AX_CHECK_ERROR)
 				k->unresolved = 1;
 			else if (res->status == AX_CHECK_PASS)

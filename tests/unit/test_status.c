@@ -390,9 +390,9 @@ static struct ax_control pctl[] = {
 	{"A.8.15", "Technological", "Logging"},
 };
 static struct ax_mapping pmaps[] = {
-	{"log.present", "A.8.15", "mapping/accesslog.xml"},
-	{"backup.fresh", "A.8.13", "mapping/restic.xml"},
-	{"backup.restore_test", "A.8.13", "mapping/backup-files.xml"},
+	{.check = "log.present", .control = "A.8.15", .file = "mapping/accesslog.xml"},
+	{.check = "backup.fresh", .control = "A.8.13", .file = "mapping/restic.xml"},
+	{.check = "backup.restore_test", .control = "A.8.13", .file = "mapping/backup-files.xml"},
 };
 static char *restore_checks[] = {"backup.restore_test"};
 static struct ax_cov_item log_covered[] = {{"accesslog", NULL, AX_ASPECT_IMPLEMENTATION, "logs exist", NULL, 0}};
