@@ -48,11 +48,13 @@ static int precheck_file(const char *path)
 			errno == ENOENT ? "no such file" : strerror(errno));
 		return AX_EXIT_USAGE;
 	}
-	int bad = fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode);
+	int bad = fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0;
 	close(fd);
 	if (bad) {
 		fprintf(stderr, "annexa attach: %s: %s; nothing attached\n", path,
-			S_ISDIR(sb.st_mode) ? "is a directory (attach the files in it)" : "not a regular file");
+			S_ISDIR(sb.st_mode)   ? "is a directory (attach the files in it)"
+			: !S_ISREG(sb.st_mode) ? "not a regular file"
+					       : "empty file (0 bytes): attach the document itself");
 		return AX_EXIT_USAGE;
 	}
 	return 0;
@@ -102,7 +104,7 @@ static void print_item_line(const struct ax_manual *m, int64_t now)
 			       : ax_manual_valid_at(m, now)    ? "valid"
 			       : now < m->effective_at         ? "not yet"
 								: "expired";
-	printf("%-6s %-8s %-8s %.10s  %.10s  ", m->id, ax_manual_state_name(m->state), validity, eff, exp);
+	printf("%-6s %-8s %-8s %.10s  %.10s  ", m->id, ax_manual_state_label(m), validity, eff, exp);
 	for (size_t c = 0; c < m->ncontrols; c++)
 		printf("%s%s", c ? "," : "", m->controls[c]);
 	printf("  %s", m->attached_by);
@@ -164,7 +166,9 @@ static int show_item(struct ax_cli *cli, const char *id, const char *verb, int j
 		printf("%s %s (", verb, m->id);
 		for (size_t c = 0; c < m->ncontrols; c++)
 			printf("%s%s", c ? ", " : "", m->controls[c]);
-		printf("): effective %s, expires %s, %s", eff, exp, ax_manual_state_name(m->state));
+		printf("): effective %s, expires %s, %s", eff, exp,
+		       strcmp(ax_manual_state_label(m), "accepted") == 0 ? "accepted (no approval required)"
+									   : ax_manual_state_label(m));
 		if (m->state == AX_MANUAL_PENDING)
 			printf(" (another user approves with: annexa approve %s)", m->id);
 		putchar('\n');

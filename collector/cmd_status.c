@@ -235,10 +235,13 @@ int ax_cmd_soa(struct ax_cli *cli, int argc, char **argv)
 	} else {
 		for (size_t i = 0; i < st->ncontrols; i++) {
 			const struct ax_control_state *c = &st->controls[i];
-			printf("%-7s %-3s %-14s %s%s%s\n", c->control->id,
-			       c->status == AX_CTL_NOT_APPLICABLE ? "no" : "yes", ax_control_status_name(c->status),
-			       c->control->title, c->justification ? " - " : "",
+			printf("%-7s %-3s %-14s %s%s%s", c->control->id, c->status == AX_CTL_NOT_APPLICABLE ? "no" : "yes",
+			       ax_control_status_name(c->status), c->control->title, c->justification ? " - " : "",
 			       c->justification ? c->justification : "");
+			if (c->inherited_from)
+				printf(" - inherited from %s (%s)", c->inherited_from,
+				       c->inherited_reference ? c->inherited_reference : "");
+			putchar('\n');
 		}
 	}
 	ax_status_free(st);

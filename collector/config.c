@@ -67,6 +67,8 @@ static const struct ax_option locker_options[] = {
 static const struct ax_option control_options[] = {
 	{"applicable", AX_OPT_BOOL, "true", 0, NULL, 0, 0, "whether the control applies (SoA)"},
 	{"justification", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "why (required when applicable = false)"},
+	{"inherited", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "provider that implements the control (not an exclusion)"},
+	{"reference", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "the provider's attestation (required with inherited)"},
 	{NULL},
 };
 
@@ -558,19 +560,36 @@ static int load_control(struct loader *ld, struct ax_control_cfg *c)
 		char *value;
 		int64_t num = 0;
 		if (!opt)
-			return fail_at(ld, "control", c->id, e->key, "unknown key (known: applicable, justification)");
+			return fail_at(ld, "control", c->id, e->key,
+				       "unknown key (known: applicable, justification, inherited, reference)");
 		if (check_entry(ld, i, opt, &value, &num) < 0)
 			return AX_EINVALID;
-		if (opt->type == AX_OPT_BOOL) {
+		char **slot = strcmp(e->key, "justification") == 0 ? &c->justification
+			      : strcmp(e->key, "inherited") == 0   ? &c->inherited
+			      : strcmp(e->key, "reference") == 0   ? &c->reference
+								      : NULL;
+		if (opt->type == AX_OPT_BOOL)
 			applicable = num;
-			free(value);
+		if (slot) {
+			free(*slot);
+			*slot = value;
 		} else {
-			c->justification = value;
+			free(value);
 		}
 	}
 	c->applicable = (int)applicable;
 	if (!c->applicable && (!c->justification || !*c->justification))
 		return fail_at(ld, "control", c->id, "justification", "required when applicable = false");
+	/* A provider's coverage is not an exclusion: saying both would leave
+	 * the SoA contradicting itself. */
+	if (c->inherited && !c->applicable)
+		return fail_at(ld, "control", c->id, "inherited",
+			       "an inherited control is applicable (remove applicable = false)");
+	if (c->inherited && (!*c->inherited || !c->reference || !*c->reference))
+		return fail_at(ld, "control", c->id, "reference",
+			       "required with inherited: the provider's certificate or report");
+	if (c->reference && !c->inherited)
+		return fail_at(ld, "control", c->id, "reference", "only with inherited = PROVIDER");
 	return 0;
 }
 
@@ -689,6 +708,8 @@ void ax_config_free(struct ax_config *cfg)
 	for (size_t i = 0; i < cfg->ncontrols; i++) {
 		free(cfg->controls[i].id);
 		free(cfg->controls[i].justification);
+		free(cfg->controls[i].inherited);
+		free(cfg->controls[i].reference);
 	}
 	free(cfg->controls);
 	kv_free(cfg->values, cfg->nvalues);

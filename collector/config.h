@@ -33,6 +33,10 @@ struct ax_control_cfg {
 	char *id;
 	int applicable; /* 0 or 1 */
 	char *justification;
+	/* `inherited = PROVIDER`: the control is applicable and implemented
+	 * by a provider (hosting, cloud); reference names its attestation
+	 * (certificate, report). Not an exclusion. */
+	char *inherited, *reference;
 };
 
 struct ax_config {

@@ -100,7 +100,12 @@ static int open_and_hash(const char *path, struct open_file *f)
 		return ax_error_code(AX_EINVALID, "%s: not a regular file", path);
 	f->path = path;
 	f->name = safe_name(path);
-	return axs_hash_fd(f->fd, path, f->sha256, &f->size) < 0 ? AX_EINVALID : 0;
+	if (axs_hash_fd(f->fd, path, f->sha256, &f->size) < 0)
+		return AX_EINVALID;
+	/* An empty file evidences nothing, yet it would make its controls pass. */
+	if (f->size == 0)
+		return ax_error_code(AX_EINVALID, "%s: empty file (0 bytes): attach the document itself", path);
+	return 0;
 }
 
 /* Appends the event rows (one per control) describing m after event. */
@@ -118,7 +123,7 @@ static void event_rows(struct ax_evidence *ev, const struct ax_manual *m, const 
 	if (strcmp(event, "attach") == 0)
 		ax_buf_printf(&msg, "%s attached by %s (%zu file%s), effective %s, expires %s%s", m->id,
 			      m->attached_by, m->nfiles, m->nfiles == 1 ? "" : "s", eff, exp,
-			      counts ? "" : ", pending approval");
+			      counts ? ", accepted (no approval required)" : ", pending approval");
 	else if (strcmp(event, "approve") == 0)
 		ax_buf_printf(&msg, "%s approved by %s (attached by %s)", m->id, m->approved_by, m->attached_by);
 	else

@@ -44,6 +44,12 @@ enum ax_manual_state {
 	AX_MANUAL_REVOKED,  /* never counts again; kept with who, when and why */
 };
 const char *ax_manual_state_name(enum ax_manual_state s);
+struct ax_manual;
+/* The state as people and JSON read it: "pending", "revoked", "approved"
+ * (approved by a second person with `annexa approve`) or "accepted" (it
+ * counts because [annexa] manual-approval was off when it was attached:
+ * nobody approved it, so it is never called approved). */
+const char *ax_manual_state_label(const struct ax_manual *m);
 
 struct ax_manual_file {
 	char *name;       /* base name as attached, sanitised: [A-Za-z0-9._+-], at most 100 bytes */
@@ -94,7 +100,7 @@ struct ax_manual_attach {
 };
 
 /* Attaches the files as one new item; *id_out (owned by the caller) gets
- * its id. A missing, unreadable or non-regular file, a bad control id,
+ * its id. A missing, unreadable, empty or non-regular file, a bad control id,
  * expires_at <= effective_at, or an over-long or non-UTF-8 owner or note
  * give AX_EINVALID (AX_ENOTFOUND for a missing file) with a message naming
  * it, and store nothing. */

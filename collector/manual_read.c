@@ -20,6 +20,13 @@ const char *ax_manual_state_name(enum ax_manual_state s)
 	return (unsigned)s <= AX_MANUAL_REVOKED ? state_names[s] : "revoked";
 }
 
+const char *ax_manual_state_label(const struct ax_manual *m)
+{
+	if (m->state == AX_MANUAL_APPROVED && !m->approved_by)
+		return "accepted";
+	return ax_manual_state_name(m->state);
+}
+
 int ax_manual_valid_at(const struct ax_manual *m, int64_t now)
 {
 	return m->state == AX_MANUAL_APPROVED && m->effective_at <= now && now < m->expires_at;
@@ -240,7 +247,7 @@ json_t *ax_manual_to_json(const struct ax_manual *m)
 	json_object_set_new(o, "expires_at", jtime_or_null(m->expires_at, 1));
 	json_object_set_new(o, "owner", jstr_or_null(m->owner ? m->owner : ""));
 	json_object_set_new(o, "note", jstr_or_null(m->note ? m->note : ""));
-	json_object_set_new(o, "state", json_string(ax_manual_state_name(m->state)));
+	json_object_set_new(o, "state", json_string(ax_manual_state_label(m)));
 	json_object_set_new(o, "approval_required", json_boolean(m->approval_required));
 	json_object_set_new(o, "approved_by", jstr_or_null(m->approved_by));
 	json_object_set_new(o, "approved_at", jtime_or_null(m->approved_at, m->approved_by != NULL));

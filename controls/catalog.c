@@ -1,9 +1,11 @@
 /* catalog.c - loads the control catalog (annex-a.xml), the check -> control
- * mappings (mapping/NAME.xml) and the numbering crosswalks (crosswalk/NAME.xml).
+ * mappings (mapping/NAME.xml), the numbering crosswalks (crosswalk/NAME.xml)
+ * and the coverage statements (coverage/NAME.xml).
  *
  * Guarantees: every file is validated against controls.xsd before a value
  * is read from it; every mapping and crosswalk names a control that exists
- * in the catalog and the catalog's framework; mapping files are read in
+ * in the catalog and the catalog's framework; a control has at most one
+ * coverage statement across all files; mapping files are read in
  * byte-wise name order, so the result does not depend on the locale or the
  * file system. Every error names the file, and the line when there is one.
  * On error nothing is returned: *out stays NULL. */
@@ -299,6 +301,117 @@ cleanup:
 	return error;
 }
 
+static enum ax_aspect aspect_of(const char *s)
+{
+	return strcmp(s, "design") == 0 ? AX_ASPECT_DESIGN
+	       : strcmp(s, "implementation") == 0 ? AX_ASPECT_IMPLEMENTATION
+						  : AX_ASPECT_OPERATING;
+}
+
+const char *ax_aspect_name(enum ax_aspect a)
+{
+	return a == AX_ASPECT_DESIGN ? "design" : a == AX_ASPECT_IMPLEMENTATION ? "implementation" : "operating";
+}
+
+/* Element text with white space runs (the files' line wrapping) folded
+ * to one space and the ends trimmed. */
+static char *text_of(xmlNodePtr n)
+{
+	xmlChar *v = xmlNodeGetContent(n);
+	struct ax_buf b = AX_BUF_INIT;
+	int space = 0;
+	for (const char *p = v ? (const char *)v : ""; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			space = b.size > 0;
+			continue;
+		}
+		if (space)
+			ax_buf_putc(&b, ' ');
+		space = 0;
+		ax_buf_putc(&b, *p);
+	}
+	xmlFree(v);
+	return ax_buf_detach(&b);
+}
+
+static void cov_item(struct ax_cov_item *it, xmlNodePtr n, int need)
+{
+	char *aspect = prop(n, "aspect");
+	it->aspect = aspect_of(aspect);
+	free(aspect);
+	it->text = text_of(n);
+	if (!need) {
+		it->probe = prop(n, "probe");
+		return;
+	}
+	it->id = prop(n, "id");
+	char *checks = prop(n, "checks"), *save = NULL;
+	for (char *tok = strtok_r(checks, " \t\n\r", &save); tok; tok = strtok_r(NULL, " \t\n\r", &save)) {
+		it->checks = ax_realloc(it->checks, (it->nchecks + 1) * sizeof(*it->checks));
+		it->checks[it->nchecks++] = ax_strdup(tok);
+	}
+	free(checks);
+}
+
+static int load_coverage(struct ax_catalog *cat, xmlSchemaPtr schema, const char *path, const char *rel)
+{
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root, n, k;
+	char *framework = NULL, *id = NULL;
+	int error;
+
+	if ((error = load_doc(schema, path, "coverage", &doc)) < 0)
+		goto cleanup;
+	root = xmlDocGetRootElement(doc);
+	framework = prop(root, "framework");
+	if (strcmp(framework, cat->framework) != 0) {
+		error = ax_error_code(AX_EINVALID, "%s:%ld: coverage is for framework \"%s\", the catalog is \"%s\"",
+				      path, xmlGetLineNo(root), framework, cat->framework);
+		goto cleanup;
+	}
+	for (n = root->children; n; n = n->next) {
+		if (!is_element(n, "control"))
+			continue;
+		id = prop(n, "id");
+		if (!ax_catalog_find(cat, id)) {
+			error = unknown_control(cat, path, n, id);
+			goto cleanup;
+		}
+		/* Two statements for one control would let one hide the other's needs. */
+		const struct ax_coverage *dup = ax_catalog_coverage(cat, id);
+		if (dup) {
+			error = ax_error_code(AX_EINVALID, "%s:%ld: second coverage statement for %s (the first is in %s)",
+					      path, xmlGetLineNo(n), id, dup->file);
+			goto cleanup;
+		}
+		cat->coverage = ax_realloc(cat->coverage, (cat->ncoverage + 1) * sizeof(*cat->coverage));
+		struct ax_coverage *c = &cat->coverage[cat->ncoverage++];
+		memset(c, 0, sizeof(*c));
+		c->control = id;
+		c->file = ax_strdup(rel);
+		id = NULL;
+		for (k = n->children; k; k = k->next) {
+			if (is_element(k, "purpose")) {
+				c->purpose = text_of(k);
+			} else if (is_element(k, "covered")) {
+				c->covered = ax_realloc(c->covered, (c->ncovered + 1) * sizeof(*c->covered));
+				memset(&c->covered[c->ncovered], 0, sizeof(*c->covered));
+				cov_item(&c->covered[c->ncovered++], k, 0);
+			} else if (is_element(k, "need")) {
+				c->needs = ax_realloc(c->needs, (c->nneeds + 1) * sizeof(*c->needs));
+				memset(&c->needs[c->nneeds], 0, sizeof(*c->needs));
+				cov_item(&c->needs[c->nneeds++], k, 1);
+			}
+		}
+	}
+
+cleanup:
+	free(framework);
+	free(id);
+	xmlFreeDoc(doc);
+	return error;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -377,6 +490,8 @@ int ax_catalog_load(struct ax_catalog **out, const char *dir)
 		goto cleanup;
 	if ((error = load_each(cat, schema, dir, "crosswalk", load_crosswalk)) < 0)
 		goto cleanup;
+	if ((error = load_each(cat, schema, dir, "coverage", load_coverage)) < 0)
+		goto cleanup;
 	*out = cat;
 	cat = NULL;
 
@@ -385,6 +500,19 @@ cleanup:
 	free(path);
 	ax_catalog_free(cat);
 	return error;
+}
+
+static void free_items(struct ax_cov_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(items[i].probe);
+		free(items[i].id);
+		free(items[i].text);
+		for (size_t k = 0; k < items[i].nchecks; k++)
+			free(items[i].checks[k]);
+		free(items[i].checks);
+	}
+	free(items);
 }
 
 void ax_catalog_free(struct ax_catalog *cat)
@@ -408,6 +536,15 @@ void ax_catalog_free(struct ax_catalog *cat)
 		free(cat->xwalk[i].to);
 		free(cat->xwalk[i].relationship);
 	}
+	for (i = 0; i < cat->ncoverage; i++) {
+		struct ax_coverage *c = &cat->coverage[i];
+		free_items(c->covered, c->ncovered);
+		free_items(c->needs, c->nneeds);
+		free(c->control);
+		free(c->purpose);
+		free(c->file);
+	}
+	free(cat->coverage);
 	free(cat->controls);
 	free(cat->maps);
 	free(cat->xwalk);
@@ -421,6 +558,14 @@ const struct ax_control *ax_catalog_find(const struct ax_catalog *cat, const cha
 	for (size_t i = 0; cat && id && i < cat->ncontrols; i++)
 		if (strcmp(cat->controls[i].id, id) == 0)
 			return &cat->controls[i];
+	return NULL;
+}
+
+const struct ax_coverage *ax_catalog_coverage(const struct ax_catalog *cat, const char *id)
+{
+	for (size_t i = 0; cat && id && i < cat->ncoverage; i++)
+		if (strcmp(cat->coverage[i].control, id) == 0)
+			return &cat->coverage[i];
 	return NULL;
 }
 

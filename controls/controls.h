@@ -39,6 +39,30 @@ struct ax_crosswalk {
 	char *relationship; /* equal | subset | superset | intersect */
 };
 
+/* Coverage statements (coverage/NAME.xml): per control, what the automated
+ * checks of each probe type establish and what an auditor still needs. */
+enum ax_aspect { AX_ASPECT_DESIGN, AX_ASPECT_IMPLEMENTATION, AX_ASPECT_OPERATING };
+const char *ax_aspect_name(enum ax_aspect a);
+
+struct ax_cov_item {
+	char *probe;  /* covered: the probe type; need: NULL */
+	char *id;     /* need: "policy" (shown as "A.8.15:policy"); covered: NULL */
+	enum ax_aspect aspect;
+	char *text;
+	char **checks; /* need: check patterns whose fresh pass answers it */
+	size_t nchecks;
+};
+
+struct ax_coverage {
+	char *control; /* "A.8.15" */
+	char *purpose; /* ISO/IEC 27002:2022's purpose, in brief */
+	struct ax_cov_item *covered;
+	size_t ncovered;
+	struct ax_cov_item *needs;
+	size_t nneeds;
+	char *file; /* "coverage/technological.xml" */
+};
+
 struct ax_catalog {
 	struct ax_control *controls; /* in catalog order A.5.1 .. A.8.34 */
 	size_t ncontrols;
@@ -47,6 +71,8 @@ struct ax_catalog {
 	char *framework; /* the catalog's framework attribute, "iso27001-2022" */
 	struct ax_crosswalk *xwalk; /* in file and line order */
 	size_t nxwalk;
+	struct ax_coverage *coverage; /* in file and document order; a control at most once */
+	size_t ncoverage;
 };
 
 /* Loads dir/annex-a.xml and every dir/mapping/NAME.xml, validating each against
@@ -54,6 +80,8 @@ struct ax_catalog {
 int ax_catalog_load(struct ax_catalog **out, const char *dir);
 void ax_catalog_free(struct ax_catalog *cat);
 const struct ax_control *ax_catalog_find(const struct ax_catalog *cat, const char *id);
+/* The control's coverage statement, or NULL when it has none. */
+const struct ax_coverage *ax_catalog_coverage(const struct ax_catalog *cat, const char *id);
 /* Where the catalog lives: [annexa] controls, $ANNEXA_CONTROLS, the
  * installed data folder, the source tree. */
 const char *ax_catalog_default_dir(const struct ax_config *cfg);
@@ -68,6 +96,7 @@ int ax_catalog_check_config(const struct ax_catalog *cat, const struct ax_config
 
 enum ax_control_status {
 	AX_CTL_PASS,
+	AX_CTL_PARTIAL, /* the checks pass, but the coverage statement names needs nothing answers */
 	AX_CTL_FAIL,
 	AX_CTL_ERROR,
 	AX_CTL_STALE,
@@ -83,10 +112,18 @@ struct ax_check_row {
 	int stale;                      /* older than its instance's freshness */
 };
 
+/* How a coverage need was answered (struct ax_control_state.answered). */
+enum ax_answer { AX_ANSWER_OPEN, AX_ANSWER_CHECK, AX_ANSWER_MANUAL };
+
 struct ax_control_state {
 	const struct ax_control *control;
 	enum ax_control_status status;
+	enum ax_control_status checks_status; /* from the checks alone */
 	const char *justification; /* not_applicable: from the config */
+	const char *inherited_from, *inherited_reference; /* [control] inherited, reference */
+	const struct ax_coverage *coverage; /* NULL when the control has no statement */
+	enum ax_answer *answered;           /* per coverage need */
+	size_t open_needs;                  /* needs nothing answers */
 	struct ax_check_row *rows;
 	size_t nrows;
 	int64_t newest; /* newest collected_at among rows, 0 when none */
@@ -117,9 +154,12 @@ struct ax_status {
 
 /* Status of every catalog control from the latest results: per control the
  * newest result of every mapped check (mapping files plus the instance's
- * `controls =` list); fail > error > stale > pass; no mapped check ->
- * manual; [control] applicable = false -> not_applicable. latest must
- * outlive the status. */
+ * `controls =` list); fail > error > stale > partial > pass; no mapped
+ * check -> manual; [control] applicable = false -> not_applicable. A
+ * control whose checks pass is partial while its coverage statement names
+ * a need that no fresh passing check of the need's `checks` answers (and,
+ * after ax_status_apply_manual, no manual evidence). latest must outlive
+ * the status. */
 int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		      const struct ax_evidence *latest, int64_t now, struct ax_status **out);
 void ax_status_free(struct ax_status *st);
@@ -132,13 +172,27 @@ int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance);
  * without required approval counts as approved) give: pass when one is
  * valid (effective_at <= now < expires_at), stale when all have expired,
  * nothing when none is approved or none is effective yet (pending-only
- * evidence leaves a manual control manual). That verdict replaces manual
- * and not_covered, and combines with a probe status: fail > error >
- * stale > pass; not_applicable stays. Approved, valid items expiring
+ * evidence leaves a manual control manual). Items whose files are all
+ * empty never count. That verdict replaces manual and not_covered, and
+ * combines with a probe status: fail > error > stale > partial > pass;
+ * not_applicable stays. A valid item answers every open coverage need of
+ * the control (annexa cannot read documents: the auditor checks the files
+ * against the needs listed), which turns partial into pass. Approved, valid items expiring
  * within expiry_warning (and not already renewed by another item of the
  * control valid beyond the warning) are listed in st->expiring. */
 void ax_status_apply_manual(struct ax_status *st, const struct ax_manual *items, size_t n, int64_t now,
 			    int64_t expiry_warning);
+/* Marks hit[k] (catalog index) for every control the result of check from
+ * instance evidences: mapping rules plus the instance's `controls =`.
+ * hit has cat->ncontrols entries and is not cleared first. */
+void ax_status_hits(const struct ax_catalog *cat, const struct ax_config *cfg, const char *instance,
+		    const char *check, unsigned char *hit);
+/* How old an instance's result may be before it is stale (freshness, else
+ * 2 x interval, else 2 x [annexa] interval, else 2 h). */
+int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance);
+/* True when the coverage item is about a probe type whose results are
+ * among the control's rows (what the site's checks actually cover). */
+int ax_status_covers(const struct ax_control_state *cs, const struct ax_cov_item *item);
 /* The JSON of DESIGN.md ("generated_at", "summary", "controls"). */
 json_t *ax_status_to_json(const struct ax_status *st);
 /* The human table; control_id filters to one control when not NULL. */

@@ -29,12 +29,21 @@ static const char *justification_of(const struct ax_control_state *cs, const str
 
 /* "mx-tls: tls.protocol.tls1_0, tls.cert.expiry; postfix: postfix.smtpd_tls"
  * (rows come sorted by instance, then check); "manual" when nothing
- * automated maps to the control; the justification when excluded. */
+ * automated maps to the control; the justification when excluded; an
+ * inherited control names its provider and the provider's attestation
+ * first (it is applicable: the provider implements it). */
 static void evidence_source(const struct ax_control_state *cs, const struct ax_config *cfg, struct ax_buf *out)
 {
 	const char *prev = NULL;
 
 	ax_buf_clear(out);
+	if (cs->inherited_from) {
+		ax_buf_printf(out, "inherited from %s (%s)", cs->inherited_from,
+			      cs->inherited_reference ? cs->inherited_reference : "");
+		if (cs->status == AX_CTL_MANUAL || cs->nrows == 0)
+			return;
+		ax_buf_puts(out, "; ");
+	}
 	if (cs->status == AX_CTL_NOT_APPLICABLE) {
 		const char *j = justification_of(cs, cfg);
 		ax_buf_puts(out, *j ? j : "not applicable");
@@ -127,7 +136,14 @@ json_t *ax_soa_to_json(const struct ax_status *st, const struct ax_config *cfg)
 		json_t *just = json_string(justification_of(cs, cfg));
 		json_object_set_new(o, "justification", just ? just : json_string(""));
 		json_object_set_new(o, "implementation_status", json_string(ax_control_status_name(cs->status)));
-		json_object_set_new(o, "evidence_source", json_string(ax_buf_cstr(&src)));
+		json_t *es = json_string(ax_buf_cstr(&src));
+		json_object_set_new(o, "evidence_source", es ? es : json_string(""));
+		if (cs->inherited_from) {
+			json_t *prov = json_string(cs->inherited_from), *ref = json_string(cs->inherited_reference);
+			json_object_set_new(o, "inherited",
+					    json_pack("{s:o,s:o}", "provider", prov ? prov : json_string(""), "reference",
+						      ref ? ref : json_string("")));
+		}
 		/* The same sources, structured, for tools that consume the JSON. */
 		for (size_t k = 0; k < cs->nrows; k++) {
 			json_t *c = json_object();

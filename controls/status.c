@@ -9,9 +9,12 @@
  * Rules (DESIGN.md): per control, the rows are the newest result of every
  * (instance, check) whose check id matches a mapping rule for the control or
  * whose instance lists the control in `controls =`. Status precedence:
- * not_applicable > fail > error > stale > pass; `skip` rows count for
- * nothing; no rule or instance names the control -> manual; rules exist but
- * no counting row -> not_covered. Manual evidence (manual.h) is combined
+ * not_applicable > fail > error > stale > partial > pass; `skip` rows count
+ * for nothing; no rule or instance names the control -> manual; rules exist
+ * but no counting row -> not_covered. Passing checks are never enough on
+ * their own when the control's coverage statement (coverage/NAME.xml) names
+ * needs: the control is partial until every need is answered by a fresh
+ * passing check the need names or by manual evidence (manual.h), combined
  * afterwards by ax_status_apply_manual, see controls.h. */
 #include "controls.h"
 #include "probe.h"
@@ -25,7 +28,7 @@
 #include "util.h"
 
 static const char *const status_names[AX_CTL__COUNT] = {
-	"pass", "fail", "error", "stale", "manual", "not_applicable", "not_covered",
+	"pass", "partial", "fail", "error", "stale", "manual", "not_applicable", "not_covered",
 };
 
 const char *ax_control_status_name(enum ax_control_status s)
@@ -140,6 +143,54 @@ static int rule_is_automated_here(const struct ax_config *cfg, const char *rule)
 	return 0;
 }
 
+/* Marks the needs a fresh passing row answers. */
+static void answer_by_checks(struct ax_control_state *cs)
+{
+	const struct ax_coverage *cov = cs->coverage;
+	for (size_t n = 0; cov && n < cov->nneeds; n++) {
+		for (size_t r = 0; r < cs->nrows && cs->answered[n] == AX_ANSWER_OPEN; r++) {
+			const struct ax_check_row *row = &cs->rows[r];
+			if (row->stale || row->result->status != AX_CHECK_PASS)
+				continue;
+			for (size_t k = 0; k < cov->needs[n].nchecks; k++)
+				if (ax_check_pattern_matches(cov->needs[n].checks[k], row->result->check)) {
+					cs->answered[n] = AX_ANSWER_CHECK;
+					break;
+				}
+		}
+	}
+}
+
+/* pass becomes partial while a need is open; other verdicts stand. */
+static enum ax_control_status with_needs(struct ax_control_state *cs, enum ax_control_status s)
+{
+	cs->open_needs = 0;
+	for (size_t n = 0; cs->coverage && n < cs->coverage->nneeds; n++)
+		cs->open_needs += cs->answered[n] == AX_ANSWER_OPEN;
+	return s == AX_CTL_PASS && cs->open_needs ? AX_CTL_PARTIAL : s;
+}
+
+int ax_status_covers(const struct ax_control_state *cs, const struct ax_cov_item *item)
+{
+	for (size_t r = 0; item && item->probe && r < cs->nrows; r++)
+		if (cs->rows[r].result->probe_type && strcmp(cs->rows[r].result->probe_type, item->probe) == 0)
+			return 1;
+	return 0;
+}
+
+void ax_status_hits(const struct ax_catalog *cat, const struct ax_config *cfg, const char *instance,
+		    const char *check, unsigned char *hit)
+{
+	const struct ax_probe_instance *pi = cfg ? ax_config_probe(cfg, instance) : NULL;
+	long c;
+	for (size_t k = 0; k < cat->nmaps; k++)
+		if (ax_check_pattern_matches(cat->maps[k].check, check) && (c = control_index(cat, cat->maps[k].control)) >= 0)
+			hit[c] = 1;
+	for (size_t k = 0; pi && k < pi->ncontrols; k++)
+		if ((c = control_index(cat, pi->controls[k])) >= 0)
+			hit[c] = 1;
+}
+
 int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		      const struct ax_evidence *latest, int64_t now, struct ax_status **out)
 {
@@ -186,7 +237,6 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 
 	for (i = 0; i < nres; i++) {
 		const struct ax_result *r = sorted[i];
-		const struct ax_probe_instance *pi;
 		int stale;
 
 		if (i > 0 && strcmp(nz(r->instance), nz(sorted[i - 1]->instance)) == 0 &&
@@ -194,15 +244,7 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 			continue; /* an older result of the same check */
 
 		memset(hit, 0, cat->ncontrols);
-		for (k = 0; k < cat->nmaps; k++)
-			if (map_ctl[k] >= 0 && ax_check_pattern_matches(cat->maps[k].check, r->check))
-				hit[map_ctl[k]] = 1;
-		pi = cfg ? ax_config_probe(cfg, nz(r->instance)) : NULL;
-		for (k = 0; pi && k < pi->ncontrols; k++) {
-			long c = control_index(cat, pi->controls[k]);
-			if (c >= 0)
-				hit[c] = 1;
-		}
+		ax_status_hits(cat, cfg, nz(r->instance), r->check, hit);
 
 		stale = now - r->collected_at > ax_status_freshness(cfg, nz(r->instance));
 		for (k = 0; k < cat->ncontrols; k++) {
@@ -218,11 +260,21 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 		const struct ax_control_cfg *cc = cfg ? ax_config_control(cfg, cat->controls[k].id) : NULL;
 
 		cs->control = &cat->controls[k];
+		cs->coverage = ax_catalog_coverage(cat, cs->control->id);
+		if (cs->coverage) {
+			cs->answered = ax_calloc(cs->coverage->nneeds + 1, sizeof(*cs->answered));
+			answer_by_checks(cs);
+		}
+		if (cc && cc->inherited) {
+			cs->inherited_from = cc->inherited;
+			cs->inherited_reference = cc->reference;
+		}
 		if (cc && !cc->applicable) {
-			cs->status = AX_CTL_NOT_APPLICABLE;
+			cs->status = cs->checks_status = AX_CTL_NOT_APPLICABLE;
 			cs->justification = cc->justification;
 		} else {
-			cs->status = decide(cs, mapped[k]);
+			cs->checks_status = decide(cs, mapped[k]);
+			cs->status = with_needs(cs, cs->checks_status);
 		}
 		st->counts[cs->status]++;
 	}
@@ -245,6 +297,7 @@ void ax_status_free(struct ax_status *st)
 	for (size_t i = 0; i < st->ncontrols; i++) {
 		free(st->controls[i].rows);
 		free(st->controls[i].manual);
+		free(st->controls[i].answered);
 	}
 	free(st->controls);
 	free(st->expiring);
@@ -253,13 +306,23 @@ void ax_status_free(struct ax_status *st)
 
 /* --- manual evidence --- */
 
-/* Worse of two verdicts in the order fail > error > stale > pass. */
+/* Worse of two verdicts in the order fail > error > stale > partial > pass. */
 static enum ax_control_status worse(enum ax_control_status a, enum ax_control_status b)
 {
 	static const int rank[AX_CTL__COUNT] = {
-		[AX_CTL_PASS] = 0, [AX_CTL_STALE] = 1, [AX_CTL_ERROR] = 2, [AX_CTL_FAIL] = 3,
+		[AX_CTL_PASS] = 0, [AX_CTL_PARTIAL] = 1, [AX_CTL_STALE] = 2, [AX_CTL_ERROR] = 3, [AX_CTL_FAIL] = 4,
 	};
 	return rank[b] > rank[a] ? b : a;
+}
+
+/* An item whose files are all empty evidences nothing (older stores may
+ * hold one: attach refuses them now). */
+static int has_content(const struct ax_manual *m)
+{
+	for (size_t f = 0; f < m->nfiles; f++)
+		if (m->files[f].size > 0)
+			return 1;
+	return 0;
 }
 
 /* pass, stale, or -1 when the control's manual evidence gives no verdict. */
@@ -268,6 +331,8 @@ static int manual_verdict(const struct ax_control_state *cs, int64_t now)
 	int expired = 0;
 	for (size_t i = 0; i < cs->nmanual; i++) {
 		const struct ax_manual *m = cs->manual[i];
+		if (!has_content(m))
+			continue;
 		if (ax_manual_valid_at(m, now))
 			return AX_CTL_PASS;
 		if (m->state == AX_MANUAL_APPROVED && m->expires_at <= now)
@@ -330,13 +395,18 @@ void ax_status_apply_manual(struct ax_status *st, const struct ax_manual *items,
 			st->expiring[st->nexpiring].control = cs->control->id;
 			st->nexpiring++;
 		}
+		for (size_t q = 0; verdict == AX_CTL_PASS && cs->coverage && q < cs->coverage->nneeds; q++)
+			if (cs->answered[q] == AX_ANSWER_OPEN)
+				cs->answered[q] = AX_ANSWER_MANUAL;
 		if (verdict < 0 || cs->status == AX_CTL_NOT_APPLICABLE)
 			continue;
-		st->counts[cs->status]--;
-		if (cs->status == AX_CTL_MANUAL || cs->status == AX_CTL_NOT_COVERED)
-			cs->status = (enum ax_control_status)verdict;
+		enum ax_control_status s = cs->checks_status;
+		if (s == AX_CTL_MANUAL || s == AX_CTL_NOT_COVERED)
+			s = (enum ax_control_status)verdict;
 		else
-			cs->status = worse(cs->status, (enum ax_control_status)verdict);
+			s = worse(s, (enum ax_control_status)verdict);
+		st->counts[cs->status]--;
+		cs->status = with_needs(cs, s);
 		st->counts[cs->status]++;
 	}
 	if (st->nexpiring)
@@ -380,6 +450,40 @@ static json_t *row_json(const struct ax_check_row *row)
 	return o;
 }
 
+static const char *answer_name(enum ax_answer a)
+{
+	return a == AX_ANSWER_CHECK ? "check" : a == AX_ANSWER_MANUAL ? "manual" : NULL;
+}
+
+/* "coverage": what the site's checks cover (items of the probe types that
+ * reported) and every need, answered or not. */
+static json_t *coverage_json(const struct ax_control_state *cs)
+{
+	const struct ax_coverage *cov = cs->coverage;
+	json_t *o = json_object(), *covered = json_array(), *needs = json_array();
+	json_object_set_new(o, "purpose", jstr(cov->purpose));
+	for (size_t i = 0; i < cov->ncovered; i++)
+		if (ax_status_covers(cs, &cov->covered[i]))
+			json_array_append_new(covered, json_pack("{s:s,s:s,s:o}", "probe", cov->covered[i].probe, "aspect",
+								 ax_aspect_name(cov->covered[i].aspect), "text",
+								 jstr(cov->covered[i].text)));
+	for (size_t i = 0; i < cov->nneeds; i++) {
+		const struct ax_cov_item *n = &cov->needs[i];
+		const char *by = answer_name(cs->answered[i]);
+		json_t *checks = json_array();
+		for (size_t k = 0; k < n->nchecks; k++)
+			json_array_append_new(checks, jstr(n->checks[k]));
+		json_array_append_new(needs, json_pack("{s:o,s:s,s:o,s:o,s:o}", "id",
+						       json_sprintf("%s:%s", cov->control, n->id), "aspect",
+						       ax_aspect_name(n->aspect), "text", jstr(n->text), "answered_by",
+						       by ? json_string(by) : json_null(), "checks", checks));
+	}
+	json_object_set_new(o, "covered", covered);
+	json_object_set_new(o, "needs", needs);
+	json_object_set_new(o, "open_needs", json_integer((json_int_t)cs->open_needs));
+	return o;
+}
+
 static json_t *control_json(const struct ax_control_state *cs)
 {
 	json_t *o = json_object(), *checks = json_array();
@@ -389,6 +493,11 @@ static json_t *control_json(const struct ax_control_state *cs)
 	json_object_set_new(o, "status", json_string(ax_control_status_name(cs->status)));
 	if (cs->status == AX_CTL_NOT_APPLICABLE)
 		json_object_set_new(o, "justification", jstr(cs->justification));
+	if (cs->inherited_from)
+		json_object_set_new(o, "inherited", json_pack("{s:o,s:o}", "provider", jstr(cs->inherited_from),
+							      "reference", jstr(cs->inherited_reference)));
+	if (cs->coverage)
+		json_object_set_new(o, "coverage", coverage_json(cs));
 	for (size_t i = 0; i < cs->nrows; i++)
 		json_array_append_new(checks, row_json(&cs->rows[i]));
 	json_object_set_new(o, "checks", checks);

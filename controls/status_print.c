@@ -1,6 +1,8 @@
 /* status_print.c - the human form of a control status: an aligned table of
  * every control, then the failing checks behind each failing or erroring
- * control, then a one-line summary.
+ * control, then a one-line summary; for one control (--control) its
+ * checks, what they cover and what is still needed, and its manual
+ * evidence.
  *
  * Probe messages may quote remote servers (SMTP banners, certificate
  * subjects), so control characters are replaced before they reach a
@@ -61,12 +63,14 @@ static void print_manual(const struct ax_control_state *cs, FILE *out)
 		char eff[32], exp[32];
 		ax_time_format(m->effective_at, eff);
 		ax_time_format(m->expires_at, exp);
-		fprintf(out, "    %-8s %-6s %s .. %s  attached by ", ax_manual_state_name(m->state), m->id, eff, exp);
+		fprintf(out, "    %-8s %-6s %s .. %s  attached by ", ax_manual_state_label(m), m->id, eff, exp);
 		put_clean(out, m->attached_by);
 		if (m->approved_by) {
 			fprintf(out, ", approved by ");
 			put_clean(out, m->approved_by);
 		}
+		if (m->state == AX_MANUAL_APPROVED && !m->approved_by)
+			fprintf(out, " (no approval required)");
 		if (m->revoked_by) {
 			fprintf(out, ", revoked by ");
 			put_clean(out, m->revoked_by);
@@ -78,6 +82,45 @@ static void print_manual(const struct ax_control_state *cs, FILE *out)
 			put_clean(out, m->files[f].name);
 		}
 		fputc('\n', out);
+	}
+}
+
+/* The coverage statement: what the site's checks cover, then the needs
+ * still open, then the answered ones and how. */
+static void print_coverage(const struct ax_control_state *cs, FILE *out)
+{
+	const struct ax_coverage *cov = cs->coverage;
+	size_t i, shown = 0;
+	fprintf(out, "\n  purpose: ");
+	put_clean(out, cov->purpose);
+	fprintf(out, "\n  covered by the checks here:\n");
+	for (i = 0; i < cov->ncovered; i++) {
+		if (!ax_status_covers(cs, &cov->covered[i]))
+			continue;
+		fprintf(out, "    %-14s [%s] ", cov->covered[i].probe, ax_aspect_name(cov->covered[i].aspect));
+		put_clean(out, cov->covered[i].text);
+		fputc('\n', out);
+		shown++;
+	}
+	if (!shown)
+		fprintf(out, "    (nothing: no mapped check has reported)\n");
+	fprintf(out, "  still needed (%zu):\n", cs->open_needs);
+	for (i = 0; i < cov->nneeds; i++) {
+		if (cs->answered[i] != AX_ANSWER_OPEN)
+			continue;
+		fprintf(out, "    %s:%s [%s] ", cov->control, cov->needs[i].id, ax_aspect_name(cov->needs[i].aspect));
+		put_clean(out, cov->needs[i].text);
+		fputc('\n', out);
+	}
+	if (!cs->open_needs)
+		fprintf(out, "    (none)\n");
+	if (cs->open_needs < cov->nneeds) {
+		fprintf(out, "  answered:\n");
+		for (i = 0; i < cov->nneeds; i++)
+			if (cs->answered[i] != AX_ANSWER_OPEN)
+				fprintf(out, "    %s:%s by %s\n", cov->control, cov->needs[i].id,
+					cs->answered[i] == AX_ANSWER_CHECK ? "a fresh passing check"
+									   : "valid manual evidence on the control");
 	}
 }
 
@@ -125,8 +168,16 @@ void ax_status_print(const struct ax_status *st, FILE *out, const char *control_
 		const struct ax_control_state *cs = &st->controls[i];
 		if (one && cs != one)
 			continue;
-		fprintf(out, "%-7s  %-14s  %6zu  %s%s\n", cs->control->id, ax_control_status_name(cs->status), cs->nrows,
+		fprintf(out, "%-7s  %-14s  %6zu  %s%s", cs->control->id, ax_control_status_name(cs->status), cs->nrows,
 			cs->control->title, cs->manual_pending ? " [manual evidence pending approval]" : "");
+		if (cs->status == AX_CTL_PARTIAL)
+			fprintf(out, " [%zu need%s open]", cs->open_needs, cs->open_needs == 1 ? "" : "s");
+		if (cs->inherited_from) {
+			fprintf(out, " [inherited: ");
+			put_clean(out, cs->inherited_from);
+			fputc(']', out);
+		}
+		fputc('\n', out);
 		if (show_rows_of(cs, one != NULL))
 			details = 1;
 	}
@@ -137,10 +188,19 @@ void ax_status_print(const struct ax_status *st, FILE *out, const char *control_
 			put_clean(out, one->justification ? one->justification : "(no justification given)");
 			fputc('\n', out);
 		}
+		if (one->inherited_from) {
+			fprintf(out, "\n  inherited from ");
+			put_clean(out, one->inherited_from);
+			fprintf(out, ": ");
+			put_clean(out, one->inherited_reference);
+			fputc('\n', out);
+		}
 		if (one->nrows) {
 			fputc('\n', out);
 			print_rows(one, out, 1);
 		}
+		if (one->coverage && one->status != AX_CTL_NOT_APPLICABLE)
+			print_coverage(one, out);
 		if (one->nmanual) {
 			fprintf(out, "\n  manual evidence:\n");
 			print_manual(one, out);

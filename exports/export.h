@@ -52,14 +52,27 @@ struct ax_export_manual_file {
 	int from_run;      /* an attach run of the period carries these bytes under the same path */
 };
 
-/* Per control, over the runs of the period: a run "evaluated" the control
- * when it has a non-skip result of a check mapped to it; "passed" when all
- * those results passed. share = passed / evaluated (report as n/a when 0).
- * "failed" when the run's results made it fail or error: the OSCAL
- * findings tell a control that failed and recovered within the period. */
+/* Per control, over the period (export_data.c). The control's state at a
+ * time is the newest result, as of that time, of every check mapped to it
+ * (runs of other instances do not hide it: the daemon commits one run per
+ * instance). After each collection run the state is pass, fail, error or
+ * stale (evaluated) or has no counting result yet; it holds until the next
+ * run, the last one until the end of the period.
+ * - seconds_evaluated / seconds_passed: time in an evaluated / in the pass
+ *   state; share = passed / evaluated (report as n/a when 0).
+ * - runs_evaluated / runs_passed: collection runs after which the state
+ *   was evaluated / pass; changes: runs after which it differed from before.
+ * - runs_failed, first_failed, last_failed: runs after which the state was
+ *   fail or error; the OSCAL findings tell a control that failed and
+ *   recovered within the period.
+ * - The period test, which a passing control must meet or be reported
+ *   partial: its checks reported in nearly every (>= 90 %) freshness window
+ *   of the period (window = the smallest freshness of its instances, from
+ *   --since or the first run to the end), and every fail or error of a
+ *   check in the period was followed by a pass of the same check. */
 struct ax_export_period_stat {
-	int runs_evaluated;
-	int runs_passed;
+	int64_t seconds_evaluated, seconds_passed;
+	int runs_evaluated, runs_passed, changes;
 	int runs_failed;
 	int64_t first_failed, last_failed; /* started_at of those runs, 0 when none */
 	/* Indices into evidence.results: the failing results of the first run
@@ -67,6 +80,12 @@ struct ax_export_period_stat {
 	 * number of runs). */
 	size_t *failed;
 	size_t nfailed;
+	int64_t window;                  /* seconds; 0 when no check maps to the control */
+	int windows, windows_evaluated;
+	int unresolved;                  /* checks whose last fail/error no pass followed */
+	int period_ok;                   /* the period test holds */
+	int demoted;                     /* pass at the end, reported partial because the test fails */
+};
 };
 
 struct ax_export_data {
@@ -153,8 +172,8 @@ int ax_export_manual_jsonl(const struct ax_export_data *d, struct ax_buf *out);
 /* What an item is at time at, for people: "revoked", "pending",
  * "expired", "not yet effective" or "approved". */
 const char *ax_export_manual_state(const struct ax_manual *m, int64_t at);
-/* Share of evaluated runs in which control i passed, 0..1; -1 when none
- * evaluated it. */
+/* Share of the evaluated time of the period in which control i passed,
+ * 0..1; -1 when it was never evaluated. */
 double ax_export_pass_share(const struct ax_export_data *d, size_t control_index);
 
 /* The generated files of a bundle (each appends to out). */

@@ -2,14 +2,16 @@
  * period from the store: its runs, their results, artifact descriptors with
  * unique bundle paths, the manual evidence of the period, the control
  * status at the end of the period (probes and manual evidence combined,
- * as `annexa status` does) and each control's pass share over the
- * period's collection runs.
+ * as `annexa status` does, then the period test) and each control's state
+ * over the period: the newest result of every mapped check as of each
+ * collection run, replayed oldest first (export.h).
  *
  * Artifact bytes are not loaded here (the bundle writer streams them one at
  * a time), so memory grows with the number of results, not with evidence
  * size. Bundle paths are sanitised (ax_export_safe_name) and unique. */
 #include "export.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -186,6 +188,13 @@ static int cmp_latest(const void *pa, const void *pb)
 	return a > b ? -1 : a < b;
 }
 
+/* manual runs' event rows are not check results (as in ax_store_latest);
+ * the items themselves are d->manual */
+static int is_event_row(const struct ax_result *r)
+{
+	return strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0;
+}
+
 /* The newest result of every (instance, check) among the period's results. */
 static void build_latest(struct ax_export_data *d)
 {
@@ -194,9 +203,7 @@ static void build_latest(struct ax_export_data *d)
 	size_t nv = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct ax_result *r = &d->evidence.results[i];
-		/* manual runs' event rows are not check results (as in
-		 * ax_store_latest); the items themselves are d->manual */
-		if (strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0)
+		if (is_event_row(r))
 			continue;
 		v[nv++] = r;
 	}
@@ -216,12 +223,171 @@ static int64_t expiry_warning(const struct ax_export_data *d)
 	return d->cfg ? ax_config_get_int(d->cfg, "annexa", "expiry-warning") : 30 * 86400;
 }
 
-/* Per collection run, the status its own results and the manual evidence
- * valid when it finished give each control. */
-/* Control cs failed in run: count it, and when the run before that
- * evaluated it did not fail (a streak starts), keep its failing results. */
-static void period_failed(struct ax_export_data *d, struct ax_export_period_stat *p,
-			  const struct ax_control_state *cs, const struct ax_run_info *run, int in_streak)
+/* One (instance, check) of the period: the controls it evidences, its
+ * freshness and its newest result as the runs are replayed. */
+struct period_key {
+	const struct ax_result *first; /* a result of the key, for names */
+	size_t *ctls;
+	size_t nctls;
+	int64_t freshness;
+	enum ax_check_status status;
+	int64_t at; /* collected_at of the newest result so far, 0 = none */
+	size_t idx; /* that result: index into d->evidence.results */
+	int unresolved;
+};
+
+static int cmp_key_idx(const void *pa, const void *pb, void *arg)
+{
+	const struct ax_result *res = arg;
+	const struct ax_result *a = &res[*(const size_t *)pa], *b = &res[*(const size_t *)pb];
+	int c;
+	if ((c = strcmp(a->instance, b->instance)) || (c = strcmp(a->check, b->check)))
+		return c;
+	return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
+}
+
+/* The period's keys; key_of[i] is the key of result i (SIZE_MAX for
+ * event rows). */
+static struct period_key *period_keys(struct ax_export_data *d, size_t *key_of, size_t *nkeys)
+{
+	size_t n = d->evidence.nresults, nv = 0, nk = 0, nc = d->status->ncontrols;
+	size_t *v = ax_calloc(n + 1, sizeof(*v));
+	struct period_key *keys = ax_calloc(n + 1, sizeof(*keys));
+	unsigned char *hit = ax_calloc(nc + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		key_of[i] = SIZE_MAX;
+		if (!is_event_row(&d->evidence.results[i]))
+			v[nv++] = i;
+	}
+	qsort_r(v, nv, sizeof(*v), cmp_key_idx, d->evidence.results);
+	for (size_t i = 0; i < nv; i++) {
+		const struct ax_result *r = &d->evidence.results[v[i]];
+		if (!nk || strcmp(keys[nk - 1].first->instance, r->instance) || strcmp(keys[nk - 1].first->check, r->check)) {
+			struct period_key *k = &keys[nk++];
+			k->first = r;
+			k->freshness = ax_status_freshness(d->cfg, r->instance);
+			memset(hit, 0, nc);
+			ax_status_hits(d->cat, d->cfg, r->instance, r->check, hit);
+			for (size_t c = 0; c < nc; c++)
+				if (hit[c]) {
+					k->ctls = ax_realloc(k->ctls, (k->nctls + 1) * sizeof(*k->ctls));
+					k->ctls[k->nctls++] = c;
+				}
+		}
+		key_of[v[i]] = nk - 1;
+	}
+	free(v);
+	free(hit);
+	*nkeys = nk;
+	return keys;
+}
+
+/* skip (and any result status that evidences nothing either way) */
+static int counting(enum ax_check_status s)
+{
+	return s == AX_CHECK_PASS || s == AX_CHECK_FAIL || s == AX_CHECK_ERROR;
+}
+
+/* The state of every control at time t from the keys' newest results:
+ * as ax_status_compute decides it, -1 while no counting result exists;
+ * expiry[c]: when the oldest of those results goes stale (a pass lasts
+ * no longer than that without a new run). */
+static void period_states(const struct period_key *keys, size_t nkeys, size_t nc, int64_t t, int *state,
+			  int64_t *expiry)
+{
+	static const int rank[AX_CTL__COUNT] = {
+		[AX_CTL_PASS] = 1, [AX_CTL_STALE] = 2, [AX_CTL_ERROR] = 3, [AX_CTL_FAIL] = 4,
+	};
+	for (size_t c = 0; c < nc; c++) {
+		state[c] = -1;
+		expiry[c] = INT64_MAX;
+	}
+	for (size_t k = 0; k < nkeys; k++) {
+		const struct period_key *key = &keys[k];
+		int s;
+		if (!key->at || !counting(key->status))
+			continue;
+		s = key->status == AX_CHECK_FAIL ? AX_CTL_FAIL : key->status == AX_CHECK_ERROR ? AX_CTL_ERROR
+		    : t - key->at > key->freshness					 ? AX_CTL_STALE
+											 : AX_CTL_PASS;
+		for (size_t i = 0; i < key->nctls; i++) {
+			int *cur = &state[key->ctls[i]];
+			if (*cur < 0 || rank[s] > rank[*cur])
+				*cur = s;
+			if (key->at + key->freshness < expiry[key->ctls[i]])
+				expiry[key->ctls[i]] = key->at + key->freshness;
+		}
+	}
+}
+
+static int counts_evaluated(int s)
+{
+	return s == AX_CTL_PASS || s == AX_CTL_FAIL || s == AX_CTL_ERROR || s == AX_CTL_STALE;
+}
+
+/* The period test (export.h) for every control; a control that passes at
+ * the end but fails it is reported partial. One pass over the results. */
+static void period_test(struct ax_export_data *d, const struct period_key *keys, size_t nkeys, const size_t *key_of,
+			int64_t start, int64_t end)
+{
+	size_t nc = d->status->ncontrols;
+	unsigned char **seen = ax_calloc(nc + 1, sizeof(*seen));
+	int64_t span = end > start ? end - start : 0;
+	for (size_t k = 0; k < nkeys; k++)
+		for (size_t i = 0; i < keys[k].nctls; i++) {
+			struct ax_export_period_stat *p = &d->period[keys[k].ctls[i]];
+			if (!p->window || keys[k].freshness < p->window)
+				p->window = keys[k].freshness;
+			p->unresolved += keys[k].unresolved;
+		}
+	for (size_t c = 0; c < nc; c++) {
+		struct ax_export_period_stat *p = &d->period[c];
+		if (!p->window)
+			continue;
+		p->windows = (int)(span / p->window + (span % p->window != 0));
+		if (p->windows < 1)
+			p->windows = 1;
+		seen[c] = ax_calloc((size_t)p->windows + 1, 1);
+	}
+	for (size_t i = 0; i < d->evidence.nresults; i++) {
+		const struct ax_result *r = &d->evidence.results[i];
+		if (key_of[i] == SIZE_MAX || !counting(r->status) || r->collected_at < start)
+			continue;
+		const struct period_key *key = &keys[key_of[i]];
+		for (size_t k = 0; k < key->nctls; k++) {
+			struct ax_export_period_stat *p = &d->period[key->ctls[k]];
+			int64_t w = (r->collected_at - start) / p->window;
+			if (w >= p->windows)
+				w = p->windows - 1;
+			if (!seen[key->ctls[k]][w]) {
+				seen[key->ctls[k]][w] = 1;
+				p->windows_evaluated++;
+			}
+		}
+	}
+	for (size_t c = 0; c < nc; c++) {
+		struct ax_export_period_stat *p = &d->period[c];
+		struct ax_control_state *cs = &d->status->controls[c];
+		free(seen[c]);
+		if (!p->window)
+			continue;
+		p->period_ok = (int64_t)p->windows_evaluated * 10 >= (int64_t)p->windows * 9 && !p->unresolved;
+		if (cs->status == AX_CTL_PASS && !p->period_ok) {
+			d->status->counts[cs->status]--;
+			cs->status = AX_CTL_PARTIAL;
+			d->status->counts[cs->status]++;
+			p->demoted = 1;
+		}
+	}
+	free(seen);
+}
+
+/* Control c failed after run: count it, and when it did not fail after
+ * the run before (a streak starts), keep the failing results of the
+ * checks mapped to it, for the OSCAL findings of a control that failed and
+ * recovered within the period. */
+static void period_failed(struct ax_export_data *d, struct ax_export_period_stat *p, const struct period_key *keys,
+			  size_t nkeys, size_t c, const struct ax_run_info *run, int in_streak)
 {
 	p->runs_failed++;
 	if (!p->first_failed)
@@ -229,22 +395,48 @@ static void period_failed(struct ax_export_data *d, struct ax_export_period_stat
 	p->last_failed = run->started_at;
 	if (in_streak)
 		return;
-	for (size_t k = 0; k < cs->nrows; k++) {
-		const struct ax_result *res = cs->rows[k].result;
-		if (res->status != AX_CHECK_FAIL && res->status != AX_CHECK_ERROR)
+	for (size_t k = 0; k < nkeys; k++) {
+		const struct period_key *key = &keys[k];
+		int maps = 0;
+		if (!key->at || (key->status != AX_CHECK_FAIL && key->status != AX_CHECK_ERROR))
+			continue;
+		for (size_t i = 0; i < key->nctls && !maps; i++)
+			maps = key->ctls[i] == c;
+		if (!maps)
 			continue;
 		p->failed = ax_realloc(p->failed, (p->nfailed + 1) * sizeof(*p->failed));
-		p->failed[p->nfailed++] = (size_t)(res - d->evidence.results);
+		p->failed[p->nfailed++] = key->idx;
 	}
 }
 
+/* The state found at from holds until to; a pass only until its
+ * evidence goes stale. */
+static void account(struct ax_export_period_stat *p, int state, int64_t expiry, int64_t from, int64_t to)
+{
+	if (!counts_evaluated(state) || to <= from)
+		return;
+	p->seconds_evaluated += to - from;
+	if (state == AX_CTL_PASS)
+		p->seconds_passed += (expiry < to ? (expiry > from ? expiry : from) : to) - from;
+}
+
+/* Replays the period's runs oldest first, keeping the newest result of
+ * every check, and after each collection run accounts every control's
+ * state until the next run (export.h). */
 static int build_period(struct ax_export_data *d)
 {
-	size_t first = 0;
-	int err = 0;
-	/* per control: did the last run that evaluated it fail? */
-	unsigned char *streak = ax_calloc(d->status->ncontrols + 1, 1);
-	d->period = ax_calloc(d->status->ncontrols + 1, sizeof(*d->period));
+	size_t nc = d->status->ncontrols, nkeys = 0, first = 0;
+	size_t *key_of = ax_calloc(d->evidence.nresults + 1, sizeof(*key_of));
+	struct period_key *keys;
+	int *state = ax_calloc(nc + 1, sizeof(*state)), *prev = ax_calloc(nc + 1, sizeof(*prev));
+	int64_t *expiry = ax_calloc(nc + 1, sizeof(*expiry));
+	int64_t start = d->since ? d->since : d->nruns ? d->runs[0].started_at : d->status_at, last_t = 0;
+	int have_state = 0;
+
+	d->period = ax_calloc(nc + 1, sizeof(*d->period));
+	keys = period_keys(d, key_of, &nkeys);
+	for (size_t c = 0; c < nc; c++)
+		prev[c] = -1;
 	for (size_t r = 0; r < d->nruns; r++) {
 		size_t end = first;
 		while (end < d->evidence.nresults && d->result_run[end] == d->runs[r].id)
@@ -255,31 +447,47 @@ static int build_period(struct ax_export_data *d)
 			first = end;
 			continue;
 		}
-		struct ax_evidence view = {0};
-		struct ax_status *st = NULL;
-		view.results = d->evidence.results + first;
-		view.nresults = end - first;
-		if (ax_status_compute(d->cat, d->cfg, &view, d->runs[r].finished_at, &st) < 0) {
-			err = AX_ERROR;
-			break;
+		int64_t t = d->runs[r].finished_at;
+		for (size_t c = 0; have_state && c < nc; c++) /* the previous state held until this run */
+			account(&d->period[c], state[c], expiry[c], last_t, t);
+		for (size_t i = first; i < end; i++) {
+			struct period_key *k = key_of[i] == SIZE_MAX ? NULL : &keys[key_of[i]];
+			const struct ax_result *res = &d->evidence.results[i];
+			if (!k || res->collected_at < k->at)
+				continue;
+			k->status = res->status;
+			k->at = res->collected_at;
+			k->idx = i;
+			if (res->status == AX_CHECK_FAIL || res->status == AX_CHECK_ERROR)
+				k->unresolved = 1;
+			else if (res->status == AX_CHECK_PASS)
+				k->unresolved = 0;
 		}
-		ax_status_apply_manual(st, d->manual.items, d->manual.n, d->runs[r].finished_at, expiry_warning(d));
-		for (size_t c = 0; c < st->ncontrols && c < d->status->ncontrols; c++) {
-			enum ax_control_status s = st->controls[c].status;
-			if (s == AX_CTL_PASS || s == AX_CTL_FAIL || s == AX_CTL_ERROR)
-				d->period[c].runs_evaluated++;
-			if (s == AX_CTL_PASS)
-				d->period[c].runs_passed++;
-			if (s == AX_CTL_FAIL || s == AX_CTL_ERROR)
-				period_failed(d, &d->period[c], &st->controls[c], &d->runs[r], streak[c]);
-			if (s == AX_CTL_PASS || s == AX_CTL_FAIL || s == AX_CTL_ERROR)
-				streak[c] = s != AX_CTL_PASS;
+		period_states(keys, nkeys, nc, t, state, expiry);
+		for (size_t c = 0; c < nc; c++) {
+			if (state[c] == AX_CTL_FAIL || state[c] == AX_CTL_ERROR)
+				period_failed(d, &d->period[c], keys, nkeys, c, &d->runs[r],
+					      prev[c] == AX_CTL_FAIL || prev[c] == AX_CTL_ERROR);
+			d->period[c].runs_evaluated += counts_evaluated(state[c]);
+			d->period[c].runs_passed += state[c] == AX_CTL_PASS;
+			d->period[c].changes += state[c] != prev[c];
+			prev[c] = state[c];
 		}
-		ax_status_free(st);
+		have_state = 1;
+		last_t = t;
 		first = end;
 	}
-	free(streak);
-	return err;
+	for (size_t c = 0; have_state && c < nc; c++)
+		account(&d->period[c], state[c], expiry[c], last_t, d->status_at);
+	period_test(d, keys, nkeys, key_of, start, d->status_at);
+	for (size_t k = 0; k < nkeys; k++)
+		free(keys[k].ctls);
+	free(keys);
+	free(key_of);
+	free(state);
+	free(prev);
+	free(expiry);
+	return 0;
 }
 
 int ax_export_data_load(const struct ax_config *cfg, struct ax_store *store, const struct ax_catalog *cat,
@@ -406,5 +614,8 @@ double ax_export_pass_share(const struct ax_export_data *d, size_t control_index
 	if (!d->period || !d->status || control_index >= d->status->ncontrols)
 		return -1;
 	const struct ax_export_period_stat *p = &d->period[control_index];
+	if (p->seconds_evaluated > 0)
+		return (double)p->seconds_passed / (double)p->seconds_evaluated;
+	/* evaluated only at the very end of the period: no time to weigh */
 	return p->runs_evaluated ? (double)p->runs_passed / p->runs_evaluated : -1;
 }

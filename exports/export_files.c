@@ -58,10 +58,16 @@ int ax_export_controls_json(const struct ax_export_data *d, struct ax_buf *out)
 		if (i >= d->status->ncontrols)
 			break;
 		double share = ax_export_pass_share(d, i);
+		const struct ax_export_period_stat *p = &d->period[i];
 		json_object_set_new(c, "period",
-				    json_pack("{s:i,s:i,s:o}", "runs_evaluated", d->period[i].runs_evaluated,
-					      "runs_passed", d->period[i].runs_passed, "pass_share",
-					      share < 0 ? json_null() : json_real(share)));
+				    json_pack("{s:i,s:i,s:i,s:I,s:I,s:o,s:I,s:i,s:i,s:i,s:b}", "runs_evaluated",
+					      p->runs_evaluated, "runs_passed", p->runs_passed, "changes", p->changes,
+					      "seconds_evaluated", (json_int_t)p->seconds_evaluated, "seconds_passed",
+					      (json_int_t)p->seconds_passed, "pass_share",
+					      share < 0 ? json_null() : json_real(share), "window_seconds",
+					      (json_int_t)p->window, "windows", p->windows, "windows_evaluated",
+					      p->windows_evaluated, "unresolved_failures", p->unresolved, "period_test",
+					      p->window ? p->period_ok : 1));
 	}
 	json_object_set_new(root, "period", json_pack("{s:o,s:o,s:i}", "since", jtime(d->since), "until",
 						      jtime(d->until), "runs", (int)d->nruns));

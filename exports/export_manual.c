@@ -28,7 +28,7 @@ const char *ax_export_manual_state(const struct ax_manual *m, int64_t at)
 		return "expired";
 	if (at < m->effective_at)
 		return "not yet effective";
-	return "approved";
+	return ax_manual_state_label(m);
 }
 
 /* True when another file of m sanitises to the same name as file i. */

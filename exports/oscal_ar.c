@@ -379,7 +379,22 @@ static void put_finding(struct ax_oscal_node *res, const struct ctx *c, size_t i
 	else if (cs->status == AX_CTL_STALE)
 		ax_oscal_text(s, "remarks", AX_OSCAL_MULTILINE,
 			      "The newest evidence is older than its freshness limit, or its manual evidence has expired.");
-	else if (recovered)
+	else if (cs->status == AX_CTL_PARTIAL) {
+		/* what is still needed, so a reader can tell why */
+		struct ax_buf need = AX_BUF_INIT;
+		ax_buf_puts(&need, "The automated checks pass, but the control is only partly evidenced.");
+		if (p && p->demoted)
+			ax_buf_printf(&need, " The period test failed: evaluated in %d of %d freshness windows, "
+				      "%d check%s failed without a later pass.",
+				      p->windows_evaluated, p->windows, p->unresolved, p->unresolved == 1 ? "" : "s");
+		for (size_t k = 0; cs->coverage && cs->answered && k < cs->coverage->nneeds; k++)
+			if (cs->answered[k] == AX_ANSWER_OPEN)
+				ax_buf_printf(&need, "\nStill needed: %s:%s (%s) %s", cs->control->id,
+					      nz(cs->coverage->needs[k].id), ax_aspect_name(cs->coverage->needs[k].aspect),
+					      nz(cs->coverage->needs[k].text));
+		ax_oscal_text(s, "remarks", AX_OSCAL_MULTILINE, need.ptr);
+		ax_buf_free(&need);
+	} else if (recovered)
 		ax_oscal_text(s, "remarks", AX_OSCAL_MULTILINE, rem.ptr);
 	for (size_t r = 0; r < cs->nrows; r++) {
 		const struct ax_result *res_r = cs->rows[r].result;

@@ -148,6 +148,9 @@ int ax_oscal_finding_state(enum ax_control_status s, const char **state, const c
 	case AX_CTL_FAIL: *state = "not-satisfied", *reason = "fail"; return 1;
 	case AX_CTL_ERROR: *state = "not-satisfied", *reason = "other"; return 1;
 	case AX_CTL_STALE: *state = "not-satisfied", *reason = "other"; return 1;
+	/* the checks pass, but needs of its coverage statement are open (or
+	 * the period test failed): assessed, and not yet satisfied */
+	case AX_CTL_PARTIAL: *state = "not-satisfied", *reason = "other"; return 1;
 	case AX_CTL_MANUAL: /* nothing assessed it */
 	case AX_CTL_NOT_APPLICABLE:
 	case AX_CTL_NOT_COVERED:

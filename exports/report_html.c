@@ -6,7 +6,8 @@
  * paths); every string from a probe or the config passes through
  * ax_html_escape; statuses are written as text (colour only repeats
  * them); every control is one `<tr class="control" id="A.x.y"
- * data-status="...">`, so tools can count and query rows; manual evidence
+ * data-status="...">`, so tools can count and query rows; a control's open
+ * coverage needs are `<li class="need" data-need="A.x.y:id">`; manual evidence
  * is one `<tr class="manual-item" data-state="...">` inside its control's
  * row (per control it names) and the expiring list one
  * `<tr class="expiring-item">` each; the same data
@@ -41,8 +42,9 @@ static const char css[] =
 	"font-weight:600;text-align:center}\n"
 	".s-pass{background:#d7f0d7}.s-fail{background:#f6cccc}.s-error{background:#f9e0b8}"
 	".s-stale{background:#fff3b0}.s-manual{background:#e3e3f3}.s-not_applicable{background:#eee}"
-	".s-not_covered{background:#f3e3f3}.s-skip{background:#fff}\n"
-	".s-approved{background:#d7f0d7}.s-pending{background:#e3e3f3}.s-revoked{background:#eee}"
+	".s-not_covered{background:#f3e3f3}.s-skip{background:#fff}.s-partial{background:#e8f0c8}\n"
+	"ul.needs{margin:.3em 0 0;padding-left:1.1em}.period-gap{color:#8a1c1c;font-size:.92em}\n"
+	".s-approved{background:#d7f0d7}.s-accepted{background:#eaf3e0}.s-pending{background:#e3e3f3}.s-revoked{background:#eee}"
 	".s-expired{background:#fff3b0}.s-not_yet_effective{background:#fff}\n"
 	"table.manual{margin:.4em 0 0;font-size:.95em}table.manual caption{font-weight:600;padding:0 0 .2em}\n"
 	"table.expiring{width:auto}\n"
@@ -258,7 +260,10 @@ static void put_manual(const struct ax_export_data *d, const struct ax_control_s
 		ax_html_escape(out, m->owner && *m->owner ? m->owner : "-");
 		ax_buf_puts(out, "</td><td>");
 		put_state(out, state);
-		ax_buf_puts(out, "<br><span class=\"when\">attached by ");
+		ax_buf_puts(out, "<br><span class=\"when\">");
+		if (strcmp(state, "accepted") == 0)
+			ax_buf_puts(out, "no approval required; ");
+		ax_buf_puts(out, "attached by ");
 		ax_html_escape(out, m->attached_by ? m->attached_by : "?");
 		if (m->approved_by) {
 			ax_buf_puts(out, ", approved by ");
@@ -275,6 +280,45 @@ static void put_manual(const struct ax_export_data *d, const struct ax_control_s
 	ax_buf_puts(out, "</tbody>\n</table>");
 }
 
+/* What the site's checks cover and what is still needed (the coverage
+ * statement), and why a control that passes at the end is partial. */
+static void put_coverage(const struct ax_export_data *d, const struct ax_control_state *cs, size_t i,
+			 struct ax_buf *out)
+{
+	const struct ax_coverage *cov = cs->coverage;
+	if (d->period && d->period[i].demoted)
+		ax_buf_puts(out, "<p class=\"note\">Partial: its checks pass now, but not throughout the period "
+				 "(see <i>Passed in period</i>).</p>");
+	if (!cov)
+		return;
+	size_t shown = 0;
+	for (size_t k = 0; k < cov->ncovered; k++) {
+		if (!ax_status_covers(cs, &cov->covered[k]))
+			continue;
+		ax_buf_puts(out, shown++ ? "; " : "<p class=\"covered\">Covered: ");
+		ax_buf_printf(out, "<i>%s, %s</i>: ", cov->covered[k].probe, ax_aspect_name(cov->covered[k].aspect));
+		ax_html_escape(out, cov->covered[k].text);
+	}
+	if (shown)
+		ax_buf_puts(out, "</p>");
+	if (!cs->open_needs)
+		return;
+	ax_buf_printf(out, "\n<p class=\"note\">Still needed (%zu):</p><ul class=\"needs\">", cs->open_needs);
+	for (size_t k = 0; k < cov->nneeds; k++) {
+		if (cs->answered[k] != AX_ANSWER_OPEN)
+			continue;
+		ax_buf_puts(out, "\n<li class=\"need\" data-need=\"");
+		ax_html_escape(out, cov->control);
+		ax_buf_putc(out, ':');
+		ax_html_escape(out, cov->needs[k].id);
+		ax_buf_printf(out, "\"><code>%s:%s</code> <i>%s</i>: ", cov->control, cov->needs[k].id,
+			      ax_aspect_name(cov->needs[k].aspect));
+		ax_html_escape(out, cov->needs[k].text);
+		ax_buf_puts(out, "</li>");
+	}
+	ax_buf_puts(out, "\n</ul>");
+}
+
 static void put_checks(const struct ax_export_data *d, const struct ax_report_index *ix,
 		       const struct ax_control_state *cs, struct ax_buf *out)
 {
@@ -285,6 +329,13 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		ax_buf_puts(out, "</p>");
 		put_manual(d, cs, out); /* still shown: it was attached */
 		return;
+	}
+	if (cs->inherited_from) {
+		ax_buf_puts(out, "<p class=\"note\">Inherited from ");
+		ax_html_escape(out, cs->inherited_from);
+		ax_buf_puts(out, ": ");
+		ax_html_escape(out, cs->inherited_reference ? cs->inherited_reference : "");
+		ax_buf_puts(out, "</p>");
 	}
 	if (cs->nrows == 0) {
 		if (cs->nmanual == 0 && cs->status == AX_CTL_MANUAL)
@@ -315,7 +366,20 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		ax_buf_puts(out, "</li>");
 	}
 	ax_buf_puts(out, "\n</ul>");
+	put_coverage(d, cs, (size_t)(cs - d->status->controls), out);
 	put_manual(d, cs, out);
+}
+
+/* A span of time for people: minutes under two hours, hours under two
+ * days, days beyond (one decimal, truncated; no locale). */
+static void put_span(struct ax_buf *out, int64_t secs)
+{
+	if (secs < 7200)
+		ax_buf_printf(out, "%lld min", (long long)(secs / 60));
+	else if (secs < 2 * 86400)
+		ax_buf_printf(out, "%lld.%lld h", (long long)(secs / 3600), (long long)(secs % 3600 / 360));
+	else
+		ax_buf_printf(out, "%lld.%lld days", (long long)(secs / 86400), (long long)(secs % 86400 / 8640));
 }
 
 static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *out)
@@ -325,10 +389,21 @@ static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *o
 		ax_buf_puts(out, "n/a<br><span class=\"when\">no run evaluated it</span>");
 		return;
 	}
-	/* Floor, so "100%" always means every run passed. */
-	long long pct = (long long)p->runs_passed * 100 / p->runs_evaluated;
-	ax_buf_printf(out, "%lld%%<br><span class=\"when\">%d of %d runs</span>", pct, p->runs_passed,
-		      p->runs_evaluated);
+	/* Floor, so "100%" always means all the evaluated time. */
+	long long pct = p->seconds_evaluated > 0 ? (long long)(p->seconds_passed * 100 / p->seconds_evaluated)
+						 : (long long)p->runs_passed * 100 / p->runs_evaluated;
+	ax_buf_printf(out, "%lld%%<br><span class=\"when\">passing ", pct);
+	put_span(out, p->seconds_passed);
+	ax_buf_puts(out, " of ");
+	put_span(out, p->seconds_evaluated);
+	ax_buf_printf(out, "; %d run%s, %d change%s</span>", p->runs_evaluated, p->runs_evaluated == 1 ? "" : "s",
+		      p->changes, p->changes == 1 ? "" : "s");
+	if (p->window && p->windows_evaluated * 10 < p->windows * 9)
+		ax_buf_printf(out, "<br><span class=\"period-gap\">evaluated in %d of %d freshness windows</span>",
+			      p->windows_evaluated, p->windows);
+	if (p->unresolved)
+		ax_buf_printf(out, "<br><span class=\"period-gap\">%d check%s failed without a later pass</span>",
+			      p->unresolved, p->unresolved == 1 ? "" : "s");
 }
 
 static void put_control(const struct ax_export_data *d, const struct ax_report_index *ix, size_t i,
@@ -381,13 +456,19 @@ static void put_theme(const struct ax_export_data *d, const struct ax_report_ind
 }
 
 static const char legend[] =
-	"<footer>\n<p>Statuses: <b>pass</b> every counted check passed; <b>fail</b> a check failed; "
+	"<footer>\n<p>Statuses: <b>pass</b> every counted check passed, every need of the control's coverage "
+	"statement is answered and the checks held throughout the period; <b>partial</b> the checks pass but "
+	"needs are still open (listed under the control) or the checks did not hold throughout the period; "
+	"<b>fail</b> a check failed; "
 	"<b>error</b> a check could not be evaluated; <b>stale</b> the newest evidence is older than its "
 	"freshness limit; <b>manual</b> no automated check at this site, needs attached evidence; "
 	"<b>not_applicable</b> excluded in the Statement of Applicability; <b>not_covered</b> mapped checks "
-	"have not reported yet. <i>Passed in period</i>: share of the period's runs that evaluated the "
-	"control in which all its checks passed.</p>\n"
-	"<p>Manual evidence counts while approved and within its validity (effective to expires); "
+	"have not reported yet. <i>Passed in period</i>: share of the time the control was evaluated "
+	"in which the newest result of every check mapped to it passed (runs of other probe instances do not "
+	"hide a failing check); a control must also have been evaluated in at least 90% of its freshness "
+	"windows, and every failed check must have passed later, or it is partial.</p>\n"
+	"<p>Manual evidence counts while approved (or <b>accepted</b>: attached when no approval was required) "
+	"and within its validity (effective to expires), and answers its control's open needs; "
 	"<b>pending</b> waits for approval by a second person, <b>expired</b> makes its control stale, "
 	"<b>revoked</b> never counts again and is shown for the record.</p>\n"
 	"<p>Evidence links are relative paths inside the signed bundle this report belongs to; "

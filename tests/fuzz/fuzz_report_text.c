@@ -73,7 +73,7 @@ static void quiet(void *arg, const char *fmt, ...)
 static void generate(const char *s)
 {
 	static struct ax_control ctl = {"A.8.15", "Technological", "Logging"};
-	static struct ax_catalog cat = {&ctl, 1, NULL, 0, "iso27001-2022", NULL, 0};
+	static struct ax_catalog cat = {&ctl, 1, NULL, 0, "iso27001-2022", NULL, 0, NULL, 0};
 	struct ax_export_data d;
 	struct ax_status st;
 	struct ax_control_state cs;

@@ -76,6 +76,8 @@ ok; grep -q '^annexa_probe_errors{probe="crasher"} 1' "$T/metrics.prom" || fail 
 flood_bytes=$(q "select coalesce(sum(size),0) from artifacts"); ok
 [ "$flood_bytes" -lt 1000000 ] || fail "the flood reached the store: $flood_bytes bytes of artifacts"
 ok; grep -q '^annexa_control_status{control="A.8.16",status="fail"} 0' "$T/metrics.prom" || fail "metrics lack control status"
+ok; grep -q '^annexa_control_status{control="A.8.16",status="partial"} [01]$' "$T/metrics.prom" || fail "metrics lack the partial status"
+ok; grep -q '^annexa_controls{status="partial"} [0-9]' "$T/metrics.prom" || fail "metrics lack the count of partial controls"
 # status shows the back-off and the next collection.
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" status --control A.8.16 --json
 expect_out '"next_collection_due"'

@@ -82,7 +82,7 @@ print(sorted({r["check"] for r in recs if r.get("instance") == "manual"}))
 PY
 python3 "$T/manual.py" "$T/x/results.jsonl" >"$T/out" 2>&1 || fail "results.jsonl: $(cat "$T/out")"
 expect_out "['M-1', 'M-2', 'M-3', 'M-4']"
-expect_out "ISMS owner 2026-01-01T00:00:00Z 2026-06-20T00:00:00Z approved"
+expect_out "ISMS owner 2026-01-01T00:00:00Z 2026-06-20T00:00:00Z accepted" # no approval required: never "approved"
 expect_out "['A.6.1', 'A.6.2'] ['policy.pdf', 'screening_record__v2_.txt'] screening v2"
 expect_out "['evidence/manual/A.6.1/M-2-policy.pdf', 'evidence/manual/A.6.1/M-2-screening_record__v2_.txt', 'evidence/manual/A.6.2/M-2-policy.pdf', 'evidence/manual/A.6.2/M-2-screening_record__v2_.txt']"
 expect_out "revoked replaced by the 2026 agreement expired"

@@ -54,9 +54,9 @@ check_status change.signed pass
 check_status change.reviewed pass
 check_status change.history_rewritten pass
 check_status change.drift pass
-control_status A.8.32 pass
-control_status A.5.3 pass
-control_status A.8.9 pass
+control_status A.8.32 partial # checks pass; coverage needs open
+control_status A.5.3 partial # checks pass; coverage needs open
+control_status A.8.9 partial # checks pass; coverage needs open
 
 # 2. an unsigned direct push by the same person, and a hand edit on the server
 cd "$T/repo" && echo "# direct" >> etc/main.cf && git add -A && as alice commit -q -m "quick fix" && cd "$T" || exit 1

@@ -93,8 +93,8 @@ want imap-starttls tls.starttls.offered pass strong
 for c in dovecot.ssl.required dovecot.ssl.min_protocol dovecot.auth.cleartext dovecot.ssl.key_permissions; do
 	want dovecot $c pass strong
 done
-ok; [ "$(ctl A.8.24)" = pass ] || fail "strong: A.8.24 is $(ctl A.8.24)"
-ok; [ "$(ctl A.8.5)" = pass ] || fail "strong: A.8.5 is $(ctl A.8.5)"
+ok; [ "$(ctl A.8.24)" = partial ] || fail "strong: A.8.24 is $(ctl A.8.24), want partial (checks pass, coverage needs open)"
+ok; [ "$(ctl A.8.5)" = partial ] || fail "strong: A.8.5 is $(ctl A.8.5), want partial"
 
 dc_stop
 chmod 644 "$B/tls/key.pem"

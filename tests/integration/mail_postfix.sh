@@ -62,8 +62,8 @@ for c in tls.starttls.offered tls.protocol.tls1_0 tls.protocol.tls1_1 tls.protoc
 	postfix.smtpd.disable_vrfy; do
 	expect_status "$c" pass strong
 done
-ok; [ "$(control_of A.8.24)" = pass ] || fail "strong: A.8.24 is $(control_of A.8.24), want pass"
-ok; [ "$(control_of A.5.14)" = pass ] || fail "strong: A.5.14 is $(control_of A.5.14), want pass"
+ok; [ "$(control_of A.8.24)" = partial ] || fail "strong: A.8.24 is $(control_of A.8.24), want partial (checks pass, coverage needs open)"
+ok; [ "$(control_of A.5.14)" = partial ] || fail "strong: A.5.14 is $(control_of A.5.14), want partial"
 
 # --- weak: TLSv1 allowed, 1024-bit certificate expiring in 5 days, key 0644, VRFY on ---
 pf_stop

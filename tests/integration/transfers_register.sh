@@ -61,7 +61,7 @@ check transfer.dpf_unchecked skip
 check transfer.tia_missing skip
 control A.5.14 fail
 control A.5.34 fail
-control A.5.22 pass
+control A.5.22 partial # checks pass; supplier review records still needed
 expect_rc 0 sqlite3 "$T/state/annexa.db" "select data from artifacts"
 expect_out "smtp-relay.brevo.com"
 expect_no_out "s3cret"
@@ -81,8 +81,8 @@ check transfer.unregistered_endpoint pass "all 4 endpoints are covered by the re
 check transfer.dpf_unchecked pass
 check transfer.tia_missing pass
 check transfer.review_overdue pass
-control A.5.14 pass
-control A.5.34 pass
+control A.5.14 partial # checks pass; coverage needs open
+control A.5.34 partial
 
 # a hand-edited register with a broken quote: error naming file and line
 printf 'recipient,endpoints,country,mechanism\nA,a.example,DE,eu\n"B,b.example,US,dpf\n' > "$T/register.csv"

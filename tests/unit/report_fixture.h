@@ -43,7 +43,7 @@ static struct ax_mapping fx_maps[] = {
 	{"net.<segment>", "A.8.20", "mapping/net.xml"},
 	{"file.mode", "A.8.15", "mapping/file.xml"},
 };
-static struct ax_catalog fx_catalog = {fx_controls, FX_NCONTROLS, fx_maps, 3, "iso27001-2022", NULL, 0};
+static struct ax_catalog fx_catalog = {fx_controls, FX_NCONTROLS, fx_maps, 3, "iso27001-2022", NULL, 0, NULL, 0};
 
 struct fx {
 	struct ax_export_data d;
@@ -266,14 +266,18 @@ static void fx_build(struct fx *f)
 	f->d.status = &f->st;
 	/* A.8.9 errored and A.8.15 failed in run 8: the failing rows are
 	 * evidence results 2 (cfg) and 5 (maillog) */
-	f->period[1] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 1};
-	f->period[4] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_failed = 1,
+	f->period[1] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_passed = 1, .changes = 1,
+						      .seconds_evaluated = 3600, .seconds_passed = 3600};
+	f->period[4] = (struct ax_export_period_stat){.runs_evaluated = 1, .runs_failed = 1, .changes = 1,
+						      .seconds_evaluated = 3600,
 						      .first_failed = FX_NOW - 60, .last_failed = FX_NOW - 60,
 						      .failed = &fx_failed[0], .nfailed = 1};
-	f->period[5] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 1, .runs_failed = 1,
+	f->period[5] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 1, .runs_failed = 1, .changes = 2,
+						      .seconds_evaluated = 7200, .seconds_passed = 3600,
 						      .first_failed = FX_NOW - 60, .last_failed = FX_NOW - 60,
 						      .failed = &fx_failed[1], .nfailed = 1};
-	f->period[7] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 2};
+	f->period[7] = (struct ax_export_period_stat){.runs_evaluated = 2, .runs_passed = 2, .changes = 1,
+						      .seconds_evaluated = 7200, .seconds_passed = 7200};
 	f->d.period = f->period;
 }
 

@@ -95,7 +95,8 @@ static void test_manual(const struct ax_config *cfg, const struct ax_catalog *ca
 	T_OK(ax_export_manual_path(d, &d->manual.items[0], "A.8.9", 0) == NULL);
 	T_EQ_STR(control_status(d, "A.5.1"), "pass");
 	T_EQ_STR(control_status(d, "A.6.1"), "pass");
-	T_EQ_STR(ax_export_manual_state(&d->manual.items[0], now), "approved");
+	/* attached without required approval: nobody approved it */
+	T_EQ_STR(ax_export_manual_state(&d->manual.items[0], now), "accepted");
 	T_EQ_STR(ax_export_manual_state(&d->manual.items[0], now + 61 * 86400), "expired");
 	T_EQ_STR(ax_export_manual_state(&d->manual.items[0], now - 2 * 86400), "not yet effective");
 	struct ax_buf jl = AX_BUF_INIT;
@@ -164,7 +165,12 @@ int main(void)
 			a89 = i;
 	T_EQ_INT(d->period[a89].runs_evaluated, 2);
 	T_EQ_INT(d->period[a89].runs_passed, 1);
-	T_OK(ax_export_pass_share(d, a89) == 0.5);
+	/* failing from run 1 to run 2 (a day), then passing until its
+	 * evidence went stale (freshness 2 h, collected 1 s before the run
+	 * ended), then stale until the end of the period (day 10) */
+	T_EQ_INT(d->period[a89].seconds_evaluated, 9 * 86400 - 1);
+	T_EQ_INT(d->period[a89].seconds_passed, 7199);
+	T_OK(ax_export_pass_share(d, a89) == 7199.0 / (9 * 86400 - 1));
 	/* Paths: safe, unique per content. */
 	for (size_t i = 0; i < d->nartifacts; i++) {
 		T_OK(ax_bundle_path_valid(d->artifacts[i].bundle_path));

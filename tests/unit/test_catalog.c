@@ -246,7 +246,7 @@ static void test_check_config(void)
 	struct ax_catalog *cat = NULL;
 	char *good[] = {"A.8.15", "A.5.33"}, *bad[] = {"A.8.15", "A.8.99"};
 	struct ax_probe_instance pi = {.name = "backups", .controls = good, .ncontrols = 2};
-	struct ax_control_cfg cc = {"A.7.4", 0, "no premises"};
+	struct ax_control_cfg cc = {.id = "A.7.4", .applicable = 0, .justification = "no premises"};
 	struct ax_config cfg = {.path = "/etc/annexa/annexa.conf", .probes = &pi, .nprobes = 1, .controls = &cc, .ncontrols = 1};
 
 	T_EQ_INT(ax_catalog_load(&cat, src_dir()), 0);
@@ -288,6 +288,138 @@ static void test_patterns(void)
 	}
 }
 
+/* Every control a mapping rule names has a coverage statement, and it
+ * says what the checks of that rule's probe type (mapping/TYPE.xml) cover;
+ * every item carries its aspect and text; every statement has a purpose
+ * and at least one need, so passing checks alone never make a control
+ * pass. Data-driven: follows whatever mapping files are present. */
+static void test_coverage_complete(void)
+{
+	struct ax_catalog *cat = NULL;
+	T_EQ_INT(ax_catalog_load(&cat, src_dir()), 0);
+	if (!cat)
+		return;
+	T_OK(cat->ncoverage > 0);
+	for (size_t i = 0; i < cat->nmaps; i++) {
+		const struct ax_mapping *m = &cat->maps[i];
+		const struct ax_coverage *cov = ax_catalog_coverage(cat, m->control);
+		t_checks++;
+		if (!cov) {
+			t_fail(__FILE__, __LINE__, "%s maps %s to %s, which has no coverage statement in coverage/", m->file,
+			       m->check, m->control);
+			continue;
+		}
+		/* "mapping/tls.xml" -> "tls" */
+		const char *base = strrchr(m->file, '/') ? strrchr(m->file, '/') + 1 : m->file;
+		size_t len = strlen(base) > 4 ? strlen(base) - 4 : 0;
+		int found = 0;
+		for (size_t k = 0; k < cov->ncovered && !found; k++)
+			found = strlen(cov->covered[k].probe) == len && strncmp(cov->covered[k].probe, base, len) == 0;
+		t_checks++;
+		if (!found)
+			t_fail(__FILE__, __LINE__, "coverage of %s (%s) has no <covered probe=\"%.*s\"> for %s's rule %s",
+			       m->control, cov->file, (int)len, base, m->file, m->check);
+	}
+	for (size_t c = 0; c < cat->ncoverage; c++) {
+		const struct ax_coverage *cov = &cat->coverage[c];
+		T_OK(cov->purpose && strncmp(cov->purpose, "27002 ", 6) == 0);
+		T_OK(cov->ncovered > 0 && cov->nneeds > 0);
+		for (size_t k = 0; k < cov->ncovered; k++) {
+			T_OK(cov->covered[k].probe && *cov->covered[k].probe && cov->covered[k].text && *cov->covered[k].text);
+			T_OK(cov->covered[k].aspect <= AX_ASPECT_OPERATING);
+		}
+		for (size_t k = 0; k < cov->nneeds; k++) {
+			T_OK(cov->needs[k].id && *cov->needs[k].id && cov->needs[k].text && *cov->needs[k].text);
+			T_OK(cov->needs[k].aspect <= AX_ASPECT_OPERATING);
+			/* a need a check answers names a check mapped to the control */
+			for (size_t q = 0; q < cov->needs[k].nchecks; q++) {
+				int mapped = 0;
+				for (size_t i = 0; i < cat->nmaps && !mapped; i++)
+					mapped = strcmp(cat->maps[i].control, cov->control) == 0 &&
+						 (ax_check_pattern_matches(cat->maps[i].check, cov->needs[k].checks[q]) ||
+						  ax_check_pattern_matches(cov->needs[k].checks[q], cat->maps[i].check) ||
+						  strcmp(cat->maps[i].check, cov->needs[k].checks[q]) == 0);
+				t_checks++;
+				if (!mapped)
+					t_fail(__FILE__, __LINE__, "%s:%s answered by %s, which no rule maps to %s", cov->control,
+					       cov->needs[k].id, cov->needs[k].checks[q], cov->control);
+			}
+		}
+	}
+	const struct ax_coverage *log = ax_catalog_coverage(cat, "A.8.15");
+	T_OK(log != NULL);
+	if (log) {
+		T_EQ_STR(log->file, "coverage/technological.xml");
+		T_EQ_STR(log->needs[0].id, "policy");
+		T_EQ_STR(ax_aspect_name(log->needs[0].aspect), "design");
+	}
+	ax_catalog_free(cat);
+}
+
+#define COV "<?xml version=\"1.0\"?>\n<coverage xmlns=\"urn:annexa:controls:1\" framework=\"iso27001-2022\">\n"
+#define PURPOSE "<purpose>27002 8.15: x</purpose>"
+
+static const struct {
+	const char *name, *file;
+	int code;
+	const char *want1, *want2;
+} broken_cov[] = {
+	{"cov-ok", COV "<control id=\"A.8.15\">" PURPOSE "<covered probe=\"file\" aspect=\"design\">a</covered>"
+		       "<need id=\"p\" aspect=\"design\" checks=\"log.present tls.*\">b</need></control>\n</coverage>\n",
+	 0, NULL, NULL},
+	{"cov-no-aspect", COV "<control id=\"A.8.15\">" PURPOSE "<covered probe=\"file\">a</covered>"
+			      "<need id=\"p\" aspect=\"design\">b</need></control>\n</coverage>\n",
+	 AX_EINVALID, "coverage/c.xml:3:", "aspect"},
+	{"cov-bad-aspect", COV "<control id=\"A.8.15\">" PURPOSE "<covered probe=\"file\" aspect=\"vibes\">a</covered>"
+			       "<need id=\"p\" aspect=\"design\">b</need></control>\n</coverage>\n",
+	 AX_EINVALID, "coverage/c.xml:3:", "vibes"},
+	{"cov-no-need", COV "<control id=\"A.8.15\">" PURPOSE "<covered probe=\"file\" aspect=\"design\">a</covered>"
+			    "</control>\n</coverage>\n",
+	 AX_EINVALID, "coverage/c.xml:3:", "need"},
+	{"cov-unknown-control", COV "<control id=\"A.8.99\">" PURPOSE "<covered probe=\"f\" aspect=\"design\">a</covered>"
+				    "<need id=\"p\" aspect=\"design\">b</need></control>\n</coverage>\n",
+	 AX_EINVALID, "coverage/c.xml:3:", "A.8.99"},
+	{"cov-twice", COV "<control id=\"A.8.15\">" PURPOSE "<covered probe=\"f\" aspect=\"design\">a</covered>"
+			  "<need id=\"p\" aspect=\"design\">b</need></control>\n"
+			  "<control id=\"A.8.15\">" PURPOSE "<covered probe=\"f\" aspect=\"design\">a</covered>"
+			  "<need id=\"p\" aspect=\"design\">b</need></control>\n</coverage>\n",
+	 AX_EINVALID, "coverage/c.xml:4:", "uplicate"},
+	{"cov-need-twice", COV "<control id=\"A.8.15\">" PURPOSE "<covered probe=\"f\" aspect=\"design\">a</covered>"
+			       "<need id=\"p\" aspect=\"design\">b</need><need id=\"p\" aspect=\"operating\">c</need>"
+			       "</control>\n</coverage>\n",
+	 AX_EINVALID, "coverage/c.xml:3:", "uplicate"},
+};
+
+static void test_broken_coverage(void)
+{
+	for (size_t i = 0; i < sizeof(broken_cov) / sizeof(broken_cov[0]); i++) {
+		struct ax_catalog *cat = NULL;
+		char *dir = make_dir(broken_cov[i].name, "m.xml", NULL);
+		char *sub = ax_asprintf("%s/coverage", dir), *rel = ax_asprintf("%s/coverage/c.xml", broken_cov[i].name);
+		mkdir(sub, 0700);
+		free(t_write(rel, broken_cov[i].file));
+		int rc = ax_catalog_load(&cat, dir);
+		t_checks++;
+		if (rc != broken_cov[i].code)
+			t_fail(__FILE__, __LINE__, "%s: rc %d, expected %d (%s)", broken_cov[i].name, rc,
+			       broken_cov[i].code, ax_error_last());
+		if (broken_cov[i].code) {
+			T_OK(cat == NULL);
+			T_CONTAINS(ax_error_last(), broken_cov[i].want1);
+			T_CONTAINS(ax_error_last(), broken_cov[i].want2);
+		} else if (cat) {
+			const struct ax_coverage *c = ax_catalog_coverage(cat, "A.8.15");
+			T_OK(c && c->nneeds == 1 && c->needs[0].nchecks == 2);
+			if (c && c->nneeds == 1 && c->needs[0].nchecks == 2)
+				T_EQ_STR(c->needs[0].checks[1], "tls.*");
+		}
+		ax_catalog_free(cat);
+		free(sub);
+		free(rel);
+		free(dir);
+	}
+}
+
 int main(void)
 {
 	test_real_catalog();
@@ -297,5 +429,7 @@ int main(void)
 	test_order_and_missing();
 	test_check_config();
 	test_patterns();
+	test_coverage_complete();
+	test_broken_coverage();
 	return t_done();
 }

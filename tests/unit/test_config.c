@@ -29,6 +29,7 @@ static const struct row rows[] = {
 	{"[probe \"f\"]\n\ttype = file\n\tpath = a\n\tmemory-limit = 64M\n\tcpu-limit = 10s\n\tmax-size = 1k\n", 0, NULL},
 	{"[control \"A.7.4\"]\n\tapplicable = false\n\tjustification = no premises\n", 0, NULL},
 	{"[control \"A.8.34\"]\n\tapplicable = yes\n", 0, NULL},
+	{"[control \"A.7.4\"]\n\tinherited = Hoster AG\n\treference = ISO 27001 cert 42, valid to 2027-09-30\n", 0, NULL},
 	{"# comment\n; other\n[annexa] ; trailing\n\tinterval = 52w\n", 0, NULL},
 	/* syntax errors come from libgit2 with the line */
 	{"[annexa\n", AX_EINVALID, "annexa.conf:1"},
@@ -74,6 +75,10 @@ static const struct row rows[] = {
 	{"[control \"A.5.01\"]\n\tapplicable = true\n", AX_EINVALID, "[control \"A.5.01\"]: invalid control id"},
 	{"[control \"A.5.1\"]\n\towner = me\n", AX_EINVALID, "[control \"A.5.1\"] owner: unknown key"},
 	{"[control \"A.5.1\"]\n\tapplicable = nope\n", AX_EINVALID, "[control \"A.5.1\"] applicable: invalid boolean 'nope'"},
+	{"[control \"A.7.4\"]\n\tinherited = Hoster AG\n", AX_EINVALID, "[control \"A.7.4\"] reference: required with inherited"},
+	{"[control \"A.7.4\"]\n\treference = cert 42\n", AX_EINVALID, "[control \"A.7.4\"] reference: only with inherited = PROVIDER"},
+	{"[control \"A.7.4\"]\n\tapplicable = false\n\tjustification = x\n\tinherited = H\n\treference = r\n", AX_EINVALID,
+	 "[control \"A.7.4\"] inherited: an inherited control is applicable"},
 	{"[widget \"x\"]\n\ta = 1\n", AX_EINVALID, "[widget \"x\"]: unknown section"},
 };
 
@@ -131,7 +136,10 @@ static void test_values(void)
 			     "\tapplicable = false\n"
 			     "\tjustification = No own premises.\n"
 			     "[control \"A.5.1\"]\n"
-			     "\tapplicable = true\n");
+			     "\tapplicable = true\n"
+			     "[control \"A.7.5\"]\n"
+			     "\tinherited = Hoster AG\n"
+			     "\treference = ISO 27001 certificate 42\n");
 	struct ax_config *cfg = NULL;
 	int rc = ax_config_load(&cfg, path);
 	T_EQ_INT(rc, 0);
@@ -217,7 +225,7 @@ static void test_values(void)
 		}
 	}
 
-	T_EQ_INT(cfg->ncontrols, 2);
+	T_EQ_INT(cfg->ncontrols, 3);
 	const struct ax_control_cfg *c = ax_config_control(cfg, "A.7.4");
 	T_OK(c && c->applicable == 0);
 	if (c)
@@ -225,6 +233,12 @@ static void test_values(void)
 	c = ax_config_control(cfg, "A.5.1");
 	T_OK(c && c->applicable == 1 && c->justification == NULL);
 	T_OK(ax_config_control(cfg, "A.5.2") == NULL);
+	c = ax_config_control(cfg, "A.7.5");
+	T_OK(c && c->applicable == 1);
+	if (c) {
+		T_EQ_STR(c->inherited, "Hoster AG");
+		T_EQ_STR(c->reference, "ISO 27001 certificate 42");
+	}
 
 	free(dir);
 	ax_config_free(cfg);

@@ -29,7 +29,7 @@ static struct ax_mapping maps[] = {
 	{"tls.*", "A.8.24", "tls.xml"},
 	{"conf.*", "A.8.9", "conf.xml"},
 };
-static struct ax_catalog cat = {ctl, 4, maps, 2, "iso27001-2022", NULL, 0};
+static struct ax_catalog cat = {ctl, 4, maps, 2, "iso27001-2022", NULL, 0, NULL, 0};
 
 static int64_t raw_int(const char *path, const char *sql)
 {
@@ -265,7 +265,7 @@ static void test_combined(void)
 		json_t *j = ax_manual_to_json(&list.items[0]);
 		char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 		T_CONTAINS(text, "\"controls\":[\"A.8.24\",\"A.8.9\"]");
-		T_CONTAINS(text, "\"state\":\"approved\"");
+		T_CONTAINS(text, "\"state\":\"accepted\""); /* no approval required: never "approved" */
 		T_CONTAINS(text, "\"approved_by\":null");
 		free(text);
 		json_decref(j);
@@ -296,6 +296,11 @@ static void test_refused(void)
 	T_CONTAINS(ax_error_last(), missing);
 	T_EQ_INT(attach(s, "A.5.1", t_tmpdir(), "alice", T0, T0 + DAY, 0, &id), AX_EINVALID);
 	T_CONTAINS(ax_error_last(), "is a directory");
+	/* an empty file evidences nothing (it used to make its control pass) */
+	char *empty = t_write("empty.pdf", "");
+	T_EQ_INT(attach(s, "A.5.1", empty, "alice", T0, T0 + DAY, 0, &id), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "empty file (0 bytes)");
+	free(empty);
 	T_EQ_INT(attach(s, "A.5.1", good, "alice", T0 + DAY, T0 + DAY, 0, &id), AX_EINVALID);
 	T_CONTAINS(ax_error_last(), "expiry");
 	T_EQ_INT(attach(s, "A.5.1; DROP", good, "alice", T0, T0 + DAY, 0, &id), AX_EINVALID);

@@ -34,7 +34,7 @@ static struct ax_mapping maps[] = {
 	{"tls.*", "A.8.24", "mapping/tls.xml"},
 	{"tls.cert.expiry", "A.8.9", "mapping/tls.xml"},
 };
-static struct ax_catalog cat = {ctl, 5, maps, 5, "iso27001-2022", NULL, 0};
+static struct ax_catalog cat = {ctl, 5, maps, 5, "iso27001-2022", NULL, 0, NULL, 0};
 
 /* The config: mx-tls has freshness 10m, files an interval of 1m (so
  * freshness 2m) and `controls = A.8.15`; the default interval is 10m. */
@@ -44,9 +44,9 @@ static struct ax_probe_instance probes[] = {
 	{.name = "files", .type = &probe_file, .interval = 60, .controls = files_controls, .ncontrols = 1},
 };
 static struct ax_control_cfg ctlcfg[] = {
-	{"A.5.1", 0, "No own policies: the group's apply."},
-	{"A.8.24", 0, "Crypto is the provider's."},
-	{"A.8.9", 1, "Configs live in git."},
+	{.id = "A.5.1", .applicable = 0, .justification = "No own policies: the group's apply."},
+	{.id = "A.8.24", .applicable = 0, .justification = "Crypto is the provider's."},
+	{.id = "A.8.9", .applicable = 1, .justification = "Configs live in git."},
 };
 static struct ax_kv values[] = {{"annexa.interval", "10m"}};
 static struct ax_config config = {"/etc/annexa/annexa.conf", values, 1, probes, 2, ctlcfg, 3};
@@ -217,7 +217,7 @@ static void test_json(void)
 	struct ax_evidence ev = {0};
 	struct ax_status *st = NULL;
 	json_t *j, *controls, *a83 = NULL, *summary;
-	struct ax_control_cfg na = {"A.7.4", 0, "No own premises."};
+	struct ax_control_cfg na = {.id = "A.7.4", .applicable = 0, .justification = "No own premises."};
 	struct ax_probe_instance files = {.name = "files", .type = &probe_file};
 	struct ax_config cfg = {.controls = &na, .ncontrols = 1, .probes = &files, .nprobes = 1};
 	char *s;
@@ -233,9 +233,9 @@ static void test_json(void)
 	T_OK(json_is_string(json_object_get(j, "generated_at")));
 	T_EQ_STR(json_string_value(json_object_get(j, "generated_at")), "1970-01-12T13:46:40Z");
 	summary = json_object_get(j, "summary");
-	T_EQ_INT(json_object_size(summary), 7);
-	static const char *keys[] = {"pass", "fail", "error", "stale", "manual", "not_applicable", "not_covered"};
-	for (int k = 0; k < 7; k++) {
+	T_EQ_INT(json_object_size(summary), 8);
+	static const char *keys[] = {"pass", "partial", "fail", "error", "stale", "manual", "not_applicable", "not_covered"};
+	for (int k = 0; k < 8; k++) {
 		T_OK(json_is_integer(json_object_get(summary, keys[k])));
 		sum += (int)json_integer_value(json_object_get(summary, keys[k]));
 	}
@@ -257,6 +257,9 @@ static void test_json(void)
 			T_OK(json_object_get(c, "justification") == NULL);
 		}
 	}
+	/* the coverage statement is tested on its own (test_coverage) */
+	T_OK(json_is_object(json_object_get(a83, "coverage")));
+	json_object_del(a83, "coverage");
 	s = dump(json_incref(a83));
 	T_EQ_STR(s, "{\"checks\":["
 		    "{\"check\":\"file.mode\",\"collected_at\":\"1970-01-12T13:46:38Z\",\"message\":\"mode 0644, want 0600\","
@@ -308,7 +311,7 @@ static void test_print(void)
 	T_CONTAINS(out, "files  file.mode  1970-01-12T13:46:39Z  mode 0644?[2J\n");
 	T_OK(strchr(out, 0x1b) == NULL);
 	T_OK(strstr(out, "owner ok") == NULL); /* passing rows only in the one-control view */
-	T_CONTAINS(out, "5 controls: 0 pass, 2 fail,");
+	T_CONTAINS(out, "5 controls: 0 pass, 0 partial, 2 fail,");
 	free(out);
 
 	out = capture_print(st, "A.8.3");
@@ -378,6 +381,135 @@ static void test_soa(void)
 	ax_evidence_free(&ev);
 }
 
+/* partial: passing checks with open coverage needs; a need answered by a
+ * fresh passing check it names or by valid, non-empty manual evidence;
+ * inherited controls in the JSON and the SoA. */
+static struct ax_control pctl[] = {
+	{"A.7.4", "Physical", "Physical security monitoring"},
+	{"A.8.13", "Technological", "Information backup"},
+	{"A.8.15", "Technological", "Logging"},
+};
+static struct ax_mapping pmaps[] = {
+	{.check = "log.present", .control = "A.8.15", .file = "mapping/accesslog.xml"},
+	{.check = "backup.fresh", .control = "A.8.13", .file = "mapping/restic.xml"},
+	{.check = "backup.restore_test", .control = "A.8.13", .file = "mapping/backup-files.xml"},
+};
+static char *restore_checks[] = {"backup.restore_test"};
+static struct ax_cov_item log_covered[] = {{"accesslog", NULL, AX_ASPECT_IMPLEMENTATION, "logs exist", NULL, 0}};
+static struct ax_cov_item log_needs[] = {
+	{NULL, "policy", AX_ASPECT_DESIGN, "the logging policy", NULL, 0},
+	{NULL, "review", AX_ASPECT_OPERATING, "log review records", NULL, 0},
+};
+static struct ax_cov_item bak_covered[] = {{"restic", NULL, AX_ASPECT_OPERATING, "fresh", NULL, 0}};
+static struct ax_cov_item bak_needs[] = {{NULL, "restore-test", AX_ASPECT_OPERATING, "a restore", restore_checks, 1}};
+static struct ax_coverage pcov[] = {
+	{"A.8.15", "27002 8.15: record events", log_covered, 1, log_needs, 2, "coverage/t.xml"},
+	{"A.8.13", "27002 8.13: recover", bak_covered, 1, bak_needs, 1, "coverage/t.xml"},
+};
+static struct ax_catalog pcat = {pctl, 3, pmaps, 3, "iso27001-2022", NULL, 0, pcov, 2};
+
+static const char *pstatus(const struct ax_status *st, const char *id)
+{
+	for (size_t i = 0; i < st->ncontrols; i++)
+		if (strcmp(st->controls[i].control->id, id) == 0)
+			return ax_control_status_name(st->controls[i].status);
+	return "?";
+}
+
+static void test_partial(void)
+{
+	struct ax_evidence ev = {0};
+	struct ax_status *st = NULL;
+	struct ax_manual_file empty = {"policy.pdf", "application/pdf", "", 0}, full = {"policy.pdf", "application/pdf", "", 9};
+	char *ctl815[] = {"A.8.15"};
+	struct ax_manual m = {.id = "M-1", .controls = ctl815, .ncontrols = 1, .files = &empty, .nfiles = 1,
+			      .attached_by = "root", .effective_at = NOW - 10, .expires_at = NOW + 10,
+			      .state = AX_MANUAL_APPROVED};
+
+	/* the minimal site: the log exists -> checks pass, needs open */
+	ax_evidence_add_result(&ev, "sshd", "accesslog", "log.present", AX_CHECK_PASS, "3 lines", NULL, NOW - 5);
+	ax_evidence_add_result(&ev, "dumps", "backup-files", "backup.fresh", AX_CHECK_PASS, "fresh", NULL, NOW - 5);
+	T_EQ_INT(ax_status_compute(&pcat, NULL, &ev, NOW, &st), 0);
+	T_EQ_STR(pstatus(st, "A.8.15"), "partial");
+	T_EQ_STR(pstatus(st, "A.8.13"), "partial");
+	T_EQ_INT(st->counts[AX_CTL_PARTIAL], 2);
+	T_EQ_INT(st->controls[2].open_needs, 2);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ax_status_print(st, f, "A.8.15");
+	fclose(f);
+	T_CONTAINS(buf, "A.8.15   partial              1  Logging [2 needs open]");
+	T_CONTAINS(buf, "covered by the checks here:\n    accesslog      [implementation] logs exist");
+	T_CONTAINS(buf, "still needed (2):\n    A.8.15:policy [design] the logging policy\n"
+			"    A.8.15:review [operating] log review records\n");
+	free(buf);
+	json_t *j = ax_status_to_json(st);
+	char *s = json_dumps(json_object_get(json_array_get(json_object_get(j, "controls"), 2), "coverage"),
+			     JSON_COMPACT | JSON_SORT_KEYS);
+	T_CONTAINS(s, "\"needs\":[{\"answered_by\":null,\"aspect\":\"design\",\"checks\":[],\"id\":\"A.8.15:policy\"");
+	T_CONTAINS(s, "\"open_needs\":2");
+	free(s);
+	json_decref(j);
+
+	/* a 0-byte manual item answers nothing and passes nothing */
+	ax_status_apply_manual(st, &m, 1, NOW, 0);
+	T_EQ_STR(pstatus(st, "A.8.15"), "partial");
+	ax_status_free(st);
+
+	/* a valid, non-empty item answers every open need of its control */
+	m.files = &full;
+	T_EQ_INT(ax_status_compute(&pcat, NULL, &ev, NOW, &st), 0);
+	ax_status_apply_manual(st, &m, 1, NOW, 0);
+	T_EQ_STR(pstatus(st, "A.8.15"), "pass");
+	T_EQ_INT(st->controls[2].answered[0], AX_ANSWER_MANUAL);
+	T_EQ_INT(st->counts[AX_CTL_PASS], 1);
+	T_EQ_INT(st->counts[AX_CTL_PARTIAL], 1);
+	ax_status_free(st);
+
+	/* expired: stale, and its needs open again */
+	T_EQ_INT(ax_status_compute(&pcat, NULL, &ev, NOW + 100, &st), 0);
+	m.expires_at = NOW + 50;
+	ax_status_apply_manual(st, &m, 1, NOW + 100, 0);
+	T_EQ_STR(pstatus(st, "A.8.15"), "stale");
+	T_EQ_INT(st->controls[2].answered[0], AX_ANSWER_OPEN);
+	ax_status_free(st);
+
+	/* a need answered by the fresh passing check it names */
+	ax_evidence_add_result(&ev, "dumps", "backup-files", "backup.restore_test", AX_CHECK_PASS, "ok", NULL, NOW - 5);
+	T_EQ_INT(ax_status_compute(&pcat, NULL, &ev, NOW, &st), 0);
+	T_EQ_STR(pstatus(st, "A.8.13"), "pass");
+	T_EQ_INT(st->controls[1].answered[0], AX_ANSWER_CHECK);
+	ax_status_free(st);
+	/* ... but not by a stale one */
+	T_EQ_INT(ax_status_compute(&pcat, NULL, &ev, NOW + 3 * 3600, &st), 0);
+	T_EQ_STR(pstatus(st, "A.8.13"), "stale");
+	T_EQ_INT(st->controls[1].answered[0], AX_ANSWER_OPEN);
+	ax_status_free(st);
+
+	/* inherited: applicable, provider and reference in JSON and SoA */
+	static struct ax_control_cfg inh[] = {
+		{.id = "A.7.4", .applicable = 1, .inherited = "Hoster AG", .reference = "ISO 27001 cert 42"},
+	};
+	static struct ax_config icfg = {"/etc/annexa/annexa.conf", values, 1, NULL, 0, inh, 1};
+	T_EQ_INT(ax_status_compute(&pcat, &icfg, &ev, NOW, &st), 0);
+	T_EQ_STR(pstatus(st, "A.7.4"), "manual");
+	j = ax_status_to_json(st);
+	s = json_dumps(json_object_get(json_array_get(json_object_get(j, "controls"), 0), "inherited"),
+		       JSON_COMPACT | JSON_SORT_KEYS);
+	T_EQ_STR(s, "{\"provider\":\"Hoster AG\",\"reference\":\"ISO 27001 cert 42\"}");
+	free(s);
+	json_decref(j);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	T_EQ_INT(ax_soa_write_csv(st, &icfg, f), 0);
+	fclose(f);
+	T_CONTAINS(buf, "A.7.4,Physical security monitoring,yes,,manual,inherited from Hoster AG (ISO 27001 cert 42)\r\n");
+	free(buf);
+	ax_status_free(st);
+	ax_evidence_free(&ev);
+}
+
 int main(void)
 {
 	test_table();
@@ -386,5 +518,6 @@ int main(void)
 	test_site_without_probe_type();
 	test_print();
 	test_soa();
+	test_partial();
 	return t_done();
 }
