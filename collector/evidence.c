@@ -6,7 +6,8 @@
 
 #include "util.h"
 
-static const char *const status_names[] = {"pass", "fail", "error", "skip"};
+/* Indexed by enum ax_check_status. */
+static const char *const status_names[] = {"pass", "fail", "error", "skip", "info"};
 
 const char *ax_check_status_name(enum ax_check_status s)
 {
