@@ -61,6 +61,7 @@ struct res {
 #define F AX_CHECK_FAIL
 #define E AX_CHECK_ERROR
 #define S AX_CHECK_SKIP
+#define I AX_CHECK_INFO
 
 static const struct {
 	const char *name;
@@ -86,6 +87,12 @@ static const struct {
 	{"skip does not count", 0, {{"files", "file.mode", S, 1}, {"files", "file.owner", P, 1}}, "A.8.3", AX_CTL_PASS, 2},
 	{"stale skip does not count", 0, {{"files", "file.mode", S, 9000}, {"files", "file.owner", P, 1}}, "A.8.3",
 	 AX_CTL_PASS, 2},
+	{"info only: not_covered", 0, {{"files", "file.mode", I, 1}}, "A.8.3", AX_CTL_NOT_COVERED, 1},
+	{"info does not count", 0, {{"files", "file.mode", I, 1}, {"files", "file.owner", P, 1}}, "A.8.3", AX_CTL_PASS, 2},
+	{"stale info does not count", 0, {{"files", "file.mode", I, 9000}, {"files", "file.owner", P, 1}}, "A.8.3",
+	 AX_CTL_PASS, 2},
+	{"info does not hide a fail", 0, {{"files", "file.mode", I, 1}, {"files", "file.owner", F, 1}}, "A.8.3",
+	 AX_CTL_FAIL, 2},
 	{"newest result wins", 0, {{"files", "file.mode", F, 100}, {"files", "file.mode", P, 10}}, "A.8.3", AX_CTL_PASS, 1},
 	{"newest result wins (fail)", 0, {{"files", "file.mode", P, 100}, {"files", "file.mode", F, 10}}, "A.8.3",
 	 AX_CTL_FAIL, 1},
@@ -276,6 +283,20 @@ static void test_json(void)
 	T_EQ_INT(ax_status_compute(real, NULL, &ev, NOW, &st), 0);
 	s = dump(ax_status_to_json(st));
 	T_CONTAINS(s, "\"message\":\"bad ? byte\"");
+	free(s);
+
+	/* skip and info rows are shown, marked as no evidence; pass rows are not marked */
+	ax_evidence_clear(&ev);
+	ax_evidence_add_result(&ev, "files", "file", "file.mode", AX_CHECK_PASS, "ok", NULL, NOW);
+	ax_evidence_add_result(&ev, "files", "file", "file.owner", AX_CHECK_SKIP, "no owner set", NULL, NOW);
+	ax_evidence_add_result(&ev, "files", "file", "file.group", AX_CHECK_INFO, "listed", NULL, NOW);
+	ax_status_free(st);
+	T_EQ_INT(ax_status_compute(real, NULL, &ev, NOW, &st), 0);
+	s = dump(ax_status_to_json(st));
+	T_CONTAINS(s, "\"check\":\"file.group\",\"collected_at\":\"1970-01-12T13:46:40Z\",\"evidence\":false,"
+		      "\"message\":\"listed\",\"probe\":\"files\",\"status\":\"info\"}");
+	T_CONTAINS(s, "\"check\":\"file.owner\",\"collected_at\":\"1970-01-12T13:46:40Z\",\"evidence\":false,");
+	T_CONTAINS(s, "\"check\":\"file.mode\",\"collected_at\":\"1970-01-12T13:46:40Z\",\"message\":\"ok\"");
 	free(s);
 
 	ax_status_free(st);
