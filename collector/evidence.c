@@ -16,6 +16,11 @@ const char *ax_check_status_name(enum ax_check_status s)
 	return "error";
 }
 
+int ax_check_status_is_evidence(enum ax_check_status s)
+{
+	return s == AX_CHECK_PASS || s == AX_CHECK_FAIL || s == AX_CHECK_ERROR;
+}
+
 int ax_check_status_parse(const char *s, enum ax_check_status *out)
 {
 	for (size_t i = 0; s && i < sizeof(status_names) / sizeof(status_names[0]); i++) {

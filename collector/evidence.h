@@ -25,6 +25,9 @@ enum ax_check_status {
 #define AX_CHECK_NSTATUS 5
 
 const char *ax_check_status_name(enum ax_check_status s);
+/* pass, fail and error are evidence about a control; skip and info are
+ * shown but never evidence (neither for a pass nor against it). */
+int ax_check_status_is_evidence(enum ax_check_status s);
 int ax_check_status_parse(const char *s, enum ax_check_status *out);
 
 #define AX_ID_MAX 128          /* probe instance, check id, artifact name */

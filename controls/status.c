@@ -379,7 +379,7 @@ static json_t *row_json(const struct ax_check_row *row)
 	if (row->stale)
 		json_object_set_new(o, "stale", json_true());
 	/* shown so an auditor sees what ran, but never the evidence of a pass */
-	if (r->status == AX_CHECK_SKIP || r->status == AX_CHECK_INFO)
+	if (!ax_check_status_is_evidence(r->status))
 		json_object_set_new(o, "evidence", json_false());
 	return o;
 }

@@ -360,6 +360,9 @@ static void test_soa(void)
 	ax_evidence_add_result(&ev, "files", "file", "file.mode", AX_CHECK_PASS, "", NULL, NOW);
 	ax_evidence_add_result(&ev, "files", "file", "file.owner", AX_CHECK_PASS, "", NULL, NOW);
 	ax_evidence_add_result(&ev, "b", "file", "file.mode", AX_CHECK_PASS, "", NULL, NOW);
+	/* skip and info are no evidence: never an evidence source */
+	ax_evidence_add_result(&ev, "c", "file", "file.mode", AX_CHECK_SKIP, "", NULL, NOW);
+	ax_evidence_add_result(&ev, "files", "file", "file.content.present", AX_CHECK_INFO, "", NULL, NOW);
 	T_EQ_INT(ax_status_compute(&cat, NULL, &ev, NOW, &st), 0);
 	f = open_memstream(&buf, &len);
 	T_EQ_INT(ax_soa_write_csv(st, &config, f), 0);
@@ -394,7 +397,11 @@ static void test_soa(void)
 		    "\"title\":\"Policies for information security\"}");
 	free(s);
 	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 1)));
-	T_CONTAINS(s, "\"applicable\":true,\"checks\":[{\"check\":\"file.mode\",\"probe\":\"b\"},");
+	T_CONTAINS(s, "\"applicable\":true,\"checks\":[{\"check\":\"file.mode\",\"probe\":\"b\"},"
+		      "{\"check\":\"file.mode\",\"probe\":\"files\"},{\"check\":\"file.owner\",\"probe\":\"files\"}],");
+	free(s);
+	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 2)));
+	T_CONTAINS(s, "\"checks\":[],\"evidence_source\":\"no results yet (automated checks mapped)\",\"id\":\"A.8.9\"");
 	free(s);
 	json_decref(j);
 	ax_status_free(st);
