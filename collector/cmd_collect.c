@@ -13,12 +13,12 @@
 
 static void print_summary(const struct ax_evidence *ev, const struct ax_run_info *info, FILE *out)
 {
-	int counts[4] = {0};
+	int counts[AX_CHECK_NSTATUS] = {0};
 	for (size_t i = 0; i < ev->nresults; i++)
 		counts[ev->results[i].status]++;
-	fprintf(out, "run %lld: %d pass, %d fail, %d error, %d skip; %zu artifacts; ledger %.16s\n",
+	fprintf(out, "run %lld: %d pass, %d fail, %d error, %d skip, %d info; %zu artifacts; ledger %.16s\n",
 		(long long)info->id, counts[AX_CHECK_PASS], counts[AX_CHECK_FAIL], counts[AX_CHECK_ERROR],
-		counts[AX_CHECK_SKIP], ev->nartifacts, info->hash);
+		counts[AX_CHECK_SKIP], counts[AX_CHECK_INFO], ev->nartifacts, info->hash);
 	for (size_t i = 0; i < ev->nresults; i++) {
 		const struct ax_result *r = &ev->results[i];
 		if (r->status == AX_CHECK_FAIL || r->status == AX_CHECK_ERROR)

@@ -179,6 +179,15 @@ cleanup:
 	return rc;
 }
 
+/* One mapping rule of a control: the table prints its strength and
+ * rationale after the check, --json carries them as fields. Rules from an
+ * instance's `controls =` have neither: the site asserted them. */
+static json_t *rule_json(const struct ax_mapping *m)
+{
+	return json_pack("{s:s,s:s?,s:s?,s:s}", "check", m->check, "strength", m->strength, "rationale", m->rationale,
+			 "source", m->file);
+}
+
 int ax_cmd_controls(struct ax_cli *cli, int argc, char **argv)
 {
 	struct read_flags f;
@@ -191,25 +200,48 @@ int ax_cmd_controls(struct ax_cli *cli, int argc, char **argv)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < cat->ncontrols; i++) {
 		const struct ax_control *c = &cat->controls[i];
-		json_t *checks = json_array();
-		for (size_t m = 0; m < cat->nmaps; m++)
-			if (strcmp(cat->maps[m].control, c->id) == 0)
-				json_array_append_new(checks, json_string(cat->maps[m].check));
+		json_t *checks = json_array(), *rules = json_array(), *legacy = json_array();
+		for (size_t m = 0; m < cat->nmaps; m++) {
+			if (strcmp(cat->maps[m].control, c->id) != 0)
+				continue;
+			json_array_append_new(checks, json_string(cat->maps[m].check));
+			json_array_append_new(rules, rule_json(&cat->maps[m]));
+		}
 		for (size_t p = 0; p < cli->cfg->nprobes; p++)
 			for (size_t k = 0; k < cli->cfg->probes[p].ncontrols; k++)
-				if (strcmp(cli->cfg->probes[p].controls[k], c->id) == 0)
-					json_array_append_new(checks, json_sprintf("%s:*", cli->cfg->probes[p].name));
+				if (strcmp(cli->cfg->probes[p].controls[k], c->id) == 0) {
+					json_t *id = json_sprintf("%s:*", cli->cfg->probes[p].name);
+					json_array_append(checks, id);
+					json_array_append_new(rules, json_pack("{s:o,s:s}", "check", id, "source",
+									       "config: controls ="));
+				}
+		for (size_t w = 0; w < cat->nxwalk; w++)
+			if (strcmp(cat->xwalk[w].to, c->id) == 0)
+				json_array_append_new(legacy, json_pack("{s:s,s:s,s:s}", "framework", cat->xwalk[w].framework,
+									"id", cat->xwalk[w].from, "relationship",
+									cat->xwalk[w].relationship));
 		if (f.json) {
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o}", "id", c->id, "theme", c->theme, "title",
-							     c->title, "checks", checks));
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "id", c->id, "theme", c->theme,
+							     "title", c->title, "checks", checks, "mappings", rules,
+							     "crosswalk", legacy));
 			continue;
 		}
 		printf("%-7s %-14s %s\n", c->id, c->theme, c->title);
 		size_t j;
 		json_t *v;
-		json_array_foreach(checks, j, v)
-			printf("        <- %s\n", json_string_value(v));
+		json_array_foreach(rules, j, v) {
+			const char *strength = json_string_value(json_object_get(v, "strength"));
+			const char *why = json_string_value(json_object_get(v, "rationale"));
+			printf("        <- %s [%s] %s\n", json_string_value(json_object_get(v, "check")),
+			       strength ? strength : "instance",
+			       strength ? (why ? why : "") : "listed in the probe's `controls =`");
+		}
+		json_array_foreach(legacy, j, v)
+			printf("        =  %s %s (%s)\n", json_string_value(json_object_get(v, "framework")),
+			       json_string_value(json_object_get(v, "id")), json_string_value(json_object_get(v, "relationship")));
 		json_decref(checks);
+		json_decref(rules);
+		json_decref(legacy);
 	}
 	if (f.json)
 		dump_json(arr);

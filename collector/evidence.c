@@ -6,13 +6,19 @@
 
 #include "util.h"
 
-static const char *const status_names[] = {"pass", "fail", "error", "skip"};
+/* Indexed by enum ax_check_status. */
+static const char *const status_names[] = {"pass", "fail", "error", "skip", "info"};
 
 const char *ax_check_status_name(enum ax_check_status s)
 {
 	if ((unsigned)s < sizeof(status_names) / sizeof(status_names[0]))
 		return status_names[s];
 	return "error";
+}
+
+int ax_check_status_is_evidence(enum ax_check_status s)
+{
+	return s == AX_CHECK_PASS || s == AX_CHECK_FAIL || s == AX_CHECK_ERROR;
 }
 
 int ax_check_status_parse(const char *s, enum ax_check_status *out)

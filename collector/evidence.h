@@ -11,14 +11,23 @@
 
 #include "buf.h"
 
+/* skip: the check does not apply to this target. info: an observation
+ * from a check that cannot fail in its configured mode (e.g. privileged
+ * logins listed for review). Neither is evidence either way: the status
+ * engine counts both for nothing. */
 enum ax_check_status {
 	AX_CHECK_PASS = 0,
 	AX_CHECK_FAIL = 1,
 	AX_CHECK_ERROR = 2,
 	AX_CHECK_SKIP = 3,
+	AX_CHECK_INFO = 4,
 };
+#define AX_CHECK_NSTATUS 5
 
 const char *ax_check_status_name(enum ax_check_status s);
+/* pass, fail and error are evidence about a control; skip and info are
+ * shown but never evidence (neither for a pass nor against it). */
+int ax_check_status_is_evidence(enum ax_check_status s);
 int ax_check_status_parse(const char *s, enum ax_check_status *out);
 
 #define AX_ID_MAX 128          /* probe instance, check id, artifact name */

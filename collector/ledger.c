@@ -13,7 +13,7 @@
  *
  *   R = {"check": STR, "collected_at": INT, "instance": STR,
  *        "message": STR, "observed": OBS, "probe_type": STR,
- *        "status": "pass"|"fail"|"error"|"skip"}
+ *        "status": "pass"|"fail"|"error"|"skip"|"info"}
  *   A = {"instance": STR, "media_type": STR, "name": STR,
  *        "sha256": STR (64 lowercase hex), "size": INT (bytes)}
  *

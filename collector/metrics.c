@@ -37,7 +37,6 @@ int ax_metrics_write(const char *path, const struct ax_status *st, const struct 
 	for (int s = 0; st && s < AX_CTL__COUNT; s++)
 		ax_buf_printf(&b, "annexa_controls{status=\"%s\"} %d\n", ax_control_status_name((enum ax_control_status)s),
 			      st->counts[s]);
-	static const char *const names[] = {"pass", "fail", "error", "skip"};
 	ax_buf_puts(&b, "# HELP annexa_probe_last_run_timestamp_seconds When the instance last ran.\n"
 			"# TYPE annexa_probe_last_run_timestamp_seconds gauge\n");
 	for (size_t i = 0; i < n; i++) {
@@ -55,10 +54,11 @@ int ax_metrics_write(const char *path, const struct ax_status *st, const struct 
 	ax_buf_puts(&b, "# HELP annexa_probe_checks Check results of the instance's last run.\n"
 			"# TYPE annexa_probe_checks gauge\n");
 	for (size_t i = 0; i < n; i++) {
-		for (int s = 0; s < 4; s++) {
+		for (int s = 0; s < AX_CHECK_NSTATUS; s++) {
 			ax_buf_puts(&b, "annexa_probe_checks{probe=\"");
 			label(&b, stats[i].instance);
-			ax_buf_printf(&b, "\",status=\"%s\"} %d\n", names[s], stats[i].results[s]);
+			ax_buf_printf(&b, "\",status=\"%s\"} %d\n", ax_check_status_name((enum ax_check_status)s),
+				      stats[i].results[s]);
 		}
 	}
 	ax_buf_puts(&b, "# HELP annexa_probe_errors Checks in error in the instance's last run.\n"
@@ -66,7 +66,7 @@ int ax_metrics_write(const char *path, const struct ax_status *st, const struct 
 	for (size_t i = 0; i < n; i++) {
 		ax_buf_puts(&b, "annexa_probe_errors{probe=\"");
 		label(&b, stats[i].instance);
-		ax_buf_printf(&b, "\"} %d\n", stats[i].results[2]);
+		ax_buf_printf(&b, "\"} %d\n", stats[i].results[AX_CHECK_ERROR]);
 	}
 	ax_buf_puts(&b, "# HELP annexa_probe_consecutive_failures Runs in a row in which the instance failed to run.\n"
 			"# TYPE annexa_probe_consecutive_failures gauge\n");

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evidence.h"
+
 struct ax_status;
 
 struct ax_probe_stats {
@@ -14,7 +16,7 @@ struct ax_probe_stats {
 	const char *probe_type;
 	int64_t last_run;     /* epoch seconds of its last run, 0 = never */
 	int64_t duration_ms;  /* wall time of that run */
-	int results[4];       /* pass, fail, error, skip in that run */
+	int results[AX_CHECK_NSTATUS]; /* per enum ax_check_status in that run */
 	int consecutive_failures;
 	int64_t next_due;
 };

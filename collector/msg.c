@@ -168,7 +168,7 @@ int ax_msg_encode_result(struct ax_buf *out, const char *check, enum ax_check_st
 		err = ax_error_code(AX_EINVALID, "invalid check id '%s'", check ? check : "(null)");
 		goto cleanup;
 	}
-	if ((unsigned)status > AX_CHECK_SKIP) {
+	if ((unsigned)status > AX_CHECK_INFO) {
 		err = ax_error_code(AX_EINVALID, "%s: invalid status %d", check, (int)status);
 		goto cleanup;
 	}

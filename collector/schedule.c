@@ -143,7 +143,9 @@ void ax_schedule_done(struct ax_schedule *s, const char *const *names, size_t n,
 		for (size_t i = 0; ev && i < ev->nresults; i++)
 			if (strcmp(ev->results[i].instance, e->instance) == 0)
 				e->results[ev->results[i].status]++;
-		int total = e->results[0] + e->results[1] + e->results[2] + e->results[3];
+		int total = 0;
+		for (int c = 0; c < AX_CHECK_NSTATUS; c++)
+			total += e->results[c];
 		/* A run in which nothing but errors came back (or nothing at
 		 * all) is a failed run: the target or the probe is broken. */
 		if (total == 0 || e->results[AX_CHECK_ERROR] == total)

@@ -27,7 +27,7 @@ struct ax_sched_entry {
 	int64_t last_run;
 	int64_t duration_ms;
 	int consecutive_failures;
-	int results[4];
+	int results[AX_CHECK_NSTATUS]; /* by enum ax_check_status */
 };
 
 struct ax_schedule {

@@ -239,6 +239,35 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER artifact_refs_delete_unused_only BEFORE DELETE ON artifact_refs"
 	" WHEN EXISTS (SELECT 1 FROM artifact_links WHERE ref_id = OLD.id)"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: only artifact links no run uses may be deleted'); END;",
+	/* 4: the result status `info` (a check that cannot fail in its
+	 * configured mode reports it, never `pass`). SQLite cannot change a
+	 * CHECK constraint in place, so result_values is rebuilt with the same
+	 * ids (result_rows keep pointing at their values) and the view and
+	 * triggers naming it are made again. Migrations run before foreign
+	 * keys are switched on (ax_store_open), as SQLite's table rebuild
+	 * requires. */
+	"DROP VIEW results;"
+	"CREATE TABLE result_values_4 ("
+	" id INTEGER PRIMARY KEY,"
+	" key BLOB UNIQUE NOT NULL CHECK (length(key) = 32),"
+	" instance TEXT NOT NULL,"
+	" probe_type TEXT NOT NULL,"
+	" check_id TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'error', 'skip', 'info')),"
+	" message TEXT NOT NULL,"
+	" observed TEXT NOT NULL);"
+	"INSERT INTO result_values_4 (id, key, instance, probe_type, check_id, status, message, observed)"
+	" SELECT id, key, instance, probe_type, check_id, status, message, observed FROM result_values ORDER BY id;"
+	"DROP TABLE result_values;"
+	"ALTER TABLE result_values_4 RENAME TO result_values;"
+	"CREATE VIEW results (run_id, instance, probe_type, check_id, status, message, observed, collected_at, rowid)"
+	" AS SELECT r.run_id, v.instance, v.probe_type, v.check_id, v.status, v.message, v.observed,"
+	" r.collected_at, r.run_id * 4294967296 + r.seq FROM result_rows r JOIN result_values v ON v.id = r.value_id;"
+	"CREATE TRIGGER result_values_no_update BEFORE UPDATE ON result_values"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: result values are immutable'); END;"
+	"CREATE TRIGGER result_values_delete_unused_only BEFORE DELETE ON result_values"
+	" WHEN EXISTS (SELECT 1 FROM result_rows WHERE value_id = OLD.id)"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: only result values no result uses may be deleted'); END;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == AX_STORE_SCHEMA_VERSION,
@@ -528,8 +557,10 @@ int axs_open_at(struct ax_store **out, const char *path, int64_t target)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((err = axs_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "setting pragmas")) < 0 ||
-	    (err = migrate(s, target)) < 0)
+	/* Foreign keys only after the migrations: a migration that rebuilds a
+	 * referenced table (4) must not see it as deleting referenced rows. */
+	if ((err = axs_exec(s, "PRAGMA synchronous = FULL", "setting pragmas")) < 0 || (err = migrate(s, target)) < 0 ||
+	    (err = axs_exec(s, "PRAGMA foreign_keys = ON", "setting pragmas")) < 0)
 		goto cleanup;
 	*out = s;
 	s = NULL;
@@ -566,7 +597,7 @@ static int validate_run(const struct ax_store *s, const char *kind, const struct
 			why = "invalid check id";
 		else if (!r->probe_type || strlen(r->probe_type) > AX_ID_MAX || !utf8_valid(r->probe_type))
 			why = "invalid probe type";
-		else if ((unsigned)r->status > AX_CHECK_SKIP)
+		else if ((unsigned)r->status > AX_CHECK_INFO)
 			why = "invalid status";
 		else if (!r->message || strlen(r->message) > AX_MESSAGE_MAX || !utf8_valid(r->message))
 			why = "message missing, too long or not UTF-8";

@@ -247,6 +247,8 @@ static int load_mapping(struct ax_catalog *cat, xmlSchemaPtr schema, const char 
 		struct ax_mapping *m = &cat->maps[cat->nmaps++];
 		m->check = check;
 		m->control = control;
+		m->strength = prop(n, "strength");
+		m->rationale = prop(n, "rationale");
 		m->file = ax_strdup(rel);
 		check = control = NULL;
 	}
@@ -528,6 +530,8 @@ void ax_catalog_free(struct ax_catalog *cat)
 	for (i = 0; i < cat->nmaps; i++) {
 		free(cat->maps[i].check);
 		free(cat->maps[i].control);
+		free(cat->maps[i].strength);
+		free(cat->maps[i].rationale);
 		free(cat->maps[i].file);
 	}
 	for (i = 0; i < cat->nxwalk; i++) {

@@ -25,9 +25,13 @@ struct ax_control {
 };
 
 struct ax_mapping {
-	char *check;   /* exact id, or a prefix ending in ".*" */
-	char *control; /* "A.8.24" */
-	char *file;    /* the mapping file it came from */
+	char *check;     /* exact id, or a prefix ending in ".*" */
+	char *control;   /* "A.8.24" */
+	char *file;      /* the mapping file it came from */
+	/* Required by controls.xsd, so set for every loaded rule; NULL only in
+	 * hand-built catalogs (tests). */
+	char *strength;  /* "primary" | "supporting" */
+	char *rationale; /* one line: the 27002:2022 purpose it evidences */
 };
 
 /* Another numbering of the same controls (crosswalk/NAME.xml), e.g. the 2013

@@ -28,10 +28,11 @@ static const char *justification_of(const struct ax_control_state *cs, const str
 }
 
 /* "mx-tls: tls.protocol.tls1_0, tls.cert.expiry; postfix: postfix.smtpd_tls"
- * (rows come sorted by instance, then check); "manual" when nothing
- * automated maps to the control; the justification when excluded; an
- * inherited control names its provider and the provider's attestation
- * first (it is applicable: the provider implements it). */
+ * (rows come sorted by instance, then check; skip and info rows are no
+ * evidence and left out); "manual" when nothing automated maps to the
+ * control; the justification when excluded; an inherited control names
+ * its provider and the provider's attestation first (it is applicable:
+ * the provider implements it). */
 static void evidence_source(const struct ax_control_state *cs, const struct ax_config *cfg, struct ax_buf *out)
 {
 	const char *prev = NULL;
@@ -53,12 +54,10 @@ static void evidence_source(const struct ax_control_state *cs, const struct ax_c
 		ax_buf_puts(out, "manual");
 		return;
 	}
-	if (cs->nrows == 0) {
-		ax_buf_puts(out, "no results yet (automated checks mapped)");
-		return;
-	}
 	for (size_t i = 0; i < cs->nrows; i++) {
 		const struct ax_result *r = cs->rows[i].result;
+		if (!ax_check_status_is_evidence(r->status))
+			continue;
 		if (prev && strcmp(prev, r->instance) == 0) {
 			ax_buf_printf(out, ", %s", r->check);
 		} else {
@@ -66,6 +65,8 @@ static void evidence_source(const struct ax_control_state *cs, const struct ax_c
 			prev = r->instance;
 		}
 	}
+	if (!prev)
+		ax_buf_puts(out, "no results yet (automated checks mapped)");
 }
 
 static void put_field(FILE *out, const char *s, int last)
@@ -146,6 +147,8 @@ json_t *ax_soa_to_json(const struct ax_status *st, const struct ax_config *cfg)
 		}
 		/* The same sources, structured, for tools that consume the JSON. */
 		for (size_t k = 0; k < cs->nrows; k++) {
+			if (!ax_check_status_is_evidence(cs->rows[k].result->status))
+				continue;
 			json_t *c = json_object();
 			json_object_set_new(c, "probe", json_string(cs->rows[k].result->instance));
 			json_object_set_new(c, "check", json_string(cs->rows[k].result->check));

@@ -9,12 +9,13 @@
  * Rules (DESIGN.md): per control, the rows are the newest result of every
  * (instance, check) whose check id matches a mapping rule for the control or
  * whose instance lists the control in `controls =`. Status precedence:
- * not_applicable > fail > error > stale > partial > pass; `skip` rows count
- * for nothing; no rule or instance names the control -> manual; rules exist
- * but no counting row -> not_covered. Passing checks are never enough on
- * their own when the control's coverage statement (coverage/NAME.xml) names
- * needs: the control is partial until every need is answered by a fresh
- * passing check the need names or by manual evidence (manual.h), combined
+ * not_applicable > fail > error > stale > partial > pass; `skip` and `info`
+ * rows count for nothing (shown, never evidence); no rule or instance names
+ * the control -> manual; rules exist but no counting row -> not_covered.
+ * Passing checks are never enough on their own when the control's coverage
+ * statement (coverage/NAME.xml) names needs: the control is partial until
+ * every need is answered by a fresh passing check the need names or by
+ * manual evidence (manual.h), combined
  * afterwards by ax_status_apply_manual, see controls.h. */
 #include "controls.h"
 #include "probe.h"
@@ -104,7 +105,8 @@ static enum ax_control_status decide(const struct ax_control_state *cs, int mapp
 		case AX_CHECK_FAIL: fail = 1; break;
 		case AX_CHECK_ERROR: error = 1; break;
 		case AX_CHECK_PASS: pass = 1; break;
-		case AX_CHECK_SKIP: continue; /* not applicable to this target: no evidence either way */
+		case AX_CHECK_SKIP: /* not applicable to this target: no evidence either way */
+		case AX_CHECK_INFO: continue; /* cannot fail in its mode: no evidence either way */
 		}
 		/* An old failure is still a failure: staleness only weakens a pass. */
 		stale |= row->stale;
@@ -447,6 +449,9 @@ static json_t *row_json(const struct ax_check_row *row)
 	json_object_set_new(o, "collected_at", jtime(r->collected_at));
 	if (row->stale)
 		json_object_set_new(o, "stale", json_true());
+	/* shown so an auditor sees what ran, but never the evidence of a pass */
+	if (!ax_check_status_is_evidence(r->status))
+		json_object_set_new(o, "evidence", json_false());
 	return o;
 }
 

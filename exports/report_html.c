@@ -362,7 +362,11 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		ax_buf_puts(out, " <span class=\"when\">collected ");
 		put_time(out, res->collected_at);
 		ax_buf_puts(out, "</span>");
-		put_evidence(d, ix, ax_report_latest_index(d, res), out);
+		/* skip and info are shown, never offered as the evidence of a pass */
+		if (ax_check_status_is_evidence(res->status))
+			put_evidence(d, ix, ax_report_latest_index(d, res), out);
+		else
+			ax_buf_puts(out, " <span class=\"when\">(not evidence)</span>");
 		ax_buf_puts(out, "</li>");
 	}
 	ax_buf_puts(out, "\n</ul>");

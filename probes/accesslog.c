@@ -34,7 +34,8 @@ static const struct ax_option accesslog_options[] = {
 	{"max-failures", AX_OPT_INT, "20", 0, NULL, 1, 1000000, "failed logins per source and window tolerated"},
 	{"admin-user", AX_OPT_STRING, "root", AX_OPT_MULTI, NULL, 0, 0, "privileged account names (repeatable)"},
 	{"privileged-login", AX_OPT_ENUM, "review", 0, "review|forbid", 0, 0,
-	 "review: list privileged logins as evidence; forbid: any is a failure"},
+	 "review: list privileged logins (info, log.privileged_logins); forbid: any is a failure "
+	 "(log.privileged_logins.forbidden)"},
 	{"max-line", AX_OPT_SIZE, "8k", 0, NULL, 256, 1048576, "longer lines are cut to this"},
 	{"excerpt-lines", AX_OPT_INT, "20", 0, NULL, 0, 1000, "matching lines kept per check as evidence"},
 	{NULL},
@@ -46,7 +47,8 @@ static const struct ax_check_def accesslog_checks[] = {
 	{"log.retention", "the oldest entry across the rotations covers min-retention"},
 	{"log.permissions", "no log file is readable or writable by others"},
 	{"log.auth_failures", "no source exceeds max-failures failed logins in a window"},
-	{"log.privileged_logins", "logins of root or listed admin accounts (for review)"},
+	{"log.privileged_logins", "privileged-login = review: logins of root or listed admin accounts, listed (info)"},
+	{"log.privileged_logins.forbidden", "privileged-login = forbid: no login of root or a listed admin account"},
 	{"log.cleartext_auth", "no login without TLS, where the format tells"},
 	{NULL},
 };

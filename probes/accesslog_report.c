@@ -357,6 +357,13 @@ static int emit_times(struct al_report *rep, int64_t now)
 	return rc;
 }
 
+/* The id privileged logins are reported under: the mode decides. */
+static const char *privileged_check(struct ax_probe_ctx *ctx)
+{
+	return strcmp(ax_probe_opt(ctx, "privileged-login"), "forbid") == 0 ? "log.privileged_logins.forbidden"
+									     : "log.privileged_logins";
+}
+
 int al_report_emit(struct al_report *rep)
 {
 	struct ax_probe_ctx *ctx = rep->ctx;
@@ -369,9 +376,10 @@ int al_report_emit(struct al_report *rep)
 		const char *why = rep->problems.size ? ax_buf_cstr(&rep->problems) : "no file matched";
 		rc |= ax_probe_result(ctx, "log.present", AX_CHECK_FAIL, NULL, "no log file: %s", why);
 		static const char *const rest[] = {"log.fresh", "log.retention", "log.permissions", "log.auth_failures",
-						   "log.privileged_logins", "log.cleartext_auth"};
-		for (size_t i = 0; i < 6; i++)
+						   "log.cleartext_auth"};
+		for (size_t i = 0; i < 5; i++)
 			rc |= ax_probe_result(ctx, rest[i], AX_CHECK_SKIP, NULL, "no log file");
+		rc |= ax_probe_result(ctx, privileged_check(ctx), AX_CHECK_SKIP, NULL, "no log file");
 		return rc ? AX_ERROR : 0;
 	}
 	if (rep->nproblems)
@@ -389,13 +397,18 @@ int al_report_emit(struct al_report *rep)
 			      rep->perm_bad ? rep->perm_bad : (int)rep->files);
 	rc |= emit_failures(rep);
 
-	int forbid = strcmp(ax_probe_opt(ctx, "privileged-login"), "forbid") == 0;
-	json_t *obs = json_pack("{s:I,s:I,s:o}", "logins", (json_int_t)rep->logins, "privileged",
-				(json_int_t)rep->privileged, "users", users_json(rep->priv, rep->npriv));
-	rc |= ax_probe_result(ctx, "log.privileged_logins", forbid && rep->privileged ? AX_CHECK_FAIL : AX_CHECK_PASS,
-			      obs, "%llu privileged login(s) by %zu account(s) of %llu login(s)%s",
+	/* review lists and cannot fail: info, never a pass that would stand
+	 * for A.8.2; forbid tests, under its own id so that only it is mapped
+	 * to A.8.2 (mapping/accesslog.xml). */
+	int forbid = strcmp(privileged_check(ctx), "log.privileged_logins.forbidden") == 0;
+	json_t *obs = json_pack("{s:I,s:I,s:o,s:s}", "logins", (json_int_t)rep->logins, "privileged",
+				(json_int_t)rep->privileged, "users", users_json(rep->priv, rep->npriv), "mode",
+				forbid ? "forbid" : "review");
+	rc |= ax_probe_result(ctx, privileged_check(ctx),
+			      !forbid ? AX_CHECK_INFO : rep->privileged ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
+			      "%llu privileged login(s) by %zu account(s) of %llu login(s)%s",
 			      (unsigned long long)rep->privileged, rep->npriv, (unsigned long long)rep->logins,
-			      forbid && rep->privileged ? ", forbidden" : "");
+			      !forbid ? ", listed for review" : rep->privileged ? ", forbidden" : "");
 
 	if (rep->format == AL_SSHD || rep->format == AL_NGINX) {
 		rc |= ax_probe_result(ctx, "log.cleartext_auth", AX_CHECK_SKIP, NULL,

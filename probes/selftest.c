@@ -3,7 +3,8 @@
  * on (and is tested in CI): a probe that crashes, hangs with its
  * grandchildren, exhausts its memory or CPU limit, or floods its pipe must
  * cost an `error` result and nothing else. `behave = pass` is a heartbeat:
- * evidence that collection itself runs. */
+ * collection itself runs. It reports `info` (it cannot fail), and no
+ * control is mapped to it: the collector's health is not monitoring. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,9 @@ static int selftest_run(struct ax_probe_ctx *ctx)
 	} else if (strcmp(how, "slow") == 0) {
 		sleep((unsigned)ax_probe_opt_int(ctx, "delay"));
 	}
-	return ax_probe_result(ctx, "selftest.ok", AX_CHECK_PASS, json_pack("{s:i}", "pid", (int)getpid()),
+	/* Cannot fail in these modes: info, never a pass (it evidences no
+	 * control, see mapping/selftest.xml). */
+	return ax_probe_result(ctx, "selftest.ok", AX_CHECK_INFO, json_pack("{s:i}", "pid", (int)getpid()),
 			       "collector ran the probe (behave = %s)", how);
 }
 

@@ -40,7 +40,7 @@ static const struct ax_check_def tls_checks[] = {
 	{"tls.protocol.tls1_0", "TLS 1.0 refused"},
 	{"tls.protocol.tls1_1", "TLS 1.1 refused"},
 	{"tls.protocol.tls1_2", "TLS 1.2 or newer accepted"},
-	{"tls.protocol.tls1_3", "TLS 1.3 accepted (skip when not offered: not required)"},
+	{"tls.protocol.tls1_3", "whether TLS 1.3 is accepted (info: recommended, not required, so it cannot fail)"},
 	{"tls.cipher.weak", "every accepted suite is in the profile's list"},
 	{"tls.cipher.order", "the server enforces its own suite order, or accepts no weak suite"},
 	{"tls.kex.group", "the key exchange uses a group the profile allows"},
@@ -84,10 +84,11 @@ static void judge_protocols(struct ax_probe_ctx *ctx, const struct tls_scan *s)
 		if (vr->version >= TLS1_2_VERSION)
 			modern |= vr->accepted;
 		if (vr->version == TLS1_3_VERSION) {
+			/* recommended, not required: it cannot fail, so it informs */
 			if (vr->accepted)
-				ax_probe_result(ctx, id, AX_CHECK_PASS, obs, "server accepts TLS 1.3");
+				ax_probe_result(ctx, id, AX_CHECK_INFO, obs, "server accepts TLS 1.3");
 			else
-				ax_probe_result(ctx, id, AX_CHECK_SKIP, obs, "server does not offer TLS 1.3 (recommended, not required)");
+				ax_probe_result(ctx, id, AX_CHECK_INFO, obs, "server does not offer TLS 1.3 (recommended, not required)");
 		} else if (vr->version == TLS1_2_VERSION) {
 			json_decref(obs);
 		} else if (vr->infra_error && !vr->accepted) {

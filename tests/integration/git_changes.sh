@@ -52,11 +52,13 @@ expect_rc 0 "$ANNEXA" -c "$C" collect
 status_json
 check_status change.signed pass
 check_status change.reviewed pass
-check_status change.history_rewritten pass
+check_status change.history_rewritten info # nothing to compare with yet: not a pass
 check_status change.drift pass
 control_status A.8.32 partial # checks pass; coverage needs open
 control_status A.5.3 partial # checks pass; coverage needs open
 control_status A.8.9 partial # checks pass; coverage needs open
+control_status A.5.33 not_covered # the baseline (info) is no evidence
+control_status A.8.4 manual # a configuration repository is not source code
 
 # 2. an unsigned direct push by the same person, and a hand edit on the server
 cd "$T/repo" && echo "# direct" >> etc/main.cf && git add -A && as alice commit -q -m "quick fix" && cd "$T" || exit 1
@@ -85,9 +87,11 @@ status_json
 check_status change.history_rewritten fail
 check_status change.drift pass
 check_status change.signed pass
+control_status A.5.33 fail # the change record was falsified
 ok; grep -q "no longer in the repository" "$T/status.json" || fail "history message does not say the old tip is gone"
 # 4. the next run judges the next change: the rewrite stays in the record
 expect_rc 0 "$ANNEXA" -c "$C" collect
 status_json
 check_status change.history_rewritten pass
+control_status A.5.33 pass
 done_tests

@@ -27,6 +27,7 @@ for site in berlin paris; do
 	type = file
 	path = main.cf
 	contains = ^smtpd_tls_security_level *= *(may|encrypt)
+	mode-max = 0644
 	attach = true
 	interval = 20s
 EOF2
@@ -39,6 +40,7 @@ ok; [ "$(commits paris)" = 1 ] || fail "central collectors/paris has $(commits p
 
 # A change at paris becomes a diff in the central repository.
 echo "smtpd_tls_security_level = none" >"$T/paris/main.cf"
+chmod 0666 "$T/paris/main.cf"
 expect_rc 1 "$ANNEXA" -c "$T/paris/annexa.conf" collect
 ok; [ "$(commits paris)" = 2 ] || fail "the failing run was not pushed (paris has $(commits paris) commits)"
 expect_rc 0 git --git-dir="$T/central.git" branch --list
@@ -97,11 +99,11 @@ ok; [ "$(jsonq "$T/x/manifest.json" "(d['locker']['repository'], d['locker']['ru
 	fail "manifest locker repository/runs: $(jsonq "$T/x/manifest.json" "d.get('locker')")"
 ok; [ "$(find "$T/x/evidence" -name locker-run.json | wc -l)" -ge 2 ] || fail "collectors' ledger hashes (locker-run.json) missing"
 ok; grep -q "Collectors:   berlin, paris" "$T/x/README.txt" || fail "README.txt does not name the collectors"
-# paris fails at the end of the period, berlin passes: A.8.9 (which the
-# file probe's content checks evidence) fails for the organization
-ok; [ "$(jsonq "$T/x/controls.json" "[(c['status'], sorted((k['probe'], k['status']) for k in c['checks'] if k['check'] == 'file.content.present')) for c in d['controls'] if c['id'] == 'A.8.9']")" = \
+# paris fails at the end of the period, berlin passes: A.8.3 (which the
+# file probe's mode check evidences) fails for the organization
+ok; [ "$(jsonq "$T/x/controls.json" "[(c['status'], sorted((k['probe'], k['status']) for k in c['checks'] if k['check'] == 'file.mode')) for c in d['controls'] if c['id'] == 'A.8.3']")" = \
 	"[('fail', [('berlin--mx-config', 'pass'), ('paris--mx-config', 'fail')])]" ] ||
-	fail "central status of A.8.9: $(jsonq "$T/x/controls.json" "[c for c in d['controls'] if c['id'] == 'A.8.9']")"
+	fail "central status of A.8.3: $(jsonq "$T/x/controls.json" "[c for c in d['controls'] if c['id'] == 'A.8.3']")"
 
 # Mistakes are usage errors and leave nothing behind.
 TMPDIR="$T/tmp" expect_rc 2 "$ANNEXA" -c "$T/central.conf" export --locker "$T/nothing.git" -o "$T/bad.zip"

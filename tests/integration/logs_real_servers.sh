@@ -80,7 +80,7 @@ expect_result log.present "pass 1 log file(s) read"
 ok; result log.fresh | grep -q '^pass newest entry ' || fail "log.fresh: $(result log.fresh)"
 expect_result log.permissions "pass no log file readable or writable by others (of 1)"
 expect_result log.auth_failures "fail 1 source(s) exceeded 2 failed logins in 10m (worst: 127.0.0.1 with 3)"
-expect_result log.privileged_logins "pass 1 privileged login(s) by 1 account(s) of 2 login(s)"
+expect_result log.privileged_logins "info 1 privileged login(s) by 1 account(s) of 2 login(s), listed for review"
 expect_result log.cleartext_auth "fail 1 of 2 login(s) without TLS"
 # the names and passwords never reach the store
 for s in alice s3cret t0psecret wrong; do

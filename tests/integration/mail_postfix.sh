@@ -53,7 +53,8 @@ smtpd_tls_exclude_ciphers = aNULL, eNULL, CBC, SHA1, RSA, CAMELLIA, ARIA, AESCCM
 start_postfix
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" collect
 "$ANNEXA" -c "$T/annexa.conf" status --json > "$T/status.json"
-for c in tls.starttls.offered tls.protocol.tls1_0 tls.protocol.tls1_1 tls.protocol.tls1_2 tls.protocol.tls1_3 \
+expect_status tls.protocol.tls1_3 info strong # recommended, not required: it cannot fail
+for c in tls.starttls.offered tls.protocol.tls1_0 tls.protocol.tls1_1 tls.protocol.tls1_2 \
 	tls.cipher.weak tls.cipher.order tls.kex.group tls.cert.expiry tls.cert.key_size tls.cert.signature \
 	tls.cert.chain tls.cert.hostname \
 	postfix.smtpd.tls_security_level postfix.smtp.tls_security_level postfix.smtpd.tls_auth_only \

@@ -79,7 +79,7 @@ if "$ANNEXA" --help 2>&1 | grep -q '^ *report '; then
 	[ "$(rows "$T/report.dom")" = 93 ] || fail "report.html DOM has $(rows "$T/report.dom") control rows, want 93"
 	if grep -q 'data-status=' "$T/report.dom"; then
 		for want in 'id="A.8.24" data-status="fail"' 'id="A.7.4" data-status="manual"' \
-			'id="A.8.20" data-status="partial"' 'id="A.5.1" data-status="manual"'; do
+			'id="A.8.21" data-status="partial"' 'id="A.5.1" data-status="manual"'; do
 			ok
 			grep -qF "<tr class=\"control\" $want" "$T/report.dom" || fail "report.html DOM lacks the row $want"
 		done

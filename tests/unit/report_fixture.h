@@ -39,9 +39,9 @@ static struct ax_control fx_controls[] = {
 };
 #define FX_NCONTROLS (sizeof(fx_controls) / sizeof(fx_controls[0]))
 static struct ax_mapping fx_maps[] = {
-	{"net.firewall.*", "A.8.20", "mapping/net.xml"},
-	{"net.<segment>", "A.8.20", "mapping/net.xml"},
-	{"file.mode", "A.8.15", "mapping/file.xml"},
+	{"net.firewall.*", "A.8.20", "mapping/net.xml", "primary", "test rule"},
+	{"net.<segment>", "A.8.20", "mapping/net.xml", "primary", "test rule"},
+	{"file.mode", "A.8.15", "mapping/file.xml", "primary", "test rule"},
 };
 static struct ax_catalog fx_catalog = {fx_controls, FX_NCONTROLS, fx_maps, 3, "iso27001-2022", NULL, 0, NULL, 0};
 
@@ -301,14 +301,18 @@ static const char *fx_controls_dir(void)
 	return dir ? dir : ANNEXA_SOURCE_DIR "/controls";
 }
 
-/* The 93 controls, A.7.4 excluded, one file instance with a passing and a
- * failing check (A.8.3 fails, A.8.9 passes). 0 or the error. */
+/* The 93 controls, A.7.4 excluded, a file instance with a failing check
+ * (A.8.3 fails) and one that the site attaches to A.8.9 with a passing
+ * content check (A.8.9 passes: file.content.* maps to nothing by itself).
+ * 0 or the error. */
 static int fx_real_build(struct fx_real *r)
 {
 	int err;
 	memset(r, 0, sizeof(*r));
 	char *conf = t_write("annexa.conf", "[annexa]\n\torganization = Real & Co\n"
 					    "[probe \"files\"]\n\ttype = file\n\tpath = /etc/hostname\n"
+					    "[probe \"sshd-config\"]\n\ttype = file\n\tpath = /etc/ssh/sshd_config\n"
+					    "\tcontrols = A.8.9\n"
 					    "[control \"A.7.4\"]\n\tapplicable = false\n"
 					    "\tjustification = No own premises.\n");
 	err = ax_catalog_load(&r->cat, fx_controls_dir());
@@ -319,7 +323,7 @@ static int fx_real_build(struct fx_real *r)
 		return err;
 	ax_evidence_add_result(&r->d.latest, "files", "file", "file.mode", AX_CHECK_FAIL, "mode 0666", NULL,
 			       FX_NOW - 10);
-	ax_evidence_add_result(&r->d.latest, "files", "file", "file.content.present", AX_CHECK_PASS, "found", NULL,
+	ax_evidence_add_result(&r->d.latest, "sshd-config", "file", "file.content.present", AX_CHECK_PASS, "found", NULL,
 			       FX_NOW - 10);
 	if ((err = ax_status_compute(r->cat, r->cfg, &r->d.latest, FX_NOW, &r->d.status)) < 0)
 		return err;

@@ -72,6 +72,14 @@ static const struct ax_result *get(const struct ax_evidence *ev, const char *che
 	return NULL;
 }
 
+static int has(const struct ax_evidence *ev, const char *check)
+{
+	for (size_t i = 0; i < ev->nresults; i++)
+		if (strcmp(ev->results[i].check, check) == 0)
+			return 1;
+	return 0;
+}
+
 #define T_STATUS(ev, check, want) do { const struct ax_result *_r = get(ev, check); t_checks++; \
 	if (_r && _r->status != (want)) t_fail(__FILE__, __LINE__, "%s is %s (%s), expected %s", check, \
 		ax_check_status_name(_r->status), _r->message, ax_check_status_name(want)); } while (0)
@@ -107,8 +115,10 @@ static void test_sshd(void)
 	T_OBS(&ev, "log.auth_failures", "\"failures\":31");
 	T_OBS(&ev, "log.auth_failures", "{\"max_in_window\":25,\"source\":\"203.0.113.5\"");
 	T_CONTAINS(get(&ev, "log.auth_failures")->message, "worst: 203.0.113.5 with 25");
-	T_STATUS(&ev, "log.privileged_logins", AX_CHECK_PASS);
-	T_OBS(&ev, "log.privileged_logins", "\"logins\":2,\"privileged\":1");
+	/* review mode lists and cannot fail: info, never pass (no A.8.2 evidence) */
+	T_STATUS(&ev, "log.privileged_logins", AX_CHECK_INFO);
+	T_OBS(&ev, "log.privileged_logins", "\"logins\":2,\"mode\":\"review\",\"privileged\":1");
+	T_OK(!has(&ev, "log.privileged_logins.forbidden"));
 	T_STATUS(&ev, "log.cleartext_auth", AX_CHECK_SKIP);
 	/* evidence: pseudonyms, never the names */
 	struct ax_probe_instance dummy = {.name = "x", .type = &probe_accesslog};
@@ -128,12 +138,14 @@ static void test_sshd(void)
 	run(&ev, "path", glob, "format", "sshd", "max-failures", "30", "privileged-login", "forbid",
 	    "min-retention", "200d", "max-silence", "30s", NULL);
 	T_STATUS(&ev, "log.auth_failures", AX_CHECK_PASS);
-	T_STATUS(&ev, "log.privileged_logins", AX_CHECK_FAIL);
+	/* forbid mode tests, under its own id (the one mapped to A.8.2) */
+	T_STATUS(&ev, "log.privileged_logins.forbidden", AX_CHECK_FAIL);
+	T_OK(!has(&ev, "log.privileged_logins"));
 	T_STATUS(&ev, "log.retention", AX_CHECK_FAIL);
 	T_STATUS(&ev, "log.fresh", AX_CHECK_FAIL);
 	/* a longer lookback reads the older rotations in full: their logins count too */
 	run(&ev, "path", glob, "format", "sshd", "lookback", "200d", NULL);
-	T_OBS(&ev, "log.privileged_logins", "\"logins\":4,\"privileged\":2");
+	T_OBS(&ev, "log.privileged_logins", "\"logins\":4,\"mode\":\"review\",\"privileged\":2");
 
 	/* world-readable log */
 	chmod(cur, 0644);
@@ -191,7 +203,7 @@ static void test_mail_and_web(void)
 	T_OBS(&ev, "log.cleartext_auth", "\"cleartext\":1");
 	T_OBS(&ev, "log.auth_failures", "\"failures\":4");
 	T_STATUS(&ev, "log.auth_failures", AX_CHECK_PASS);
-	T_OBS(&ev, "log.privileged_logins", "\"logins\":2,\"privileged\":1");
+	T_OBS(&ev, "log.privileged_logins", "\"logins\":2,\"mode\":\"review\",\"privileged\":1");
 	T_OK(strstr(excerpt(&ev), "<root>") == NULL);
 	run(&ev, "path", p, "format", "dovecot", "max-failures", "2", NULL);
 	T_STATUS(&ev, "log.auth_failures", AX_CHECK_FAIL);
@@ -206,7 +218,7 @@ static void test_mail_and_web(void)
 	T_STATUS(&ev, "log.fresh", AX_CHECK_PASS);
 	T_STATUS(&ev, "log.auth_failures", AX_CHECK_FAIL);
 	T_OBS(&ev, "log.auth_failures", "\"failures\":5");
-	T_OBS(&ev, "log.privileged_logins", "\"logins\":2,\"privileged\":1");
+	T_OBS(&ev, "log.privileged_logins", "\"logins\":2,\"mode\":\"review\",\"privileged\":1");
 	T_STATUS(&ev, "log.cleartext_auth", AX_CHECK_SKIP);
 	T_OK(strstr(excerpt(&ev), "token=abc123") == NULL);
 	free(glob);

@@ -1,6 +1,8 @@
 /* test_catalog.c - the real controls/ folder loads (93 controls, the four
- * themes, the file mapping, the 2013 crosswalk); broken data files are
- * rejected with file and line; rule patterns match as documented. */
+ * themes, the file mapping, the 2013 crosswalk with all 114 controls);
+ * every rule says how strongly and why it evidences its control, and the
+ * rules an auditor rejected stay gone; broken data files are rejected with
+ * file and line; rule patterns match as documented. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,11 +62,164 @@ static void test_real_catalog(void)
 	T_EQ_INT(file_mode, 1);
 	T_EQ_INT(file_exists, 0); /* deliberately unmapped, see mapping/file.xml */
 
-	T_EQ_INT(cat->nxwalk, 105);
+	T_EQ_INT(cat->nxwalk, 115); /* 114 controls, A.18.2.3 to two */
 	T_EQ_STR(cat->xwalk[0].framework, "iso27001-2013");
 	T_EQ_STR(cat->xwalk[0].from, "A.5.1.1");
 	T_EQ_STR(cat->xwalk[0].to, "A.5.1");
 	T_EQ_STR(cat->xwalk[0].relationship, "subset");
+	ax_catalog_free(cat);
+}
+
+/* Every rule carries a strength and a one-line rationale naming the
+ * 27002:2022 purpose ("8.15 ..." for A.8.15); `annexa controls` shows them. */
+static void test_rules_justified(void)
+{
+	struct ax_catalog *cat = NULL;
+	T_EQ_INT(ax_catalog_load(&cat, src_dir()), 0);
+	T_OK(cat && cat->nmaps > 50);
+	for (size_t i = 0; cat && i < cat->nmaps; i++) {
+		const struct ax_mapping *m = &cat->maps[i];
+		const char *r = m->rationale ? m->rationale : "";
+		t_checks++;
+		if (!m->strength || (strcmp(m->strength, "primary") != 0 && strcmp(m->strength, "supporting") != 0))
+			t_fail(__FILE__, __LINE__, "%s: %s -> %s: strength \"%s\"", m->file, m->check, m->control,
+			       m->strength ? m->strength : "(none)");
+		t_checks++;
+		if (strlen(r) < 20 || strchr(r, '\n') || strncmp(r, m->control + 2, strlen(m->control + 2)) != 0 ||
+		    r[strlen(m->control + 2)] != ' ')
+			t_fail(__FILE__, __LINE__, "%s: %s -> %s: rationale \"%s\" does not open with the 27002 clause %s",
+			       m->file, m->check, m->control, r, m->control + 2);
+	}
+	ax_catalog_free(cat);
+}
+
+/* Does any rule map check (an id a probe emits) to control? */
+static int maps_to(const struct ax_catalog *cat, const char *check, const char *control)
+{
+	for (size_t i = 0; cat && i < cat->nmaps; i++)
+		if (strcmp(cat->maps[i].control, control) == 0 && ax_check_pattern_matches(cat->maps[i].check, check))
+			return 1;
+	return 0;
+}
+
+/* The claims the lead-auditor review rejected stay gone, the ones it found
+ * missing stay there. */
+static void test_audited_claims(void)
+{
+	static const struct {
+		const char *check, *control;
+		int want;
+	} cases[] = {
+		/* rejected: evidence an auditor would not accept */
+		{"consent.doi.proof", "A.5.33", 0},
+		{"consent.doi.single_optin_lists", "A.5.33", 0},
+		{"log.privileged_logins", "A.8.2", 0}, /* review mode cannot fail */
+		{"selftest.ok", "A.8.16", 0},
+		{"transfer.unregistered_endpoint", "A.5.23", 0},
+		{"transfer.tia_missing", "A.5.20", 0},
+		/* doubtful, dropped */
+		{"backup.restore_test", "A.5.30", 0},
+		{"backup.fresh", "A.5.30", 0},
+		{"backup.integrity", "A.5.30", 0},
+		{"postfix.relay.restrictions", "A.8.20", 0},
+		{"change.signed", "A.8.4", 0},
+		{"change.history_rewritten", "A.8.4", 0},
+		{"file.content.present", "A.8.9", 0},
+		{"file.content.absent", "A.8.9", 0},
+		{"log.auth_failures", "A.8.16", 0},
+		/* kept or added */
+		{"consent.doi.proof", "A.5.31", 1},
+		{"consent.doi.proof", "A.5.34", 1},
+		{"log.privileged_logins.forbidden", "A.8.2", 1},
+		{"log.privileged_logins", "A.8.15", 1},
+		{"log.auth_failures", "A.8.15", 0}, /* a found event is no logging defect */
+		{"log.auth_failures", "A.8.5", 1},
+		{"transfer.tia_missing", "A.5.34", 1},
+		{"transfer.tia_missing", "A.5.31", 1},
+		{"transfer.invalid_mechanism", "A.5.31", 1},
+		{"transfer.dpf_unchecked", "A.5.31", 1},
+		{"transfer.unregistered_endpoint", "A.5.9", 1},
+		{"transfer.unregistered_endpoint", "A.5.34", 1},
+		{"change.history_rewritten", "A.5.33", 1},
+		{"postfix.relay.restrictions", "A.8.21", 1},
+		{"backup.restore_test", "A.8.13", 1},
+	};
+	struct ax_catalog *cat = NULL;
+	T_EQ_INT(ax_catalog_load(&cat, src_dir()), 0);
+	for (size_t i = 0; cat && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t_checks++;
+		if (maps_to(cat, cases[i].check, cases[i].control) != cases[i].want)
+			t_fail(__FILE__, __LINE__, "%s -> %s: mapped %d, want %d", cases[i].check, cases[i].control,
+			       !cases[i].want, cases[i].want);
+	}
+	/* selftest evidences nothing at all */
+	for (size_t i = 0; cat && i < cat->nmaps; i++)
+		T_OK(strcmp(cat->maps[i].file, "mapping/selftest.xml") != 0);
+	ax_catalog_free(cat);
+}
+
+/* The 114 controls of ISO/IEC 27001:2013 Annex A, from the standard's own
+ * numbering (clauses A.5 to A.18, controls per objective), and the 2022
+ * control each maps to in ISO/IEC 27002:2022 Annex B, Table B.2. Written
+ * out here rather than read from the CSV the crosswalk was generated from,
+ * so a row lost there is caught. */
+static const char *const legacy[][2] = {
+	{"A.5.1.1", "A.5.1"}, {"A.5.1.2", "A.5.1"}, {"A.6.1.1", "A.5.2"}, {"A.6.1.2", "A.5.3"},
+	{"A.6.1.3", "A.5.5"}, {"A.6.1.4", "A.5.6"}, {"A.6.1.5", "A.5.8"}, {"A.6.2.1", "A.8.1"},
+	{"A.6.2.2", "A.6.7"}, {"A.7.1.1", "A.6.1"}, {"A.7.1.2", "A.6.2"}, {"A.7.2.1", "A.5.4"},
+	{"A.7.2.2", "A.6.3"}, {"A.7.2.3", "A.6.4"}, {"A.7.3.1", "A.6.5"}, {"A.8.1.1", "A.5.9"},
+	{"A.8.1.2", "A.5.9"}, {"A.8.1.3", "A.5.10"}, {"A.8.1.4", "A.5.11"}, {"A.8.2.1", "A.5.12"},
+	{"A.8.2.2", "A.5.13"}, {"A.8.2.3", "A.5.10"}, {"A.8.3.1", "A.7.10"}, {"A.8.3.2", "A.7.10"},
+	{"A.8.3.3", "A.7.10"}, {"A.9.1.1", "A.5.15"}, {"A.9.1.2", "A.5.15"}, {"A.9.2.1", "A.5.16"},
+	{"A.9.2.2", "A.5.18"}, {"A.9.2.3", "A.8.2"}, {"A.9.2.4", "A.5.17"}, {"A.9.2.5", "A.5.18"},
+	{"A.9.2.6", "A.5.18"}, {"A.9.3.1", "A.5.17"}, {"A.9.4.1", "A.8.3"}, {"A.9.4.2", "A.8.5"},
+	{"A.9.4.3", "A.5.17"}, {"A.9.4.4", "A.8.18"}, {"A.9.4.5", "A.8.4"}, {"A.10.1.1", "A.8.24"},
+	{"A.10.1.2", "A.8.24"}, {"A.11.1.1", "A.7.1"}, {"A.11.1.2", "A.7.2"}, {"A.11.1.3", "A.7.3"},
+	{"A.11.1.4", "A.7.5"}, {"A.11.1.5", "A.7.6"}, {"A.11.1.6", "A.7.2"}, {"A.11.2.1", "A.7.8"},
+	{"A.11.2.2", "A.7.11"}, {"A.11.2.3", "A.7.12"}, {"A.11.2.4", "A.7.13"}, {"A.11.2.5", "A.7.10"},
+	{"A.11.2.6", "A.7.9"}, {"A.11.2.7", "A.7.14"}, {"A.11.2.8", "A.8.1"}, {"A.11.2.9", "A.7.7"},
+	{"A.12.1.1", "A.5.37"}, {"A.12.1.2", "A.8.32"}, {"A.12.1.3", "A.8.6"}, {"A.12.1.4", "A.8.31"},
+	{"A.12.2.1", "A.8.7"}, {"A.12.3.1", "A.8.13"}, {"A.12.4.1", "A.8.15"}, {"A.12.4.2", "A.8.15"},
+	{"A.12.4.3", "A.8.15"}, {"A.12.4.4", "A.8.17"}, {"A.12.5.1", "A.8.19"}, {"A.12.6.1", "A.8.8"},
+	{"A.12.6.2", "A.8.19"}, {"A.12.7.1", "A.8.34"}, {"A.13.1.1", "A.8.20"}, {"A.13.1.2", "A.8.21"},
+	{"A.13.1.3", "A.8.22"}, {"A.13.2.1", "A.5.14"}, {"A.13.2.2", "A.5.14"}, {"A.13.2.3", "A.5.14"},
+	{"A.13.2.4", "A.6.6"}, {"A.14.1.1", "A.5.8"}, {"A.14.1.2", "A.8.26"}, {"A.14.1.3", "A.8.26"},
+	{"A.14.2.1", "A.8.25"}, {"A.14.2.2", "A.8.32"}, {"A.14.2.3", "A.8.32"}, {"A.14.2.4", "A.8.32"},
+	{"A.14.2.5", "A.8.27"}, {"A.14.2.6", "A.8.31"}, {"A.14.2.7", "A.8.30"}, {"A.14.2.8", "A.8.29"},
+	{"A.14.2.9", "A.8.29"}, {"A.14.3.1", "A.8.33"}, {"A.15.1.1", "A.5.19"}, {"A.15.1.2", "A.5.20"},
+	{"A.15.1.3", "A.5.21"}, {"A.15.2.1", "A.5.22"}, {"A.15.2.2", "A.5.22"}, {"A.16.1.1", "A.5.24"},
+	{"A.16.1.2", "A.6.8"}, {"A.16.1.3", "A.6.8"}, {"A.16.1.4", "A.5.25"}, {"A.16.1.5", "A.5.26"},
+	{"A.16.1.6", "A.5.27"}, {"A.16.1.7", "A.5.28"}, {"A.17.1.1", "A.5.29"}, {"A.17.1.2", "A.5.29"},
+	{"A.17.1.3", "A.5.29"}, {"A.17.2.1", "A.8.14"}, {"A.18.1.1", "A.5.31"}, {"A.18.1.2", "A.5.32"},
+	{"A.18.1.3", "A.5.33"}, {"A.18.1.4", "A.5.34"}, {"A.18.1.5", "A.5.31"}, {"A.18.2.1", "A.5.35"},
+	{"A.18.2.2", "A.5.36"}, {"A.18.2.3", "A.5.36"}, {"A.18.2.3", "A.8.8"},
+};
+
+static void test_crosswalk_complete(void)
+{
+	struct ax_catalog *cat = NULL;
+	size_t n = sizeof(legacy) / sizeof(legacy[0]), distinct = 0;
+	T_EQ_INT(ax_catalog_load(&cat, src_dir()), 0);
+	for (size_t i = 0; i < n; i++) {
+		int found = 0;
+		distinct += i == 0 || strcmp(legacy[i][0], legacy[i - 1][0]) != 0;
+		for (size_t w = 0; cat && w < cat->nxwalk; w++)
+			found |= strcmp(cat->xwalk[w].from, legacy[i][0]) == 0 && strcmp(cat->xwalk[w].to, legacy[i][1]) == 0;
+		t_checks++;
+		if (!found)
+			t_fail(__FILE__, __LINE__, "crosswalk lacks %s -> %s", legacy[i][0], legacy[i][1]);
+	}
+	T_EQ_INT(distinct, 114);
+	/* and nothing beyond them: every crosswalk row is one of the table's */
+	for (size_t w = 0; cat && w < cat->nxwalk; w++) {
+		int known = 0;
+		for (size_t i = 0; i < n; i++)
+			known |= strcmp(cat->xwalk[w].from, legacy[i][0]) == 0 && strcmp(cat->xwalk[w].to, legacy[i][1]) == 0;
+		t_checks++;
+		if (!known)
+			t_fail(__FILE__, __LINE__, "crosswalk maps %s -> %s, not in 27002:2022 Annex B", cat->xwalk[w].from,
+			       cat->xwalk[w].to);
+	}
 	ax_catalog_free(cat);
 }
 
@@ -154,6 +309,8 @@ static char *make_dir(const char *name, const char *mapping_name, const char *ma
 }
 
 #define HEAD "<?xml version=\"1.0\"?>\n<mapping xmlns=\"urn:annexa:controls:1\" framework=\"iso27001-2022\">\n"
+/* A rule's required strength and rationale, for the tests' own rules. */
+#define WHY " strength=\"primary\" rationale=\"test rule: the purpose it evidences\""
 
 static const struct {
 	const char *name;
@@ -161,23 +318,31 @@ static const struct {
 	int code;
 	const char *want1, *want2; /* substrings of the error message */
 } broken[] = {
-	{"ok", HEAD "  <map check=\"tls.*\" control=\"A.8.24\"/>\n</mapping>\n", 0, NULL, NULL},
+	{"ok", HEAD "  <map check=\"tls.*\" control=\"A.8.24\"" WHY "/>\n</mapping>\n", 0, NULL, NULL},
 	{"empty-ok", HEAD "</mapping>\n", 0, NULL, NULL},
-	{"unknown-control", HEAD "  <map check=\"x.y\" control=\"A.8.3\"/>\n  <map check=\"x.z\" control=\"A.5.99\"/>\n</mapping>\n",
+	{"unknown-control", HEAD "  <map check=\"x.y\" control=\"A.8.3\"" WHY "/>\n  <map check=\"x.z\" control=\"A.5.99\"" WHY "/>\n</mapping>\n",
 	 AX_EINVALID, "mapping/m.xml:4:", "A.5.99"},
-	{"bad-pattern", HEAD "\n  <map check=\"x.y\" control=\"A.9.1\"/>\n</mapping>\n", AX_EINVALID, "mapping/m.xml:4:",
+	{"bad-pattern", HEAD "\n  <map check=\"x.y\" control=\"A.9.1\"" WHY "/>\n</mapping>\n", AX_EINVALID, "mapping/m.xml:4:",
 	 "control"},
 	{"missing-attr", HEAD "  <map check=\"x.y\"/>\n</mapping>\n", AX_EINVALID, "mapping/m.xml:3:", "control"},
-	{"star-only", HEAD "  <map check=\"*\" control=\"A.8.3\"/>\n</mapping>\n", AX_EINVALID, "mapping/m.xml:3:", "check"},
-	{"duplicate", HEAD "  <map check=\"a.b\" control=\"A.8.3\"/>\n  <map check=\"a.b\" control=\"A.8.3\"/>\n</mapping>\n",
+	{"star-only", HEAD "  <map check=\"*\" control=\"A.8.3\"" WHY "/>\n</mapping>\n", AX_EINVALID, "mapping/m.xml:3:", "check"},
+	{"duplicate", HEAD "  <map check=\"a.b\" control=\"A.8.3\"" WHY "/>\n  <map check=\"a.b\" control=\"A.8.3\"" WHY "/>\n</mapping>\n",
 	 AX_EINVALID, "mapping/m.xml:4:", "uplicate"},
-	{"not-xml", HEAD "  <map check=\"a.b\" control=\"A.8.3\">\n</mapping>\n", AX_EINVALID, "mapping/m.xml:4:", ""},
+	{"not-xml", HEAD "  <map check=\"a.b\" control=\"A.8.3\"" WHY ">\n</mapping>\n", AX_EINVALID, "mapping/m.xml:4:", ""},
 	{"framework", "<mapping xmlns=\"urn:annexa:controls:1\" framework=\"soc2\"/>\n", AX_EINVALID, "mapping/m.xml:1:",
 	 "soc2"},
 	{"wrong-root", "<?xml version=\"1.0\"?>\n<catalog xmlns=\"urn:annexa:controls:1\" framework=\"iso27001-2022\">\n"
 		       "<control id=\"A.5.1\" theme=\"People\" title=\"x\"/></catalog>\n",
 	 AX_EINVALID, "mapping/m.xml:2:", "expected <mapping>"},
 	{"no-namespace", "<mapping framework=\"iso27001-2022\"/>\n", AX_EINVALID, "mapping/m.xml:1:", ""},
+	{"no-strength", HEAD "  <map check=\"a.b\" control=\"A.8.3\" rationale=\"8.3 a rationale long enough\"/>\n</mapping>\n",
+	 AX_EINVALID, "mapping/m.xml:3:", "strength"},
+	{"bad-strength", HEAD "  <map check=\"a.b\" control=\"A.8.3\" strength=\"strong\" rationale=\"8.3 a rationale long enough\"/>\n"
+			      "</mapping>\n", AX_EINVALID, "mapping/m.xml:3:", "strength"},
+	{"no-rationale", HEAD "  <map check=\"a.b\" control=\"A.8.3\" strength=\"supporting\"/>\n</mapping>\n", AX_EINVALID,
+	 "mapping/m.xml:3:", "rationale"},
+	{"empty-rationale", HEAD "  <map check=\"a.b\" control=\"A.8.3\" strength=\"supporting\" rationale=\"\"/>\n</mapping>\n",
+	 AX_EINVALID, "mapping/m.xml:3:", "rationale"},
 };
 
 static void test_broken_mappings(void)
@@ -206,10 +371,10 @@ static void test_broken_mappings(void)
 static void test_order_and_missing(void)
 {
 	struct ax_catalog *cat = NULL;
-	char *dir = make_dir("order", "b.xml", HEAD "  <map check=\"b.x\" control=\"A.5.2\"/>\n</mapping>\n");
+	char *dir = make_dir("order", "b.xml", HEAD "  <map check=\"b.x\" control=\"A.5.2\"" WHY "/>\n</mapping>\n");
 	char *rel = ax_asprintf("order/mapping/a.xml");
 
-	free(t_write(rel, HEAD "  <map check=\"a.x\" control=\"A.5.1\"/>\n</mapping>\n"));
+	free(t_write(rel, HEAD "  <map check=\"a.x\" control=\"A.5.1\"" WHY "/>\n</mapping>\n"));
 	free(t_write("order/mapping/ignored.txt", "not xml"));
 	T_EQ_INT(ax_catalog_load(&cat, dir), 0);
 	if (cat) {
@@ -424,6 +589,9 @@ int main(void)
 {
 	test_real_catalog();
 	test_rules_match_probes();
+	test_rules_justified();
+	test_audited_claims();
+	test_crosswalk_complete();
 	test_default_dir();
 	test_broken_mappings();
 	test_order_and_missing();

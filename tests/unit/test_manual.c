@@ -26,8 +26,8 @@ static struct ax_control ctl[] = {
 	{"A.8.9", "Technological", "Configuration"},
 };
 static struct ax_mapping maps[] = {
-	{"tls.*", "A.8.24", "tls.xml"},
-	{"conf.*", "A.8.9", "conf.xml"},
+	{"tls.*", "A.8.24", "tls.xml", "primary", "test rule"},
+	{"conf.*", "A.8.9", "conf.xml", "primary", "test rule"},
 };
 static struct ax_catalog cat = {ctl, 4, maps, 2, "iso27001-2022", NULL, 0, NULL, 0};
 

@@ -60,6 +60,14 @@ static void test_roundtrip(void)
 	T_EQ_STR(m.observed, "{\"a\":[true,null],\"z\":1}");
 	ax_msg_clear(&m);
 
+	/* info: a check that cannot fail in its mode; the validator accepts it */
+	ax_buf_clear(&b);
+	T_EQ_INT(ax_msg_encode_result(&b, "log.privileged_logins", AX_CHECK_INFO, "1 listed for review", NULL), 0);
+	T_CONTAINS(ax_buf_cstr(&b) + 5, "\"status\":\"info\"");
+	T_EQ_INT(decode_all((unsigned char *)b.ptr, b.size, &m), 1);
+	T_EQ_INT(m.status, AX_CHECK_INFO);
+	ax_msg_clear(&m);
+
 	ax_buf_clear(&b);
 	T_EQ_INT(ax_msg_encode_artifact(&b, "certs/chain.pem", "application/x-pem-file", "a\0b", 3), 0);
 	T_EQ_INT(decode_all((unsigned char *)b.ptr, b.size, &m), 1);
@@ -103,6 +111,7 @@ static void test_limits(void)
 	/* refusals on the encoding side */
 	T_EQ_INT(ax_msg_encode_result(&b, "../x", AX_CHECK_PASS, "", NULL), AX_EINVALID);
 	T_EQ_INT(ax_msg_encode_result(&b, "a", (enum ax_check_status)9, "", NULL), AX_EINVALID);
+	T_EQ_INT(ax_msg_encode_result(&b, "a", (enum ax_check_status)(AX_CHECK_INFO + 1), "", NULL), AX_EINVALID);
 	T_EQ_INT(ax_msg_encode_result(&b, "a", AX_CHECK_PASS, "", "[1]"), AX_EINVALID);
 	T_EQ_INT(ax_msg_encode_artifact(&b, "/etc/passwd", "text/plain", "", 0), AX_EINVALID);
 	T_EQ_INT(ax_msg_encode_artifact(&b, "a/../b", "text/plain", "", 0), AX_EINVALID);

@@ -28,11 +28,11 @@ static struct ax_control ctl[] = {
 	{"A.8.24", "Technological", "Use of \"crypto\", strong"},
 };
 static struct ax_mapping maps[] = {
-	{"file.mode", "A.8.3", "mapping/file.xml"},
-	{"file.owner", "A.8.3", "mapping/file.xml"},
-	{"file.content.*", "A.8.9", "mapping/file.xml"},
-	{"tls.*", "A.8.24", "mapping/tls.xml"},
-	{"tls.cert.expiry", "A.8.9", "mapping/tls.xml"},
+	{"file.mode", "A.8.3", "mapping/file.xml", "primary", "test rule"},
+	{"file.owner", "A.8.3", "mapping/file.xml", "primary", "test rule"},
+	{"file.content.*", "A.8.9", "mapping/file.xml", "primary", "test rule"},
+	{"tls.*", "A.8.24", "mapping/tls.xml", "primary", "test rule"},
+	{"tls.cert.expiry", "A.8.9", "mapping/tls.xml", "primary", "test rule"},
 };
 static struct ax_catalog cat = {ctl, 5, maps, 5, "iso27001-2022", NULL, 0, NULL, 0};
 
@@ -61,6 +61,7 @@ struct res {
 #define F AX_CHECK_FAIL
 #define E AX_CHECK_ERROR
 #define S AX_CHECK_SKIP
+#define I AX_CHECK_INFO
 
 static const struct {
 	const char *name;
@@ -86,6 +87,12 @@ static const struct {
 	{"skip does not count", 0, {{"files", "file.mode", S, 1}, {"files", "file.owner", P, 1}}, "A.8.3", AX_CTL_PASS, 2},
 	{"stale skip does not count", 0, {{"files", "file.mode", S, 9000}, {"files", "file.owner", P, 1}}, "A.8.3",
 	 AX_CTL_PASS, 2},
+	{"info only: not_covered", 0, {{"files", "file.mode", I, 1}}, "A.8.3", AX_CTL_NOT_COVERED, 1},
+	{"info does not count", 0, {{"files", "file.mode", I, 1}, {"files", "file.owner", P, 1}}, "A.8.3", AX_CTL_PASS, 2},
+	{"stale info does not count", 0, {{"files", "file.mode", I, 9000}, {"files", "file.owner", P, 1}}, "A.8.3",
+	 AX_CTL_PASS, 2},
+	{"info does not hide a fail", 0, {{"files", "file.mode", I, 1}, {"files", "file.owner", F, 1}}, "A.8.3",
+	 AX_CTL_FAIL, 2},
 	{"newest result wins", 0, {{"files", "file.mode", F, 100}, {"files", "file.mode", P, 10}}, "A.8.3", AX_CTL_PASS, 1},
 	{"newest result wins (fail)", 0, {{"files", "file.mode", P, 100}, {"files", "file.mode", F, 10}}, "A.8.3",
 	 AX_CTL_FAIL, 1},
@@ -242,8 +249,10 @@ static void test_json(void)
 	T_EQ_INT(sum, 93);
 	T_EQ_INT(json_integer_value(json_object_get(summary, "fail")), 1);
 	T_EQ_INT(json_integer_value(json_object_get(summary, "not_applicable")), 1);
-	T_EQ_INT(json_integer_value(json_object_get(summary, "not_covered")), 1); /* A.8.9 */
-	T_EQ_INT(json_integer_value(json_object_get(summary, "manual")), 90);
+	/* A.8.9: file.content.* maps to nothing by itself (it depends on what
+	 * the file is), and no configured probe emits a check mapped to it */
+	T_EQ_INT(json_integer_value(json_object_get(summary, "not_covered")), 0);
+	T_EQ_INT(json_integer_value(json_object_get(summary, "manual")), 91);
 	controls = json_object_get(j, "controls");
 	T_EQ_INT(json_array_size(controls), 93);
 	for (size_t i = 0; i < json_array_size(controls); i++) {
@@ -277,6 +286,20 @@ static void test_json(void)
 	T_EQ_INT(ax_status_compute(real, NULL, &ev, NOW, &st), 0);
 	s = dump(ax_status_to_json(st));
 	T_CONTAINS(s, "\"message\":\"bad ? byte\"");
+	free(s);
+
+	/* skip and info rows are shown, marked as no evidence; pass rows are not marked */
+	ax_evidence_clear(&ev);
+	ax_evidence_add_result(&ev, "files", "file", "file.mode", AX_CHECK_PASS, "ok", NULL, NOW);
+	ax_evidence_add_result(&ev, "files", "file", "file.owner", AX_CHECK_SKIP, "no owner set", NULL, NOW);
+	ax_evidence_add_result(&ev, "files", "file", "file.group", AX_CHECK_INFO, "listed", NULL, NOW);
+	ax_status_free(st);
+	T_EQ_INT(ax_status_compute(real, NULL, &ev, NOW, &st), 0);
+	s = dump(ax_status_to_json(st));
+	T_CONTAINS(s, "\"check\":\"file.group\",\"collected_at\":\"1970-01-12T13:46:40Z\",\"evidence\":false,"
+		      "\"message\":\"listed\",\"probe\":\"files\",\"status\":\"info\"}");
+	T_CONTAINS(s, "\"check\":\"file.owner\",\"collected_at\":\"1970-01-12T13:46:40Z\",\"evidence\":false,");
+	T_CONTAINS(s, "\"check\":\"file.mode\",\"collected_at\":\"1970-01-12T13:46:40Z\",\"message\":\"ok\"");
 	free(s);
 
 	ax_status_free(st);
@@ -340,6 +363,9 @@ static void test_soa(void)
 	ax_evidence_add_result(&ev, "files", "file", "file.mode", AX_CHECK_PASS, "", NULL, NOW);
 	ax_evidence_add_result(&ev, "files", "file", "file.owner", AX_CHECK_PASS, "", NULL, NOW);
 	ax_evidence_add_result(&ev, "b", "file", "file.mode", AX_CHECK_PASS, "", NULL, NOW);
+	/* skip and info are no evidence: never an evidence source */
+	ax_evidence_add_result(&ev, "c", "file", "file.mode", AX_CHECK_SKIP, "", NULL, NOW);
+	ax_evidence_add_result(&ev, "files", "file", "file.content.present", AX_CHECK_INFO, "", NULL, NOW);
 	T_EQ_INT(ax_status_compute(&cat, NULL, &ev, NOW, &st), 0);
 	f = open_memstream(&buf, &len);
 	T_EQ_INT(ax_soa_write_csv(st, &config, f), 0);
@@ -374,7 +400,11 @@ static void test_soa(void)
 		    "\"title\":\"Policies for information security\"}");
 	free(s);
 	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 1)));
-	T_CONTAINS(s, "\"applicable\":true,\"checks\":[{\"check\":\"file.mode\",\"probe\":\"b\"},");
+	T_CONTAINS(s, "\"applicable\":true,\"checks\":[{\"check\":\"file.mode\",\"probe\":\"b\"},"
+		      "{\"check\":\"file.mode\",\"probe\":\"files\"},{\"check\":\"file.owner\",\"probe\":\"files\"}],");
+	free(s);
+	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 2)));
+	T_CONTAINS(s, "\"checks\":[],\"evidence_source\":\"no results yet (automated checks mapped)\",\"id\":\"A.8.9\"");
 	free(s);
 	json_decref(j);
 	ax_status_free(st);

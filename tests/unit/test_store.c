@@ -932,7 +932,7 @@ static void test_migrate_v2(void)
 	T_OK(s != NULL);
 	if (!s || !f)
 		goto cleanup;
-	T_EQ_INT(raw_int(old, "PRAGMA user_version"), 3);
+	T_EQ_INT(raw_int(old, "PRAGMA user_version"), AX_STORE_SCHEMA_VERSION);
 	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
 	/* The same hashes, runs, evidence and latest results as schema 3
 	 * writing the same evidence. */
@@ -980,6 +980,59 @@ cleanup:
 	free(fresh);
 }
 
+/* Schema 4 admits the result status `info`: a schema-3 store refuses it,
+ * migrates with its runs, ledger and value ids intact, then stores it. */
+static void test_migrate_v3_info(void)
+{
+	char *path = tmp_path("v3-info.db");
+	struct ax_store *s = NULL;
+	struct ax_evidence ev = {0}, back = {0};
+
+	T_EQ_INT(axs_open_at(&s, path, 3), 0);
+	for (int i = 1; s && i <= 3; i++) {
+		sample(&ev, i);
+		T_EQ_INT(ax_store_commit_run(s, "collect", 100 * i, 100 * i + 50, &ev, NULL), 0);
+		ax_evidence_free(&ev);
+	}
+	ax_evidence_add_result(&ev, "auth", "accesslog", "log.privileged_logins", AX_CHECK_INFO, "1 listed", NULL, 400);
+	T_OK(s && ax_store_commit_run(s, "collect", 400, 450, &ev, NULL) < 0); /* the old CHECK refuses it */
+	ax_store_free(s);
+	s = NULL;
+	T_EQ_INT(raw_int(path, "PRAGMA user_version"), 3);
+	int64_t values = raw_int(path, "SELECT count(*) FROM result_values");
+	int64_t max_id = raw_int(path, "SELECT max(id) FROM result_values");
+
+	s = open_ok(path);
+	if (!s)
+		goto cleanup;
+	T_EQ_INT(raw_int(path, "PRAGMA user_version"), 4);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM result_values"), values);
+	T_EQ_INT(raw_int(path, "SELECT max(id) FROM result_values"), max_id);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results"), 9);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	T_OK(raw(path, "UPDATE result_values SET message = 'x'") != SQLITE_OK); /* triggers made again */
+	T_OK(raw(path, "DELETE FROM result_values") != SQLITE_OK);
+	T_OK(raw(path, "INSERT INTO result_values (key, instance, probe_type, check_id, status, message, observed)"
+		       " VALUES (zeroblob(32), 'a', 'b', 'c.d', 'maybe', '', '{}')") != SQLITE_OK);
+
+	T_EQ_INT(ax_store_commit_run(s, "collect", 400, 450, &ev, NULL), 0);
+	T_EQ_INT(ax_store_latest(s, &back), 0);
+	int found = 0;
+	for (size_t i = 0; i < back.nresults; i++)
+		if (strcmp(back.results[i].check, "log.privileged_logins") == 0)
+			found = back.results[i].status == AX_CHECK_INFO;
+	T_OK(found);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results WHERE status = 'info'"), 1);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+cleanup:
+	ax_evidence_free(&ev);
+	ax_evidence_free(&back);
+	ax_store_free(s);
+	free(path);
+}
+
 int main(void)
 {
 	test_open_and_reopen();
@@ -993,6 +1046,7 @@ int main(void)
 	test_rollback();
 	test_prune();
 	test_migrate_v2();
+	test_migrate_v3_info();
 	test_kill9();
 	test_concurrent();
 	return t_done();

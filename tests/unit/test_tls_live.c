@@ -298,10 +298,11 @@ int main(void)
 			 "TLSv1.3=TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384");
 	free(suites);
 	static const char *const strict_pass[] = {"tls.starttls.offered", "tls.protocol.tls1_0", "tls.protocol.tls1_1",
-		"tls.protocol.tls1_2", "tls.protocol.tls1_3", "tls.cipher.order", "tls.kex.group", "tls.cert.expiry",
+		"tls.protocol.tls1_2", "tls.cipher.order", "tls.kex.group", "tls.cert.expiry",
 		"tls.cert.key_size", "tls.cert.signature", "tls.cert.chain", "tls.cert.hostname"};
 	for (size_t i = 0; i < sizeof(strict_pass) / sizeof(strict_pass[0]); i++)
 		expect(&ev, strict_pass[i], "pass", "strict");
+	expect(&ev, "tls.protocol.tls1_3", "info", "strict"); /* recommended, cannot fail */
 	expect(&ev, "tls.cipher.weak", "fail", "strict");
 	const struct ax_result *weak = result_of(&ev, "tls.cipher.weak");
 	T_CONTAINS(weak ? weak->message : NULL, "1 of 5 accepted suites are outside mozilla-intermediate: TLSv1.2 AES128-SHA");
