@@ -86,7 +86,6 @@ struct ax_export_period_stat {
 	int period_ok;                   /* the period test holds */
 	int demoted;                     /* pass at the end, reported partial because the test fails */
 };
-};
 
 struct ax_export_data {
 	const char *organization; /* [annexa] organization, or "" */

@@ -47,13 +47,9 @@
  * new check status must say whether it becomes an observation. */
 static int observed(enum ax_check_status s)
 {
-	switch (s) {
-	case AX_CHECK_PASS:
-	case AX_CHECK_FAIL:
-	case AX_CHECK_ERROR: return 1;
-	case AX_CHECK_SKIP: return 0; /* not applicable to the target: no evidence */
-	}
-	return 0;
+	/* skip (not applicable to the target) and info (a check that cannot
+	 * fail in its mode) are no evidence either way */
+	return ax_check_status_is_evidence(s);
 }
 
 /* OSCAL's methods: TEST exercises the target (a handshake, a restore, a

@@ -53,9 +53,9 @@ int main(void)
 	const char *dir = t_tmpdir();
 	char *db = ax_asprintf("%s/p.db", dir), *db2 = ax_asprintf("%s/p2.db", dir), *db3 = ax_asprintf("%s/p3.db", dir);
 	/* Two instances evidence A.8.3 (file.mode, file.owner): "slow" every
-	 * hour, "fast" every 15 minutes. */
+	 * hour, "fast" every 15 minutes; slow also names A.8.9. */
 	char *conf = t_write("annexa.conf", "[annexa]\n\tinterval = 1h\n"
-					    "[probe \"slow\"]\n\ttype = file\n\tpath = /x\n\tinterval = 1h\n"
+					    "[probe \"slow\"]\n\ttype = file\n\tpath = /x\n\tinterval = 1h\n\tcontrols = A.8.9\n"
 					    "[probe \"fast\"]\n\ttype = file\n\tpath = /y\n\tinterval = 15m\n");
 	T_EQ_INT(ax_config_load(&cfg, conf), 0);
 	T_EQ_INT(ax_catalog_load(&cat, getenv("ANNEXA_CONTROLS") ? getenv("ANNEXA_CONTROLS") : "controls"), 0);
@@ -118,9 +118,10 @@ int main(void)
 
 	/* The period test: a check passing at the end but reported only in
 	 * the last of many freshness windows; and a failure that no pass
-	 * followed (the check now skips). A.8.9 (file.content.*) has no
-	 * coverage needs the test could hide behind: pass needs manual
-	 * evidence, so look at the period fields and the demotion. */
+	 * followed (the check now skips). A.8.9 (through slow's `controls =`;
+	 * the mapping leaves file.content.* to the instance) has coverage
+	 * needs: pass needs manual evidence, so look at the period fields and
+	 * the demotion. */
 	T_EQ_INT(ax_store_open(&st3, db3), 0);
 	if (st3) {
 		/* manual evidence answers A.8.3's needs: only the period test
