@@ -87,8 +87,8 @@ if "$ANNEXA" --help 2>&1 | grep -q '^ *report '; then
 		grep -qF 'Inherited from Example Hosting AG: ISO/IEC 27001:2022 certificate' "$T/report.dom" ||
 			fail "report.html does not show A.7.4 as inherited"
 		ok
-		grep -qF '<li class="need" data-need="A.8.20:filtering">' "$T/report.dom" ||
-			fail "report.html does not name A.8.20's open needs"
+		grep -qF '<li class="need" data-need="A.8.21:requirements">' "$T/report.dom" ||
+			fail "report.html does not name A.8.21's open needs"
 	else
 		echo "NOTE: annexa report still writes the placeholder report (no data-status); rows counted only"
 	fi
