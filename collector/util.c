@@ -179,7 +179,8 @@ void ax_sha256_hex(const void *data, size_t len, char out[static 65])
 
 int ax_file_read(const char *path, size_t max, struct ax_buf *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO planted at path must not hang */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	int err = 0;
 	if (fd < 0) {
@@ -193,6 +194,10 @@ int ax_file_read(const char *path, size_t max, struct ax_buf *out)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		err = ax_error_code(AX_EINVALID, "%s: is a directory", path);
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = ax_error_code(AX_EINVALID, "%s: not a regular file", path);
 		goto cleanup;
 	}
 	for (;;) {

@@ -32,8 +32,9 @@ void ax_duration_format(int64_t secs, char out[static 32]);
 void ax_sha256_hex(const void *data, size_t len, char out[static 65]);
 void ax_hex(const unsigned char *bin, size_t len, char *out);
 
-/* Reads at most max bytes of a regular file; AX_EINVALID when larger,
- * AX_ENOTFOUND when missing. Messages name the path. */
+/* Reads at most max bytes of a regular file; AX_EINVALID when larger or
+ * not a regular file (a FIFO is refused, never waited on), AX_ENOTFOUND
+ * when missing. Messages name the path. */
 int ax_file_read(const char *path, size_t max, struct ax_buf *out);
 /* Atomically replaces path with data; mode is narrowed by the umask. The
  * temp file has a random name next to path and is created with

@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "buf.h"
 #include "config.h"
@@ -83,8 +84,15 @@ struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, cons
 	ctx->inst = inst;
 	if (keylen > sizeof(ctx->key))
 		keylen = sizeof(ctx->key);
-	if (key && keylen)
+	if (key && keylen) {
 		memcpy(ctx->key, key, keylen);
+	} else {
+		/* never a constant key (a guessed address could be tested against
+		 * it): without one, pseudonyms are random per context */
+		keylen = 32;
+		if (RAND_bytes(ctx->key, (int)keylen) != 1)
+			abort();
+	}
 	ctx->keylen = keylen;
 	ctx->state_dir = state_dir ? ax_strdup(state_dir) : NULL;
 	ctx->now = now;
@@ -176,12 +184,7 @@ void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char 
 		ax_buf_putc(&norm, (char)tolower((unsigned char)s[i]));
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	/* Without a configured key the pseudonym is still keyed, by a fixed
-	 * per-build value: unlinkable across sites only with a real key. */
-	static const unsigned char fallback[] = "annexa-default-pseudonym-key";
-	const unsigned char *key = ctx->keylen ? ctx->key : fallback;
-	size_t keylen = ctx->keylen ? ctx->keylen : sizeof(fallback) - 1;
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)ax_buf_cstr(&norm), norm.size, md, &mdlen);
+	HMAC(EVP_sha256(), ctx->key, (int)ctx->keylen, (const unsigned char *)ax_buf_cstr(&norm), norm.size, md, &mdlen);
 	out[0] = 'p';
 	out[1] = ':';
 	ax_hex(md, 8, out + 2);
