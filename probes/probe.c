@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "mailbox.h"
 #include "util.h"
 
 const struct ax_option ax_common_options[] = {
@@ -189,6 +190,34 @@ void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char 
 	out[1] = ':';
 	ax_hex(md, 8, out + 2);
 	ax_buf_free(&norm);
+}
+
+void ax_probe_safe_text(const struct ax_probe_ctx *ctx, const char *s, size_t len, size_t max, struct ax_buf *out)
+{
+	struct ax_buf plain = AX_BUF_INIT;
+	size_t pos = 0, a, b;
+	/* addresses first, on the raw bytes: cutting or escaping before would
+	 * split a non-ASCII or cut address and leave part of it in clear */
+	while (ax_mailbox_find(s, len, pos, &a, &b)) {
+		char *addr = ax_strndup(s + a, b - a), pseudo[20];
+		ax_probe_pseudonym(ctx, addr, pseudo);
+		ax_buf_put(&plain, s + pos, a - pos);
+		ax_buf_put(&plain, pseudo, 18);
+		free(addr);
+		pos = b;
+	}
+	ax_buf_put(&plain, s + pos, len - pos);
+	size_t n = plain.size < max ? plain.size : max;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)plain.ptr[i];
+		if (c < 0x20 || c >= 0x7f)
+			ax_buf_printf(out, "\\x%02x", c);
+		else
+			ax_buf_putc(out, (char)c);
+	}
+	if (n < plain.size)
+		ax_buf_puts(out, " [cut]");
+	ax_buf_free(&plain);
 }
 
 int ax_probe_result(struct ax_probe_ctx *ctx, const char *check, enum ax_check_status status,

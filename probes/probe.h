@@ -98,6 +98,12 @@ int64_t ax_probe_now(const struct ax_probe_ctx *ctx);
  * one (pseudonyms then hold only within it). */
 void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char out[static 20]);
 
+/* Free text (a log line) made fit for evidence, appended to out: every
+ * e-mail address (mailbox.h) replaced by its pseudonym, then cut to max
+ * bytes (" [cut]" added), bytes outside printable ASCII escaped as \xNN.
+ * Secrets are not touched: redact the result. */
+void ax_probe_safe_text(const struct ax_probe_ctx *ctx, const char *s, size_t len, size_t max, struct ax_buf *out);
+
 /* --- what a running probe emits --- */
 /* observed: a JSON object of measured values (stolen; may be NULL). The
  * message is one human sentence ("server accepts TLS 1.0"). */
