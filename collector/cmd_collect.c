@@ -71,6 +71,8 @@ int ax_cmd_collect(struct ax_cli *cli, int argc, char **argv)
 		rc = AX_EXIT_USAGE;
 		goto cleanup;
 	}
+	if ((rc = ax_cli_config(cli)) != 0)
+		goto cleanup;
 	/* a bad [privacy] pseudonym-key-file is a configuration error */
 	struct ax_buf key = AX_BUF_INIT;
 	int key_err = ax_collect_load_pseudonym_key(cli->cfg, 0, &key, NULL);
