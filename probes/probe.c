@@ -10,10 +10,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "buf.h"
 #include "config.h"
@@ -91,8 +91,8 @@ struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, cons
 		/* never a constant key (a guessed address could be tested against
 		 * it): without one, pseudonyms are random per context */
 		keylen = 32;
-		if (RAND_bytes(ctx->key, (int)keylen) != 1)
-			abort();
+		if (getrandom(ctx->key, keylen, 0) != (ssize_t)keylen)
+			abort(); /* no entropy: better no pseudonym than a guessable one */
 	}
 	ctx->keylen = keylen;
 	ctx->state_dir = state_dir ? ax_strdup(state_dir) : NULL;
