@@ -138,7 +138,7 @@ static size_t value_start(const char *s, size_t len, size_t ks, size_t ke, int l
 			k++;
 	} else if (k == sp || !(line_key || (klen == 6 && strncasecmp(s + ks, "bearer", 6) == 0))) {
 		return 0;
-	} else {
+	} else if (k < len) {
 		size_t w = k;
 		while (w < len && !is_blank(s[w]))
 			w++;
