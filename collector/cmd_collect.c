@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "cli.h"
 #include "collect.h"
@@ -68,6 +69,17 @@ int ax_cmd_collect(struct ax_cli *cli, int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "annexa collect: unexpected argument '%s'\n", argv[optind]);
 		rc = AX_EXIT_USAGE;
+		goto cleanup;
+	}
+	if ((rc = ax_cli_config(cli)) != 0)
+		goto cleanup;
+	/* a bad [privacy] pseudonym-key-file is a configuration error */
+	struct ax_buf key = AX_BUF_INIT;
+	int key_err = ax_collect_load_pseudonym_key(cli->cfg, 0, &key, NULL);
+	OPENSSL_cleanse(key.ptr, key.size);
+	ax_buf_free(&key);
+	if (key_err < 0) {
+		rc = ax_cli_fail(AX_EXIT_USAGE, "collect");
 		goto cleanup;
 	}
 	if ((rc = ax_cli_store(cli)) != 0)

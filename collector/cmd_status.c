@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "cli.h"
+#include "collect.h"
 #include "config.h"
 #include "controls.h"
 #include "probe.h"
@@ -291,12 +293,27 @@ int ax_cmd_check_config(struct ax_cli *cli, int argc, char **argv)
 	const struct ax_config *cfg = cli->cfg;
 	if (ax_catalog_check_config(cli->cat, cfg) < 0)
 		return ax_cli_fail(AX_EXIT_USAGE, NULL);
+	/* the key is checked, never made here: check-config runs as root
+	 * before the daemon drops privileges */
+	struct ax_buf key = AX_BUF_INIT;
+	char *key_path = NULL;
+	int key_err = ax_collect_load_pseudonym_key(cfg, 0, &key, &key_path);
+	const char *key_src = ax_config_get(cfg, "privacy", "pseudonym-key-file") ? "configured"
+			      : key.size ? "generated" : "generated on the first collect";
+	OPENSSL_cleanse(key.ptr, key.size);
+	ax_buf_free(&key);
+	if (key_err < 0)
+		return ax_cli_fail(AX_EXIT_USAGE, NULL);
 	if (f.json) {
-		dump_json(json_pack("{s:s,s:b,s:i,s:i}", "config", cfg->path, "valid", 1, "probes", (int)cfg->nprobes,
-				    "controls", (int)cli->cat->ncontrols));
+		dump_json(json_pack("{s:s,s:b,s:i,s:i,s:{s:s,s:s}}", "config", cfg->path, "valid", 1, "probes",
+				    (int)cfg->nprobes, "controls", (int)cli->cat->ncontrols, "pseudonym_key", "path",
+				    key_path, "source", key_src));
 	} else {
 		printf("%s: configuration OK (%zu probe instances, %zu controls, %zu mappings)\n", cfg->path,
 		       cfg->nprobes, cli->cat->ncontrols, cli->cat->nmaps);
+		printf("pseudonym key: %s (%s%s)\n", key_path, key_src,
+		       strcmp(key_src, "configured") ? ": 32 random bytes, 0600, never overwritten; back it up with the store" : "");
 	}
+	free(key_path);
 	return 0;
 }

@@ -4,25 +4,55 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+
+#include <openssl/crypto.h>
 
 #include "config.h"
 #include "runner.h"
 #include "util.h"
 
-int ax_collect_load_pseudonym_key(const struct ax_config *cfg, struct ax_buf *out)
+#define KEY_MIN 16
+#define KEY_NEW 32
+
+int ax_collect_load_pseudonym_key(const struct ax_config *cfg, int create, struct ax_buf *out, char **path_out)
 {
-	const char *path = ax_config_get(cfg, "privacy", "pseudonym-key-file");
-	if (!path)
-		return 0;
-	int err = ax_file_read(path, 1024, out);
-	if (err < 0) {
-		ax_error_prefix("[privacy] pseudonym-key-file");
-		return err;
+	const char *conf = ax_config_get(cfg, "privacy", "pseudonym-key-file");
+	const char *state = ax_config_get(cfg, "annexa", "state-dir");
+	char *path = conf ? ax_strdup(conf) : ax_asprintf("%s/pseudonym.key", state ? state : ".");
+	int err = 0;
+	if (!conf && create) {
+		/* Never a constant key: anyone could test a guessed address
+		 * against its pseudonym. A random one, made once. */
+		unsigned char key[KEY_NEW];
+		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+			err = ax_error_set("pseudonym key: no random bytes: %s", strerror(errno));
+			goto cleanup;
+		}
+		err = ax_file_write_new(path, key, sizeof(key), 0600);
+		OPENSSL_cleanse(key, sizeof(key));
+		if (err == AX_EEXISTS)
+			err = 0;
+		else if (err < 0)
+			goto cleanup;
 	}
-	if (out->size < 16)
-		return ax_error_code(AX_EINVALID, "[privacy] pseudonym-key-file %s: shorter than 16 bytes", path);
-	return 0;
+	err = ax_file_read(path, 1024, out);
+	if (err == AX_ENOTFOUND && !conf && !create) {
+		err = 0;
+	} else if (err < 0) {
+		ax_error_prefix("%s", conf ? "[privacy] pseudonym-key-file" : "pseudonym key");
+		err = AX_EINVALID;
+	} else if (out->size < KEY_MIN) {
+		err = ax_error_code(AX_EINVALID, "%s %s: shorter than %d bytes",
+				    conf ? "[privacy] pseudonym-key-file" : "pseudonym key", path, KEY_MIN);
+	}
+cleanup:
+	if (err < 0 || !path_out)
+		free(path);
+	else
+		*path_out = path;
+	return err;
 }
 
 int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *const *only, size_t nonly,
@@ -46,14 +76,13 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 		if (want)
 			sel[n++] = &cfg->probes[i];
 	}
-	if ((err = ax_collect_load_pseudonym_key(cfg, &key)) < 0)
-		goto cleanup;
-
 	const char *state = ax_config_get(cfg, "annexa", "state-dir");
 	if (state && mkdir(state, 0700) < 0 && errno != EEXIST) {
 		err = ax_error_set("[annexa] state-dir %s: %s", state, strerror(errno));
 		goto cleanup;
 	}
+	if ((err = ax_collect_load_pseudonym_key(cfg, 1, &key, NULL)) < 0)
+		goto cleanup;
 	int64_t parallel = ax_config_get_int(cfg, "annexa", "parallel");
 	struct ax_runner_opts opts = {
 		.pseudonym_key = (const unsigned char *)key.ptr,

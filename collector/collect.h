@@ -17,7 +17,12 @@ struct ax_config;
 int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *const *only, size_t nonly,
 	       struct ax_evidence *ev, struct ax_run_info *info);
 
-/* Reads [privacy] pseudonym-key-file (at most 1 KiB) into out. */
-int ax_collect_load_pseudonym_key(const struct ax_config *cfg, struct ax_buf *out);
+/* The key of the keyed pseudonyms: [privacy] pseudonym-key-file when set
+ * (a regular file of 16 to 1024 bytes; anything else, missing included,
+ * is AX_EINVALID), else STATE/pseudonym.key. With create, that one is made
+ * with 32 random bytes (0600) when missing; it is never overwritten.
+ * Without create a missing STATE/pseudonym.key leaves out empty.
+ * *path_out (may be NULL) receives the file's path (caller frees). */
+int ax_collect_load_pseudonym_key(const struct ax_config *cfg, int create, struct ax_buf *out, char **path_out);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -178,7 +179,8 @@ void ax_sha256_hex(const void *data, size_t len, char out[static 65])
 
 int ax_file_read(const char *path, size_t max, struct ax_buf *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO planted at path must not hang */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	int err = 0;
 	if (fd < 0) {
@@ -192,6 +194,10 @@ int ax_file_read(const char *path, size_t max, struct ax_buf *out)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		err = ax_error_code(AX_EINVALID, "%s: is a directory", path);
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = ax_error_code(AX_EINVALID, "%s: not a regular file", path);
 		goto cleanup;
 	}
 	for (;;) {
@@ -241,41 +247,96 @@ int ax_fsync_parent(const char *path)
 	return err;
 }
 
-int ax_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+int ax_file_temp(const char *path, unsigned mode, char **tmp_out, int *fd_out)
 {
-	char *tmp = ax_asprintf("%s.tmp.%ld", path, (long)getpid());
-	int err = 0;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		err = ax_error_set("%s: %s", tmp, strerror(errno));
-		goto cleanup;
+	for (int attempt = 0; attempt < 16; attempt++) {
+		unsigned char rnd[8];
+		char hex[17];
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return ax_error_set("%s: no random bytes for a temporary name: %s", path, strerror(errno));
+		ax_hex(rnd, sizeof(rnd), hex);
+		char *tmp = ax_asprintf("%s.tmp.%s", path, hex);
+		/* O_EXCL|O_NOFOLLOW: a file or symlink planted at the name is an
+		 * error, never a target; the kernel applies the umask to mode */
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+		if (fd >= 0) {
+			*tmp_out = tmp;
+			*fd_out = fd;
+			return 0;
+		}
+		int e = errno;
+		free(tmp);
+		if (e != EEXIST)
+			return ax_error_set("%s: cannot create a temporary file next to it: %s", path, strerror(e));
 	}
+	return ax_error_set("%s: cannot create a temporary file next to it: every name taken", path);
+}
+
+static int write_all(int fd, const void *data, size_t len, const char *path)
+{
 	const char *p = data;
-	size_t left = len;
-	while (left) {
-		ssize_t n = write(fd, p, left);
+	while (len) {
+		ssize_t n = write(fd, p, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err = ax_error_set("%s: write: %s", path, strerror(errno));
-			break;
+			return ax_error_set("%s: write: %s", path, strerror(errno));
 		}
 		p += n;
-		left -= (size_t)n;
+		len -= (size_t)n;
 	}
-	if (!err && fsync(fd) < 0)
-		err = ax_error_set("%s: fsync: %s", path, strerror(errno));
+	return 0;
+}
+
+/* fsync and close fd; then link (never replacing) or rename tmp to path. */
+static int temp_finish(char *tmp, int fd, const char *path, int replace)
+{
+	int err = 0;
+	if (fsync(fd) < 0)
+		err = ax_error_set("%s: fsync: %s", tmp, strerror(errno));
 	if (close(fd) < 0 && !err)
-		err = ax_error_set("%s: close: %s", path, strerror(errno));
-	if (!err && rename(tmp, path) < 0)
-		err = ax_error_set("%s: rename: %s", path, strerror(errno));
-	if (err)
+		err = ax_error_set("%s: close: %s", tmp, strerror(errno));
+	if (!err && replace && rename(tmp, path) < 0)
+		err = ax_error_set("%s: cannot rename into place: %s", path, strerror(errno));
+	if (!err && !replace && link(tmp, path) < 0)
+		err = errno == EEXIST ? ax_error_code(AX_EEXISTS, "%s exists: refusing to overwrite it", path)
+				      : ax_error_set("%s: cannot create: %s", path, strerror(errno));
+	if (err || !replace)
 		unlink(tmp);
-	else
+	if (!err)
 		err = ax_fsync_parent(path);
-cleanup:
+	return err;
+}
+
+int ax_file_temp_commit(char *tmp, int fd, const char *path)
+{
+	return temp_finish(tmp, fd, path, 1);
+}
+
+static int write_via_temp(const char *path, const void *data, size_t len, unsigned mode, int replace)
+{
+	char *tmp = NULL;
+	int fd, err = ax_file_temp(path, mode, &tmp, &fd);
+	if (err < 0)
+		return err;
+	if ((err = write_all(fd, data, len, path)) < 0) {
+		close(fd);
+		unlink(tmp);
+	} else {
+		err = temp_finish(tmp, fd, path, replace);
+	}
 	free(tmp);
 	return err;
+}
+
+int ax_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_via_temp(path, data, len, mode, 1);
+}
+
+int ax_file_write_new(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_via_temp(path, data, len, mode, 0);
 }
 
 char *ax_path_resolve(const char *base_file, const char *rel)

@@ -32,11 +32,24 @@ void ax_duration_format(int64_t secs, char out[static 32]);
 void ax_sha256_hex(const void *data, size_t len, char out[static 65]);
 void ax_hex(const unsigned char *bin, size_t len, char *out);
 
-/* Reads at most max bytes of a regular file; AX_EINVALID when larger,
- * AX_ENOTFOUND when missing. Messages name the path. */
+/* Reads at most max bytes of a regular file; AX_EINVALID when larger or
+ * not a regular file (a FIFO is refused, never waited on), AX_ENOTFOUND
+ * when missing. Messages name the path. */
 int ax_file_read(const char *path, size_t max, struct ax_buf *out);
-/* Atomically replaces path with data, with the given mode. */
+/* Atomically replaces path with data; mode is narrowed by the umask. The
+ * temp file has a random name next to path and is created with
+ * O_EXCL|O_NOFOLLOW: a symlink planted there redirects nothing. */
 int ax_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* Like ax_file_write_atomic() but never replaces: AX_EEXISTS when path
+ * exists (link(2) of the complete temp file, so readers never see a
+ * partial one). */
+int ax_file_write_new(const char *path, const void *data, size_t len, unsigned mode);
+/* The temp file of ax_file_write_atomic() for callers that stream: a new
+ * file PATH.tmp.RANDOM (mode narrowed by the umask), its name in *tmp_out
+ * (caller frees) and fd; ax_file_temp_commit() fsyncs, closes and renames
+ * it over path, or unlinks it on error. */
+int ax_file_temp(const char *path, unsigned mode, char **tmp_out, int *fd_out);
+int ax_file_temp_commit(char *tmp, int fd, const char *path);
 /* fsync of the folder that holds path. */
 int ax_fsync_parent(const char *path);
 

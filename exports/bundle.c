@@ -331,7 +331,7 @@ static int time_stamp(struct writer *w, const struct ax_bundle_opts *o, const st
 		return 0;
 	if ((err = ax_tsa_request(sig->ptr, sig->size, &req)) < 0)
 		goto cleanup;
-	if (o->tsa_request && (err = ax_file_write_atomic(o->tsa_request, req.ptr, req.size, 0644)) < 0)
+	if (o->tsa_request && (err = ax_file_write_atomic(o->tsa_request, req.ptr, req.size, AX_EXPORT_FILE_MODE)) < 0)
 		goto cleanup;
 	if (!o->tsa_url)
 		goto cleanup;
@@ -348,39 +348,6 @@ static int time_stamp(struct writer *w, const struct ax_bundle_opts *o, const st
 cleanup:
 	ax_buf_free(&req);
 	ax_buf_free(&reply);
-	return err;
-}
-
-/* Creates a temp file next to path (mode 0644 after creation). */
-static int open_temp(const char *path, char **tmp_out, int *fd_out)
-{
-	char *tmp = ax_asprintf("%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return ax_error_set("%s: cannot create a temporary file next to it: %s", path, strerror(e));
-	}
-	fchmod(fd, 0644);
-	*tmp_out = tmp;
-	*fd_out = fd;
-	return 0;
-}
-
-/* fsync, close, rename over path, fsync the folder; unlinks tmp on error. */
-static int commit_temp(char *tmp, int fd, const char *path)
-{
-	int err = 0;
-	if (fsync(fd) < 0)
-		err = ax_error_set("%s: fsync: %s", tmp, strerror(errno));
-	if (close(fd) < 0 && !err)
-		err = ax_error_set("%s: close: %s", tmp, strerror(errno));
-	if (!err && rename(tmp, path) < 0)
-		err = ax_error_set("%s: cannot rename into place: %s", path, strerror(errno));
-	if (!err)
-		err = ax_fsync_parent(path);
-	if (err)
-		unlink(tmp);
 	return err;
 }
 
@@ -401,7 +368,7 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	char *tmp = NULL;
 	int fd = -1, err;
 
-	if ((err = open_temp(path, &tmp, &fd)) < 0)
+	if ((err = ax_file_temp(path, AX_EXPORT_FILE_MODE, &tmp, &fd)) < 0)
 		goto cleanup;
 	if (!(w.zip = zip_open(fd))) {
 		err = ax_error_set("bundle: libarchive cannot write ZIP");
@@ -446,7 +413,7 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 		err = ax_error_set("bundle: %s: %s", path, archive_error_string(w.zip));
 		goto cleanup;
 	}
-	err = commit_temp(tmp, fd, path);
+	err = ax_file_temp_commit(tmp, fd, path);
 	fd = -1;
 	if (err == 0 && nfiles)
 		*nfiles = w.nfiles + 2;
@@ -524,7 +491,7 @@ int ax_bundle_add_tsr(const char *path, const void *reply, size_t len, const cha
 		err = ax_error_code(AX_ENOTFOUND, "bundle %s: %s", path, archive_error_string(in));
 		goto cleanup;
 	}
-	if ((err = open_temp(path, &tmp, &fd)) < 0)
+	if ((err = ax_file_temp(path, AX_EXPORT_FILE_MODE, &tmp, &fd)) < 0)
 		goto cleanup;
 	if (!(w.zip = zip_open(fd))) {
 		err = ax_error_set("bundle: libarchive cannot write ZIP");
@@ -546,7 +513,7 @@ int ax_bundle_add_tsr(const char *path, const void *reply, size_t len, const cha
 		err = ax_error_set("bundle: %s: %s", path, archive_error_string(w.zip));
 		goto cleanup;
 	}
-	err = commit_temp(tmp, fd, path);
+	err = ax_file_temp_commit(tmp, fd, path);
 	fd = -1;
 cleanup:
 	archive_read_free(in);

@@ -190,7 +190,7 @@ int ax_cmd_report(struct ax_cli *cli, int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if ((rc = load_data(cli, &a, NULL, &d)) != 0)
 		goto cleanup;
-	if ((err = ax_report_html(d, &html)) < 0 || (err = ax_file_write_atomic(a.out, html.ptr, html.size, 0644)) < 0) {
+	if ((err = ax_report_html(d, &html)) < 0 || (err = ax_file_write_atomic(a.out, html.ptr, html.size, AX_EXPORT_FILE_MODE)) < 0) {
 		rc = ax_cli_fail(AX_EXIT_RUNTIME, "report");
 		goto cleanup;
 	}

@@ -19,6 +19,11 @@
 #include "manual.h"
 #include "store.h"
 
+/* Mode of the files exports hand to people (bundle, report, time-stamp
+ * request): the umask decides, 0644 under 022, 0640 under the systemd
+ * unit's UMask=0027. */
+#define AX_EXPORT_FILE_MODE 0666
+
 struct ax_cli;
 struct ax_config;
 struct ax_catalog;

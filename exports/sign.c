@@ -3,11 +3,11 @@
  * Signatures are detached CMS SignedData in DER (CMS_DETACHED|CMS_BINARY,
  * so the bytes signed are exactly the manifest's bytes), carrying the
  * certificate and its chain: `openssl cms -verify -binary` checks them.
- * Key files are created 0600 with O_EXCL: keygen never overwrites a key. */
+ * Key files are created 0600 and linked into place only when the name is
+ * free (ax_file_write_new): keygen never overwrites a key. */
 #include "export.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -168,34 +168,6 @@ void ax_signer_describe(const struct ax_signer *s, struct ax_buf *out)
 	OPENSSL_free(subject);
 }
 
-/* Writes PEM to a new file (O_EXCL) with mode; never replaces one. */
-static int write_new_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	size_t done = 0;
-	if (fd < 0 && errno == EEXIST)
-		return ax_error_code(AX_EEXISTS, "%s exists: refusing to overwrite it", path);
-	if (fd < 0)
-		return ax_error_set("%s: cannot create: %s", path, strerror(errno));
-	while (done < len) {
-		ssize_t w = write(fd, data + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			int e = errno;
-			close(fd);
-			unlink(path);
-			return ax_error_set("%s: write failed: %s", path, strerror(e));
-		}
-		done += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		unlink(path);
-		return ax_error_set("%s: write failed: %s", path, strerror(errno));
-	}
-	return ax_fsync_parent(path);
-}
-
 static int add_ext(X509 *cert, int nid, const char *value)
 {
 	X509V3_CTX ctx;
@@ -286,10 +258,10 @@ int ax_keygen(const char *key_path, const char *cert_path, const char *organizat
 		goto cleanup;
 	}
 	n = BIO_get_mem_data(kb, &p);
-	if ((err = write_new_file(key_path, p, (size_t)n, 0600)) < 0)
+	if ((err = ax_file_write_new(key_path, p, (size_t)n, 0600)) < 0)
 		goto cleanup;
 	cert_pem(cert, &pem);
-	if ((err = write_new_file(cert_path, pem.ptr, pem.size, 0644)) < 0) {
+	if ((err = ax_file_write_new(cert_path, pem.ptr, pem.size, 0644)) < 0) {
 		unlink(key_path);
 		goto cleanup;
 	}

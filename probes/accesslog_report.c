@@ -71,38 +71,34 @@ static void span_cstr(struct al_span s, char *out, size_t cap)
 	out[n] = 0;
 }
 
-/* One excerpt line: "path:line: text", user replaced by its pseudonym,
- * non-printable bytes escaped, then redacted like every other evidence. */
+/* One excerpt line: "path:line: text", user replaced by its pseudonym and
+ * so is every other e-mail address, non-printable bytes escaped, then
+ * redacted like every other evidence. */
 static void excerpt_add(struct al_report *rep, int which, const char *path, const struct ax_logline *line,
 			struct al_span user)
 {
 	if (rep->nexcerpt[which] >= rep->excerpt_max)
 		return;
 	rep->nexcerpt[which]++;
-	struct ax_buf tmp = AX_BUF_INIT;
+	struct ax_buf raw = AX_BUF_INIT, tmp = AX_BUF_INIT;
 	char pseudo[20], name[256];
 	span_cstr(user, name, sizeof(name));
 	ax_probe_pseudonym(rep->ctx, name, pseudo);
-	ax_buf_printf(&tmp, "%s:%zu: ", path, line->lineno);
-	size_t cut = line->len < EXCERPT_LINE_MAX ? line->len : EXCERPT_LINE_MAX;
-	for (size_t i = 0; i < cut; i++) {
-		const char *p = line->ptr + i;
-		if (user.len && p == user.ptr) {
-			ax_buf_puts(&tmp, pseudo);
-			i += user.len - 1;
-			continue;
-		}
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c >= 0x7f)
-			ax_buf_printf(&tmp, "\\x%02x", c);
-		else
-			ax_buf_putc(&tmp, (char)c);
+	if (user.len && user.ptr >= line->ptr && user.ptr + user.len <= line->ptr + line->len) {
+		ax_buf_put(&raw, line->ptr, (size_t)(user.ptr - line->ptr));
+		ax_buf_puts(&raw, pseudo);
+		ax_buf_put(&raw, user.ptr + user.len, line->len - (size_t)(user.ptr - line->ptr) - user.len);
+	} else {
+		ax_buf_put(&raw, line->ptr, line->len);
 	}
-	if (cut < line->len || line->truncated)
+	ax_buf_printf(&tmp, "%s:%zu: ", path, line->lineno);
+	ax_probe_safe_text(rep->ctx, raw.ptr ? raw.ptr : "", raw.size, EXCERPT_LINE_MAX, &tmp);
+	if (line->truncated && !strstr(ax_buf_cstr(&tmp), " [cut]"))
 		ax_buf_puts(&tmp, " [cut]");
 	if (ax_redact(tmp.ptr, tmp.size, NULL, &rep->excerpt[which]) < 0)
 		ax_buf_puts(&rep->excerpt[which], AX_REDACTED);
 	ax_buf_putc(&rep->excerpt[which], '\n');
+	ax_buf_free(&raw);
 	ax_buf_free(&tmp);
 }
 

@@ -2,9 +2,12 @@
  *
  * Evidence that a file exists, is recent (logging still works), carries no
  * permission bits beyond a mask, has the right owner and group, and that
- * configured settings are present or absent in its content. Matching lines
- * are evidence only after redaction; the probe never reads more than
- * max-size bytes of a file. */
+ * configured settings are present or absent in its content. A content
+ * check records the pattern and the line number it matched, not the line:
+ * the text of the line (evidence-lines = true) and an attached file are
+ * redacted with the context of the whole file, so a line inside a private
+ * key block is never shown alone. The probe never reads more than max-size
+ * bytes of a file. */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -30,6 +33,7 @@ static const struct ax_option file_options[] = {
 	{"absent", AX_OPT_STRING, NULL, AX_OPT_MULTI, NULL, 0, 0, "extended regex no line may match (repeatable)"},
 	{"redact", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "extra regex whose matches are redacted from evidence"},
 	{"attach", AX_OPT_BOOL, "false", 0, NULL, 0, 0, "attach the (redacted) file content as evidence"},
+	{"evidence-lines", AX_OPT_BOOL, "false", 0, NULL, 0, 0, "record the (redacted) text of matched lines, not only their number"},
 	{"max-size", AX_OPT_SIZE, "16M", 0, NULL, 1, 1073741824, "largest content read"},
 	{NULL},
 };
@@ -67,26 +71,34 @@ static int resolve_id(const char *want, int is_group, long *out)
 	return 0;
 }
 
-/* The line of buf that contains offset off, redacted. */
-static char *line_at(const struct ax_buf *buf, size_t off, const char *redact)
+/* The 1-based number of the line of text that holds offset off. */
+static size_t line_number(const char *text, size_t off)
 {
-	size_t s = off, e = off;
-	while (s > 0 && buf->ptr[s - 1] != '\n')
-		s--;
-	while (e < buf->size && buf->ptr[e] != '\n')
-		e++;
-	if (e - s > 512)
-		e = s + 512;
-	struct ax_buf out = AX_BUF_INIT;
-	if (ax_redact(buf->ptr + s, e - s, redact, &out) < 0)
-		ax_buf_puts(&out, AX_REDACTED);
-	return ax_buf_detach(&out);
+	size_t n = 1;
+	for (const char *p = text; (p = memchr(p, '\n', off - (size_t)(p - text))) != NULL; p++)
+		n++;
+	return n;
 }
 
-static void check_content(struct ax_probe_ctx *ctx, const char *path, const struct ax_buf *content,
-			  struct ax_verdict *present, struct ax_verdict *absent)
+/* Line lineno (1-based) of text, NULL past the end; a new string. */
+static char *line_text(const struct ax_buf *text, size_t lineno)
 {
-	const char *redact = ax_probe_opt(ctx, "redact");
+	const char *p = ax_buf_cstr(text), *end = p + text->size;
+	for (size_t n = 1; n < lineno && p < end; n++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	if (p >= end)
+		return NULL;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	size_t len = (size_t)((nl ? nl : end) - p);
+	return ax_strndup(p, len > 512 ? 512 : len);
+}
+
+/* redacted: the whole file redacted (NULL unless evidence-lines). */
+static void check_content(struct ax_probe_ctx *ctx, const char *path, const struct ax_buf *content,
+			  const struct ax_buf *redacted, struct ax_verdict *present, struct ax_verdict *absent)
+{
 	for (int want_absent = 0; want_absent < 2; want_absent++) {
 		const char *key = want_absent ? "absent" : "contains";
 		struct ax_verdict *v = want_absent ? absent : present;
@@ -99,16 +111,21 @@ static void check_content(struct ax_probe_ctx *ctx, const char *path, const stru
 				continue;
 			}
 			int found = content->ptr && regexec(&re, content->ptr, 1, &m, 0) == 0;
-			char *line = found ? line_at(content, (size_t)m.rm_so, redact) : NULL;
+			size_t lineno = found ? line_number(content->ptr, (size_t)m.rm_so) : 0;
 			json_t *item = json_pack("{s:s,s:s,s:b}", "path", path, "pattern", pat, "matched", found);
-			if (line)
-				json_object_set_new(item, "line", json_string(line));
-			if (found == want_absent)
-				ax_verdict_add(v, AX_CHECK_FAIL, item, want_absent ? "%s contains '%s'" : "%s lacks '%s'",
-					    path, want_absent ? line : pat);
+			if (found) {
+				json_object_set_new(item, "line", json_integer((json_int_t)lineno));
+				char *text = redacted ? line_text(redacted, lineno) : NULL;
+				if (text)
+					json_object_set_new(item, "text", json_string(text));
+				free(text);
+			}
+			if (found == want_absent && want_absent)
+				ax_verdict_add(v, AX_CHECK_FAIL, item, "%s line %zu matches '%s'", path, lineno, pat);
+			else if (found == want_absent)
+				ax_verdict_add(v, AX_CHECK_FAIL, item, "%s lacks '%s'", path, pat);
 			else
 				ax_verdict_add(v, AX_CHECK_PASS, item, "%s", path);
-			free(line);
 			regfree(&re);
 		}
 	}
@@ -204,14 +221,16 @@ static int file_run(struct ax_probe_ctx *ctx)
 			ax_buf_free(&content);
 			continue;
 		}
-		check_content(ctx, path, &content, &present, &absent);
-		if (ax_probe_opt_bool(ctx, "attach")) {
-			struct ax_buf red = AX_BUF_INIT;
+		int lines = ax_probe_opt_bool(ctx, "evidence-lines"), attach = ax_probe_opt_bool(ctx, "attach");
+		struct ax_buf red = AX_BUF_INIT;
+		int red_ok = (lines || attach) &&
+			     ax_redact(ax_buf_cstr(&content), content.size, ax_probe_opt(ctx, "redact"), &red) == 0;
+		check_content(ctx, path, &content, red_ok && lines ? &red : NULL, &present, &absent);
+		if (attach && red_ok) {
 			const char *base = strrchr(path, '/');
-			if (ax_redact(ax_buf_cstr(&content), content.size, ax_probe_opt(ctx, "redact"), &red) == 0)
-				rc = ax_probe_artifact(ctx, base ? base + 1 : path, "text/plain", red.ptr, red.size);
-			ax_buf_free(&red);
+			rc = ax_probe_artifact(ctx, base ? base + 1 : path, "text/plain", red.ptr ? red.ptr : "", red.size);
 		}
+		ax_buf_free(&red);
 		ax_buf_free(&content);
 	}
 	if (!present.touched && ax_probe_opt_count(ctx, "contains"))

@@ -10,12 +10,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "buf.h"
 #include "config.h"
+#include "mailbox.h"
 #include "util.h"
 
 const struct ax_option ax_common_options[] = {
@@ -83,8 +85,15 @@ struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, cons
 	ctx->inst = inst;
 	if (keylen > sizeof(ctx->key))
 		keylen = sizeof(ctx->key);
-	if (key && keylen)
+	if (key && keylen) {
 		memcpy(ctx->key, key, keylen);
+	} else {
+		/* never a constant key (a guessed address could be tested against
+		 * it): without one, pseudonyms are random per context */
+		keylen = 32;
+		if (getrandom(ctx->key, keylen, 0) != (ssize_t)keylen)
+			abort(); /* no entropy: better no pseudonym than a guessable one */
+	}
 	ctx->keylen = keylen;
 	ctx->state_dir = state_dir ? ax_strdup(state_dir) : NULL;
 	ctx->now = now;
@@ -176,16 +185,39 @@ void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char 
 		ax_buf_putc(&norm, (char)tolower((unsigned char)s[i]));
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	/* Without a configured key the pseudonym is still keyed, by a fixed
-	 * per-build value: unlinkable across sites only with a real key. */
-	static const unsigned char fallback[] = "annexa-default-pseudonym-key";
-	const unsigned char *key = ctx->keylen ? ctx->key : fallback;
-	size_t keylen = ctx->keylen ? ctx->keylen : sizeof(fallback) - 1;
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)ax_buf_cstr(&norm), norm.size, md, &mdlen);
+	HMAC(EVP_sha256(), ctx->key, (int)ctx->keylen, (const unsigned char *)ax_buf_cstr(&norm), norm.size, md, &mdlen);
 	out[0] = 'p';
 	out[1] = ':';
 	ax_hex(md, 8, out + 2);
 	ax_buf_free(&norm);
+}
+
+void ax_probe_safe_text(const struct ax_probe_ctx *ctx, const char *s, size_t len, size_t max, struct ax_buf *out)
+{
+	struct ax_buf plain = AX_BUF_INIT;
+	size_t pos = 0, a, b;
+	/* addresses first, on the raw bytes: cutting or escaping before would
+	 * split a non-ASCII or cut address and leave part of it in clear */
+	while (ax_mailbox_find(s, len, pos, &a, &b)) {
+		char *addr = ax_strndup(s + a, b - a), pseudo[20];
+		ax_probe_pseudonym(ctx, addr, pseudo);
+		ax_buf_put(&plain, s + pos, a - pos);
+		ax_buf_put(&plain, pseudo, 18);
+		free(addr);
+		pos = b;
+	}
+	ax_buf_put(&plain, s + pos, len - pos);
+	size_t n = plain.size < max ? plain.size : max;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)plain.ptr[i];
+		if (c < 0x20 || c >= 0x7f)
+			ax_buf_printf(out, "\\x%02x", c);
+		else
+			ax_buf_putc(out, (char)c);
+	}
+	if (n < plain.size)
+		ax_buf_puts(out, " [cut]");
+	ax_buf_free(&plain);
 }
 
 int ax_probe_result(struct ax_probe_ctx *ctx, const char *check, enum ax_check_status status,

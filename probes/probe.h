@@ -93,8 +93,16 @@ const char *ax_probe_state_dir(const struct ax_probe_ctx *ctx);
 int64_t ax_probe_now(const struct ax_probe_ctx *ctx);
 /* Keyed pseudonym of a personal value (e-mail address, user name):
  * "p:" + 16 hex digits of HMAC-SHA256(key, lowercased trimmed value),
- * key from [privacy] pseudonym-key-file. Stable across runs. */
+ * key from [privacy] pseudonym-key-file or the one generated in the state
+ * folder. Stable across runs; a context made without a key gets a random
+ * one (pseudonyms then hold only within it). */
 void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char out[static 20]);
+
+/* Free text (a log line) made fit for evidence, appended to out: every
+ * e-mail address (mailbox.h) replaced by its pseudonym, then cut to max
+ * bytes (" [cut]" added), bytes outside printable ASCII escaped as \xNN.
+ * Secrets are not touched: redact the result. */
+void ax_probe_safe_text(const struct ax_probe_ctx *ctx, const char *s, size_t len, size_t max, struct ax_buf *out);
 
 /* --- what a running probe emits --- */
 /* observed: a JSON object of measured values (stolen; may be NULL). The

@@ -47,53 +47,13 @@ void rj_summary_excerpt(const struct rj_summary *s, struct ax_buf *out)
 	}
 }
 
-static int is_local_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("._%+-", c);
-}
-
-static int is_domain_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
-}
-
-/* prefix + text cut to RJ_LINE_MAX, non-printables escaped, e-mail
- * addresses replaced by their pseudonyms, then redacted. */
+/* prefix + text with e-mail addresses pseudonymised, cut to RJ_LINE_MAX,
+ * non-printables escaped, then redacted. */
 static void safe_line(const struct rj_summary *s, const char *prefix, const char *p, size_t len, struct ax_buf *out)
 {
 	struct ax_buf tmp = AX_BUF_INIT;
-	size_t n = len < RJ_LINE_MAX ? len : RJ_LINE_MAX, i = 0;
 	ax_buf_puts(&tmp, prefix);
-	while (i < n) {
-		if (p[i] && is_local_char(p[i])) {
-			size_t j = i;
-			while (j < n && p[j] && is_local_char(p[j]))
-				j++;
-			if (j < n && p[j] == '@') {
-				size_t k = j + 1;
-				while (k < n && is_domain_char(p[k]))
-					k++;
-				if (k > j + 1 && memchr(p + j + 1, '.', k - j - 1)) {
-					char *addr = ax_strndup(p + i, k - i), pseudo[20];
-					ax_probe_pseudonym(s->ctx, addr, pseudo);
-					ax_buf_puts(&tmp, pseudo);
-					free(addr);
-					i = k;
-					continue;
-				}
-			}
-			ax_buf_put(&tmp, p + i, j - i);
-			i = j;
-			continue;
-		}
-		unsigned char c = (unsigned char)p[i++];
-		if (c < 0x20 || c >= 0x7f)
-			ax_buf_printf(&tmp, "\\x%02x", c);
-		else
-			ax_buf_putc(&tmp, (char)c);
-	}
-	if (n < len)
-		ax_buf_puts(&tmp, " [cut]");
+	ax_probe_safe_text(s->ctx, p, len, RJ_LINE_MAX, &tmp);
 	ax_buf_clear(out);
 	if (ax_redact(ax_buf_cstr(&tmp), tmp.size, s->redact, out) < 0) {
 		ax_buf_clear(out);
