@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "anchors.h"
 #include "cli.h"
 #include "config.h"
 #include "controls.h"
@@ -115,6 +116,49 @@ static int load_data(struct ax_cli *cli, const struct export_args *a, struct ax_
 	return 0;
 }
 
+/* A bundle signs what the store holds: a store whose ledger does not
+ * verify, or that no longer matches an anchor, is refused (exit 1). */
+static int check_store(struct ax_cli *cli)
+{
+	struct ax_ledger_report rep;
+	struct ax_anchors anchors = {0};
+	char *file = NULL;
+	int rc, err;
+	if ((rc = ax_cli_store(cli)) != 0)
+		return rc;
+	if ((err = ax_store_ledger_check(cli->store, &rep)) == 0) {
+		file = ax_anchors_file(cli->cfg);
+		err = ax_anchors_load(file, NULL, &anchors);
+		if (err == AX_ENOTFOUND)
+			err = 0;
+		else if (err == 0)
+			err = ax_anchors_check(cli->store, &anchors, NULL);
+	}
+	if (err == AX_EINVALID) {
+		fprintf(stderr, "annexa: export: refused: %s\n", ax_error_last());
+		rc = AX_EXIT_FINDINGS;
+	} else if (err < 0) {
+		rc = ax_cli_fail(AX_EXIT_RUNTIME, "export");
+	}
+	ax_anchors_free(&anchors);
+	free(file);
+	return rc;
+}
+
+/* The bundle's store head becomes an anchor of the state folder; failing
+ * to record it does not undo the bundle. */
+static void record_anchor(struct ax_cli *cli, const struct ax_export_data *d, const char *out)
+{
+	struct ax_anchor an = {.kind = "bundle", .run = d->store_head.id, .time = d->generated_at};
+	char *file = ax_anchors_file(cli->cfg), *abs = realpath(out, NULL);
+	memcpy(an.hash, d->store_head.hash, sizeof(an.hash));
+	an.source = abs ? abs : (char *)out;
+	if (ax_anchor_append(file, &an) < 0)
+		fprintf(stderr, "annexa: export: warning: %s\n", ax_error_last());
+	free(abs);
+	free(file);
+}
+
 int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 {
 	struct export_args a;
@@ -149,6 +193,8 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 		rc = err == AX_ERROR ? AX_EXIT_RUNTIME : AX_EXIT_USAGE;
 		goto cleanup;
 	}
+	if (!a.locker && (rc = check_store(cli)) != 0)
+		goto cleanup;
 	if ((rc = load_data(cli, &a, &locker, &d)) != 0)
 		goto cleanup;
 	struct ax_bundle_opts o = {
@@ -164,6 +210,8 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 	}
 	printf("%s: %zu files, %zu runs, %zu results, %zu artifacts, signed\n", a.out, nfiles, d->nruns,
 	       d->evidence.nresults, d->nartifacts);
+	if (!locker && d->have_store_head)
+		record_anchor(cli, d, a.out);
 	if (locker)
 		printf("locker %s: %zu collectors, %zu commits replayed\n", a.locker, locker->ncollectors,
 		       locker->commits);
