@@ -94,7 +94,7 @@ static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struc
 	if (keep > 0 && ax_now() >= next_prune) {
 		int64_t pruned = 0;
 		next_prune = ax_now() + (keep < PRUNE_EVERY_S ? keep : PRUNE_EVERY_S);
-		if (ax_store_prune(cli->store, ax_now() - keep, &pruned) < 0)
+		if (ax_store_prune(cli->store, ax_now() - keep, ax_now(), &pruned) < 0)
 			dlog(LOG_WARNING, "prune: %s", ax_error_last());
 		else if (pruned)
 			dlog(LOG_INFO, "pruned the results of %lld runs older than [annexa] keep", (long long)pruned);

@@ -198,6 +198,8 @@ struct ax_ledger_walk {
 	int have_time;
 	int64_t newest_finished;
 	int64_t first_prune_run;         /* 0: none yet */
+	int64_t first_prune_before;      /* its cutoff */
+	int64_t record_before;           /* cutoff of the last record read */
 	int64_t oldest_unpruned_collect; /* finished_at; INT64_MAX: none */
 	struct prune_range *ranges;
 	size_t nranges, aranges;
@@ -233,6 +235,7 @@ static const char *add_prune_record(struct ax_ledger_walk *w, const struct ax_ru
 		why = "its prune record is malformed";
 		goto cleanup;
 	}
+	w->record_before = json_integer_value(before);
 	json_array_foreach(runs, i, r) {
 		json_t *lo = json_array_get(r, 0), *hi = json_array_get(r, 1);
 		if (json_array_size(r) != 2 || !json_is_integer(lo) || !json_is_integer(hi) ||
@@ -286,8 +289,10 @@ const char *ax_ledger_walk_run(struct ax_ledger_walk *w, const struct ax_run_inf
 	}
 	if (!why && !records)
 		why = "it is a prune run without a prune record";
-	if (!w->first_prune_run)
+	if (!why && !w->first_prune_run) {
 		w->first_prune_run = run->id;
+		w->first_prune_before = w->record_before;
+	}
 	return why;
 }
 
@@ -328,8 +333,11 @@ const char *ax_ledger_walk_end(struct ax_ledger_walk *w, int at_head, struct ax_
 			continue;
 		}
 		/* Pruning by an annexa that did not record it yet: only ever the
-		 * oldest collect runs, and only before the first prune run. */
-		if ((!w->first_prune_run || p->id < w->first_prune_run) && p->finished < w->oldest_unpruned_collect) {
+		 * oldest collect runs, before the first prune run, and older than
+		 * its cutoff (that prune found unpruned runs older than it, so any
+		 * earlier cutoff lay before it). */
+		if ((!w->first_prune_run || (p->id < w->first_prune_run && p->finished < w->first_prune_before)) &&
+		    p->finished < w->oldest_unpruned_collect) {
 			rep->pruned_legacy++;
 			continue;
 		}
@@ -542,12 +550,12 @@ static const char prune_sql[] =
 
 /* Inside the prune's transaction: the `prune` run that lists what was
  * just pruned (temp.prune_runs) and the cutoff, chained like any run. */
-static int record_prune(struct ax_store *s, int64_t before)
+static int record_prune(struct ax_store *s, int64_t before, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
 	struct ax_evidence ev = {0};
 	struct ax_buf obs = AX_BUF_INIT, msg = AX_BUF_INIT;
-	int64_t lo = 0, hi = 0, total = 0, now = ax_now();
+	int64_t lo = 0, hi = 0, total = 0;
 	size_t nranges = 0;
 	char cutoff[32];
 	int err, rc;
@@ -597,7 +605,7 @@ cleanup:
 	return err;
 }
 
-int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned)
+int ax_store_prune(struct ax_store *s, int64_t before, int64_t now, int64_t *npruned)
 {
 	sqlite3_stmt *st = NULL;
 	const char *sql = prune_sql;
@@ -625,7 +633,7 @@ int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned)
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	if (n > 0 && (err = record_prune(s, before)) < 0)
+	if (n > 0 && (err = record_prune(s, before, now)) < 0)
 		goto cleanup;
 	if ((err = axs_exec(s, "DELETE FROM temp.prune_runs; DELETE FROM temp.prune_values;"
 			       "DELETE FROM temp.prune_refs; DELETE FROM temp.prune_shas; COMMIT",

@@ -126,10 +126,10 @@ int ax_store_head(struct ax_store *s, struct ax_run_info *info);
  * "ledger", check "ledger.prune") has the observed JSON
  * {"before": BEFORE, "runs": [[FIRST, LAST], ...]}: the cutoff and the
  * pruned ids as inclusive ranges, so the prune itself is chained evidence.
- * The prune run is dated now (ax_now). Then gives the freed pages back to
+ * The prune run is dated now. Then gives the freed pages back to
  * the file system (PRAGMA incremental_vacuum). *npruned (may be NULL)
  * receives the number of runs pruned. */
-int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned);
+int ax_store_prune(struct ax_store *s, int64_t before, int64_t now, int64_t *npruned);
 
 #define AX_LEDGER_PRUNE_INSTANCE "ledger"
 #define AX_LEDGER_PRUNE_CHECK "ledger.prune"

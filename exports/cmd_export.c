@@ -294,6 +294,11 @@ int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv)
 	printf("  files:     %zu files match manifest.json, none missing, none extra\n", rep.files);
 	printf("  ledger:    %zu runs chained, %zu content hashes recomputed from results.jsonl\n", rep.runs,
 	       rep.runs_content);
+	size_t pruned = rep.runs_pruned_covered + rep.runs_pruned_legacy + rep.runs_pruned_unknown;
+	if (pruned)
+		printf("  finding:   %zu pruned runs, their content cannot be verified (%zu listed by a prune run of the\n"
+		       "             bundle, %zu pruned before annexa recorded prunes, %zu after the bundle's end)\n",
+		       pruned, rep.runs_pruned_covered, rep.runs_pruned_legacy, rep.runs_pruned_unknown);
 	if (rep.has_tsr) {
 		char ts[32];
 		ax_time_format(rep.tsr_time, ts);

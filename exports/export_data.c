@@ -194,9 +194,10 @@ static void build_latest(struct ax_export_data *d)
 	size_t nv = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct ax_result *r = &d->evidence.results[i];
-		/* manual runs' event rows are not check results (as in
-		 * ax_store_latest); the items themselves are d->manual */
-		if (strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0)
+		/* manual and prune runs' event rows are not check results (as
+		 * in ax_store_latest); the manual items themselves are d->manual */
+		if ((strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0) ||
+		    (strcmp(r->instance, AX_LEDGER_PRUNE_INSTANCE) == 0 && strncmp(r->check, "ledger.", 7) == 0))
 			continue;
 		v[nv++] = r;
 	}
