@@ -117,25 +117,33 @@ static int parse_anchor(json_t *j, struct ax_anchor *a)
 	return 0;
 }
 
+int ax_anchors_parse(const char *text, size_t len, const char *name, struct ax_anchors *out)
+{
+	size_t lineno = 0;
+	int err = 0;
+	for (size_t off = 0; err == 0 && off < len; lineno++) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		if (!nl)
+			break; /* a torn last line: an append that did not finish */
+		size_t n = (size_t)(nl - (text + off));
+		json_t *j = json_loadb(text + off, n, JSON_REJECT_DUPLICATES, NULL);
+		struct ax_anchor *a = push(out);
+		if (!j || parse_anchor(j, a) < 0) {
+			out->n--;
+			err = ax_error_code(AX_EINVALID, "anchors %s line %zu: not an anchor", name, lineno + 1);
+		}
+		json_decref(j);
+		off += n + 1;
+	}
+	return err;
+}
+
 static int load_file(const char *path, struct ax_anchors *out)
 {
 	struct ax_buf text = AX_BUF_INIT;
 	int err = ax_file_read(path, ANCHORS_MAX, &text);
-	size_t lineno = 0;
-	for (size_t off = 0; err == 0 && off < text.size; lineno++) {
-		const char *nl = memchr(text.ptr + off, '\n', text.size - off);
-		if (!nl)
-			break; /* a torn last line: an append that did not finish */
-		size_t len = (size_t)(nl - (text.ptr + off));
-		json_t *j = json_loadb(text.ptr + off, len, JSON_REJECT_DUPLICATES, NULL);
-		struct ax_anchor *a = push(out);
-		if (!j || parse_anchor(j, a) < 0) {
-			out->n--;
-			err = ax_error_code(AX_EINVALID, "anchors %s line %zu: not an anchor", path, lineno + 1);
-		}
-		json_decref(j);
-		off += len + 1;
-	}
+	if (err == 0)
+		err = ax_anchors_parse(text.ptr ? text.ptr : "", text.size, path, out);
 	ax_buf_free(&text);
 	return err;
 }

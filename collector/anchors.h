@@ -50,6 +50,10 @@ int ax_anchor_append(const char *file, const struct ax_anchor *a);
  * branch, collectors/NAME). AX_ENOTFOUND when src does not exist. */
 int ax_anchors_load(const char *src, const char *branch, struct ax_anchors *out);
 void ax_anchors_free(struct ax_anchors *a);
+/* The anchors of an anchors file's text (name for messages), as
+ * ax_anchors_load reads a file: AX_EINVALID naming the first line that is
+ * not an anchor; a last line without its newline is skipped. */
+int ax_anchors_parse(const char *text, size_t len, const char *name, struct ax_anchors *out);
 
 /* One line naming an anchor, for messages: "bundle X.zip (2026-...)". */
 void ax_anchor_describe(const struct ax_anchor *a, struct ax_buf *out);

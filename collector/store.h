@@ -135,7 +135,7 @@ int ax_store_prune(struct ax_store *s, int64_t before, int64_t now, int64_t *npr
 #define AX_LEDGER_PRUNE_CHECK "ledger.prune"
 /* Seconds a run may finish before the newest run before it: two runs that
  * finish within seconds may commit in the other order (stores written
- * before annexa 0.2 hold such pairs). A commit dated earlier than that is
+ * before this check hold such pairs). A commit dated earlier than that is
  * refused; one within it takes the newest run's time, so new runs never go
  * back at all. */
 #define AX_LEDGER_CLOCK_SLACK 60
