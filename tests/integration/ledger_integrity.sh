@@ -31,8 +31,8 @@ NOTIFY_SOCKET= "$ANNEXA" -c "$C" daemon --foreground 2>"$T/daemon.log" &
 pid=$!
 stop_daemon() { kill -9 "$pid" 2>/dev/null; }
 add_cleanup stop_daemon
-for _ in $(seq 1 300); do # up to 30 s: the first run comes after its splay (at most 5 min for 1h)... or none
-	[ -f db/annexa.db ] && break
+for _ in $(seq 1 300); do # up to 30 s: "started" is logged once it handles signals
+	grep -q "started:" daemon.log && break
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
 done
@@ -113,7 +113,7 @@ expect_out "runs were cut off the end"
 # the daemon's own check at start names the anchor
 NOTIFY_SOCKET= "$ANNEXA" -c "$C" daemon --foreground 2>"$T/daemon2.log" &
 pid=$!
-for _ in $(seq 1 100); do grep -q "anchors check" daemon2.log && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q "anchors check" daemon2.log && break; sleep 0.1; done
 kill -TERM "$pid"; wait "$pid"
 ok; grep -q "ledger anchors check FAILED: the store ends at run 2" daemon2.log ||
 	{ fail "daemon did not report the cut-off runs"; sed 's/^/    | /' daemon2.log >&2; }
