@@ -146,15 +146,29 @@ static int check_store(struct ax_cli *cli)
 }
 
 /* The bundle's store head becomes an anchor of the state folder; failing
- * to record it does not undo the bundle. */
-static void record_anchor(struct ax_cli *cli, const struct ax_export_data *d, const char *out)
+ * to record it does not undo the bundle. A time-stamped bundle is read
+ * back (verified) so the anchor carries the TSA's time; d may then be
+ * NULL (--tsa-reply stamps a bundle of an earlier export). */
+static void record_anchor(struct ax_cli *cli, const struct ax_export_data *d, const char *out, int stamped)
 {
-	struct ax_anchor an = {.kind = "bundle", .run = d->store_head.id, .time = d->generated_at};
+	struct ax_anchors from_bundle = {0};
+	struct ax_anchor an = {.kind = "bundle"};
 	char *file = ax_anchors_file(cli->cfg), *abs = realpath(out, NULL);
-	memcpy(an.hash, d->store_head.hash, sizeof(an.hash));
+	int err = 0;
+	if (stamped) {
+		if ((err = ax_anchors_load(out, NULL, &from_bundle)) == 0 && from_bundle.n == 1)
+			an = from_bundle.a[0];
+	} else if (d && d->have_store_head) {
+		an.run = d->store_head.id;
+		an.time = d->generated_at;
+		memcpy(an.hash, d->store_head.hash, sizeof(an.hash));
+	}
 	an.source = abs ? abs : (char *)out;
-	if (ax_anchor_append(file, &an) < 0)
-		fprintf(stderr, "annexa: export: warning: %s\n", ax_error_last());
+	if (err == 0 && an.run > 0)
+		err = ax_anchor_append(file, &an);
+	if (err < 0)
+		fprintf(stderr, "annexa: export: warning: no anchor recorded: %s\n", ax_error_last());
+	ax_anchors_free(&from_bundle);
 	free(abs);
 	free(file);
 }
@@ -183,6 +197,7 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 			goto cleanup;
 		}
 		printf("%s: time stamp added (manifest.json.sig.tsr)\n", a.out);
+		record_anchor(cli, NULL, a.out, 1);
 		goto cleanup;
 	}
 	key = signing_path(cli->cfg, "key", "signing.key");
@@ -210,8 +225,8 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 	}
 	printf("%s: %zu files, %zu runs, %zu results, %zu artifacts, signed\n", a.out, nfiles, d->nruns,
 	       d->evidence.nresults, d->nartifacts);
-	if (!locker && d->have_store_head)
-		record_anchor(cli, d, a.out);
+	if (!locker)
+		record_anchor(cli, d, a.out, o.tsa_url && *o.tsa_url);
 	if (locker)
 		printf("locker %s: %zu collectors, %zu commits replayed\n", a.locker, locker->ncollectors,
 		       locker->commits);
