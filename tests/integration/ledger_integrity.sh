@@ -147,4 +147,43 @@ PY
 expect_rc 1 "$ANNEXA" -c "$C" ledger verify --anchors forged.zip
 expect_out "ledger.json has been changed"
 
+# --- a legitimate prune: the daemon with keep = 2s records prune runs that
+# list what they pruned; ledger verify and verify report those runs as a
+# finding (content unverifiable), and the bundle verifies
+cat > keep.conf <<EOF
+[annexa]
+	store = k/annexa.db
+	state-dir = kstate
+	keep = 2s
+[probe "app"]
+	type = file
+	path = etc/app.conf
+	interval = 1s
+EOF
+NOTIFY_SOCKET= "$ANNEXA" -c "$T/keep.conf" daemon --foreground 2>"$T/daemon3.log" &
+pid=$!
+for _ in $(seq 1 600); do # up to 60 s
+	[ "$(sqlite3 k/annexa.db "SELECT count(*) FROM runs WHERE kind = 'prune'" 2>/dev/null)" -ge 2 ] 2>/dev/null && break
+	sleep 0.1
+done
+kill -TERM "$pid"; wait "$pid"
+prunes=$(sqlite3 k/annexa.db "SELECT count(*) FROM runs WHERE kind = 'prune'")
+ok; [ "$prunes" -ge 2 ] || { fail "want 2 prune runs, got $prunes"; sed 's/^/    | /' daemon3.log >&2; }
+ok; grep -q "pruned the results of" daemon3.log || fail "daemon did not log its prune"
+expect_rc 0 "$ANNEXA" -c "$T/keep.conf" ledger verify
+expect_out "finding: "
+expect_out "listed by prune runs"
+expect_rc 0 sqlite3 k/annexa.db "SELECT observed FROM results WHERE check_id = 'ledger.prune' LIMIT 1"
+expect_out '{"before":'
+expect_rc 0 "$ANNEXA" -c "$T/keep.conf" keygen
+expect_rc 0 "$ANNEXA" -c "$T/keep.conf" export -o "$T/k.zip"
+expect_rc 0 "$ANNEXA" verify "$T/k.zip"
+expect_out "listed by a prune run of the"
+# the newest collect run pruned by hand: no prune run lists it
+last=$(sqlite3 k/annexa.db "SELECT max(id) FROM runs WHERE kind = 'collect'")
+expect_rc 0 sqlite3 k/annexa.db "UPDATE runs SET pruned = 1 WHERE id = $last;
+	DELETE FROM result_rows WHERE run_id = $last; DELETE FROM artifact_links WHERE run_id = $last;"
+expect_rc 1 "$ANNEXA" -c "$T/keep.conf" ledger verify
+expect_out "ledger broken at run $last: it is pruned, but no prune run lists it"
+
 done_tests
