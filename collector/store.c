@@ -15,7 +15,9 @@
  *   rewrite results, result values, artifact links and artifacts, to delete
  *   results and links of runs that are not pruned, and to delete values and
  *   refs still in use. Triggers only catch mistakes; tampering by someone
- *   who can write the file is what ax_store_ledger_verify detects.
+ *   who can write the file is what ax_store_ledger_check detects, as far as
+ *   a hash chain can: runs cut off the end or a chain rehashed whole only
+ *   anchors kept outside the store show (anchors.h).
  * - Growth follows what changes (schema 3): a result that repeats an
  *   earlier one costs a row of four integers; its text is stored once.
  *
