@@ -52,6 +52,9 @@ expect_rc 0 "$ANNEXA" -c "$C" ledger verify
 expect_out "ledger OK: 4 runs chained, 4 content hashes recomputed"
 expect_rc 0 "$ANNEXA" -c "$C" keygen
 expect_rc 0 "$ANNEXA" -c "$C" export -o "$T/b4.zip"
+# a test build marks what it signs
+ok; unzip -p b4.zip manifest.json | grep -q "\"version\": \"[0-9.]*$([ "$TEST_CLOCK" = 1 ] && echo '+test-clock')\"" ||
+	fail "manifest version: $(unzip -p b4.zip manifest.json | grep '"version"')"
 # every locker commit and the bundle are anchors of the state folder
 ok; [ "$(grep -c '"kind":"locker"' state/anchors.jsonl)" = 4 ] || fail "want 4 locker anchors: $(cat state/anchors.jsonl)"
 ok; grep -q "\"bundle\":\"$T/b4.zip\".*\"run\":4" state/anchors.jsonl || fail "no bundle anchor of run 4"
