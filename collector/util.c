@@ -1,8 +1,6 @@
 /* util.c - time, durations, hashing and atomic file writes. */
 #include "util.h"
 
-#include "annexa-build.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +12,8 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+
+#include "annexa-build.h"
 
 int64_t ax_now(void)
 {
