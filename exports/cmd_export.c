@@ -312,7 +312,8 @@ int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv)
 	size_t pruned = rep.runs_pruned_covered + rep.runs_pruned_legacy + rep.runs_pruned_unknown;
 	if (pruned)
 		printf("  finding:   %zu pruned runs, their content cannot be verified (%zu listed by a prune run of the\n"
-		       "             bundle, %zu pruned before annexa recorded prunes, %zu after the bundle's end)\n",
+		       "             bundle, %zu pruned before annexa recorded prunes, %zu whose prune run may come\n"
+		       "             after the bundle's end)\n",
 		       pruned, rep.runs_pruned_covered, rep.runs_pruned_legacy, rep.runs_pruned_unknown);
 	if (rep.has_tsr) {
 		char ts[32];
