@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 			return 3;
 		}
 		ax_evidence_free(&ev);
-		if (r % 96 == 95 && ax_store_prune(s, now - KEEP, NULL) < 0) {
+		if (r % 96 == 95 && ax_store_prune(s, now - KEEP, now + 5, NULL) < 0) {
 			fprintf(stderr, "prune: %s\n", ax_error_last());
 			return 3;
 		}

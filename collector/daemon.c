@@ -9,7 +9,11 @@
  * store serialises commits and the ledger chain) and reports the run id
  * over a pipe; the daemon itself only schedules, and after each committed
  * run updates the locker, the metrics file, the schedule state and prunes
- * past [annexa] keep. A failing run is logged and the daemon carries on.
+ * past [annexa] keep (at most once an hour: each prune is a ledger run). A
+ * failing run is logged and the daemon carries on. At start and once a
+ * day it checks the store against the anchors of the state folder
+ * (anchors.h) and logs an error naming the anchor when runs were cut off
+ * or rehashed. A missing store folder is created (0700), as `collect` does.
  * SIGTERM/SIGINT: no new runs; running ones get STOP_GRACE_S to finish,
  * then their process groups are killed (nothing half-committed: a run is
  * one transaction); exit 0. SIGHUP re-reads the configuration and keeps
@@ -17,16 +21,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "anchors.h"
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
@@ -68,6 +76,9 @@ static void dlog(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
+#define PRUNE_EVERY_S 3600
+#define ANCHOR_CHECK_EVERY_S 86400
+
 /* Everything that follows a committed run; none of it may undo the run. */
 static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struct ax_run_info *info,
 		      const struct ax_evidence *ev)
@@ -79,9 +90,11 @@ static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struc
 			dlog(LOG_WARNING, "%s (retried after the next run)", ax_error_last());
 	}
 	int64_t keep = ax_config_get_int(cfg, "annexa", "keep");
-	if (keep > 0) {
+	static int64_t next_prune;
+	if (keep > 0 && ax_now() >= next_prune) {
 		int64_t pruned = 0;
-		if (ax_store_prune(cli->store, ax_now() - keep, &pruned) < 0)
+		next_prune = ax_now() + (keep < PRUNE_EVERY_S ? keep : PRUNE_EVERY_S);
+		if (ax_store_prune(cli->store, ax_now() - keep, ax_now(), &pruned) < 0)
 			dlog(LOG_WARNING, "prune: %s", ax_error_last());
 		else if (pruned)
 			dlog(LOG_INFO, "pruned the results of %lld runs older than [annexa] keep", (long long)pruned);
@@ -182,22 +195,6 @@ static void start_due(struct ax_cli *cli, struct ax_schedule *sched, struct work
 	free(names);
 }
 
-struct find_run {
-	int64_t id;
-	struct ax_run_info *out;
-	int found;
-};
-
-static int find_run_cb(void *arg, const struct ax_run_info *run)
-{
-	struct find_run *fr = arg;
-	if (run->id != fr->id)
-		return 0;
-	*fr->out = *run;
-	fr->found = 1;
-	return 1;
-}
-
 static void finish_worker(struct ax_cli *cli, struct ax_schedule *sched, struct worker *w, int status)
 {
 	int64_t run_id = -1;
@@ -207,11 +204,10 @@ static void finish_worker(struct ax_cli *cli, struct ax_schedule *sched, struct 
 	const char *names[1] = {w->instance};
 	if (read(w->fd, &run_id, sizeof(run_id)) != (ssize_t)sizeof(run_id))
 		run_id = -1;
-	struct find_run fr = {run_id, &info, 0};
 	if (ax_cli_store(cli) != 0)
 		run_id = -1; /* the store is unreadable now: count the run as failed, retry */
 	int have = run_id > 0 && ax_store_run_evidence(cli->store, run_id, 1, &ev) == 0 &&
-		   ax_store_runs(cli->store, w->started, 0, find_run_cb, &fr) >= 0 && fr.found;
+		   ax_store_run_info(cli->store, run_id, &info) == 0;
 	if (have)
 		ax_schedule_done(sched, names, 1, &ev, w->started, ms);
 	else
@@ -296,11 +292,43 @@ static int detach(void)
 	return 0;
 }
 
-/* One daemon per store: the lock is held for the process's lifetime. */
+/* The store against the state folder's anchors; a mismatch is logged as
+ * an error (collection goes on: stopping would lose evidence, not save it). */
+static void check_anchors(struct ax_cli *cli)
+{
+	struct ax_anchors anchors = {0};
+	char *file = ax_anchors_file(cli->cfg);
+	int err = ax_cli_store(cli) != 0 ? AX_ERROR : ax_anchors_load(file, NULL, &anchors);
+	if (err == 0)
+		err = ax_anchors_check(cli->store, &anchors, NULL);
+	if (err == AX_EINVALID)
+		dlog(LOG_ERR, "ledger anchors check FAILED: %s", ax_error_last());
+	else if (err < 0 && err != AX_ENOTFOUND)
+		dlog(LOG_WARNING, "ledger anchors check not done: %s", ax_error_last());
+	else if (anchors.n)
+		dlog(LOG_INFO, "ledger anchors check: the store matches %zu anchors", anchors.n);
+	ax_anchors_free(&anchors);
+	free(file);
+}
+
+/* One daemon per store: the lock is held for the process's lifetime. The
+ * store's folder is created (one level, 0700) as the store itself does. */
 static int lock_store(const struct ax_config *cfg, int *fd_out)
 {
 	char *path = ax_asprintf("%s.lock", ax_config_get(cfg, "annexa", "store"));
+	char *dir = ax_strdup(path);
 	int err = 0;
+	const char *user = ax_config_get(cfg, "annexa", "user");
+	struct passwd *pw = user && getuid() == 0 ? getpwnam(user) : NULL;
+	const char *folder = dirname(dir);
+	if (mkdir(folder, 0700) == 0) {
+		/* made by root for the user the daemon becomes (privdrop.h) */
+		if (pw && chown(folder, pw->pw_uid, pw->pw_gid) < 0)
+			dlog(LOG_WARNING, "chown %s: %s", folder, strerror(errno));
+	} else if (errno != EEXIST) {
+		dlog(LOG_WARNING, "creating %s: %s", folder, strerror(errno)); /* open names the path too */
+	}
+	free(dir);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = ax_error_set("%s: %s", path, strerror(errno));
@@ -392,7 +420,12 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 	dlog(LOG_INFO, "started: %s, %zu probe instances, uid %ld", cli->cfg->path, cli->cfg->nprobes,
 	     (long)getuid());
 	ax_notify("READY=1\nSTATUS=collecting");
+	int64_t next_anchor_check = 0;
 	while (!stop_requested) {
+		if (ax_monotonic_ms() >= next_anchor_check) {
+			check_anchors(cli);
+			next_anchor_check = ax_monotonic_ms() + ANCHOR_CHECK_EVERY_S * 1000LL;
+		}
 		if (reload_requested) {
 			reload_requested = 0;
 			ax_notify("RELOADING=1");

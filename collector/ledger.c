@@ -1,5 +1,6 @@
 /* ledger.c - the canonical form of a run, the hashes that chain runs,
- * verification of a store's chain, and pruning that keeps the chain.
+ * verification of a store's chain (hashes, time, prunes), and pruning
+ * that keeps the chain and records itself as a `prune` run.
  *
  * The format and hash functions are pure: the store uses them when it
  * commits and verifies, the bundle verifier on exported data. The format
@@ -183,6 +184,173 @@ void ax_ledger_chain_hash(const char *prev_hex, const char *content_hex, char ou
 	ax_buf_free(&b);
 }
 
+/* --- the checks of a walk along the chain besides the hashes --- */
+
+struct prune_range {
+	int64_t lo, hi, before, prune_run;
+};
+
+struct pruned_run {
+	int64_t id, finished;
+};
+
+struct ax_ledger_walk {
+	int have_time;
+	int64_t newest_finished;
+	int64_t first_prune_run;         /* 0: none yet */
+	int64_t first_prune_before;      /* its cutoff */
+	int64_t record_before;           /* cutoff of the last record read */
+	int64_t oldest_unpruned_collect; /* finished_at; INT64_MAX: none */
+	struct prune_range *ranges;
+	size_t nranges, aranges;
+	struct pruned_run *pruned;
+	size_t npruned, apruned;
+};
+
+struct ax_ledger_walk *ax_ledger_walk_new(void)
+{
+	struct ax_ledger_walk *w = ax_calloc(1, sizeof(*w));
+	w->oldest_unpruned_collect = INT64_MAX;
+	return w;
+}
+
+void ax_ledger_walk_free(struct ax_ledger_walk *w)
+{
+	if (!w)
+		return;
+	free(w->ranges);
+	free(w->pruned);
+	free(w);
+}
+
+/* Reads the ranges of one prune record {"before": INT, "runs": [[LO, HI],
+ * ...]}; every listed run must come before the prune run itself. */
+static const char *add_prune_record(struct ax_ledger_walk *w, const struct ax_run_info *run, const char *observed)
+{
+	json_t *j = json_loads(observed ? observed : "", JSON_REJECT_DUPLICATES, NULL), *r;
+	json_t *before = json_object_get(j, "before"), *runs = json_object_get(j, "runs");
+	const char *why = NULL;
+	size_t i;
+	if (!json_is_integer(before) || !json_is_array(runs)) {
+		why = "its prune record is malformed";
+		goto cleanup;
+	}
+	w->record_before = json_integer_value(before);
+	json_array_foreach(runs, i, r) {
+		json_t *lo = json_array_get(r, 0), *hi = json_array_get(r, 1);
+		if (json_array_size(r) != 2 || !json_is_integer(lo) || !json_is_integer(hi) ||
+		    json_integer_value(lo) < 1 || json_integer_value(lo) > json_integer_value(hi) ||
+		    json_integer_value(hi) >= run->id) {
+			why = "its prune record lists a run range that is malformed or not before it";
+			goto cleanup;
+		}
+		if (w->nranges == w->aranges) {
+			w->aranges = w->aranges ? 2 * w->aranges : 64;
+			w->ranges = ax_realloc(w->ranges, w->aranges * sizeof(*w->ranges));
+		}
+		w->ranges[w->nranges++] = (struct prune_range){json_integer_value(lo), json_integer_value(hi),
+							       json_integer_value(before), run->id};
+	}
+cleanup:
+	json_decref(j);
+	return why;
+}
+
+const char *ax_ledger_walk_run(struct ax_ledger_walk *w, const struct ax_run_info *run, const struct ax_evidence *ev)
+{
+	const char *why = NULL;
+	int collect = strcmp(run->kind, "collect") == 0;
+	if (w->have_time && run->finished_at < w->newest_finished - AX_LEDGER_CLOCK_SLACK)
+		return "it finished before the run before it: time goes back along the chain";
+	if (!w->have_time || run->finished_at > w->newest_finished)
+		w->newest_finished = run->finished_at;
+	w->have_time = 1;
+	if (run->pruned) {
+		if (!collect)
+			return "it is pruned, but only collect runs are ever pruned";
+		if (w->npruned == w->apruned) {
+			w->apruned = w->apruned ? 2 * w->apruned : 256;
+			w->pruned = ax_realloc(w->pruned, w->apruned * sizeof(*w->pruned));
+		}
+		w->pruned[w->npruned++] = (struct pruned_run){run->id, run->finished_at};
+		return NULL;
+	}
+	if (collect && run->finished_at < w->oldest_unpruned_collect)
+		w->oldest_unpruned_collect = run->finished_at;
+	if (strcmp(run->kind, "prune") != 0)
+		return NULL;
+	int records = 0;
+	for (size_t i = 0; ev && i < ev->nresults && !why; i++) {
+		const struct ax_result *r = &ev->results[i];
+		if (strcmp(r->instance, AX_LEDGER_PRUNE_INSTANCE) != 0 || strcmp(r->check, AX_LEDGER_PRUNE_CHECK) != 0)
+			continue;
+		records++;
+		why = add_prune_record(w, run, r->observed);
+	}
+	if (!why && !records)
+		why = "it is a prune run without a prune record";
+	if (!why && !w->first_prune_run) {
+		w->first_prune_run = run->id;
+		w->first_prune_before = w->record_before;
+	}
+	return why;
+}
+
+static int cmp_range(const void *pa, const void *pb)
+{
+	const struct prune_range *a = pa, *b = pb;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* The range that lists id, or NULL (ranges sorted by lo; ranges of
+ * different prune runs never overlap, a run being pruned once). */
+static const struct prune_range *find_range(const struct ax_ledger_walk *w, int64_t id)
+{
+	size_t lo = 0, hi = w->nranges;
+	while (lo < hi) { /* first range with lo > id */
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->ranges[mid].lo <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && w->ranges[lo - 1].hi >= id ? &w->ranges[lo - 1] : NULL;
+}
+
+const char *ax_ledger_walk_end(struct ax_ledger_walk *w, int at_head, struct ax_ledger_report *rep, int64_t *bad)
+{
+	if (w->nranges)
+		qsort(w->ranges, w->nranges, sizeof(*w->ranges), cmp_range);
+	for (size_t i = 0; i < w->npruned; i++) {
+		const struct pruned_run *p = &w->pruned[i];
+		const struct prune_range *r = find_range(w, p->id);
+		if (r && p->finished >= r->before) {
+			*bad = p->id;
+			return "it is pruned, but finished after the cutoff of the prune run that lists it";
+		}
+		if (r) {
+			rep->pruned_covered++;
+			continue;
+		}
+		/* Pruning by an annexa that did not record it yet: only ever the
+		 * oldest collect runs, before the first prune run, and older than
+		 * its cutoff (that prune found unpruned runs older than it, so any
+		 * earlier cutoff lay before it). */
+		if ((!w->first_prune_run || (p->id < w->first_prune_run && p->finished < w->first_prune_before)) &&
+		    p->finished < w->oldest_unpruned_collect) {
+			rep->pruned_legacy++;
+			continue;
+		}
+		if (!at_head) {
+			rep->pruned_unknown++; /* a prune run after the excerpt may list it */
+			continue;
+		}
+		*bad = p->id;
+		return "it is pruned, but no prune run lists it (its results were deleted without a trace)";
+	}
+	return NULL;
+}
+
 /* --- ledger verification and pruning --- */
 
 static int cmp_hex(const void *a, const void *b)
@@ -227,7 +395,8 @@ cleanup:
 /* Checks one run against the expected previous hash; *why is set (static
  * text) when it is broken. */
 static int verify_run(struct ax_store *s, const struct ax_run_info *run, const char *expect_prev,
-		      char (*bad)[65], size_t nbad, const char **why)
+		      char (*bad)[65], size_t nbad, struct ax_ledger_walk *walk, struct ax_ledger_report *rep,
+		      const char **why)
 {
 	struct ax_evidence ev = {0};
 	int64_t *sizes = NULL;
@@ -253,9 +422,12 @@ static int verify_run(struct ax_store *s, const struct ax_run_info *run, const c
 		goto cleanup;
 	}
 	/* A pruned run whose rows are all gone can only be checked for
-	 * linkage; if any rows remain, they must still hash right. */
-	if (run->pruned && ev.nresults == 0 && ev.nartifacts == 0)
+	 * linkage (and by the walk: is a prune run listing it); if any rows
+	 * remain, they must still hash right. */
+	if (run->pruned && ev.nresults == 0 && ev.nartifacts == 0) {
+		*why = ax_ledger_walk_run(walk, run, NULL);
 		goto cleanup;
+	}
 	for (size_t i = 0; i < ev.nartifacts && !*why; i++) {
 		if (sizes[i] < 0)
 			*why = "an artifact's bytes are missing";
@@ -268,26 +440,30 @@ static int verify_run(struct ax_store *s, const struct ax_run_info *run, const c
 	ax_ledger_content_json(run->id, run->kind, run->started_at, run->finished_at, &ev, sizes, &json);
 	ax_sha256_hex(json.ptr, json.size, h);
 	ax_buf_free(&json);
-	if (strcmp(h, run->content_sha256) != 0)
+	if (strcmp(h, run->content_sha256) != 0) {
 		*why = "its results or artifacts do not match content_sha256";
+		goto cleanup;
+	}
+	rep->content_verified++;
+	*why = ax_ledger_walk_run(walk, run, &ev);
 cleanup:
 	free(sizes);
 	ax_evidence_free(&ev);
 	return err;
 }
 
-int ax_store_ledger_verify(struct ax_store *s, int64_t *bad_run)
+int ax_store_ledger_check(struct ax_store *s, struct ax_ledger_report *rep_out)
 {
 	sqlite3_stmt *st = NULL;
 	char (*bad)[65] = NULL;
 	size_t nbad = 0;
 	char prev[65];
 	struct ax_run_info run;
+	struct ax_ledger_report rep = {0};
+	struct ax_ledger_walk *walk = ax_ledger_walk_new();
 	const char *why = NULL;
 	int err, rc;
 
-	if (bad_run)
-		*bad_run = 0;
 	/* One read transaction: a concurrent commit cannot tear the walk. */
 	if ((err = axs_exec(s, "BEGIN", "starting a read")) < 0 || (err = find_bad_artifacts(s, &bad, &nbad)) < 0 ||
 	    (err = axs_prepare(s, &st, "SELECT " RUN_COLS " FROM runs ORDER BY id")) < 0)
@@ -295,23 +471,40 @@ int ax_store_ledger_verify(struct ax_store *s, int64_t *bad_run)
 	axs_copy(prev, sizeof(prev), AX_LEDGER_GENESIS);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		axs_run_info(st, &run);
-		if ((err = verify_run(s, &run, prev, bad, nbad, &why)) < 0)
+		if ((err = verify_run(s, &run, prev, bad, nbad, walk, &rep, &why)) < 0)
 			goto cleanup;
 		if (why) {
-			if (bad_run)
-				*bad_run = run.id;
-			err = ax_error_code(AX_EINVALID, "store %s: ledger broken at run %lld: %s", s->path,
-					    (long long)run.id, why);
-			goto cleanup;
+			rep.bad_run = run.id;
+			break;
 		}
+		rep.runs++;
 		axs_copy(prev, sizeof(prev), run.hash);
 	}
-	if (rc != SQLITE_DONE)
+	if (!why && rc != SQLITE_DONE) {
 		err = axs_fail(s, "reading runs");
+		goto cleanup;
+	}
+	if (!why)
+		why = ax_ledger_walk_end(walk, 1, &rep, &rep.bad_run);
+	if (why)
+		err = ax_error_code(AX_EINVALID, "store %s: ledger broken at run %lld: %s", s->path,
+				    (long long)rep.bad_run, why);
 cleanup:
 	sqlite3_finalize(st);
 	axs_rollback(s); /* ends the read transaction */
+	ax_ledger_walk_free(walk);
 	free(bad);
+	if (rep_out)
+		*rep_out = rep;
+	return err;
+}
+
+int ax_store_ledger_verify(struct ax_store *s, int64_t *bad_run)
+{
+	struct ax_ledger_report rep;
+	int err = ax_store_ledger_check(s, &rep);
+	if (bad_run)
+		*bad_run = rep.bad_run;
 	return err;
 }
 
@@ -351,7 +544,68 @@ static const char prune_sql[] =
 	" AND NOT EXISTS (SELECT 1 FROM artifact_refs WHERE sha256 = artifacts.sha256);"
 	"SELECT count(*) FROM temp.prune_runs;";
 
-int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned)
+/* Ranges per prune record: an observed text of at most ~20 bytes a range
+ * stays far below AX_OBSERVED_MAX. */
+#define PRUNE_RANGES_PER_RECORD 8192
+
+/* Inside the prune's transaction: the `prune` run that lists what was
+ * just pruned (temp.prune_runs) and the cutoff, chained like any run. */
+static int record_prune(struct ax_store *s, int64_t before, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	struct ax_evidence ev = {0};
+	struct ax_buf obs = AX_BUF_INIT, msg = AX_BUF_INIT;
+	int64_t lo = 0, hi = 0, total = 0;
+	size_t nranges = 0;
+	char cutoff[32];
+	int err, rc;
+	ax_time_format(before, cutoff);
+	if ((err = axs_prepare(s, &st, "SELECT id FROM temp.prune_runs ORDER BY id")) < 0)
+		goto cleanup;
+	for (;;) {
+		rc = sqlite3_step(st);
+		int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		if (rc == SQLITE_ROW && lo && id == hi + 1) {
+			hi = id;
+			continue;
+		}
+		if (lo) { /* close the range lo..hi */
+			if (!obs.size)
+				ax_buf_printf(&obs, "{\"before\":%lld,\"runs\":[", (long long)before);
+			else
+				ax_buf_putc(&obs, ',');
+			ax_buf_printf(&obs, "[%lld,%lld]", (long long)lo, (long long)hi);
+			total += hi - lo + 1;
+			nranges++;
+		}
+		if (obs.size && (rc != SQLITE_ROW || nranges % PRUNE_RANGES_PER_RECORD == 0)) {
+			ax_buf_puts(&obs, "]}");
+			ax_buf_clear(&msg);
+			ax_buf_printf(&msg, "pruned the results of %lld collect runs that finished before %s",
+				      (long long)total, cutoff);
+			ax_evidence_add_result(&ev, AX_LEDGER_PRUNE_INSTANCE, "ledger", AX_LEDGER_PRUNE_CHECK,
+					       AX_CHECK_PASS, ax_buf_cstr(&msg), ax_buf_cstr(&obs), now);
+			ax_buf_clear(&obs);
+			total = 0;
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		lo = hi = id;
+	}
+	if (rc != SQLITE_DONE) {
+		err = axs_fail(s, "listing the pruned runs");
+		goto cleanup;
+	}
+	err = axs_append_run(s, "prune", now, now, &ev, NULL, NULL);
+cleanup:
+	sqlite3_finalize(st);
+	ax_evidence_free(&ev);
+	ax_buf_free(&obs);
+	ax_buf_free(&msg);
+	return err;
+}
+
+int ax_store_prune(struct ax_store *s, int64_t before, int64_t now, int64_t *npruned)
 {
 	sqlite3_stmt *st = NULL;
 	const char *sql = prune_sql;
@@ -379,6 +633,8 @@ int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned)
 		sqlite3_finalize(st);
 		st = NULL;
 	}
+	if (n > 0 && (err = record_prune(s, before, now)) < 0)
+		goto cleanup;
 	if ((err = axs_exec(s, "DELETE FROM temp.prune_runs; DELETE FROM temp.prune_values;"
 			       "DELETE FROM temp.prune_refs; DELETE FROM temp.prune_shas; COMMIT",
 			    "committing the prune")) < 0)

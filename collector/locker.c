@@ -2,7 +2,8 @@
  *
  * Trees are built in memory with treebuilders on a bare repository, so no
  * working tree can be half-written; the branch moves only when the commit
- * object exists. Each instance's folder is replaced whole at every run in
+ * object exists. Every commit is also recorded as an anchor of its run
+ * (anchors.h). Each instance's folder is replaced whole at every run in
  * which the instance reported; other folders are carried over. */
 #include "locker.h"
 
@@ -16,6 +17,7 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "anchors.h"
 #include "config.h"
 #include "util.h"
 
@@ -221,6 +223,16 @@ int ax_locker_record(const struct ax_config *cfg, const struct ax_run_info *run,
 		err = git_fail("commit");
 		goto cleanup;
 	}
+	/* The commit anchors the run outside the store (anchors.h). */
+	struct ax_anchor an = {.kind = "locker", .run = run->id, .time = run->finished_at};
+	char commit_id[GIT_OID_HEXSZ + 1], *anchors = ax_anchors_file(cfg);
+	git_oid_tostr(commit_id, sizeof(commit_id), &commit_oid);
+	memcpy(an.hash, run->hash, sizeof(an.hash));
+	an.source = commit_id;
+	err = ax_anchor_append(anchors, &an);
+	free(anchors);
+	if (err < 0)
+		goto cleanup;
 	if (remote && *remote) {
 		if ((err = push(repo, remote, refname)) < 0)
 			goto cleanup;

@@ -2,8 +2,8 @@
  * back into a store, so one export can cover many sites.
  *
  * Every commit of every `collectors/NAME` branch becomes one run of the
- * target store, in the order the collectors ran them (run.json's
- * started_at); instance folders the commit did not change are not
+ * target store, in the order the collectors finished them (run.json's
+ * finished_at); instance folders the commit did not change are not
  * replayed, so a run carries exactly the evidence collected in it.
  * Instances are renamed NAME--INSTANCE so two sites' "mx-tls" stay apart.
  * The target store's ledger is new; each collector's own ledger hash of
@@ -106,9 +106,13 @@ static int add_branch(struct collect_ctx *cx, const char *refname)
 	return err;
 }
 
+/* In the order the runs finished (then started): the target ledger's time
+ * must not go back (ax_store_commit_run). */
 static int cmp_replay(const void *a, const void *b)
 {
 	const struct replay *x = a, *y = b;
+	if (x->finished != y->finished)
+		return x->finished < y->finished ? -1 : 1;
 	if (x->started != y->started)
 		return x->started < y->started ? -1 : 1;
 	return strcmp(x->collector, y->collector);

@@ -27,9 +27,14 @@ const struct ax_command ax_commands[] = {
 	 "  --json        JSON\n  --csv         CSV (id,title,applicable,justification,implementation_status,evidence_source)\n"},
 	{"check-config", ax_cmd_check_config, "check-config [--json]",
 	 "Validates the configuration and the controls catalog, then exits (like sshd -t).", ""},
-	{"ledger", ax_cmd_ledger, "ledger verify|list [--json]",
-	 "verify: recomputes every run's hash and the chain, names the first broken run (exit 1).\n"
-	 "list: the runs with their chained hashes.", "  --json        JSON\n"},
+	{"ledger", ax_cmd_ledger, "ledger verify [--anchors [SRC]]... [--json] | ledger list [--json]",
+	 "verify: recomputes every run's hash and the chain, checks that time never goes back and that every pruned\n"
+	 "run is listed by a prune run, names the first broken run (exit 1) and counts the pruned runs whose content\n"
+	 "nobody can verify. --anchors compares the store with anchors kept outside it (exit 1 when it is shorter or\n"
+	 "rehashed). list: the runs with their chained hashes.",
+	 "  --anchors [SRC] SRC: an anchors file, a bundle ZIP or an evidence locker repository;\n"
+	 "                  default STATE-DIR/anchors.jsonl (every export and locker commit); repeatable\n"
+	 "  --json          JSON\n"},
 	{"export", ax_cmd_export, "export -o FILE [--since T] [--until T] [--locker REPO] [--tsa-request FILE | --tsa-reply FILE] [--tsa-ca CERT]",
 	 "Writes a signed evidence bundle (ZIP) of a period: manifest.json with every file's SHA-256, its detached CMS\n"
 	 "signature, signer.pem, report, SoA, OSCAL, results, ledger excerpt and artifacts. T is RFC 3339 or YYYY-MM-DD\n"
@@ -101,7 +106,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("annexa %s\n", ANNEXA_VERSION);
+			printf("annexa %s%s\n", ANNEXA_VERSION, ANNEXA_TEST_CLOCK ? " (test clock: ANNEXA_NOW sets the time; not for production)" : "");
 			return 0;
 		} else {
 			fprintf(stderr, "annexa: unknown option '%s'\n", argv[i]);

@@ -15,7 +15,9 @@
  *   rewrite results, result values, artifact links and artifacts, to delete
  *   results and links of runs that are not pruned, and to delete values and
  *   refs still in use. Triggers only catch mistakes; tampering by someone
- *   who can write the file is what ax_store_ledger_verify detects.
+ *   who can write the file is what ax_store_ledger_check detects, as far as
+ *   a hash chain can: runs cut off the end or a chain rehashed whole only
+ *   anchors kept outside the store show (anchors.h).
  * - Growth follows what changes (schema 3): a result that repeats an
  *   earlier one costs a row of four integers; its text is stored once.
  *
@@ -796,7 +798,7 @@ int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int
 		goto cleanup;
 	/* The id and the previous hash are read under the write lock, so two
 	 * committers cannot fork the chain. */
-	if ((err = axs_prepare(s, &st, "SELECT id, hash FROM runs ORDER BY id DESC LIMIT 1")) < 0)
+	if ((err = axs_prepare(s, &st, "SELECT id, hash, finished_at FROM runs ORDER BY id DESC LIMIT 1")) < 0)
 		goto cleanup;
 	axs_copy(prev, sizeof(prev), AX_LEDGER_GENESIS);
 	switch (sqlite3_step(st)) {
@@ -808,6 +810,22 @@ int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int
 			goto cleanup;
 		}
 		axs_copy(prev, sizeof(prev), axs_text(st, 1));
+		/* Time never goes back along the chain: a run that finished
+		 * seconds before the head (it waited for the lock) takes the
+		 * head's time; a clock that went back further is refused. */
+		int64_t head_finished = sqlite3_column_int64(st, 2);
+		if (finished_at < head_finished - AX_LEDGER_CLOCK_SLACK) {
+			char was[32], head[32];
+			ax_time_format(finished_at, was);
+			ax_time_format(head_finished, head);
+			err = ax_error_code(AX_EINVALID,
+					    "store %s: run not committed: it finished at %s, before run %lld (%s): "
+					    "the clock went back",
+					    s->path, was, (long long)id - 1, head);
+			goto cleanup;
+		}
+		if (finished_at < head_finished)
+			finished_at = head_finished;
 		break;
 	case SQLITE_DONE:
 		break;
@@ -1039,8 +1057,9 @@ static int append_result(const struct ax_store *s, sqlite3_stmt *st, struct ax_e
 int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
 {
 	/* The rows of manual evidence runs (instance "manual", checks
-	 * "manual.*": see manual.c) record events, not check results; the
-	 * status engine reads manual evidence from its own tables. */
+	 * "manual.*": see manual.c) and of prune runs (instance "ledger",
+	 * checks "ledger.*") record events, not check results; the status
+	 * engine reads manual evidence from its own tables. */
 	sqlite3_stmt *st = NULL;
 	int err, rc;
 	/* Per value, its newest use is one seek in result_rows_value (value_id,
@@ -1056,7 +1075,8 @@ int ax_store_latest(struct ax_store *s, struct ax_evidence *out)
 			      " m.check_id ORDER BY r.collected_at DESC, r.run_id DESC, r.seq) AS rn FROM"
 			      " (SELECT v.id AS vid, v.instance, v.check_id,"
 			      " (SELECT max(collected_at) FROM result_rows WHERE value_id = v.id) AS newest"
-			      " FROM result_values v WHERE NOT (v.instance = 'manual' AND v.check_id GLOB 'manual.*')) m"
+			      " FROM result_values v WHERE NOT (v.instance = 'manual' AND v.check_id GLOB 'manual.*')"
+			      " AND NOT (v.instance = 'ledger' AND v.check_id GLOB 'ledger.*')) m"
 			      /* CROSS JOIN keeps this order: values first, then a seek each */
 			      " CROSS JOIN result_rows r ON r.value_id = m.vid AND r.collected_at = m.newest)"
 			      " WHERE rn = 1) w"
@@ -1105,6 +1125,28 @@ int ax_store_runs(struct ax_store *s, int64_t since, int64_t until, ax_run_cb cb
 	}
 	if (rc != SQLITE_DONE)
 		err = axs_fail(s, "reading runs");
+cleanup:
+	sqlite3_finalize(st);
+	return err;
+}
+
+int ax_store_run_info(struct ax_store *s, int64_t id, struct ax_run_info *info)
+{
+	sqlite3_stmt *st = NULL;
+	int err;
+	if ((err = axs_prepare(s, &st, "SELECT " RUN_COLS " FROM runs WHERE id = ?")) < 0)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, id);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		axs_run_info(st, info);
+		break;
+	case SQLITE_DONE:
+		err = ax_error_code(AX_ENOTFOUND, "store %s: no run %lld", s->path, (long long)id);
+		break;
+	default:
+		err = axs_fail(s, "reading a run");
+	}
 cleanup:
 	sqlite3_finalize(st);
 	return err;

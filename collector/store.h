@@ -30,7 +30,7 @@ struct ax_store;
 
 struct ax_run_info {
 	int64_t id;
-	char kind[16]; /* "collect", later "attach", "approve", "revoke" */
+	char kind[16]; /* "collect", "attach", "approve", "revoke", "prune" */
 	int64_t started_at, finished_at;
 	char prev_hash[65];
 	char content_sha256[65];
@@ -48,7 +48,9 @@ struct ax_run_info {
 int ax_store_open(struct ax_store **out, const char *path);
 void ax_store_free(struct ax_store *s);
 
-/* Commits ev as one run; fills *info (may be NULL). kind is an id of at
+/* Commits ev as one run; fills *info (may be NULL). finished_at must not lie
+ * more than AX_LEDGER_CLOCK_SLACK before the ledger head's (AX_EINVALID:
+ * the clock went back); within it, the head's time is recorded instead. kind is an id of at
  * most 15 characters ("collect", "attach", ...); ev may be NULL (a run
  * without evidence). Instance and check ids must satisfy ax_id_valid;
  * every string must be valid UTF-8 and within the AX_*_MAX limits; an
@@ -58,7 +60,8 @@ int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at
 
 /* The newest result of every (instance, check) pair, across all runs;
  * artifacts are not loaded. The event rows of manual evidence runs
- * (instance "manual", check "manual.*") are left out. */
+ * (instance "manual", check "manual.*") and prune runs (instance "ledger",
+ * check "ledger.*") are left out. */
 int ax_store_latest(struct ax_store *s, struct ax_evidence *out);
 
 /* Runs whose started_at lies in [since, until] (0 = unbounded), oldest
@@ -84,21 +87,71 @@ typedef int (*ax_bytes_cb)(void *arg, const void *data, size_t len);
  * writes them somewhere must discard that output then. */
 int ax_store_artifact_stream(struct ax_store *s, const char *sha256, ax_bytes_cb cb, void *arg);
 
-/* Recomputes every run's content hash and the chain; on a break sets
- * *bad_run to the first broken run id and returns AX_EINVALID with a
- * message naming it. */
+/* What a ledger verification found, besides the first broken run. */
+struct ax_ledger_report {
+	size_t runs;             /* runs chained */
+	size_t content_verified; /* of which the content hash was recomputed */
+	/* Pruned runs: only their linkage verifies, their content cannot. */
+	size_t pruned_covered;   /* listed by a prune run, finished before its cutoff */
+	size_t pruned_legacy;    /* pruned by an annexa that did not record prunes yet
+				  * (before the first prune run, all older than
+				  * every unpruned collect run) */
+	size_t pruned_unknown;   /* (ledger excerpts only) covered by no prune run of
+				  * the excerpt, which ends before the store's head */
+	int64_t bad_run;         /* first broken run, 0 when none */
+};
+
+/* Recomputes every run's content hash and the chain, and checks what the
+ * hashes cannot: runs do not go back in time (a run's finished_at is at
+ * most AX_LEDGER_CLOCK_SLACK before the newest one before it), and every
+ * pruned run is a `collect` run listed by a later `prune` run whose cutoff
+ * it finished before (or a legacy prune, see struct ax_ledger_report). On a
+ * break sets rep->bad_run (rep may be NULL) to the first broken run id and
+ * returns AX_EINVALID with a message naming it. */
+int ax_store_ledger_check(struct ax_store *s, struct ax_ledger_report *rep);
+/* ax_store_ledger_check, reporting only the first broken run. */
 int ax_store_ledger_verify(struct ax_store *s, int64_t *bad_run);
+
+/* One run by id; AX_ENOTFOUND when the store has no such run. */
+int ax_store_run_info(struct ax_store *s, int64_t id, struct ax_run_info *info);
 
 /* The newest run (the ledger head); AX_ENOTFOUND when there is none. */
 int ax_store_head(struct ax_store *s, struct ax_run_info *info);
 
-/* Deletes the results and artifact links of every run that finished
- * before `before`, marks those runs pruned (their ledger rows stay, so the
- * chain still verifies) and deletes result values and artifacts no run
- * uses any more; one transaction, costing what it deletes. Then gives the
- * freed pages back to the file system (PRAGMA incremental_vacuum).
- * *npruned (may be NULL) receives the number of runs pruned. */
-int ax_store_prune(struct ax_store *s, int64_t before, int64_t *npruned);
+/* Deletes the results and artifact links of every collect run that
+ * finished before `before`, marks those runs pruned (their ledger rows
+ * stay, so the chain still verifies) and deletes result values and
+ * artifacts no run uses any more; in the same transaction commits a
+ * `prune` run (when anything was pruned) whose one result (instance
+ * "ledger", check "ledger.prune") has the observed JSON
+ * {"before": BEFORE, "runs": [[FIRST, LAST], ...]}: the cutoff and the
+ * pruned ids as inclusive ranges, so the prune itself is chained evidence.
+ * The prune run is dated now. Then gives the freed pages back to
+ * the file system (PRAGMA incremental_vacuum). *npruned (may be NULL)
+ * receives the number of runs pruned. */
+int ax_store_prune(struct ax_store *s, int64_t before, int64_t now, int64_t *npruned);
+
+#define AX_LEDGER_PRUNE_INSTANCE "ledger"
+#define AX_LEDGER_PRUNE_CHECK "ledger.prune"
+/* Seconds a run may finish before the newest run before it: two runs that
+ * finish within seconds may commit in the other order (stores written
+ * before this check hold such pairs). A commit dated earlier than that is
+ * refused; one within it takes the newest run's time, so new runs never go
+ * back at all. */
+#define AX_LEDGER_CLOCK_SLACK 60
+
+/* The checks of a ledger walk besides the hashes (time, prunes), shared by
+ * the store (ax_store_ledger_check) and the bundle verifier. Feed runs in
+ * chain order; ev holds a run's results (needed for prune runs, may be NULL
+ * otherwise). Each returns NULL, or why the run is broken (static text). */
+struct ax_ledger_walk;
+struct ax_ledger_walk *ax_ledger_walk_new(void);
+void ax_ledger_walk_free(struct ax_ledger_walk *w);
+const char *ax_ledger_walk_run(struct ax_ledger_walk *w, const struct ax_run_info *run, const struct ax_evidence *ev);
+/* After the last run. at_head: the walk ended at the store's head (a whole
+ * store, or an excerpt that ends at it), so a prune run after it cannot
+ * exist. Fills rep's pruned_* counts; *bad gets the broken run. */
+const char *ax_ledger_walk_end(struct ax_ledger_walk *w, int at_head, struct ax_ledger_report *rep, int64_t *bad);
 
 /* Computes the canonical content hash of a run from its evidence (the
  * exports and `verify` use the same function). */

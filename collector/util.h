@@ -12,8 +12,10 @@
 
 #include "buf.h"
 
-/* Seconds since the epoch, UTC. ANNEXA_NOW (RFC 3339 or epoch seconds) in
- * the environment overrides the clock, for tests of expiry and freshness. */
+/* Seconds since the epoch, UTC. Only in a test build (meson -Dtest_clock=true,
+ * `annexa --version` says "test clock") does ANNEXA_NOW (RFC 3339 or epoch
+ * seconds) override the clock, for tests of expiry and freshness; a release
+ * build ignores it (with a warning on stderr). */
 int64_t ax_now(void);
 
 /* "2026-11-29T10:00:00Z" into out (at least 21 bytes). */

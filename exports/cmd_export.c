@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "anchors.h"
 #include "cli.h"
 #include "config.h"
 #include "controls.h"
@@ -115,6 +116,63 @@ static int load_data(struct ax_cli *cli, const struct export_args *a, struct ax_
 	return 0;
 }
 
+/* A bundle signs what the store holds: a store whose ledger does not
+ * verify, or that no longer matches an anchor, is refused (exit 1). */
+static int check_store(struct ax_cli *cli)
+{
+	struct ax_ledger_report rep;
+	struct ax_anchors anchors = {0};
+	char *file = NULL;
+	int rc, err;
+	if ((rc = ax_cli_store(cli)) != 0)
+		return rc;
+	if ((err = ax_store_ledger_check(cli->store, &rep)) == 0) {
+		file = ax_anchors_file(cli->cfg);
+		err = ax_anchors_load(file, NULL, &anchors);
+		if (err == AX_ENOTFOUND)
+			err = 0;
+		else if (err == 0)
+			err = ax_anchors_check(cli->store, &anchors, NULL);
+	}
+	if (err == AX_EINVALID) {
+		fprintf(stderr, "annexa: export: refused: %s\n", ax_error_last());
+		rc = AX_EXIT_FINDINGS;
+	} else if (err < 0) {
+		rc = ax_cli_fail(AX_EXIT_RUNTIME, "export");
+	}
+	ax_anchors_free(&anchors);
+	free(file);
+	return rc;
+}
+
+/* The bundle's store head becomes an anchor of the state folder; failing
+ * to record it does not undo the bundle. A time-stamped bundle is read
+ * back (verified) so the anchor carries the TSA's time; d may then be
+ * NULL (--tsa-reply stamps a bundle of an earlier export). */
+static void record_anchor(struct ax_cli *cli, const struct ax_export_data *d, const char *out, int stamped)
+{
+	struct ax_anchors from_bundle = {0};
+	struct ax_anchor an = {.kind = "bundle"};
+	char *file = ax_anchors_file(cli->cfg), *abs = realpath(out, NULL);
+	int err = 0;
+	if (stamped) {
+		if ((err = ax_anchors_load(out, NULL, &from_bundle)) == 0 && from_bundle.n == 1)
+			an = from_bundle.a[0];
+	} else if (d && d->have_store_head) {
+		an.run = d->store_head.id;
+		an.time = d->generated_at;
+		memcpy(an.hash, d->store_head.hash, sizeof(an.hash));
+	}
+	an.source = abs ? abs : (char *)out;
+	if (err == 0 && an.run > 0)
+		err = ax_anchor_append(file, &an);
+	if (err < 0)
+		fprintf(stderr, "annexa: export: warning: no anchor recorded: %s\n", ax_error_last());
+	ax_anchors_free(&from_bundle);
+	free(abs);
+	free(file);
+}
+
 int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 {
 	struct export_args a;
@@ -139,6 +197,7 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 			goto cleanup;
 		}
 		printf("%s: time stamp added (manifest.json.sig.tsr)\n", a.out);
+		record_anchor(cli, NULL, a.out, 1);
 		goto cleanup;
 	}
 	key = signing_path(cli->cfg, "key", "signing.key");
@@ -149,6 +208,8 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 		rc = err == AX_ERROR ? AX_EXIT_RUNTIME : AX_EXIT_USAGE;
 		goto cleanup;
 	}
+	if (!a.locker && (rc = check_store(cli)) != 0)
+		goto cleanup;
 	if ((rc = load_data(cli, &a, &locker, &d)) != 0)
 		goto cleanup;
 	struct ax_bundle_opts o = {
@@ -164,6 +225,8 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv)
 	}
 	printf("%s: %zu files, %zu runs, %zu results, %zu artifacts, signed\n", a.out, nfiles, d->nruns,
 	       d->evidence.nresults, d->nartifacts);
+	if (!locker)
+		record_anchor(cli, d, a.out, o.tsa_url && *o.tsa_url);
 	if (locker)
 		printf("locker %s: %zu collectors, %zu commits replayed\n", a.locker, locker->ncollectors,
 		       locker->commits);
@@ -246,6 +309,12 @@ int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv)
 	printf("  files:     %zu files match manifest.json, none missing, none extra\n", rep.files);
 	printf("  ledger:    %zu runs chained, %zu content hashes recomputed from results.jsonl\n", rep.runs,
 	       rep.runs_content);
+	size_t pruned = rep.runs_pruned_covered + rep.runs_pruned_legacy + rep.runs_pruned_unknown;
+	if (pruned)
+		printf("  finding:   %zu pruned runs, their content cannot be verified (%zu listed by a prune run of the\n"
+		       "             bundle, %zu pruned before annexa recorded prunes, %zu whose prune run may come\n"
+		       "             after the bundle's end)\n",
+		       pruned, rep.runs_pruned_covered, rep.runs_pruned_legacy, rep.runs_pruned_unknown);
 	if (rep.has_tsr) {
 		char ts[32];
 		ax_time_format(rep.tsr_time, ts);

@@ -253,6 +253,8 @@ struct ax_verify_report {
 	size_t files;            /* files checked against the manifest */
 	size_t runs;             /* ledger runs checked */
 	size_t runs_content;     /* of which the content hash was recomputed */
+	/* pruned runs (content unverifiable), see struct ax_ledger_report */
+	size_t runs_pruned_covered, runs_pruned_legacy, runs_pruned_unknown;
 	int trusted_ca;          /* signature checked against --ca */
 	int has_tsr, tsr_ca_checked;
 	int64_t tsr_time;

@@ -188,11 +188,12 @@ static int cmp_latest(const void *pa, const void *pb)
 	return a > b ? -1 : a < b;
 }
 
-/* manual runs' event rows are not check results (as in ax_store_latest);
- * the items themselves are d->manual */
+/* The rows of manual and prune runs are events, not check results (as in
+ * ax_store_latest); the manual items themselves are d->manual. */
 static int is_event_row(const struct ax_result *r)
 {
-	return strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0;
+	return (strcmp(r->instance, "manual") == 0 && strncmp(r->check, "manual.", 7) == 0) ||
+	       (strcmp(r->instance, AX_LEDGER_PRUNE_INSTANCE) == 0 && strncmp(r->check, "ledger.", 7) == 0);
 }
 
 /* The newest result of every (instance, check) among the period's results. */
@@ -512,7 +513,9 @@ int ax_export_data_load(const struct ax_config *cfg, struct ax_store *store, con
 	d->since = since;
 	d->until = until;
 	d->generated_at = now;
-	d->version = ANNEXA_VERSION;
+	/* a test build (its clock settable by ANNEXA_NOW) says so in every
+	 * bundle and report, so its evidence is never taken for a release's */
+	d->version = ANNEXA_TEST_CLOCK ? ANNEXA_VERSION "+test-clock" : ANNEXA_VERSION;
 	gethostname(host, sizeof(host) - 1);
 	d->host = ax_strdup(host);
 	d->cfg = cfg;

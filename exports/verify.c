@@ -420,7 +420,7 @@ static int parse_results(struct vctx *v, struct parsed_results *pr)
 /* Recomputes one run's content hash from results.jsonl and its artifact
  * list, checking each artifact is the bundle file of the same hash. */
 static int run_content(struct vctx *v, json_t *run, int64_t id, const struct parsed_results *pr, size_t *next,
-		       char out[65])
+		       char out[65], struct ax_evidence *ev_out)
 {
 	struct ax_evidence ev = {0};
 	json_t *arts = json_object_get(run, "artifacts"), *a;
@@ -471,6 +471,8 @@ static int run_content(struct vctx *v, json_t *run, int64_t id, const struct par
 	}
 	ax_ledger_content_json(id, kind, started, finished, &ev, sizes, &json);
 	ax_sha256_hex(json.ptr, json.size, out);
+	*ev_out = ev; /* the caller's now (its prune records) */
+	memset(&ev, 0, sizeof(ev));
 cleanup:
 	ax_buf_free(&json);
 	ax_evidence_free(&ev);
@@ -478,11 +480,28 @@ cleanup:
 	return err;
 }
 
+/* The fields of a ledger.json run the ledger walk checks (time, prunes). */
+static int run_info(json_t *run, int64_t id, struct ax_run_info *info)
+{
+	const char *kind = json_string_value(json_object_get(run, "kind"));
+	const char *s_at = json_string_value(json_object_get(run, "started_at"));
+	const char *f_at = json_string_value(json_object_get(run, "finished_at"));
+	memset(info, 0, sizeof(*info));
+	info->id = id;
+	info->pruned = json_is_true(json_object_get(run, "pruned"));
+	if (!kind || strlen(kind) >= sizeof(info->kind) || !s_at || !f_at || ax_time_parse(s_at, &info->started_at) < 0 ||
+	    ax_time_parse(f_at, &info->finished_at) < 0)
+		return -1;
+	memcpy(info->kind, kind, strlen(kind) + 1);
+	return 0;
+}
+
 static int check_ledger(struct vctx *v, json_t *man)
 {
 	json_error_t jerr;
 	json_t *led = json_loadb(v->ledger.ptr, v->ledger.size, JSON_REJECT_DUPLICATES, &jerr), *runs, *run;
 	struct parsed_results pr = {0};
+	struct ax_ledger_walk *walk = ax_ledger_walk_new();
 	const char *prev = NULL;
 	int64_t last_id = 0;
 	size_t i, next = 0;
@@ -517,15 +536,28 @@ static int check_ledger(struct vctx *v, json_t *man)
 				      idtxt, "");
 			goto cleanup;
 		}
-		if (!json_is_true(json_object_get(run, "pruned"))) {
-			if ((err = run_content(v, run, id, &pr, &next, content)) < 0)
+		struct ax_evidence ev = {0};
+		struct ax_run_info info;
+		if (run_info(run, id, &info) < 0) {
+			err = invalid("ledger.json: run %s is malformed%s", idtxt, "");
+			goto cleanup;
+		}
+		if (!info.pruned) {
+			if ((err = run_content(v, run, id, &pr, &next, content, &ev)) < 0)
 				goto cleanup;
 			if (strcmp(content, c) != 0) {
+				ax_evidence_free(&ev);
 				err = invalid("ledger.json: run %s: content_sha256 does not match its results in "
 					      "results.jsonl and its artifacts%s", idtxt, "");
 				goto cleanup;
 			}
 			v->rep->runs_content++;
+		}
+		const char *why = ax_ledger_walk_run(walk, &info, info.pruned ? NULL : &ev);
+		ax_evidence_free(&ev);
+		if (why) {
+			err = invalid("ledger.json: run %s: %s", idtxt, why);
+			goto cleanup;
 		}
 		prev = h;
 		last_id = id;
@@ -551,7 +583,23 @@ static int check_ledger(struct vctx *v, json_t *man)
 		err = invalid("ledger.json does not end at the ledger hash manifest.json names%s%s", "", "");
 		goto cleanup;
 	}
+	/* pruned runs: listed by a prune run of the excerpt, or (when the
+	 * excerpt ends before the store's head) perhaps by a later one */
+	const char *head = json_string_value(json_object_get(ml, "store_head"));
+	struct ax_ledger_report lrep = {0};
+	int64_t bad = 0;
+	const char *why = ax_ledger_walk_end(walk, !prev || (head && strcmp(prev, head) == 0), &lrep, &bad);
+	if (why) {
+		char badtxt[32];
+		snprintf(badtxt, sizeof(badtxt), "%lld", (long long)bad);
+		err = invalid("ledger.json: run %s: %s", badtxt, why);
+		goto cleanup;
+	}
+	v->rep->runs_pruned_covered = lrep.pruned_covered;
+	v->rep->runs_pruned_legacy = lrep.pruned_legacy;
+	v->rep->runs_pruned_unknown = lrep.pruned_unknown;
 cleanup:
+	ax_ledger_walk_free(walk);
 	ax_evidence_free(&pr.ev);
 	free(pr.run);
 	free(pr.order);

@@ -1,11 +1,12 @@
 #!/bin/bash
 # Started as root with [annexa] user = nobody, the daemon and its probes
 # run as nobody (the probe reads its own /proc/self/status), the store is
-# handed over, and root-only files are out of the probes' reach.
+# handed over, and root-only files are out of the probes' reach. The
+# store's folder does not exist yet: the daemon creates it (0700) for the
+# user it becomes.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root"; exit 77; fi
 chmod 0755 "$T"
-mkdir -p "$T/var"
 echo secret > "$T/root-only.txt"; chmod 0600 "$T/root-only.txt"
 cat > "$T/annexa.conf" <<'EOF2'
 [annexa]
@@ -25,7 +26,6 @@ cat > "$T/annexa.conf" <<'EOF2'
 	contains = secret
 	interval = 1s
 EOF2
-chown nobody "$T/var"
 "$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
 pid=$!
 stop_daemon() { kill -9 "$pid" 2>/dev/null; }
@@ -40,5 +40,6 @@ ok; [ "$(q "select status from results where instance='whoami' and check_id='fil
 ok; [ "$(q "select status from results where instance='rootfile' and check_id='file.content.present' order by rowid desc limit 1")" = error ] \
 	|| fail "probe could read a root-only file"
 ok; [ "$(stat -c %U "$T/var/annexa.db")" = nobody ] || fail "store not handed to nobody"
+ok; [ "$(stat -c '%U %a' "$T/var")" = "nobody 700" ] || fail "store folder is $(stat -c '%U %a' "$T/var")"
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
 done_tests

@@ -70,6 +70,11 @@ expect_rc 0 "$ANNEXA" verify --tsa-ca "$D/ca.crt" "$T/b.zip"
 expect_out "TSA signature verified"
 expect_rc 0 "$ANNEXA" verify "$T/b.zip"
 expect_out "TSA signature not checked"
+# the bundle is an anchor of the store, with its time stamp's time
+ok; grep -q "\"bundle\":\"$T/b.zip\".*\"tsa_time\":\"20" state/anchors.jsonl ||
+	fail "no time-stamped anchor of b.zip: $(cat state/anchors.jsonl)"
+expect_rc 0 "$ANNEXA" -c "$C" ledger verify --anchors "$T/b.zip"
+expect_out ", time-stamped 20"
 mkdir x && (cd x && unzip -q "$T/b.zip")
 [ -f x/manifest.json.sig.tsr ] || fail "bundle lacks manifest.json.sig.tsr"
 (cd x && openssl ts -verify -in manifest.json.sig.tsr -data manifest.json.sig -CAfile "$D/ca.crt") >"$T/out" 2>&1 ||
@@ -94,6 +99,8 @@ openssl ts -reply -config "$D/ts.cnf" -queryfile "$T/req.tsq" -out "$T/rep.tsr" 
 expect_rc 2 "$ANNEXA" -c "$C" export -o "$T/off.zip" --tsa-reply x/manifest.json.sig.tsr --tsa-ca "$D/ca.crt"
 expect_out "does not stamp this bundle"
 expect_rc 0 "$ANNEXA" -c "$C" export -o "$T/off.zip" --tsa-reply "$T/rep.tsr" --tsa-ca "$D/ca.crt"
+ok; grep -q "\"bundle\":\"$T/off.zip\".*\"tsa_time\":\"20" state/anchors.jsonl ||
+	fail "no time-stamped anchor of off.zip: $(cat state/anchors.jsonl)"
 expect_rc 0 "$ANNEXA" verify --tsa-ca "$D/ca.crt" "$T/off.zip"
 expect_out "TSA signature verified"
 

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include "t.h"
 
 #include "config.h"
@@ -117,6 +119,54 @@ cleanup:
 	free(f2);
 }
 
+/* After a prune, a bundle carries the prune run: `verify` counts the
+ * pruned run as listed by it (content unverifiable, reported), and the
+ * prune record is no check result of the period's status. */
+static void test_pruned(const struct ax_config *cfg, const struct ax_catalog *cat, struct ax_store *st,
+			const struct ax_signer *signer, const char *db)
+{
+	const int64_t now = 1767225600 + 30 * 86400;
+	char *zip = ax_asprintf("%s/p.zip", t_tmpdir());
+	struct ax_export_data *d = NULL;
+	struct ax_verify_report rep;
+	int64_t n = 0;
+	struct ax_bundle_opts o = {.signer = signer};
+	T_EQ_INT(ax_store_prune(st, 1767225600 + 2, now, &n), 0); /* run 1 */
+	T_EQ_INT(n, 1);
+	T_EQ_INT(ax_export_data_load(cfg, st, cat, 0, 0, now + 60, &d), 0);
+	if (!d)
+		goto cleanup;
+	for (size_t i = 0; i < d->latest.nresults; i++)
+		T_OK(strcmp(d->latest.results[i].instance, "ledger") != 0);
+	T_EQ_INT(ax_bundle_write(d, &o, zip, NULL), 0);
+	T_EQ_INT(ax_bundle_verify(zip, NULL, &rep), 0);
+	T_EQ_INT(rep.runs, 5);
+	T_EQ_INT(rep.runs_content, 4);
+	T_EQ_INT(rep.runs_pruned_covered, 1);
+	ax_verify_report_free(&rep);
+	ax_export_data_free(d);
+	d = NULL;
+
+	/* The store's newest collect run (3) pruned with SQL, no prune run
+	 * listing it: a bundle written from it (as an annexa that did not
+	 * check the store first would) does not verify. */
+	sqlite3 *raw = NULL;
+	T_EQ_INT(sqlite3_open(db, &raw), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(raw, "UPDATE runs SET pruned = 1 WHERE id = 3; DELETE FROM result_rows WHERE run_id = 3;"
+				   "DELETE FROM artifact_links WHERE run_id = 3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	T_EQ_INT(ax_export_data_load(cfg, st, cat, 0, 0, now + 60, &d), 0);
+	if (!d)
+		goto cleanup;
+	T_EQ_INT(ax_bundle_write(d, &o, zip, NULL), 0);
+	T_EQ_INT(ax_bundle_verify(zip, NULL, &rep), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "run 3: it is pruned, but no prune run lists it");
+	ax_verify_report_free(&rep);
+cleanup:
+	ax_export_data_free(d);
+	free(zip);
+}
+
 static void add(struct ax_evidence *ev, enum ax_check_status st, int64_t t)
 {
 	ax_evidence_add_result(ev, "cfg", "file", "file.mode", st, "mode checked", "{\"mode\":\"0600\",\"n\":1}", t);
@@ -217,6 +267,7 @@ int main(void)
 	ax_verify_report_free(&rep);
 
 	test_manual(cfg, cat, st, signer);
+	test_pruned(cfg, cat, st, signer, db);
 
 	ax_buf_free(&bytes);
 	ax_signer_free(signer);

@@ -637,12 +637,16 @@ static void test_prune(void)
 	ax_sha256_hex("smtpd_tls_security_level = may\n", 31, shared);
 
 	/* Runs 1 (collect) and 3 (collect) finished at 150 and 250: before 260. */
-	T_EQ_INT(ax_store_prune(s, 260, &n), 0);
+	T_EQ_INT(ax_store_prune(s, 260, 400, &n), 0);
 	T_EQ_INT(n, 2);
 	int pruned = 0;
 	T_EQ_INT(ax_store_runs(s, 0, 0, count_pruned, &pruned), 0);
 	T_EQ_INT(pruned, 2);
-	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 4);
+	/* The prune is run 5 of the ledger: what it pruned, and the cutoff. */
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 5);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs WHERE id = 5 AND kind = 'prune' AND finished_at = 400"), 1);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results WHERE run_id = 5 AND instance = 'ledger' AND"
+			       " check_id = 'ledger.prune' AND observed = '{\"before\":260,\"runs\":[[1,1],[3,3]]}'"), 1);
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results WHERE run_id IN (1, 3)"), 0);
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM run_artifacts WHERE run_id = 2"), 1);
 	/* Values and links only pruned rows used are gone, the others stay. */
@@ -658,9 +662,10 @@ static void test_prune(void)
 	T_EQ_INT(ax_store_latest(s, &latest), 0);
 	for (size_t i = 0; i < latest.nresults; i++)
 		T_OK(strcmp(latest.results[i].check, "gone.check") != 0);
-	T_EQ_INT(latest.nresults, 3);
-	T_EQ_INT(ax_store_prune(s, 260, &n), 0);
+	T_EQ_INT(latest.nresults, 3); /* not the prune record either */
+	T_EQ_INT(ax_store_prune(s, 260, 410, &n), 0);
 	T_EQ_INT(n, 0);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs"), 5); /* nothing pruned: no prune run */
 	ax_store_free(s);
 
 	/* Pruning cannot be undone to smuggle rows back in. */
@@ -703,7 +708,8 @@ static void committer(const char *path, int n)
 			ax_evidence_add_result(&ev, "p", "t", "c.x", AX_CHECK_PASS, "m", NULL, (int64_t)i * 100 + j);
 		snprintf(data, sizeof(data), "%d-%d", (int)getpid(), i);
 		ax_evidence_add_artifact(&ev, "p", "a", "text/plain", data, strlen(data));
-		if (ax_store_commit_run(s, "collect", i, i, &ev, NULL) < 0) {
+		int64_t now = (int64_t)time(NULL); /* the ledger's time never goes back */
+		if (ax_store_commit_run(s, "collect", now, now, &ev, NULL) < 0) {
 			fprintf(stderr, "committer: %s\n", ax_error_last());
 			_exit(3);
 		}
@@ -889,6 +895,16 @@ static void dump_store(struct ax_store *s, struct ax_buf *out)
 	ax_evidence_free(&latest);
 }
 
+/* Pruning as annexa 0.1 did it on a schema-3 store: runs marked, their
+ * rows and what nothing uses any more deleted, no prune run. */
+static const char legacy_prune_1_2[] =
+	"BEGIN; UPDATE runs SET pruned = 1 WHERE id IN (1, 2);"
+	"DELETE FROM result_rows WHERE run_id IN (1, 2); DELETE FROM artifact_links WHERE run_id IN (1, 2);"
+	"DELETE FROM result_values WHERE NOT EXISTS (SELECT 1 FROM result_rows WHERE value_id = result_values.id);"
+	"DELETE FROM artifact_refs WHERE NOT EXISTS (SELECT 1 FROM artifact_links WHERE ref_id = artifact_refs.id);"
+	"DELETE FROM artifacts WHERE NOT EXISTS (SELECT 1 FROM artifact_refs WHERE sha256 = artifacts.sha256);"
+	"COMMIT";
+
 /* A schema-2 store (wide rows, written as annexa wrote them) opened by
  * this annexa is migrated in place to schema 3: the ledger verifies with
  * the hashes it had, and every read returns exactly what a store written
@@ -924,8 +940,8 @@ static void test_migrate_v2(void)
 				  "DELETE FROM artifacts WHERE NOT EXISTS (SELECT 1 FROM run_artifacts ra"
 				  " WHERE ra.sha256 = artifacts.sha256); COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	T_EQ_INT(ax_store_prune(f, 260, &n), 0);
-	T_EQ_INT(n, 2);
+	/* ... and the schema-3 store as annexa 0.1 pruned it: no prune run. */
+	T_EQ_INT(raw(fresh, legacy_prune_1_2), SQLITE_OK);
 	T_EQ_INT(raw_int(old, "SELECT count(*) FROM results"), 9 * 8);
 
 	s = open_ok(old);
@@ -960,16 +976,19 @@ static void test_migrate_v2(void)
 	T_EQ_INT(ax_store_commit_run(s, "collect", 1300, 1350, &ev, NULL), 0);
 	T_EQ_INT(ax_store_commit_run(f, "collect", 1300, 1350, &ev, NULL), 0);
 	ax_evidence_free(&ev);
-	T_EQ_INT(ax_store_prune(s, 1000, &n), 0);
+	T_EQ_INT(ax_store_prune(s, 1000, 1400, &n), 0);
 	T_EQ_INT(n, 6);
-	T_EQ_INT(ax_store_prune(f, 1000, &n), 0);
+	T_EQ_INT(ax_store_prune(f, 1000, 1400, &n), 0);
 	ax_buf_clear(&want);
 	ax_buf_clear(&got);
 	dump_store(f, &want);
 	dump_store(s, &got);
 	T_EQ_STR(got.ptr, want.ptr);
 	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
-	T_EQ_INT(raw_int(old, "SELECT count(*) FROM result_values"), 4 * 3 + 4); /* runs 10..13 */
+	/* runs 10..13, and the record of prune run 14 */
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM result_values"), 4 * 3 + 4 + 1);
+	T_EQ_INT(raw_int(old, "SELECT count(*) FROM results WHERE run_id = 14 AND observed ="
+			      " '{\"before\":1000,\"runs\":[[3,4],[6,9]]}'"), 1);
 	T_EQ_INT(raw_int(old, "SELECT count(*) FROM artifacts"), raw_int(fresh, "SELECT count(*) FROM artifacts"));
 cleanup:
 	ax_buf_free(&want);
@@ -1033,6 +1052,168 @@ cleanup:
 	free(path);
 }
 
+/* The walk's checks besides the hashes, run by run: time, prunes. A run
+ * is "ID KIND FINISHED [p]" (p: pruned); a prune run carries its record. */
+struct walk_run {
+	int64_t id;
+	const char *kind;
+	int64_t finished;
+	int pruned;
+	const char *record; /* prune runs: the observed JSON */
+};
+
+static void test_ledger_walk(void)
+{
+	static const struct {
+		const char *name;
+		struct walk_run runs[8];
+		int at_head;
+		int64_t bad;       /* first broken run, 0: none */
+		const char *why;   /* part of the reason */
+		int covered, legacy, unknown;
+	} cases[] = {
+		{"in order", {{1, "collect", 100, 0, NULL}, {2, "collect", 200, 0, NULL}}, 1, 0, NULL, 0, 0, 0},
+		{"nine months back", {{1, "collect", 30000000, 0, NULL}, {2, "collect", 30000000 - 23328000, 0, NULL}},
+		 1, 2, "time goes back", 0, 0, 0},
+		{"back past the newest, not only the last",
+		 {{1, "collect", 1000, 0, NULL}, {2, "collect", 990, 0, NULL}, {3, "collect", 900, 0, NULL}}, 1, 3,
+		 "time goes back", 0, 0, 0},
+		{"commit race within the slack", {{1, "collect", 1000, 0, NULL}, {2, "collect", 960, 0, NULL}}, 1, 0,
+		 NULL, 0, 0, 0},
+		{"legacy prune of the oldest runs",
+		 {{1, "collect", 100, 1, NULL}, {2, "collect", 200, 1, NULL}, {3, "collect", 300, 0, NULL}}, 1, 0, NULL,
+		 0, 2, 0},
+		{"newest runs pruned, no prune run",
+		 {{1, "collect", 100, 0, NULL}, {2, "collect", 200, 1, NULL}, {3, "collect", 300, 1, NULL}}, 1, 2,
+		 "no prune run lists it", 0, 0, 0},
+		{"covered by a prune run",
+		 {{1, "collect", 100, 1, NULL},
+		  {2, "collect", 200, 1, NULL},
+		  {3, "collect", 300, 0, NULL},
+		  {4, "prune", 400, 0, "{\"before\":250,\"runs\":[[1,2]]}"}},
+		 1, 0, NULL, 2, 0, 0},
+		{"pruned after the cutoff that lists it",
+		 {{1, "collect", 100, 1, NULL},
+		  {2, "collect", 300, 1, NULL},
+		  {3, "prune", 400, 0, "{\"before\":250,\"runs\":[[1,2]]}"}},
+		 1, 2, "after the cutoff", 1, 0, 0},
+		{"a pruned attach run",
+		 {{1, "attach", 100, 1, NULL}, {2, "prune", 400, 0, "{\"before\":250,\"runs\":[[1,1]]}"}}, 1, 1,
+		 "only collect runs", 0, 0, 0},
+		{"pruned after the first prune run, not listed",
+		 {{1, "collect", 100, 1, NULL},
+		  {2, "prune", 200, 0, "{\"before\":150,\"runs\":[[1,1]]}"},
+		  {3, "collect", 300, 1, NULL},
+		  {4, "collect", 400, 0, NULL}},
+		 1, 3, "no prune run lists it", 1, 0, 0},
+		{"legacy-looking, but not older than the first prune's cutoff",
+		 {{1, "collect", 100, 0, NULL},
+		  {2, "collect", 200, 1, NULL},
+		  {3, "prune", 300, 0, "{\"before\":150,\"runs\":[[1,1]]}"}},
+		 1, 2, "no prune run lists it", 0, 0, 0},
+		{"malformed prune record", {{1, "collect", 100, 0, NULL}, {2, "prune", 200, 0, "{\"runs\":[[1,1]]}"}}, 1,
+		 2, "malformed", 0, 0, 0},
+		{"prune record listing itself", {{1, "collect", 100, 0, NULL}, {2, "prune", 200, 0, "{\"before\":1,\"runs\":[[1,2]]}"}},
+		 1, 2, "not before it", 0, 0, 0},
+		{"prune run without a record", {{1, "collect", 100, 0, NULL}, {2, "prune", 200, 0, NULL}}, 1, 2,
+		 "without a prune record", 0, 0, 0},
+		{"excerpt ending before the head",
+		 {{1, "collect", 100, 0, NULL}, {2, "collect", 200, 1, NULL}, {3, "collect", 300, 0, NULL}}, 0, 0, NULL,
+		 0, 0, 1},
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct ax_ledger_walk *w = ax_ledger_walk_new();
+		struct ax_ledger_report rep = {0};
+		const char *why = NULL;
+		int64_t bad = 0;
+		for (size_t i = 0; i < 8 && cases[c].runs[i].id && !why; i++) {
+			const struct walk_run *r = &cases[c].runs[i];
+			struct ax_run_info info = {.id = r->id, .started_at = r->finished, .finished_at = r->finished,
+						   .pruned = r->pruned};
+			struct ax_evidence ev = {0};
+			snprintf(info.kind, sizeof(info.kind), "%s", r->kind);
+			if (r->record)
+				ax_evidence_add_result(&ev, "ledger", "ledger", "ledger.prune", AX_CHECK_PASS, "m",
+						       r->record, r->finished);
+			why = ax_ledger_walk_run(w, &info, r->pruned ? NULL : &ev);
+			bad = why ? r->id : 0;
+			ax_evidence_free(&ev);
+		}
+		if (!why)
+			why = ax_ledger_walk_end(w, cases[c].at_head, &rep, &bad);
+		if (bad != cases[c].bad || (int)rep.pruned_covered != cases[c].covered)
+			fprintf(stderr, "case '%s': %s\n", cases[c].name, why ? why : "no break");
+		T_EQ_INT(bad, cases[c].bad);
+		if (cases[c].why)
+			T_CONTAINS(why ? why : "", cases[c].why);
+		T_EQ_INT(rep.pruned_covered, cases[c].covered);
+		T_EQ_INT(rep.pruned_legacy, cases[c].legacy);
+		T_EQ_INT(rep.pruned_unknown, cases[c].unknown);
+		ax_ledger_walk_free(w);
+	}
+}
+
+/* The attacks of issue 12 on a real store, with plain SQL the triggers
+ * allow: each passed `ledger verify` before prunes were chained. */
+static void test_prune_attacks(void)
+{
+	char *path = tmp_path("attack.db");
+	struct ax_store *s = open_ok(path);
+	struct ax_evidence ev = {0};
+	struct ax_ledger_report rep;
+	struct ax_run_info info;
+	for (int i = 1; i <= 4; i++) {
+		ax_evidence_clear(&ev);
+		sample(&ev, i);
+		T_EQ_INT(ax_store_commit_run(s, "collect", 100 * i, 100 * i + 50, &ev, NULL), 0);
+	}
+	T_EQ_INT(ax_store_commit_run(s, "attach", 500, 500, NULL, NULL), 0);
+	/* a legitimate prune: run 1, listed by prune run 6 */
+	T_EQ_INT(ax_store_prune(s, 160, 600, NULL), 0);
+	T_EQ_INT(ax_store_ledger_check(s, &rep), 0);
+	T_EQ_INT(rep.runs, 6);
+	T_EQ_INT(rep.content_verified, 5);
+	T_EQ_INT(rep.pruned_covered, 1);
+	ax_store_free(s);
+
+	/* Hiding the newest (failing) run 3 by pruning it. */
+	T_EQ_INT(raw(path, "BEGIN; UPDATE runs SET pruned = 1 WHERE id = 3; DELETE FROM result_rows WHERE run_id = 3;"
+			   " DELETE FROM artifact_links WHERE run_id = 3; COMMIT"), SQLITE_OK);
+	s = open_ok(path);
+	T_EQ_INT(ax_store_ledger_check(s, &rep), AX_EINVALID);
+	T_EQ_INT(rep.bad_run, 3);
+	T_CONTAINS(ax_error_last(), "no prune run lists it");
+	ax_store_free(s);
+
+	/* Manual evidence is never pruned: a pruned attach run is refused. */
+	char *path2 = tmp_path("attack2.db");
+	make_store(path2, 2);
+	s = open_ok(path2);
+	T_EQ_INT(ax_store_commit_run(s, "attach", 300, 300, NULL, NULL), 0);
+	ax_store_free(s);
+	T_EQ_INT(raw(path2, "UPDATE runs SET pruned = 1 WHERE id = 3"), SQLITE_OK);
+	s = open_ok(path2);
+	T_EQ_INT(ax_store_ledger_check(s, &rep), AX_EINVALID);
+	T_EQ_INT(rep.bad_run, 3);
+	T_CONTAINS(ax_error_last(), "only collect runs");
+
+	/* Time: a commit dated before the head is refused past the slack,
+	 * and takes the head's time within it. */
+	ax_evidence_clear(&ev);
+	sample(&ev, 9);
+	T_EQ_INT(ax_store_commit_run(s, "collect", 200, 300 - AX_LEDGER_CLOCK_SLACK - 1, &ev, NULL), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "the clock went back");
+	T_EQ_INT(ax_store_commit_run(s, "collect", 280, 290, &ev, &info), 0);
+	T_EQ_INT(info.finished_at, 300);
+	T_EQ_INT(raw_int(path2, "SELECT finished_at FROM runs WHERE id = 4"), 300);
+	ax_store_free(s);
+	T_OK(raw(path2, "UPDATE runs SET pruned = 0 WHERE id = 3") != SQLITE_OK); /* trigger: never back */
+
+	ax_evidence_free(&ev);
+	free(path);
+	free(path2);
+}
+
 int main(void)
 {
 	test_open_and_reopen();
@@ -1045,6 +1226,8 @@ int main(void)
 	test_triggers();
 	test_rollback();
 	test_prune();
+	test_ledger_walk();
+	test_prune_attacks();
 	test_migrate_v2();
 	test_migrate_v3_info();
 	test_kill9();
