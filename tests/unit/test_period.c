@@ -133,8 +133,8 @@ int main(void)
 		T_EQ_INT(ax_manual_attach(st3, &req, &id), 0);
 		free(id);
 		free(policy);
-		commit(st3, "fast", "file.owner", AX_CHECK_PASS, T0 + 10 * HOUR);
 		commit(st3, "slow", "file.content.present", AX_CHECK_FAIL, T0 + 9 * HOUR);
+		commit(st3, "fast", "file.owner", AX_CHECK_PASS, T0 + 10 * HOUR);
 		commit(st3, "slow", "file.content.present", AX_CHECK_SKIP, T0 + 10 * HOUR);
 	}
 	d = st3 ? load(cfg, cat, st3, T0, T0 + 10 * HOUR + 60) : NULL;
