@@ -44,6 +44,8 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	echo "$now lead-retention: finished OK"
 } > site/retention.log
 
+# controls = A.8.9: the mapping leaves file.content.* to the instance, and
+# the checks must reach status, report and bundle to be searched there.
 cat > annexa.conf <<'CONF'
 [annexa]
 	organization = Privacy Test
@@ -51,11 +53,13 @@ cat > annexa.conf <<'CONF'
 	state-dir = state
 [probe "redis"]
 	type = file
+	controls = A.8.9
 	path = site/redis.conf
 	absent = ^requirepass
 	attach = true
 [probe "app"]
 	type = file
+	controls = A.8.9
 	path = site/app.conf
 	path = site/.pgpass
 	path = site/.netrc
@@ -69,6 +73,7 @@ cat > annexa.conf <<'CONF'
 	attach = true
 [probe "app-lines"]
 	type = file
+	controls = A.8.9
 	path = site/app.conf
 	path = site/.pgpass
 	path = site/.netrc
@@ -81,12 +86,14 @@ cat > annexa.conf <<'CONF'
 	evidence-lines = true
 [probe "pem"]
 	type = file
+	controls = A.8.9
 	path = site/service.pem
 	absent = ^[A-Za-z0-9+/]{40,}
 	evidence-lines = true
 	attach = true
 [probe "pem-plain"]
 	type = file
+	controls = A.8.9
 	path = site/service.pem
 	contains = ^[A-Za-z0-9+/]{40,}
 [probe "retention"]
