@@ -93,6 +93,21 @@ static int read_at(const struct ax_zip *z, uint64_t off, size_t len, void *dst, 
 	return 0;
 }
 
+/* Names bytes that belong to no structure, from pos to end. */
+static int gap_error(const struct ax_zip *z, uint64_t pos, uint64_t end, const char *before)
+{
+	unsigned char sig[4] = {0};
+	unsigned long long n = (unsigned long long)(end - pos);
+	if (end - pos >= 4 && read_at(z, pos, 4, sig, "gap") == 0 &&
+	    (le32(sig) == SIG_CENTRAL || le32(sig) == SIG_END || le32(sig) == SIG_END64))
+		return bad("a second central directory or end record at offset %llu (%llu bytes outside the one "
+			   "read)", (unsigned long long)pos, n);
+	if (pos == 0)
+		return bad("%llu bytes before the first entry (data in front of the ZIP)", n);
+	return bad("%llu bytes outside any entry at offset %llu, before %.200s", n, (unsigned long long)pos,
+		   before);
+}
+
 /* Zip64 values of an extra field: which fixed fields were 0xffffffff,
  * and the 8-byte values that replace them, in APPNOTE's order. */
 struct z64 {
@@ -159,11 +174,10 @@ static int check_local(struct ax_zip *z, struct ax_zip_entry *e, uint16_t flags,
 {
 	unsigned char h[30], *rest = NULL;
 	int err;
-	if (e->offset != *pos)
-		return e->offset > *pos
-			       ? bad("%llu bytes outside any entry before %.200s (offset %llu)",
-				     (unsigned long long)(e->offset - *pos), e->name, (unsigned long long)*pos)
-			       : bad("entry %.200s overlaps the entry before it", e->name);
+	if (e->offset < *pos)
+		return bad("entry %.200s overlaps the entry before it", e->name);
+	if (e->offset > *pos)
+		return gap_error(z, *pos, e->offset, e->name);
 	if ((err = read_at(z, e->offset, 30, h, "local header")) < 0)
 		return err;
 	uint16_t nlen = le16(h + 26), xlen = le16(h + 28);
@@ -406,8 +420,7 @@ static int open_common(struct ax_zip *z, const struct ax_zip_limits *l, struct a
 		goto cleanup;
 	}
 	if (pos != r.cd_off) {
-		err = bad("%llu bytes outside any entry before the central directory",
-			  (unsigned long long)(r.cd_off - pos));
+		err = gap_error(z, pos, r.cd_off, "the central directory");
 		goto cleanup;
 	}
 	z->byname = ax_calloc(z->n + 1, sizeof(*z->byname));
