@@ -4,6 +4,7 @@ way for two ZIP readers to disagree about what a file holds (issue 12).
 
 usage: zipforge.py BUNDLE LAYOUT OUT      (LAYOUT from LAYOUTS below)
        zipforge.py BUNDLE --all DIR       (every layout into DIR/LAYOUT.zip)
+       zipforge.py - --expect LAYOUT      (what annexa verify must name)
 
 The bundle must be annexa's own (libarchive: deflate, data descriptors, no
 Zip64 in the central directory below 4 GiB). "Forged" content replaces
@@ -254,13 +255,13 @@ def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     src, layout, out = sys.argv[1:]
+    if layout == "--expect":
+        print(LAYOUTS[out][1])
+        return
     d = open(src, "rb").read()
     if layout == "--all":
         for name, (fn, _) in LAYOUTS.items():
             open("%s/%s.zip" % (out, name), "wb").write(fn(d))
-        return
-    if layout == "--expect":
-        print(LAYOUTS[out][1])
         return
     open(out, "wb").write(LAYOUTS[layout][0](d))
 
