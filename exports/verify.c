@@ -282,7 +282,7 @@ static int check_time(struct vctx *v, STACK_OF(X509) *bundled, STACK_OF(X509) *a
 	int err;
 	if (exp_ca && (!exp || exp_ca < exp))
 		exp = exp_ca;
-	*at = 0;
+	*at = now; /* annexa's clock (ANNEXA_NOW in tests), not OpenSSL's own */
 	if (!exp)
 		return 0;
 	v->rep->signer_expired_at = exp;
@@ -337,11 +337,14 @@ static int check_signature(struct vctx *v)
 	X509_STORE_set_purpose(store, X509_PURPOSE_ANY);
 	if ((err = check_time(v, bundled, anchors, &at)) < 0)
 		goto cleanup;
-	if (at)
-		X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)at);
+	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)at);
 	if (CMS_verify(cms, bundled, store, content, NULL, CMS_BINARY) != 1) {
-		err = invalid("manifest.json.sig: signature does not verify against %s: %s",
-			      anchors ? v->o->ca_path : "the bundled signer.pem", ssl_err());
+		char when[64] = "", ts[32];
+		ax_time_format(at, ts);
+		if (v->rep->checked_at)
+			snprintf(when, sizeof(when), " at the time stamp's time %s", ts);
+		err = ax_error_code(AX_EINVALID, "manifest.json.sig: signature does not verify against %s%s: %s",
+				    anchors ? v->o->ca_path : "the bundled signer.pem", when, ssl_err());
 		goto cleanup;
 	}
 	v->rep->trusted_ca = anchors != NULL;
