@@ -575,7 +575,7 @@ static int next_result(struct ledger_walk *w)
 	while ((r = lines_next(&w->res, &line, &len)) == 1) {
 		json_error_t jerr;
 		size_t lineno = w->res.lineno;
-		json_t *j = json_dense(line, len, len / 8 + 64)
+		json_t *j = json_dense(line, len, len / 2 + 64)
 				    ? NULL
 				    : json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 		json_t *kind = json_object_get(j, "kind"), *run = json_object_get(j, "run");
