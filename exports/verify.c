@@ -847,6 +847,20 @@ static int key_done(struct splitter *s)
 	return err;
 }
 
+/* After a value: ',' to the next, or the closing bracket. */
+static int separator(struct splitter *s, char c, char close, int next, int closed)
+{
+	if (is_ws(c))
+		return 0;
+	if (c == ',')
+		s->state = next;
+	else if (c == close)
+		s->state = closed;
+	else
+		return ledger_syntax();
+	return 0;
+}
+
 static int split_byte(struct splitter *s, char c)
 {
 	int r, err;
@@ -910,15 +924,7 @@ static int split_byte(struct splitter *s, char c)
 		s->state = S_AFTER;
 		return r == 2 ? split_byte(s, c) : 0;
 	case S_AFTER:
-		if (is_ws(c))
-			return 0;
-		if (c == ',')
-			s->state = S_NEXT_KEY;
-		else if (c == '}')
-			s->state = S_END;
-		else
-			return ledger_syntax();
-		return 0;
+		return separator(s, c, '}', S_NEXT_KEY, S_END);
 	case S_FIRST_RUN:
 	case S_NEXT_RUN:
 		if (is_ws(c))
@@ -932,8 +938,8 @@ static int split_byte(struct splitter *s, char c)
 		return 0;
 	case S_IN_RUN:
 		if (s->val.size > RUN_MAX)
-			return invalid("ledger.json: run %s is larger than the verifier's limit%s",
-				       s->w->nruns_seen ? "after the last checked" : "1", "");
+			return ax_error_code(AX_EINVALID, "ledger.json: run number %d of the list is larger than the "
+					     "verifier's limit", s->w->nruns_seen + 1);
 		if (!(r = capture(s, c)))
 			return 0;
 		if ((err = check_run(s->w, s->val.ptr, s->val.size)) < 0)
@@ -941,15 +947,7 @@ static int split_byte(struct splitter *s, char c)
 		s->state = S_AFTER_RUN;
 		return r == 2 ? split_byte(s, c) : 0;
 	case S_AFTER_RUN:
-		if (is_ws(c))
-			return 0;
-		if (c == ',')
-			s->state = S_NEXT_RUN;
-		else if (c == ']')
-			s->state = S_AFTER;
-		else
-			return ledger_syntax();
-		return 0;
+		return separator(s, c, ']', S_NEXT_RUN, S_AFTER);
 	default: /* S_END */
 		return is_ws(c) ? 0 : ledger_syntax();
 	}

@@ -311,7 +311,7 @@ static int central_entry(struct ax_zip *z, const unsigned char *cd, size_t cdlen
 	const unsigned char *h = cd + *p;
 	if (cdlen - *p < 46 || le32(h) != SIG_CENTRAL)
 		return bad("central directory entry %zu is malformed", z->n + 1);
-	uint16_t vmade = le16(h + 4), vneed = le16(h + 6), flags = le16(h + 8), method = le16(h + 10);
+	uint16_t vneed = le16(h + 6), flags = le16(h + 8), method = le16(h + 10);
 	uint16_t nlen = le16(h + 28), xlen = le16(h + 30), clen = le16(h + 32), disk = le16(h + 34);
 	uint32_t ext = le32(h + 38);
 	if (nlen == 0 || nlen > MAX_NAME || xlen > MAX_EXTRA || (size_t)nlen + xlen + clen > cdlen - *p - 46)
@@ -331,7 +331,8 @@ static int central_entry(struct ax_zip *z, const unsigned char *cd, size_t cdlen
 		return bad("%.200s is stored with a data descriptor (its end cannot be found without the directory)",
 			   e->name);
 	unsigned mode = ext >> 16;
-	if ((ext & 0x10) || ((vmade >> 8) == 3 && (mode & 0170000) && (mode & 0170000) != 0100000))
+	/* Unix type bits, whatever host wrote them: unzip may honour them */
+	if ((ext & 0x10) || ((mode & 0170000) && (mode & 0170000) != 0100000))
 		return bad("%.200s is not a regular file (Unix mode %o)", e->name, mode);
 	e->method = method;
 	e->crc = le32(h + 16);

@@ -91,6 +91,31 @@ for layout in $(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import 
 	expect_out "$(python3 "$FORGE" - --expect "$layout")"
 done
 
+# ledger.json is read one run at a time: the same JSON without
+# indentation still verifies; a second "runs", a run out of order, bytes
+# after the object, are refused (each bundle re-signed by the same key).
+resign() { out=$1; shift; python3 "$FORGE" "$T/b.zip" --resign "$T/f/$out" state/signing.key state/signing.crt "$@"; }
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), separators=(",", ":")))' x/ledger.json >"$T/compact.json"
+resign compact.zip ledger.json="$T/compact.json"
+expect_rc 0 "$ANNEXA" verify "$T/f/compact.zip" --ca state/signing.crt
+expect_out "1 runs chained, 1 content hashes recomputed"
+sed '0,/"runs": \[/s//"runs": [], "runs": [/' x/ledger.json >"$T/dupkey.json"
+resign dupkey.zip ledger.json="$T/dupkey.json"
+expect_rc 1 "$ANNEXA" verify "$T/f/dupkey.zip" --ca state/signing.crt
+expect_out 'ledger.json names "runs" twice'
+{ cat x/ledger.json; echo '{}'; } >"$T/trail.json"
+resign trail.zip ledger.json="$T/trail.json"
+expect_rc 1 "$ANNEXA" verify "$T/f/trail.zip" --ca state/signing.crt
+expect_out "ledger.json is not a ledger excerpt"
+{ cat x/results.jsonl; head -1 x/results.jsonl | sed 's/"run":1,/"run":7,/'; } >"$T/orphan.jsonl"
+resign orphan.zip results.jsonl="$T/orphan.jsonl"
+expect_rc 1 "$ANNEXA" verify "$T/f/orphan.zip" --ca state/signing.crt
+expect_out "results.jsonl holds a result of a run that ledger.json lacks"
+python3 -c 'print("[" + "0," * 400000 + "0]")' >"$T/dense.json"
+resign dense.zip manifest.json="$T/dense.json"
+expect_rc 1 "$ANNEXA" verify "$T/f/dense.zip" --ca state/signing.crt
+expect_out "manifest.json is denser than annexa writes it"
+
 # Limits hold before work is spent: entries, declared sizes, the ratio.
 python3 - "$T/many.zip" "$T/bomb.zip" <<'PY'
 import sys, zipfile

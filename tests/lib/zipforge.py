@@ -5,6 +5,9 @@ way for two ZIP readers to disagree about what a file holds (issue 12).
 usage: zipforge.py BUNDLE LAYOUT OUT      (LAYOUT from LAYOUTS below)
        zipforge.py BUNDLE --all DIR       (every layout into DIR/LAYOUT.zip)
        zipforge.py - --expect LAYOUT      (what annexa verify must name)
+       zipforge.py BUNDLE --resign OUT KEY CERT NAME=FILE...
+                                          (files replaced, manifest re-made
+                                           and re-signed with KEY/CERT)
 
 The bundle must be annexa's own (libarchive: deflate, data descriptors, no
 Zip64 in the central directory below 4 GiB). "Forged" content replaces
@@ -251,7 +254,37 @@ LAYOUTS = {
 }
 
 
+def resign(d, key, crt, replace):
+    """The bundle with files replaced, its manifest's list re-made and
+    signed again (openssl cms), written by Python's zipfile."""
+    import hashlib
+    import json
+    import subprocess
+    zi = zipfile.ZipFile(io.BytesIO(d))
+    files = {i.filename: zi.read(i) for i in zi.infolist()}
+    files.update(replace)
+    if "manifest.json" not in replace:
+        man = json.loads(files["manifest.json"])
+        skip = {"manifest.json", "manifest.json.sig", "manifest.json.sig.tsr"}
+        man["files"] = sorted(({"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+                               for p, b in files.items() if p not in skip), key=lambda f: f["path"])
+        files["manifest.json"] = (json.dumps(man, indent=2, sort_keys=True) + "\n").encode()
+    files["manifest.json.sig"] = subprocess.run(
+        ["openssl", "cms", "-sign", "-binary", "-outform", "DER", "-signer", crt, "-inkey", key],
+        input=files["manifest.json"], capture_output=True, check=True).stdout
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zo:
+        for p, b in files.items():
+            zo.writestr(p, b)
+    return buf.getvalue()
+
+
 def main():
+    if len(sys.argv) > 6 and sys.argv[2] == "--resign":
+        out, key, crt = sys.argv[3:6]
+        repl = dict((a.split("=", 1)[0], open(a.split("=", 1)[1], "rb").read()) for a in sys.argv[6:])
+        open(out, "wb").write(resign(open(sys.argv[1], "rb").read(), key, crt, repl))
+        return
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     src, layout, out = sys.argv[1:]
