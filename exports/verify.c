@@ -509,9 +509,11 @@ static int lines_next(struct lines *l, const char **line, size_t *len)
 			return invalid("results.jsonl line %s is longer than the verifier's limit%s", n, "");
 		}
 		/* keep the unfinished line, drop the rest */
-		memmove(l->b.ptr, base, l->b.size - l->start);
-		ax_buf_truncate(&l->b, l->b.size - l->start);
-		l->start = 0;
+		if (l->start) {
+			memmove(l->b.ptr, base, l->b.size - l->start);
+			ax_buf_truncate(&l->b, l->b.size - l->start);
+			l->start = 0;
+		}
 		const void *chunk;
 		size_t n;
 		int err = reread_next(&l->r, &chunk, &n);
@@ -978,6 +980,7 @@ static int check_ledger(struct vctx *v, json_t *man)
 	struct ledger_walk w = {.v = v, .man = man};
 	struct splitter s = {.w = &w};
 	int err;
+	ax_buf_grow(&w.res.b, 65536); /* never a NULL buffer to scan */
 	if ((err = reread_open(&w.res.r, v, (size_t)v->results)) < 0 || (err = next_result(&w)) < 0 ||
 	    (err = walk_ledger(&w, &s)) < 0)
 		goto cleanup;
