@@ -37,6 +37,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "jsonsplit.h"
 #include "util.h"
 #include "zipread.h"
 
@@ -59,6 +60,7 @@ struct vctx {
 	int has_manifest, has_sig, has_signer, has_tsr;
 	long ledger, results; /* entry indices, or -1 */
 	int tsr_checked;      /* ax_tsa_check ran already */
+	char last_hash[65];   /* manifest.json's ledger.last_hash, "" when none */
 };
 
 static int invalid(const char *fmt, const char *a, const char *b)
@@ -82,32 +84,6 @@ int ax_bundle_path_valid(const char *path)
 		c = end ? end + 1 : NULL;
 	}
 	return 1;
-}
-
-/* JSON whose structure is denser than annexa ever writes is refused
- * before a parser builds a tree from it: a parsed value costs ~100 bytes
- * however short its text, so "[0,0,0,...]" would multiply memory. Counts
- * '{', '[' and ',' outside strings. */
-static int json_dense(const char *p, size_t len, size_t max_structural)
-{
-	size_t n = 0;
-	int in_str = 0, esc = 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = p[i];
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-		} else if ((c == '{' || c == '[' || c == ',') && ++n > max_structural) {
-			return 1;
-		}
-	}
-	return 0;
 }
 
 /* ---- pass 1: every entry once, hashed ---- */
@@ -396,32 +372,58 @@ static int hex64(const char *s)
 	return 1;
 }
 
-static int check_files(struct vctx *v, json_t *man)
+/* One element of manifest.json's "files". */
+static int check_file(void *arg, const char *text, size_t len)
 {
-	json_t *files = json_object_get(man, "files"), *f;
-	size_t i;
+	struct vctx *v = arg;
+	json_error_t jerr;
+	json_t *f = ax_json_dense(text, len, len / 8 + 64) ? NULL : json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *path = json_string_value(json_object_get(f, "path"));
+	const char *sha = json_string_value(json_object_get(f, "sha256"));
+	json_t *size = json_object_get(f, "size");
 	int64_t esize;
-	if (!json_is_array(files))
-		return invalid("manifest.json has no \"files\" list%s%s", "", "");
-	json_array_foreach(files, i, f) {
-		const char *path = json_string_value(json_object_get(f, "path"));
-		const char *sha = json_string_value(json_object_get(f, "sha256"));
-		json_t *size = json_object_get(f, "size");
-		if (!path || !hex64(sha) || !json_is_integer(size) || !ax_bundle_path_valid(path))
-			return invalid("manifest.json: file entry %s is malformed%s", path ? path : "(no path)", "");
-		if (strcmp(path, "manifest.json") == 0 || strcmp(path, "manifest.json.sig") == 0)
-			return invalid("manifest.json lists %s, which it cannot cover%s", path, "");
-		struct entry *e = find_entry(v, path, &esize);
-		if (!e)
-			return invalid("%s is listed in manifest.json but missing from the bundle%s", path, "");
-		if (e->listed)
-			return invalid("manifest.json lists %s twice%s", path, "");
+	struct entry *e = NULL;
+	int err = 0;
+	if (!path || !hex64(sha) || !json_is_integer(size) || !ax_bundle_path_valid(path))
+		err = invalid("manifest.json: file entry %s is malformed%s", path ? path : "(no path)", "");
+	else if (strcmp(path, "manifest.json") == 0 || strcmp(path, "manifest.json.sig") == 0)
+		err = invalid("manifest.json lists %s, which it cannot cover%s", path, "");
+	else if (!(e = find_entry(v, path, &esize)))
+		err = invalid("%s is listed in manifest.json but missing from the bundle%s", path, "");
+	else if (e->listed)
+		err = invalid("manifest.json lists %s twice%s", path, "");
+	else if (esize != json_integer_value(size) || strcmp(e->sha256, sha) != 0)
+		err = invalid("%s has been changed: its SHA-256 or size differs from manifest.json%s", path, "");
+	if (e && !err) {
 		e->listed = 1;
-		if (esize != json_integer_value(size) || strcmp(e->sha256, sha) != 0)
-			return invalid("%s has been changed: its SHA-256 or size differs from manifest.json%s", path,
-				       "");
 		v->rep->files++;
 	}
+	json_decref(f);
+	return err;
+}
+
+/* manifest.json's other members: the ledger's end is kept. */
+static int manifest_member(void *arg, const char *key, json_t *value)
+{
+	struct vctx *v = arg;
+	const char *last = json_string_value(json_object_get(value, "last_hash"));
+	if (strcmp(key, "ledger") == 0 && last)
+		snprintf(v->last_hash, sizeof(v->last_hash), "%s", last);
+	return 0;
+}
+
+/* Every file against the manifest, read one file entry at a time. */
+static int check_files(struct vctx *v)
+{
+	struct ax_jsplit_cb cb = {.what = "manifest.json", .list_key = "files", .element_max = 8192,
+				  .value_max = SMALL_MAX, .element = check_file, .member = manifest_member, .arg = v};
+	struct ax_jsplit *s = ax_jsplit_new(&cb);
+	int err = ax_jsplit_feed(s, v->manifest.ptr, v->manifest.size);
+	if (!err)
+		err = ax_jsplit_end(s);
+	ax_jsplit_free(s);
+	if (err < 0)
+		return err;
 	for (size_t k = 0; k < ax_zip_count(v->z); k++) {
 		const char *p = ax_zip_get(v->z, k)->name;
 		if (!v->e[k].listed && strcmp(p, "manifest.json") && strcmp(p, "manifest.json.sig") &&
@@ -532,13 +534,11 @@ struct pending {
 
 struct ledger_walk {
 	struct vctx *v;
-	json_t *man;
 	struct lines res;
 	struct pending next;
 	char prev[65], last_id_txt[32];
 	int have_prev, nruns_seen;
 	int64_t last_id;
-	int runs_key_seen;
 };
 
 static int check_manual_line(struct vctx *v, json_t *j, size_t lineno)
@@ -577,7 +577,7 @@ static int next_result(struct ledger_walk *w)
 	while ((r = lines_next(&w->res, &line, &len)) == 1) {
 		json_error_t jerr;
 		size_t lineno = w->res.lineno;
-		json_t *j = json_dense(line, len, len / 2 + 64)
+		json_t *j = ax_json_dense(line, len, len / 2 + 64)
 				    ? NULL
 				    : json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 		json_t *kind = json_object_get(j, "kind"), *run = json_object_get(j, "run");
@@ -696,7 +696,7 @@ cleanup:
 static int check_run(struct ledger_walk *w, const char *text, size_t len)
 {
 	json_error_t jerr;
-	json_t *run = json_dense(text, len, len / 16 + 64) ? NULL : json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *run = ax_json_dense(text, len, len / 16 + 64) ? NULL : json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	json_t *jid = json_object_get(run, "id");
 	const char *p = json_string_value(json_object_get(run, "prev_hash"));
 	const char *c = json_string_value(json_object_get(run, "content_sha256"));
@@ -748,215 +748,17 @@ cleanup:
 	return err;
 }
 
-/* ledger.json split into its top-level members without building one tree
- * of it: each run of "runs" is parsed and checked on its own. A byte-level
- * scanner finds where each value ends (strings, nesting); the parser then
- * checks each value completely. */
-enum { S_START, S_FIRST_KEY, S_KEY, S_COLON, S_VALUE, S_IN_VALUE, S_AFTER, S_NEXT_KEY, S_FIRST_RUN, S_IN_RUN,
-       S_AFTER_RUN, S_NEXT_RUN, S_END };
-enum { C_CONTAINER, C_STRING, C_SCALAR };
-
-struct splitter {
-	struct ledger_walk *w;
-	int state, kind, depth, in_str, esc;
-	struct ax_buf key, val;
-	char seen[16][32];
-	size_t nseen;
-};
-
-static int is_ws(char c)
+static int run_element(void *arg, const char *text, size_t len)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return check_run(arg, text, len);
 }
 
-static void capture_start(struct splitter *s, char c)
+/* ledger.json one run at a time, side by side with results.jsonl. */
+static int walk_ledger(struct ledger_walk *w)
 {
-	ax_buf_clear(&s->val);
-	ax_buf_putc(&s->val, c);
-	s->kind = c == '{' || c == '[' ? C_CONTAINER : c == '"' ? C_STRING : C_SCALAR;
-	s->depth = 1;
-	s->in_str = 0;
-	s->esc = 0;
-}
-
-/* Feeds c to the value being captured: 1 complete with c, 2 complete
- * before c (a scalar's end), 0 not yet. */
-static int capture(struct splitter *s, char c)
-{
-	if (s->kind == C_SCALAR) {
-		if (c == ',' || c == '}' || c == ']' || is_ws(c))
-			return 2;
-		ax_buf_putc(&s->val, c);
-		return 0;
-	}
-	ax_buf_putc(&s->val, c);
-	if (s->in_str || s->kind == C_STRING) {
-		if (s->esc)
-			s->esc = 0;
-		else if (c == '\\')
-			s->esc = 1;
-		else if (c == '"') {
-			if (s->kind == C_STRING)
-				return 1;
-			s->in_str = 0;
-		}
-		return 0;
-	}
-	if (c == '"')
-		s->in_str = 1;
-	else if (c == '{' || c == '[')
-		s->depth++;
-	else if ((c == '}' || c == ']') && --s->depth == 0)
-		return 1;
-	return 0;
-}
-
-static int ledger_syntax(void)
-{
-	return invalid("ledger.json is not a ledger excerpt (malformed JSON)%s%s", "", "");
-}
-
-/* A complete top-level member value other than "runs". */
-static int member_value(struct splitter *s)
-{
-	json_error_t jerr;
-	if (json_dense(s->val.ptr, s->val.size, s->val.size / 8 + 64))
-		return ledger_syntax();
-	json_t *j = json_loadb(s->val.ptr, s->val.size, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	json_decref(j);
-	return j ? 0 : ledger_syntax();
-}
-
-static int key_done(struct splitter *s)
-{
-	json_error_t jerr;
-	json_t *k = json_loadb(s->val.ptr, s->val.size, JSON_DECODE_ANY, &jerr);
-	const char *t = json_string_value(k);
-	int err = 0;
-	if (!t || strlen(t) >= sizeof(s->seen[0]) || s->nseen == sizeof(s->seen) / sizeof(s->seen[0])) {
-		err = ledger_syntax();
-	} else {
-		for (size_t i = 0; i < s->nseen && !err; i++)
-			if (strcmp(s->seen[i], t) == 0)
-				err = invalid("ledger.json names \"%s\" twice%s", t, "");
-		if (!err) {
-			snprintf(s->seen[s->nseen++], sizeof(s->seen[0]), "%s", t);
-			ax_buf_clear(&s->key);
-			ax_buf_puts(&s->key, t);
-		}
-	}
-	json_decref(k);
-	return err;
-}
-
-/* After a value: ',' to the next, or the closing bracket. */
-static int separator(struct splitter *s, char c, char close, int next, int closed)
-{
-	if (is_ws(c))
-		return 0;
-	if (c == ',')
-		s->state = next;
-	else if (c == close)
-		s->state = closed;
-	else
-		return ledger_syntax();
-	return 0;
-}
-
-static int split_byte(struct splitter *s, char c)
-{
-	int r, err;
-	switch (s->state) {
-	case S_START:
-		if (is_ws(c))
-			return 0;
-		if (c != '{')
-			return ledger_syntax();
-		s->state = S_FIRST_KEY;
-		return 0;
-	case S_FIRST_KEY:
-	case S_NEXT_KEY:
-		if (is_ws(c))
-			return 0;
-		if (c == '}' && s->state == S_FIRST_KEY) {
-			s->state = S_END;
-			return 0;
-		}
-		if (c != '"')
-			return ledger_syntax();
-		capture_start(s, c);
-		s->state = S_KEY;
-		return 0;
-	case S_KEY:
-		if (s->val.size > 64)
-			return ledger_syntax();
-		if (capture(s, c) == 1) {
-			if ((err = key_done(s)) < 0)
-				return err;
-			s->state = S_COLON;
-		}
-		return 0;
-	case S_COLON:
-		if (is_ws(c))
-			return 0;
-		if (c != ':')
-			return ledger_syntax();
-		s->state = S_VALUE;
-		return 0;
-	case S_VALUE:
-		if (is_ws(c))
-			return 0;
-		if (strcmp(ax_buf_cstr(&s->key), "runs") == 0) {
-			if (c != '[')
-				return invalid("ledger.json: \"runs\" is not a list%s%s", "", "");
-			s->w->runs_key_seen = 1;
-			s->state = S_FIRST_RUN;
-			return 0;
-		}
-		capture_start(s, c);
-		s->state = S_IN_VALUE;
-		return 0;
-	case S_IN_VALUE:
-		if (s->val.size > SMALL_MAX)
-			return invalid("ledger.json: \"%s\" is larger than annexa writes it%s", ax_buf_cstr(&s->key), "");
-		if (!(r = capture(s, c)))
-			return 0;
-		if ((err = member_value(s)) < 0)
-			return err;
-		s->state = S_AFTER;
-		return r == 2 ? split_byte(s, c) : 0;
-	case S_AFTER:
-		return separator(s, c, '}', S_NEXT_KEY, S_END);
-	case S_FIRST_RUN:
-	case S_NEXT_RUN:
-		if (is_ws(c))
-			return 0;
-		if (c == ']' && s->state == S_FIRST_RUN) {
-			s->state = S_AFTER;
-			return 0;
-		}
-		capture_start(s, c);
-		s->state = S_IN_RUN;
-		return 0;
-	case S_IN_RUN:
-		if (s->val.size > RUN_MAX)
-			return ax_error_code(AX_EINVALID, "ledger.json: run number %d of the list is larger than the "
-					     "verifier's limit", s->w->nruns_seen + 1);
-		if (!(r = capture(s, c)))
-			return 0;
-		if ((err = check_run(s->w, s->val.ptr, s->val.size)) < 0)
-			return err;
-		s->state = S_AFTER_RUN;
-		return r == 2 ? split_byte(s, c) : 0;
-	case S_AFTER_RUN:
-		return separator(s, c, ']', S_NEXT_RUN, S_AFTER);
-	default: /* S_END */
-		return is_ws(c) ? 0 : ledger_syntax();
-	}
-}
-
-static int walk_ledger(struct ledger_walk *w, struct splitter *s)
-{
+	struct ax_jsplit_cb cb = {.what = "ledger.json", .list_key = "runs", .element_max = RUN_MAX,
+				  .value_max = SMALL_MAX, .element = run_element, .arg = w};
+	struct ax_jsplit *s = ax_jsplit_new(&cb);
 	struct rereader r = {0};
 	const void *chunk;
 	size_t n;
@@ -964,25 +766,22 @@ static int walk_ledger(struct ledger_walk *w, struct splitter *s)
 	while (err == 0) {
 		if ((err = reread_next(&r, &chunk, &n)) < 0 || n == 0)
 			break;
-		for (size_t i = 0; i < n && !err; i++)
-			err = split_byte(s, ((const char *)chunk)[i]);
+		err = ax_jsplit_feed(s, chunk, n);
 	}
-	if (!err && s->state == S_IN_VALUE && s->kind == C_SCALAR)
-		err = ledger_syntax(); /* a top-level object cannot end in a scalar */
-	if (!err && (s->state != S_END || !w->runs_key_seen))
-		err = invalid("ledger.json is not a ledger excerpt (no complete \"runs\" list)%s%s", "", "");
+	if (!err)
+		err = ax_jsplit_end(s);
 	reread_free(&r);
+	ax_jsplit_free(s);
 	return err;
 }
 
-static int check_ledger(struct vctx *v, json_t *man)
+static int check_ledger(struct vctx *v)
 {
-	struct ledger_walk w = {.v = v, .man = man};
-	struct splitter s = {.w = &w};
+	struct ledger_walk w = {.v = v};
 	int err;
 	ax_buf_grow(&w.res.b, 65536); /* never a NULL buffer to scan */
 	if ((err = reread_open(&w.res.r, v, (size_t)v->results)) < 0 || (err = next_result(&w)) < 0 ||
-	    (err = walk_ledger(&w, &s)) < 0)
+	    (err = walk_ledger(&w)) < 0)
 		goto cleanup;
 	/* every result belongs to a run of the excerpt */
 	if (w.next.have) {
@@ -991,8 +790,7 @@ static int check_ledger(struct vctx *v, json_t *man)
 		goto cleanup;
 	}
 	/* the signed manifest names the excerpt's end */
-	json_t *ml = json_object_get(man, "ledger");
-	const char *last = json_string_value(json_object_get(ml, "last_hash"));
+	const char *last = v->last_hash[0] ? v->last_hash : NULL;
 	if ((w.have_prev || last) && (!w.have_prev || !last || strcmp(w.prev, last) != 0)) {
 		err = invalid("ledger.json does not end at the ledger hash manifest.json names%s%s", "", "");
 		goto cleanup;
@@ -1003,48 +801,25 @@ cleanup:
 	json_decref(w.next.j);
 	reread_free(&w.res.r);
 	ax_buf_free(&w.res.b);
-	ax_buf_free(&s.key);
-	ax_buf_free(&s.val);
 	return err;
 }
 
 static int verify_zip(struct vctx *v)
 {
-	json_error_t jerr;
-	json_t *man = NULL;
+	int64_t at;
 	int err;
 	if ((err = read_entries(v)) < 0)
-		goto cleanup;
-	if (!v->has_manifest || !v->has_sig || !v->has_signer) {
-		err = invalid("%s is missing from the bundle%s",
-			      !v->has_manifest ? "manifest.json" : !v->has_sig ? "manifest.json.sig" : "signer.pem", "");
-		goto cleanup;
-	}
-	if ((err = check_signature(v)) < 0)
-		goto cleanup;
-	if (json_dense(v->manifest.ptr, v->manifest.size, 8 * ax_zip_count(v->z) + 65536)) {
-		err = invalid("manifest.json is denser than annexa writes it%s%s", "", "");
-		goto cleanup;
-	}
-	if (!(man = json_loadb(v->manifest.ptr, v->manifest.size, JSON_REJECT_DUPLICATES, &jerr))) {
-		err = invalid("manifest.json is not JSON: %s%s", jerr.text, "");
-		goto cleanup;
-	}
-	if ((err = check_files(v, man)) < 0)
-		goto cleanup;
-	if (v->ledger < 0 || v->results < 0) {
-		err = invalid("%s is missing from the bundle%s", v->ledger >= 0 ? "results.jsonl" : "ledger.json", "");
-		goto cleanup;
-	}
-	if ((err = check_ledger(v, man)) < 0)
-		goto cleanup;
-	if (v->has_tsr && !v->tsr_checked) {
-		int64_t at;
-		err = stamp_time(v, &at);
-	}
-cleanup:
-	json_decref(man);
-	return err;
+		return err;
+	if (!v->has_manifest || !v->has_sig || !v->has_signer)
+		return invalid("%s is missing from the bundle%s",
+			       !v->has_manifest ? "manifest.json" : !v->has_sig ? "manifest.json.sig" : "signer.pem", "");
+	if ((err = check_signature(v)) < 0 || (err = check_files(v)) < 0)
+		return err;
+	if (v->ledger < 0 || v->results < 0)
+		return invalid("%s is missing from the bundle%s", v->ledger >= 0 ? "results.jsonl" : "ledger.json", "");
+	if ((err = check_ledger(v)) < 0)
+		return err;
+	return v->has_tsr && !v->tsr_checked ? stamp_time(v, &at) : 0;
 }
 
 static void vctx_free(struct vctx *v)

@@ -106,15 +106,15 @@ expect_out 'ledger.json names "runs" twice'
 { cat x/ledger.json; echo '{}'; } >"$T/trail.json"
 resign trail.zip ledger.json="$T/trail.json"
 expect_rc 1 "$ANNEXA" verify "$T/f/trail.zip" --ca state/signing.crt
-expect_out "ledger.json is not a ledger excerpt"
+expect_out "ledger.json is malformed JSON"
 { cat x/results.jsonl; head -1 x/results.jsonl | sed 's/"run":1,/"run":7,/'; } >"$T/orphan.jsonl"
 resign orphan.zip results.jsonl="$T/orphan.jsonl"
 expect_rc 1 "$ANNEXA" verify "$T/f/orphan.zip" --ca state/signing.crt
 expect_out "results.jsonl holds a result of a run that ledger.json lacks"
-python3 -c 'print("[" + "0," * 400000 + "0]")' >"$T/dense.json"
+python3 -c 'print("{\"organization\": [" + "0," * 400000 + "0]}")' >"$T/dense.json"
 resign dense.zip manifest.json="$T/dense.json"
 expect_rc 1 "$ANNEXA" verify "$T/f/dense.zip" --ca state/signing.crt
-expect_out "manifest.json is denser than annexa writes it"
+expect_out 'manifest.json: "organization" is denser than annexa writes it'
 
 # Limits hold before work is spent: entries, declared sizes, the ratio.
 python3 - "$T/many.zip" "$T/bomb.zip" <<'PY'
