@@ -220,10 +220,11 @@ static int split_byte(struct ax_jsplit *s, char c)
 		s->state = S_IN_VALUE;
 		return 0;
 	case S_IN_VALUE:
+		r = capture(s, c);
 		if (s->val.size > s->cb.value_max)
 			return ax_error_code(AX_EINVALID, "%s: \"%s\" is larger than annexa writes it", s->cb.what,
 					     ax_buf_cstr(&s->key));
-		if (!(r = capture(s, c)))
+		if (!r)
 			return 0;
 		if ((err = member_value(s)) < 0)
 			return err;
@@ -243,10 +244,11 @@ static int split_byte(struct ax_jsplit *s, char c)
 		s->state = S_IN_EL;
 		return 0;
 	case S_IN_EL:
+		r = capture(s, c);
 		if (s->val.size > s->cb.element_max)
 			return ax_error_code(AX_EINVALID, "%s: element %zu of \"%s\" is larger than the verifier's limit",
 					     s->cb.what, s->nelements + 1, s->cb.list_key);
-		if (!(r = capture(s, c)))
+		if (!r)
 			return 0;
 		s->nelements++;
 		if ((err = s->cb.element(s->cb.arg, s->val.ptr, s->val.size)) < 0)
