@@ -42,7 +42,7 @@
 #include "zipread.h"
 
 #define SMALL_MAX (1 << 20)       /* signature, certificates, time stamp */
-#define RUN_MAX (2 << 20)         /* one run of ledger.json */
+#define RUN_MAX (8 << 20)         /* one run of ledger.json (~24 000 artifacts) */
 #define LINE_MAX_ (2 << 20)       /* one line of results.jsonl */
 #define RUN_RESULTS_MAX (32 << 20) /* the results of one run */
 
