@@ -13,9 +13,10 @@
  * checked against the files they name); then the time stamp.
  *
  * Memory stays bounded whatever the bundle declares: manifest.json is
- * capped by what annexa writes for that many entries, ledger.json is read
- * one run at a time, results.jsonl one line at a time, and JSON whose
- * structure is denser than annexa's is refused before it is parsed.
+ * capped by what annexa writes for that many entries and read one file
+ * entry at a time (jsonsplit.c), ledger.json one run at a time,
+ * results.jsonl one line at a time, and JSON whose structure is denser
+ * than annexa's is refused before it is parsed.
  * Malformed input of any kind is an invalid bundle (AX_EINVALID), never a
  * crash. */
 #include "export.h"
