@@ -44,12 +44,15 @@ const struct ax_command ax_commands[] = {
 	 "  --tsa-request FILE   also write an RFC 3161 request for an offline TSA\n"
 	 "  --tsa-reply FILE     add the TSA's reply to the bundle -o FILE\n"
 	 "  --tsa-ca CERT        check the TSA reply against this CA (default [signing] tsa-ca)\n"},
-	{"verify", ax_cmd_verify, "verify FILE [--ca CERT] [--tsa-ca CERT]",
-	 "Verifies a bundle without trusting annexa's store: the signature (against the bundled signer.pem, or --ca),\n"
+	{"verify", ax_cmd_verify, "verify FILE [--ca CERT] [--tsa-ca CERT] [--json] | verify --list FILE",
+	 "Verifies a bundle without trusting annexa's store: the ZIP read one way only (no byte outside its structure),\n"
+	 "the signature (against the bundled signer.pem, or --ca; an expired signer at the time of its RFC 3161 stamp),\n"
 	 "every file's SHA-256, no file missing or extra, the ledger chain and each run's content hash, the time stamp.\n"
-	 "Exit 0 valid, 1 invalid (the first problem is named), 2 usage, 3 unreadable.",
+	 "Options may follow FILE. Exit 0 valid, 1 invalid (the first problem is named), 2 usage, 3 unreadable.",
 	 "  --ca CERT     trust anchor(s), PEM: a real trust decision instead of the bundled certificate\n"
-	 "  --tsa-ca CERT CA of the time-stamping authority\n"},
+	 "  --tsa-ca CERT CA of the time-stamping authority\n"
+	 "  --json        machine-readable result (valid, problems, signer, ledger head, time stamp, counts)\n"
+	 "  --list        only the ZIP's entries as verify reads them (structure checked, contents not)\n"},
 	{"keygen", ax_cmd_keygen, "keygen [--key FILE] [--cert FILE]",
 	 "Creates an ECDSA P-256 signing key (mode 0600, never overwritten) and a self-signed certificate naming the\n"
 	 "organization, valid 3 years. Defaults: [signing] key and certificate, else STATE-DIR/signing.key|crt.",

@@ -264,67 +264,141 @@ cleanup:
 	return rc;
 }
 
+/* `verify --json`: one object, valid or not. */
+static void verify_json(const char *path, int err, const struct ax_verify_opts *o,
+			const struct ax_verify_report *rep)
+{
+	char ts[32], exp[32], at[32];
+	json_t *problems = json_array();
+	if (err < 0)
+		json_array_append_new(problems, json_string(ax_error_last()));
+	ax_time_format(rep->tsr_time, ts);
+	ax_time_format(rep->signer_expired_at, exp);
+	ax_time_format(rep->checked_at, at);
+	json_t *j = json_pack("{s:s,s:b,s:b,s:o,s:{s:o,s:o,s:b,s:o,s:o,s:o},s:o,s:o,s:{s:I,s:I,s:I,s:I}}",
+			      "bundle", path, "valid", err == 0, "readable", err == 0 || err == AX_EINVALID,
+			      "problems", problems, "signer", "subject",
+			      rep->subject.size ? json_string(ax_buf_cstr(&rep->subject)) : json_null(),
+			      "fingerprint_sha256", rep->fingerprint[0] ? json_string(rep->fingerprint) : json_null(),
+			      "trusted_ca", rep->trusted_ca, "ca", o->ca_path ? json_string(o->ca_path) : json_null(),
+			      "expired_at", rep->signer_expired_at ? json_string(exp) : json_null(),
+			      "checked_at", rep->checked_at ? json_string(at) : json_null(), "ledger_head",
+			      rep->ledger_head[0] ? json_string(rep->ledger_head) : json_null(), "timestamp",
+			      rep->has_tsr && rep->tsr_time
+				      ? json_pack("{s:s,s:b}", "time", ts, "tsa_verified", rep->tsr_ca_checked)
+				      : json_null(),
+			      "counts", "entries", (json_int_t)rep->entries, "files", (json_int_t)rep->files, "runs",
+			      (json_int_t)rep->runs, "runs_content", (json_int_t)rep->runs_content);
+	/* pruned runs are a finding, not a pass: their content is unverified */
+	if (j)
+		json_object_set_new(j, "pruned_runs",
+				    json_pack("{s:I,s:I,s:I}", "covered", (json_int_t)rep->runs_pruned_covered, "legacy",
+					      (json_int_t)rep->runs_pruned_legacy, "unknown",
+					      (json_int_t)rep->runs_pruned_unknown));
+	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	printf("%s\n", text ? text : "{\"valid\": false}");
+	free(text);
+	json_decref(j);
+}
+
+static void verify_text(const char *path, const struct ax_verify_opts *o, const struct ax_verify_report *rep)
+{
+	char ts[32];
+	printf("%s: valid\n", path);
+	printf("  signature: signed by %s\n", ax_buf_cstr(&rep->signer));
+	if (rep->checked_at) {
+		char exp[32];
+		ax_time_format(rep->checked_at, ts);
+		ax_time_format(rep->signer_expired_at, exp);
+		printf("  validity:  the signer's certificate expired on %s; checked at the time stamp's time %s\n",
+		       exp, ts);
+	}
+	if (rep->trusted_ca)
+		printf("  trust:     the signer chains to --ca %s\n", o->ca_path);
+	else
+		printf("  trust:     checked against the bundled signer.pem only: this proves integrity, not who signed;\n"
+		       "             compare the fingerprint above, or give --ca CERT for a trust decision\n");
+	printf("  zip:       %zu entries, read one way only (no byte outside the ZIP structure)\n", rep->entries);
+	printf("  files:     %zu files match manifest.json, none missing, none extra\n", rep->files);
+	printf("  ledger:    %zu runs chained, %zu content hashes recomputed from results.jsonl\n", rep->runs,
+	       rep->runs_content);
+	size_t pruned = rep->runs_pruned_covered + rep->runs_pruned_legacy + rep->runs_pruned_unknown;
+	if (pruned)
+		printf("  finding:   %zu pruned runs, their content cannot be verified (%zu listed by a prune run of the\n"
+		       "             bundle, %zu pruned before annexa recorded prunes, %zu whose prune run may come\n"
+		       "             after the bundle's end)\n",
+		       pruned, rep->runs_pruned_covered, rep->runs_pruned_legacy, rep->runs_pruned_unknown);
+	if (rep->has_tsr) {
+		ax_time_format(rep->tsr_time, ts);
+		printf("  timestamp: %s, %s\n", ts,
+		       rep->tsr_ca_checked ? "TSA signature verified against --tsa-ca"
+					  : "imprint matches; TSA signature not checked (give --tsa-ca)");
+	}
+}
+
+/* `verify --list`: the entries as the verifier reads them. */
+static int verify_list(const char *path)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int err = ax_bundle_list(path, &names, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (!err)
+			printf("%s\n", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	if (err == AX_EINVALID)
+		fprintf(stderr, "annexa: verify: %s: INVALID: %s\n", path, ax_error_last());
+	else if (err < 0)
+		fprintf(stderr, "annexa: verify: %s\n", ax_error_last());
+	return err == 0 ? 0 : err == AX_EINVALID ? AX_EXIT_FINDINGS : AX_EXIT_RUNTIME;
+}
+
 int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"ca", required_argument, NULL, 'c'},
 		{"tsa-ca", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"list", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const struct ax_command *c = ax_command_find("verify");
 	struct ax_verify_opts o = {0};
 	struct ax_verify_report rep;
-	int ch;
+	int ch, json = 0, list = 0;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	/* options anywhere (getopt permutes): `verify FILE --ca CERT` as the
+	 * README writes it */
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.ca_path = optarg; break;
 		case 't': o.tsa_ca_path = optarg; break;
+		case 'j': json = 1; break;
+		case 'l': list = 1; break;
 		case 'h': return c ? ax_cli_usage(c, stdout, 0) : 0;
 		default: return c ? ax_cli_usage(c, stderr, AX_EXIT_USAGE) : AX_EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + 1 != argc || (list && (json || o.ca_path || o.tsa_ca_path)))
 		return c ? ax_cli_usage(c, stderr, AX_EXIT_USAGE) : AX_EXIT_USAGE;
 	const char *path = argv[optind];
+	if (list)
+		return verify_list(path);
 	int err = ax_bundle_verify(path, &o, &rep);
-	if (err == AX_EINVALID) {
+	if (json)
+		verify_json(path, err, &o, &rep);
+	if (err == AX_EINVALID && !json)
 		fprintf(stderr, "annexa: verify: %s: INVALID: %s\n", path, ax_error_last());
-		ax_verify_report_free(&rep);
-		return AX_EXIT_FINDINGS;
-	}
-	if (err < 0) {
+	else if (err < 0 && !json)
 		fprintf(stderr, "annexa: verify: %s\n", ax_error_last());
-		ax_verify_report_free(&rep);
-		return AX_EXIT_RUNTIME;
-	}
-	printf("%s: valid\n", path);
-	printf("  signature: signed by %s\n", ax_buf_cstr(&rep.signer));
-	if (rep.trusted_ca)
-		printf("  trust:     the signer chains to --ca %s\n", o.ca_path);
-	else
-		printf("  trust:     checked against the bundled signer.pem only: this proves integrity, not who signed;\n"
-		       "             compare the fingerprint above, or give --ca CERT for a trust decision\n");
-	printf("  files:     %zu files match manifest.json, none missing, none extra\n", rep.files);
-	printf("  ledger:    %zu runs chained, %zu content hashes recomputed from results.jsonl\n", rep.runs,
-	       rep.runs_content);
-	size_t pruned = rep.runs_pruned_covered + rep.runs_pruned_legacy + rep.runs_pruned_unknown;
-	if (pruned)
-		printf("  finding:   %zu pruned runs, their content cannot be verified (%zu listed by a prune run of the\n"
-		       "             bundle, %zu pruned before annexa recorded prunes, %zu whose prune run may come\n"
-		       "             after the bundle's end)\n",
-		       pruned, rep.runs_pruned_covered, rep.runs_pruned_legacy, rep.runs_pruned_unknown);
-	if (rep.has_tsr) {
-		char ts[32];
-		ax_time_format(rep.tsr_time, ts);
-		printf("  timestamp: %s, %s\n", ts,
-		       rep.tsr_ca_checked ? "TSA signature verified against --tsa-ca"
-					  : "imprint matches; TSA signature not checked (give --tsa-ca)");
-	}
+	else if (err == 0 && !json)
+		verify_text(path, &o, &rep);
 	ax_verify_report_free(&rep);
 	(void)cli;
-	return 0;
+	return err == 0 ? 0 : err == AX_EINVALID ? AX_EXIT_FINDINGS : AX_EXIT_RUNTIME;
 }
 
 /* Creates the one missing folder level of path with mode 0700. */

@@ -247,9 +247,10 @@ struct ax_verify_opts {
 	const char *tsa_ca_path; /* CA of the TSA; NULL: check the imprint only */
 	int64_t max_entry_size;  /* 0: defaults (4 GiB per file) */
 	int64_t max_total_size;  /* 0: 64 GiB in all */
-	int64_t max_entries;     /* 0: 1,000,000 */
+	int64_t max_entries;     /* 0: 200,000 */
 };
 struct ax_verify_report {
+	size_t entries;          /* ZIP entries */
 	size_t files;            /* files checked against the manifest */
 	size_t runs;             /* ledger runs checked */
 	size_t runs_content;     /* of which the content hash was recomputed */
@@ -258,13 +259,23 @@ struct ax_verify_report {
 	int trusted_ca;          /* signature checked against --ca */
 	int has_tsr, tsr_ca_checked;
 	int64_t tsr_time;
+	int64_t signer_expired_at; /* 0, or when a certificate of the signature expired */
+	int64_t checked_at;        /* 0: certificates checked now; else at this (stamp) time */
 	struct ax_buf signer;    /* subject and fingerprint of the signer */
+	struct ax_buf subject;   /* the signer's subject alone */
+	char fingerprint[65];    /* SHA-256 of the signer's certificate, hex */
+	char ledger_head[65];    /* manifest.json's ledger last_hash, "" when none */
 };
 /* Verifies a bundle. 0: valid. AX_EINVALID: invalid, the message names the
- * first problem. AX_ERROR / AX_ENOTFOUND: could not be read at all. */
+ * first problem. AX_ERROR / AX_ENOTFOUND: could not be read at all. The ZIP
+ * is read by zipread.c, which refuses any layout other ZIP tools could
+ * read differently. */
 int ax_bundle_verify(const char *path, const struct ax_verify_opts *opts, struct ax_verify_report *rep);
 int ax_bundle_verify_mem(const void *data, size_t len, const struct ax_verify_opts *opts,
 			 struct ax_verify_report *rep);
+/* The entry names of a bundle as the verifier reads them (structure
+ * checked, contents not); *names NULL-terminated, caller frees each. */
+int ax_bundle_list(const char *path, char ***names, size_t *n);
 void ax_verify_report_free(struct ax_verify_report *rep);
 
 /* Turns an artifact name into a safe relative path component: only
