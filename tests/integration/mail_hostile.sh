@@ -52,7 +52,7 @@ python3 "$T/peers.py" $BASE > "$T/peers.out" 2>&1 &
 PEERS=$!
 stop_peers() { kill "$PEERS" 2>/dev/null; wait "$PEERS" 2>/dev/null; }
 add_cleanup stop_peers
-for _ in $(seq 50); do grep -q ready "$T/peers.out" && break; sleep 0.1; done
+wait_for 60 grep -q ready "$T/peers.out" || fail "scripted peers did not start"
 
 {
 	echo "[annexa]"

@@ -49,7 +49,7 @@ python3 "$T/peers.py" $BASE > "$T/peers.out" 2>&1 &
 PEERS=$!
 stop_peers() { kill "$PEERS" 2>/dev/null; wait "$PEERS" 2>/dev/null; }
 add_cleanup stop_peers
-wait_for 30 grep -q ready "$T/peers.out" || { fail "scripted peers did not start"; done_tests; exit 1; }
+wait_for 60 grep -q ready "$T/peers.out" || { fail "scripted peers did not start"; done_tests; exit 1; }
 
 NAMES="silent reset garbage halfhello trickle closenow alert"
 {

@@ -55,6 +55,13 @@ wait_for() {
 		sleep 0.1
 	done
 }
+# wait_until SECONDS 'CONDITION': wait_for on a shell condition evaluated
+# afresh on every poll (write it in single quotes: '[ "$(count)" -ge 2 ]').
+wait_until() { wait_for "$1" eval "$2"; }
+# port_open PORT [HOST]: something accepts connections there.
+port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+# gone PID: the process has exited.
+gone() { ! kill -0 "$1" 2>/dev/null; }
 # jq-free JSON queries through python3.
 jsonq() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 done_tests() {
