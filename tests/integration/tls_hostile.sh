@@ -10,25 +10,11 @@
 BASE=12560
 
 cat > "$T/peers.py" <<'PY'
-import socket, struct, sys, threading, time
-base = int(sys.argv[1])
-def serve(port, handler):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port)); s.listen(64)
-    def loop():
-        while True:
-            c, _ = s.accept()
-            threading.Thread(target=guarded, args=(handler, c), daemon=True).start()
-    threading.Thread(target=loop, daemon=True).start()
-def guarded(h, c):
-    try:
-        c.settimeout(60)
-        c.recv(16384)  # the ClientHello
-        h(c)
-    except Exception: pass
-    finally:
-        try: c.close()
-        except Exception: pass
+import socket, struct, sys, time
+sys.path.insert(0, sys.argv[2])
+from peers import serve_all
+def after_hello(h):  # each handler first reads the ClientHello
+    return lambda c: (c.recv(16384), h(c))
 # a ServerHello's first bytes: record header, handshake header, version, part of the random
 HALF_HELLO = b"\x16\x03\x03\x00\x5a\x02\x00\x00\x56\x03\x03" + bytes(range(12))
 def silent(c): time.sleep(60)
@@ -40,12 +26,9 @@ def trickle(c):
         c.sendall(bytes([b])); time.sleep(0.4)
 def close_now(c): pass
 def alert(c): c.sendall(b"\x15\x03\x01\x00\x02\x02\x46"); time.sleep(0.5)  # fatal protocol_version
-for i, h in enumerate([silent, reset, garbage, half_hello, trickle, close_now, alert]):
-    serve(base + i, h)
-print("ready", flush=True)
-time.sleep(600)
+serve_all(int(sys.argv[1]), [after_hello(h) for h in [silent, reset, garbage, half_hello, trickle, close_now, alert]])
 PY
-python3 "$T/peers.py" $BASE > "$T/peers.out" 2>&1 &
+python3 -B "$T/peers.py" $BASE "$ANNEXA_SRC/tests/lib" > "$T/peers.out" 2>&1 &
 PEERS=$!
 stop_peers() { kill "$PEERS" 2>/dev/null; wait "$PEERS" 2>/dev/null; }
 add_cleanup stop_peers
