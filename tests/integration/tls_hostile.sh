@@ -43,8 +43,11 @@ NAMES="silent reset garbage halfhello trickle closenow alert"
 		echo "[probe \"$name\"]"
 		echo "	type = tls"
 		echo "	target = 127.0.0.1:$((BASE + i))"
-		echo "	handshake-timeout = 2s"
-		echo "	timeout = 120s"
+		# a short deadline only where the deadline is what is tested (silent,
+		# trickle): the others must be judged on what they sent, however
+		# slowly a busy machine lets them send it
+		case $name in silent | trickle) echo "	handshake-timeout = 2s" ;; *) echo "	handshake-timeout = 60s" ;; esac
+		echo "	timeout = 300s"
 		i=$((i + 1))
 	done
 } > "$T/annexa.conf"
