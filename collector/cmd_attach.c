@@ -212,6 +212,11 @@ static int do_attach(struct ax_cli *cli, const struct attach_args *a, int argc, 
 		rc = AX_EXIT_USAGE;
 		goto cleanup;
 	}
+	if (validity > AX_MANUAL_VALIDITY_MAX) {
+		fprintf(stderr, "annexa attach: --valid '%s': at most 3650d (10 years); nothing attached\n", a->valid);
+		rc = AX_EXIT_USAGE;
+		goto cleanup;
+	}
 	req.expires_at = req.effective_at + validity;
 	if (a->expires && (rc = parse_time_arg("--expires", a->expires, &req.expires_at)) != 0)
 		goto cleanup;

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <git2.h>
 
 #include "buf.h"
+#include "msg.h"
 #include "probe.h"
 #include "util.h"
 
@@ -29,7 +31,8 @@
 static const struct ax_option annexa_options[] = {
 	{"organization", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "organization named in reports and bundles"},
 	{"store", AX_OPT_PATH, "annexa.db", 0, NULL, 0, 0, "the evidence store (SQLite)"},
-	{"interval", AX_OPT_DURATION, "1h", 0, NULL, 60, WEEK52, "default interval of every probe instance"},
+	/* the same bounds as a probe's own interval (probe.c) */
+	{"interval", AX_OPT_DURATION, "1h", 0, NULL, 1, WEEK52, "default interval of every probe instance"},
 	{"controls", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "catalog and mapping folder (default: installed data)"},
 	{"user", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "user the daemon switches to"},
 	{"group", AX_OPT_STRING, NULL, AX_OPT_MULTI, NULL, 0, 0, "groups the daemon keeps (repeatable)"},
@@ -201,6 +204,21 @@ static int enum_parse(const char *choices, const char *s, int64_t *out)
 	return ax_error_code(AX_EINVALID, "invalid value '%s' (expected one of %s)", s, choices ? choices : "");
 }
 
+/* The probes compile with REG_EXTENDED (and ICASE, NEWLINE or NOSUB, which
+ * do not change what is valid): an invalid pattern fails here, at load. */
+static int regex_check(const char *s)
+{
+	regex_t re;
+	char why[128];
+	int rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
+	if (rc == 0) {
+		regfree(&re);
+		return 0;
+	}
+	regerror(rc, &re, why, sizeof(why));
+	return ax_error_code(AX_EINVALID, "invalid regular expression '%s': %s", s, why);
+}
+
 static int bounds_check(const struct ax_option *opt, const char *value, int64_t v)
 {
 	char lo[32], hi[32];
@@ -253,6 +271,9 @@ int ax_option_parse(const struct ax_option *opt, const char *value, int64_t *num
 		break;
 	case AX_OPT_BOOL:
 		err = bool_parse(value, &v);
+		break;
+	case AX_OPT_REGEX:
+		err = regex_check(value);
 		break;
 	case AX_OPT_ENUM:
 		err = enum_parse(opt->choices, value, &v);
@@ -389,6 +410,9 @@ static int check_entry(struct loader *ld, size_t idx, const struct ax_option *op
 		value = "true"; /* git's bare `key` means true */
 	if (ax_option_parse(opt, value, &v) < 0)
 		return prefix_at(ld, e);
+	/* text ends up in JSON evidence, reports and certificates, all UTF-8 */
+	if ((opt->type == AX_OPT_STRING || opt->type == AX_OPT_REGEX) && !ax_utf8_valid(value, strlen(value)))
+		return fail_at(ld, e->section, e->sub, e->key, "not valid UTF-8 (save the file as UTF-8)");
 	if (opt->type == AX_OPT_PATH) {
 		*stored = ax_path_resolve(ld->cfg->path, value);
 	} else if (opt->type == AX_OPT_DBURI && strncmp(value, "sqlite:", 7) == 0) {

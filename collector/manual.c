@@ -165,6 +165,8 @@ static int validate_request(const struct ax_manual_attach *req)
 			return ax_error_code(AX_EINVALID, "attach: invalid control id '%.40s'", req->controls[i]);
 	if (req->expires_at <= req->effective_at)
 		return ax_error_code(AX_EINVALID, "attach: the expiry must come after the effective date");
+	if (req->expires_at - req->effective_at > AX_MANUAL_VALIDITY_MAX)
+		return ax_error_code(AX_EINVALID, "attach: valid for at most 3650 days (10 years) after the effective date");
 	if (!text_ok(req->owner, AX_MANUAL_OWNER_MAX))
 		return ax_error_code(AX_EINVALID, "attach: owner too long (max %d bytes), not UTF-8, or has control characters",
 				     AX_MANUAL_OWNER_MAX);

@@ -34,6 +34,9 @@ struct ax_store;
 
 /* Default validity of attached evidence (Auditree's external evidence TTL). */
 #define AX_MANUAL_DEFAULT_VALIDITY (365 * 86400)
+/* Longest validity an item may have (10 years): evidence that never
+ * expires is never reviewed again. */
+#define AX_MANUAL_VALIDITY_MAX (3650LL * 86400)
 #define AX_MANUAL_OWNER_MAX 128
 #define AX_MANUAL_NOTE_MAX 2000
 #define AX_MANUAL_FILES_MAX 64

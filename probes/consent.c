@@ -22,14 +22,15 @@ static const struct ax_option consent_options[] = {
 	 "lead database: sqlite:/ABSOLUTE/PATH or postgresql://user@host/db?..."},
 	{"schema", AX_OPT_ENUM, "generic", 0, "generic|listmonk", 0, 0, "table layout of the lead database"},
 	{"require-ip", AX_OPT_BOOL, "true", 0, NULL, 0, 0, "double opt-in proof needs the confirmation IP"},
-	{"listmonk-ip-key", AX_OPT_STRING, "confirm_ip", 0, NULL, 0, 0,
-	 "listmonk: key in subscriber_lists.meta holding the confirmation IP"},
+	{"listmonk-ip-key", AX_OPT_STRING, "optin_ip", 0, NULL, 0, 0,
+	 "listmonk: key in subscriber_lists.meta holding the confirmation IP (listmonk writes optin_ip)"},
 	{"unconfirmed-max-age", AX_OPT_DURATION, "30d", 0, NULL, 1, 315360000, "longest time an unconfirmed sign-up may stay"},
 	{"erasure-max-age", AX_OPT_DURATION, "30d", 0, NULL, 1, 315360000, "longest time an erasure/objection request may stay open"},
 	{"inactive-max-age", AX_OPT_DURATION, "730d", 0, NULL, 1, 315360000, "longest time a contact may stay without consent activity"},
 	{"samples", AX_OPT_INT, "5", 0, NULL, 0, 50, "pseudonymous sample rows per check"},
 	{"query-timeout", AX_OPT_DURATION, "50s", 0, NULL, 1, 86400, "deadline of each query"},
 	{"query-doi-proof", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 require-ip, $2 ip key -> address, problem"},
+	{"query-ip-recording", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; no parameters -> setting, value"},
 	{"query-single-optin", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; no parameters -> list, detail"},
 	{"query-unconfirmed-expired", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, list"},
 	{"query-erasure-overdue", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, kind"},
@@ -39,6 +40,7 @@ static const struct ax_option consent_options[] = {
 
 static const struct ax_check_def consent_checks[] = {
 	{"consent.doi.proof", "every confirmed double-opt-in subscription has sign-up time, later confirmation time (and IP)"},
+	{"consent.doi.ip_recording", "the confirmation IP is being recorded (listmonk: privacy.record_optin_ip on; with require-ip)"},
 	{"consent.doi.single_optin_lists", "no marketing list runs single opt-in"},
 	{"consent.unconfirmed.expired", "no unconfirmed sign-up older than unconfirmed-max-age is kept"},
 	{"consent.erasure.overdue", "no erasure or objection request open longer than erasure-max-age"},
@@ -52,22 +54,31 @@ struct question {
 	const char *option;      /* the override key */
 	int first_is_address;    /* pseudonymise column 1 */
 	const char *pass_msg;
-	const char *fail_fmt;    /* one %lld: the count */
+	const char *fail_fmt;    /* at most one %lld: the count */
+	const char *na_fmt;      /* skip when the schema has no default: %s schema, %s option */
 };
 
 static const struct question questions[] = {
 	{AX_Q_DOI_PROOF, "consent.doi.proof", "query-doi-proof", 1,
 	 "every confirmed double-opt-in subscription has its proof",
-	 "%lld confirmed double-opt-in subscription(s) lack sign-up time, later confirmation time or confirmation IP"},
+	 "%lld confirmed double-opt-in subscription(s) lack sign-up time, later confirmation time or confirmation IP", NULL},
+	{AX_Q_IP_RECORDING, "consent.doi.ip_recording", "query-ip-recording", 0,
+	 "the confirmation IP is being recorded (privacy.record_optin_ip is on)",
+	 "the confirmation IP is not being recorded (privacy.record_optin_ip is off or absent): "
+	 "confirmations from now on carry no IP proof",
+	 "not applicable to schema %s: it has no setting that records confirmation IPs (consent.doi.proof "
+	 "checks the IPs themselves); set %s to ask your own"},
 	{AX_Q_SINGLE_OPTIN, "consent.doi.single_optin_lists", "query-single-optin", 0,
-	 "no marketing list runs single opt-in", "%lld marketing list(s) run single opt-in"},
+	 "no marketing list runs single opt-in", "%lld marketing list(s) run single opt-in", NULL},
 	{AX_Q_UNCONFIRMED_EXPIRED, "consent.unconfirmed.expired", "query-unconfirmed-expired", 1,
-	 "no expired unconfirmed sign-up is kept", "%lld unconfirmed sign-up(s) older than unconfirmed-max-age still stored"},
+	 "no expired unconfirmed sign-up is kept", "%lld unconfirmed sign-up(s) older than unconfirmed-max-age still stored", NULL},
 	{AX_Q_ERASURE_OVERDUE, "consent.erasure.overdue", "query-erasure-overdue", 1,
-	 "no erasure or objection request is overdue", "%lld erasure/objection request(s) open longer than erasure-max-age"},
+	 "no erasure or objection request is overdue", "%lld erasure/objection request(s) open longer than erasure-max-age",
+	 "not applicable to schema %s: listmonk keeps no erasure or objection requests (its wipe deletes the "
+	 "subscriber at once); set %s to ask your request log"},
 	{AX_Q_INACTIVE, "consent.inactive.retention", "query-inactive", 1,
 	 "no contact is kept beyond inactive-max-age without consent activity",
-	 "%lld contact(s) without consent activity for longer than inactive-max-age"},
+	 "%lld contact(s) without consent activity for longer than inactive-max-age", NULL},
 };
 
 /* 'YYYY-MM-DD HH:MM:SS' UTC: the format of the generic schema's times and
@@ -113,10 +124,10 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 	struct ax_leaddb_sample s;
 	int err;
 
+	if (qu->q == AX_Q_IP_RECORDING && !ax_probe_opt_bool(ctx, "require-ip"))
+		return ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "require-ip is off: no confirmation IP is needed");
 	if (!sql)
-		return ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL,
-				       "not applicable to schema %s: listmonk keeps no erasure or objection requests "
-				       "(its wipe deletes the subscriber at once); set %s to ask your request log",
+		return ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, qu->na_fmt ? qu->na_fmt : "not applicable to schema %s (set %s)",
 				       schema, qu->option);
 	switch (qu->q) {
 	case AX_Q_DOI_PROOF:

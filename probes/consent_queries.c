@@ -13,22 +13,37 @@
  * Double opt-in: lists.optin = 'double', subscriber_lists.status moves
  * unconfirmed -> confirmed. listmonk keeps no confirmation time: the
  * subscription's updated_at (set when the status changed) stands for it,
- * and created_at for the sign-up. The confirmation IP is read from
- * subscriber_lists.meta->>$2 (configurable key). Single opt-in lists keep
- * their subscriptions 'unconfirmed' and mail them: for those, sign-up is
- * consent. */
+ * and created_at for the sign-up. The confirmation IP: listmonk (v2.5+)
+ * merges {"optin_ip": ...} into subscriber_lists.meta when it confirms,
+ * only while the JSONB setting privacy.record_optin_ip is true (false by
+ * default), and stores X-Forwarded-For verbatim, so the value may be a hop
+ * list "client, proxy, ..."; without that header it keeps the text before
+ * the first ':' of the peer address, which for an IPv6 peer is "[". Proof
+ * is a first hop that is an IPv4 or IPv6 address (a port allowed). Single
+ * opt-in lists keep their subscriptions 'unconfirmed' and mail them: for
+ * those, sign-up is consent. */
+#define LISTMONK_IP "btrim(split_part(sl.meta->>$2, ',', 1))"
+#define IP_SHAPE "'^(\\[?[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*\\]?|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]+)?$'"
+
 static const char *const listmonk[AX_Q_COUNT] = {
 	[AX_Q_DOI_PROOF] =
 		"SELECT s.email AS address,\n"
 		"       CASE WHEN sl.created_at IS NULL THEN 'no_signup_time'\n"
 		"            WHEN sl.updated_at IS NULL OR sl.updated_at <= sl.created_at THEN 'no_confirmation_after_signup'\n"
-		"            ELSE 'no_confirmation_ip' END AS problem\n"
+		"            WHEN COALESCE(sl.meta->>$2, '') = '' THEN 'no_confirmation_ip'\n"
+		"            ELSE 'confirmation_ip_not_an_address' END AS problem\n"
 		"  FROM subscriber_lists sl\n"
 		"  JOIN lists l ON l.id = sl.list_id\n"
 		"  JOIN subscribers s ON s.id = sl.subscriber_id\n"
 		" WHERE l.optin = 'double' AND sl.status = 'confirmed'\n"
 		"   AND (sl.created_at IS NULL OR sl.updated_at IS NULL OR sl.updated_at <= sl.created_at\n"
-		"        OR ($1 = '1' AND COALESCE(sl.meta->>$2, '') = ''))",
+		"        OR ($1 = '1' AND COALESCE(" LISTMONK_IP ", '') !~ " IP_SHAPE "))",
+	[AX_Q_IP_RECORDING] =
+		"SELECT 'privacy.record_optin_ip' AS setting,\n"
+		"       COALESCE((SELECT value::text FROM settings WHERE key = 'privacy.record_optin_ip'),\n"
+		"                'absent (listmonk before v2.5)') AS detail\n"
+		" WHERE NOT EXISTS (SELECT 1 FROM settings\n"
+		"                    WHERE key = 'privacy.record_optin_ip' AND value #>> '{}' = 'true')",
 	[AX_Q_SINGLE_OPTIN] =
 		"SELECT l.name AS list, l.type::text AS detail FROM lists l WHERE l.optin = 'single' ORDER BY l.id",
 	[AX_Q_UNCONFIRMED_EXPIRED] =

@@ -14,6 +14,9 @@ enum ax_consent_question {
 	/* $1 require-ip ('1'/'0'), $2 (listmonk) key of the confirmation IP in
 	 * subscriber_lists.meta. Rows: address, problem. */
 	AX_Q_DOI_PROOF,
+	/* no parameters. Rows: the setting that keeps confirmation IPs from
+	 * being recorded (listmonk: privacy.record_optin_ip), its value. */
+	AX_Q_IP_RECORDING,
 	/* no parameters. Rows: list name, detail. */
 	AX_Q_SINGLE_OPTIN,
 	/* $1 cutoff time. Rows: address, list name. */
@@ -30,7 +33,7 @@ enum ax_consent_question {
 };
 
 /* The default query, or NULL when the schema cannot answer the question
- * (listmonk has no erasure requests). */
+ * (listmonk has no erasure requests; the generic schema no IP setting). */
 const char *ax_consent_default_query(const char *schema, enum ax_leaddb_engine engine, enum ax_consent_question q);
 
 #endif

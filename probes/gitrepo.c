@@ -30,7 +30,7 @@ static const struct ax_option gitrepo_options[] = {
 	 "GnuPG home holding the trusted keys: GPG signatures must verify against it (else: presence only)"},
 	{"deployed", AX_OPT_STRING, NULL, AX_OPT_MULTI, NULL, 0, 0,
 	 "LIVE_PATH:REPO_PATH: a live file that must equal the blob at the branch tip (repeatable)"},
-	{"redact", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "extra regex whose matches are redacted from drift diffs"},
+	{"redact", AX_OPT_REGEX, NULL, 0, NULL, 0, 0, "extra regex whose matches are redacted from drift diffs"},
 	{"max-commits", AX_OPT_INT, "5000", 0, NULL, 1, 1000000, "most commits judged per run"},
 	{"max-size", AX_OPT_SIZE, "16M", 0, NULL, 1, 1073741824, "largest deployed file compared"},
 	{NULL},

@@ -19,10 +19,10 @@
 static const struct ax_option mailing_options[] = {
 	{"path", AX_OPT_PATH, NULL, AX_OPT_REQUIRED | AX_OPT_MULTI, NULL, 0, 0,
 	 ".eml file, folder of messages or Maildir (repeatable)"},
-	{"unsubscribe-pattern", AX_OPT_STRING,
+	{"unsubscribe-pattern", AX_OPT_REGEX,
 	 "unsubscribe|abmelden|austragen|abbestellen|opt-?out|se d[eé]sinscrire|d[eé]sabonner", 0, NULL, 0, 0,
 	 "extended regex (case-insensitive) a link's URL or text must match to count as unsubscribe link"},
-	{"sender-pattern", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
+	{"sender-pattern", AX_OPT_REGEX, NULL, 0, NULL, 0, 0,
 	 "extended regex (case-insensitive) the body text must match: the sender identification/imprint"},
 	{"require-one-click", AX_OPT_BOOL, "true", 0, NULL, 0, 0, "require List-Unsubscribe-Post (RFC 8058)"},
 	{"max-messages", AX_OPT_INT, "100", 0, NULL, 1, 100000, "messages read at most"},

@@ -28,13 +28,13 @@ static const struct ax_option retention_options[] = {
 	{"query-last-run", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SELECT returning the last run's time (any outcome)"},
 	{"query-overdue", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SELECT count(*) of records past retention (must be 0)"},
 	{"query-timeout", AX_OPT_DURATION, "50s", 0, NULL, 1, 86400, "deadline of each query"},
-	{"last-success-pattern", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "extended regex of a line that reports success"},
-	{"failure-pattern", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "extended regex of a line that reports failure"},
-	{"run-pattern", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "extended regex of lines that show a run (default: any dated line)"},
+	{"last-success-pattern", AX_OPT_REGEX, NULL, 0, NULL, 0, 0, "extended regex of a line that reports success"},
+	{"failure-pattern", AX_OPT_REGEX, NULL, 0, NULL, 0, 0, "extended regex of a line that reports failure"},
+	{"run-pattern", AX_OPT_REGEX, NULL, 0, NULL, 0, 0, "extended regex of lines that show a run (default: any dated line)"},
 	{"max-age", AX_OPT_DURATION, "26h", 0, NULL, 60, 31449600, "a run and a success must be younger than this"},
 	{"max-line", AX_OPT_SIZE, "8k", 0, NULL, 256, 1048576, "longer log lines are cut to this"},
 	{"excerpt-lines", AX_OPT_INT, "10", 0, NULL, 0, RJ_EXCERPT_MAX, "most recent matching lines kept as evidence"},
-	{"redact", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "extra regex whose matches are redacted from evidence"},
+	{"redact", AX_OPT_REGEX, NULL, 0, NULL, 0, 0, "extra regex whose matches are redacted from evidence"},
 	{NULL},
 };
 

@@ -75,15 +75,22 @@ static json_t *versions_json(const struct tls_scan *s)
 static void judge_protocols(struct ax_probe_ctx *ctx, const struct tls_scan *s)
 {
 	int modern = 0;
+	const char *modern_unknown = NULL; /* why TLS 1.2 or 1.3 could not be measured */
 	for (size_t v = 0; v < s->nversions; v++) {
 		const struct tls_version_result *vr = &s->versions[v];
 		char id[64];
 		snprintf(id, sizeof(id), "tls.protocol.%s", tls_version_check_id(vr->version));
 		json_t *obs = json_pack("{s:s,s:b,s:i}", "version", tls_version_name(vr->version), "accepted", vr->accepted,
 					"ciphers", (int)vr->nciphers);
+		int unknown = !vr->accepted && (vr->infra_error || vr->unmeasured);
 		if (vr->version >= TLS1_2_VERSION)
 			modern |= vr->accepted;
-		if (vr->version == TLS1_3_VERSION) {
+		if (vr->version >= TLS1_2_VERSION && unknown && !modern_unknown)
+			modern_unknown = vr->error ? vr->error : "connection failed";
+		if (unknown) {
+			ax_probe_result(ctx, id, AX_CHECK_ERROR, obs, "%s not measured: %s", tls_version_name(vr->version),
+					vr->error ? vr->error : "connection failed");
+		} else if (vr->version == TLS1_3_VERSION) {
 			/* recommended, not required: it cannot fail, so it informs */
 			if (vr->accepted)
 				ax_probe_result(ctx, id, AX_CHECK_INFO, obs, "server accepts TLS 1.3");
@@ -91,9 +98,6 @@ static void judge_protocols(struct ax_probe_ctx *ctx, const struct tls_scan *s)
 				ax_probe_result(ctx, id, AX_CHECK_INFO, obs, "server does not offer TLS 1.3 (recommended, not required)");
 		} else if (vr->version == TLS1_2_VERSION) {
 			json_decref(obs);
-		} else if (vr->infra_error && !vr->accepted) {
-			ax_probe_result(ctx, id, AX_CHECK_ERROR, obs, "%s: %s", tls_version_name(vr->version),
-					vr->error ? vr->error : "connection failed");
 		} else {
 			ax_probe_result(ctx, id, vr->accepted ? AX_CHECK_FAIL : AX_CHECK_PASS, obs, "server %s %s",
 					vr->accepted ? "accepts" : "refuses", tls_version_name(vr->version));
@@ -102,8 +106,12 @@ static void judge_protocols(struct ax_probe_ctx *ctx, const struct tls_scan *s)
 #ifdef OPENSSL_NO_SSL3
 	ax_probe_result(ctx, "tls.protocol.ssl3", AX_CHECK_SKIP, NULL, "the local OpenSSL cannot speak SSLv3");
 #endif
-	ax_probe_result(ctx, "tls.protocol.tls1_2", modern ? AX_CHECK_PASS : AX_CHECK_FAIL, NULL,
-			modern ? "server accepts TLS 1.2 or newer" : "server accepts neither TLS 1.2 nor TLS 1.3");
+	if (modern)
+		ax_probe_result(ctx, "tls.protocol.tls1_2", AX_CHECK_PASS, NULL, "server accepts TLS 1.2 or newer");
+	else if (modern_unknown)
+		ax_probe_result(ctx, "tls.protocol.tls1_2", AX_CHECK_ERROR, NULL, "TLS 1.2 and 1.3 not measured: %s", modern_unknown);
+	else
+		ax_probe_result(ctx, "tls.protocol.tls1_2", AX_CHECK_FAIL, NULL, "server refuses both TLS 1.2 and TLS 1.3");
 }
 
 static int judge_ciphers(struct ax_probe_ctx *ctx, const struct tls_scan *s, const struct tls_policy *pol)
@@ -144,7 +152,7 @@ static int judge_ciphers(struct ax_probe_ctx *ctx, const struct tls_scan *s, con
 				"tested_at", s->order_version ? tls_version_name(s->order_version) : "");
 	if (s->server_order == 1)
 		ax_probe_result(ctx, "tls.cipher.order", AX_CHECK_PASS, ord, "server enforces its own suite order");
-	else if (nweak == 0 && !s->incomplete)
+	else if (total > 0 && nweak == 0 && !s->incomplete)
 		ax_probe_result(ctx, "tls.cipher.order", AX_CHECK_PASS, ord, "server follows the client's order, but accepts no weak suite");
 	else if (s->server_order == 0)
 		ax_probe_result(ctx, "tls.cipher.order", AX_CHECK_FAIL, ord, "server follows the client's order and accepts weak suites");
@@ -277,9 +285,10 @@ static int tls_run(struct ax_probe_ctx *ctx)
 	else
 		ax_probe_result(ctx, "tls.starttls.offered", AX_CHECK_ERROR, NULL, "%s",
 				scan.infra_error ? scan.infra_error : "STARTTLS exchange failed");
-	if (scan.infra_error) {
-		/* nothing got as far as TLS: every other check is unknown */
-		emit_all_error(ctx, scan.infra_error, "tls.starttls.offered");
+	if (scan.infra_error || scan.unmeasured) {
+		/* nothing got as far as TLS, or the server answered no offer: every
+		 * other check is unknown, none passes or fails */
+		emit_all_error(ctx, scan.infra_error ? scan.infra_error : scan.unmeasured, "tls.starttls.offered");
 		rc = ax_probe_artifact(ctx, "handshakes.txt", "text/plain", scan.transcript.ptr ? scan.transcript.ptr : "",
 				       scan.transcript.size);
 		goto cleanup;

@@ -124,6 +124,9 @@ struct conn_bio {
 	SSL *ssl;
 	struct tls_handshake *out;
 	int stop_after_hello;
+	size_t bytes_in; /* from the server, before any stop */
+	int eof;         /* the server closed its side */
+	int sys_errno;   /* the socket failed (ECONNRESET, EPIPE, ...) */
 };
 
 static int conn_bio_read(BIO *b, char *buf, int len)
@@ -142,6 +145,12 @@ static int conn_bio_read(BIO *b, char *buf, int len)
 	ssize_t n = recv(c->fd, buf, len > 0 ? (size_t)len : 0, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		BIO_set_retry_read(b);
+	else if (n < 0)
+		c->sys_errno = errno;
+	else if (n == 0 && len > 0)
+		c->eof = 1;
+	else
+		c->bytes_in += (size_t)n;
 	return n < 0 ? -1 : (int)n;
 }
 
@@ -152,6 +161,8 @@ static int conn_bio_write(BIO *b, const char *buf, int len)
 	ssize_t n = send(c->fd, buf, len > 0 ? (size_t)len : 0, MSG_NOSIGNAL);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		BIO_set_retry_write(b);
+	else if (n < 0)
+		c->sys_errno = errno;
 	return n < 0 ? -1 : (int)n;
 }
 
@@ -180,6 +191,20 @@ static void conn_bio_method_init(void)
 		BIO_meth_free(m);
 }
 
+/* Marks the handshake answered once a whole alert or handshake message
+ * arrived from the server: record headers alone, or bytes OpenSSL could not
+ * frame, prove nothing. */
+static void answer_seen(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)
+{
+	struct conn_bio *c = arg;
+	const unsigned char *p = buf;
+	(void)version, (void)ssl;
+	if (write_p)
+		return;
+	if (content_type == SSL3_RT_HANDSHAKE || (content_type == SSL3_RT_ALERT && len == 2 && (p[0] == 1 || p[0] == 2)))
+		c->out->answered = 1;
+}
+
 /* Client set-up for one offer on a fresh SSL (the context is shared). */
 static SSL *offer_new(SSL_CTX *ctx, int version, const char *ciphers, const char *suites, struct conn_bio *cb)
 {
@@ -193,6 +218,8 @@ static SSL *offer_new(SSL_CTX *ctx, int version, const char *ciphers, const char
 	    (version == TLS1_3_VERSION && !SSL_set_ciphersuites(ssl, suites ? suites : TLS_ALL_SUITES)))
 		goto fail;
 	cb->ssl = ssl;
+	SSL_set_msg_callback(ssl, answer_seen);
+	SSL_set_msg_callback_arg(ssl, cb);
 	BIO_set_data(bio, cb);
 	SSL_set_bio(ssl, bio, bio); /* ssl owns bio now */
 	return ssl;
@@ -202,26 +229,49 @@ fail:
 	return NULL;
 }
 
-static int drive_handshake(SSL *ssl, int fd, int64_t deadline, const char *peer, struct ax_buf *err)
+static int drive_handshake(SSL *ssl, int fd, int64_t deadline)
 {
 	for (;;) {
 		int r = SSL_do_handshake(ssl);
 		if (r == 1)
 			return 0;
 		int e = SSL_get_error(ssl, r);
-		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-			openssl_error(err, "handshake refused");
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
 			return AX_ERROR;
-		}
 		int64_t left = deadline - ax_monotonic_ms();
 		struct pollfd p = {.fd = fd, .events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT};
 		int n = left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			ax_buf_printf(err, "%s: handshake timed out", peer);
+		if (n <= 0)
 			return AX_ETIMEOUT;
-		}
+	}
+}
+
+/* Why a handshake did not complete, and whether that was the server's
+ * answer (see tls_scan.h): out->answered is already set by answer_seen. */
+static void describe_failure(const struct conn_bio *cb, int rc, const char *peer, struct tls_handshake *out,
+			     struct ax_buf *err)
+{
+	if (rc == AX_ETIMEOUT) {
+		out->timed_out = 1;
+		ax_buf_printf(err, "%s: handshake timed out (%zu bytes from the server, no complete TLS answer)", peer,
+			      cb->bytes_in);
+		ERR_clear_error();
+	} else if (out->answered) {
+		openssl_error(err, "handshake refused");
+	} else if (cb->bytes_in == 0 && (cb->eof || cb->sys_errno == ECONNRESET || cb->sys_errno == EPIPE)) {
+		out->closed = 1;
+		ax_buf_printf(err, "%s %s the connection without a TLS answer", peer, cb->eof ? "closed" : "reset");
+		ERR_clear_error();
+	} else if (cb->sys_errno) {
+		ax_buf_printf(err, "%s: no TLS answer: %s (after %zu bytes)", peer, strerror(cb->sys_errno), cb->bytes_in);
+		ERR_clear_error();
+	} else {
+		struct ax_buf what = AX_BUF_INIT;
+		ax_buf_printf(&what, "%s: no valid TLS answer (%zu bytes%s)", peer, cb->bytes_in, cb->eof ? ", then closed" : "");
+		openssl_error(err, ax_buf_cstr(&what));
+		ax_buf_free(&what);
 	}
 }
 
@@ -276,11 +326,9 @@ int tls_handshake_with(const struct tls_target *t, SSL_CTX *shared, int version,
 	if (t->servername && *t->servername)
 		SSL_set_tlsext_host_name(ssl, t->servername);
 	SSL_set_connect_state(ssl);
-	if ((rc = drive_handshake(ssl, fd, deadline, t->peer, &err)) < 0) {
-		out->timed_out = rc == AX_ETIMEOUT;
+	if ((rc = drive_handshake(ssl, fd, deadline)) < 0) {
 		if (!out->completed) /* TLS_HS_HELLO stops on purpose after the suite is known */
-			goto cleanup;
-		ax_buf_clear(&err);
+			describe_failure(&cb, rc, t->peer, out, &err);
 		ERR_clear_error();
 		goto cleanup;
 	}

@@ -104,8 +104,17 @@ static int offer_once(struct pool *p, struct task *k, const char *offer, enum tl
 	return k->first.completed;
 }
 
+/* Whether a handshake got neither an acceptance nor a refusal from a server
+ * known to speak TLS (an enumeration offer runs only at an accepted
+ * version, so a silent close there is a refusal; see tls_scan.h). */
+static int unanswered(const struct tls_handshake *h)
+{
+	return !h->completed && (h->infra_error || h->timed_out || (!h->answered && !h->closed));
+}
+
 /* One elimination offer; a handshake that failed before the server could
- * answer it (connection, STARTTLS, deadline) is tried once more. */
+ * answer it (connection, STARTTLS, deadline, no TLS answer) is tried once
+ * more. */
 static void offer_chunk(struct pool *p, struct task *k, const char *offer, struct tls_handshake *h)
 {
 	int v = tls_versions[k->vi], v13 = v == TLS1_3_VERSION;
@@ -116,7 +125,7 @@ static void offer_chunk(struct pool *p, struct task *k, const char *offer, struc
 		k->handshakes++;
 		if (h->transcript.size)
 			ax_buf_put(&k->transcript, h->transcript.ptr, h->transcript.size);
-		if (!h->infra_error && !h->timed_out)
+		if (!unanswered(h))
 			return;
 	}
 }
@@ -138,7 +147,7 @@ static void run_chunk(struct pool *p, struct task *k)
 			for (size_t i = 0; i < k->ncandidates; i++)
 				if (!taken[i] && strcmp(k->candidates[i], h.cipher) == 0)
 					hit = i;
-		if (h.infra_error || h.timed_out) {
+		if (unanswered(&h)) {
 			k->infra_error = h.infra_error;
 			k->incomplete = ax_strdup(h.error ? h.error : "handshake failed");
 		}
@@ -196,7 +205,7 @@ static size_t run_task(struct pool *p, struct task *k, size_t *next)
 		offer = join_names(pl->auth, pl->nauth, NULL, 0);
 		if (offer_once(p, k, *offer ? offer : NULL, TLS_HS_CHAIN))
 			n = plan_enumeration(p, pl, k->vi, k->first.cipher, 1, next);
-		else if (!k->infra_error && pl->nanon) {
+		else if (!k->infra_error && (k->first.answered || k->first.closed) && pl->nanon) {
 			p->tasks[pl->slot + 1].kind = TASK_ANON;
 			p->tasks[pl->slot + 1].vi = k->vi;
 			next[n++] = pl->slot + 1;
@@ -338,6 +347,10 @@ static void merge_version_task(const struct tls_target *t, struct tls_scan *s, s
 	if (!h->completed) {
 		if (!vr->error && h->error)
 			vr->error = ax_strdup(h->error);
+		/* a silent close is judged once it is known whether the server
+		 * accepted any version (tls_scan_all) */
+		vr->unmeasured = !h->answered && !h->closed;
+		vr->closed = h->closed;
 		return;
 	}
 	vr->accepted = 1;
@@ -375,6 +388,30 @@ static void judge_order(struct tls_scan *s, const struct pool *p, size_t nplans)
 			s->order_version = pl->version;
 			return;
 		}
+}
+
+/* Settles the versions a server closed silently: a refusal when it accepted
+ * another version, no answer otherwise. A server that accepted and refused
+ * nothing could not be measured at all; the reason given is the newest
+ * version's. */
+static void judge_answers(struct tls_scan *s)
+{
+	int alive = 0, refused = 0;
+	const char *why = NULL;
+	for (size_t v = 0; v < s->nversions; v++)
+		alive |= s->versions[v].accepted;
+	for (size_t v = 0; v < s->nversions; v++) {
+		struct tls_version_result *vr = &s->versions[v];
+		if (vr->accepted || vr->infra_error)
+			continue;
+		if (vr->closed && !alive)
+			vr->unmeasured = 1;
+		refused |= !vr->unmeasured;
+		if (vr->unmeasured && vr->error)
+			why = vr->error;
+	}
+	if (!alive && !refused)
+		s->unmeasured = ax_asprintf("no TLS answer at any version: %s", why ? why : "no handshake completed");
 }
 
 static int tls_scan_all(const struct tls_target *t, int threads, struct tls_scan *s)
@@ -450,6 +487,7 @@ static int tls_scan_all(const struct tls_target *t, int threads, struct tls_scan
 		free(s->infra_error);
 		s->infra_error = NULL;
 		judge_order(s, &pool, tls_nversions);
+		judge_answers(s);
 	}
 	for (size_t i = 0; i < pool.ntasks; i++) {
 		struct task *k = &pool.tasks[i];
@@ -489,5 +527,6 @@ void tls_scan_release(struct tls_scan *s)
 	ax_buf_free(&s->transcript);
 	free(s->infra_error);
 	free(s->incomplete);
+	free(s->unmeasured);
 	memset(s, 0, sizeof(*s));
 }

@@ -8,7 +8,16 @@
  * can be seen. Certificates are not verified here (tls_cert.c does that on
  * the chain a handshake returns). Enumeration runs handshakes in parallel on
  * a bounded thread pool; results are deterministic (sorted, transcripts in
- * a fixed order), not dependent on thread timing. */
+ * a fixed order), not dependent on thread timing.
+ *
+ * A handshake that did not complete counts as a refusal only when the
+ * server answered it: a TLS alert or a handshake message (a ServerHello
+ * OpenSSL rejects), or a close or reset before sending any byte from a
+ * server that completed a handshake at some other version (some servers
+ * refuse a version that way). A deadline, bytes that are not TLS, or an
+ * answer cut short are no answer: that version is unmeasured, never
+ * "refused", and a server that answered no version at all is unmeasured as
+ * a whole. */
 #ifndef AX_TLS_SCAN_H
 #define AX_TLS_SCAN_H
 
@@ -32,6 +41,8 @@ struct tls_handshake {
 	int completed;        /* the server accepted the offer */
 	int infra_error;      /* failed before TLS (connect, STARTTLS): says nothing about TLS */
 	int timed_out;        /* the TLS handshake itself passed its deadline */
+	int answered;         /* the server sent a whole TLS alert or handshake message: a refusal is its answer */
+	int closed;           /* the server closed or reset the connection before sending one byte */
 	int starttls_offered; /* STARTTLS advertised (with starttls) */
 	int version;          /* negotiated, TLS1_2_VERSION ... */
 	char cipher[64];      /* OpenSSL name (IANA-style for TLS 1.3) */
@@ -78,6 +89,9 @@ struct tls_version_result {
 	int version;
 	int accepted;
 	int infra_error;
+	int unmeasured; /* neither accepted nor refused: no TLS answer (deadline, garbage, cut short, or a
+			 * silent close by a server that accepted no version at all); error says why */
+	int closed;     /* refused by a silent close (counts as a refusal only from a live server) */
 	char **ciphers; /* accepted, sorted */
 	size_t nciphers;
 	char *error;
@@ -97,6 +111,8 @@ struct tls_scan {
 	char *infra_error;        /* set when no handshake got past connect/STARTTLS */
 	char *incomplete;         /* set when some enumeration handshake failed (twice) before the
 				   * server could answer it: the suite lists may lack entries */
+	char *unmeasured;         /* set when no version was accepted or refused: the server could
+				   * not be measured at all (why) */
 	size_t handshakes;
 };
 

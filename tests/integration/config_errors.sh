@@ -60,6 +60,19 @@ check unknown-control 'A.9.99' <<'EOF2'
 	applicable = false
 	justification = nope
 EOF2
+check bad-regex '[probe "x"]' 'contains' "invalid regular expression '(unclosed'" <<'EOF2'
+[probe "x"]
+	type = file
+	path = /etc/hostname
+	contains = (unclosed
+EOF2
+# Text that is not UTF-8 is refused at load: keygen would put it into a
+# certificate (exit 3 before), collect into JSON evidence.
+printf '[annexa]\n\torganization = Caf\351 GmbH\n' > "$T/latin1.conf"
+expect_rc 2 "$ANNEXA" -c "$T/latin1.conf" check-config
+expect_out "latin1.conf: [annexa] organization: not valid UTF-8"
+expect_rc 2 "$ANNEXA" -c "$T/latin1.conf" keygen --key "$T/k.pem" --cert "$T/c.pem"
+expect_out "latin1.conf: [annexa] organization: not valid UTF-8"
 # A missing config file is a configuration error too.
 expect_rc 2 "$ANNEXA" -c "$T/nonexistent.conf" status
 expect_out "nonexistent.conf"

@@ -16,7 +16,7 @@ python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
-s.settimeout(30)
+s.settimeout(120)
 with open(sys.argv[2], "w") as out:
     while True:
         try:
@@ -31,35 +31,34 @@ with open(sys.argv[2], "w") as out:
 npid=$!
 stop_listener() { kill "$npid" 2>/dev/null; }
 add_cleanup stop_listener
-for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+wait_for 30 test -S "$T/notify.sock" || fail "the notify listener did not start"
 NOTIFY_SOCKET="$T/notify.sock" "$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
 pid=$!
 stop_daemon() { kill -9 "$pid" 2>/dev/null; }
 add_cleanup stop_daemon
-sleep 3.5
-runs=$(sqlite3 "$T/annexa.db" "select count(*) from runs"); ok
-[ "$runs" -ge 2 ] || fail "daemon made $runs runs in 3.5 s at a 1 s interval"
+# Conditions are polled with generous deadlines, never slept for: a busy
+# machine may take many times longer than an idle one.
+runs() { sqlite3 "$T/annexa.db" "select count(*) from runs" 2>/dev/null || echo 0; }
+ok; wait_until 60 '[ "$(runs)" -ge 2 ]' || fail "daemon made $(runs) runs in 60 s at a 1 s interval"
 cp "$T/annexa.conf" "$T/good.conf"
 printf '[probe "b"]\n\ttype = nosuch\n' >> "$T/annexa.conf"
-kill -HUP "$pid"; sleep 1.5
+kill -HUP "$pid"
+ok; wait_for 60 grep -q "reload refused" "$T/daemon.log" || fail "no 'reload refused' in the log"
 ok; kill -0 "$pid" 2>/dev/null || fail "daemon died on a broken config"
-ok; grep -q "reload refused" "$T/daemon.log" || fail "no 'reload refused' in the log"
-before=$(sqlite3 "$T/annexa.db" "select count(*) from runs")
-sleep 2
-after=$(sqlite3 "$T/annexa.db" "select count(*) from runs"); ok
-[ "$after" -gt "$before" ] || fail "daemon stopped collecting after a refused reload"
+before=$(runs)
+ok; wait_until 60 '[ "$(runs)" -gt "$before" ]' || fail "daemon stopped collecting after a refused reload"
 cp "$T/good.conf" "$T/annexa.conf"
 printf '[probe "b"]\n\ttype = file\n\tpath = a.txt\n\tinterval = 1s\n' >> "$T/annexa.conf"
-kill -HUP "$pid"; sleep 2.5
-ok; grep -q "reloaded: 2 probe instances" "$T/daemon.log" || fail "good config not applied"
-nb=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance = 'b'"); ok
-[ "$nb" -ge 1 ] || fail "instance b never ran after the reload"
+kill -HUP "$pid"
+ok; wait_for 60 grep -q "reloaded: 2 probe instances" "$T/daemon.log" || fail "good config not applied"
+nb() { sqlite3 "$T/annexa.db" "select count(*) from results where instance = 'b'" 2>/dev/null || echo 0; }
+ok; wait_until 60 '[ "$(nb)" -ge 1 ]' || fail "instance b never ran after the reload"
 t0=$(date +%s%N)
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok; [ "$rc" = 0 ] || fail "daemon exit code $rc after SIGTERM"
-ok; [ "$ms" -lt 5000 ] || fail "daemon took $ms ms to stop"
+ok; [ "$ms" -lt 20000 ] || fail "daemon took $ms ms to stop"
 echo "stopped in $ms ms"
 # systemd saw READY at start, RELOADING/READY around each reload, STOPPING at the end.
 wait "$npid" 2>/dev/null

@@ -28,12 +28,15 @@ stop_daemon() { kill -9 "$pid" 2>/dev/null; }
 add_cleanup stop_daemon
 # Each run stores a new 400 KB artifact (the file changes every second),
 # so the 2 MB file system fills within a few runs.
-for i in $(seq 1 12); do
-	head -c 300k /dev/urandom | base64 > "$T/big.txt"
-	sleep 1
-done
+# Until a run fails for want of space (polled, up to 120 s: a busy machine
+# runs fewer than one probe a second).
+full() {
+	head -c 300k /dev/urandom | base64 > "$T/big.txt" 2>/dev/null
+	sleep 1 # the file changes once a second, as the probe's interval
+	grep -q "nothing committed" "$T/daemon.log"
+}
+ok; wait_for 120 full || fail "no failed run logged"
 ok; kill -0 "$pid" 2>/dev/null || fail "daemon died when the disk filled up"
-ok; grep -q "nothing committed" "$T/daemon.log" || fail "no failed run logged"
 grep -m1 "nothing committed" "$T/daemon.log"
 expect_rc 0 sqlite3 "$T/small/annexa.db" "pragma integrity_check"
 expect_out ok
@@ -41,10 +44,9 @@ expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
 before=$(sqlite3 "$T/small/annexa.db" "select count(*) from runs")
 # Space returns: the file system grows.
 mount -o remount,size=64m "$T/small"
-sleep 6
-after=$(sqlite3 "$T/small/annexa.db" "select count(*) from runs")
-echo "runs: $before while full, $after after space returned"
-ok; [ "$after" -gt "$before" ] || fail "daemon did not recover when space returned"
+nruns() { sqlite3 "$T/small/annexa.db" "select count(*) from runs" 2>/dev/null || echo 0; }
+ok; wait_until 120 '[ "$(nruns)" -gt "$before" ]' || fail "daemon did not recover when space returned"
+echo "runs: $before while full, $(nruns) after space returned"
 kill -TERM "$pid"; wait "$pid"
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
 done_tests

@@ -30,11 +30,13 @@ EOF2
 pid=$!
 stop_daemon() { kill -9 "$pid" 2>/dev/null; }
 add_cleanup stop_daemon
-sleep 2.5
+q() { sqlite3 "$T/var/annexa.db" "$1" 2>/dev/null; }
+# both instances have run once (polled: a busy machine is slower than 2.5 s)
+ran() { [ "$(q "select count(distinct instance) from results where check_id='file.content.present'")" = 2 ]; }
+ok; wait_for 60 ran || fail "the probes did not run within 60 s"
 ok; [ "$(stat -c %u "/proc/$pid")" = 65534 ] || fail "daemon runs as uid $(stat -c %u "/proc/$pid")"
 kill -TERM "$pid"; wait "$pid"
 cat "$T/daemon.log"
-q() { sqlite3 "$T/var/annexa.db" "$1"; }
 ok; [ "$(q "select status from results where instance='whoami' and check_id='file.content.present' order by rowid desc limit 1")" = pass ] \
 	|| fail "probe did not run as nobody with group adm: $(q "select message from results where instance='whoami' and check_id='file.content.present' order by rowid desc limit 1")"
 ok; [ "$(q "select status from results where instance='rootfile' and check_id='file.content.present' order by rowid desc limit 1")" = error ] \

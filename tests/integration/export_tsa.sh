@@ -41,7 +41,7 @@ python3 "$ANNEXA_SRC/tests/lib/tsa_responder.py" "$PORT" "$D/ts.cnf" &
 TSA_PID=$!
 stop_tsa() { kill "$TSA_PID" 2>/dev/null; wait "$TSA_PID" 2>/dev/null; }
 add_cleanup stop_tsa
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+wait_for 60 port_open "$PORT" || fail "the TSA did not start"
 
 echo "tls = on" >site/app.conf
 write_conf() {

@@ -2,7 +2,10 @@
 # The `consent` probe against a real PostgreSQL holding listmonk's tables
 # with 100 000 generated subscribers and planted violations of every
 # check: exact counts through the real binary (collect, status --json),
-# erasure `skip` for listmonk, and no planted address in the store.
+# erasure `skip` for listmonk, and no planted address in the store. The
+# confirmation IP is where listmonk writes it (meta optin_ip, a hop list
+# from X-Forwarded-For is proof) and the setting privacy.record_optin_ip
+# (off by default) is its own check.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 . "$ANNEXA_SRC/tests/fixtures/leads/pg.sh"
 FX="$ANNEXA_SRC/tests/fixtures/leads"
@@ -45,7 +48,8 @@ want() {
 	CHECKS=$((CHECKS + 1))
 	case "$got" in "$2"*) ;; *) fail "$1: got '$got', want '$2...'" ;; esac
 }
-want consent.doi.proof "fail 50 confirmed double-opt-in subscription(s)"
+want consent.doi.proof "fail 53 confirmed double-opt-in subscription(s)"
+want consent.doi.ip_recording "fail the confirmation IP is not being recorded (privacy.record_optin_ip is off"
 want consent.doi.single_optin_lists "fail 1 marketing list(s)"
 want consent.unconfirmed.expired "fail 100 unconfirmed sign-up(s)"
 want consent.inactive.retention "fail 20 contact(s)"
@@ -53,8 +57,25 @@ want consent.erasure.overdue "skip not applicable to schema listmonk"
 [ "$(jsonq "$T/status.json" "[c['status'] for c in d['controls'] if c['id']=='A.8.10'][0]")" = fail ] || fail "A.8.10 should fail"
 ok
 
-# require-ip = false drops the 37 confirmations without IP; a query
-# override replaces one question.
+# The setting turned on (as listmonk's admin stores it: JSONB true) passes.
+# With the 37 empty and 13 early confirmations given a proper IP and time,
+# only the 3 "[" are left: the hop lists are proof.
+pg_psql -c "UPDATE settings SET value = 'true' WHERE key = 'privacy.record_optin_ip';
+  UPDATE subscriber_lists SET meta = meta || '{\"optin_ip\": \"198.51.100.7\"}',
+         updated_at = created_at + interval '1 minute' WHERE list_id = 1 AND subscriber_id <= 50;" >/dev/null
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe listmonk
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" status --json
+cp "$T/out" "$T/status.json"
+want consent.doi.ip_recording "pass the confirmation IP is being recorded"
+want consent.doi.proof "fail 3 confirmed double-opt-in subscription(s)"
+CHECKS=$((CHECKS + 1))
+sqlite3 "$T/annexa.db" "select observed from results where check_id = 'consent.doi.proof' order by rowid desc limit 1" |
+	grep -q '"detail":"confirmation_ip_not_an_address"' || fail "the '[' samples lack their reason"
+pg_psql -c "UPDATE subscriber_lists SET meta = '{}' WHERE list_id = 1 AND subscriber_id <= 37;
+  UPDATE subscriber_lists SET updated_at = created_at WHERE list_id = 1 AND subscriber_id BETWEEN 38 AND 50;" >/dev/null
+
+# require-ip = false drops the 37 confirmations without IP and the 3 "[";
+# a query override replaces one question.
 cat >> "$T/annexa.conf" <<CONF
 	require-ip = false
 	query-inactive = SELECT email, 'x' FROM subscribers WHERE id IN (1, 2, 3)
@@ -63,6 +84,7 @@ expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" status --json
 cp "$T/out" "$T/status.json"
 want consent.doi.proof "fail 13 confirmed double-opt-in subscription(s)"
+want consent.doi.ip_recording "skip require-ip is off"
 want consent.inactive.retention "fail 3 contact(s)"
 
 # Fixing the data makes the checks pass.

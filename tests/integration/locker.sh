@@ -57,10 +57,7 @@ expect_out "-smtpd_tls_security_level = may"
 echo "smtpd_tls_security_level = encrypt" >"$T/berlin/main.cf"
 "$ANNEXA" -c "$T/berlin/annexa.conf" daemon --foreground 2>"$T/berlin/daemon.log" &
 pid=$!
-for _ in $(seq 1 150); do
-	[ "$(commits berlin)" -ge 2 ] && break
-	sleep 0.1
-done
+wait_until 120 '[ "$(commits berlin)" -ge 2 ]'
 kill -TERM "$pid"
 wait "$pid"
 ok; [ "$(commits berlin)" = 2 ] || fail "the daemon's run was not pushed: $(tail -3 "$T/berlin/daemon.log")"

@@ -46,17 +46,25 @@ service imap-login {
   }
 }
 EOC
-dc_stop() { [ -f "$B/dc/run/master.pid" ] && kill "$(cat "$B/dc/run/master.pid")" 2>/dev/null; sleep 1.3; }
+dc_stop() {
+	local p
+	p=$(cat "$B/dc/run/master.pid" 2>/dev/null) || return 0
+	kill "$p" 2>/dev/null
+	wait_for 60 gone "$p" # its ports are free for the next test
+}
 add_cleanup dc_stop
 dovecot -c "$B/dc/dovecot.conf" || { fail "dovecot did not start"; done_tests; exit 1; }
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/12693) 2>/dev/null && break; sleep 0.1; done
+wait_for 60 port_open 12693 || fail "dovecot not listening"
 
 # one login over TLS, one root login over plain IMAP (to 127.0.0.2: Dovecot
 # calls a loopback login to the same address "secured"), three failed logins
 curl -sS -k -u alice:s3cret imaps://127.0.0.1:12693/ >/dev/null || fail "TLS login failed"
 curl -sS -u root:t0psecret imap://127.0.0.2:12643/ >/dev/null || fail "plain login failed"
 for _ in 1 2 3; do curl -sS -k -u alice:wrong imaps://127.0.0.1:12693/ >/dev/null 2>&1; done
-sleep 0.5 # imap-login writes its lines as the connections close
+# imap-login writes its lines as the connections close: wait for all five
+logged() { [ "$(grep -c "Login: " "$B/dc/dovecot.log")" -ge 2 ] && [ "$(grep -c "auth failed" "$B/dc/dovecot.log")" -ge 3 ]; }
+wait_for 60 logged || fail "dovecot did not log the five logins"
+
 chmod 600 "$B/dc/dovecot.log"
 
 cat > "$T/annexa.conf" <<EOF

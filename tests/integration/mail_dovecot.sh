@@ -50,12 +50,16 @@ service imap-login {
 }
 EOC
 }
-dc_stop() { [ -f "$B/dc/run/master.pid" ] && kill "$(cat "$B/dc/run/master.pid")" 2>/dev/null; sleep 1.3; }
+dc_stop() {
+	local p
+	p=$(cat "$B/dc/run/master.pid" 2>/dev/null) || return 0
+	kill "$p" 2>/dev/null
+	wait_for 60 gone "$p" # its ports are free for the next test
+}
 add_cleanup dc_stop
 dc_start() {
 	dovecot -c "$B/dc/dovecot.conf" || fail "dovecot did not start"
-	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/12593) 2>/dev/null && return 0; sleep 0.1; done
-	fail "dovecot not listening"
+	wait_for 60 port_open 12593 || fail "dovecot not listening"
 }
 cat > "$T/annexa.conf" <<EOF
 [annexa]

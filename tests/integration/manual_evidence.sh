@@ -118,6 +118,13 @@ expect_rc 2 as_nobody "$ANNEXA" -c "$C" attach A.5.1 "$T/policy.pdf" "$T/locked.
 expect_out "locked.pdf: Permission denied"
 expect_rc 2 "$ANNEXA" -c "$C" attach A.5.1 "$T/policy.pdf" --effective 2027-01-01 --expires 2026-01-01
 expect_out "expiry"
+# validity is bounded (10 years): evidence that never expires is never reviewed
+expect_rc 2 "$ANNEXA" -c "$C" attach A.5.1 "$T/policy.pdf" --valid 99999999999999d
+expect_out "at most 3650d (10 years)"
+expect_rc 2 "$ANNEXA" -c "$C" attach A.5.1 "$T/policy.pdf" --valid 3651d
+expect_out "at most 3650d"
+expect_rc 2 "$ANNEXA" -c "$C" attach A.5.1 "$T/policy.pdf" --effective 2027-01-01 --expires 9999-12-31
+expect_out "at most 3650 days (10 years)"
 expect_rc 2 "$ANNEXA" -c "$C" approve M-99
 expect_out "M-99"
 ok; [ "$(snap)" = "$before" ] || fail "a refused input changed the store ($before -> $(snap))"

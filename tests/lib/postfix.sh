@@ -52,11 +52,7 @@ END_OF_MAIN_CF
 pf_start() {
 	postfix -c "$PF_DIR" check >/dev/null 2>&1
 	postfix -c "$PF_DIR" start >/dev/null 2>&1 || return 1
-	for _ in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$PF_PORT") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for 60 port_open "$PF_PORT"
 }
 
 pf_stop() {

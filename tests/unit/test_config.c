@@ -42,7 +42,25 @@ static const struct row rows[] = {
 	{"[signing]\n\tpassword = x\n", AX_EINVALID, "[signing] password: unknown key"},
 	/* bad values */
 	{"[annexa]\n\tinterval = 5x\n", AX_EINVALID, "annexa.conf: [annexa] interval: invalid duration '5x' (expected"},
-	{"[annexa]\n\tinterval = 30s\n", AX_EINVALID, "[annexa] interval: '30s' out of range (expected 1m..52w)"},
+	{"[annexa]\n\tinterval = 0\n", AX_EINVALID, "[annexa] interval: '0' out of range (expected 1s..52w)"},
+	{"[probe \"x\"]\n\ttype = file\n\tpath = a\n\tinterval = 0\n", AX_EINVALID, "[probe \"x\"] interval: '0' out of range (expected 1s..52w)"},
+	/* one rule for both intervals: 1s..52w */
+	{"[annexa]\n\tinterval = 1s\n[probe \"x\"]\n\ttype = file\n\tpath = a\n\tinterval = 1s\n", 0, NULL},
+	/* text must be UTF-8 (it goes into JSON, reports, certificates) */
+	{"[annexa]\n\torganization = Caf\xe9 GmbH\n", AX_EINVALID, "annexa.conf: [annexa] organization: not valid UTF-8"},
+	{"[annexa]\n\torganization = Caf\xc3\xa9 GmbH\n", 0, NULL},
+	{"[control \"A.7.4\"]\n\tapplicable = false\n\tjustification = \xff\n", AX_EINVALID, "[control \"A.7.4\"] justification: not valid UTF-8"},
+	/* regular expressions are compiled at load, whatever the probe type */
+	{"[probe \"x\"]\n\ttype = file\n\tpath = a\n\tcontains = (unclosed\n", AX_EINVALID,
+	 "[probe \"x\"] contains: invalid regular expression '(unclosed'"},
+	{"[probe \"x\"]\n\ttype = file\n\tpath = a\n\tcontains = ok\n\tabsent = a{2,1}\n", AX_EINVALID,
+	 "[probe \"x\"] absent: invalid regular expression"},
+	{"[probe \"m\"]\n\ttype = mailing\n\tpath = a\n\tsender-pattern = [z-a]\n", AX_EINVALID,
+	 "[probe \"m\"] sender-pattern: invalid regular expression"},
+	{"[probe \"r\"]\n\ttype = retention-job\n\tfailure-pattern = *(\n", AX_EINVALID,
+	 "[probe \"r\"] failure-pattern: invalid regular expression"},
+	{"[probe \"x\"]\n\ttype = file\n\tpath = a\n\tcontains = ^[a-z]+ (ok|fine)$\n", 0, NULL},
+	{"[probe \"g\"]\n\ttype = gitrepo\n\trepository = r\n\tredact = a(\n", AX_EINVALID, "[probe \"g\"] redact: invalid regular expression"},
 	{"[annexa]\n\tinterval = 53w\n", AX_EINVALID, "[annexa] interval: '53w' out of range"},
 	{"[annexa]\n\tparallel = 0\n", AX_EINVALID, "[annexa] parallel: '0' out of range (expected 1..64)"},
 	{"[annexa]\n\tparallel = 4x\n", AX_EINVALID, "[annexa] parallel: invalid integer '4x'"},
@@ -322,8 +340,32 @@ static void test_option_parse(void)
 	T_OK(!ax_control_id_valid("a.5.1"));
 }
 
+/* Every option that takes a regular expression is typed so, so that the
+ * loader compiles it: a pattern only the run would reject is a config that
+ * check-config passes and collect fails. */
+static void test_regex_options_typed(void)
+{
+	size_t n = 0;
+	for (size_t p = 0; ax_probes[p]; p++)
+		for (const struct ax_option *o = ax_probes[p]->options; o && o->key; o++) {
+			if (!o->help || !strstr(o->help, "regex"))
+				continue;
+			n++;
+			if (o->type != AX_OPT_REGEX)
+				t_fail(__FILE__, __LINE__, "%s: option %s takes a regex but is not AX_OPT_REGEX", ax_probes[p]->name,
+				       o->key);
+			t_checks++;
+			struct ax_option bad = *o;
+			T_EQ_INT(ax_option_parse(&bad, "(", NULL), AX_EINVALID);
+			if (o->def)
+				T_EQ_INT(ax_option_parse(o, o->def, NULL), 0);
+		}
+	T_OK(n >= 10); /* mailing 2, gitrepo 1, file 3, retention-job 4 */
+}
+
 int main(void)
 {
+	test_regex_options_typed();
 	test_rows();
 	test_values();
 	test_missing_and_free();

@@ -75,8 +75,12 @@ static void test_generic_sqlite(const char *uri)
 	struct ax_evidence ev = {0};
 	struct ax_kv opts[] = {{(char *)"database", (char *)uri}};
 	T_EQ_INT(run(opts, 1, &ev), 0);
-	T_EQ_INT(ev.nresults, 5);
+	T_EQ_INT(ev.nresults, 6);
 	T_EQ_INT(status_of(&ev, "consent.doi.proof"), AX_CHECK_FAIL);
+	/* the IP-recording setting is listmonk's: the generic schema has none */
+	T_EQ_INT(status_of(&ev, "consent.doi.ip_recording"), AX_CHECK_SKIP);
+	T_CONTAINS(result_of(&ev, "consent.doi.ip_recording") ? result_of(&ev, "consent.doi.ip_recording")->message : NULL,
+		   "not applicable to schema generic");
 	T_EQ_INT(count_of(&ev, "consent.doi.proof"), 3);
 	T_EQ_INT(count_of(&ev, "consent.doi.single_optin_lists"), 1);
 	T_EQ_INT(count_of(&ev, "consent.unconfirmed.expired"), 1);
