@@ -175,6 +175,18 @@ static int validate_request(const struct ax_manual_attach *req)
 				     AX_MANUAL_NOTE_MAX);
 	if (!req->user || !text_ok(req->user, AX_MANUAL_OWNER_MAX))
 		return ax_error_code(AX_EINVALID, "attach: invalid user name");
+	if (req->nanswers > AX_MANUAL_ANSWERS_MAX)
+		return ax_error_code(AX_EINVALID, "attach: at most %d answers per item", AX_MANUAL_ANSWERS_MAX);
+	for (size_t i = 0; i < req->nanswers; i++) {
+		const char *a = req->answers[i], *colon = strchr(a, ':');
+		int known = 0;
+		for (size_t c = 0; colon && c < req->ncontrols; c++)
+			known |= strlen(req->controls[c]) == (size_t)(colon - a) &&
+				 strncmp(req->controls[c], a, (size_t)(colon - a)) == 0;
+		if (!known || !ax_id_valid(colon + 1, 64))
+			return ax_error_code(AX_EINVALID, "attach: answer '%.80s' is not CONTROL:NEED for a control of the item",
+					     a);
+	}
 	return 0;
 }
 
@@ -221,6 +233,17 @@ static int insert_item(struct ax_store *s, const struct ax_manual *m, int64_t se
 		sqlite3_bind_int64(st, 5, m->files[i].size);
 		sqlite3_bind_text(st, 6, m->files[i].sha256, -1, SQLITE_STATIC);
 		if ((err = axs_step_done(s, st, "storing manual evidence files")) < 0)
+			goto cleanup;
+	}
+	if (!m->nanswers)
+		goto cleanup; /* no row: attach keeps working on stores of schema 4 */
+	sqlite3_finalize(st);
+	if ((err = axs_prepare(s, &st, "INSERT INTO manual_answers (evidence_id, need) VALUES (?, ?)")) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < m->nanswers; i++) {
+		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, m->answers[i], -1, SQLITE_STATIC);
+		if ((err = axs_step_done(s, st, "storing manual evidence answers")) < 0)
 			goto cleanup;
 	}
 cleanup:
@@ -273,6 +296,17 @@ int ax_manual_attach(struct ax_store *s, const struct ax_manual_attach *req, cha
 	for (size_t i = 1; i < m.ncontrols; i++)
 		if (strcmp(m.controls[i], m.controls[i - 1]) == 0) {
 			err = ax_error_code(AX_EINVALID, "attach: control %s given twice", m.controls[i]);
+			holder.items[0] = m;
+			goto cleanup;
+		}
+	m.answers = ax_calloc(req->nanswers + 1, sizeof(*m.answers));
+	for (size_t i = 0; i < req->nanswers; i++)
+		m.answers[i] = ax_strdup(req->answers[i]);
+	m.nanswers = req->nanswers;
+	qsort(m.answers, m.nanswers, sizeof(*m.answers), cmp_cstr);
+	for (size_t i = 1; i < m.nanswers; i++)
+		if (strcmp(m.answers[i], m.answers[i - 1]) == 0) {
+			err = ax_error_code(AX_EINVALID, "attach: answer %s given twice", m.answers[i]);
 			holder.items[0] = m;
 			goto cleanup;
 		}
