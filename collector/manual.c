@@ -257,6 +257,20 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A sorted copy of v (as the item stores controls and answers); a value
+ * given twice sets *err (unless already set) naming it. */
+static char **sorted_set(const char *const *v, size_t n, const char *what, int *err)
+{
+	char **out = ax_calloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = ax_strdup(v[i]);
+	qsort(out, n, sizeof(*out), cmp_cstr);
+	for (size_t i = 1; i < n && *err == 0; i++)
+		if (strcmp(out[i], out[i - 1]) == 0)
+			*err = ax_error_code(AX_EINVALID, "attach: %s %s given twice", what, out[i]);
+	return out;
+}
+
 int ax_manual_attach(struct ax_store *s, const struct ax_manual_attach *req, char **id_out)
 {
 	struct open_file *files = NULL;
@@ -288,28 +302,14 @@ int ax_manual_attach(struct ax_store *s, const struct ax_manual_attach *req, cha
 	m.note = ax_strdup(req->note ? req->note : "");
 	m.approval_required = req->approval_required != 0;
 	m.state = m.approval_required ? AX_MANUAL_PENDING : AX_MANUAL_APPROVED;
-	m.controls = ax_calloc(req->ncontrols, sizeof(*m.controls));
-	for (size_t i = 0; i < req->ncontrols; i++)
-		m.controls[i] = ax_strdup(req->controls[i]);
+	m.controls = sorted_set(req->controls, req->ncontrols, "control", &err);
 	m.ncontrols = req->ncontrols;
-	qsort(m.controls, m.ncontrols, sizeof(*m.controls), cmp_cstr);
-	for (size_t i = 1; i < m.ncontrols; i++)
-		if (strcmp(m.controls[i], m.controls[i - 1]) == 0) {
-			err = ax_error_code(AX_EINVALID, "attach: control %s given twice", m.controls[i]);
-			holder.items[0] = m;
-			goto cleanup;
-		}
-	m.answers = ax_calloc(req->nanswers + 1, sizeof(*m.answers));
-	for (size_t i = 0; i < req->nanswers; i++)
-		m.answers[i] = ax_strdup(req->answers[i]);
+	m.answers = sorted_set(req->answers, req->nanswers, "answer", &err);
 	m.nanswers = req->nanswers;
-	qsort(m.answers, m.nanswers, sizeof(*m.answers), cmp_cstr);
-	for (size_t i = 1; i < m.nanswers; i++)
-		if (strcmp(m.answers[i], m.answers[i - 1]) == 0) {
-			err = ax_error_code(AX_EINVALID, "attach: answer %s given twice", m.answers[i]);
-			holder.items[0] = m;
-			goto cleanup;
-		}
+	if (err < 0) {
+		holder.items[0] = m;
+		goto cleanup;
+	}
 	m.files = ax_calloc(req->npaths, sizeof(*m.files));
 	m.nfiles = req->npaths;
 	for (size_t i = 0; i < req->npaths; i++) {
