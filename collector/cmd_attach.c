@@ -85,6 +85,69 @@ static int parse_controls(struct ax_cli *cli, const char *arg, char ***out, size
 	return rc;
 }
 
+/* The needs of the control's coverage statement, "policy, review", for
+ * messages. */
+static void list_needs(const struct ax_coverage *cov, struct ax_buf *out)
+{
+	for (size_t n = 0; cov && n < cov->nneeds; n++)
+		ax_buf_printf(out, "%s%s:%s", n ? ", " : "", cov->control, cov->needs[n].id);
+	if (!cov || !cov->nneeds)
+		ax_buf_puts(out, "none");
+}
+
+/* Splits --answers "policy,A.8.15:review" into qualified need ids, each a
+ * need of a given control's coverage statement; a bare need id is allowed
+ * when one control is given. Refusals name the valid ones. */
+static int parse_answers(struct ax_cli *cli, const char *arg, char **controls, size_t ncontrols, char ***out,
+			 size_t *n)
+{
+	char *copy = ax_strdup(arg), *save = NULL;
+	struct ax_buf valid = AX_BUF_INIT;
+	int rc = 0;
+	*out = NULL;
+	*n = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+		const char *control = colon ? tok : controls[0], *need = colon ? colon + 1 : tok;
+		if (colon)
+			*colon = '\0';
+		else if (ncontrols > 1) {
+			fprintf(stderr, "annexa attach: --answers '%.64s': name the control (A.x.y:%.64s) when several "
+					"are given; nothing attached\n", tok, tok);
+			rc = AX_EXIT_USAGE;
+			break;
+		}
+		int mine = 0;
+		for (size_t c = 0; c < ncontrols; c++)
+			mine |= strcmp(controls[c], control) == 0;
+		const struct ax_coverage *cov = mine ? ax_catalog_coverage(cli->cat, control) : NULL;
+		int known = 0;
+		for (size_t k = 0; cov && k < cov->nneeds; k++)
+			known |= strcmp(cov->needs[k].id, need) == 0;
+		if (!known) {
+			ax_buf_clear(&valid);
+			for (size_t c = 0; c < ncontrols; c++) {
+				ax_buf_puts(&valid, c ? "; " : "");
+				list_needs(ax_catalog_coverage(cli->cat, controls[c]), &valid);
+			}
+			fprintf(stderr, "annexa attach: --answers: %.40s has no need '%.64s'%s (its needs: %s); "
+					"nothing attached\n", control, need, mine ? "" : " among the controls given",
+				valid.ptr);
+			rc = AX_EXIT_USAGE;
+			break;
+		}
+		*out = ax_realloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = ax_asprintf("%s:%s", control, need);
+	}
+	if (rc == 0 && *n == 0) {
+		fprintf(stderr, "annexa attach: --answers: no need given\n");
+		rc = AX_EXIT_USAGE;
+	}
+	free(copy);
+	ax_buf_free(&valid);
+	return rc;
+}
+
 static int parse_time_arg(const char *opt, const char *arg, int64_t *out)
 {
 	if (ax_time_parse(arg, out) < 0) {
@@ -107,7 +170,11 @@ static void print_item_line(const struct ax_manual *m, int64_t now)
 	printf("%-6s %-8s %-8s %.10s  %.10s  ", m->id, ax_manual_state_label(m), validity, eff, exp);
 	for (size_t c = 0; c < m->ncontrols; c++)
 		printf("%s%s", c ? "," : "", m->controls[c]);
-	printf("  %s", m->attached_by);
+	printf("  %s  ", m->attached_by);
+	for (size_t a = 0; a < m->nanswers; a++)
+		printf("%s%s", a ? "," : "", m->answers[a]);
+	if (!m->nanswers)
+		putchar('-');
 	for (size_t f = 0; f < m->nfiles; f++)
 		printf("%s%s", f ? ", " : "  ", m->files[f].name);
 	putchar('\n');
@@ -143,7 +210,7 @@ static int list_items(struct ax_cli *cli, const char *control, int json)
 		printf("no manual evidence%s%s\n", control ? " for " : "", control ? control : "");
 	} else {
 		printf("%-6s %-8s %-8s %-10s  %-10s  %s\n", "ID", "STATE", "NOW", "EFFECTIVE", "EXPIRES",
-		       "CONTROLS  ATTACHED BY  FILES");
+		       "CONTROLS  ATTACHED BY  ANSWERS  FILES");
 		for (size_t i = 0; i < list.n; i++)
 			print_item_line(&list.items[i], now);
 	}
@@ -166,7 +233,10 @@ static int show_item(struct ax_cli *cli, const char *id, const char *verb, int j
 		printf("%s %s (", verb, m->id);
 		for (size_t c = 0; c < m->ncontrols; c++)
 			printf("%s%s", c ? ", " : "", m->controls[c]);
-		printf("): effective %s, expires %s, %s", eff, exp,
+		printf(")%s", m->nanswers ? " answering " : "");
+		for (size_t a = 0; a < m->nanswers; a++)
+			printf("%s%s", a ? ", " : "", m->answers[a]);
+		printf(": effective %s, expires %s, %s", eff, exp,
 		       strcmp(ax_manual_state_label(m), "accepted") == 0 ? "accepted (no approval required)"
 									   : ax_manual_state_label(m));
 		if (m->state == AX_MANUAL_PENDING)
@@ -181,7 +251,7 @@ static int show_item(struct ax_cli *cli, const char *id, const char *verb, int j
 }
 
 struct attach_args {
-	const char *effective, *expires, *valid, *owner, *note, *revoke, *reason;
+	const char *effective, *expires, *valid, *owner, *note, *revoke, *reason, *answers;
 	int json, list;
 };
 
@@ -189,8 +259,8 @@ static int do_attach(struct ax_cli *cli, const struct attach_args *a, int argc, 
 {
 	struct ax_buf user = AX_BUF_INIT;
 	struct ax_manual_attach req = {0};
-	char **controls = NULL, *id = NULL;
-	size_t ncontrols = 0;
+	char **controls = NULL, **answers = NULL, *id = NULL;
+	size_t ncontrols = 0, nanswers = 0;
 	int64_t now = ax_now(), validity = AX_MANUAL_DEFAULT_VALIDITY;
 	int rc, err;
 
@@ -203,6 +273,8 @@ static int do_attach(struct ax_cli *cli, const struct attach_args *a, int argc, 
 		goto cleanup;
 	}
 	if ((rc = ax_cli_catalog(cli)) != 0 || (rc = parse_controls(cli, argv[0], &controls, &ncontrols)) != 0)
+		goto cleanup;
+	if (a->answers && (rc = parse_answers(cli, a->answers, controls, ncontrols, &answers, &nanswers)) != 0)
 		goto cleanup;
 	req.effective_at = now;
 	if (a->effective && (rc = parse_time_arg("--effective", a->effective, &req.effective_at)) != 0)
@@ -240,6 +312,8 @@ static int do_attach(struct ax_cli *cli, const struct attach_args *a, int argc, 
 	req.owner = a->owner;
 	req.note = a->note;
 	req.approval_required = ax_config_get_int(cli->cfg, "annexa", "manual-approval") != 0;
+	req.answers = (const char *const *)answers;
+	req.nanswers = nanswers;
 	if ((err = ax_manual_attach(cli->store, &req, &id)) < 0) {
 		rc = ax_cli_fail(ax_cli_exit_for(err), "attach: nothing attached");
 		goto cleanup;
@@ -249,6 +323,9 @@ cleanup:
 	for (size_t i = 0; i < ncontrols; i++)
 		free(controls[i]);
 	free(controls);
+	for (size_t i = 0; i < nanswers; i++)
+		free(answers[i]);
+	free(answers);
 	free(id);
 	ax_buf_free(&user);
 	return rc;
@@ -278,7 +355,7 @@ int ax_cmd_attach(struct ax_cli *cli, int argc, char **argv)
 		{"note", required_argument, NULL, 'n'},      {"list", no_argument, NULL, 'l'},
 		{"revoke", required_argument, NULL, 'r'},    {"reason", required_argument, NULL, 'R'},
 		{"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"answers", required_argument, NULL, 'A'},   {NULL, 0, NULL, 0},
 	};
 	struct attach_args a = {0};
 	int c;
@@ -294,6 +371,7 @@ int ax_cmd_attach(struct ax_cli *cli, int argc, char **argv)
 		case 'l': a.list = 1; break;
 		case 'r': a.revoke = optarg; break;
 		case 'R': a.reason = optarg; break;
+		case 'A': a.answers = optarg; break;
 		case 'j': a.json = 1; break;
 		case 'h': return ax_cli_usage(ax_command_find("attach"), stdout, 0);
 		default: return usage_error("attach", NULL);
@@ -303,6 +381,8 @@ int ax_cmd_attach(struct ax_cli *cli, int argc, char **argv)
 	argv += optind;
 	if (a.list && a.revoke)
 		return usage_error("attach", "--list and --revoke exclude each other");
+	if (a.answers && (a.list || a.revoke))
+		return usage_error("attach", "--answers goes with attaching files");
 	if (a.list) {
 		if (argc > 1)
 			return usage_error("attach", "--list takes at most one control");

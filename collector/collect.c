@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
+#include "probe.h"
 #include "runner.h"
 #include "util.h"
 
@@ -60,6 +61,9 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 {
 	const struct ax_probe_instance **sel = ax_calloc(cfg->nprobes + 1, sizeof(*sel));
 	struct ax_buf key = AX_BUF_INIT;
+	struct ax_probe_key_facts facts = {0};
+	struct stat kst;
+	char *key_path = NULL;
 	size_t n = 0;
 	int err = 0;
 
@@ -81,12 +85,20 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 		err = ax_error_set("[annexa] state-dir %s: %s", state, strerror(errno));
 		goto cleanup;
 	}
-	if ((err = ax_collect_load_pseudonym_key(cfg, 1, &key, NULL)) < 0)
+	if ((err = ax_collect_load_pseudonym_key(cfg, 1, &key, &key_path)) < 0)
 		goto cleanup;
+	/* what the probes that pseudonymise report on (privacy.pseudonym_key) */
+	if (stat(key_path, &kst) == 0) {
+		facts.path = key_path;
+		facts.mode = (unsigned)kst.st_mode & 07777u;
+		facts.size = (int64_t)kst.st_size;
+		facts.generated = ax_config_get(cfg, "privacy", "pseudonym-key-file") == NULL;
+	}
 	int64_t parallel = ax_config_get_int(cfg, "annexa", "parallel");
 	struct ax_runner_opts opts = {
 		.pseudonym_key = (const unsigned char *)key.ptr,
 		.keylen = key.size,
+		.key_facts = &facts,
 		.state_root = state,
 		.now = ax_now(),
 		.parallel = parallel > 0 ? (int)parallel : 4,
@@ -98,6 +110,7 @@ cleanup:
 	if (key.ptr)
 		memset(key.ptr, 0, key.size);
 	ax_buf_free(&key);
+	free(key_path);
 	free(sel);
 	return err;
 }

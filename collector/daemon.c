@@ -329,9 +329,19 @@ static int lock_store(const struct ax_config *cfg, int *fd_out)
 		dlog(LOG_WARNING, "creating %s: %s", folder, strerror(errno)); /* open names the path too */
 	}
 	free(dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Never through a symbolic link or onto a device or FIFO planted at
+	 * the path: the daemon starts as root, and O_CREAT would create or
+	 * open whatever the link names. */
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd < 0) {
-		err = ax_error_set("%s: %s", path, strerror(errno));
+		err = ax_error_set("%s: %s", path,
+				   errno == ELOOP ? "is a symbolic link; refusing it as the daemon's lock file"
+						  : strerror(errno));
+	} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = ax_error_set("%s: not a regular file; refusing it as the daemon's lock file", path);
+		close(fd);
+		fd = -1;
 	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		err = ax_error_set("%s: another annexa daemon is running on this store", path);
 		close(fd);

@@ -61,13 +61,16 @@ const struct ax_command ax_commands[] = {
 	 "Writes the HTML control status report (self-contained) for a period.",
 	 "  -o FILE              the HTML file\n  --since T, --until T the period; default everything\n"},
 	{"attach", ax_cmd_attach,
-	 "attach CONTROL[,CONTROL...] FILE... [--effective DATE] [--expires DATE|--valid 365d] [--owner NAME] [--note TEXT] [--json]\n"
+	 "attach CONTROL[,CONTROL...] FILE... [--answers NEED[,NEED...]] [--effective DATE] [--expires DATE|--valid 365d]\n"
+	 "       [--owner NAME] [--note TEXT] [--json]\n"
 	 "       annexa attach --list [CONTROL] [--json]\n"
 	 "       annexa attach --revoke ID --reason TEXT",
 	 "Manual evidence for controls no probe can see. Stores the files as artifacts with who attached them, the\n"
 	 "effective date and the expiry (default: one year after the effective date), as one ledger run. With\n"
 	 "[annexa] manual-approval = true the evidence is pending until another user runs `annexa approve ID`.\n"
 	 "Revoked evidence stays in the store and the ledger, marked. Exit 2 for a refused input (nothing stored).",
+	 "  --answers NEEDS   the coverage needs the files answer: A.8.15:policy, or policy with one control\n"
+	 "                    (without it the item answers no need; status --control lists them)\n"
 	 "  --effective DATE  valid from (YYYY-MM-DD or RFC 3339; default now)\n"
 	 "  --expires DATE    valid until (exclusive)\n  --valid DURATION  validity from the effective date (365d)\n"
 	 "  --owner NAME      who keeps it current\n  --note TEXT       free text\n"

@@ -175,6 +175,18 @@ static int validate_request(const struct ax_manual_attach *req)
 				     AX_MANUAL_NOTE_MAX);
 	if (!req->user || !text_ok(req->user, AX_MANUAL_OWNER_MAX))
 		return ax_error_code(AX_EINVALID, "attach: invalid user name");
+	if (req->nanswers > AX_MANUAL_ANSWERS_MAX)
+		return ax_error_code(AX_EINVALID, "attach: at most %d answers per item", AX_MANUAL_ANSWERS_MAX);
+	for (size_t i = 0; i < req->nanswers; i++) {
+		const char *a = req->answers[i], *colon = strchr(a, ':');
+		int known = 0;
+		for (size_t c = 0; colon && c < req->ncontrols; c++)
+			known |= strlen(req->controls[c]) == (size_t)(colon - a) &&
+				 strncmp(req->controls[c], a, (size_t)(colon - a)) == 0;
+		if (!known || !ax_id_valid(colon + 1, 64))
+			return ax_error_code(AX_EINVALID, "attach: answer '%.80s' is not CONTROL:NEED for a control of the item",
+					     a);
+	}
 	return 0;
 }
 
@@ -223,6 +235,17 @@ static int insert_item(struct ax_store *s, const struct ax_manual *m, int64_t se
 		if ((err = axs_step_done(s, st, "storing manual evidence files")) < 0)
 			goto cleanup;
 	}
+	if (!m->nanswers)
+		goto cleanup; /* no row: attach keeps working on stores of schema 4 */
+	sqlite3_finalize(st);
+	if ((err = axs_prepare(s, &st, "INSERT INTO manual_answers (evidence_id, need) VALUES (?, ?)")) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < m->nanswers; i++) {
+		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, m->answers[i], -1, SQLITE_STATIC);
+		if ((err = axs_step_done(s, st, "storing manual evidence answers")) < 0)
+			goto cleanup;
+	}
 cleanup:
 	sqlite3_finalize(st);
 	return err;
@@ -232,6 +255,20 @@ cleanup:
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A sorted copy of v (as the item stores controls and answers); a value
+ * given twice sets *err (unless already set) naming it. */
+static char **sorted_set(const char *const *v, size_t n, const char *what, int *err)
+{
+	char **out = ax_calloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = ax_strdup(v[i]);
+	qsort(out, n, sizeof(*out), cmp_cstr);
+	for (size_t i = 1; i < n && *err == 0; i++)
+		if (strcmp(out[i], out[i - 1]) == 0)
+			*err = ax_error_code(AX_EINVALID, "attach: %s %s given twice", what, out[i]);
+	return out;
 }
 
 int ax_manual_attach(struct ax_store *s, const struct ax_manual_attach *req, char **id_out)
@@ -265,17 +302,14 @@ int ax_manual_attach(struct ax_store *s, const struct ax_manual_attach *req, cha
 	m.note = ax_strdup(req->note ? req->note : "");
 	m.approval_required = req->approval_required != 0;
 	m.state = m.approval_required ? AX_MANUAL_PENDING : AX_MANUAL_APPROVED;
-	m.controls = ax_calloc(req->ncontrols, sizeof(*m.controls));
-	for (size_t i = 0; i < req->ncontrols; i++)
-		m.controls[i] = ax_strdup(req->controls[i]);
+	m.controls = sorted_set(req->controls, req->ncontrols, "control", &err);
 	m.ncontrols = req->ncontrols;
-	qsort(m.controls, m.ncontrols, sizeof(*m.controls), cmp_cstr);
-	for (size_t i = 1; i < m.ncontrols; i++)
-		if (strcmp(m.controls[i], m.controls[i - 1]) == 0) {
-			err = ax_error_code(AX_EINVALID, "attach: control %s given twice", m.controls[i]);
-			holder.items[0] = m;
-			goto cleanup;
-		}
+	m.answers = sorted_set(req->answers, req->nanswers, "answer", &err);
+	m.nanswers = req->nanswers;
+	if (err < 0) {
+		holder.items[0] = m;
+		goto cleanup;
+	}
 	m.files = ax_calloc(req->npaths, sizeof(*m.files));
 	m.nfiles = req->npaths;
 	for (size_t i = 0; i < req->npaths; i++) {

@@ -40,6 +40,7 @@ struct ax_store;
 #define AX_MANUAL_OWNER_MAX 128
 #define AX_MANUAL_NOTE_MAX 2000
 #define AX_MANUAL_FILES_MAX 64
+#define AX_MANUAL_ANSWERS_MAX 64
 
 enum ax_manual_state {
 	AX_MANUAL_PENDING,  /* waits for `annexa approve` by another user */
@@ -72,6 +73,11 @@ struct ax_manual {
 	int64_t effective_at; /* valid from (inclusive) */
 	int64_t expires_at;   /* valid until (exclusive) */
 	char *owner, *note;   /* "" when not given */
+	/* The coverage needs this item answers, "A.8.15:policy", sorted, each
+	 * control among controls (attach --answers). None: the item answers
+	 * no need (it still gives its controls a verdict). */
+	char **answers;
+	size_t nanswers;
 	enum ax_manual_state state;
 	int approval_required; /* [annexa] manual-approval when it was attached */
 	char *approved_by;     /* NULL unless approved by `annexa approve` */
@@ -100,10 +106,20 @@ struct ax_manual_attach {
 	int64_t now, effective_at, expires_at;
 	const char *owner, *note; /* may be NULL */
 	int approval_required;
+	/* Needs answered, "A.8.15:policy" (checked against the catalog's
+	 * coverage by the caller; here only that the control is one of the
+	 * item's and the need id is well formed). May be none. */
+	const char *const *answers;
+	size_t nanswers;
 };
+
+/* True when m answers need (an id of the control's coverage statement,
+ * "policy") of control. */
+int ax_manual_answers(const struct ax_manual *m, const char *control, const char *need);
 
 /* Attaches the files as one new item; *id_out (owned by the caller) gets
  * its id. A missing, unreadable, empty or non-regular file, a bad control id,
+ * an answer whose control is not the item's or given twice,
  * expires_at <= effective_at, or an over-long or non-UTF-8 owner or note
  * give AX_EINVALID (AX_ENOTFOUND for a missing file) with a message naming
  * it, and store nothing. */
@@ -140,7 +156,9 @@ int ax_manual_period(struct ax_store *s, int64_t since, int64_t until, struct ax
  * "effective_at", "expires_at", "owner", "note", "state",
  * "approval_required", "approved_by", "approved_at", "revoked_by",
  * "revoked_at", "revoke_reason"} with times in RFC 3339 and null for
- * what did not happen. */
+ * what did not happen, plus "answers": ["A.8.15:policy", ..] when the item
+ * answers needs (absent otherwise: the ledger rows of items attached
+ * before answers existed keep their form). */
 json_t *ax_manual_to_json(const struct ax_manual *m);
 
 /* The local user running annexa: getpwuid(geteuid())'s name, else

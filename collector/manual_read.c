@@ -27,6 +27,16 @@ const char *ax_manual_state_label(const struct ax_manual *m)
 	return ax_manual_state_name(m->state);
 }
 
+int ax_manual_answers(const struct ax_manual *m, const char *control, const char *need)
+{
+	size_t cl = strlen(control);
+	for (size_t i = 0; i < m->nanswers; i++)
+		if (strncmp(m->answers[i], control, cl) == 0 && m->answers[i][cl] == ':' &&
+		    strcmp(m->answers[i] + cl + 1, need) == 0)
+			return 1;
+	return 0;
+}
+
 int ax_manual_valid_at(const struct ax_manual *m, int64_t now)
 {
 	return m->state == AX_MANUAL_APPROVED && m->effective_at <= now && now < m->expires_at;
@@ -42,6 +52,9 @@ static void item_free(struct ax_manual *m)
 		free(m->files[i].media_type);
 	}
 	free(m->files);
+	for (size_t i = 0; i < m->nanswers; i++)
+		free(m->answers[i]);
+	free(m->answers);
 	free(m->id);
 	free(m->attached_by);
 	free(m->owner);
@@ -107,7 +120,30 @@ static void read_item(sqlite3_stmt *st, struct ax_manual *m)
 	m->revoke_run = sqlite3_column_int64(st, 16);
 }
 
-/* Fills the controls and files of every item in out from index first on. */
+/* Fills the answers of every item in out from index first on (schema 5). */
+static int read_answers(struct ax_store *s, struct ax_manual_list *out, size_t first)
+{
+	sqlite3_stmt *st = NULL;
+	int err, rc = SQLITE_DONE;
+	if ((err = axs_prepare(s, &st, "SELECT need FROM manual_answers WHERE evidence_id = ? ORDER BY need")) < 0)
+		return err;
+	for (size_t i = first; i < out->n && rc == SQLITE_DONE; i++) {
+		struct ax_manual *m = &out->items[i];
+		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			m->answers = ax_realloc(m->answers, (m->nanswers + 1) * sizeof(*m->answers));
+			m->answers[m->nanswers++] = ax_strdup(axs_text(st, 0));
+		}
+		sqlite3_reset(st);
+	}
+	if (rc != SQLITE_DONE)
+		err = axs_fail(s, "reading manual evidence answers");
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* Fills the controls, files and answers of every item in out from index
+ * first on. */
 static int read_parts(struct ax_store *s, struct ax_manual_list *out, size_t first)
 {
 	sqlite3_stmt *ctl = NULL, *fil = NULL;
@@ -144,6 +180,7 @@ static int read_parts(struct ax_store *s, struct ax_manual_list *out, size_t fir
 			goto cleanup;
 		}
 	}
+	err = read_answers(s, out, first);
 cleanup:
 	sqlite3_finalize(ctl);
 	sqlite3_finalize(fil);
@@ -254,5 +291,11 @@ json_t *ax_manual_to_json(const struct ax_manual *m)
 	json_object_set_new(o, "revoked_by", jstr_or_null(m->revoked_by));
 	json_object_set_new(o, "revoked_at", jtime_or_null(m->revoked_at, m->revoked_by != NULL));
 	json_object_set_new(o, "revoke_reason", jstr_or_null(m->revoke_reason));
+	if (m->nanswers) {
+		json_t *answers = json_array();
+		for (size_t i = 0; i < m->nanswers; i++)
+			json_array_append_new(answers, json_string(m->answers[i]));
+		json_object_set_new(o, "answers", answers);
+	}
 	return o;
 }

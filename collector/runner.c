@@ -205,6 +205,8 @@ static void child_main(const struct ax_probe_instance *inst, const struct ax_run
 		goto out;
 	scrub_env(state ? state : "/");
 	ctx = ax_probe_ctx_new(inst, opts->pseudonym_key, opts->keylen, state, opts->now, &ps);
+	if (ctx)
+		ax_probe_ctx_set_key_facts(ctx, opts->key_facts);
 	rc = ctx ? inst->type->run(ctx) : ax_error_set("cannot create the probe context");
 out:
 	if (rc < 0)

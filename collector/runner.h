@@ -24,10 +24,12 @@
 
 struct ax_config;
 struct ax_probe_instance;
+struct ax_probe_key_facts;
 
 struct ax_runner_opts {
 	const unsigned char *pseudonym_key; /* [privacy] pseudonym-key-file contents */
 	size_t keylen;
+	const struct ax_probe_key_facts *key_facts; /* the key file as read; may be NULL */
 	const char *state_root; /* per-instance state folders are made below it; may be NULL */
 	int64_t now;            /* collection time given to every probe */
 	int parallel;           /* children at once (>= 1) */

@@ -270,6 +270,17 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER result_values_delete_unused_only BEFORE DELETE ON result_values"
 	" WHEN EXISTS (SELECT 1 FROM result_rows WHERE value_id = OLD.id)"
 	" BEGIN SELECT RAISE(ABORT, 'annexa: only result values no result uses may be deleted'); END;",
+	/* 5: which coverage needs a manual item answers (attach --answers),
+	 * "A.8.15:policy", fixed at attach like its controls. Items attached
+	 * before have no row: they answer no need. */
+	"CREATE TABLE manual_answers ("
+	" evidence_id TEXT NOT NULL REFERENCES manual_evidence (id),"
+	" need TEXT NOT NULL,"
+	" PRIMARY KEY (evidence_id, need));"
+	"CREATE TRIGGER manual_answers_fixed BEFORE UPDATE ON manual_answers"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence answers are immutable'); END;"
+	"CREATE TRIGGER manual_answers_no_delete BEFORE DELETE ON manual_answers"
+	" BEGIN SELECT RAISE(ABORT, 'annexa: manual evidence answers are immutable'); END;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == AX_STORE_SCHEMA_VERSION,

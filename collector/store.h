@@ -24,7 +24,7 @@
 struct ax_store;
 
 /* Schema version this build creates and understands (PRAGMA user_version). */
-#define AX_STORE_SCHEMA_VERSION 4
+#define AX_STORE_SCHEMA_VERSION 5
 
 #define AX_LEDGER_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 

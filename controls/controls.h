@@ -127,6 +127,12 @@ struct ax_control_state {
 	const char *inherited_from, *inherited_reference; /* [control] inherited, reference */
 	const struct ax_coverage *coverage; /* NULL when the control has no statement */
 	enum ax_answer *answered;           /* per coverage need */
+	/* per coverage need answered by manual evidence: the valid items that
+	 * answer it (attach --answers), in attach order */
+	struct ax_need_items {
+		const struct ax_manual **items;
+		size_t n;
+	} *answered_items;
 	size_t open_needs;                  /* needs nothing answers */
 	struct ax_check_row *rows;
 	size_t nrows;
@@ -179,9 +185,11 @@ int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance);
  * evidence leaves a manual control manual). Items whose files are all
  * empty never count. That verdict replaces manual and not_covered, and
  * combines with a probe status: fail > error > stale > partial > pass;
- * not_applicable stays. A valid item answers every open coverage need of
- * the control (annexa cannot read documents: the auditor checks the files
- * against the needs listed), which turns partial into pass. Approved, valid items expiring
+ * not_applicable stays. A valid item answers the open coverage needs it
+ * names (attach --answers; annexa cannot read documents: the auditor
+ * checks each file against the need it claims to answer); an item that
+ * names none answers none, so a control with needs stays partial until
+ * each need has its document or check. Approved, valid items expiring
  * within expiry_warning (and not already renewed by another item of the
  * control valid beyond the warning) are listed in st->expiring. */
 void ax_status_apply_manual(struct ax_status *st, const struct ax_manual *items, size_t n, int64_t now,

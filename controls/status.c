@@ -15,7 +15,7 @@
  * Passing checks are never enough on their own when the control's coverage
  * statement (coverage/NAME.xml) names needs: the control is partial until
  * every need is answered by a fresh passing check the need names or by
- * manual evidence (manual.h), combined
+ * valid manual evidence that names the need (manual.h), combined
  * afterwards by ax_status_apply_manual, see controls.h. */
 #include "controls.h"
 #include "probe.h"
@@ -300,6 +300,9 @@ void ax_status_free(struct ax_status *st)
 		free(st->controls[i].rows);
 		free(st->controls[i].manual);
 		free(st->controls[i].answered);
+		for (size_t n = 0; st->controls[i].answered_items && n < st->controls[i].coverage->nneeds; n++)
+			free(st->controls[i].answered_items[n].items);
+		free(st->controls[i].answered_items);
 	}
 	free(st->controls);
 	free(st->expiring);
@@ -341,6 +344,30 @@ static int manual_verdict(const struct ax_control_state *cs, int64_t now)
 			expired = 1;
 	}
 	return expired ? AX_CTL_STALE : -1;
+}
+
+/* Marks the open needs that valid, non-empty items name (--answers) and
+ * records those items per need. */
+static void answer_by_items(struct ax_control_state *cs, int64_t now)
+{
+	const struct ax_coverage *cov = cs->coverage;
+	if (!cov || !cov->nneeds)
+		return;
+	cs->answered_items = ax_calloc(cov->nneeds, sizeof(*cs->answered_items));
+	for (size_t q = 0; q < cov->nneeds; q++) {
+		struct ax_need_items *ni = &cs->answered_items[q];
+		if (cs->answered[q] == AX_ANSWER_CHECK)
+			continue; /* a fresh check answers it already */
+		for (size_t i = 0; i < cs->nmanual; i++) {
+			const struct ax_manual *m = cs->manual[i];
+			if (!has_content(m) || !ax_manual_valid_at(m, now) ||
+			    !ax_manual_answers(m, cov->control, cov->needs[q].id))
+				continue;
+			ni->items = ax_realloc(ni->items, (ni->n + 1) * sizeof(*ni->items));
+			ni->items[ni->n++] = m;
+			cs->answered[q] = AX_ANSWER_MANUAL;
+		}
+	}
 }
 
 /* Renewed: another approved item of the control is in force when m
@@ -397,9 +424,7 @@ void ax_status_apply_manual(struct ax_status *st, const struct ax_manual *items,
 			st->expiring[st->nexpiring].control = cs->control->id;
 			st->nexpiring++;
 		}
-		for (size_t q = 0; verdict == AX_CTL_PASS && cs->coverage && q < cs->coverage->nneeds; q++)
-			if (cs->answered[q] == AX_ANSWER_OPEN)
-				cs->answered[q] = AX_ANSWER_MANUAL;
+		answer_by_items(cs, now);
 		if (verdict < 0 || cs->status == AX_CTL_NOT_APPLICABLE)
 			continue;
 		enum ax_control_status s = cs->checks_status;
@@ -478,10 +503,16 @@ static json_t *coverage_json(const struct ax_control_state *cs)
 		json_t *checks = json_array();
 		for (size_t k = 0; k < n->nchecks; k++)
 			json_array_append_new(checks, jstr(n->checks[k]));
-		json_array_append_new(needs, json_pack("{s:o,s:s,s:o,s:o,s:o}", "id",
-						       json_sprintf("%s:%s", cov->control, n->id), "aspect",
-						       ax_aspect_name(n->aspect), "text", jstr(n->text), "answered_by",
-						       by ? json_string(by) : json_null(), "checks", checks));
+		json_t *need = json_pack("{s:o,s:s,s:o,s:o,s:o}", "id", json_sprintf("%s:%s", cov->control, n->id),
+					 "aspect", ax_aspect_name(n->aspect), "text", jstr(n->text), "answered_by",
+					 by ? json_string(by) : json_null(), "checks", checks);
+		if (cs->answered[i] == AX_ANSWER_MANUAL && cs->answered_items) {
+			json_t *items = json_array();
+			for (size_t k = 0; k < cs->answered_items[i].n; k++)
+				json_array_append_new(items, json_string(cs->answered_items[i].items[k]->id));
+			json_object_set_new(need, "items", items);
+		}
+		json_array_append_new(needs, need);
 	}
 	json_object_set_new(o, "covered", covered);
 	json_object_set_new(o, "needs", needs);

@@ -116,11 +116,25 @@ static void print_coverage(const struct ax_control_state *cs, FILE *out)
 		fprintf(out, "    (none)\n");
 	if (cs->open_needs < cov->nneeds) {
 		fprintf(out, "  answered:\n");
-		for (i = 0; i < cov->nneeds; i++)
-			if (cs->answered[i] != AX_ANSWER_OPEN)
-				fprintf(out, "    %s:%s by %s\n", cov->control, cov->needs[i].id,
-					cs->answered[i] == AX_ANSWER_CHECK ? "a fresh passing check"
-									   : "valid manual evidence on the control");
+		for (i = 0; i < cov->nneeds; i++) {
+			if (cs->answered[i] == AX_ANSWER_OPEN)
+				continue;
+			fprintf(out, "    %s:%s by ", cov->control, cov->needs[i].id);
+			if (cs->answered[i] == AX_ANSWER_CHECK)
+				fputs("a fresh passing check", out);
+			for (size_t k = 0; cs->answered[i] == AX_ANSWER_MANUAL && cs->answered_items &&
+					   k < cs->answered_items[i].n;
+			     k++) {
+				const struct ax_manual *m = cs->answered_items[i].items[k];
+				fprintf(out, "%s%s (", k ? ", " : "", m->id);
+				for (size_t f = 0; f < m->nfiles; f++) {
+					fputs(f ? ", " : "", out);
+					put_clean(out, m->files[f].name);
+				}
+				fputc(')', out);
+			}
+			fputc('\n', out);
+		}
 	}
 }
 

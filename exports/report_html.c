@@ -280,6 +280,36 @@ static void put_manual(const struct ax_export_data *d, const struct ax_control_s
 	ax_buf_puts(out, "</tbody>\n</table>");
 }
 
+/* The needs manual evidence answers, each with the items (attach
+ * --answers) linked to their first file's bundle path. */
+static void put_answered(const struct ax_export_data *d, const struct ax_control_state *cs, struct ax_buf *out)
+{
+	const struct ax_coverage *cov = cs->coverage;
+	size_t shown = 0;
+	for (size_t k = 0; cs->answered_items && k < cov->nneeds; k++) {
+		const struct ax_need_items *ni = &cs->answered_items[k];
+		if (cs->answered[k] != AX_ANSWER_MANUAL || !ni->n)
+			continue;
+		ax_buf_puts(out, shown++ ? "; " : "<p class=\"answered\">Answered by manual evidence: ");
+		ax_buf_printf(out, "<code>%s:%s</code> by ", cov->control, cov->needs[k].id);
+		for (size_t j = 0; j < ni->n; j++) {
+			const char *path = ax_export_manual_path(d, ni->items[j], cs->control->id, 0);
+			ax_buf_puts(out, j ? ", " : "");
+			if (path && ax_report_local_href(path)) {
+				ax_buf_puts(out, "<a class=\"answer\" href=\"");
+				ax_html_escape(out, path);
+				ax_buf_puts(out, "\">");
+				ax_html_escape(out, ni->items[j]->id);
+				ax_buf_puts(out, "</a>");
+			} else {
+				ax_html_escape(out, ni->items[j]->id);
+			}
+		}
+	}
+	if (shown)
+		ax_buf_puts(out, "</p>");
+}
+
 /* What the site's checks cover and what is still needed (the coverage
  * statement), and why a control that passes at the end is partial. */
 static void put_coverage(const struct ax_export_data *d, const struct ax_control_state *cs, size_t i,
@@ -301,6 +331,7 @@ static void put_coverage(const struct ax_export_data *d, const struct ax_control
 	}
 	if (shown)
 		ax_buf_puts(out, "</p>");
+	put_answered(d, cs, out);
 	if (!cs->open_needs)
 		return;
 	ax_buf_printf(out, "\n<p class=\"note\">Still needed (%zu):</p><ul class=\"needs\">", cs->open_needs);

@@ -45,6 +45,7 @@ static const struct ax_check_def consent_checks[] = {
 	{"consent.unconfirmed.expired", "no unconfirmed sign-up older than unconfirmed-max-age is kept"},
 	{"consent.erasure.overdue", "no erasure or objection request open longer than erasure-max-age"},
 	{"consent.inactive.retention", "no contact without consent activity for longer than inactive-max-age"},
+	AX_PROBE_KEY_CHECK, /* its samples are keyed pseudonyms */
 	{NULL},
 };
 
@@ -178,6 +179,8 @@ static int consent_run(struct ax_probe_ctx *ctx)
 	const char *schema = ax_probe_opt(ctx, "schema");
 	int err = 0;
 
+	if ((err = ax_probe_report_key(ctx)) < 0)
+		goto cleanup;
 	if ((err = ax_leaddb_open(&db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++)

@@ -42,6 +42,7 @@ static const struct ax_option mlc_options[] = {
 static const struct ax_check_def mlc_checks[] = {
 	{"consent.mailed_without_consent", "no campaign mail delivered to an address without confirmed consent at that time"},
 	{"consent.mailed_after_unsubscribe", "no campaign mail delivered more than unsubscribe-grace after an unsubscribe"},
+	AX_PROBE_KEY_CHECK, /* its samples are keyed pseudonyms */
 	{NULL},
 };
 
@@ -262,6 +263,8 @@ static int mlc_run(struct ax_probe_ctx *ctx)
 	r.batch = ax_calloc(r.batch_max, sizeof(*r.batch));
 	r.without.samples = json_array();
 	r.after.samples = json_array();
+	if ((err = ax_probe_report_key(ctx)) < 0)
+		goto cleanup;
 	if ((err = ax_leaddb_open(&r.db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
 		goto cleanup;
 	r.sql = override ? override

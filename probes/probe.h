@@ -99,6 +99,28 @@ int64_t ax_probe_now(const struct ax_probe_ctx *ctx);
  * one (pseudonyms then hold only within it). */
 void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char out[static 20]);
 
+/* What the collector measured of the pseudonym key file when it read it
+ * (never the key's bytes): probes that pseudonymise report on it. */
+struct ax_probe_key_facts {
+	const char *path; /* NULL: not measured (in-process runs, tests) */
+	unsigned mode;    /* permission bits (st_mode & 07777) */
+	int64_t size;     /* bytes */
+	int generated;    /* annexa made it in the state folder; else [privacy] pseudonym-key-file */
+};
+/* Copied into ctx (path too); NULL clears. */
+void ax_probe_ctx_set_key_facts(struct ax_probe_ctx *ctx, const struct ax_probe_key_facts *facts);
+/* The check of a probe that pseudonymises with the key (declare it with
+ * AX_PROBE_KEY_CHECK): privacy.pseudonym_key fails when the key file
+ * grants group or others any access, or is shorter than
+ * AX_PROBE_KEY_MIN bytes (HMAC-SHA256 wants a key as long as its output,
+ * RFC 2104 section 3); passes otherwise. Observed: path, mode, size,
+ * source; never the key or a hash of it. Reports nothing when the facts
+ * are unknown. */
+#define AX_PROBE_KEY_MIN 32
+#define AX_PROBE_KEY_CHECK                                                                                       \
+	{"privacy.pseudonym_key", "the pseudonymisation key file is private to its owner and at least 32 bytes long"}
+int ax_probe_report_key(struct ax_probe_ctx *ctx);
+
 /* Free text (a log line) made fit for evidence, appended to out: every
  * e-mail address (mailbox.h) replaced by its pseudonym, then cut to max
  * bytes (" [cut]" added), bytes outside printable ASCII escaped as \xNN.

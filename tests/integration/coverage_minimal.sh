@@ -5,8 +5,9 @@
 # partial (or failing), each with its open needs named in status --json
 # and status --control; a 0-byte attachment is refused and stores
 # nothing; evidence attached when no approval is required is "accepted
-# (no approval required)", never "approved", and answers the control's
-# needs, so its checks plus the document make it pass.
+# (no approval required)", never "approved"; an item answers only the
+# needs it names with --answers (an unknown need is refused, exit 2), so
+# the control stays partial until every need has its document.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 export ANNEXA_CONTROLS="${ANNEXA_CONTROLS:-$ANNEXA_SRC/controls}"
 head -c 32 /dev/urandom >"$T/pseudonym.key"
@@ -90,18 +91,51 @@ expect_out "no manual evidence"
 expect_rc 0 "$ANNEXA" -c "$C" status --control A.5.1
 expect_out "A.5.1    manual"
 
-# Without manual-approval the item is accepted, never "approved", and it
-# answers A.8.15's needs: checks plus document make it pass.
+# Without manual-approval the item is accepted, never "approved". It
+# answers only the needs it names (--answers): the policy alone leaves
+# review and tamper open, so A.8.15 stays partial.
 printf 'Logging policy v1: events, retention, review, remote log host.\n' >"$T/logging-policy.txt"
-expect_rc 0 "$ANNEXA" -c "$C" attach A.8.15 "$T/logging-policy.txt"
+expect_rc 2 "$ANNEXA" -c "$C" attach A.8.15 "$T/logging-policy.txt" --answers policy,retention
+expect_out "A.8.15 has no need 'retention'"
+expect_out "A.8.15:policy, A.8.15:review, A.8.15:tamper"
+expect_out "nothing attached"
+expect_rc 2 "$ANNEXA" -c "$C" attach A.8.15 "$T/logging-policy.txt" --answers A.8.16:scope
+expect_out "among the controls given"
+expect_rc 0 "$ANNEXA" -c "$C" attach --list
+expect_out "no manual evidence"
+expect_rc 0 "$ANNEXA" -c "$C" attach A.8.15 "$T/logging-policy.txt" --answers policy
+expect_out "answering A.8.15:policy"
 expect_out "accepted (no approval required)"
 expect_no_out "approved"
 expect_rc 0 "$ANNEXA" -c "$C" attach --list
 expect_out "M-1    accepted"
+expect_out "A.8.15:policy  logging-policy.txt"
+expect_rc 0 "$ANNEXA" -c "$C" attach --list --json
+expect_out '"answers": ['
 expect_rc 0 "$ANNEXA" -c "$C" status --control A.8.15
-expect_out "A.8.15   pass"
+expect_out "A.8.15   partial"
 expect_out "accepted M-1"
 expect_out "(no approval required)"
-expect_out "A.8.15:tamper by valid manual evidence on the control"
+expect_out "still needed (2):"
+expect_out "A.8.15:policy by M-1 (logging-policy.txt)"
 expect_no_out "approved"
+expect_rc 0 "$ANNEXA" -c "$C" status --json
+ok; [ "$(jsonq "$T/out" '[(n["id"], n["answered_by"], n.get("items")) for c in d["controls"] if c["id"]=="A.8.15" for n in c["coverage"]["needs"]]')" = "[('A.8.15:policy', 'manual', ['M-1']), ('A.8.15:review', None, None), ('A.8.15:tamper', None, None)]" ] ||
+	fail "status --json needs of A.8.15: $(cat "$T/out" | head -c 300)"
+
+# An item without --answers answers no need; one answering the rest
+# (qualified ids work too) makes checks plus documents pass.
+printf 'Log review 2026-Q1: reviewed by anna, no findings.\n' >"$T/review.txt"
+expect_rc 0 "$ANNEXA" -c "$C" attach A.8.15 "$T/review.txt"
+expect_rc 0 "$ANNEXA" -c "$C" status --control A.8.15
+expect_out "A.8.15   partial"
+expect_out "still needed (2):"
+expect_rc 0 "$ANNEXA" -c "$C" attach A.8.15 "$T/review.txt" --answers review,A.8.15:tamper
+expect_rc 0 "$ANNEXA" -c "$C" status --control A.8.15
+expect_out "A.8.15   pass"
+expect_out "A.8.15:review by M-3 (review.txt)"
+expect_out "A.8.15:tamper by M-3 (review.txt)"
+expect_rc 0 "$ANNEXA" -c "$C" report -o "$T/r.html"
+ok; grep -qF '<code>A.8.15:policy</code> by <a class="answer" href="evidence/manual/A.8.15/M-1-logging-policy.txt">M-1</a>' "$T/r.html" ||
+	fail "report.html does not link M-1 as the answer to A.8.15:policy: $(grep -o '<p class="answered">[^\n]*</p>' "$T/r.html" | head -c 400)"
 done_tests

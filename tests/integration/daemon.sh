@@ -70,4 +70,19 @@ ok; [ "$(tail -1 "$T/notify.log")" = "STOPPING=1" ] || fail "last notification i
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
 expect_rc 0 sqlite3 "$T/annexa.db" "pragma integrity_check"
 expect_out ok
+
+# A symbolic link planted at the lock path is refused, and what it names
+# is neither created nor touched; so is a FIFO. (timeout: annexa before
+# this check took the lock through the link and ran on.)
+rm -f "$T/annexa.db.lock"
+ln -s "$T/victim" "$T/annexa.db.lock"
+expect_rc 3 timeout 30 "$ANNEXA" -c "$T/annexa.conf" daemon --foreground
+expect_out "annexa.db.lock: is a symbolic link; refusing it"
+ok; [ ! -e "$T/victim" ] || fail "the daemon created the file the planted link names"
+echo keep >"$T/victim"
+expect_rc 3 timeout 30 "$ANNEXA" -c "$T/annexa.conf" daemon --foreground
+ok; [ "$(cat "$T/victim")" = keep ] || fail "the daemon changed the file the planted link names"
+rm -f "$T/annexa.db.lock" && mkfifo "$T/annexa.db.lock"
+expect_rc 3 timeout 30 "$ANNEXA" -c "$T/annexa.conf" daemon --foreground
+expect_out "not a regular file"
 done_tests

@@ -38,7 +38,7 @@ expect_rc 0 "$ANNEXA" -c "$C" attach A.5.1 "$T/policy.pdf" --effective 2026-01-0
 expect_rc 0 "$ANNEXA" -c "$C" attach A.6.1,A.6.2 "$T/policy.pdf" "$T/screening record (v2).txt" --valid 365d \
 	--owner "HR" --note "screening v2"
 # M-3: revoked; M-4: expired (dates in the past)
-expect_rc 0 "$ANNEXA" -c "$C" attach A.5.20 "$T/supplier.pdf" --valid 365d
+expect_rc 0 "$ANNEXA" -c "$C" attach A.5.20 "$T/supplier.pdf" --valid 365d --answers agreements
 expect_rc 0 "$ANNEXA" -c "$C" attach --revoke M-3 --reason "replaced by the 2026 agreement"
 expect_rc 0 "$ANNEXA" -c "$C" attach A.6.3 "$T/awareness.pdf" --effective 2025-01-01 --expires 2026-01-01
 expect_rc 0 "$ANNEXA" -c "$C" collect
@@ -77,6 +77,7 @@ print(m["M-1"]["owner"], m["M-1"]["effective_at"], m["M-1"]["expires_at"], m["M-
 print(m["M-2"]["controls"], [f["name"] for f in m["M-2"]["files"]], m["M-2"]["note"])
 print(sorted(e["path"] for e in m["M-2"]["evidence"]))
 print(m["M-3"]["state"], m["M-3"]["revoke_reason"], m["M-4"]["state_at_end"])
+print("answers", m["M-3"].get("answers"), m["M-1"].get("answers"))
 # the attach/approve/revoke runs' own rows are there too, as check rows
 print(sorted({r["check"] for r in recs if r.get("instance") == "manual"}))
 PY
@@ -86,6 +87,7 @@ expect_out "ISMS owner 2026-01-01T00:00:00Z 2026-06-20T00:00:00Z accepted" # no 
 expect_out "['A.6.1', 'A.6.2'] ['policy.pdf', 'screening_record__v2_.txt'] screening v2"
 expect_out "['evidence/manual/A.6.1/M-2-policy.pdf', 'evidence/manual/A.6.1/M-2-screening_record__v2_.txt', 'evidence/manual/A.6.2/M-2-policy.pdf', 'evidence/manual/A.6.2/M-2-screening_record__v2_.txt']"
 expect_out "revoked replaced by the 2026 agreement expired"
+expect_out "answers ['A.5.20:agreements'] None" # the needs an item answers; none: no field
 expect_out "['manual.A.5.1', 'manual.A.5.20', 'manual.A.6.1', 'manual.A.6.2', 'manual.A.6.3']"
 
 # the bundle's control status is `annexa status`'s

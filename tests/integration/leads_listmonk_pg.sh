@@ -17,6 +17,7 @@ pg_sql "$FX/listmonk-generate.sql" -v n=100000
 ok
 
 head -c 32 /dev/urandom > "$T/pseudonym.key"
+chmod 0600 "$T/pseudonym.key" # privacy.pseudonym_key fails on a key others can read
 cat > "$T/annexa.conf" <<CONF
 [annexa]
 	store = $T/annexa.db

@@ -12,6 +12,7 @@ python3 "$FX/gen-maillog.py" fixture "$T/log"
 sqlite3 "$T/leads.db" < "$FX/generic-schema.sql" && sqlite3 "$T/leads.db" < "$T/log/leads.sql" || fail "loading leads"
 sqlite3 "$T/leads.db" < "$FX/generic-planted.sql" 2>/dev/null # ids collide on purpose; lists table already set
 head -c 32 /dev/urandom > "$T/pseudonym.key"
+chmod 0600 "$T/pseudonym.key"
 cat > "$T/annexa.conf" <<CONF
 [annexa]
 	store = $T/annexa.db
@@ -38,6 +39,12 @@ expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
 cp "$T/out" "$T/collect.out"
 expect_out "fail  campaigns consent.mailed_without_consent: 12 of 286 campaign deliveries"
 expect_out "fail  campaigns consent.mailed_after_unsubscribe: 4 of 286 campaign deliveries"
+# A.8.11: the key of the pseudonyms in this evidence is private (both probes say so)
+for p in campaigns leads; do
+	got=$(sqlite3 "$T/annexa.db" "select status || ' ' || message from results where instance = '$p' and check_id = 'privacy.pseudonym_key'")
+	CHECKS=$((CHECKS + 1))
+	[ "$got" = "pass pseudonym key $T/pseudonym.key: 32 bytes, mode 0600 (owner only), configured" ] || fail "$p privacy.pseudonym_key: '$got'"
+done
 # the observed values: reasons of the samples, unparsed lines, files read
 obs=$(sqlite3 "$T/annexa.db" "select observed from results where check_id = 'consent.mailed_without_consent'")
 CHECKS=$((CHECKS + 1))
@@ -48,8 +55,15 @@ case "$obs" in *'"reason":"before_confirmation"'*) ;; *) fail "first samples sho
 # grace 6 days: the four late deliveries (5 days after) are within it
 sed -i 's/^\tbatch-size = 7/\tunsubscribe-grace = 6d/' "$T/annexa.conf"
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe campaigns
-expect_out "1 pass, 1 fail"
+expect_out "2 pass, 1 fail"
 expect_no_out "consent.mailed_after_unsubscribe"
+# a key others can read makes it fail, and A.8.11 with it
+chmod 0644 "$T/pseudonym.key"
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe campaigns
+expect_out "fail  campaigns privacy.pseudonym_key: pseudonym key $T/pseudonym.key is mode 0644: group or others have access"
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" status --control A.8.11
+expect_out "A.8.11   fail"
+chmod 0600 "$T/pseudonym.key"
 # a missing log is an error for both checks, naming the file
 sed -i "s#^\tlog = .*#\tlog = $T/nolog/mail.log#" "$T/annexa.conf"
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe campaigns

@@ -160,6 +160,60 @@ static void test_param_count(void)
 	T_EQ_INT(ax_leaddb_param_count("SELECT \"$7\" FROM t WHERE a = $10"), 10);
 }
 
+/* privacy.pseudonym_key (A.8.11): from what the collector measured of the
+ * key file; never the key itself. */
+static int key_result(void *arg, const struct ax_result *r)
+{
+	struct ax_evidence *ev = arg;
+	ax_evidence_add_result(ev, "leads", "consent", r->check, r->status, r->message, r->observed, 0);
+	return 0;
+}
+
+static void test_key_check(void)
+{
+	static const struct {
+		unsigned mode;
+		int64_t size;
+		enum ax_check_status want;
+		const char *msg;
+	} cases[] = {
+		{0600, 32, AX_CHECK_PASS, "32 bytes, mode 0600 (owner only), configured"},
+		{0400, 1024, AX_CHECK_PASS, "mode 0400"},
+		{0644, 32, AX_CHECK_FAIL, "is mode 0644: group or others have access"},
+		{0640, 64, AX_CHECK_FAIL, "is mode 0640"},
+		{0602, 64, AX_CHECK_FAIL, "is mode 0602"},
+		{0600, 31, AX_CHECK_FAIL, "has 31 bytes, fewer than 32"},
+	};
+	struct ax_probe_instance inst = {.name = (char *)"leads", .type = &probe_consent};
+	const unsigned char key[] = "0123456789abcdef0123456789abcdef";
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ax_evidence ev = {0};
+		struct ax_probe_sink sink = {key_result, NULL, &ev};
+		struct ax_probe_ctx *ctx = ax_probe_ctx_new(&inst, key, 32, NULL, 0, &sink);
+		struct ax_probe_key_facts facts = {"/etc/annexa/pseudonym.key", cases[i].mode, cases[i].size, 0};
+		ax_probe_ctx_set_key_facts(ctx, &facts);
+		T_EQ_INT(ax_probe_report_key(ctx), 0);
+		T_EQ_INT(ev.nresults, 1);
+		if (ev.nresults == 1) {
+			T_EQ_STR(ev.results[0].check, "privacy.pseudonym_key");
+			T_EQ_INT(ev.results[0].status, cases[i].want);
+			T_CONTAINS(ev.results[0].message, cases[i].msg);
+			T_CONTAINS(ev.results[0].observed, "\"path\":\"/etc/annexa/pseudonym.key\"");
+			T_OK(!strstr(ev.results[0].observed, "0123456789abcdef"));
+		}
+		ax_probe_ctx_free(ctx);
+		ax_evidence_free(&ev);
+	}
+	/* facts unknown (in-process runs): nothing reported */
+	struct ax_evidence ev = {0};
+	struct ax_probe_sink sink = {key_result, NULL, &ev};
+	struct ax_probe_ctx *ctx = ax_probe_ctx_new(&inst, key, 32, NULL, 0, &sink);
+	T_EQ_INT(ax_probe_report_key(ctx), 0);
+	T_EQ_INT(ev.nresults, 0);
+	ax_probe_ctx_free(ctx);
+	ax_evidence_free(&ev);
+}
+
 int main(void)
 {
 	char *path = make_db();
@@ -168,6 +222,7 @@ int main(void)
 	test_options(uri);
 	test_listmonk_skip_and_missing_db();
 	test_param_count();
+	test_key_check();
 	free(uri);
 	free(path);
 	return t_done();

@@ -319,6 +319,19 @@ static void test_refused(void)
 				       .user = "alice", .now = T0, .effective_at = T0, .expires_at = T0 + DAY};
 	T_EQ_INT(ax_manual_attach(s, &req, &id), AX_ENOTFOUND);
 	T_OK(id == NULL);
+	/* answers: a control the item does not name, a malformed need, one given twice */
+	const char *alone[] = {good};
+	const char *bad_answers[][2] = {{"A.5.1:policy", NULL}, {"A.5.2:", NULL}, {"A.5.2", NULL},
+					{"A.5.2:rules", "A.5.2:rules"}};
+	req.paths = alone;
+	req.npaths = 1;
+	for (size_t i = 0; i < sizeof(bad_answers) / sizeof(bad_answers[0]); i++) {
+		req.answers = bad_answers[i];
+		req.nanswers = bad_answers[i][1] ? 2 : 1;
+		T_EQ_INT(ax_manual_attach(s, &req, &id), AX_EINVALID);
+		T_CONTAINS(ax_error_last(), "answer");
+		T_OK(id == NULL);
+	}
 	char *after = fingerprint(path);
 	T_EQ_STR(after, before);
 	verify_ok(s, "refusals");

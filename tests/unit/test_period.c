@@ -127,8 +127,10 @@ int main(void)
 		/* manual evidence answers A.8.3's needs: only the period test
 		 * stands between it and pass */
 		char *policy = t_write("access-policy.txt", "access rules\n");
-		const char *ctls[] = {"A.8.3"}, *paths[] = {policy};
-		struct ax_manual_attach req = {ctls, 1, paths, 1, "alice", T0 + 1, T0, T0 + 400 * 86400, NULL, NULL, 0};
+		const char *ctls[] = {"A.8.3"}, *paths[] = {policy}, *answers[] = {"A.8.3:applications", "A.8.3:rules"};
+		struct ax_manual_attach req = {.controls = ctls, .ncontrols = 1, .paths = paths, .npaths = 1,
+					       .user = "alice", .now = T0 + 1, .effective_at = T0,
+					       .expires_at = T0 + 400 * 86400, .answers = answers, .nanswers = 2};
 		char *id = NULL;
 		T_EQ_INT(ax_manual_attach(st3, &req, &id), 0);
 		free(id);

@@ -487,12 +487,50 @@ static void test_partial(void)
 	T_EQ_STR(pstatus(st, "A.8.15"), "partial");
 	ax_status_free(st);
 
-	/* a valid, non-empty item answers every open need of its control */
+	/* a valid, non-empty item that names no need answers none */
 	m.files = &full;
+	T_EQ_INT(ax_status_compute(&pcat, NULL, &ev, NOW, &st), 0);
+	ax_status_apply_manual(st, &m, 1, NOW, 0);
+	T_EQ_STR(pstatus(st, "A.8.15"), "partial");
+	T_EQ_INT(st->controls[2].answered[0], AX_ANSWER_OPEN);
+	T_EQ_INT(st->controls[2].open_needs, 2);
+	ax_status_free(st);
+
+	/* answering only the policy leaves the review open */
+	char *policy_only[] = {"A.8.15:policy"}, *both[] = {"A.8.15:policy", "A.8.15:review"};
+	m.answers = policy_only;
+	m.nanswers = 1;
+	T_EQ_INT(ax_status_compute(&pcat, NULL, &ev, NOW, &st), 0);
+	ax_status_apply_manual(st, &m, 1, NOW, 0);
+	T_EQ_STR(pstatus(st, "A.8.15"), "partial");
+	T_EQ_INT(st->controls[2].answered[0], AX_ANSWER_MANUAL);
+	T_EQ_INT(st->controls[2].answered[1], AX_ANSWER_OPEN);
+	T_EQ_INT(st->controls[2].open_needs, 1);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ax_status_print(st, f, "A.8.15");
+	fclose(f);
+	T_CONTAINS(buf, "still needed (1):\n    A.8.15:review [operating] log review records\n");
+	T_CONTAINS(buf, "answered:\n    A.8.15:policy by M-1 (policy.pdf)\n");
+	free(buf);
+	j = ax_status_to_json(st);
+	s = json_dumps(json_object_get(json_array_get(json_object_get(j, "controls"), 2), "coverage"),
+		       JSON_COMPACT | JSON_SORT_KEYS);
+	T_CONTAINS(s, "{\"answered_by\":\"manual\",\"aspect\":\"design\",\"checks\":[],\"id\":\"A.8.15:policy\","
+		      "\"items\":[\"M-1\"],");
+	T_CONTAINS(s, "{\"answered_by\":null,\"aspect\":\"operating\",\"checks\":[],\"id\":\"A.8.15:review\"");
+	free(s);
+	json_decref(j);
+	ax_status_free(st);
+
+	/* ... answering both passes; an answer of another control counts for nothing */
+	m.answers = both;
+	m.nanswers = 2;
 	T_EQ_INT(ax_status_compute(&pcat, NULL, &ev, NOW, &st), 0);
 	ax_status_apply_manual(st, &m, 1, NOW, 0);
 	T_EQ_STR(pstatus(st, "A.8.15"), "pass");
 	T_EQ_INT(st->controls[2].answered[0], AX_ANSWER_MANUAL);
+	T_EQ_INT(st->controls[2].answered[1], AX_ANSWER_MANUAL);
 	T_EQ_INT(st->counts[AX_CTL_PASS], 1);
 	T_EQ_INT(st->counts[AX_CTL_PARTIAL], 1);
 	ax_status_free(st);

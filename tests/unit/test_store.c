@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "manual.h"
 #include "store-int.h" /* axs_open_at: a store of schema 2 */
 #include "store.h"
 #include "t.h"
@@ -1024,7 +1025,7 @@ static void test_migrate_v3_info(void)
 	s = open_ok(path);
 	if (!s)
 		goto cleanup;
-	T_EQ_INT(raw_int(path, "PRAGMA user_version"), 4);
+	T_EQ_INT(raw_int(path, "PRAGMA user_version"), AX_STORE_SCHEMA_VERSION);
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM result_values"), values);
 	T_EQ_INT(raw_int(path, "SELECT max(id) FROM result_values"), max_id);
 	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results"), 9);
@@ -1049,6 +1050,83 @@ cleanup:
 	ax_evidence_free(&ev);
 	ax_evidence_free(&back);
 	ax_store_free(s);
+	free(path);
+}
+
+/* Schema 5 records which coverage needs a manual item answers: a schema-4
+ * store with an attach run migrates with that run's hash and the chain
+ * intact, the old item answers nothing (its JSON has no "answers"), and a
+ * new item's answers are stored, immutable, and in its ledger row. */
+static void test_migrate_v4_answers(void)
+{
+	char *path = tmp_path("v4-answers.db"), *doc = t_write("policy.txt", "the logging policy\n");
+	struct ax_store *s = NULL;
+	struct ax_manual_list list = {0};
+	const char *controls[] = {"A.8.15"}, *paths[] = {doc}, *answers[] = {"A.8.15:policy"};
+	struct ax_manual_attach req = {.controls = controls, .ncontrols = 1, .paths = paths, .npaths = 1,
+				       .user = "alice", .now = 1000, .effective_at = 1000, .expires_at = 2000};
+	char *id = NULL;
+
+	T_EQ_INT(axs_open_at(&s, path, 4), 0);
+	T_EQ_INT(s ? ax_manual_attach(s, &req, &id) : -1, 0);
+	free(id);
+	id = NULL;
+	ax_store_free(s);
+	s = NULL;
+	T_EQ_INT(raw_int(path, "PRAGMA user_version"), 4);
+	char *before = NULL; /* the attach run's hash */
+	{
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_open(path, &db) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "SELECT hash FROM runs WHERE kind = 'attach'", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			before = ax_strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	T_OK(before != NULL);
+
+	s = open_ok(path);
+	if (!s)
+		goto cleanup;
+	T_EQ_INT(raw_int(path, "PRAGMA user_version"), 5);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	struct ax_buf q = AX_BUF_INIT;
+	ax_buf_printf(&q, "SELECT count(*) FROM runs WHERE kind = 'attach' AND hash = '%s'", before ? before : "?");
+	T_EQ_INT(raw_int(path, q.ptr), 1); /* the old run's hash is what it was */
+	ax_buf_free(&q);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results WHERE observed LIKE '%answers%'"), 0);
+	T_EQ_INT(ax_manual_load(s, NULL, &list), 0);
+	T_EQ_INT(list.n, 1);
+	T_EQ_INT(list.n ? list.items[0].nanswers : 99, 0);
+	ax_manual_list_free(&list);
+
+	/* a new item with answers: stored, in its ledger row, immutable */
+	req.answers = answers;
+	req.nanswers = 1;
+	req.now = 1100;
+	T_EQ_INT(ax_manual_attach(s, &req, &id), 0);
+	T_EQ_INT(ax_manual_get(s, id, &list), 0);
+	T_EQ_INT(list.n ? list.items[0].nanswers : 0, 1);
+	T_EQ_STR(list.n ? list.items[0].answers[0] : "", "A.8.15:policy");
+	ax_manual_list_free(&list);
+	T_EQ_INT(raw_int(path, "SELECT count(*) FROM results WHERE observed LIKE '%\"answers\":[\"A.8.15:policy\"]%'"), 1);
+	T_EQ_INT(ax_store_ledger_verify(s, NULL), 0);
+	T_OK(raw(path, "UPDATE manual_answers SET need = 'A.8.15:review'") != SQLITE_OK);
+	T_OK(raw(path, "DELETE FROM manual_answers") != SQLITE_OK);
+	/* an answer for a control the item does not name is refused */
+	const char *other[] = {"A.8.16:scope"};
+	req.answers = other;
+	char *id2 = NULL;
+	T_OK(ax_manual_attach(s, &req, &id2) < 0);
+	T_OK(id2 == NULL);
+cleanup:
+	ax_manual_list_free(&list);
+	ax_store_free(s);
+	free(before);
+	free(id);
+	free(doc);
 	free(path);
 }
 
@@ -1230,6 +1308,7 @@ int main(void)
 	test_prune_attacks();
 	test_migrate_v2();
 	test_migrate_v3_info();
+	test_migrate_v4_answers();
 	test_kill9();
 	test_concurrent();
 	return t_done();
