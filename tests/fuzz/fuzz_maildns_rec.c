@@ -1,0 +1,41 @@
+/* fuzz_maildns_rec.c - arbitrary bytes as the text of a TXT record through
+ * the SPF, DMARC, DKIM-key and TLS-RPT parsers of the `maildns` probe. A
+ * parse either fails cleanly or yields values inside their ranges. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "maildns_rec.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 1 << 16)
+		return 0;
+	char *rec = ax_strndup((const char *)data, size); /* TXT text never holds a NUL: the resolver made it '?' */
+	struct md_spf s;
+	if (md_spf_parse(rec, &s) == 0) {
+		if (s.lookups < 0 || (size_t)s.lookups < s.nincludes || (s.all && !strchr("+-~?", s.all)))
+			abort();
+		for (size_t i = 0; i < s.nincludes; i++)
+			if (!s.includes[i][0])
+				abort();
+	}
+	md_spf_free(&s);
+	struct md_dmarc d;
+	if (md_dmarc_parse(rec, &d) == 0 && (!d.p || d.pct < 0 || d.pct > 100 || !strchr("rs", d.adkim) || !strchr("rs", d.aspf)))
+		abort();
+	md_dmarc_free(&d);
+	struct md_dkim k;
+	if (md_dkim_parse(rec, &k) == 0 && (!k.k || k.bits < 0 || (k.revoked && k.bits)))
+		abort();
+	md_dkim_free(&k);
+	char *rua = NULL;
+	if (md_tlsrpt_parse(rec, &rua) == 0 && !rua)
+		abort();
+	free(rua);
+	free(rec);
+	return 0;
+}

@@ -1,0 +1,176 @@
+#!/bin/bash
+# maildns.sh - the `maildns` probe against a real authoritative server: NSD
+# on 127.0.0.1:12853 serving zones signed with ldns-signzone (good.example with
+# every record right, weak.example with each record wrong, bogus.example whose SPF
+# record was changed after signing) and one unsigned zone (plain.example). The
+# probe forwards every query to that server and starts validation at the
+# zones' own DS records: nothing leaves the machine. Asserts each check's
+# status and that the DNSSEC verdict (secure, insecure, bogus) is recorded.
+. "$ANNEXA_SRC/tests/lib/common.sh"
+PORT=12853
+for p in nsd ldns-keygen ldns-signzone openssl sqlite3; do
+	command -v $p >/dev/null || [ -x /usr/sbin/$p ] || { echo "SKIP: $p not installed"; exit 77; }
+done
+NSD=$(command -v nsd || echo /usr/sbin/nsd)
+D="$T/dns"
+mkdir -p "$D"
+
+# dkim_txt BITS|ed25519: the p= value of a fresh key
+dkim_p() {
+	if [ "$1" = ed25519 ]; then
+		openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0
+	else
+		openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:"$1" 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0
+	fi
+}
+# txt STRING: a TXT RDATA in zone syntax, cut into character-strings of 200
+txt() { printf '%s' "$1" | fold -w 200 | sed 's/.*/"&"/' | tr '\n' ' '; }
+
+zone_head() {
+	cat <<EOF
+\$ORIGIN $1.
+\$TTL 300
+@ IN SOA ns.$1. hostmaster.$1. 1 3600 600 86400 300
+@ IN NS ns.$1.
+ns IN A 127.0.0.1
+EOF
+}
+good_records() { # the records of a domain that does everything right
+	cat <<EOF
+@ IN MX 10 mx.$1.
+mx IN A 127.0.0.1
+@ IN TXT "v=spf1 mx include:_spf.$1 -all"
+@ IN TXT "google-site-verification=abc"
+_spf IN TXT "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 ~all"
+_dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc-reports@$1; adkim=s"
+_smtp._tls IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@$1"
+sel1._domainkey IN TXT $(txt "v=DKIM1; k=rsa; p=$(dkim_p 2048)")
+ed._domainkey IN TXT "v=DKIM1; k=ed25519; p=$(dkim_p ed25519)"
+EOF
+}
+{ zone_head good.example; good_records good.example; } > "$D/good.example"
+{ zone_head plain.example; good_records plain.example; } > "$D/plain.example"
+{ zone_head bogus.example; good_records bogus.example; } > "$D/bogus.example"
+{
+	zone_head weak.example
+	incs=""
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do
+		incs="$incs include:i$i.weak.example"
+		echo "i$i IN TXT \"v=spf1 -all\""
+	done
+	cat <<EOF
+@ IN MX 10 nowhere.weak.example.
+@ IN TXT $(txt "v=spf1$incs -all")
+_dmarc IN TXT "v=DMARC1; p=none"
+sel1._domainkey IN TXT $(txt "v=DKIM1; p=$(dkim_p 1024)")
+old._domainkey IN TXT "v=DKIM1; p="
+EOF
+} > "$D/weak.example"
+
+: > "$D/ta.ds"
+for z in good.example weak.example bogus.example; do
+	(cd "$D" && k=$(ldns-keygen -a ECDSAP256SHA256 -k $z) && ldns-signzone $z "$k" && cat "$k.ds" >> ta.ds) ||
+		{ fail "cannot sign $z"; exit 1; }
+done
+# A record changed after signing: its RRSIG no longer matches.
+sed -i 's/include:_spf.bogus.example -all/+all/' "$D/bogus.example.signed"
+grep -q '+all' "$D/bogus.example.signed" || fail "bogus.example was not tampered with"
+
+cat > "$D/nsd.conf" <<EOF
+server:
+	ip-address: 127.0.0.1@$PORT
+	do-ip6: no
+	username: ""
+	chroot: ""
+	zonesdir: "$D"
+	pidfile: "$D/nsd.pid"
+	database: ""
+	zonelistfile: "$D/zone.list"
+	xfrdfile: "$D/xfrd.state"
+	xfrdir: "$D"
+	logfile: "$D/nsd.log"
+	verbosity: 1
+remote-control:
+	control-enable: no
+zone:
+	name: good.example
+	zonefile: good.example.signed
+zone:
+	name: weak.example
+	zonefile: weak.example.signed
+zone:
+	name: bogus.example
+	zonefile: bogus.example.signed
+zone:
+	name: plain.example
+	zonefile: plain.example
+EOF
+"$NSD" -d -c "$D/nsd.conf" >"$D/nsd.out" 2>&1 &
+NSD_PID=$!
+stop_nsd() { kill "$NSD_PID" 2>/dev/null; wait "$NSD_PID" 2>/dev/null; }
+add_cleanup stop_nsd
+wait_for 60 port_open $PORT || { fail "nsd did not start on $PORT"; cat "$D/nsd.out" "$D/nsd.log" >&2; exit 1; }
+
+inst() { # NAME DOMAIN [extra option lines]
+	cat <<EOF
+[probe "$1"]
+	type = maildns
+	domain = $2
+	resolver = 127.0.0.1@$PORT
+	trust-anchor = dns/ta.ds
+	dkim-selector = sel1
+	timeout = 120s
+${3:-}
+EOF
+}
+{
+	printf '[annexa]\n\tstore = annexa.db\n'
+	inst good good.example "	dkim-selector = ed
+	dmarc-policy = reject
+	spf-all = fail"
+	inst weak weak.example "	dkim-selector = old
+	dkim-selector = missing"
+	inst bogus bogus.example
+	inst plain plain.example
+	inst plain-ok plain.example "	require-dnssec = false"
+} > "$T/annexa.conf"
+
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+status_of() { sqlite3 "$T/annexa.db" "select status from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
+message_of() { sqlite3 "$T/annexa.db" "select message from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
+expect() { # INSTANCE CHECK STATUS [MESSAGE PART]
+	got=$(status_of "$1" "$2")
+	ok; [ "$got" = "$3" ] || fail "$1 $2 is '$got', want $3: $(message_of "$1" "$2")"
+	if [ -n "${4:-}" ]; then
+		ok; message_of "$1" "$2" | grep -qF -- "$4" || fail "$1 $2 message lacks '$4': $(message_of "$1" "$2")"
+	fi
+}
+
+for c in mx spf dkim dmarc tlsrpt; do expect good maildns.$c pass; done
+expect good maildns.dnssec pass "answers validate (secure)"
+expect good maildns.spf pass "2 DNS lookup(s), ending in -all"
+expect good maildns.dkim pass "2 selector(s)"
+
+expect weak maildns.dnssec pass
+expect weak maildns.mx fail "nowhere.weak.example"
+expect weak maildns.spf fail "more than 10 DNS lookups"
+expect weak maildns.dmarc fail "p=none is weaker than quarantine"
+expect weak maildns.tlsrpt fail "no TLS-RPT record"
+expect weak maildns.dkim fail "sel1: RSA key of 1024 bits (minimum 2048)"
+expect weak maildns.dkim fail "old: key revoked"
+expect weak maildns.dkim fail "missing: no key published"
+
+expect bogus maildns.dnssec fail "bogus.example/TXT"
+expect bogus maildns.spf fail "DNSSEC validation failed"
+expect bogus maildns.dmarc pass # the other records are intact
+
+for c in mx spf dkim dmarc tlsrpt; do expect plain maildns.$c pass; done
+expect plain maildns.dnssec fail "not signed (insecure)"
+expect plain-ok maildns.dnssec info "not signed (insecure)"
+
+# Evidence: the records as published, with the report addresses pseudonymised.
+n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='good' and observed like '%dmarc-reports@%'")
+ok; [ "$n" = 0 ] || fail "an e-mail address of a DMARC record reached the evidence"
+ok; sqlite3 "$T/annexa.db" "select observed from results where instance='good' and check_id='maildns.dmarc' order by run_id desc limit 1" |
+	grep -q '"rua": *"mailto:p:[0-9a-f]\{16\}"' || fail "rua is not pseudonymised in the evidence"
+done_tests

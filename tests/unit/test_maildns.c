@@ -1,0 +1,212 @@
+/* test_maildns.c - the record parsers of the `maildns` probe, table-driven:
+ * SPF terms, lookup counting and the `all` qualifier as RFC 7208 defines
+ * them; DMARC tags and defaults (RFC 7489 6.3); DKIM keys of every kind
+ * (RSA in SubjectPublicKeyInfo and bare RSAPublicKey, Ed25519, revoked,
+ * malformed) with their sizes; TLS-RPT's rua. The DNS side runs against a
+ * real server in tests/integration/maildns.sh. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "buf.h"
+#include "error.h"
+#include "maildns_rec.h"
+#include "t.h"
+
+static void test_spf(void)
+{
+	static const struct {
+		const char *rec;
+		int rc;
+		char all;
+		int lookups;
+		size_t nincludes;
+		const char *redirect;
+		const char *err;
+	} cases[] = {
+		{"v=spf1 -all", 0, '-', 0, 0, NULL, NULL},
+		{"V=SPF1  mx  a:mail.example.com/24 ~all", 0, '~', 2, 0, NULL, NULL},
+		{"v=spf1 include:_spf.example.com include:x.example.net ?all", 0, '?', 2, 2, NULL, NULL},
+		{"v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 +all", 0, '+', 0, 0, NULL, NULL},
+		{"v=spf1 all", 0, '+', 0, 0, NULL, NULL},
+		{"v=spf1 mx", 0, 0, 1, 0, NULL, NULL},
+		{"v=spf1 redirect=_spf.example.com", 0, 0, 1, 0, "_spf.example.com", NULL},
+		{"v=spf1 -all redirect=_spf.example.com", 0, '-', 1, 0, NULL, NULL}, /* redirect ignored with all */
+		{"v=spf1 exists:%{i}.bl.example.com include:%{d}.example -all", 0, '-', 2, 0, NULL, NULL},
+		{"v=spf1 ptr ptr:example.com a//64 mx/24//64 -all", 0, '-', 4, 0, NULL, NULL},
+		{"v=spf1 foo=bar -all", 0, '-', 0, 0, NULL, NULL}, /* unknown modifier ignored */
+		{"v=spf1 exp=explain.example.com -all", 0, '-', 0, 0, NULL, NULL},
+		{"v=spf1 ip4:192.0.2.300 -all", AX_EINVALID, 0, 0, 0, NULL, "bad address"},
+		{"v=spf1 ip4:192.0.2.0/33 -all", AX_EINVALID, 0, 0, 0, NULL, "bad address"},
+		{"v=spf1 ip6:192.0.2.1 -all", AX_EINVALID, 0, 0, 0, NULL, "bad address"},
+		{"v=spf1 include -all", AX_EINVALID, 0, 0, 0, NULL, "bad term"},
+		{"v=spf1 a:/24 -all", AX_EINVALID, 0, 0, 0, NULL, "bad term"},
+		{"v=spf1 all:x", AX_EINVALID, 0, 0, 0, NULL, "bad term"},
+		{"v=spf1 spf2 -all", AX_EINVALID, 0, 0, 0, NULL, "unknown mechanism"},
+		{"v=spf1 redirect=a.example redirect=b.example", AX_EINVALID, 0, 0, 0, NULL, "twice"},
+		{"v=spf10 -all", AX_EINVALID, 0, 0, 0, NULL, "not an SPF record"},
+		{"", AX_EINVALID, 0, 0, 0, NULL, "not an SPF record"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct md_spf s;
+		int rc = md_spf_parse(cases[i].rec, &s);
+		T_EQ_INT(rc, cases[i].rc);
+		if (rc == 0) {
+			T_EQ_INT(s.all, cases[i].all);
+			T_EQ_INT(s.lookups, cases[i].lookups);
+			T_EQ_INT(s.nincludes, cases[i].nincludes);
+			if (cases[i].redirect)
+				T_EQ_STR(s.redirect, cases[i].redirect);
+			else
+				T_OK(s.redirect == NULL);
+		} else if (rc == cases[i].rc) {
+			T_CONTAINS(ax_error_last(), cases[i].err);
+		}
+		md_spf_free(&s);
+	}
+	T_OK(md_rec_is("v=spf1", "v=spf1"));
+	T_OK(!md_rec_is("v=spf1x", "v=spf1"));
+	T_OK(md_rec_is("v=DMARC1;p=none", "v=DMARC1"));
+}
+
+static void test_dmarc(void)
+{
+	static const struct {
+		const char *rec;
+		int rc;
+		const char *p, *sp;
+		int pct;
+		char adkim, aspf;
+		int rua;
+		const char *err;
+	} cases[] = {
+		{"v=DMARC1; p=reject; rua=mailto:d@example.com", 0, "reject", NULL, 100, 'r', 'r', 1, NULL},
+		{"v=DMARC1;p=Quarantine;sp=none;pct=20;adkim=s;aspf=S;", 0, "quarantine", "none", 20, 's', 's', 0, NULL},
+		{"v=DMARC1; p=none; rua=mailto:a@example.com,mailto:b@example.net!10m", 0, "none", NULL, 100, 'r', 'r', 1, NULL},
+		{"v=DMARC1; p=none; x_future=1", 0, "none", NULL, 100, 'r', 'r', 0, NULL},
+		{"v=DMARC1", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "p= is missing"},
+		{"v=DMARC1; p=block", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "p= is missing"},
+		{"p=reject; v=DMARC1", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "does not start with v=DMARC1"},
+		{"v=DMARC1; p=reject; pct=101", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "pct="},
+		{"v=DMARC1; p=reject; pct=-1", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "pct="},
+		{"v=DMARC1; p=reject; adkim=x", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "adkim="},
+		{"v=DMARC1; p=reject; rua=https://example.com/r", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "not mailto:"},
+		{"v=DMARC1; p=reject; p=none", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "repeated"},
+		{"v=DMARC1; p reject", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "without '='"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct md_dmarc d;
+		int rc = md_dmarc_parse(cases[i].rec, &d);
+		T_EQ_INT(rc, cases[i].rc);
+		if (rc == 0) {
+			T_EQ_STR(d.p, cases[i].p);
+			if (cases[i].sp)
+				T_EQ_STR(d.sp, cases[i].sp);
+			else
+				T_OK(d.sp == NULL);
+			T_EQ_INT(d.pct, cases[i].pct);
+			T_EQ_INT(d.adkim, cases[i].adkim);
+			T_EQ_INT(d.aspf, cases[i].aspf);
+			T_EQ_INT(d.rua != NULL, cases[i].rua);
+		} else if (rc == cases[i].rc) {
+			T_CONTAINS(ax_error_last(), cases[i].err);
+		}
+		md_dmarc_free(&d);
+	}
+}
+
+/* base64 of a fresh key's public part: SubjectPublicKeyInfo, or (spki 0)
+ * the bare RSAPublicKey / raw Ed25519 key. */
+static char *pub_b64(const char *alg, int bits, int spki)
+{
+	EVP_PKEY *pk = strcmp(alg, "RSA") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits)
+					      : EVP_PKEY_Q_keygen(NULL, NULL, alg);
+	unsigned char *der = NULL;
+	int n = spki ? i2d_PUBKEY(pk, &der) : i2d_PublicKey(pk, &der);
+	if (!spki && strcmp(alg, "ED25519") == 0) { /* raw key: the SPKI's last 32 bytes */
+		OPENSSL_free(der);
+		der = NULL;
+		n = i2d_PUBKEY(pk, &der);
+		memmove(der, der + n - 32, 32);
+		n = 32;
+	}
+	char *out = ax_malloc((size_t)n * 2 + 4);
+	EVP_EncodeBlock((unsigned char *)out, der, n);
+	OPENSSL_free(der);
+	EVP_PKEY_free(pk);
+	return out;
+}
+
+static void test_dkim(void)
+{
+	char *rsa1024 = pub_b64("RSA", 1024, 1), *rsa2048 = pub_b64("RSA", 2048, 1), *bare = pub_b64("RSA", 2048, 0);
+	char *ed = pub_b64("ED25519", 0, 0);
+	/* a key split over character-strings and folded, as published */
+	char *folded = ax_asprintf("v=DKIM1; k=rsa; p=%.40s %s", rsa2048, rsa2048 + 40);
+	const struct {
+		char *rec;
+		int rc;
+		const char *k;
+		int bits, revoked, testing;
+		const char *err;
+	} cases[] = {
+		{ax_asprintf("v=DKIM1; k=rsa; p=%s", rsa2048), 0, "rsa", 2048, 0, 0, NULL},
+		{ax_asprintf("p=%s", rsa1024), 0, "rsa", 1024, 0, 0, NULL},
+		{ax_asprintf("v=DKIM1; p=%s", bare), 0, "rsa", 2048, 0, 0, NULL},
+		{ax_asprintf("v=DKIM1; k=ed25519; t=y:s; p=%s", ed), 0, "ed25519", 256, 0, 1, NULL},
+		{ax_strdup(folded), 0, "rsa", 2048, 0, 0, NULL},
+		{ax_strdup("v=DKIM1; k=rsa; p="), 0, "rsa", 0, 1, 0, NULL},
+		{ax_asprintf("v=DKIM1; k=ed25519; p=%s", rsa2048), AX_EINVALID, NULL, 0, 0, 0, "Ed25519 key is 32 bytes"},
+		{ax_asprintf("v=DKIM1; k=rsa; p=%s", ed), AX_EINVALID, NULL, 0, 0, 0, "not an RSA public key"},
+		{ax_strdup("v=DKIM1; k=rsa; p=!!!!"), AX_EINVALID, NULL, 0, 0, 0, "not base64"},
+		{ax_strdup("v=DKIM1; k=rsa; p=QUJD"), AX_EINVALID, NULL, 0, 0, 0, "not an RSA public key"},
+		{ax_asprintf("v=DKIM1; k=dsa; p=%s", rsa2048), AX_EINVALID, NULL, 0, 0, 0, "unknown key type"},
+		{ax_asprintf("k=rsa; v=DKIM1; p=%s", rsa2048), AX_EINVALID, NULL, 0, 0, 0, "first tag"},
+		{ax_strdup("v=DKIM1; k=rsa"), AX_EINVALID, NULL, 0, 0, 0, "no p="},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct md_dkim d;
+		int rc = md_dkim_parse(cases[i].rec, &d);
+		T_EQ_INT(rc, cases[i].rc);
+		if (rc == 0) {
+			T_EQ_STR(d.k, cases[i].k);
+			T_EQ_INT(d.bits, cases[i].bits);
+			T_EQ_INT(d.revoked, cases[i].revoked);
+			T_EQ_INT(d.testing, cases[i].testing);
+		} else if (rc == cases[i].rc) {
+			T_CONTAINS(ax_error_last(), cases[i].err);
+		}
+		md_dkim_free(&d);
+		free(cases[i].rec);
+	}
+	free(rsa1024);
+	free(rsa2048);
+	free(bare);
+	free(ed);
+	free(folded);
+}
+
+static void test_tlsrpt(void)
+{
+	char *rua;
+	T_EQ_INT(md_tlsrpt_parse("v=TLSRPTv1; rua=mailto:tls@example.com,https://r.example.com/v1", &rua), 0);
+	T_EQ_STR(rua, "mailto:tls@example.com,https://r.example.com/v1");
+	free(rua);
+	T_EQ_INT(md_tlsrpt_parse("v=TLSRPTv1;", &rua), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "rua= is missing");
+	T_OK(rua == NULL);
+	T_EQ_INT(md_tlsrpt_parse("v=TLSRPTv1; rua=http://r.example.com", &rua), AX_EINVALID);
+	T_EQ_INT(md_tlsrpt_parse("v=TLSRPTv2; rua=mailto:a@example.com", &rua), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "v=TLSRPTv1");
+}
+
+int main(void)
+{
+	test_spf();
+	test_dmarc();
+	test_dkim();
+	test_tlsrpt();
+	return t_done();
+}
