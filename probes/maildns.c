@@ -7,13 +7,14 @@
  * receivers reject, so the record it carried counts as absent. Evidence:
  * the records as published (e-mail addresses in them pseudonymised) and
  * the validator's verdict per name. Nothing is sent but DNS queries to the
- * configured resolver. */
+ * configured resolver and one HTTPS GET of the MTA-STS policy. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "maildns_dns.h"
 #include "maildns_rec.h"
+#include "maildns_sts.h"
 #include "probe.h"
 #include "util.h"
 
@@ -28,6 +29,12 @@ static const struct ax_option maildns_options[] = {
 	{"dkim-min-rsa-bits", AX_OPT_INT, "2048", 0, NULL, 512, 16384, "smallest RSA DKIM key accepted"},
 	{"dmarc-policy", AX_OPT_ENUM, "quarantine", 0, "none|quarantine|reject", 0, 0,
 	 "weakest DMARC policy accepted (p=, and sp= when present)"},
+	{"require-mta-sts", AX_OPT_BOOL, "true", 0, NULL, 0, 0, "a domain without MTA-STS fails maildns.mta_sts (false: info)"},
+	{"mta-sts-min-max-age", AX_OPT_DURATION, "7d", 0, NULL, 0, 31557600, "shortest MTA-STS max_age accepted"},
+	{"mta-sts-ca-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "CA certificates the policy server must validate against (default: system store)"},
+	{"mta-sts-connect-to", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
+	 "HOST:PORT to fetch the MTA-STS policy from instead of mta-sts.DOMAIN:443 (the certificate must still name mta-sts.DOMAIN)"},
+	{"http-timeout", AX_OPT_DURATION, "15s", 0, NULL, 1, 300, "deadline of the MTA-STS policy fetch"},
 	{"spf-all", AX_OPT_ENUM, "softfail", 0, "softfail|fail", 0, 0, "weakest SPF ending accepted: ~all (softfail) or -all (fail)"},
 	{NULL},
 };
@@ -38,6 +45,7 @@ static const struct ax_check_def maildns_checks[] = {
 	{"maildns.spf", "one valid SPF record, at most 10 DNS lookups, ending in -all or ~all"},
 	{"maildns.dkim", "every configured selector publishes a DKIM key of sufficient size, not revoked"},
 	{"maildns.dmarc", "one valid DMARC record with the required policy, pct=100 and aggregate reports (rua)"},
+	{"maildns.mta_sts", "an MTA-STS record and policy (over validated HTTPS) in enforce mode, max_age long enough, its mx patterns covering every MX host"},
 	{"maildns.tlsrpt", "a TLS-RPT record (_smtp._tls) with a reporting address (rua)"},
 	{NULL},
 };
@@ -48,6 +56,8 @@ struct run {
 	const char *domain;
 	json_t *names;   /* name/type -> DNSSEC state, for maildns.dnssec */
 	json_t *records; /* the artifact */
+	char **mx;       /* the MX hosts, for MTA-STS */
+	size_t nmx;
 };
 
 /* Evidence copy of a record: e-mail addresses (rua=, ruf=) pseudonymised. */
@@ -132,6 +142,8 @@ static int check_mx(struct run *r)
 			addrs += v6.n;
 		md_answer_free(&v4);
 		md_answer_free(&v6);
+		r->mx = ax_realloc(r->mx, (r->nmx + 1) * sizeof(char *));
+		r->mx[r->nmx++] = ax_strdup(a.rr[i]);
 		json_array_append_new(hosts, json_pack("{s:s,s:i,s:I}", "host", a.rr[i], "pref", a.pref[i], "addresses", (json_int_t)addrs));
 		if (!addrs)
 			ax_buf_printf(&why, "%s%s", missing++ ? ", " : "", a.rr[i]);
@@ -405,6 +417,77 @@ static int check_dkim(struct run *r)
 	return err;
 }
 
+static int check_mta_sts(struct run *r)
+{
+	struct md_answer a;
+	struct md_sts pol;
+	struct ax_buf why = AX_BUF_INIT, body = AX_BUF_INIT;
+	char *id = NULL, *name = ax_asprintf("_mta-sts.%s", r->domain);
+	const char *rec;
+	enum ax_check_status st = AX_CHECK_FAIL;
+	int err;
+	memset(&pol, 0, sizeof(pol));
+	if (lookup(r, name, MD_TXT, &a, &why) < 0) {
+		err = emit_lookup_failure(r, "maildns.mta_sts", &a, &why);
+		goto cleanup;
+	}
+	size_t n = pick(&a, "v=STSv1", &rec);
+	json_t *obs = json_pack("{s:s,s:I}", "dnssec", md_sec_name(a.sec), "records", (json_int_t)n);
+	int64_t min_age = ax_probe_opt_int(r->ctx, "mta-sts-min-max-age");
+	if (n == 0) {
+		if (!ax_probe_opt_bool(r->ctx, "require-mta-sts"))
+			st = AX_CHECK_INFO;
+		ax_buf_printf(&why, "%s publishes no MTA-STS record", name);
+	} else if (n > 1 || md_sts_record_parse(rec, &id) < 0) {
+		ax_buf_printf(&why, "%s", n > 1 ? "several MTA-STS records (senders ignore them all)" : ax_error_last());
+	} else if (md_sts_fetch(r->domain, ax_probe_opt(r->ctx, "mta-sts-ca-file"), ax_probe_opt(r->ctx, "mta-sts-connect-to"),
+				(long)ax_probe_opt_int(r->ctx, "http-timeout"), 65536, &body) < 0) {
+		json_object_set_new(obs, "id", json_string(id));
+		ax_buf_printf(&why, "the MTA-STS policy cannot be fetched: %s", ax_error_last());
+	} else if (md_sts_parse(body.ptr ? body.ptr : "", body.size, &pol) < 0) {
+		json_object_set_new(obs, "id", json_string(id));
+		ax_buf_printf(&why, "the MTA-STS policy is invalid: %s", ax_error_last());
+	} else {
+		json_t *mx = json_array(), *uncovered = json_array();
+		for (size_t i = 0; i < pol.nmx; i++)
+			json_array_append_new(mx, json_string(pol.mx[i]));
+		for (size_t h = 0; h < r->nmx; h++) {
+			int hit = 0;
+			for (size_t i = 0; i < pol.nmx && !hit; i++)
+				hit = md_sts_mx_match(pol.mx[i], r->mx[h]);
+			if (!hit)
+				json_array_append_new(uncovered, json_string(r->mx[h]));
+		}
+		json_object_set_new(obs, "id", json_string(id));
+		json_object_set_new(obs, "mode", json_string(pol.mode));
+		json_object_set_new(obs, "max_age", json_integer(pol.max_age));
+		json_object_set_new(obs, "mx", mx);
+		json_object_set_new(obs, "uncovered_mx", uncovered);
+		if (strcmp(pol.mode, "enforce") != 0)
+			ax_buf_printf(&why, "MTA-STS mode is %s, not enforce: senders still deliver without TLS", pol.mode);
+		else if (pol.max_age < min_age)
+			ax_buf_printf(&why, "MTA-STS max_age %lld s is shorter than %lld s", (long long)pol.max_age, (long long)min_age);
+		else if (json_array_size(uncovered))
+			ax_buf_printf(&why, "MX host(s) not covered by the MTA-STS policy: %s (senders refuse them)",
+				      json_string_value(json_array_get(uncovered, 0)));
+		else if (!r->nmx)
+			ax_buf_printf(&why, "no MX host to check the MTA-STS policy against");
+		else {
+			st = AX_CHECK_PASS;
+			ax_buf_printf(&why, "MTA-STS enforce, max_age %lld s, covering all %zu MX host(s)", (long long)pol.max_age, r->nmx);
+		}
+	}
+	err = emit(r, "maildns.mta_sts", st, obs, &why);
+cleanup:
+	md_sts_free(&pol);
+	md_answer_free(&a);
+	ax_buf_free(&why);
+	ax_buf_free(&body);
+	free(id);
+	free(name);
+	return err;
+}
+
 static int check_dnssec(struct run *r)
 {
 	struct ax_buf bogus = AX_BUF_INIT, insecure = AX_BUF_INIT;
@@ -442,7 +525,7 @@ static int check_dnssec(struct run *r)
 
 static int maildns_run(struct ax_probe_ctx *ctx)
 {
-	struct run r = {ctx, NULL, ax_probe_opt(ctx, "domain"), json_object(), json_object()};
+	struct run r = {ctx, NULL, ax_probe_opt(ctx, "domain"), json_object(), json_object(), NULL, 0};
 	size_t nres = ax_probe_opt_count(ctx, "resolver");
 	const char **res = ax_calloc(nres + 1, sizeof(char *));
 	int err;
@@ -455,6 +538,7 @@ static int maildns_run(struct ax_probe_ctx *ctx)
 	err |= check_dkim(&r);
 	err |= check_dmarc(&r);
 	err |= check_tlsrpt(&r);
+	err |= check_mta_sts(&r);
 	err |= check_dnssec(&r);
 	char *dump = json_dumps(r.records, JSON_INDENT(2) | JSON_SORT_KEYS);
 	err |= ax_probe_artifact(ctx, "records.json", "application/json", dump, strlen(dump));
@@ -464,13 +548,16 @@ cleanup:
 	md_resolver_free(r.res);
 	json_decref(r.names);
 	json_decref(r.records);
+	for (size_t i = 0; i < r.nmx; i++)
+		free(r.mx[i]);
+	free(r.mx);
 	free(res);
 	return err;
 }
 
 const struct probe probe_maildns = {
 	.name = "maildns",
-	.summary = "a mail domain's MX, SPF, DKIM keys, DMARC and TLS-RPT as published, with their DNSSEC state",
+	.summary = "a mail domain's MX, SPF, DKIM keys, DMARC, MTA-STS and TLS-RPT as published, with their DNSSEC state",
 	.options = maildns_options,
 	.checks = maildns_checks,
 	.run = maildns_run,

@@ -1,5 +1,6 @@
 /* fuzz_maildns_rec.c - arbitrary bytes as the text of a TXT record through
- * the SPF, DMARC, DKIM-key and TLS-RPT parsers of the `maildns` probe. A
+ * the SPF, DMARC, DKIM-key, TLS-RPT and MTA-STS record parsers, and as an
+ * MTA-STS policy body of the `maildns` probe. A
  * parse either fails cleanly or yields values inside their ranges. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "buf.h"
 #include "maildns_rec.h"
+#include "maildns_sts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,6 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (md_tlsrpt_parse(rec, &rua) == 0 && !rua)
 		abort();
 	free(rua);
+	char *id = NULL;
+	if (md_sts_record_parse(rec, &id) == 0 && (!id || !id[0] || strlen(id) > 32))
+		abort();
+	free(id);
+	struct md_sts p;
+	if (md_sts_parse((const char *)data, size, &p) == 0) {
+		if (!p.mode || p.max_age < 0 || p.max_age > 31557600)
+			abort();
+		for (size_t i = 0; i < p.nmx; i++)
+			(void)md_sts_mx_match(p.mx[i], "mx.example.com");
+	}
+	md_sts_free(&p);
 	free(rec);
 	return 0;
 }

@@ -1,6 +1,8 @@
 #!/bin/bash
 # maildns.sh - the `maildns` probe against a real authoritative server: NSD
-# on 127.0.0.1:12853 serving zones signed with ldns-signzone (good.example with
+# on 127.0.0.1:12853 and an HTTPS server for the MTA-STS policies on
+# 127.0.0.1:12843 (python3's http.server in ssl, certificate from a test
+# CA the probe is told to trust), serving zones signed with ldns-signzone (good.example with
 # every record right, weak.example with each record wrong, bogus.example whose SPF
 # record was changed after signing) and one unsigned zone (plain.example). The
 # probe forwards every query to that server and starts validation at the
@@ -46,6 +48,7 @@ _dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc-reports@$1; adkim=s"
 _smtp._tls IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@$1"
 sel1._domainkey IN TXT $(txt "v=DKIM1; k=rsa; p=$(dkim_p 2048)")
 ed._domainkey IN TXT "v=DKIM1; k=ed25519; p=$(dkim_p ed25519)"
+_mta-sts IN TXT "v=STSv1; id=20261207T1"
 EOF
 }
 { zone_head good.example; good_records good.example; } > "$D/good.example"
@@ -75,6 +78,36 @@ done
 # A record changed after signing: its RRSIG no longer matches.
 sed -i 's/include:_spf.bogus.example -all/+all/' "$D/bogus.example.signed"
 grep -q '+all' "$D/bogus.example.signed" || fail "bogus.example was not tampered with"
+
+# MTA-STS: one policy per Host, served over HTTPS with a test CA's certificate
+HTTPS_PORT=12843
+W="$T/www"
+mkdir -p "$W/mta-sts.good.example/.well-known" "$W/mta-sts.plain.example/.well-known"
+printf 'version: STSv1\r\nmode: enforce\r\nmx: *.good.example\r\nmax_age: 604800\r\n' > "$W/mta-sts.good.example/.well-known/mta-sts.txt"
+printf 'version: STSv1\nmode: enforce\nmx: mx.elsewhere.example\nmax_age: 604800\n' > "$W/mta-sts.plain.example/.well-known/mta-sts.txt"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=annexa-test-ca -keyout "$W/ca.key" -out "$W/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=mta-sts.good.example -keyout "$W/key.pem" -out "$W/req.pem" 2>/dev/null
+printf 'subjectAltName=DNS:mta-sts.good.example,DNS:mta-sts.plain.example\n' > "$W/ext"
+openssl x509 -req -in "$W/req.pem" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial -days 30 -extfile "$W/ext" -out "$W/cert.pem" 2>/dev/null
+cat > "$W/serve.py" <<'PY'
+import http.server, os, ssl, sys
+root, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+class H(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path):
+        host = (self.headers.get("Host") or "").split(":")[0]
+        return os.path.join(root, os.path.basename(host), path.lstrip("/").replace("..", ""))
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", port), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+PY
+python3 "$W/serve.py" "$W" $HTTPS_PORT "$W/cert.pem" "$W/key.pem" >"$W/serve.out" 2>&1 &
+HTTPS_PID=$!
+stop_https() { kill "$HTTPS_PID" 2>/dev/null; wait "$HTTPS_PID" 2>/dev/null; }
+add_cleanup stop_https
 
 cat > "$D/nsd.conf" <<EOF
 server:
@@ -110,6 +143,7 @@ NSD_PID=$!
 stop_nsd() { kill "$NSD_PID" 2>/dev/null; wait "$NSD_PID" 2>/dev/null; }
 add_cleanup stop_nsd
 wait_for 60 port_open $PORT || { fail "nsd did not start on $PORT"; cat "$D/nsd.out" "$D/nsd.log" >&2; exit 1; }
+wait_for 60 port_open $HTTPS_PORT || { fail "the HTTPS server did not start on $HTTPS_PORT"; cat "$W/serve.out" >&2; exit 1; }
 
 inst() { # NAME DOMAIN [extra option lines]
 	cat <<EOF
@@ -119,6 +153,7 @@ inst() { # NAME DOMAIN [extra option lines]
 	resolver = 127.0.0.1@$PORT
 	trust-anchor = dns/ta.ds
 	dkim-selector = sel1
+	mta-sts-connect-to = 127.0.0.1:$HTTPS_PORT
 	timeout = 120s
 ${3:-}
 EOF
@@ -127,11 +162,13 @@ EOF
 	printf '[annexa]\n\tstore = annexa.db\n'
 	inst good good.example "	dkim-selector = ed
 	dmarc-policy = reject
-	spf-all = fail"
+	spf-all = fail
+	mta-sts-ca-file = www/ca.pem"
 	inst weak weak.example "	dkim-selector = old
 	dkim-selector = missing"
+	inst weak-sts-optional weak.example "	require-mta-sts = false"
 	inst bogus bogus.example
-	inst plain plain.example
+	inst plain plain.example "	mta-sts-ca-file = www/ca.pem"
 	inst plain-ok plain.example "	require-dnssec = false"
 } > "$T/annexa.conf"
 
@@ -146,7 +183,8 @@ expect() { # INSTANCE CHECK STATUS [MESSAGE PART]
 	fi
 }
 
-for c in mx spf dkim dmarc tlsrpt; do expect good maildns.$c pass; done
+for c in mx spf dkim dmarc tlsrpt mta_sts; do expect good maildns.$c pass; done
+expect good maildns.mta_sts pass "MTA-STS enforce, max_age 604800 s, covering all 1 MX host(s)"
 expect good maildns.dnssec pass "answers validate (secure)"
 expect good maildns.spf pass "2 DNS lookup(s), ending in -all"
 expect good maildns.dkim pass "2 selector(s)"
@@ -156,6 +194,8 @@ expect weak maildns.mx fail "nowhere.weak.example"
 expect weak maildns.spf fail "more than 10 DNS lookups"
 expect weak maildns.dmarc fail "p=none is weaker than quarantine"
 expect weak maildns.tlsrpt fail "no TLS-RPT record"
+expect weak maildns.mta_sts fail "_mta-sts.weak.example publishes no MTA-STS record"
+expect weak-sts-optional maildns.mta_sts info "no MTA-STS record"
 expect weak maildns.dkim fail "sel1: RSA key of 1024 bits (minimum 2048)"
 expect weak maildns.dkim fail "old: key revoked"
 expect weak maildns.dkim fail "missing: no key published"
@@ -165,6 +205,9 @@ expect bogus maildns.spf fail "DNSSEC validation failed"
 expect bogus maildns.dmarc pass # the other records are intact
 
 for c in mx spf dkim dmarc tlsrpt; do expect plain maildns.$c pass; done
+expect plain maildns.mta_sts fail "not covered by the MTA-STS policy: mx.plain.example"
+# the system store does not trust the test CA: the policy is not fetched
+expect plain-ok maildns.mta_sts fail "cannot be fetched"
 expect plain maildns.dnssec fail "not signed (insecure)"
 expect plain-ok maildns.dnssec info "not signed (insecure)"
 

@@ -2,7 +2,8 @@
  * SPF terms, lookup counting and the `all` qualifier as RFC 7208 defines
  * them; DMARC tags and defaults (RFC 7489 6.3); DKIM keys of every kind
  * (RSA in SubjectPublicKeyInfo and bare RSAPublicKey, Ed25519, revoked,
- * malformed) with their sizes; TLS-RPT's rua. The DNS side runs against a
+ * malformed) with their sizes; TLS-RPT's rua; MTA-STS records, policies
+ * (RFC 8461 3.2) and mx pattern matching. The DNS side runs against a
  * real server in tests/integration/maildns.sh. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "buf.h"
 #include "error.h"
 #include "maildns_rec.h"
+#include "maildns_sts.h"
 #include "t.h"
 
 static void test_spf(void)
@@ -202,8 +204,60 @@ static void test_tlsrpt(void)
 	T_CONTAINS(ax_error_last(), "v=TLSRPTv1");
 }
 
+static void test_mta_sts(void)
+{
+	static const struct {
+		const char *body;
+		int rc;
+		const char *mode;
+		int64_t max_age;
+		size_t nmx;
+		const char *err;
+	} cases[] = {
+		/* RFC 8461 3.2's example, CRLF and LF */
+		{"version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: backupmx.example.com\r\n"
+		 "max_age: 604800\r\n", 0, "enforce", 604800, 3, NULL},
+		{"version: STSv1\nmode: testing\nmx: MX.Example.com\nmax_age: 86400\nfuture_key: x\n", 0, "testing", 86400, 1, NULL},
+		{"version: STSv1\nmode: none\nmax_age: 0", 0, "none", 0, 0, NULL},
+		{"version: STSv2\nmode: enforce\nmx: a\nmax_age: 1\n", AX_EINVALID, NULL, 0, 0, "STSv1"},
+		{"version: STSv1\nmode: strict\nmx: a\nmax_age: 1\n", AX_EINVALID, NULL, 0, 0, "mode"},
+		{"version: STSv1\nmode: enforce\nmx: a\nmax_age: 31557601\n", AX_EINVALID, NULL, 0, 0, "max_age"},
+		{"version: STSv1\nmode: enforce\nmax_age: 5\n", AX_EINVALID, NULL, 0, 0, "lacks"},
+		{"version: STSv1\nmode enforce\n", AX_EINVALID, NULL, 0, 0, "without ':'"},
+		{"<html>Moved</html>", AX_EINVALID, NULL, 0, 0, "without ':'"},
+		{"", AX_EINVALID, NULL, 0, 0, "lacks"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct md_sts p;
+		int rc = md_sts_parse(cases[i].body, strlen(cases[i].body), &p);
+		T_EQ_INT(rc, cases[i].rc);
+		if (rc == 0) {
+			T_EQ_STR(p.mode, cases[i].mode);
+			T_EQ_INT(p.max_age, cases[i].max_age);
+			T_EQ_INT(p.nmx, cases[i].nmx);
+		} else if (rc == cases[i].rc) {
+			T_CONTAINS(ax_error_last(), cases[i].err);
+		}
+		md_sts_free(&p);
+	}
+	T_OK(md_sts_mx_match("mail.example.com", "mail.example.com"));
+	T_OK(md_sts_mx_match("*.example.net", "mx1.example.net"));
+	T_OK(!md_sts_mx_match("*.example.net", "a.mx1.example.net")); /* one label only */
+	T_OK(!md_sts_mx_match("*.example.net", "example.net"));
+	T_OK(!md_sts_mx_match("*.example.net", ".example.net"));
+	T_OK(!md_sts_mx_match("mail.example.com", "mail.example.com.evil"));
+	char *id;
+	T_EQ_INT(md_sts_record_parse("v=STSv1; id=20160831085700Z;", &id), 0);
+	T_EQ_STR(id, "20160831085700Z");
+	free(id);
+	T_EQ_INT(md_sts_record_parse("v=STSv1; id=bad-id", &id), AX_EINVALID);
+	T_EQ_INT(md_sts_record_parse("v=STSv1;", &id), AX_EINVALID);
+	T_EQ_INT(md_sts_record_parse("v=STSv1; id=012345678901234567890123456789012", &id), AX_EINVALID);
+}
+
 int main(void)
 {
+	test_mta_sts();
 	test_spf();
 	test_dmarc();
 	test_dkim();
