@@ -1,21 +1,26 @@
 /* maildns.c - the `maildns` probe: a mail domain's transport-security
  * records as the world sees them, through a validating resolver.
  *
- * For one domain it reads MX, SPF, DMARC, TLS-RPT and the configured DKIM
- * selectors' keys, judges each, and records the DNSSEC state of every
+ * For one domain it reads MX, SPF, DMARC, MTA-STS, TLS-RPT, TLSA and the
+ * configured DKIM selectors' keys, judges each, and records the DNSSEC state of every
  * answer (secure, insecure, bogus): a bogus answer is what validating
  * receivers reject, so the record it carried counts as absent. Evidence:
  * the records as published (e-mail addresses in them pseudonymised) and
  * the validator's verdict per name. Nothing is sent but DNS queries to the
- * configured resolver and one HTTPS GET of the MTA-STS policy. */
+ * configured resolver, one HTTPS GET of the MTA-STS policy and, for MX
+ * hosts with signed TLSA records, one STARTTLS handshake each (no mail is
+ * sent: the connection ends after the handshake). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "maildns_dane.h"
 #include "maildns_dns.h"
 #include "maildns_rec.h"
 #include "maildns_sts.h"
+#include "mailproto.h"
 #include "probe.h"
+#include "tls_scan.h"
 #include "util.h"
 
 static const struct ax_option maildns_options[] = {
@@ -35,6 +40,10 @@ static const struct ax_option maildns_options[] = {
 	{"mta-sts-connect-to", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
 	 "HOST:PORT to fetch the MTA-STS policy from instead of mta-sts.DOMAIN:443 (the certificate must still name mta-sts.DOMAIN)"},
 	{"http-timeout", AX_OPT_DURATION, "15s", 0, NULL, 1, 300, "deadline of the MTA-STS policy fetch"},
+	{"require-dane", AX_OPT_BOOL, "false", 0, NULL, 0, 0, "MX hosts without usable TLSA records fail maildns.dane (false: info)"},
+	{"dane-connect-to", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
+	 "HOST:PORT to reach every MX host at instead of port 25 of its address (tests, split horizon)"},
+	{"smtp-timeout", AX_OPT_DURATION, "15s", 0, NULL, 1, 300, "deadline of the connection and STARTTLS handshake to an MX host"},
 	{"spf-all", AX_OPT_ENUM, "softfail", 0, "softfail|fail", 0, 0, "weakest SPF ending accepted: ~all (softfail) or -all (fail)"},
 	{NULL},
 };
@@ -46,6 +55,7 @@ static const struct ax_check_def maildns_checks[] = {
 	{"maildns.dkim", "every configured selector publishes a DKIM key of sufficient size, not revoked"},
 	{"maildns.dmarc", "one valid DMARC record with the required policy, pct=100 and aggregate reports (rua)"},
 	{"maildns.mta_sts", "an MTA-STS record and policy (over validated HTTPS) in enforce mode, max_age long enough, its mx patterns covering every MX host"},
+	{"maildns.dane", "every MX host has TLSA records in a signed zone matching the certificate it presents (RFC 7672)"},
 	{"maildns.tlsrpt", "a TLS-RPT record (_smtp._tls) with a reporting address (rua)"},
 	{NULL},
 };
@@ -56,8 +66,9 @@ struct run {
 	const char *domain;
 	json_t *names;   /* name/type -> DNSSEC state, for maildns.dnssec */
 	json_t *records; /* the artifact */
-	char **mx;       /* the MX hosts, for MTA-STS */
+	char **mx;       /* the MX hosts, for MTA-STS and DANE */
 	size_t nmx;
+	enum md_sec mx_sec;
 };
 
 /* Evidence copy of a record: e-mail addresses (rua=, ruf=) pseudonymised. */
@@ -132,6 +143,7 @@ static int check_mx(struct run *r)
 	}
 	json_t *hosts = json_array();
 	size_t missing = 0;
+	r->mx_sec = a.sec;
 	int null_mx = a.n == 1 && a.rr[0][0] == '\0';
 	for (size_t i = 0; i < a.n && !null_mx; i++) {
 		struct md_answer v4, v6;
@@ -488,6 +500,109 @@ cleanup:
 	return err;
 }
 
+/* One MX host's DANE state: 1 matched, 0 no usable TLSA (none, or in an
+ * insecure zone), -1 fail, -2 error; why says which. */
+static int dane_host(struct run *r, const char *host, json_t *o, struct ax_buf *why)
+{
+	struct md_answer a;
+	char *name = ax_asprintf("_25._tcp.%s", host);
+	int st;
+	if (md_query(r->res, name, MD_TLSA, &a) < 0) {
+		ax_buf_printf(why, "%s", ax_error_last());
+		free(name);
+		return -2;
+	}
+	json_object_set_new(o, "tlsa_dnssec", json_string(md_sec_name(a.sec)));
+	json_object_set_new(o, "tlsa_records", json_integer((json_int_t)a.n));
+	if (a.sec == MD_BOGUS) {
+		ax_buf_printf(why, "%s: the TLSA answer is bogus (%s): senders using DANE defer mail", host, a.why_bogus);
+		st = -1;
+	} else if (!a.n) {
+		ax_buf_printf(why, "%s: no TLSA record", host);
+		st = 0;
+	} else if (a.sec != MD_SECURE || r->mx_sec != MD_SECURE) {
+		ax_buf_printf(why, "%s: TLSA records in an unsigned zone, ignored by senders (RFC 7672 2.2)", host);
+		st = 0;
+	} else {
+		const char *via = ax_probe_opt(r->ctx, "dane-connect-to");
+		char *chost = NULL, *cport = NULL, *peer = ax_asprintf("%s:25", host);
+		if (via && mp_target_split(via, &chost, &cport) < 0) {
+			ax_buf_printf(why, "dane-connect-to: %s", ax_error_last());
+			st = -2;
+		} else {
+			struct tls_target t = {.host = chost ? chost : host, .port = cport ? cport : "25", .peer = via ? via : peer,
+					       .servername = host, .starttls = MP_STARTTLS_SMTP,
+					       .handshake_timeout_ms = (int)ax_probe_opt_int(r->ctx, "smtp-timeout") * 1000};
+			struct tls_handshake h;
+			memset(&h, 0, sizeof(h));
+			tls_handshake_run(&t, TLS1_3_VERSION, NULL, NULL, 1, &h);
+			if (!h.completed && !h.infra_error) {
+				tls_handshake_release(&h);
+				memset(&h, 0, sizeof(h));
+				tls_handshake_run(&t, TLS1_2_VERSION, NULL, NULL, 1, &h);
+			}
+			size_t usable = 0;
+			if (!h.completed) {
+				ax_buf_printf(why, "%s: no TLS handshake: %s", host, h.error ? h.error : "failed");
+				st = -2;
+			} else if (md_dane_match(a.rr, a.n, h.chain, host, &usable)) {
+				st = 1;
+			} else {
+				ax_buf_printf(why, usable ? "%s: no TLSA record matches the certificate it presents: senders using DANE refuse it"
+							  : "%s: no usable TLSA record (only PKIX usages 0/1, RFC 7672 3.1.3)",
+					      host);
+				st = -1;
+			}
+			json_object_set_new(o, "usable", json_integer((json_int_t)usable));
+			tls_handshake_release(&h);
+		}
+		free(chost);
+		free(cport);
+		free(peer);
+	}
+	md_answer_free(&a);
+	free(name);
+	return st;
+}
+
+static int check_dane(struct run *r)
+{
+	json_t *hosts = json_array();
+	struct ax_buf why = AX_BUF_INIT;
+	size_t matched = 0, none = 0, failed = 0, errors = 0;
+	for (size_t i = 0; i < r->nmx; i++) {
+		json_t *o = json_pack("{s:s}", "host", r->mx[i]);
+		struct ax_buf w = AX_BUF_INIT;
+		int st = dane_host(r, r->mx[i], o, &w);
+		json_object_set_new(o, "state", json_string(st == 1 ? "match" : st == 0 ? "none" : st == -1 ? "fail" : "error"));
+		json_array_append_new(hosts, o);
+		matched += st == 1;
+		none += st == 0;
+		failed += st == -1;
+		errors += st == -2;
+		if (w.size)
+			ax_buf_printf(&why, "%s%s", why.size ? "; " : "", ax_buf_cstr(&w));
+		ax_buf_free(&w);
+	}
+	json_t *obs = json_pack("{s:o}", "hosts", hosts);
+	enum ax_check_status st;
+	if (failed)
+		st = AX_CHECK_FAIL;
+	else if (errors)
+		st = AX_CHECK_ERROR;
+	else if (!r->nmx)
+		st = AX_CHECK_ERROR, ax_buf_printf(&why, "no MX host to check");
+	else if (matched == r->nmx)
+		st = AX_CHECK_PASS, ax_buf_printf(&why, "all %zu MX host(s) present a certificate their signed TLSA records match", matched);
+	else if (matched) /* DANE for some MX hosts only */
+		st = AX_CHECK_FAIL;
+	else
+		st = ax_probe_opt_bool(r->ctx, "require-dane") ? AX_CHECK_FAIL : AX_CHECK_INFO;
+	int err = emit(r, "maildns.dane", st, obs, &why);
+	ax_buf_free(&why);
+	return err;
+}
+
 static int check_dnssec(struct run *r)
 {
 	struct ax_buf bogus = AX_BUF_INIT, insecure = AX_BUF_INIT;
@@ -525,7 +640,7 @@ static int check_dnssec(struct run *r)
 
 static int maildns_run(struct ax_probe_ctx *ctx)
 {
-	struct run r = {ctx, NULL, ax_probe_opt(ctx, "domain"), json_object(), json_object(), NULL, 0};
+	struct run r = {ctx, NULL, ax_probe_opt(ctx, "domain"), json_object(), json_object(), NULL, 0, MD_INSECURE};
 	size_t nres = ax_probe_opt_count(ctx, "resolver");
 	const char **res = ax_calloc(nres + 1, sizeof(char *));
 	int err;
@@ -539,6 +654,7 @@ static int maildns_run(struct ax_probe_ctx *ctx)
 	err |= check_dmarc(&r);
 	err |= check_tlsrpt(&r);
 	err |= check_mta_sts(&r);
+	err |= check_dane(&r);
 	err |= check_dnssec(&r);
 	char *dump = json_dumps(r.records, JSON_INDENT(2) | JSON_SORT_KEYS);
 	err |= ax_probe_artifact(ctx, "records.json", "application/json", dump, strlen(dump));
@@ -557,7 +673,7 @@ cleanup:
 
 const struct probe probe_maildns = {
 	.name = "maildns",
-	.summary = "a mail domain's MX, SPF, DKIM keys, DMARC, MTA-STS and TLS-RPT as published, with their DNSSEC state",
+	.summary = "a mail domain's MX, SPF, DKIM keys, DMARC, MTA-STS, DANE and TLS-RPT as published, with their DNSSEC state",
 	.options = maildns_options,
 	.checks = maildns_checks,
 	.run = maildns_run,

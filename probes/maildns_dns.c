@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "error.h"
 #include "maildns_dns.h"
+#include "util.h"
 
 struct md_resolver {
 	struct ub_ctx *ub;
@@ -141,6 +142,14 @@ int md_query(struct md_resolver *r, const char *name, int rrtype, struct md_answ
 		} else if (rrtype == MD_MX) {
 			bad = len < 3 ? -1 : decode_name(p + 2, len - 2, &b);
 			pref = len < 3 ? 0 : p[0] << 8 | p[1];
+		} else if (rrtype == MD_TLSA) {
+			bad = len < 4 || len > 4096 ? -1 : 0;
+			if (!bad) {
+				char *hex = ax_malloc((len - 3) * 2 + 1);
+				ax_hex(p + 3, len - 3, hex);
+				ax_buf_printf(&b, "%u %u %u %s", p[0], p[1], p[2], hex);
+				free(hex);
+			}
 		} else {
 			bad = 0;
 		}

@@ -10,7 +10,7 @@
 enum md_sec { MD_INSECURE, MD_SECURE, MD_BOGUS };
 const char *md_sec_name(enum md_sec s);
 
-enum { MD_TXT = 16, MD_MX = 15, MD_A = 1, MD_AAAA = 28 };
+enum { MD_TXT = 16, MD_MX = 15, MD_A = 1, MD_AAAA = 28, MD_TLSA = 52 };
 
 struct md_resolver;
 
@@ -26,7 +26,8 @@ struct md_answer {
 	int nxdomain;
 	char *why_bogus; /* the validator's reason, when bogus */
 	/* TXT: each record's character-strings joined; MX: the host names
-	 * (lowercase, no trailing dot; "" for a null MX). Bytes outside
+	 * (lowercase, no trailing dot; "" for a null MX); TLSA: "U S M HEX"
+	 * (usage, selector, matching type, association data). Bytes outside
 	 * printable ASCII become '?'. */
 	char **rr;
 	int *pref; /* MX preferences */

@@ -6,16 +6,33 @@
 # every record right, weak.example with each record wrong, bogus.example whose SPF
 # record was changed after signing) and one unsigned zone (plain.example). The
 # probe forwards every query to that server and starts validation at the
-# zones' own DS records: nothing leaves the machine. Asserts each check's
-# status and that the DNSSEC verdict (secure, insecure, bogus) is recorded.
+# zones' own DS records: nothing leaves the machine. DANE: every MX host is
+# reached at a private Postfix on 127.0.0.1:12825 (tests/lib/postfix.sh),
+# whose real certificate good.example's signed TLSA record matches and
+# bogus.example's does not. Asserts each check's status and that the DNSSEC
+# verdict (secure, insecure, bogus) is recorded.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 PORT=12853
 for p in nsd ldns-keygen ldns-signzone openssl sqlite3; do
 	command -v $p >/dev/null || [ -x /usr/sbin/$p ] || { echo "SKIP: $p not installed"; exit 77; }
 done
+command -v postfix >/dev/null || { echo "SKIP: postfix not installed"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root to run postfix"; exit 77; }
 NSD=$(command -v nsd || echo /usr/sbin/nsd)
 D="$T/dns"
 mkdir -p "$D"
+
+# the MX host every domain points at: a real Postfix with STARTTLS
+SMTP_PORT=12825
+chmod 755 "$T" # postfix's own users must reach their data folder
+. "$ANNEXA_SRC/tests/lib/postfix.sh"
+pf_init "$T/b" "$SMTP_PORT"
+add_cleanup pf_stop
+pf_cert 2048 365
+pf_main ">=TLSv1.2"
+pf_start || { fail "postfix did not start on $SMTP_PORT"; tail -5 "$T/b/pf/maillog" >&2; exit 1; }
+SPKI=$(openssl x509 -in "$T/b/tls/cert.pem" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+WRONG=$(printf 'not the key' | sha256sum | cut -d' ' -f1)
 
 # dkim_txt BITS|ed25519: the p= value of a fresh key
 dkim_p() {
@@ -37,7 +54,7 @@ zone_head() {
 ns IN A 127.0.0.1
 EOF
 }
-good_records() { # the records of a domain that does everything right
+good_records() { # DOMAIN TLSA-SHA256: the records of a domain that does everything right
 	cat <<EOF
 @ IN MX 10 mx.$1.
 mx IN A 127.0.0.1
@@ -49,11 +66,13 @@ _smtp._tls IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@$1"
 sel1._domainkey IN TXT $(txt "v=DKIM1; k=rsa; p=$(dkim_p 2048)")
 ed._domainkey IN TXT "v=DKIM1; k=ed25519; p=$(dkim_p ed25519)"
 _mta-sts IN TXT "v=STSv1; id=20261207T1"
+_25._tcp.mx IN TLSA 3 1 1 $2
+_25._tcp.mx IN TLSA 0 0 1 $WRONG
 EOF
 }
-{ zone_head good.example; good_records good.example; } > "$D/good.example"
-{ zone_head plain.example; good_records plain.example; } > "$D/plain.example"
-{ zone_head bogus.example; good_records bogus.example; } > "$D/bogus.example"
+{ zone_head good.example; good_records good.example "$SPKI"; } > "$D/good.example"
+{ zone_head plain.example; good_records plain.example "$SPKI"; } > "$D/plain.example"
+{ zone_head bogus.example; good_records bogus.example "$WRONG"; } > "$D/bogus.example"
 {
 	zone_head weak.example
 	incs=""
@@ -154,6 +173,7 @@ inst() { # NAME DOMAIN [extra option lines]
 	trust-anchor = dns/ta.ds
 	dkim-selector = sel1
 	mta-sts-connect-to = 127.0.0.1:$HTTPS_PORT
+	dane-connect-to = 127.0.0.1:$SMTP_PORT
 	timeout = 120s
 ${3:-}
 EOF
@@ -183,7 +203,8 @@ expect() { # INSTANCE CHECK STATUS [MESSAGE PART]
 	fi
 }
 
-for c in mx spf dkim dmarc tlsrpt mta_sts; do expect good maildns.$c pass; done
+for c in mx spf dkim dmarc tlsrpt mta_sts dane; do expect good maildns.$c pass; done
+expect good maildns.dane pass "all 1 MX host(s) present a certificate their signed TLSA records match"
 expect good maildns.mta_sts pass "MTA-STS enforce, max_age 604800 s, covering all 1 MX host(s)"
 expect good maildns.dnssec pass "answers validate (secure)"
 expect good maildns.spf pass "2 DNS lookup(s), ending in -all"
@@ -203,8 +224,11 @@ expect weak maildns.dkim fail "missing: no key published"
 expect bogus maildns.dnssec fail "bogus.example/TXT"
 expect bogus maildns.spf fail "DNSSEC validation failed"
 expect bogus maildns.dmarc pass # the other records are intact
+expect bogus maildns.dane fail "mx.bogus.example: no TLSA record matches the certificate it presents"
+expect weak maildns.dane info "nowhere.weak.example: no TLSA record"
 
 for c in mx spf dkim dmarc tlsrpt; do expect plain maildns.$c pass; done
+expect plain maildns.dane info "TLSA records in an unsigned zone"
 expect plain maildns.mta_sts fail "not covered by the MTA-STS policy: mx.plain.example"
 # the system store does not trust the test CA: the policy is not fetched
 expect plain-ok maildns.mta_sts fail "cannot be fetched"

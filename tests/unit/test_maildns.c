@@ -3,19 +3,23 @@
  * them; DMARC tags and defaults (RFC 7489 6.3); DKIM keys of every kind
  * (RSA in SubjectPublicKeyInfo and bare RSAPublicKey, Ed25519, revoked,
  * malformed) with their sizes; TLS-RPT's rua; MTA-STS records, policies
- * (RFC 8461 3.2) and mx pattern matching. The DNS side runs against a
+ * (RFC 8461 3.2) and mx pattern matching; TLSA matching (RFC 7672) of
+ * every usage, selector and name rule against a chain made here. The DNS side runs against a
  * real server in tests/integration/maildns.sh. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "buf.h"
 #include "error.h"
+#include "maildns_dane.h"
 #include "maildns_rec.h"
 #include "maildns_sts.h"
 #include "t.h"
+#include "util.h"
 
 static void test_spf(void)
 {
@@ -255,8 +259,97 @@ static void test_mta_sts(void)
 	T_EQ_INT(md_sts_record_parse("v=STSv1; id=012345678901234567890123456789012", &id), AX_EINVALID);
 }
 
+/* A certificate for cn (a CA when issuer is NULL), signed by signer. */
+static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char *cn)
+{
+	X509 *x = X509_new();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), issuer ? 2 : 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
+	X509_set_pubkey(x, key);
+	X509V3_CTX v3;
+	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
+	char *san = ax_asprintf("DNS:%s", cn);
+	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &v3, issuer ? NID_subject_alt_name : NID_basic_constraints,
+						issuer ? san : "critical,CA:TRUE");
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	free(san);
+	X509_sign(x, signer, EVP_sha256());
+	return x;
+}
+
+/* "U S M HEX" of x for selector s (0 whole certificate, 1 key), SHA-256. */
+static char *tlsa_of(unsigned u, unsigned s, X509 *x)
+{
+	unsigned char *der = NULL, md[32];
+	int n = s ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der) : i2d_X509(x, &der);
+	char hex[65];
+	EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(), NULL);
+	ax_hex(md, 32, hex);
+	OPENSSL_free(der);
+	return ax_asprintf("%u %u 1 %s", u, s, hex);
+}
+
+static void test_dane(void)
+{
+	EVP_PKEY *cakey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"), *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *ca = make_cert(cakey, cakey, NULL, "Test CA");
+	X509 *leaf = make_cert(key, cakey, ca, "mx.example.com");
+	X509 *stranger = make_cert(other, other, NULL, "Other CA");
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	sk_X509_push(chain, leaf);
+	sk_X509_push(chain, ca);
+	struct {
+		char *rec;
+		const char *host;
+		int match;
+		size_t usable;
+	} cases[] = {
+		{tlsa_of(3, 1, leaf), "mx.example.com", 1, 1},
+		{tlsa_of(3, 0, leaf), "other.example.com", 1, 1}, /* DANE-EE: names do not matter */
+		{tlsa_of(2, 0, ca), "mx.example.com", 1, 1},
+		{tlsa_of(2, 1, ca), "mx.example.com", 1, 1},
+		{tlsa_of(2, 0, ca), "other.example.com", 0, 1}, /* DANE-TA: the leaf must name the host */
+		{tlsa_of(3, 1, ca), "mx.example.com", 0, 1},    /* DANE-EE is the leaf only */
+		{tlsa_of(2, 0, leaf), "mx.example.com", 0, 1},  /* DANE-TA is above the leaf */
+		{tlsa_of(2, 0, stranger), "mx.example.com", 0, 1},
+		{tlsa_of(1, 1, leaf), "mx.example.com", 0, 0},  /* PKIX-EE: unusable for SMTP */
+		{tlsa_of(0, 0, ca), "mx.example.com", 0, 0},
+		{ax_strdup("3 1 1 zz"), "mx.example.com", 0, 1},
+		{ax_strdup("3 1 9 00"), "mx.example.com", 0, 0},
+		{ax_strdup("junk"), "mx.example.com", 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t usable = 99;
+		T_EQ_INT(md_dane_match(&cases[i].rec, 1, chain, cases[i].host, &usable), cases[i].match);
+		T_EQ_INT(usable, cases[i].usable);
+	}
+	/* a full answer matches when any one record does */
+	char *all[] = {cases[7].rec, cases[8].rec, cases[0].rec};
+	size_t usable;
+	T_EQ_INT(md_dane_match(all, 3, chain, "mx.example.com", &usable), 1);
+	T_EQ_INT(md_dane_match(all, 2, chain, "mx.example.com", &usable), 0);
+	T_EQ_INT(usable, 1);
+	T_EQ_INT(md_dane_match(all, 3, NULL, "mx.example.com", &usable), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		free(cases[i].rec);
+	sk_X509_free(chain);
+	X509_free(leaf);
+	X509_free(ca);
+	X509_free(stranger);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(cakey);
+	EVP_PKEY_free(other);
+}
+
 int main(void)
 {
+	test_dane();
 	test_mta_sts();
 	test_spf();
 	test_dmarc();
