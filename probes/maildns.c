@@ -18,6 +18,7 @@
 #include "maildns_dns.h"
 #include "maildns_rec.h"
 #include "maildns_sts.h"
+#include "msgfiles.h"
 #include "mailproto.h"
 #include "probe.h"
 #include "tls_scan.h"
@@ -31,6 +32,8 @@ static const struct ax_option maildns_options[] = {
 	 "DS or DNSKEY records the validation starts from (default: the root's, from dns-root-data)"},
 	{"require-dnssec", AX_OPT_BOOL, "true", 0, NULL, 0, 0, "an unsigned (insecure) zone fails maildns.dnssec"},
 	{"dkim-selector", AX_OPT_STRING, NULL, AX_OPT_MULTI, NULL, 0, 0, "DKIM selector whose key must be published (repeatable)"},
+	{"dkim-messages", AX_OPT_PATH, NULL, AX_OPT_MULTI, NULL, 0, 0,
+	 "signed messages (.eml, folder, Maildir; repeatable) whose DKIM-Signature s= selectors for the domain must have keys too"},
 	{"dkim-min-rsa-bits", AX_OPT_INT, "2048", 0, NULL, 512, 16384, "smallest RSA DKIM key accepted"},
 	{"dmarc-policy", AX_OPT_ENUM, "quarantine", 0, "none|quarantine|reject", 0, 0,
 	 "weakest DMARC policy accepted (p=, and sp= when present)"},
@@ -374,23 +377,77 @@ cleanup:
 	return err;
 }
 
+/* The s= of every DKIM-Signature for the domain in the header blocks of
+ * the dkim-messages files, added to sels (selector -> source). */
+static void selectors_in_mail(struct run *r, json_t *sels, size_t *nmessages)
+{
+	enum { MAX_FILES = 1000 };
+	char **files = ax_calloc(MAX_FILES + 1, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; i < ax_probe_opt_count(r->ctx, "dkim-messages"); i++)
+		ax_msgfiles_collect(ax_probe_opt_at(r->ctx, "dkim-messages", i), MAX_FILES, files, &n);
+	*nmessages = n;
+	for (size_t f = 0; f < n; f++) {
+		struct ax_buf data = AX_BUF_INIT, field = AX_BUF_INIT;
+		if (ax_file_read(files[f], 1 << 20, &data) == 0) {
+			/* header fields, unfolded, up to the first empty line */
+			const char *p = ax_buf_cstr(&data), *end = p + data.size;
+			while (p < end) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+				int blank = len == 0 || (len == 1 && p[0] == '\r');
+				int cont = !blank && (p[0] == ' ' || p[0] == '\t');
+				if (!cont && field.size) {
+					const char *v = ax_buf_cstr(&field);
+					if (strncasecmp(v, "DKIM-Signature:", 15) == 0) {
+						char *d = NULL, *s = NULL;
+						if (md_dkim_sig_ids(v + 15, &d, &s) == 0 && strcasecmp(d, r->domain) == 0 &&
+						    !json_object_get(sels, s))
+							json_object_set_new(sels, s, json_string("mail"));
+						free(d);
+						free(s);
+					}
+					ax_buf_clear(&field);
+				}
+				if (blank)
+					break;
+				ax_buf_put(&field, p, len && p[len - 1] == '\r' ? len - 1 : len);
+				p += len + 1;
+			}
+		}
+		ax_buf_free(&data);
+		ax_buf_free(&field);
+		free(files[f]);
+	}
+	free(files);
+}
+
 static int check_dkim(struct run *r)
 {
-	size_t nsel = ax_probe_opt_count(r->ctx, "dkim-selector");
+	json_t *wanted = json_object(); /* selector -> "configured" or "mail" */
+	size_t nmessages = 0;
 	int min_bits = (int)ax_probe_opt_int(r->ctx, "dkim-min-rsa-bits");
-	if (!nsel)
-		return ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_SKIP, NULL, "no dkim-selector configured");
+	for (size_t i = 0; i < ax_probe_opt_count(r->ctx, "dkim-selector"); i++)
+		json_object_set_new(wanted, ax_probe_opt_at(r->ctx, "dkim-selector", i), json_string("configured"));
+	selectors_in_mail(r, wanted, &nmessages);
+	size_t nsel = json_object_size(wanted);
+	if (!nsel) {
+		json_decref(wanted);
+		return ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_SKIP, json_pack("{s:I}", "messages", (json_int_t)nmessages),
+				       "no dkim-selector configured and none seen in dkim-messages");
+	}
 	json_t *sels = json_array();
 	struct ax_buf bad = AX_BUF_INIT;
 	size_t nbad = 0, nerr = 0;
-	for (size_t i = 0; i < nsel; i++) {
-		const char *sel = ax_probe_opt_at(r->ctx, "dkim-selector", i);
+	const char *sel;
+	json_t *source;
+	json_object_foreach(wanted, sel, source) {
 		char *name = ax_asprintf("%s._domainkey.%s", sel, r->domain);
 		struct md_answer a;
 		struct md_dkim k;
 		struct ax_buf why = AX_BUF_INIT;
 		memset(&k, 0, sizeof(k));
-		json_t *o = json_pack("{s:s}", "selector", sel);
+		json_t *o = json_pack("{s:s,s:O}", "selector", sel, "source", source);
 		if (lookup(r, name, MD_TXT, &a, &why) < 0) {
 			nerr += a.sec != MD_BOGUS;
 		} else if (a.n != 1) {
@@ -409,6 +466,8 @@ static int check_dkim(struct run *r)
 		json_object_set_new(o, "dnssec", json_string(md_sec_name(a.sec)));
 		json_object_set_new(o, "ok", json_boolean(!why.size));
 		json_array_append_new(sels, o);
+		if (why.size && strcmp(json_string_value(source), "mail") == 0)
+			ax_buf_puts(&why, " (selector seen in signed mail)");
 		if (why.size) {
 			ax_buf_printf(&bad, "%s%s", nbad++ ? "; " : "", ax_buf_cstr(&why));
 		}
@@ -417,7 +476,8 @@ static int check_dkim(struct run *r)
 		ax_buf_free(&why);
 		free(name);
 	}
-	json_t *obs = json_pack("{s:o,s:i}", "selectors", sels, "min_rsa_bits", min_bits);
+	json_t *obs = json_pack("{s:o,s:i,s:I}", "selectors", sels, "min_rsa_bits", min_bits, "messages", (json_int_t)nmessages);
+	json_decref(wanted);
 	int err;
 	if (nerr)
 		err = ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_ERROR, obs, "%s", ax_buf_cstr(&bad));

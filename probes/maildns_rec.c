@@ -494,6 +494,25 @@ cleanup:
 	return err;
 }
 
+int md_dkim_sig_ids(const char *value, char **d_out, char **s_out)
+{
+	struct tags t;
+	const char *d, *s;
+	int err;
+	*d_out = *s_out = NULL;
+	if ((err = tags_parse(value, &t)) < 0)
+		return err;
+	if (!(d = tag_get(&t, "d")) || !(s = tag_get(&t, "s")) || !d[0] || !s[0] || strlen(s) > 63 ||
+	    strcspn(s, " \t\r\n;") != strlen(s)) {
+		err = ax_error_code(AX_EINVALID, "DKIM-Signature without d= or a valid s=");
+	} else {
+		*d_out = lower_dup(d);
+		*s_out = ax_strdup(s);
+	}
+	tags_free(&t);
+	return err;
+}
+
 /* --- TLS-RPT (RFC 8460 3) --- */
 
 static const char *const tlsrpt_schemes[] = {"mailto:", "https:", NULL};

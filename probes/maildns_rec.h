@@ -43,6 +43,10 @@ struct md_dkim {
 int md_dkim_parse(const char *rec, struct md_dkim *out);
 void md_dkim_free(struct md_dkim *d);
 
+/* A DKIM-Signature header's value (unfolded or not): its d= (lowercased)
+ * and s=; caller frees both. */
+int md_dkim_sig_ids(const char *value, char **d_out, char **s_out);
+
 /* TLS-RPT: *rua_out gets the rua= value (caller frees). Every URI must be
  * mailto: or https:. */
 int md_tlsrpt_parse(const char *rec, char **rua_out);

@@ -38,6 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (md_tlsrpt_parse(rec, &rua) == 0 && !rua)
 		abort();
 	free(rua);
+	char *sd = NULL, *ss = NULL;
+	if (md_dkim_sig_ids(rec, &sd, &ss) == 0 && (!sd || !ss || !ss[0]))
+		abort();
+	free(sd);
+	free(ss);
 	char *id = NULL;
 	if (md_sts_record_parse(rec, &id) == 0 && (!id || !id[0] || strlen(id) > 32))
 		abort();

@@ -164,6 +164,11 @@ add_cleanup stop_nsd
 wait_for 60 port_open $PORT || { fail "nsd did not start on $PORT"; cat "$D/nsd.out" "$D/nsd.log" >&2; exit 1; }
 wait_for 60 port_open $HTTPS_PORT || { fail "the HTTPS server did not start on $HTTPS_PORT"; cat "$W/serve.out" >&2; exit 1; }
 
+# signed mail as a seed mailbox receives it: the selectors in use
+mkdir -p "$T/mail"
+printf 'DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=Good.Example;\r\n\ts=ed; h=from:to:subject; bh=AAAA; b=BBBB\r\nFrom: a@good.example\r\n\r\nbody\r\n' > "$T/mail/1.eml"
+printf 'From: news@weak.example\nDKIM-Signature: v=1; a=rsa-sha256; d=weak.example; s=gone;\n h=from; bh=AAAA; b=BBBB\nDKIM-Signature: v=1; d=esp.example; s=other; h=from; bh=A; b=B\n\nbody\nDKIM-Signature: v=1; d=weak.example; s=inbody; h=from; bh=A; b=B\n' > "$T/mail/2.eml"
+
 inst() { # NAME DOMAIN [extra option lines]
 	cat <<EOF
 [probe "$1"]
@@ -180,11 +185,13 @@ EOF
 }
 {
 	printf '[annexa]\n\tstore = annexa.db\n'
-	inst good good.example "	dkim-selector = ed
+	inst good good.example "	dkim-messages = mail
+	dkim-selector = ed
 	dmarc-policy = reject
 	spf-all = fail
 	mta-sts-ca-file = www/ca.pem"
-	inst weak weak.example "	dkim-selector = old
+	inst weak weak.example "	dkim-messages = mail
+	dkim-selector = old
 	dkim-selector = missing"
 	inst weak-sts-optional weak.example "	require-mta-sts = false"
 	inst bogus bogus.example
@@ -220,6 +227,9 @@ expect weak-sts-optional maildns.mta_sts info "no MTA-STS record"
 expect weak maildns.dkim fail "sel1: RSA key of 1024 bits (minimum 2048)"
 expect weak maildns.dkim fail "old: key revoked"
 expect weak maildns.dkim fail "missing: no key published"
+expect weak maildns.dkim fail "gone: no key published (selector seen in signed mail)"
+n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='weak' and check_id='maildns.dkim' and (message like '%other%' or message like '%inbody%')")
+ok; [ "$n" = 0 ] || fail "a selector of another domain or from a message body was checked"
 
 expect bogus maildns.dnssec fail "bogus.example/TXT"
 expect bogus maildns.spf fail "DNSSEC validation failed"

@@ -194,6 +194,20 @@ static void test_dkim(void)
 	free(folded);
 }
 
+static void test_dkim_sig(void)
+{
+	char *d, *s;
+	T_EQ_INT(md_dkim_sig_ids(" v=1; a=rsa-sha256; d=Example.COM;\r\n\ts=mail2026; h=from:to; bh=x; b=y", &d, &s), 0);
+	T_EQ_STR(d, "example.com");
+	T_EQ_STR(s, "mail2026");
+	free(d);
+	free(s);
+	T_EQ_INT(md_dkim_sig_ids("v=1; d=example.com; h=from", &d, &s), AX_EINVALID);
+	T_OK(d == NULL && s == NULL);
+	T_EQ_INT(md_dkim_sig_ids("v=1; d=example.com; s=a b", &d, &s), AX_EINVALID);
+	T_EQ_INT(md_dkim_sig_ids("v=1; d=; s=x", &d, &s), AX_EINVALID);
+}
+
 static void test_tlsrpt(void)
 {
 	char *rua;
@@ -355,5 +369,6 @@ int main(void)
 	test_dmarc();
 	test_dkim();
 	test_tlsrpt();
+	test_dkim_sig();
 	return t_done();
 }
