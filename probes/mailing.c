@@ -6,13 +6,12 @@
  * DKIM signature covering them, a visible unsubscribe link and the sender
  * identification. Evidence names files and flags only: no body text and no
  * recipient address leaves the probe. */
-#include <dirent.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "mailing_msg.h"
+#include "msgfiles.h"
 #include "probe.h"
 #include "util.h"
 
@@ -91,51 +90,6 @@ cleanup:
 	ax_buf_free(&data);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Regular files of a folder (sorted, hidden ones skipped), or of a
- * Maildir's cur/ and new/. */
-static void collect_files(const char *path, size_t max, char ***files, size_t *n)
-{
-	struct stat st;
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (*n < max)
-			(*files)[(*n)++] = ax_strdup(path);
-		return;
-	}
-	char *cur = ax_asprintf("%s/cur", path);
-	int maildir = stat(cur, &st) == 0 && S_ISDIR(st.st_mode);
-	free(cur);
-	if (maildir) {
-		char *sub = ax_asprintf("%s/cur", path);
-		collect_files(sub, max, files, n);
-		free(sub);
-		sub = ax_asprintf("%s/new", path);
-		collect_files(sub, max, files, n);
-		free(sub);
-		return;
-	}
-	DIR *d = opendir(path);
-	if (!d)
-		return;
-	size_t start = *n;
-	struct dirent *e;
-	while ((e = readdir(d)) && *n < max) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *full = ax_asprintf("%s/%s", path, e->d_name);
-		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
-			(*files)[(*n)++] = full;
-		else
-			free(full);
-	}
-	closedir(d);
-	qsort(*files + start, *n - start, sizeof(char *), cmp_str);
-}
-
 static int emit(struct ax_probe_ctx *ctx, const char *check, struct tally *t, const char *what, const char *skip)
 {
 	json_t *obs = json_pack("{s:I,s:I,s:I,s:O}", "messages", (json_int_t)t->checked, "failing", (json_int_t)t->failed,
@@ -190,7 +144,7 @@ static int mailing_run(struct ax_probe_ctx *ctx)
 		have_sender = 1;
 	}
 	for (size_t i = 0; i < ax_probe_opt_count(ctx, "path"); i++)
-		collect_files(ax_probe_opt_at(ctx, "path", i), max, &files, &n);
+		ax_msgfiles_collect(ax_probe_opt_at(ctx, "path", i), max, files, &n);
 	for (size_t i = 0; i < n; i++)
 		inspect_file(files[i], (size_t)ax_probe_opt_int(ctx, "max-size"), &unsub, have_sender ? &sender : NULL,
 			     one_click, t);

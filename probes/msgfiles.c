@@ -1,0 +1,52 @@
+/* msgfiles.c - listing the message files under a path (see msgfiles.h). */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "msgfiles.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ax_msgfiles_collect(const char *path, size_t max, char **files, size_t *n)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (*n < max)
+			files[(*n)++] = ax_strdup(path);
+		return;
+	}
+	char *cur = ax_asprintf("%s/cur", path);
+	int maildir = stat(cur, &st) == 0 && S_ISDIR(st.st_mode);
+	free(cur);
+	if (maildir) {
+		char *sub = ax_asprintf("%s/cur", path);
+		ax_msgfiles_collect(sub, max, files, n);
+		free(sub);
+		sub = ax_asprintf("%s/new", path);
+		ax_msgfiles_collect(sub, max, files, n);
+		free(sub);
+		return;
+	}
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	size_t start = *n;
+	struct dirent *e;
+	while ((e = readdir(d)) && *n < max) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *full = ax_asprintf("%s/%s", path, e->d_name);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+			files[(*n)++] = full;
+		else
+			free(full);
+	}
+	closedir(d);
+	qsort(files + start, *n - start, sizeof(char *), cmp_str);
+}
+

@@ -1,0 +1,253 @@
+#!/bin/bash
+# maildns.sh - the `maildns` probe against a real authoritative server: NSD
+# on 127.0.0.1:12853 and an HTTPS server for the MTA-STS policies on
+# 127.0.0.1:12843 (python3's http.server in ssl, certificate from a test
+# CA the probe is told to trust), serving zones signed with ldns-signzone (good.example with
+# every record right, weak.example with each record wrong, bogus.example whose SPF
+# record was changed after signing) and one unsigned zone (plain.example). The
+# probe forwards every query to that server and starts validation at the
+# zones' own DS records: nothing leaves the machine. DANE: every MX host is
+# reached at a private Postfix on 127.0.0.1:12825 (tests/lib/postfix.sh),
+# whose real certificate good.example's signed TLSA record matches and
+# bogus.example's does not. Asserts each check's status and that the DNSSEC
+# verdict (secure, insecure, bogus) is recorded.
+. "$ANNEXA_SRC/tests/lib/common.sh"
+PORT=12853
+for p in nsd ldns-keygen ldns-signzone openssl sqlite3; do
+	command -v $p >/dev/null || [ -x /usr/sbin/$p ] || { echo "SKIP: $p not installed"; exit 77; }
+done
+command -v postfix >/dev/null || { echo "SKIP: postfix not installed"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root to run postfix"; exit 77; }
+NSD=$(command -v nsd || echo /usr/sbin/nsd)
+D="$T/dns"
+mkdir -p "$D"
+
+# the MX host every domain points at: a real Postfix with STARTTLS
+SMTP_PORT=12825
+chmod 755 "$T" # postfix's own users must reach their data folder
+. "$ANNEXA_SRC/tests/lib/postfix.sh"
+pf_init "$T/b" "$SMTP_PORT"
+add_cleanup pf_stop
+pf_cert 2048 365
+pf_main ">=TLSv1.2"
+pf_start || { fail "postfix did not start on $SMTP_PORT"; tail -5 "$T/b/pf/maillog" >&2; exit 1; }
+SPKI=$(openssl x509 -in "$T/b/tls/cert.pem" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+WRONG=$(printf 'not the key' | sha256sum | cut -d' ' -f1)
+
+# dkim_txt BITS|ed25519: the p= value of a fresh key
+dkim_p() {
+	if [ "$1" = ed25519 ]; then
+		openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0
+	else
+		openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:"$1" 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0
+	fi
+}
+# txt STRING: a TXT RDATA in zone syntax, cut into character-strings of 200
+txt() { printf '%s' "$1" | fold -w 200 | sed 's/.*/"&"/' | tr '\n' ' '; }
+
+zone_head() {
+	cat <<EOF
+\$ORIGIN $1.
+\$TTL 300
+@ IN SOA ns.$1. hostmaster.$1. 1 3600 600 86400 300
+@ IN NS ns.$1.
+ns IN A 127.0.0.1
+EOF
+}
+good_records() { # DOMAIN TLSA-SHA256: the records of a domain that does everything right
+	cat <<EOF
+@ IN MX 10 mx.$1.
+mx IN A 127.0.0.1
+@ IN TXT "v=spf1 mx include:_spf.$1 -all"
+@ IN TXT "google-site-verification=abc"
+_spf IN TXT "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 ~all"
+_dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc-reports@$1; adkim=s"
+_smtp._tls IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@$1"
+sel1._domainkey IN TXT $(txt "v=DKIM1; k=rsa; p=$(dkim_p 2048)")
+ed._domainkey IN TXT "v=DKIM1; k=ed25519; p=$(dkim_p ed25519)"
+_mta-sts IN TXT "v=STSv1; id=20261207T1"
+_25._tcp.mx IN TLSA 3 1 1 $2
+_25._tcp.mx IN TLSA 0 0 1 $WRONG
+EOF
+}
+{ zone_head good.example; good_records good.example "$SPKI"; } > "$D/good.example"
+{ zone_head plain.example; good_records plain.example "$SPKI"; } > "$D/plain.example"
+{ zone_head bogus.example; good_records bogus.example "$WRONG"; } > "$D/bogus.example"
+{
+	zone_head weak.example
+	incs=""
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do
+		incs="$incs include:i$i.weak.example"
+		echo "i$i IN TXT \"v=spf1 -all\""
+	done
+	cat <<EOF
+@ IN MX 10 nowhere.weak.example.
+@ IN TXT $(txt "v=spf1$incs -all")
+_dmarc IN TXT "v=DMARC1; p=none"
+sel1._domainkey IN TXT $(txt "v=DKIM1; p=$(dkim_p 1024)")
+old._domainkey IN TXT "v=DKIM1; p="
+EOF
+} > "$D/weak.example"
+
+: > "$D/ta.ds"
+for z in good.example weak.example bogus.example; do
+	(cd "$D" && k=$(ldns-keygen -a ECDSAP256SHA256 -k $z) && ldns-signzone $z "$k" && cat "$k.ds" >> ta.ds) ||
+		{ fail "cannot sign $z"; exit 1; }
+done
+# A record changed after signing: its RRSIG no longer matches.
+sed -i 's/include:_spf.bogus.example -all/+all/' "$D/bogus.example.signed"
+grep -q '+all' "$D/bogus.example.signed" || fail "bogus.example was not tampered with"
+
+# MTA-STS: one policy per Host, served over HTTPS with a test CA's certificate
+HTTPS_PORT=12843
+W="$T/www"
+mkdir -p "$W/mta-sts.good.example/.well-known" "$W/mta-sts.plain.example/.well-known"
+printf 'version: STSv1\r\nmode: enforce\r\nmx: *.good.example\r\nmax_age: 604800\r\n' > "$W/mta-sts.good.example/.well-known/mta-sts.txt"
+printf 'version: STSv1\nmode: enforce\nmx: mx.elsewhere.example\nmax_age: 604800\n' > "$W/mta-sts.plain.example/.well-known/mta-sts.txt"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=annexa-test-ca -keyout "$W/ca.key" -out "$W/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=mta-sts.good.example -keyout "$W/key.pem" -out "$W/req.pem" 2>/dev/null
+printf 'subjectAltName=DNS:mta-sts.good.example,DNS:mta-sts.plain.example\n' > "$W/ext"
+openssl x509 -req -in "$W/req.pem" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial -days 30 -extfile "$W/ext" -out "$W/cert.pem" 2>/dev/null
+cat > "$W/serve.py" <<'PY'
+import http.server, os, ssl, sys
+root, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+class H(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path):
+        host = (self.headers.get("Host") or "").split(":")[0]
+        return os.path.join(root, os.path.basename(host), path.lstrip("/").replace("..", ""))
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", port), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+PY
+python3 "$W/serve.py" "$W" $HTTPS_PORT "$W/cert.pem" "$W/key.pem" >"$W/serve.out" 2>&1 &
+HTTPS_PID=$!
+stop_https() { kill "$HTTPS_PID" 2>/dev/null; wait "$HTTPS_PID" 2>/dev/null; }
+add_cleanup stop_https
+
+cat > "$D/nsd.conf" <<EOF
+server:
+	ip-address: 127.0.0.1@$PORT
+	do-ip6: no
+	username: ""
+	chroot: ""
+	zonesdir: "$D"
+	pidfile: "$D/nsd.pid"
+	database: ""
+	zonelistfile: "$D/zone.list"
+	xfrdfile: "$D/xfrd.state"
+	xfrdir: "$D"
+	logfile: "$D/nsd.log"
+	verbosity: 1
+remote-control:
+	control-enable: no
+zone:
+	name: good.example
+	zonefile: good.example.signed
+zone:
+	name: weak.example
+	zonefile: weak.example.signed
+zone:
+	name: bogus.example
+	zonefile: bogus.example.signed
+zone:
+	name: plain.example
+	zonefile: plain.example
+EOF
+"$NSD" -d -c "$D/nsd.conf" >"$D/nsd.out" 2>&1 &
+NSD_PID=$!
+stop_nsd() { kill "$NSD_PID" 2>/dev/null; wait "$NSD_PID" 2>/dev/null; }
+add_cleanup stop_nsd
+wait_for 60 port_open $PORT || { fail "nsd did not start on $PORT"; cat "$D/nsd.out" "$D/nsd.log" >&2; exit 1; }
+wait_for 60 port_open $HTTPS_PORT || { fail "the HTTPS server did not start on $HTTPS_PORT"; cat "$W/serve.out" >&2; exit 1; }
+
+# signed mail as a seed mailbox receives it: the selectors in use
+mkdir -p "$T/mail"
+printf 'DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=Good.Example;\r\n\ts=ed; h=from:to:subject; bh=AAAA; b=BBBB\r\nFrom: a@good.example\r\n\r\nbody\r\n' > "$T/mail/1.eml"
+printf 'From: news@weak.example\nDKIM-Signature: v=1; a=rsa-sha256; d=weak.example; s=gone;\n h=from; bh=AAAA; b=BBBB\nDKIM-Signature: v=1; d=esp.example; s=other; h=from; bh=A; b=B\n\nbody\nDKIM-Signature: v=1; d=weak.example; s=inbody; h=from; bh=A; b=B\n' > "$T/mail/2.eml"
+
+inst() { # NAME DOMAIN [extra option lines]
+	cat <<EOF
+[probe "$1"]
+	type = maildns
+	domain = $2
+	resolver = 127.0.0.1@$PORT
+	trust-anchor = dns/ta.ds
+	dkim-selector = sel1
+	mta-sts-connect-to = 127.0.0.1:$HTTPS_PORT
+	dane-connect-to = 127.0.0.1:$SMTP_PORT
+	timeout = 120s
+${3:-}
+EOF
+}
+{
+	printf '[annexa]\n\tstore = annexa.db\n'
+	inst good good.example "	dkim-messages = mail
+	dkim-selector = ed
+	dmarc-policy = reject
+	spf-all = fail
+	mta-sts-ca-file = www/ca.pem"
+	inst weak weak.example "	dkim-messages = mail
+	dkim-selector = old
+	dkim-selector = missing"
+	inst weak-sts-optional weak.example "	require-mta-sts = false"
+	inst bogus bogus.example
+	inst plain plain.example "	mta-sts-ca-file = www/ca.pem"
+	inst plain-ok plain.example "	require-dnssec = false"
+} > "$T/annexa.conf"
+
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+status_of() { sqlite3 "$T/annexa.db" "select status from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
+message_of() { sqlite3 "$T/annexa.db" "select message from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
+expect() { # INSTANCE CHECK STATUS [MESSAGE PART]
+	got=$(status_of "$1" "$2")
+	ok; [ "$got" = "$3" ] || fail "$1 $2 is '$got', want $3: $(message_of "$1" "$2")"
+	if [ -n "${4:-}" ]; then
+		ok; message_of "$1" "$2" | grep -qF -- "$4" || fail "$1 $2 message lacks '$4': $(message_of "$1" "$2")"
+	fi
+}
+
+for c in mx spf dkim dmarc tlsrpt mta_sts dane; do expect good maildns.$c pass; done
+expect good maildns.dane pass "all 1 MX host(s) present a certificate their signed TLSA records match"
+expect good maildns.mta_sts pass "MTA-STS enforce, max_age 604800 s, covering all 1 MX host(s)"
+expect good maildns.dnssec pass "answers validate (secure)"
+expect good maildns.spf pass "2 DNS lookup(s), ending in -all"
+expect good maildns.dkim pass "2 selector(s)"
+
+expect weak maildns.dnssec pass
+expect weak maildns.mx fail "nowhere.weak.example"
+expect weak maildns.spf fail "more than 10 DNS lookups"
+expect weak maildns.dmarc fail "p=none is weaker than quarantine"
+expect weak maildns.tlsrpt fail "no TLS-RPT record"
+expect weak maildns.mta_sts fail "_mta-sts.weak.example publishes no MTA-STS record"
+expect weak-sts-optional maildns.mta_sts info "no MTA-STS record"
+expect weak maildns.dkim fail "sel1: RSA key of 1024 bits (minimum 2048)"
+expect weak maildns.dkim fail "old: key revoked"
+expect weak maildns.dkim fail "missing: no key published"
+expect weak maildns.dkim fail "gone: no key published (selector seen in signed mail)"
+n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='weak' and check_id='maildns.dkim' and (message like '%other%' or message like '%inbody%')")
+ok; [ "$n" = 0 ] || fail "a selector of another domain or from a message body was checked"
+
+expect bogus maildns.dnssec fail "bogus.example/TXT"
+expect bogus maildns.spf fail "DNSSEC validation failed"
+expect bogus maildns.dmarc pass # the other records are intact
+expect bogus maildns.dane fail "mx.bogus.example: no TLSA record matches the certificate it presents"
+expect weak maildns.dane info "nowhere.weak.example: no TLSA record"
+
+for c in mx spf dkim dmarc tlsrpt; do expect plain maildns.$c pass; done
+expect plain maildns.dane info "TLSA records in an unsigned zone"
+expect plain maildns.mta_sts fail "not covered by the MTA-STS policy: mx.plain.example"
+# the system store does not trust the test CA: the policy is not fetched
+expect plain-ok maildns.mta_sts fail "cannot be fetched"
+expect plain maildns.dnssec fail "not signed (insecure)"
+expect plain-ok maildns.dnssec info "not signed (insecure)"
+
+# Evidence: the records as published, with the report addresses pseudonymised.
+n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='good' and observed like '%dmarc-reports@%'")
+ok; [ "$n" = 0 ] || fail "an e-mail address of a DMARC record reached the evidence"
+ok; sqlite3 "$T/annexa.db" "select observed from results where instance='good' and check_id='maildns.dmarc' order by run_id desc limit 1" |
+	grep -q '"rua": *"mailto:p:[0-9a-f]\{16\}"' || fail "rua is not pseudonymised in the evidence"
+done_tests
