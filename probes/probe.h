@@ -56,6 +56,26 @@ struct ax_check_def {
 
 struct ax_probe_ctx;
 
+/* What a probe's child may reach (collector/sandbox.h; README, "Probe
+ * confinement"). Every child may read the system's libraries, CA store and
+ * name service files, read and write its own state folder and a private
+ * temporary folder (TMPDIR), and read what its AX_OPT_PATH options name
+ * (a glob's folder) and the file of a sqlite: database URI (its folder,
+ * for the -wal and -shm files). Nothing else: no TCP, no programs, never
+ * the store, the signing key or the config file. A probe that needs more
+ * says so here. */
+struct ax_probe_access {
+	unsigned flags;              /* AX_ACCESS_* */
+	const char *const *paths;    /* STRING options naming files or folders it reads (of LIVE:REPO, LIVE) */
+	const char *const *folders;  /* options whose file's whole folder it reads (rotations, includes) */
+	const char *const *connect;  /* options naming host:port or postgresql://: TCP connect to that port */
+	const char *groups;          /* supplementary groups when run as [annexa] probe-user ("adm") */
+};
+
+enum {
+	AX_ACCESS_EXEC = 1 << 0, /* runs programs (they inherit the confinement) */
+};
+
 struct probe {
 	const char *name;    /* the `type = ` value */
 	const char *summary; /* one line for --help and the README */
@@ -65,6 +85,7 @@ struct probe {
 	 * negative code with ax_error_set() when it could not: the parent then
 	 * records `error` for every declared check the run did not report. */
 	int (*run)(struct ax_probe_ctx *ctx);
+	const struct ax_probe_access *access; /* NULL: the defaults above */
 };
 
 /* --- registry (generated) --- */

@@ -360,10 +360,14 @@ cleanup:
 	return rc ? AX_ERROR : 0;
 }
 
+/* a local repository and the password file; restic runs confined */
+static const struct ax_probe_access restic_access = {.flags = AX_ACCESS_EXEC, .paths = (const char *const[]){"repository", NULL}};
+
 const struct probe probe_restic = {
 	.name = "restic",
 	.summary = "restic backups: freshness, retention, integrity (restic check), encryption, size drops",
 	.options = restic_options,
 	.checks = restic_checks,
+	.access = &restic_access,
 	.run = restic_probe_run,
 };

@@ -1,0 +1,132 @@
+/* sandbox_plan.c - what one probe instance's child may reach (sandbox.h):
+ * derived from its type's access declaration (probe.h) and its options.
+ *
+ * Guarantees: no grant reaches a protected path (the store, its WAL, the
+ * signing key, the config file), whatever an option names; paths are
+ * compared after resolving symbolic links. */
+#include "sandbox.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "probe.h"
+
+static int listed(const char *const *keys, const char *key)
+{
+	for (size_t i = 0; keys && keys[i]; i++)
+		if (strcmp(keys[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The path with symbolic links resolved when it exists (malloc'd). */
+static char *resolved(const char *path)
+{
+	char *r = realpath(path, NULL);
+	return r ? r : ax_strdup(path);
+}
+
+static int reaches(const char *grant, const char *const *protect)
+{
+	size_t n = strlen(grant);
+	for (size_t i = 0; protect && protect[i]; i++) {
+		char *p = resolved(protect[i]);
+		int hit = strncmp(p, grant, n) == 0 && (p[n] == '\0' || p[n] == '/' || (n == 1 && grant[0] == '/'));
+		free(p);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/* Grants path (or, with folder, the folder holding it); narrows to the
+ * file itself when the folder would reach a protected path. */
+static void grant(struct ax_sandbox *sb, const char *path, int folder, const char *const *protect)
+{
+	char *file = resolved(path), *dir = NULL;
+	if (folder) {
+		dir = ax_strdup(file);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (!reaches(dir, protect))
+			ax_sandbox_add_path(sb, dir, AX_SB_READ);
+		else if (!strpbrk(file, "*?["))
+			folder = 0;
+	}
+	if (!folder && !reaches(file, protect))
+		ax_sandbox_add_path(sb, file, AX_SB_READ);
+	free(dir);
+	free(file);
+}
+
+uint16_t ax_sandbox_port_of(const char *value)
+{
+	const char *hostport = value, *end, *colon, *q;
+	long port = 0;
+	if (strncmp(value, "postgresql://", 13) == 0 || strncmp(value, "postgres://", 11) == 0) {
+		hostport = strstr(value, "//") + 2;
+		if ((q = strstr(hostport, "port=")) && (q[-1] == '?' || q[-1] == '&'))
+			return (uint16_t)strtol(q + 5, NULL, 10);
+		end = hostport + strcspn(hostport, "/?");
+		const char *at = memchr(hostport, '@', (size_t)(end - hostport));
+		if (at)
+			hostport = at + 1;
+		port = 5432;
+	} else if (strchr(value, ':') == NULL || strncmp(value, "sqlite:", 7) == 0) {
+		return 0;
+	} else {
+		end = value + strlen(value);
+	}
+	colon = NULL;
+	for (const char *p = hostport; p < end; p++)
+		if (*p == ':')
+			colon = p;
+	if (colon && (hostport[0] != '[' || colon > strchr(hostport, ']'))) {
+		char *stop;
+		long v = strtol(colon + 1, &stop, 10);
+		if (stop == end && v > 0 && v < 65536)
+			port = v;
+	}
+	return (uint16_t)port;
+}
+
+void ax_sandbox_plan(struct ax_sandbox *sb, const struct ax_probe_instance *inst, const char *state_dir,
+		     const char *const *protect)
+{
+	const struct probe *p = inst->type;
+	const struct ax_probe_access *acc = p->access;
+	static const struct ax_probe_access none = {0};
+	if (!acc)
+		acc = &none;
+	ax_sandbox_add_system(sb, (acc->flags & AX_ACCESS_EXEC) != 0);
+	if (state_dir)
+		ax_sandbox_add_path(sb, state_dir, AX_SB_READ | AX_SB_WRITE);
+	for (const struct ax_option *o = p->options; o && o->key; o++) {
+		int path = o->type == AX_OPT_PATH || listed(acc->paths, o->key);
+		int folder = listed(acc->folders, o->key), connect = listed(acc->connect, o->key);
+		if (!path && !folder && !connect && o->type != AX_OPT_DBURI)
+			continue;
+		size_t nvals = 0;
+		for (size_t i = 0; i < inst->nopts; i++) {
+			if (strcmp(inst->opts[i].key, o->key) != 0)
+				continue;
+			nvals++;
+			const char *v = inst->opts[i].value;
+			if (o->type == AX_OPT_DBURI && strncmp(v, "sqlite:", 7) == 0)
+				grant(sb, v + 7, 1, protect);
+			else if ((path || folder) && o->type == AX_OPT_STRING && v[0] == '/' && strchr(v, ':')) {
+				char *live = ax_asprintf("%.*s", (int)strcspn(v, ":"), v); /* LIVE:REPO */
+				grant(sb, live, folder, protect);
+				free(live);
+			} else if (path || folder)
+				grant(sb, v, folder || strpbrk(v, "*?[") != NULL, protect);
+			if (connect && ax_sandbox_port_of(v))
+				ax_sandbox_add_port(sb, ax_sandbox_port_of(v));
+		}
+		if (nvals == 0 && o->def && (path || folder))
+			grant(sb, o->def, folder, protect);
+	}
+}
