@@ -6,9 +6,11 @@
  * compared after resolving symbolic links. */
 #include "sandbox.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "probe.h"
@@ -41,24 +43,44 @@ static int reaches(const char *grant, const char *const *protect)
 	return 0;
 }
 
-/* Grants path (or, with folder, the folder holding it); narrows to the
- * file itself when the folder would reach a protected path. */
+/* Grants a folder; one that would reach a protected path is narrowed to
+ * its entries that do not (recursively; listing it stays denied). */
+static void grant_dir(struct ax_sandbox *sb, const char *dir, const char *const *protect, int depth)
+{
+	if (!reaches(dir, protect)) {
+		ax_sandbox_add_path(sb, dir, AX_SB_READ);
+		return;
+	}
+	DIR *d = depth < 8 ? opendir(dir) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *sub = ax_asprintf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", e->d_name);
+		struct stat st;
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			grant_dir(sb, sub, protect, depth + 1);
+		else if (!reaches(sub, protect))
+			ax_sandbox_add_path(sb, sub, AX_SB_READ);
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Grants path (or, with folder, the folder holding it). */
 static void grant(struct ax_sandbox *sb, const char *path, int folder, const char *const *protect)
 {
-	char *file = resolved(path), *dir = NULL;
-	if (folder) {
-		dir = ax_strdup(file);
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-		if (!reaches(dir, protect))
-			ax_sandbox_add_path(sb, dir, AX_SB_READ);
-		else if (!strpbrk(file, "*?["))
-			folder = 0;
-	}
-	if (!folder && !reaches(file, protect))
+	struct stat st;
+	char *file = resolved(path);
+	if (folder || (stat(file, &st) == 0 && S_ISDIR(st.st_mode))) {
+		char *slash = strrchr(file, '/');
+		if (folder && slash)
+			*(slash == file ? slash + 1 : slash) = '\0';
+		grant_dir(sb, file, protect, 0);
+	} else if (!reaches(file, protect)) {
 		ax_sandbox_add_path(sb, file, AX_SB_READ);
-	free(dir);
+	}
 	free(file);
 }
 

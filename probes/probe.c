@@ -110,6 +110,12 @@ void ax_probe_ctx_free(struct ax_probe_ctx *ctx)
 	free(ctx);
 }
 
+const char *ax_probe_tmp(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && t[0] == '/' ? t : "/tmp";
+}
+
 const char *ax_probe_instance(const struct ax_probe_ctx *ctx)
 {
 	return ctx->inst->name;

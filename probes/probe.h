@@ -111,6 +111,9 @@ int ax_probe_opt_bool(const struct ax_probe_ctx *ctx, const char *key);
 /* A folder private to this probe instance that survives between runs
  * (e.g. the last git tip seen), or NULL when the collector has none. */
 const char *ax_probe_state_dir(const struct ax_probe_ctx *ctx);
+/* Where scratch files go: the child's private temporary folder (TMPDIR,
+ * the only writable place besides the state folder), else /tmp. */
+const char *ax_probe_tmp(void);
 /* The collection time (ax_now() when the run started). */
 int64_t ax_probe_now(const struct ax_probe_ctx *ctx);
 /* Keyed pseudonym of a personal value (e-mail address, user name):
