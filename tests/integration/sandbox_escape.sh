@@ -33,7 +33,7 @@ write_conf() {
 CONF
 }
 sandbox_of() { sqlite3 "$T/annexa.db" "select cast(a.data as text) from run_artifacts r join artifacts a on a.sha256 = r.sha256 where r.name = 'sandbox.txt' and r.run_id = (select max(id) from runs)"; }
-result_of() { sqlite3 "$T/annexa.db" "select status || ' ' || message from results where check_id = 'selftest.escape' and run_id = (select max(id) from runs)"; }
+result_of() { sqlite3 "$T/annexa.db" "select status || ' ' || message from results where check_id = 'selftest.ok' and run_id = (select max(id) from runs)"; }
 
 write_conf ""
 "$ANNEXA" -c "$T/annexa.conf" collect >/dev/null 2>&1 # creates the store (escape result fails the exit code)
@@ -41,7 +41,7 @@ expect_rc 0 sqlite3 "$T/annexa.db" "select count(*) from runs"
 if [ "$abi" -ge 1 ]; then
 	r=$(result_of); echo "$r"
 	ok; case "$r" in "info 9 of 9 escape attempts denied") ;; *) fail "escape not fully denied: $r";; esac
-	obs=$(sqlite3 "$T/annexa.db" "select observed from results where check_id = 'selftest.escape' and run_id = (select max(id) from runs)")
+	obs=$(sqlite3 "$T/annexa.db" "select observed from results where check_id = 'selftest.ok' and run_id = (select max(id) from runs)")
 	echo "$obs"
 	ok; [ "$(echo "$obs" | jq '.escaped | length')" = 0 ] || fail "something escaped: $obs"
 	ok; echo "$obs" | jq -e '[.denied[] | select(.attempt | startswith("connect")) | .error] == ["Permission denied"]' >/dev/null ||
