@@ -129,7 +129,7 @@ void ax_sandbox_plan(struct ax_sandbox *sb, const struct ax_probe_instance *inst
 	for (const struct ax_option *o = p->options; o && o->key; o++) {
 		int path = o->type == AX_OPT_PATH || listed(acc->paths, o->key);
 		int folder = listed(acc->folders, o->key), connect = listed(acc->connect, o->key);
-		if (!path && !folder && !connect && o->type != AX_OPT_DBURI)
+		if (!path && !folder && !connect && !listed(acc->locks, o->key) && o->type != AX_OPT_DBURI)
 			continue;
 		size_t nvals = 0;
 		for (size_t i = 0; i < inst->nopts; i++) {
@@ -145,6 +145,12 @@ void ax_sandbox_plan(struct ax_sandbox *sb, const struct ax_probe_instance *inst
 				free(live);
 			} else if (path || folder)
 				grant(sb, v, folder || strpbrk(v, "*?[") != NULL, protect);
+			if (listed(acc->locks, o->key) && v[0] == '/') {
+				char *locks = ax_asprintf("%s/locks", v);
+				if (!reaches(locks, protect))
+					ax_sandbox_add_path(sb, locks, AX_SB_READ | AX_SB_WRITE);
+				free(locks);
+			}
 			if (connect && ax_sandbox_port_of(v))
 				ax_sandbox_add_port(sb, ax_sandbox_port_of(v));
 		}

@@ -70,6 +70,7 @@ struct ax_probe_access {
 	const char *const *folders;  /* options whose file's whole folder it reads (rotations, includes) */
 	const char *const *connect;  /* options naming host:port or postgresql://: TCP connect to that port */
 	const char *groups;          /* supplementary groups when run as [annexa] probe-user ("adm") */
+	const char *const *locks;    /* options naming folders whose locks/ it writes (restic check) */
 };
 
 enum {

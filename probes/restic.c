@@ -362,8 +362,10 @@ cleanup:
 	return rc ? AX_ERROR : 0;
 }
 
-/* a local repository and the password file; restic runs confined */
-static const struct ax_probe_access restic_access = {.flags = AX_ACCESS_EXEC, .paths = (const char *const[]){"repository", NULL}};
+/* a local repository (and its locks/: `check` must lock) and the password file; restic runs confined */
+static const struct ax_probe_access restic_access = {.flags = AX_ACCESS_EXEC,
+						     .paths = (const char *const[]){"repository", NULL},
+						     .locks = (const char *const[]){"repository", NULL}};
 
 const struct probe probe_restic = {
 	.name = "restic",
