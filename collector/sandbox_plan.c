@@ -126,6 +126,8 @@ void ax_sandbox_plan(struct ax_sandbox *sb, const struct ax_probe_instance *inst
 	ax_sandbox_add_system(sb, (acc->flags & AX_ACCESS_EXEC) != 0);
 	if (state_dir)
 		ax_sandbox_add_path(sb, state_dir, AX_SB_READ | AX_SB_WRITE);
+	for (size_t i = 0; acc->ports && acc->ports[i]; i++)
+		ax_sandbox_add_port(sb, acc->ports[i]);
 	for (const struct ax_option *o = p->options; o && o->key; o++) {
 		int path = o->type == AX_OPT_PATH || listed(acc->paths, o->key);
 		int folder = listed(acc->folders, o->key), connect = listed(acc->connect, o->key);

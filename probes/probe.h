@@ -71,6 +71,7 @@ struct ax_probe_access {
 	const char *const *connect;  /* options naming host:port or postgresql://: TCP connect to that port */
 	const char *groups;          /* supplementary groups when run as [annexa] probe-user ("adm") */
 	const char *const *locks;    /* options naming folders whose locks/ it writes (restic check) */
+	const uint16_t *ports;       /* fixed TCP ports it connects to (53: DNS over TCP), 0-terminated */
 };
 
 enum {

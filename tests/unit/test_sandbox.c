@@ -125,9 +125,29 @@ static void test_plan_and_apply(void)
 	free(sub);
 }
 
+/* declared ports and connect options both reach the plan, once each */
+static void test_declared_ports(void)
+{
+	static const struct ax_option opts[] = {{"target", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "host:port"}, {NULL}};
+	static const struct ax_check_def checks[] = {{"x.y", "x"}, {NULL}};
+	static const uint16_t fixed[] = {53, 0};
+	static const char *const connect[] = {"target", NULL};
+	static const struct ax_probe_access acc = {.connect = connect, .ports = fixed};
+	const struct probe p = {"t", "t", opts, checks, NULL, &acc};
+	struct ax_kv kv[] = {{"target", "mx.example:25"}, {"target", "mx2.example:25"}};
+	struct ax_probe_instance inst = {.name = "t", .type = &p, .opts = kv, .nopts = 2};
+	struct ax_sandbox sb = {0};
+	ax_sandbox_plan(&sb, &inst, NULL, NULL);
+	T_EQ_INT(sb.nports, 2);
+	T_EQ_INT(sb.ports[0], 53);
+	T_EQ_INT(sb.ports[1], 25);
+	ax_sandbox_free(&sb);
+}
+
 int main(void)
 {
 	test_ports();
+	test_declared_ports();
 	test_plan_and_apply();
 	return t_done();
 }
