@@ -85,4 +85,18 @@ if [ "$(id -u)" = 0 ] && [ "$abi" -ge 1 ]; then
 	ok; case "$r" in "info 9 of 9 escape attempts denied") ;; *) fail "as nobody: $r";; esac
 	expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
 fi
+
+# the same escape from a collector run by an unprivileged user
+if [ "$(id -u)" = 0 ] && [ "$abi" -ge 1 ] && command -v setpriv >/dev/null; then
+	U="$T/unpriv"; mkdir "$U"
+	sed -e "s|$T/|$U/|g" -e '/probe-user/d' -e '/signing.key\|pseudonym/d' -e '/^\[signing\]\|^\[privacy\]/d' "$T/annexa.conf" > "$U/annexa.conf"
+	chown -R nobody "$U"
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$ANNEXA" -c "$U/annexa.conf" "$@"; }
+	as_nobody collect >/dev/null 2>&1
+	r=$(sqlite3 "$U/annexa.db" "select status || ' ' || message from results where check_id = 'selftest.ok'")
+	echo "as nobody: $r"
+	ok; case "$r" in "info "*" escape attempts denied") n=${r#info }; [ "${n%% of*}" = "$(echo "$n" | sed 's/.* of \([0-9]*\).*/\1/')" ] || fail "as nobody: $r";; *) fail "as nobody: $r";; esac
+	ok; [ ! -e "$U/escaped" ] || fail "as nobody the probe wrote outside its state folder"
+	as_nobody ledger verify >/dev/null || fail "ledger after the unprivileged escape"
+fi
 done_tests
