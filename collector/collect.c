@@ -65,6 +65,7 @@ static char **protected_paths(const struct ax_config *cfg)
 	const char *store = ax_config_get(cfg, "annexa", "store");
 	const char *more[] = {ax_config_get(cfg, "signing", "key"), ax_config_get(cfg, "privacy", "pseudonym-key-file"),
 			      ax_config_get(cfg, "locker", "path"), cfg->path};
+	const char *state = ax_config_get(cfg, "annexa", "state-dir");
 	char **out = ax_calloc(16, sizeof(*out));
 	size_t n = 0;
 	for (size_t i = 0; store && i < 4; i++)
@@ -72,6 +73,11 @@ static char **protected_paths(const struct ax_config *cfg)
 	for (size_t i = 0; i < 4; i++)
 		if (more[i])
 			out[n++] = ax_strdup(more[i]);
+	/* the keys' default places (README, [privacy] and [signing]) */
+	if (state) {
+		out[n++] = ax_asprintf("%s/pseudonym.key", state);
+		out[n++] = ax_asprintf("%s/signing.key", state);
+	}
 	return out;
 }
 
