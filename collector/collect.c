@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <pwd.h>
 
+#include "annexa-build.h"
 #include "config.h"
 #include "probe.h"
 #include "runner.h"
@@ -56,6 +58,46 @@ cleanup:
 	return err;
 }
 
+/* What no probe child may reach (runner.h): the store and its journal
+ * files, the keys and the config itself. */
+static char **protected_paths(const struct ax_config *cfg)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+	const char *store = ax_config_get(cfg, "annexa", "store");
+	const char *more[] = {ax_config_get(cfg, "signing", "key"), ax_config_get(cfg, "privacy", "pseudonym-key-file"),
+			      ax_config_get(cfg, "locker", "path"), cfg->path};
+	const char *state = ax_config_get(cfg, "annexa", "state-dir");
+	char **out = ax_calloc(16, sizeof(*out));
+	size_t n = 0;
+	for (size_t i = 0; store && i < 4; i++)
+		out[n++] = ax_asprintf("%s%s", store, sfx[i]);
+	for (size_t i = 0; i < 4; i++)
+		if (more[i])
+			out[n++] = ax_strdup(more[i]);
+	/* the keys' default places (README, [privacy] and [signing]) */
+	if (state) {
+		out[n++] = ax_asprintf("%s/pseudonym.key", state);
+		out[n++] = ax_asprintf("%s/signing.key", state);
+	}
+	return out;
+}
+
+static void free_paths(char **paths)
+{
+	for (size_t i = 0; paths && paths[i]; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+/* [annexa] probe-user, else annexa-probe where the package made it. */
+static const char *probe_user(const struct ax_config *cfg)
+{
+	const char *user = ax_config_get(cfg, "annexa", "probe-user");
+	if (user)
+		return user;
+	return getpwnam("annexa-probe") ? "annexa-probe" : NULL;
+}
+
 int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *const *only, size_t nonly,
 	       struct ax_evidence *ev, struct ax_run_info *info)
 {
@@ -64,6 +106,7 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 	struct ax_probe_key_facts facts = {0};
 	struct stat kst;
 	char *key_path = NULL;
+	char **protect = NULL;
 	size_t n = 0;
 	int err = 0;
 
@@ -95,6 +138,7 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 		facts.generated = ax_config_get(cfg, "privacy", "pseudonym-key-file") == NULL;
 	}
 	int64_t parallel = ax_config_get_int(cfg, "annexa", "parallel");
+	protect = protected_paths(cfg);
 	struct ax_runner_opts opts = {
 		.pseudonym_key = (const unsigned char *)key.ptr,
 		.keylen = key.size,
@@ -102,7 +146,17 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 		.state_root = state,
 		.now = ax_now(),
 		.parallel = parallel > 0 ? (int)parallel : 4,
+		.protect = (const char *const *)protect,
+		.require_sandbox = ax_config_get_int(cfg, "annexa", "require-sandbox") == 1,
+		.probe_user = probe_user(cfg),
 	};
+#if ANNEXA_TEST_CLOCK
+	/* test builds only: a kernel without Landlock, or no confinement at
+	 * all (bench/sandbox.sh) */
+	const char *test_sb = getenv("ANNEXA_TEST_SANDBOX");
+	opts.landlock_off = test_sb && (strcmp(test_sb, "no-landlock") == 0 || strcmp(test_sb, "off") == 0);
+	opts.seccomp_off = test_sb && strcmp(test_sb, "off") == 0;
+#endif
 	if ((err = ax_runner_run(sel, n, &opts, ev)) < 0)
 		goto cleanup;
 	err = ax_store_commit_run(store, "collect", opts.now, ax_now(), ev, info);
@@ -111,6 +165,7 @@ cleanup:
 		memset(key.ptr, 0, key.size);
 	ax_buf_free(&key);
 	free(key_path);
+	free_paths(protect);
 	free(sel);
 	return err;
 }

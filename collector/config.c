@@ -43,6 +43,9 @@ static const struct ax_option annexa_options[] = {
 	{"parallel", AX_OPT_INT, "4", 0, NULL, 1, 64, "probe instances run at once"},
 	{"state-dir", AX_OPT_PATH, "state", 0, NULL, 0, 0, "per-instance state folders"},
 	{"log", AX_OPT_ENUM, "stderr", 0, "stderr|syslog", 0, 0, "where the daemon logs"},
+	{"probe-user", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
+	 "user probes run as when the collector is root (default: annexa-probe when that account exists)"},
+	{"require-sandbox", AX_OPT_BOOL, "false", 0, NULL, 0, 0, "refuse to run a probe the kernel cannot confine (Landlock)"},
 	{NULL},
 };
 

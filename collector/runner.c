@@ -13,7 +13,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,15 +32,8 @@
 #include "config.h"
 #include "msg.h"
 #include "probe.h"
+#include "sandbox.h"
 #include "util.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define AX_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define AX_SANITIZED 1
-#endif
-#endif
 
 #define TICK_MS 50           /* how soon an exit is noticed without SIGCHLD */
 #define READ_BURST (1 << 20) /* bytes read from one child before serving others */
@@ -114,7 +109,7 @@ static int set_limits(const struct ax_probe_instance *inst)
 }
 
 /* Only what a probe needs; ANNEXA_NOW and ANNEXA_TEST_* survive for tests. */
-static void scrub_env(const char *home)
+static void scrub_env(const char *home, const char *tmp)
 {
 	struct ax_buf keep = AX_BUF_INIT; /* NUL-separated NAME=VALUE entries */
 	extern char **environ;
@@ -126,6 +121,8 @@ static void scrub_env(const char *home)
 	setenv("LANG", "C.UTF-8", 1);
 	setenv("TZ", "UTC", 1);
 	setenv("HOME", home, 1);
+	if (tmp)
+		setenv("TMPDIR", tmp, 1);
 	for (size_t off = 0; off < keep.size; off += strlen(keep.ptr + off) + 1) {
 		char *eq = strchr(keep.ptr + off, '=');
 		if (eq) {
@@ -180,12 +177,99 @@ static void reset_signals(void)
 			signal(sig, SIG_DFL);
 }
 
+/* The account a child switches to when the collector is root: its type's
+ * groups only, never root's. Looked up before confinement (NSS). */
+struct probe_user {
+	uid_t uid;
+	gid_t gid, groups[8];
+	int ngroups;
+	const char *name;
+};
+
+static int find_probe_user(const struct ax_probe_instance *inst, const struct ax_runner_opts *opts,
+			   struct probe_user *pu)
+{
+	const struct ax_probe_access *acc = inst->type->access;
+	pu->name = NULL;
+	if (geteuid() != 0 || !opts->probe_user)
+		return 0;
+	struct passwd *pw = getpwnam(opts->probe_user);
+	if (!pw)
+		return ax_error_code(AX_ENOTFOUND, "[annexa] probe-user %s: no such user", opts->probe_user);
+	if (pw->pw_uid == 0)
+		return ax_error_code(AX_EINVALID, "[annexa] probe-user %s is root", opts->probe_user);
+	pu->uid = pw->pw_uid;
+	pu->gid = pw->pw_gid;
+	pu->ngroups = 0;
+	pu->name = opts->probe_user;
+	for (const char *g = acc ? acc->groups : NULL; g && *g && pu->ngroups < 8;) {
+		size_t n = strcspn(g, " ");
+		char *name = ax_asprintf("%.*s", (int)n, g);
+		struct group *gr = getgrnam(name);
+		if (gr) /* a group this machine lacks grants nothing */
+			pu->groups[pu->ngroups++] = gr->gr_gid;
+		free(name);
+		g += n + strspn(g + n, " ");
+	}
+	return 0;
+}
+
+static int switch_user(const struct probe_user *pu)
+{
+	if (!pu->name)
+		return 0;
+	if (setgroups((size_t)pu->ngroups, pu->groups) < 0 || setgid(pu->gid) < 0 || setuid(pu->uid) < 0)
+		return ax_error_set("switching to probe-user %s: %s", pu->name, strerror(errno));
+	if (setuid(0) == 0)
+		return ax_error_set("probe-user %s: root could be regained", pu->name);
+	return 0;
+}
+
+/* State folder, its private temporary folder, and the confinement. */
+static int confine(const struct ax_probe_instance *inst, const struct ax_runner_opts *opts, const char *state,
+		   struct ax_buf *applied)
+{
+	struct ax_sandbox sb = {0};
+	struct probe_user pu;
+	char *tmp = state ? ax_asprintf("%s/.tmp", state) : NULL;
+	int err;
+	if ((err = find_probe_user(inst, opts, &pu)) < 0)
+		goto cleanup;
+	if (tmp && mkdir(tmp, 0700) < 0 && errno != EEXIST) {
+		err = ax_error_set("temporary folder %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	if (pu.name && state && opts->state_root &&
+	    /* the probe user passes through the root, owns only its folder */
+	    (chmod(opts->state_root, 0711) < 0 || chown(state, pu.uid, pu.gid) < 0 ||
+	     chown(tmp, pu.uid, pu.gid) < 0)) {
+		err = ax_error_set("state folder %s for probe-user %s: %s", state, pu.name, strerror(errno));
+		goto cleanup;
+	}
+	scrub_env(state ? state : "/", tmp);
+	sb.landlock_off = opts->landlock_off;
+	sb.seccomp_off = opts->seccomp_off;
+	ax_sandbox_plan(&sb, inst, state, opts->protect);
+	if ((err = ax_sandbox_apply(&sb, applied)) < 0 || (err = switch_user(&pu)) < 0)
+		goto cleanup;
+	if (pu.name)
+		ax_buf_printf(applied, " user=%s", pu.name);
+	if (opts->require_sandbox && strncmp(ax_buf_cstr(applied), "landlock", 8) != 0)
+		err = ax_error_code(AX_EINVALID, "[annexa] require-sandbox: this kernel offers no Landlock (got: %s)",
+				    ax_buf_cstr(applied));
+cleanup:
+	ax_sandbox_free(&sb);
+	free(tmp);
+	return err;
+}
+
 static void child_main(const struct ax_probe_instance *inst, const struct ax_runner_opts *opts, int wfd,
 		       pid_t parent)
 {
 	struct child_sink sink = {wfd, AX_BUF_INIT}; /* AX_MSG_FD once set up */
 	struct ax_probe_sink ps = {sink_result, sink_artifact, &sink};
 	struct ax_probe_ctx *ctx = NULL;
+	struct ax_buf applied = AX_BUF_INIT;
 	char *state = NULL;
 	int rc;
 
@@ -201,9 +285,16 @@ static void child_main(const struct ax_probe_instance *inst, const struct ax_run
 		rc = ax_error_set("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		goto out;
 	}
-	if ((rc = set_limits(inst)) < 0 || (rc = make_state_dir(opts->state_root, inst->name, &state)) < 0)
+	/* limits last: building the confinement allocates */
+	if ((rc = make_state_dir(opts->state_root, inst->name, &state)) < 0 ||
+	    (rc = confine(inst, opts, state, &applied)) < 0 || (rc = set_limits(inst)) < 0)
 		goto out;
-	scrub_env(state ? state : "/");
+	/* what the kernel applied, before any probe code runs */
+	ax_buf_putc(&applied, '\n');
+	if ((rc = ax_msg_encode_artifact(&sink.frame, AX_RUNNER_SANDBOX_ARTIFACT, "text/plain", applied.ptr,
+					 applied.size)) < 0 ||
+	    (rc = sink_send(&sink)) < 0)
+		goto out;
 	ctx = ax_probe_ctx_new(inst, opts->pseudonym_key, opts->keylen, state, opts->now, &ps);
 	if (ctx)
 		ax_probe_ctx_set_key_facts(ctx, opts->key_facts);
@@ -216,6 +307,7 @@ out:
 	sink_send(&sink);
 	ax_probe_ctx_free(ctx);
 	free(state);
+	ax_buf_free(&applied);
 	ax_buf_free(&sink.frame);
 	fflush(NULL);
 	_exit(0); /* not exit(): the parent's atexit handlers are not ours */
@@ -447,6 +539,12 @@ static void fill_errors(struct child *c, const struct ax_runner_opts *opts)
 			struct ax_result *r = &c->ev.results[i];
 			ax_evidence_add_result(&keep, r->instance, r->probe_type, r->check, r->status, r->message,
 					       r->observed, r->collected_at);
+		}
+		for (size_t i = 0; i < c->ev.nartifacts; i++) {
+			struct ax_artifact *a = &c->ev.artifacts[i];
+			if (strcmp(a->name, AX_RUNNER_SANDBOX_ARTIFACT) == 0) /* how it was confined */
+				ax_evidence_add_artifact(&keep, a->instance, a->name, a->media_type, a->data.ptr,
+							 a->data.size);
 		}
 		ax_evidence_free(&c->ev);
 		c->ev = keep;

@@ -3,7 +3,8 @@
  * Each instance runs in a forked child: its own process group, a deadline
  * (the instance's timeout), resource limits (memory, CPU seconds, file
  * size, no core dumps), PR_SET_NO_NEW_PRIVS, a scrubbed environment and no
- * inherited descriptors but the result pipe. The child sends framed
+ * inherited descriptors but the result pipe, and the kernel confinement
+ * its probe type declares (sandbox.h). The child sends framed
  * messages (msg.h); the parent validates every one. A child that crashes,
  * hangs (its whole process group is killed at the deadline), exceeds a
  * limit or sends a malformed message yields `error` results for every
@@ -34,7 +35,20 @@ struct ax_runner_opts {
 	int64_t now;            /* collection time given to every probe */
 	int parallel;           /* children at once (>= 1) */
 	size_t max_output;      /* bytes one child may send; 0 = AX_RUNNER_OUTPUT_MAX */
+	/* confinement (sandbox.h): paths no child may reach (store, WAL,
+	 * signing key, config file), NULL-terminated; a run that cannot get
+	 * Landlock fails when require_sandbox is set; probe_user: the account
+	 * children switch to when the collector runs as root (NULL: none) */
+	const char *const *protect;
+	int require_sandbox;
+	const char *probe_user;
+	int landlock_off, seccomp_off; /* test builds: ANNEXA_TEST_SANDBOX (collect.c) */
 };
+
+/* Each run records the confinement its child got as this artifact of the
+ * instance ("landlock-v7+seccomp", "seccomp", "none"; user=NAME when it
+ * switched user). */
+#define AX_RUNNER_SANDBOX_ARTIFACT "sandbox.txt"
 
 #define AX_RUNNER_OUTPUT_MAX ((size_t)256 << 20)
 #define AX_RUNNER_RESULTS_MAX 65536 /* results one child may send */

@@ -216,11 +216,15 @@ static int accesslog_run(struct ax_probe_ctx *ctx)
 	return rc;
 }
 
+/* log files and their rotations (the folder); adm reads them */
+static const struct ax_probe_access accesslog_access = {.folders = (const char *const[]){"path", NULL}, .groups = "adm"};
+
 const struct probe probe_accesslog = {
 	.name = "accesslog",
 	.summary = "access logs (Postfix, Dovecot, sshd, nginx): freshness, retention, permissions, "
 		   "brute force, privileged and cleartext logins",
 	.options = accesslog_options,
 	.checks = accesslog_checks,
+	.access = &accesslog_access,
 	.run = accesslog_run,
 };

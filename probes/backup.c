@@ -363,10 +363,14 @@ cleanup:
 	return rc ? AX_ERROR : 0;
 }
 
+/* the dump folders (path options); pg_restore runs confined too */
+static const struct ax_probe_access backup_access = {.flags = AX_ACCESS_EXEC};
+
 const struct probe probe_backup_files = {
 	.name = "backup-files",
 	.summary = "dump folders (pg_dump, SQLite, tarballs): age, size trend, encryption, restore test",
 	.options = backup_options,
 	.checks = backup_checks,
+	.access = &backup_access,
 	.run = backup_run,
 };

@@ -193,10 +193,14 @@ cleanup:
 	return err;
 }
 
+/* the lead database: its sqlite file, or TCP to its PostgreSQL port */
+static const struct ax_probe_access consent_access = {.connect = (const char *const[]){"database", NULL}};
+
 const struct probe probe_consent = {
 	.name = "consent",
 	.summary = "lead database: double opt-in proof, single opt-in lists, expired sign-ups, erasure, retention",
 	.options = consent_options,
 	.checks = consent_checks,
+	.access = &consent_access,
 	.run = consent_run,
 };

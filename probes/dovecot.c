@@ -100,10 +100,14 @@ cleanup:
 	return rc;
 }
 
+/* dovecot.conf and its folder (conf.d includes) */
+static const struct ax_probe_access dovecot_access = {.folders = (const char *const[]){"config", NULL}};
+
 const struct probe probe_dovecot = {
 	.name = "dovecot",
 	.summary = "Dovecot configuration (2.3 and 2.4): ssl required, minimum protocol, cleartext auth, key permissions",
 	.options = dovecot_options,
 	.checks = dovecot_checks,
+	.access = &dovecot_access,
 	.run = dovecot_run,
 };

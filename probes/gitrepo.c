@@ -295,10 +295,14 @@ cleanup:
 	return rc ? AX_ERROR : 0;
 }
 
+/* the repository, signer files, the live files of `deployed`; ssh-keygen and gpg run confined */
+static const struct ax_probe_access gitrepo_access = {.flags = AX_ACCESS_EXEC, .paths = (const char *const[]){"deployed", NULL}};
+
 const struct probe probe_gitrepo = {
 	.name = "gitrepo",
 	.summary = "configuration repository: signed and reviewed changes, no rewritten history, no drift of deployed files",
 	.options = gitrepo_options,
 	.checks = gitrepo_checks,
+	.access = &gitrepo_access,
 	.run = gitrepo_run,
 };

@@ -8,6 +8,7 @@
 #include "gitrepo_commits.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "probe.h"
 #include "subprocess.h"
 #include "util.h"
 
@@ -32,7 +34,7 @@ const char *ax_sig_state_name(enum ax_sig_state s)
 struct walk_state {
 	git_repository *repo;
 	const struct ax_commit_walk_opts *o;
-	char tmpdir[64]; /* "" until first needed */
+	char tmpdir[PATH_MAX]; /* "" until first needed */
 };
 
 static void remove_tmpdir(struct walk_state *w)
@@ -67,7 +69,7 @@ static char *first_line(const char *text, const char *email)
 static int write_sig_files(struct walk_state *w, const git_buf *sig, const git_buf *payload, char *paths[2])
 {
 	if (!w->tmpdir[0]) {
-		snprintf(w->tmpdir, sizeof(w->tmpdir), "/tmp/annexa-gitsig-XXXXXX");
+		snprintf(w->tmpdir, sizeof(w->tmpdir), "%s/annexa-gitsig-XXXXXX", ax_probe_tmp());
 		if (!mkdtemp(w->tmpdir)) {
 			w->tmpdir[0] = '\0';
 			return ax_error_set("cannot create a temporary folder for signature files");

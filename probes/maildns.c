@@ -731,10 +731,19 @@ cleanup:
 	return err;
 }
 
+/* DNS over TCP (truncated answers) to the resolvers (UDP is not
+ * restricted by Landlock), HTTPS to mta-sts.DOMAIN, SMTP to the MX hosts
+ * for DANE, or the ports the connect-to options name instead. */
+static const struct ax_probe_access maildns_access = {
+	.connect = (const char *const[]){"resolver", "mta-sts-connect-to", "dane-connect-to", NULL},
+	.ports = (const uint16_t[]){53, 443, 25, 0},
+};
+
 const struct probe probe_maildns = {
 	.name = "maildns",
 	.summary = "a mail domain's MX, SPF, DKIM keys, DMARC, MTA-STS, DANE and TLS-RPT as published, with their DNSSEC state",
 	.options = maildns_options,
 	.checks = maildns_checks,
 	.run = maildns_run,
+	.access = &maildns_access,
 };

@@ -296,10 +296,14 @@ cleanup:
 	return err;
 }
 
+/* the mail log and its rotations, the lead database */
+static const struct ax_probe_access mlc_access = {.folders = (const char *const[]){"log", NULL}, .connect = (const char *const[]){"database", NULL}, .groups = "adm"};
+
 const struct probe probe_maillog_consent = {
 	.name = "maillog-consent",
 	.summary = "Postfix log x lead database: campaign mail without consent or after unsubscribe",
 	.options = mlc_options,
 	.checks = mlc_checks,
+	.access = &mlc_access,
 	.run = mlc_run,
 };

@@ -150,6 +150,12 @@ int ax_probe_report_key(struct ax_probe_ctx *ctx)
 	return err;
 }
 
+const char *ax_probe_tmp(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && t[0] == '/' ? t : "/tmp";
+}
+
 const char *ax_probe_instance(const struct ax_probe_ctx *ctx)
 {
 	return ctx->inst->name;

@@ -56,6 +56,28 @@ struct ax_check_def {
 
 struct ax_probe_ctx;
 
+/* What a probe's child may reach (collector/sandbox.h; README, "Probe
+ * confinement"). Every child may read the system's libraries, CA store and
+ * name service files, read and write its own state folder and a private
+ * temporary folder (TMPDIR), and read what its AX_OPT_PATH options name
+ * (a glob's folder) and the file of a sqlite: database URI (its folder,
+ * for the -wal and -shm files). Nothing else: no TCP, no programs, never
+ * the store, the signing key or the config file. A probe that needs more
+ * says so here. */
+struct ax_probe_access {
+	unsigned flags;              /* AX_ACCESS_* */
+	const char *const *paths;    /* STRING options naming files or folders it reads (of LIVE:REPO, LIVE) */
+	const char *const *folders;  /* options whose file's whole folder it reads (rotations, includes) */
+	const char *const *connect;  /* options naming host:port or postgresql://: TCP connect to that port */
+	const char *groups;          /* supplementary groups when run as [annexa] probe-user ("adm") */
+	const char *const *locks;    /* options naming folders whose locks/ it writes (restic check) */
+	const uint16_t *ports;       /* fixed TCP ports it connects to (53: DNS over TCP), 0-terminated */
+};
+
+enum {
+	AX_ACCESS_EXEC = 1 << 0, /* runs programs (they inherit the confinement) */
+};
+
 struct probe {
 	const char *name;    /* the `type = ` value */
 	const char *summary; /* one line for --help and the README */
@@ -65,6 +87,7 @@ struct probe {
 	 * negative code with ax_error_set() when it could not: the parent then
 	 * records `error` for every declared check the run did not report. */
 	int (*run)(struct ax_probe_ctx *ctx);
+	const struct ax_probe_access *access; /* NULL: the defaults above */
 };
 
 /* --- registry (generated) --- */
@@ -90,6 +113,9 @@ int ax_probe_opt_bool(const struct ax_probe_ctx *ctx, const char *key);
 /* A folder private to this probe instance that survives between runs
  * (e.g. the last git tip seen), or NULL when the collector has none. */
 const char *ax_probe_state_dir(const struct ax_probe_ctx *ctx);
+/* Where scratch files go: the child's private temporary folder (TMPDIR,
+ * the only writable place besides the state folder), else /tmp. */
+const char *ax_probe_tmp(void);
 /* The collection time (ax_now() when the run started). */
 int64_t ax_probe_now(const struct ax_probe_ctx *ctx);
 /* Keyed pseudonym of a personal value (e-mail address, user name):

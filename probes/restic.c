@@ -263,7 +263,7 @@ static int check_encrypted(struct restic *r, int64_t version)
 {
 	struct ax_probe_ctx *ctx = r->ctx;
 	unsigned char rnd[16];
-	char wrong[33], path[] = "/tmp/annexa-restic-wrong-XXXXXX";
+	char wrong[33], *path = ax_asprintf("%s/annexa-restic-wrong-XXXXXX", ax_probe_tmp());
 	struct ax_subprocess res;
 	int rc, fd;
 	RAND_bytes(rnd, sizeof(rnd));
@@ -272,6 +272,7 @@ static int check_encrypted(struct restic *r, int64_t version)
 	if (fd < 0 || write(fd, wrong, 32) != 32) {
 		if (fd >= 0)
 			close(fd), unlink(path);
+		free(path);
 		return ax_probe_result(ctx, "backup.encrypted", AX_CHECK_ERROR, NULL, "cannot write a scratch file");
 	}
 	close(fd);
@@ -281,6 +282,7 @@ static int check_encrypted(struct restic *r, int64_t version)
 	free(r->env[3]);
 	r->env[3] = saved;
 	unlink(path);
+	free(path);
 	int refused = res.exit_code != 0 && !res.timed_out;
 	int said_wrong = strstr(ax_buf_cstr(&res.err), "wrong password") != NULL;
 	json_t *obs = json_pack("{s:I,s:b,s:i}", "repository_version", (json_int_t)version, "wrong_password_refused",
@@ -360,10 +362,16 @@ cleanup:
 	return rc ? AX_ERROR : 0;
 }
 
+/* a local repository (and its locks/: `check` must lock) and the password file; restic runs confined */
+static const struct ax_probe_access restic_access = {.flags = AX_ACCESS_EXEC,
+						     .paths = (const char *const[]){"repository", NULL},
+						     .locks = (const char *const[]){"repository", NULL}};
+
 const struct probe probe_restic = {
 	.name = "restic",
 	.summary = "restic backups: freshness, retention, integrity (restic check), encryption, size drops",
 	.options = restic_options,
 	.checks = restic_checks,
+	.access = &restic_access,
 	.run = restic_probe_run,
 };

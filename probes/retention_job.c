@@ -230,11 +230,15 @@ static int retention_run(struct ax_probe_ctx *ctx)
 	return rc ? AX_ERROR : 0;
 }
 
+/* the job's logs and rotations, status file, journal export, database */
+static const struct ax_probe_access retention_access = {.folders = (const char *const[]){"log", NULL}, .connect = (const char *const[]){"database", NULL}, .groups = "adm"};
+
 const struct probe probe_retention_job = {
 	.name = "retention-job",
 	.summary = "a scheduled deletion/retention job runs and succeeds (log, status file, journal, database); "
 		   "no record past its retention date",
 	.options = retention_options,
 	.checks = retention_checks,
+	.access = &retention_access,
 	.run = retention_run,
 };

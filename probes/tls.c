@@ -307,10 +307,14 @@ cleanup:
 	return rc;
 }
 
+/* TCP to the target's port only */
+static const struct ax_probe_access tls_access = {.connect = (const char *const[]){"target", NULL}};
+
 const struct probe probe_tls = {
 	.name = "tls",
 	.summary = "live TLS of a server (implicit or STARTTLS): versions, suites, order, group, certificate chain",
 	.options = tls_options,
 	.checks = tls_checks,
+	.access = &tls_access,
 	.run = tls_run,
 };

@@ -8,6 +8,7 @@
  * pipe has in every child. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -21,6 +22,7 @@
 #include "msg.h"
 #include "probe.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "t.h"
 #include "util.h"
 
@@ -203,7 +205,7 @@ static int run_fail(struct ax_probe_ctx *ctx)
 	return ax_error_set("cannot connect to 127.0.0.1:25: Connection refused");
 }
 
-#define PROBE(n) static const struct probe probe_test_##n = {"test-" #n, "test", NULL, checks, run_##n}
+#define PROBE(n) static const struct probe probe_test_##n = {"test-" #n, "test", NULL, checks, run_##n, NULL}
 PROBE(pass);
 PROBE(sandbox);
 PROBE(abort);
@@ -320,9 +322,17 @@ static void test_misbehaving(void)
 		T_EQ_INT(r->collected_at, NOW);
 		T_EQ_STR(r->observed, "{\"n\":1}");
 	}
-	size_t nart = 0;
+	size_t nart = 0, nconfined = 0;
 	for (size_t i = 0; i < ev.nartifacts; i++) {
 		const struct ax_artifact *a = &ev.artifacts[i];
+		if (strcmp(a->name, AX_RUNNER_SANDBOX_ARTIFACT) == 0) {
+			/* every run records the confinement the kernel applied */
+			char want[32];
+			snprintf(want, sizeof(want), "landlock-v%d+seccomp\n", ax_sandbox_landlock_abi());
+			T_EQ_STR(ax_buf_cstr(&a->data), ax_sandbox_landlock_abi() ? want : "seccomp\n");
+			nconfined++;
+			continue;
+		}
 		T_OK(strncmp(a->instance, "i-pass", 6) == 0);
 		T_EQ_STR(a->name, "out/hello.txt");
 		T_EQ_STR(a->media_type, "text/plain");
@@ -331,6 +341,7 @@ static void test_misbehaving(void)
 		nart++;
 	}
 	T_EQ_INT(nart, 2);
+	T_OK(nconfined >= 2);
 	EXPECT("i-sandbox", "test.a", AX_CHECK_PASS, "sandbox ok");
 
 	/* crashes: the whole instance is error, keeping what it had said */
