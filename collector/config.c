@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,10 @@ static const struct ax_option control_options[] = {
 	{"justification", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "why (required when applicable = false)"},
 	{"inherited", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "provider that implements the control (not an exclusion)"},
 	{"reference", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "the provider's attestation (required with inherited)"},
+	{"owner", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "who answers for the control (report, SoA, status)"},
+	{"reason", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
+	 "justification for inclusion (SoA): risk treatment REF, legal, regulatory, contractual, business "
+	 "requirement, best practice"},
 	{NULL},
 };
 
@@ -295,6 +300,27 @@ int ax_control_id_valid(const char *s)
 	if (s[0] < '1' || s[0] > '9')
 		return 0;
 	return s[1] == '\0' || (isdigit((unsigned char)s[1]) && s[2] == '\0');
+}
+
+int ax_control_reason_valid(const char *s)
+{
+	static const char *const kinds[] = {"legal/regulatory", "legal",		"regulatory",
+					    "contractual",	 "business requirement", "best practice"};
+	if (!s)
+		return 0;
+	/* A risk treatment names the treatment plan or risk it answers. */
+	if (strncasecmp(s, "risk treatment", 14) == 0) {
+		const char *ref = s + 14;
+		while (*ref == ' ' || *ref == ':' || *ref == ',')
+			ref++;
+		return *ref != '\0' && ref > s + 14;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t n = strlen(kinds[i]);
+		if (strncasecmp(s, kinds[i], n) == 0 && (s[n] == '\0' || s[n] == ':' || s[n] == ' ' || s[n] == ','))
+			return 1;
+	}
+	return 0;
 }
 
 /* --- messages --- */
@@ -585,12 +611,15 @@ static int load_control(struct loader *ld, struct ax_control_cfg *c)
 		int64_t num = 0;
 		if (!opt)
 			return fail_at(ld, "control", c->id, e->key,
-				       "unknown key (known: applicable, justification, inherited, reference)");
+				       "unknown key (known: applicable, justification, inherited, reference, owner, "
+				       "reason)");
 		if (check_entry(ld, i, opt, &value, &num) < 0)
 			return AX_EINVALID;
 		char **slot = strcmp(e->key, "justification") == 0 ? &c->justification
 			      : strcmp(e->key, "inherited") == 0   ? &c->inherited
 			      : strcmp(e->key, "reference") == 0   ? &c->reference
+			      : strcmp(e->key, "owner") == 0       ? &c->owner
+			      : strcmp(e->key, "reason") == 0      ? &c->reason
 								      : NULL;
 		if (opt->type == AX_OPT_BOOL)
 			applicable = num;
@@ -614,6 +643,11 @@ static int load_control(struct loader *ld, struct ax_control_cfg *c)
 			       "required with inherited: the provider's certificate or report");
 	if (c->reference && !c->inherited)
 		return fail_at(ld, "control", c->id, "reference", "only with inherited = PROVIDER");
+	if (c->reason && !ax_control_reason_valid(c->reason))
+		return fail_at(ld, "control", c->id, "reason",
+			       "'%s' is not a justification for inclusion (risk treatment REF, legal, regulatory, "
+			       "contractual, business requirement, best practice)",
+			       c->reason);
 	return 0;
 }
 
@@ -734,6 +768,8 @@ void ax_config_free(struct ax_config *cfg)
 		free(cfg->controls[i].justification);
 		free(cfg->controls[i].inherited);
 		free(cfg->controls[i].reference);
+		free(cfg->controls[i].owner);
+		free(cfg->controls[i].reason);
 	}
 	free(cfg->controls);
 	kv_free(cfg->values, cfg->nvalues);

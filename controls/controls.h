@@ -125,6 +125,7 @@ struct ax_control_state {
 	enum ax_control_status checks_status; /* from the checks alone */
 	const char *justification; /* not_applicable: from the config */
 	const char *inherited_from, *inherited_reference; /* [control] inherited, reference */
+	const char *owner, *reason;                        /* [control] owner, reason; NULL when unset */
 	const struct ax_coverage *coverage; /* NULL when the control has no statement */
 	enum ax_answer *answered;           /* per coverage need */
 	size_t open_needs;                  /* needs nothing answers */

@@ -183,6 +183,11 @@ void ax_status_print(const struct ax_status *st, FILE *out, const char *control_
 	}
 
 	if (one) {
+		if (one->owner) {
+			fprintf(out, "\n  owner: ");
+			put_clean(out, one->owner);
+			fputc('\n', out);
+		}
 		if (one->status == AX_CTL_NOT_APPLICABLE) {
 			fprintf(out, "\n  not applicable: ");
 			put_clean(out, one->justification ? one->justification : "(no justification given)");

@@ -1,6 +1,13 @@
 /* report_html.c - report.html, the control status report: what the
  * security team reads daily and what the auditor opens inside a bundle.
  *
+ * The first screen is the overall figure and the controls that fail,
+ * error or are stale, each with the one line that says why and its owner
+ * (`<tr class="attention-item" data-status="...">`); a table of contents
+ * by theme follows; passing, manual and excluded controls keep their
+ * checks folded in `<details>`; checks of one instance that ended alike
+ * (three or more) are one `<li class="repeated" data-count="N">`.
+ *
  * Guarantees: one self-contained HTML5 file (inline CSS, no scripts, no
  * URL that leaves the bundle: evidence links are relative `evidence/...`
  * paths); every string from a probe or the config passes through
@@ -50,9 +57,23 @@ static const char css[] =
 	"table.expiring{width:auto}\n"
 	".when,.ev{color:#444;font-size:.92em}.note{color:#333;font-style:italic}\n"
 	"footer{margin-top:2em;color:#444;font-size:.9em}\n"
-	"@media print{body{margin:0;max-width:none;font-size:9.5pt}h2{break-after:avoid}"
-	"tr.control{break-inside:avoid}thead{display:table-header-group}a{color:inherit;text-decoration:none}"
-	".status{background:none!important}}\n";
+	"tr.bare-list{display:none}\n"
+	".owner{display:block;color:#444;font-size:.9em;margin-top:.2em}\n"
+	"p.figure{font-size:1.05em;margin:.8em 0 .4em}p.figure .status{min-width:0;margin:.1em 0}\n"
+	"table.attention td:first-child{width:26%}table.attention td:nth-child(2){width:5em}table.attention td:last-child{width:12%}\n"
+	"details>summary{cursor:pointer;color:#333}li.repeated{margin:.15em 0}\n"
+	"nav#toc ul{margin:0;padding-left:1.1em;columns:2}\n"
+	"@page{size:A4;margin:12mm}\n"
+	"@media print{body{margin:0;max-width:none;font-size:8pt;line-height:1.3}h2{break-after:avoid;margin-top:.6em}"
+	"section[id^=theme-]{break-before:page}nav#toc,table.controls caption{display:none}"
+	"th,td{padding:.1em .3em}table.controls{table-layout:fixed}table.controls thead th:nth-child(1){width:25%}"
+	"table.controls thead th:nth-child(2){width:6.5%}table.controls thead th:nth-child(4){width:7%}"
+	"tr[data-bare]{display:none}tr.bare-list{display:table-row}"
+	"p.covered,li.r-pass .msg,li.r-pass .ev{display:none}footer{font-size:7pt}"
+	"ul.needs li{display:inline}ul.needs li+li:before{content:\"; \"}ul.needs{padding:0}th.ctl b{display:inline;margin-right:.4em}td.share{width:6em}"
+	"code{font-size:7.5pt}.status{min-width:0;border:0;padding:0}details>summary{list-style:none}"
+	"thead{display:table-header-group}a{color:inherit;text-decoration:none}"
+	".status{background:none!important}td.share .when,li .when{display:none}}\n";
 
 static void put_time(struct ax_buf *out, int64_t t)
 {
@@ -319,6 +340,82 @@ static void put_coverage(const struct ax_export_data *d, const struct ax_control
 	ax_buf_puts(out, "\n</ul>");
 }
 
+/* Rows that say the same thing as row r: same instance, same status and
+ * message, not a pass (a pass is evidence per check and stays listed). */
+static int same_outcome(const struct ax_result *a, const struct ax_result *b)
+{
+	return a->status == b->status && a->status != AX_CHECK_PASS && strcmp(a->instance, b->instance) == 0 &&
+	       strcmp(a->message ? a->message : "", b->message ? b->message : "") == 0;
+}
+
+/* skip is never evidence: an instance's skipped checks are one line with
+ * each check's reason, whatever the reasons are. */
+static int same_skip(const struct ax_result *a, const struct ax_result *b)
+{
+	return a->status == AX_CHECK_SKIP && b->status == AX_CHECK_SKIP && strcmp(a->instance, b->instance) == 0;
+}
+
+/* When REPEAT_MIN or more checks of one instance ended alike (an instance
+ * that could not reach its target errors on every check; skip results
+ * share their reason), one line says so and names the checks, instead of
+ * one line per check. Marks the rows it wrote in done; 0 when r stands
+ * alone. */
+#define REPEAT_MIN 3
+static int put_skipped(const struct ax_control_state *cs, size_t r, unsigned char *done, struct ax_buf *out)
+{
+	const struct ax_result *res = cs->rows[r].result;
+	size_t n = 0;
+	for (size_t k = r; k < cs->nrows; k++)
+		n += !done[k] && same_skip(res, cs->rows[k].result);
+	if (n < 2)
+		return 0;
+	ax_buf_printf(out, "\n<li class=\"repeated\" data-count=\"%zu\"><span class=\"status s-skip\">skip</span> <code>", n);
+	ax_html_escape(out, res->instance);
+	ax_buf_printf(out, "</code>: %zu checks skipped (not evidence): ", n);
+	size_t shown = 0;
+	for (size_t k = r; k < cs->nrows; k++) {
+		const struct ax_result *o = cs->rows[k].result;
+		if (done[k] || !same_skip(res, o))
+			continue;
+		done[k] = 1;
+		ax_buf_puts(out, shown++ ? "; <code>" : "<code>");
+		ax_html_escape(out, o->check);
+		ax_buf_puts(out, "</code> ");
+		ax_html_escape(out, o->message && *o->message ? o->message : "(no reason)");
+	}
+	ax_buf_puts(out, "</li>");
+	return 1;
+}
+static int put_repeated(const struct ax_control_state *cs, size_t r, unsigned char *done, struct ax_buf *out)
+{
+	const struct ax_result *res = cs->rows[r].result;
+	size_t n = 0;
+	for (size_t k = r; k < cs->nrows; k++)
+		n += !done[k] && same_outcome(res, cs->rows[k].result);
+	if (n < REPEAT_MIN)
+		return put_skipped(cs, r, done, out);
+	const char *st = ax_check_status_name(res->status);
+	ax_buf_printf(out, "\n<li class=\"repeated\" data-count=\"%zu\"><span class=\"status s-%s\">%s</span> <code>", n,
+		      st, st);
+	ax_html_escape(out, res->instance);
+	ax_buf_printf(out, "</code>: %zu checks %s: ", n, st);
+	ax_html_escape(out, res->message && *res->message ? res->message : "(no message)");
+	ax_buf_puts(out, " <span class=\"when\">collected ");
+	put_time(out, res->collected_at);
+	ax_buf_puts(out, "; checks: ");
+	size_t shown = 0;
+	for (size_t k = r; k < cs->nrows; k++) {
+		if (done[k] || !same_outcome(res, cs->rows[k].result))
+			continue;
+		done[k] = 1;
+		ax_buf_puts(out, shown++ ? ", <code>" : "<code>");
+		ax_html_escape(out, cs->rows[k].result->check);
+		ax_buf_puts(out, cs->rows[k].stale ? "</code> (stale)" : "</code>");
+	}
+	ax_buf_puts(out, "</span></li>");
+	return 1;
+}
+
 static void put_checks(const struct ax_export_data *d, const struct ax_report_index *ix,
 		       const struct ax_control_state *cs, struct ax_buf *out)
 {
@@ -348,17 +445,23 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		put_manual(d, cs, out);
 		return;
 	}
+	unsigned char *done = ax_calloc(cs->nrows, 1);
 	ax_buf_puts(out, "<ul class=\"checks\">");
 	for (size_t r = 0; r < cs->nrows; r++) {
+		if (done[r])
+			continue;
+		if (put_repeated(cs, r, done, out))
+			continue;
 		const struct ax_result *res = cs->rows[r].result;
 		const char *st = ax_check_status_name(res->status);
-		ax_buf_printf(out, "\n<li><span class=\"status s-%s\">%s%s</span> <code>", st, st,
+		ax_buf_printf(out, "\n<li class=\"r-%s\"><span class=\"status s-%s\">%s%s</span> <code>", st, st, st,
 			      cs->rows[r].stale ? " (stale)" : "");
 		ax_html_escape(out, res->instance);
 		ax_buf_puts(out, "</code> <code>");
 		ax_html_escape(out, res->check);
-		ax_buf_puts(out, "</code>: ");
+		ax_buf_puts(out, "</code><span class=\"msg\">: ");
 		ax_html_escape(out, res->message && *res->message ? res->message : "(no message)");
+		ax_buf_puts(out, "</span>");
 		ax_buf_puts(out, " <span class=\"when\">collected ");
 		put_time(out, res->collected_at);
 		ax_buf_puts(out, "</span>");
@@ -369,6 +472,7 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 			ax_buf_puts(out, " <span class=\"when\">(not evidence)</span>");
 		ax_buf_puts(out, "</li>");
 	}
+	free(done);
 	ax_buf_puts(out, "\n</ul>");
 	put_coverage(d, cs, (size_t)(cs - d->status->controls), out);
 	put_manual(d, cs, out);
@@ -410,6 +514,13 @@ static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *o
 			      p->unresolved, p->unresolved == 1 ? "" : "s");
 }
 
+/* A manual control with nothing behind it (no check, no attached item, no
+ * provider): on paper these are one list per theme, not one row each. */
+static int is_bare(const struct ax_control_state *cs)
+{
+	return cs->status == AX_CTL_MANUAL && cs->nrows == 0 && cs->nmanual == 0 && !cs->inherited_from;
+}
+
 static void put_control(const struct ax_export_data *d, const struct ax_report_index *ix, size_t i,
 			struct ax_buf *out)
 {
@@ -417,12 +528,33 @@ static void put_control(const struct ax_export_data *d, const struct ax_report_i
 	const char *st = ax_control_status_name(cs->status);
 	ax_buf_puts(out, "<tr class=\"control\" id=\"");
 	ax_html_escape(out, cs->control->id);
-	ax_buf_printf(out, "\" data-status=\"%s\">\n<th scope=\"row\" class=\"ctl\"><b>", st);
+	ax_buf_printf(out, "\" data-status=\"%s\"%s>\n<th scope=\"row\" class=\"ctl\"><b>", st,
+		      is_bare(cs) ? " data-bare=\"\"" : "");
 	ax_html_escape(out, cs->control->id);
 	ax_buf_puts(out, "</b>");
 	ax_html_escape(out, cs->control->title);
-	ax_buf_printf(out, "</th>\n<td><span class=\"status s-%s\">%s</span></td>\n<td>", st, st);
+	if (cs->owner) {
+		ax_buf_puts(out, "<span class=\"owner\">owner: ");
+		ax_html_escape(out, cs->owner);
+		ax_buf_puts(out, "</span>");
+	}
+	ax_buf_printf(out, "</th>\n<td class=\"st\"><span class=\"status s-%s\">%s</span></td>\n<td>", st, st);
+	/* What passes or waits for attached evidence is read on demand; what
+	 * fails, errors or is partial stays open. */
+	int fold = cs->status == AX_CTL_PASS || cs->status == AX_CTL_MANUAL || cs->status == AX_CTL_NOT_APPLICABLE;
+	if (fold) {
+		ax_buf_puts(out, "<details><summary>");
+		if (cs->nrows)
+			ax_buf_printf(out, "%zu check%s", cs->nrows, cs->nrows == 1 ? "" : "s");
+		else
+			ax_buf_puts(out, "no automated check");
+		if (cs->nmanual)
+			ax_buf_printf(out, ", %zu manual item%s", cs->nmanual, cs->nmanual == 1 ? "" : "s");
+		ax_buf_puts(out, "</summary>");
+	}
 	put_checks(d, ix, cs, out);
+	if (fold)
+		ax_buf_puts(out, "</details>");
 	ax_buf_puts(out, "</td>\n<td class=\"share\">");
 	put_share(d, i, out);
 	ax_buf_puts(out, "</td>\n</tr>\n");
@@ -453,10 +585,141 @@ static void put_theme(const struct ax_export_data *d, const struct ax_report_ind
 		      "<th scope=\"col\">Checks and last results</th><th scope=\"col\">Passed in period</th></tr>"
 		      "</thead>\n<tbody>\n",
 		      name, name, n, name);
+	size_t bare = 0;
+	for (size_t i = 0; i < d->status->ncontrols; i++) {
+		const struct ax_control_state *cs = &d->status->controls[i];
+		if ((size_t)theme_index(cs->control->theme) != t || !is_bare(cs))
+			continue;
+		if (bare++ == 0)
+			ax_buf_puts(out, "<tr class=\"bare-list\"><td colspan=\"4\"><b>manual, no evidence attached:</b> ");
+		else
+			ax_buf_puts(out, "; ");
+		ax_buf_puts(out, "<b>");
+		ax_html_escape(out, cs->control->id);
+		ax_buf_puts(out, "</b> ");
+		ax_html_escape(out, cs->control->title);
+	}
+	if (bare)
+		ax_buf_puts(out, "</td></tr>\n");
 	for (size_t i = 0; i < d->status->ncontrols; i++)
 		if ((size_t)theme_index(d->status->controls[i].control->theme) == t)
 			put_control(d, ix, i, out);
 	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
+}
+
+static int needs_attention(enum ax_control_status s)
+{
+	return s == AX_CTL_FAIL || s == AX_CTL_ERROR || s == AX_CTL_STALE;
+}
+
+/* The one line that says why a control fails: its first check whose
+ * status decides the control's ("instance check: message"), and how many
+ * more checks ended alike. */
+static void put_reason(const struct ax_control_state *cs, struct ax_buf *out)
+{
+	enum ax_check_status want = cs->status == AX_CTL_FAIL ? AX_CHECK_FAIL : AX_CHECK_ERROR;
+	const struct ax_result *first = NULL;
+	size_t more = 0;
+	for (size_t r = 0; r < cs->nrows; r++) {
+		const struct ax_result *res = cs->rows[r].result;
+		int counts = cs->status == AX_CTL_STALE ? cs->rows[r].stale : res->status == want;
+		if (!counts)
+			continue;
+		if (first)
+			more++;
+		else
+			first = res;
+	}
+	if (!first) {
+		ax_buf_puts(out, cs->status == AX_CTL_STALE ? "attached evidence expired" : "(no check named)");
+		return;
+	}
+	if (cs->status == AX_CTL_STALE)
+		ax_buf_puts(out, "no fresh result: ");
+	ax_buf_puts(out, "<code>");
+	ax_html_escape(out, first->instance);
+	ax_buf_puts(out, "</code> <code>");
+	ax_html_escape(out, first->check);
+	ax_buf_puts(out, "</code>: ");
+	ax_html_escape(out, first->message && *first->message ? first->message : "(no message)");
+	if (more)
+		ax_buf_printf(out, " <span class=\"when\">(and %zu more)</span>", more);
+}
+
+/* The first screen: the overall figure, then every failing, erroring or
+ * stale control with its reason and owner, before any passing row. */
+static void put_overview(const struct ax_export_data *d, struct ax_buf *out)
+{
+	const int *c = d->status->counts;
+	size_t n = 0;
+	ax_buf_printf(out,
+		      "<section id=\"overview\">\n<p class=\"figure\"><b>%zu controls:</b> "
+		      "<span class=\"status s-pass\">%d passing</span> <span class=\"status s-partial\">%d partial</span> "
+		      "<span class=\"status s-fail\">%d failing</span> <span class=\"status s-error\">%d erroring</span> "
+		      "<span class=\"status s-stale\">%d stale</span> <span class=\"status s-manual\">%d manual</span> "
+		      "<span class=\"status s-not_applicable\">%d excluded</span>",
+		      d->status->ncontrols, c[AX_CTL_PASS], c[AX_CTL_PARTIAL], c[AX_CTL_FAIL], c[AX_CTL_ERROR],
+		      c[AX_CTL_STALE], c[AX_CTL_MANUAL], c[AX_CTL_NOT_APPLICABLE]);
+	if (c[AX_CTL_NOT_COVERED])
+		ax_buf_printf(out, " <span class=\"status s-not_covered\">%d not covered</span>", c[AX_CTL_NOT_COVERED]);
+	ax_buf_puts(out, "</p>\n");
+	for (size_t i = 0; i < d->status->ncontrols; i++)
+		n += needs_attention(d->status->controls[i].status);
+	if (n == 0) {
+		ax_buf_puts(out, "<p class=\"note\">No control fails, errors or is stale.</p>\n</section>\n");
+		return;
+	}
+	ax_buf_printf(out, "<table class=\"attention\">\n<caption>Needs attention: %zu control%s failing, erroring or "
+			   "stale</caption>\n<thead><tr><th scope=\"col\">Control</th><th scope=\"col\">Status</th>"
+			   "<th scope=\"col\">Reason</th><th scope=\"col\">Owner</th></tr></thead>\n<tbody>\n",
+		      n, n == 1 ? "" : "s");
+	/* fail, then error, then stale: the order in which they are worst */
+	static const enum ax_control_status order[] = {AX_CTL_FAIL, AX_CTL_ERROR, AX_CTL_STALE};
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+		for (size_t i = 0; i < d->status->ncontrols; i++) {
+			const struct ax_control_state *cs = &d->status->controls[i];
+			if (cs->status != order[o])
+				continue;
+			const char *st = ax_control_status_name(cs->status);
+			ax_buf_printf(out, "<tr class=\"attention-item\" data-status=\"%s\"><td><a href=\"#", st);
+			ax_html_escape(out, cs->control->id);
+			ax_buf_puts(out, "\">");
+			ax_html_escape(out, cs->control->id);
+			ax_buf_puts(out, "</a> ");
+			ax_html_escape(out, cs->control->title);
+			ax_buf_printf(out, "</td><td><span class=\"status s-%s\">%s</span></td><td>", st, st);
+			put_reason(cs, out);
+			ax_buf_puts(out, "</td><td>");
+			ax_html_escape(out, cs->owner ? cs->owner : "-");
+			ax_buf_puts(out, "</td></tr>\n");
+		}
+	}
+	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
+}
+
+/* Table of contents: per theme its size and how many of its controls
+ * need attention. */
+static void put_toc(const struct ax_export_data *d, struct ax_buf *out)
+{
+	ax_buf_puts(out, "<nav id=\"toc\">\n<h2>Contents</h2>\n<ul>\n<li><a href=\"#overview\">Needs attention</a></li>\n"
+			 "<li><a href=\"#summary\">Summary</a></li>\n");
+	for (size_t t = 0; t <= NTHEMES; t++) {
+		const char *name = t < NTHEMES ? themes[t] : "Other";
+		size_t n = 0, bad = 0, pass = 0;
+		for (size_t i = 0; i < d->status->ncontrols; i++) {
+			const struct ax_control_state *cs = &d->status->controls[i];
+			if ((size_t)theme_index(cs->control->theme) != t)
+				continue;
+			n++;
+			bad += needs_attention(cs->status);
+			pass += cs->status == AX_CTL_PASS;
+		}
+		if (n == 0)
+			continue;
+		ax_buf_printf(out, "<li><a href=\"#theme-%s\">%s controls</a> (%zu: %zu passing, %zu needing attention)</li>\n",
+			      name, name, n, pass, bad);
+	}
+	ax_buf_puts(out, "</ul>\n</nav>\n");
 }
 
 static const char legend[] =
@@ -492,6 +755,8 @@ int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 		return err;
 	put_header(d, out);
 	ax_buf_puts(out, "<main>\n");
+	put_overview(d, out);
+	put_toc(d, out);
 	put_summary(d, out);
 	put_expiring(d, out);
 	for (size_t t = 0; t <= NTHEMES; t++)

@@ -7,6 +7,9 @@
 # must link only to files the bundle holds. The committed golden report
 # (hostile probe strings) must render with no script element in its DOM.
 # The bundle's oscal/assessment-results.xml must validate with xmllint.
+# The demo's report puts the failing controls on the first 1366x768 screen,
+# collapses one instance's repeated errors into one line, shows owners and
+# prints on at most 8 A4 pages (pdfinfo from poppler-utils counts them).
 # Needs the Debian package `chromium`; skips (77) with a message without it.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 
@@ -42,6 +45,46 @@ render() {
 	chrome --dump-dom "file://$html" >"$T/$name.dom"
 	ok
 	grep -q '</html>' "$T/$name.dom" || fail "$name: chromium --dump-dom gave no document"
+}
+
+# first_screen HTML: in a 1366x768 window the first failing control of the
+# "Needs attention" table is fully visible without scrolling, above any
+# control row of the themes. A copy of the report with a probe script (the
+# report itself has none) writes what the layout measured into the DOM;
+# the PNG of that viewport is kept for the developer to look at.
+first_screen() {
+	probe="$T/first-screen.html"
+	sed 's|</body>|<script>var a=document.querySelector("tr.attention-item[data-status=fail]"),c=document.querySelector("tr.control");document.body.setAttribute("data-probe",(a?Math.ceil(a.getBoundingClientRect().bottom):-1)+" "+Math.floor(c.getBoundingClientRect().top)+" "+window.innerHeight);</script></body>|' "$1" >"$probe"
+	chrome --window-size=1366,768 --dump-dom "file://$probe" >"$T/first-screen.dom"
+	chrome --window-size=1366,768 --screenshot="$T/first-screen.png" "file://$1" >/dev/null
+	read -r bottom ctl height < <(grep -o 'data-probe="[^"]*"' "$T/first-screen.dom" | sed 's/^data-probe="//; s/"$//')
+	ok
+	[ -n "$bottom" ] && [ "$bottom" -gt 0 ] && [ "$bottom" -le "${height:-0}" ] ||
+		fail "the first failing control is not on the first screen (bottom ${bottom:-?} px, viewport ${height:-?} px)"
+	ok
+	[ -n "$ctl" ] && [ "$ctl" -ge "${bottom:-0}" ] || fail "a theme's control row comes before the failing controls"
+	echo "first screen: first failing control ends at $bottom px of $height; PNG $T/first-screen.png"
+	[ -z "${ANNEXA_KEEP_PNG:-}" ] || cp "$T/first-screen.png" "$ANNEXA_KEEP_PNG"
+}
+
+# printed HTML: Chromium prints it to PDF (A4 from the print stylesheet);
+# the demo must fit on at most 8 pages (pdfinfo, from poppler-utils).
+printed() {
+	chrome --no-pdf-header-footer --print-to-pdf="$T/report.pdf" "file://$1" >/dev/null
+	ok
+	[ "$(head -c 5 "$T/report.pdf" 2>/dev/null)" = "%PDF-" ] || fail "chromium --print-to-pdf wrote no PDF"
+	if ! command -v pdfinfo >/dev/null; then
+		echo "NOTE: pdfinfo (poppler-utils) is missing: pages not counted"
+		return
+	fi
+	pages=$(pdfinfo "$T/report.pdf" | awk '/^Pages:/ {print $2}')
+	size=$(pdfinfo "$T/report.pdf" | awk '/^Page size:/ {print $3 "x" $5}')
+	echo "printed report: ${pages:-?} pages of $size pt"
+	ok
+	[ -n "$pages" ] && [ "$pages" -le 8 ] || fail "the demo's report prints on ${pages:-?} pages, want at most 8"
+	ok
+	case "$size" in 595* | 594* | 596*) ;; *) fail "the report prints on $size pt, not A4 (595x842)" ;; esac
+	[ -z "${ANNEXA_KEEP_PDF:-}" ] || cp "$T/report.pdf" "$ANNEXA_KEEP_PDF"
 }
 
 # no_external FILE: nothing in the report can make a request.
@@ -89,6 +132,17 @@ if "$ANNEXA" --help 2>&1 | grep -q '^ *report '; then
 		ok
 		grep -qF '<li class="need" data-need="A.8.21:requirements">' "$T/report.dom" ||
 			fail "report.html does not name A.8.21's open needs"
+		first_screen "$T/report.html"
+		printed "$T/report.html"
+		ok
+		grep -qF 'owner: Mail operations (M. Keller)' "$T/report.dom" || fail "report.html does not show A.8.24's owner"
+		# the demo's postfix-tls-settings skips 4 checks: one line with their reasons
+		ok
+		grep -Eq '<li class="repeated" data-count="4"><span class="status s-skip">skip</span> <code>postfix-tls-settings</code>: 4 checks skipped \(not evidence\): <code>file.age</code> no max-age/min-age configured; ' "$T/report.dom" ||
+			fail "report.html does not collapse postfix-tls-settings's skipped checks into one line"
+		ok
+		n=$(grep -c '<li class="r-skip"><span class="status s-skip">skip</span> <code>postfix-tls-settings</code>' "$T/report.dom")
+		[ "$n" = 0 ] || fail "report.html still lists $n single skip rows of postfix-tls-settings"
 	else
 		echo "NOTE: annexa report still writes the placeholder report (no data-status); rows counted only"
 	fi

@@ -259,6 +259,7 @@ static void fx_build(struct fx *f)
 	fx_control(f, 6, AX_CTL_NOT_COVERED, NULL, 0, 0);
 	fx_control(f, 7, AX_CTL_STALE, NULL, 3, 1);
 	fx_control(f, 8, AX_CTL_PASS, NULL, 0, 0);
+	f->cs[5].owner = "Mail <ops>";
 	fx_manual(f);
 	f->st.generated_at = f->d.generated_at;
 	f->st.controls = f->cs;
