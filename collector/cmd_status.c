@@ -16,7 +16,8 @@
 
 /* Parses the flags the reading commands share. */
 struct read_flags {
-	int json, csv;
+	int json, csv, failing;
+	char sep; /* soa --csv: the field separator */
 	const char *control;
 };
 
@@ -26,13 +27,17 @@ static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags
 		{"json", no_argument, NULL, 'j'},
 		{"csv", no_argument, NULL, 'C'},
 		{"control", required_argument, NULL, 'k'},
+		{"sep", required_argument, NULL, 'S'},
+		{"failing", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 	memset(f, 0, sizeof(*f));
+	f->sep = ',';
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+	/* options before or after operands alike: there are none to stop at */
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': f->json = 1; break;
 		case 'C':
@@ -44,6 +49,19 @@ static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags
 			if (!allow_control)
 				goto usage;
 			f->control = optarg;
+			break;
+		case 'S':
+			/* one character that cannot be part of a quoted field's syntax */
+			if (!allow_csv || strlen(optarg) != 1 || strchr("\"\r\n", optarg[0])) {
+				fprintf(stderr, "annexa %s: --sep takes one character, e.g. ';'\n", cmd);
+				return AX_EXIT_USAGE;
+			}
+			f->sep = optarg[0];
+			break;
+		case 'F':
+			if (!allow_control)
+				goto usage;
+			f->failing = 1;
 			break;
 		case 'h': ax_cli_usage(ax_command_find(cmd), stdout, 0); return -1;
 		default: goto usage;
@@ -264,7 +282,7 @@ int ax_cmd_soa(struct ax_cli *cli, int argc, char **argv)
 	if (f.json) {
 		dump_json(ax_soa_to_json(st, cli->cfg));
 	} else if (f.csv) {
-		if (ax_soa_write_csv(st, cli->cfg, stdout) < 0)
+		if (ax_soa_write_csv(st, cli->cfg, f.sep, stdout) < 0)
 			rc = ax_cli_fail(AX_EXIT_RUNTIME, "soa");
 	} else {
 		for (size_t i = 0; i < st->ncontrols; i++) {

@@ -44,6 +44,14 @@ static const struct ax_option annexa_options[] = {
 	{"parallel", AX_OPT_INT, "4", 0, NULL, 1, 64, "probe instances run at once"},
 	{"state-dir", AX_OPT_PATH, "state", 0, NULL, 0, 0, "per-instance state folders"},
 	{"log", AX_OPT_ENUM, "stderr", 0, "stderr|syslog", 0, 0, "where the daemon logs"},
+	/* the SoA's justification for inclusion of a control without [control] reason */
+	{"soa-reason-organizational", AX_OPT_STRING, "business requirement", 0, NULL, 0, 0,
+	 "SoA inclusion reason of Organizational controls"},
+	{"soa-reason-people", AX_OPT_STRING, "business requirement", 0, NULL, 0, 0,
+	 "SoA inclusion reason of People controls"},
+	{"soa-reason-physical", AX_OPT_STRING, "best practice", 0, NULL, 0, 0, "SoA inclusion reason of Physical controls"},
+	{"soa-reason-technological", AX_OPT_STRING, "best practice", 0, NULL, 0, 0,
+	 "SoA inclusion reason of Technological controls"},
 	{NULL},
 };
 
@@ -439,6 +447,13 @@ static int check_entry(struct loader *ld, size_t idx, const struct ax_option *op
 	/* text ends up in JSON evidence, reports and certificates, all UTF-8 */
 	if ((opt->type == AX_OPT_STRING || opt->type == AX_OPT_REGEX) && !ax_utf8_valid(value, strlen(value)))
 		return fail_at(ld, e->section, e->sub, e->key, "not valid UTF-8 (save the file as UTF-8)");
+	/* [control] reason and its per-theme defaults take the SoA's kinds */
+	if ((strcmp(opt->key, "reason") == 0 || strncmp(opt->key, "soa-reason-", 11) == 0) &&
+	    !ax_control_reason_valid(value))
+		return fail_at(ld, e->section, e->sub, e->key,
+			       "'%s' is not a justification for inclusion (risk treatment REF, legal, regulatory, "
+			       "contractual, business requirement, best practice)",
+			       value);
 	if (opt->type == AX_OPT_PATH) {
 		*stored = ax_path_resolve(ld->cfg->path, value);
 	} else if (opt->type == AX_OPT_DBURI && strncmp(value, "sqlite:", 7) == 0) {
@@ -643,11 +658,6 @@ static int load_control(struct loader *ld, struct ax_control_cfg *c)
 			       "required with inherited: the provider's certificate or report");
 	if (c->reference && !c->inherited)
 		return fail_at(ld, "control", c->id, "reference", "only with inherited = PROVIDER");
-	if (c->reason && !ax_control_reason_valid(c->reason))
-		return fail_at(ld, "control", c->id, "reason",
-			       "'%s' is not a justification for inclusion (risk treatment REF, legal, regulatory, "
-			       "contractual, business requirement, best practice)",
-			       c->reason);
 	return 0;
 }
 

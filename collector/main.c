@@ -18,13 +18,16 @@ const struct ax_command ax_commands[] = {
 	 "Continuous collection: each probe instance on its interval. SIGTERM/SIGINT finish the current run and\n"
 	 "exit; SIGHUP re-reads the configuration (an invalid one is refused and the old one kept).",
 	 "  --foreground  stay attached to the terminal, log to stderr\n"},
-	{"status", ax_cmd_status, "status [--json] [--control ID]",
+	{"status", ax_cmd_status, "status [--json] [--control ID] [--failing]",
 	 "Control status from the latest evidence. Exit 1 when a control fails or errs.",
-	 "  --json        the JSON of DESIGN.md\n  --control ID  one control (A.5.1 ... A.8.34)\n"},
+	 "  --json        the JSON of DESIGN.md\n  --control ID  one control (A.5.1 ... A.8.34)\n"
+	 "  --failing     only the failing, erroring and stale controls\n"},
 	{"controls", ax_cmd_controls, "controls [--json]",
 	 "The Annex A catalog with the mapping: which checks evidence which control.", "  --json        JSON\n"},
-	{"soa", ax_cmd_soa, "soa [--json|--csv]", "Statement of Applicability for all 93 controls.",
-	 "  --json        JSON\n  --csv         CSV (id,title,applicable,justification,implementation_status,evidence_source)\n"},
+	{"soa", ax_cmd_soa, "soa [--json|--csv [--sep C]]", "Statement of Applicability for all 93 controls.",
+	 "  --json        JSON\n  --csv         CSV, UTF-8 with a BOM: control, title, applicable, justification,\n"
+	 "                implementation status, evidenced by, owner, last evidence, annexa status\n"
+	 "  --sep C       field separator of --csv (';' where the decimal separator is a comma)\n"},
 	{"check-config", ax_cmd_check_config, "check-config [--json]",
 	 "Validates the configuration and the controls catalog, then exits (like sshd -t).", ""},
 	{"ledger", ax_cmd_ledger, "ledger verify [--anchors [SRC]]... [--json] | ledger list [--json]",

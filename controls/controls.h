@@ -203,9 +203,12 @@ json_t *ax_status_to_json(const struct ax_status *st);
 /* The human table; control_id filters to one control when not NULL. */
 void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id);
 
-/* Statement of Applicability (all controls): CSV with header
- * id,title,applicable,justification,implementation_status,evidence_source */
-int ax_soa_write_csv(const struct ax_status *st, const struct ax_config *cfg, FILE *out);
+/* Statement of Applicability (all controls): a UTF-8 BOM, then CSV with
+ * the header Control, Title, Applicable, Justification, Implementation
+ * status (implemented, partially implemented, not implemented, planned,
+ * excluded), Evidenced by, Owner, Last evidence, annexa status; fields
+ * separated by sep (',' or ';'). The JSON carries the same values. */
+int ax_soa_write_csv(const struct ax_status *st, const struct ax_config *cfg, char sep, FILE *out);
 json_t *ax_soa_to_json(const struct ax_status *st, const struct ax_config *cfg);
 
 #endif

@@ -153,7 +153,7 @@ int ax_export_soa_csv(const struct ax_export_data *d, struct ax_buf *out)
 	int err;
 	if (!f)
 		return ax_error_set("export: out of memory");
-	err = ax_soa_write_csv(d->status, d->cfg, f);
+	err = ax_soa_write_csv(d->status, d->cfg, ',', f);
 	fclose(f);
 	if (err == 0)
 		ax_buf_put(out, mem, len);

@@ -76,9 +76,17 @@ for c in A.8.16 A.5.30 A.5.23 A.8.20 A.8.4; do
 	ok; [ "$(st "$c")" = manual ] || fail "$c should be manual (no check evidences it), is $(st "$c")"
 done
 expect_rc 0 "$ANNEXA" -c "$C" soa --csv
-expect_out "id,title,applicable,justification,implementation_status,evidence_source"
-expect_out "A.7.4,Physical security monitoring,yes,,manual,\"inherited from Example Hosting AG (ISO/IEC 27001:2022 certificate 0123-ISMS"
+ok
+[ "$(head -c 3 "$T/out" | od -An -tx1 | tr -d ' \n')" = efbbbf ] || fail "soa --csv does not start with a UTF-8 BOM"
+expect_out "Control,Title,Applicable,Justification,Implementation status,Evidenced by,Owner,Last evidence,annexa status"
+expect_out "A.7.4,Physical security monitoring,yes,best practice,planned,\"inherited from Example Hosting AG (ISO/IEC 27001:2022 certificate 0123-ISMS"
+expect_out "A.8.24,Use of cryptography,yes,risk treatment RTP-3 (interception of mail in transit),"
+expect_out ",Mail operations (M. Keller),20"
+
 [ "$(grep -c '^"\?A\.' "$T/out")" = 93 ] || fail "soa --csv has $(grep -c '^"\?A\.' "$T/out") control rows, want 93"
+expect_rc 0 "$ANNEXA" -c "$C" soa --csv --sep ';'
+expect_out "Control;Title;Applicable;Justification;Implementation status;"
+expect_rc 2 "$ANNEXA" -c "$C" soa --csv --sep ';;'
 expect_rc 0 "$ANNEXA" -c "$C" ledger verify
 expect_rc 2 "$ANNEXA" -c "$C" frobnicate
 expect_rc 0 "$ANNEXA" --help

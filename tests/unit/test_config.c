@@ -100,6 +100,8 @@ static const struct row rows[] = {
 	{"[control \"A.5.1\"]\n\treason = because\n", AX_EINVALID,
 	 "[control \"A.5.1\"] reason: 'because' is not a justification for inclusion"},
 	{"[control \"A.5.1\"]\n\treason = legalese\n", AX_EINVALID, "reason: 'legalese' is not"},
+	{"[annexa]\n\tsoa-reason-physical = Contractual: lease\n", 0, NULL},
+	{"[annexa]\n\tsoa-reason-people = whim\n", AX_EINVALID, "[annexa] soa-reason-people: 'whim' is not a justification"},
 	{"[control \"A.5.1\"]\n\tapplicable = nope\n", AX_EINVALID, "[control \"A.5.1\"] applicable: invalid boolean 'nope'"},
 	{"[control \"A.7.4\"]\n\tinherited = Hoster AG\n", AX_EINVALID, "[control \"A.7.4\"] reference: required with inherited"},
 	{"[control \"A.7.4\"]\n\treference = cert 42\n", AX_EINVALID, "[control \"A.7.4\"] reference: only with inherited = PROVIDER"},

@@ -368,15 +368,22 @@ static void test_soa(void)
 	ax_evidence_add_result(&ev, "files", "file", "file.content.present", AX_CHECK_INFO, "", NULL, NOW);
 	T_EQ_INT(ax_status_compute(&cat, NULL, &ev, NOW, &st), 0);
 	f = open_memstream(&buf, &len);
-	T_EQ_INT(ax_soa_write_csv(st, &config, f), 0);
+	T_EQ_INT(ax_soa_write_csv(st, &config, ',', f), 0);
 	fclose(f);
-	T_EQ_STR(buf, "id,title,applicable,justification,implementation_status,evidence_source\r\n"
-		      "A.5.1,Policies for information security,yes,No own policies: the group's apply.,manual,manual\r\n"
-		      "A.8.3,Information access restriction,yes,,pass,\"b: file.mode; files: file.mode, file.owner\"\r\n"
-		      "A.8.9,Configuration management,yes,Configs live in git.,not_covered,no results yet (automated checks mapped)\r\n"
-		      "A.8.15,Logging,yes,,manual,manual\r\n"
-		      "A.8.24,\"Use of \"\"crypto\"\", strong\",yes,Crypto is the provider's.,not_covered,"
-		      "no results yet (automated checks mapped)\r\n");
+	/* a BOM, the auditor's columns; the theme's default reason of
+	 * inclusion, then a justification the site wrote; skip is never the
+	 * last evidence */
+	T_EQ_STR(buf, "\xef\xbb\xbf" "Control,Title,Applicable,Justification,Implementation status,Evidenced by,Owner,"
+		      "Last evidence,annexa status\r\n"
+		      "A.5.1,Policies for information security,yes,business requirement; No own policies: the group's "
+		      "apply.,planned,manual evidence needed,,,manual\r\n"
+		      "A.8.3,Information access restriction,yes,best practice,implemented,\"b: file.mode; files: file.mode, "
+		      "file.owner\",,1970-01-12T13:46:40Z,pass\r\n"
+		      "A.8.9,Configuration management,yes,best practice; Configs live in git.,planned,no results yet "
+		      "(automated checks mapped),,,not_covered\r\n"
+		      "A.8.15,Logging,yes,best practice,planned,manual evidence needed,,,manual\r\n"
+		      "A.8.24,\"Use of \"\"crypto\"\", strong\",yes,best practice; Crypto is the provider's.,planned,"
+		      "no results yet (automated checks mapped),,,not_covered\r\n");
 	free(buf);
 	ax_status_free(st);
 
@@ -384,19 +391,39 @@ static void test_soa(void)
 	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	T_EQ_INT(ax_soa_write_csv(st, &config, f), 0);
+	T_EQ_INT(ax_soa_write_csv(st, &config, ',', f), 0);
 	fclose(f);
 	T_CONTAINS(buf, "\r\nA.5.1,Policies for information security,no,No own policies: the group's apply.,"
-			"not_applicable,No own policies: the group's apply.\r\n");
-	T_CONTAINS(buf, "A.8.15,Logging,yes,,pass,\"files: file.mode, file.owner\"\r\n");
+			"excluded,-,,,not_applicable\r\n");
+	T_CONTAINS(buf, "A.8.15,Logging,yes,best practice,implemented,\"files: file.mode, file.owner\",,"
+			"1970-01-12T13:46:40Z,pass\r\n");
+	free(buf);
+
+	/* ';' for spreadsheets whose locale writes 3,5: fields with ';' are
+	 * quoted, commas no longer need it; owner and reason from [control] */
+	ctlcfg[2].owner = "Ops; infra";
+	ctlcfg[2].reason = "risk treatment RTP-1";
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ax_status_free(st);
+	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
+	T_EQ_INT(ax_soa_write_csv(st, &config, ';', f), 0);
+	fclose(f);
+	ctlcfg[2].owner = ctlcfg[2].reason = NULL;
+	T_CONTAINS(buf, "\xef\xbb\xbf" "Control;Title;Applicable;Justification;Implementation status;");
+	T_CONTAINS(buf, "\r\nA.8.3;Information access restriction;yes;best practice;implemented;\"b: file.mode; files: "
+			"file.mode, file.owner\";;1970-01-12T13:46:40Z;pass\r\n");
+	T_CONTAINS(buf, "\r\nA.8.9;Configuration management;yes;\"risk treatment RTP-1; Configs live in git.\";planned;"
+			"no results yet (automated checks mapped);\"Ops; infra\";;not_covered\r\n");
+	T_CONTAINS(buf, "\r\nA.8.15;Logging;yes;best practice;implemented;files: file.mode, file.owner;;");
 	free(buf);
 
 	j = ax_soa_to_json(st, &config);
 	T_EQ_INT(json_array_size(json_object_get(j, "controls")), 5);
 	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 0)));
-	T_EQ_STR(s, "{\"applicable\":false,\"checks\":[],\"evidence_source\":\"No own policies: the group's apply.\","
-		    "\"id\":\"A.5.1\",\"implementation_status\":\"not_applicable\","
-		    "\"justification\":\"No own policies: the group's apply.\",\"theme\":\"Organizational\","
+	T_EQ_STR(s, "{\"applicable\":false,\"checks\":[],\"evidence_source\":\"-\",\"id\":\"A.5.1\","
+		    "\"implementation_status\":\"excluded\",\"justification\":\"No own policies: the group's apply.\","
+		    "\"last_evidence\":null,\"owner\":null,\"status\":\"not_applicable\",\"theme\":\"Organizational\","
 		    "\"title\":\"Policies for information security\"}");
 	free(s);
 	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 1)));
@@ -532,9 +559,10 @@ static void test_partial(void)
 	json_decref(j);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	T_EQ_INT(ax_soa_write_csv(st, &icfg, f), 0);
+	T_EQ_INT(ax_soa_write_csv(st, &icfg, ',', f), 0);
 	fclose(f);
-	T_CONTAINS(buf, "A.7.4,Physical security monitoring,yes,,manual,inherited from Hoster AG (ISO 27001 cert 42)\r\n");
+	T_CONTAINS(buf, "A.7.4,Physical security monitoring,yes,best practice,planned,inherited from Hoster AG (ISO 27001 "
+			"cert 42),,,manual\r\n");
 	free(buf);
 	ax_status_free(st);
 	ax_evidence_free(&ev);
