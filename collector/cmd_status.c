@@ -119,12 +119,29 @@ static int64_t last_collected(const struct ax_evidence *latest, const char *inst
 	return t;
 }
 
+/* "2026-12-07 14:32": RFC 3339's date and time to the minute, UTC. */
+static void minute(int64_t t, char out[32])
+{
+	char ts[32];
+	ax_time_format(t, ts);
+	snprintf(out, 32, "%.10s %.5s", ts, ts + 11);
+}
+
 static void print_instances(const struct ax_config *cfg, const struct ax_schedule *sched,
 			    const struct ax_evidence *latest, int64_t now)
 {
 	if (!cfg->nprobes)
 		return;
-	printf("\n%-24s %-16s %-22s %-22s %s\n", "PROBE", "TYPE", "LAST RUN", "NEXT DUE", "STATE");
+	/* names as wide as the longest (up to 20, longer ones push the row),
+	 * times to the minute in UTC: the row fits 80 columns, the state wraps */
+	int wn = 5, wt = 4, legend = 0;
+	for (size_t i = 0; i < cfg->nprobes; i++) {
+		wn = (int)strlen(cfg->probes[i].name) > wn ? (int)strlen(cfg->probes[i].name) : wn;
+		wt = (int)strlen(cfg->probes[i].type->name) > wt ? (int)strlen(cfg->probes[i].type->name) : wt;
+	}
+	wn = wn > 20 ? 20 : wn;
+	wt = wt > 12 ? 12 : wt;
+	printf("\n%-*s %-*s %-16s %-16s %s\n", wn, "PROBE", wt, "TYPE", "LAST RUN (UTC)", "NEXT DUE (UTC)", "STATE");
 	for (size_t i = 0; i < cfg->nprobes; i++) {
 		const struct ax_sched_entry *e = ax_schedule_find(sched, cfg->probes[i].name);
 		char last[32] = "-", next[32] = "-";
@@ -132,17 +149,25 @@ static void print_instances(const struct ax_config *cfg, const struct ax_schedul
 		if (e && e->last_run > seen)
 			seen = e->last_run;
 		if (seen)
-			ax_time_format(seen, last);
+			minute(seen, last);
 		if (e && e->next_due)
-			ax_time_format(e->next_due, next);
-		const char *state = !e ? (seen ? "collected by `annexa collect`; no daemon schedule" : "never collected")
-			: e->consecutive_failures > 1 ? "backed off"
-			: e->next_due && e->next_due < now ? "overdue" : "ok";
-		printf("%-24s %-16s %-22s %-22s %s", cfg->probes[i].name, cfg->probes[i].type->name, last, next, state);
+			minute(e->next_due, next);
+		char state[96];
+		snprintf(state, sizeof(state), "%s",
+			 !e ? (seen ? "collect only" : "never run")
+			 : e->consecutive_failures > 1 ? "backed off"
+			 : e->next_due && e->next_due < now ? "overdue" : "ok");
 		if (e && e->consecutive_failures > 1)
-			printf(" after %d failed runs", e->consecutive_failures);
+			snprintf(state + strlen(state), sizeof(state) - strlen(state), " after %d failed runs",
+				 e->consecutive_failures);
+		legend |= !e && seen;
+		int n = printf("%-*s %-*s %-16s %-16s", wn, cfg->probes[i].name, wt, cfg->probes[i].type->name, last, next);
+		size_t col = n > 0 ? (size_t)n : 0;
+		ax_wrap(stdout, &col, state, (size_t)(wn + wt + 2 + 34));
 		putchar('\n');
 	}
+	if (legend)
+		printf("collect only: collected by `annexa collect`; the daemon has not scheduled it\n");
 }
 
 int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
@@ -170,6 +195,16 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 		json_array_foreach(all, ci, cj)
 			if (ci < st->ncontrols)
 				annotate_schedule(cj, &st->controls[ci], sched, st->generated_at);
+		if (f.failing) {
+			json_t *bad = json_array();
+			size_t i;
+			json_t *c;
+			json_array_foreach(all, i, c)
+				if (i < st->ncontrols && ax_status_needs_attention(st->controls[i].status))
+					json_array_append(bad, c);
+			json_object_set_new(j, "controls", bad);
+			all = bad;
+		}
 		if (f.control) {
 			json_t *one = json_array();
 			size_t i;
@@ -181,7 +216,7 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 		}
 		dump_json(j);
 	} else {
-		ax_status_print(st, stdout, f.control);
+		ax_status_print(st, stdout, f.control, f.failing);
 		if (!f.control)
 			print_instances(cli->cfg, sched, &cli->latest, st->generated_at);
 	}

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "export.h"
 #include "probe.h"
+#include "util.h"
 
 const struct ax_command ax_commands[] = {
 	{"collect", ax_cmd_collect, "collect [--probe NAME]... [--json]",
@@ -84,16 +85,21 @@ const struct ax_command ax_commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: annexa [-c FILE] COMMAND [ARGS]\n\n"
-		     "annexa %s - ISO/IEC 27001:2022 Annex A control-evidence collector\n\ncommands:\n",
-		ANNEXA_VERSION);
+	struct ax_buf b = AX_BUF_INIT;
+	ax_buf_printf(&b, "usage: annexa [-c FILE] COMMAND [ARGS]\n\n"
+			  "annexa %s - ISO/IEC 27001:2022 Annex A control-evidence collector\n\ncommands:\n",
+		      ANNEXA_VERSION);
 	for (size_t i = 0; ax_commands[i].name; i++)
-		fprintf(out, "  %s\n", ax_commands[i].synopsis);
-	fprintf(out, "\nprobe types:\n");
+		ax_buf_printf(&b, "  %s\n", ax_commands[i].synopsis);
+	ax_buf_puts(&b, "\nprobe types:\n");
 	for (size_t i = 0; ax_probes[i]; i++)
-		fprintf(out, "  %-16s %s\n", ax_probes[i]->name, ax_probes[i]->summary);
-	fprintf(out, "\n`annexa COMMAND --help` describes a command.\n"
-		     "Exit codes: 0 ok, 1 failing checks/controls or invalid bundle, 2 usage/config error, 3 runtime error.\n");
+		ax_buf_printf(&b, "  %-16s %s\n", ax_probes[i]->name, ax_probes[i]->summary);
+	ax_buf_puts(&b, "\n`annexa COMMAND --help` describes a command.\n"
+			"Exit codes: 0 ok, 1 failing checks/controls or invalid bundle, 2 usage/config error,\n"
+			"3 runtime error.\n");
+	/* every line within 80 columns, continued under its description */
+	ax_wrap_help(out, ax_buf_cstr(&b));
+	ax_buf_free(&b);
 }
 
 int main(int argc, char **argv)

@@ -200,8 +200,13 @@ int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance);
 int ax_status_covers(const struct ax_control_state *cs, const struct ax_cov_item *item);
 /* The JSON of DESIGN.md ("generated_at", "summary", "controls"). */
 json_t *ax_status_to_json(const struct ax_status *st);
-/* The human table; control_id filters to one control when not NULL. */
-void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id);
+/* The human table; control_id filters to one control when not NULL;
+ * failing_only keeps the controls that need attention (fail, error,
+ * stale). Lines fit AX_TERM_WIDTH columns. */
+void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id, int failing_only);
+/* fail, error or stale: what a reader must act on. */
+int ax_status_needs_attention(enum ax_control_status s);
+
 
 /* Statement of Applicability (all controls): a UTF-8 BOM, then CSV with
  * the header Control, Title, Applicable, Justification, Implementation

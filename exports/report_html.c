@@ -607,11 +607,6 @@ static void put_theme(const struct ax_export_data *d, const struct ax_report_ind
 	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
 }
 
-static int needs_attention(enum ax_control_status s)
-{
-	return s == AX_CTL_FAIL || s == AX_CTL_ERROR || s == AX_CTL_STALE;
-}
-
 /* The one line that says why a control fails: its first check whose
  * status decides the control's ("instance check: message"), and how many
  * more checks ended alike. */
@@ -664,7 +659,7 @@ static void put_overview(const struct ax_export_data *d, struct ax_buf *out)
 		ax_buf_printf(out, " <span class=\"status s-not_covered\">%d not covered</span>", c[AX_CTL_NOT_COVERED]);
 	ax_buf_puts(out, "</p>\n");
 	for (size_t i = 0; i < d->status->ncontrols; i++)
-		n += needs_attention(d->status->controls[i].status);
+		n += ax_status_needs_attention(d->status->controls[i].status);
 	if (n == 0) {
 		ax_buf_puts(out, "<p class=\"note\">No control fails, errors or is stale.</p>\n</section>\n");
 		return;
@@ -711,7 +706,7 @@ static void put_toc(const struct ax_export_data *d, struct ax_buf *out)
 			if ((size_t)theme_index(cs->control->theme) != t)
 				continue;
 			n++;
-			bad += needs_attention(cs->status);
+			bad += ax_status_needs_attention(cs->status);
 			pass += cs->status == AX_CTL_PASS;
 		}
 		if (n == 0)

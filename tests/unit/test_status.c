@@ -307,14 +307,66 @@ static void test_json(void)
 	ax_catalog_free(real);
 }
 
-static char *capture_print(const struct ax_status *st, const char *id)
+static char *capture_print_failing(const struct ax_status *st, const char *id, int failing)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	ax_status_print(st, f, id);
+	ax_status_print(st, f, id, failing);
 	fclose(f);
 	return buf;
+}
+
+static char *capture_print(const struct ax_status *st, const char *id)
+{
+	return capture_print_failing(st, id, 0);
+}
+
+/* Longest line of s, in columns (UTF-8 continuation bytes take none). */
+static size_t widest(const char *s)
+{
+	size_t w = 0, c = 0;
+	for (; *s; s++) {
+		if (*s == '\n') {
+			c = 0;
+			continue;
+		}
+		c += ((unsigned char)*s & 0xc0) != 0x80;
+		w = c > w ? c : w;
+	}
+	return w;
+}
+
+/* ax_wrap: word boundaries, indentation, a word wider than the line cut,
+ * UTF-8 counted in columns, control characters replaced. */
+static void test_wrap(void)
+{
+	static const struct {
+		size_t col, indent;
+		const char *in, *want;
+	} wcases[] = {
+		{0, 0, "short text", "short text"},
+		{70, 4, "one two three", " one two\n    three"},
+		{33, 33, "Inventory of information and other associated assets [2 needs open]",
+		 "Inventory of information and other associated\n"
+		 "                                 assets [2 needs open]"},
+		{10, 10, "/a/very/long/path/that/does/not/fit/in/one/line/of/eighty/columns/at/all/x/y/z/w",
+		 "/a/very/long/path/that/does/not/fit/in/one/line/of/eighty/columns/at/a\n"
+		 "          ll/x/y/z/w"},
+		{76, 2, "caf\xc3\xa9 x", "\n  caf\xc3\xa9 x"},
+		{75, 2, "caf\xc3\xa9 x", " caf\xc3\xa9\n  x"},
+		{0, 0, "bell\x07 here", "bell? here"},
+		{0, 0, "", ""},
+	};
+	for (size_t i = 0; i < sizeof(wcases) / sizeof(wcases[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0, col = wcases[i].col;
+		FILE *f = open_memstream(&buf, &len);
+		ax_wrap(f, &col, wcases[i].in, wcases[i].indent);
+		fclose(f);
+		T_EQ_STR(buf, wcases[i].want);
+		free(buf);
+	}
 }
 
 static void test_print(void)
@@ -331,10 +383,31 @@ static void test_print(void)
 	T_CONTAINS(out, "A.8.3    fail                 2  Information access restriction\n");
 	T_CONTAINS(out, "A.5.1    not_applicable       0  Policies");
 	T_CONTAINS(out, "Failing checks:\n  A.8.3 Information access restriction: fail\n");
-	T_CONTAINS(out, "files  file.mode  1970-01-12T13:46:39Z  mode 0644?[2J\n");
+	T_CONTAINS(out, "files  file.mode  1970-01-12T13:46:39Z mode 0644?[2J\n");
 	T_OK(strchr(out, 0x1b) == NULL);
 	T_OK(strstr(out, "owner ok") == NULL); /* passing rows only in the one-control view */
 	T_CONTAINS(out, "5 controls: 0 pass, 0 partial, 2 fail,");
+	free(out);
+
+	ax_status_free(st);
+	/* a long message of a long-named instance still fits 80 columns */
+	ax_evidence_add_result(&ev, "a-rather-long-instance-name", "file", "file.content.absent.of.something", AX_CHECK_FAIL,
+			       "/srv/some/very/long/path/to/a/configuration/file.cf line 8 matches '^smtpd_tls_protocols "
+			       "*=.*(SSLv[23]|TLSv1[^.]|TLSv1\\.1)' and more words after it to wrap",
+			       NULL, NOW - 1);
+	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
+	out = capture_print(st, NULL);
+	T_OK(widest(out) <= 80);
+	T_CONTAINS(out, "\n          ");
+	free(out);
+	out = capture_print(st, "A.8.3");
+	T_OK(widest(out) <= 80);
+	free(out);
+
+	out = capture_print_failing(st, NULL, 1);
+	T_CONTAINS(out, "\nA.8.3    fail ");
+	T_CONTAINS(out, "\nA.8.15   fail ");
+	T_OK(strstr(out, "A.8.24 ") == NULL && strstr(out, "A.5.1 ") == NULL); /* excluded */
 	free(out);
 
 	out = capture_print(st, "A.8.3");
@@ -494,7 +567,7 @@ static void test_partial(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	ax_status_print(st, f, "A.8.15");
+	ax_status_print(st, f, "A.8.15", 0);
 	fclose(f);
 	T_CONTAINS(buf, "A.8.15   partial              1  Logging [2 needs open]");
 	T_CONTAINS(buf, "covered by the checks here:\n    accesslog      [implementation] logs exist");
@@ -575,6 +648,7 @@ int main(void)
 	test_json();
 	test_site_without_probe_type();
 	test_print();
+	test_wrap();
 	test_soa();
 	test_partial();
 	return t_done();
