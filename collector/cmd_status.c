@@ -18,7 +18,7 @@
 struct read_flags {
 	int json, csv, failing;
 	char sep; /* soa --csv: the field separator */
-	const char *control;
+	const char *control, *xlsx;
 };
 
 static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags *f, int allow_csv, int allow_control)
@@ -29,6 +29,7 @@ static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags
 		{"control", required_argument, NULL, 'k'},
 		{"sep", required_argument, NULL, 'S'},
 		{"failing", no_argument, NULL, 'F'},
+		{"xlsx", required_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -63,11 +64,16 @@ static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags
 				goto usage;
 			f->failing = 1;
 			break;
+		case 'X':
+			if (!allow_csv)
+				goto usage;
+			f->xlsx = optarg;
+			break;
 		case 'h': ax_cli_usage(ax_command_find(cmd), stdout, 0); return -1;
 		default: goto usage;
 		}
 	}
-	if (optind < argc || (f->json && f->csv))
+	if (optind < argc || f->json + f->csv + (f->xlsx != NULL) > 1)
 		goto usage;
 	return 0;
 usage:
@@ -319,6 +325,11 @@ int ax_cmd_soa(struct ax_cli *cli, int argc, char **argv)
 	} else if (f.csv) {
 		if (ax_soa_write_csv(st, cli->cfg, f.sep, stdout) < 0)
 			rc = ax_cli_fail(AX_EXIT_RUNTIME, "soa");
+	} else if (f.xlsx) {
+		if (ax_soa_write_xlsx(st, cli->cfg, ax_config_get(cli->cfg, "annexa", "organization"), f.xlsx) < 0)
+			rc = ax_cli_fail(AX_EXIT_RUNTIME, "soa");
+		else
+			fprintf(stderr, "%s: Statement of Applicability of %zu controls\n", f.xlsx, st->ncontrols);
 	} else {
 		for (size_t i = 0; i < st->ncontrols; i++) {
 			const struct ax_control_state *c = &st->controls[i];

@@ -25,10 +25,11 @@ const struct ax_command ax_commands[] = {
 	 "  --failing     only the failing, erroring and stale controls\n"},
 	{"controls", ax_cmd_controls, "controls [--json]",
 	 "The Annex A catalog with the mapping: which checks evidence which control.", "  --json        JSON\n"},
-	{"soa", ax_cmd_soa, "soa [--json|--csv [--sep C]]", "Statement of Applicability for all 93 controls.",
+	{"soa", ax_cmd_soa, "soa [--json|--csv [--sep C]|--xlsx FILE]", "Statement of Applicability for all 93 controls.",
 	 "  --json        JSON\n  --csv         CSV, UTF-8 with a BOM: control, title, applicable, justification,\n"
 	 "                implementation status, evidenced by, owner, last evidence, annexa status\n"
-	 "  --sep C       field separator of --csv (';' where the decimal separator is a comma)\n"},
+	 "  --sep C       field separator of --csv (';' where the decimal separator is a comma)\n"
+	 "  --xlsx FILE   a spreadsheet: header row, frozen panes, filters, status coloured\n"},
 	{"check-config", ax_cmd_check_config, "check-config [--json]",
 	 "Validates the configuration and the controls catalog, then exits (like sshd -t).", ""},
 	{"ledger", ax_cmd_ledger, "ledger verify [--anchors [SRC]]... [--json] | ledger list [--json]",

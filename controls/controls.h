@@ -215,5 +215,11 @@ int ax_status_needs_attention(enum ax_control_status s);
  * separated by sep (',' or ';'). The JSON carries the same values. */
 int ax_soa_write_csv(const struct ax_status *st, const struct ax_config *cfg, char sep, FILE *out);
 json_t *ax_soa_to_json(const struct ax_status *st, const struct ax_config *cfg);
+/* The same SoA as a spreadsheet (Office Open XML, libxlsxwriter) at path:
+ * a header row, panes frozen below it and right of the control id, an
+ * autofilter over every column, the implementation status cells
+ * coloured. Its creation time is st->generated_at. */
+int ax_soa_write_xlsx(const struct ax_status *st, const struct ax_config *cfg, const char *organization,
+		      const char *path);
 
 #endif

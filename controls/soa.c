@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xlsxwriter.h>
 
 #include "buf.h"
 #include "config.h"
@@ -207,6 +208,84 @@ int ax_soa_write_csv(const struct ax_status *st, const struct ax_config *cfg, ch
 		error = ax_error_set("writing the statement of applicability: %s", strerror(errno));
 
 cleanup:
+	ax_buf_free(&r.justification);
+	ax_buf_free(&r.evidence);
+	return error;
+}
+
+/* Fill colour of an implementation status cell (the text says it too). */
+static lxw_color_t status_colour(const char *impl)
+{
+	return strcmp(impl, "implemented") == 0		? 0xD7F0D7
+	       : strcmp(impl, "partially implemented") == 0 ? 0xE8F0C8
+	       : strcmp(impl, "not implemented") == 0	? 0xF6CCCC
+	       : strcmp(impl, "planned") == 0		? 0xE3E3F3
+								: 0xEEEEEE;
+}
+
+int ax_soa_write_xlsx(const struct ax_status *st, const struct ax_config *cfg, const char *organization,
+		      const char *path)
+{
+	static const char *const head[] = {"Control",	    "Title",	       "Applicable",
+					   "Justification", "Implementation status", "Evidenced by",
+					   "Owner",	    "Last evidence",	       "annexa status"};
+	static const double widths[] = {8, 40, 10, 36, 20, 60, 24, 20, 14};
+	static const char *const impls[] = {"implemented", "partially implemented", "not implemented", "planned",
+					    "excluded"};
+	enum { NCOL = sizeof(head) / sizeof(head[0]) };
+	struct soa_row r = {.justification = AX_BUF_INIT, .evidence = AX_BUF_INIT};
+	lxw_format *fills[sizeof(impls) / sizeof(impls[0])];
+	const char *tmp = getenv("TMPDIR");
+	lxw_workbook_options opt = {.tmpdir = (char *)(tmp && *tmp ? tmp : "/tmp")};
+	int error = 0;
+
+	if (!st || !path)
+		return ax_error_code(AX_EINVALID, "soa: no status or file");
+	lxw_workbook *wb = workbook_new_opt(path, &opt);
+	if (!wb)
+		return ax_error_set("%s: cannot create the workbook", path);
+	/* the creation time is the status's: the same data gives the same file */
+	lxw_doc_properties props = {.title = "Statement of Applicability (ISO/IEC 27001:2022 6.1.3 d)",
+				    .company = (char *)(organization ? organization : ""),
+				    .comments = "written by annexa",
+				    .created = (time_t)st->generated_at};
+	workbook_set_properties(wb, &props);
+	lxw_worksheet *ws = workbook_add_worksheet(wb, "SoA");
+	lxw_format *bold = workbook_add_format(wb), *wrap = workbook_add_format(wb);
+	format_set_bold(bold);
+	format_set_bg_color(bold, 0xDDDDDD);
+	format_set_text_wrap(bold);
+	format_set_align(bold, LXW_ALIGN_VERTICAL_TOP);
+	format_set_text_wrap(wrap);
+	format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
+	for (size_t k = 0; k < sizeof(impls) / sizeof(impls[0]); k++) {
+		fills[k] = workbook_add_format(wb);
+		format_set_bg_color(fills[k], status_colour(impls[k]));
+		format_set_align(fills[k], LXW_ALIGN_VERTICAL_TOP);
+	}
+	for (lxw_col_t c = 0; c < NCOL; c++) {
+		worksheet_set_column(ws, c, c, widths[c], wrap);
+		worksheet_write_string(ws, 0, c, head[c], bold);
+	}
+	for (size_t i = 0; i < st->ncontrols; i++) {
+		const struct ax_control_state *cs = &st->controls[i];
+		lxw_row_t row = (lxw_row_t)(i + 1);
+		lxw_format *fill = wrap;
+		soa_row(st, cs, cfg, &r);
+		for (size_t k = 0; k < sizeof(impls) / sizeof(impls[0]); k++)
+			if (strcmp(r.implementation, impls[k]) == 0)
+				fill = fills[k];
+		const char *cells[NCOL] = {cs->control->id, cs->control->title, r.applicable,
+					   ax_buf_cstr(&r.justification), r.implementation, ax_buf_cstr(&r.evidence),
+					   r.owner, r.last, r.status};
+		for (lxw_col_t c = 0; c < NCOL; c++)
+			worksheet_write_string(ws, row, c, cells[c], c == 4 ? fill : wrap);
+	}
+	worksheet_freeze_panes(ws, 1, 1);
+	worksheet_autofilter(ws, 0, 0, (lxw_row_t)st->ncontrols, NCOL - 1);
+	lxw_error le = workbook_close(wb);
+	if (le != LXW_NO_ERROR)
+		error = ax_error_set("%s: writing the workbook: %s", path, lxw_strerror(le));
 	ax_buf_free(&r.justification);
 	ax_buf_free(&r.evidence);
 	return error;

@@ -190,6 +190,9 @@ int ax_export_controls_json(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_results_jsonl(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_ledger_json(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_soa_csv(const struct ax_export_data *d, struct ax_buf *out);
+/* soa.xlsx: the same SoA as a spreadsheet (ax_soa_write_xlsx through a
+ * private temporary file under $TMPDIR, removed before returning). */
+int ax_export_soa_xlsx(const struct ax_export_data *d, struct ax_buf *out);
 
 /* ---- signing (sign.c) ---- */
 struct ax_signer;
