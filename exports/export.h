@@ -75,6 +75,7 @@ struct ax_export_manual_file {
  *   of the period (window = the smallest freshness of its instances, from
  *   --since or the first run to the end), and every fail or error of a
  *   check in the period was followed by a pass of the same check. */
+#define AX_STRIP 24
 struct ax_export_period_stat {
 	int64_t seconds_evaluated, seconds_passed;
 	int runs_evaluated, runs_passed, changes;
@@ -90,6 +91,12 @@ struct ax_export_period_stat {
 	int unresolved;                  /* checks whose last fail/error no pass followed */
 	int period_ok;                   /* the period test holds */
 	int demoted;                     /* pass at the end, reported partial because the test fails */
+	/* The period in AX_STRIP equal slices, oldest first: per slice the
+	 * worst state a collection run left the control in (1 + enum
+	 * ax_control_status: pass < stale < error < fail), 0 when no run
+	 * evaluated it in that slice. Drawn as the report's strips and theme
+	 * chart. */
+	unsigned char strip[AX_STRIP];
 };
 
 struct ax_export_data {

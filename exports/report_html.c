@@ -32,6 +32,14 @@
 static const char *const themes[] = {"Organizational", "People", "Physical", "Technological"};
 #define NTHEMES (sizeof(themes) / sizeof(themes[0]))
 
+static int theme_index(const char *theme)
+{
+	for (size_t t = 0; t < NTHEMES; t++)
+		if (theme && strcmp(theme, themes[t]) == 0)
+			return (int)t;
+	return (int)NTHEMES; /* an unknown theme still gets its row, under "Other" */
+}
+
 static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",sans-serif;color:#111;margin:1.5em auto;"
 	"max-width:1200px;padding:0 1em}\n"
@@ -63,6 +71,9 @@ static const char css[] =
 	"table.attention td:first-child{width:26%}table.attention td:nth-child(2){width:5em}table.attention td:last-child{width:12%}\n"
 	"details>summary{cursor:pointer;color:#333}li.repeated{margin:.15em 0}\n"
 	"nav#toc ul{margin:0;padding-left:1.1em;columns:2}\n"
+	"figure.chart{margin:.6em 0;display:flex;flex-wrap:wrap;gap:.3em 1.5em}figure.chart figcaption{width:100%;"
+	"font-weight:600}div.theme-chart{display:flex;align-items:center;gap:.5em}div.theme-chart>span:first-child{"
+	"width:7.5em;text-align:right}svg.strip{margin-top:.2em}\n"
 	"@page{size:A4;margin:12mm}\n"
 	"@media print{body{margin:0;max-width:none;font-size:8pt;line-height:1.3}h2{break-after:avoid;margin-top:.6em}"
 	"section[id^=theme-]{break-before:page}nav#toc,table.controls caption{display:none}"
@@ -490,6 +501,103 @@ static void put_span(struct ax_buf *out, int64_t secs)
 		ax_buf_printf(out, "%lld.%lld days", (long long)(secs / 86400), (long long)(secs % 86400 / 8640));
 }
 
+/* Fill of a strip slice (export.h: strip), the status colours darkened so
+ * they read on paper too. */
+static const char *strip_fill(int v)
+{
+	switch (v - 1) {
+	case AX_CTL_PASS: return "#3a9a3a";
+	case AX_CTL_STALE: return "#d4b000";
+	case AX_CTL_ERROR: return "#e08a00";
+	case AX_CTL_FAIL: return "#c0392b";
+	default: return "#ddd";
+	}
+}
+
+/* The control's state over the period: one small rectangle per slice,
+ * drawn by annexa as inline SVG (no script, no external file); its title
+ * says the same in words for screen readers and tooltips. */
+static void put_strip(const struct ax_export_data *d, size_t i, struct ax_buf *out)
+{
+	const struct ax_export_period_stat *p = d->period ? &d->period[i] : NULL;
+	int slices[AX_CTL__COUNT + 1] = {0}, any = 0;
+	for (size_t k = 0; p && k < AX_STRIP; k++) {
+		slices[p->strip[k] <= AX_CTL__COUNT ? p->strip[k] : 0]++;
+		any |= p->strip[k] != 0;
+	}
+	if (!any)
+		return;
+	ax_buf_printf(out, "<br><svg class=\"strip\" width=\"%d\" height=\"10\" viewBox=\"0 0 %d 10\" role=\"img\">"
+			   "<title>state over the period, %d slices oldest first:",
+		      AX_STRIP * 4, AX_STRIP * 4, AX_STRIP);
+	for (int s = 1; s <= AX_CTL__COUNT; s++)
+		if (slices[s])
+			ax_buf_printf(out, " %s %d", ax_control_status_name((enum ax_control_status)(s - 1)), slices[s]);
+	if (slices[0])
+		ax_buf_printf(out, " not evaluated %d", slices[0]);
+	ax_buf_puts(out, "</title>");
+	for (size_t k = 0; k < AX_STRIP; k++)
+		ax_buf_printf(out, "<rect x=\"%zu\" width=\"3\" height=\"10\" fill=\"%s\"/>", k * 4, strip_fill(p->strip[k]));
+	ax_buf_puts(out, "</svg>");
+}
+
+/* Per theme, the share of its evaluated controls that passed in each slice
+ * of the period: bars of 0 to 100%, drawn as inline SVG. Themes with no
+ * evaluated control are left out; no chart when none was evaluated. */
+static void put_chart(const struct ax_export_data *d, struct ax_buf *out)
+{
+	enum { BAR = 12, GAP = 2, H = 40 };
+	int shown = 0;
+	if (!d->period)
+		return;
+	for (size_t t = 0; t <= NTHEMES; t++) {
+		int pass[AX_STRIP] = {0}, evald[AX_STRIP] = {0}, any = 0;
+		const char *name = t < NTHEMES ? themes[t] : "Other";
+		for (size_t i = 0; i < d->status->ncontrols; i++) {
+			if ((size_t)theme_index(d->status->controls[i].control->theme) != t)
+				continue;
+			for (size_t k = 0; k < AX_STRIP; k++) {
+				int v = d->period[i].strip[k];
+				evald[k] += v != 0;
+				pass[k] += v == AX_CTL_PASS + 1;
+				any |= v != 0;
+			}
+		}
+		if (!any)
+			continue;
+		if (!shown++)
+			ax_buf_puts(out, "<figure class=\"chart\"><figcaption>Share of evaluated controls passing over the "
+					 "period, per theme (oldest left)</figcaption>\n");
+		ax_buf_printf(out, "<div class=\"theme-chart\"><span>%s</span><svg width=\"%d\" height=\"%d\" "
+				   "viewBox=\"0 0 %d %d\" role=\"img\"><title>%s: share passing per slice:",
+			      name, AX_STRIP * (BAR + GAP), H, AX_STRIP * (BAR + GAP), H, name);
+		for (size_t k = 0; k < AX_STRIP; k++)
+			if (evald[k])
+				ax_buf_printf(out, " %d%%", pass[k] * 100 / evald[k]);
+			else
+				ax_buf_puts(out, " -");
+		ax_buf_printf(out, "</title><rect width=\"%d\" height=\"%d\" fill=\"#f3f3f3\"/>", AX_STRIP * (BAR + GAP), H);
+		for (size_t k = 0; k < AX_STRIP; k++) {
+			if (!evald[k])
+				continue;
+			int h = pass[k] * H / evald[k];
+			ax_buf_printf(out, "<rect x=\"%zu\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#3a9a3a\"/>"
+					   "<rect x=\"%zu\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#e8b4ae\"/>",
+				      k * (BAR + GAP), H - h, BAR, h, k * (BAR + GAP), BAR, H - h);
+		}
+		int last = 0, lpass = 0;
+		for (size_t k = AX_STRIP; k-- > 0;)
+			if (evald[k]) {
+				last = evald[k];
+				lpass = pass[k];
+				break;
+			}
+		ax_buf_printf(out, "</svg><span class=\"when\">%d of %d passing at the end</span></div>\n", lpass, last);
+	}
+	if (shown)
+		ax_buf_puts(out, "</figure>\n");
+}
+
 static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *out)
 {
 	const struct ax_export_period_stat *p = d->period ? &d->period[i] : NULL;
@@ -512,6 +620,7 @@ static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *o
 	if (p->unresolved)
 		ax_buf_printf(out, "<br><span class=\"period-gap\">%d check%s failed without a later pass</span>",
 			      p->unresolved, p->unresolved == 1 ? "" : "s");
+	put_strip(d, i, out);
 }
 
 /* A manual control with nothing behind it (no check, no attached item, no
@@ -558,14 +667,6 @@ static void put_control(const struct ax_export_data *d, const struct ax_report_i
 	ax_buf_puts(out, "</td>\n<td class=\"share\">");
 	put_share(d, i, out);
 	ax_buf_puts(out, "</td>\n</tr>\n");
-}
-
-static int theme_index(const char *theme)
-{
-	for (size_t t = 0; t < NTHEMES; t++)
-		if (theme && strcmp(theme, themes[t]) == 0)
-			return (int)t;
-	return (int)NTHEMES; /* an unknown theme still gets its row, under "Other" */
 }
 
 static void put_theme(const struct ax_export_data *d, const struct ax_report_index *ix, size_t t,
@@ -660,6 +761,7 @@ static void put_overview(const struct ax_export_data *d, struct ax_buf *out)
 	ax_buf_puts(out, "</p>\n");
 	for (size_t i = 0; i < d->status->ncontrols; i++)
 		n += ax_status_needs_attention(d->status->controls[i].status);
+	put_chart(d, out);
 	if (n == 0) {
 		ax_buf_puts(out, "<p class=\"note\">No control fails, errors or is stale.</p>\n</section>\n");
 		return;

@@ -142,6 +142,16 @@ static void test_fixture_content(const char *html)
 	T_CONTAINS(html, "<td class=\"st\"><span class=\"status s-pass\">pass</span></td>\n<td><details><summary>2 checks</summary>");
 	T_CONTAINS(html, "<td class=\"st\"><span class=\"status s-fail\">fail</span></td>\n<td><ul class=\"checks\">");
 	T_CONTAINS(html, "@page{size:A4");
+	/* the period drawn: A.8.15's strip (2 pass, 2 fail slices) and the
+	 * Technological theme's share passing per slice (A.8.15 alone) */
+	T_CONTAINS(html, "<svg class=\"strip\" width=\"96\" height=\"10\" viewBox=\"0 0 96 10\" role=\"img\">"
+			 "<title>state over the period, 24 slices oldest first: pass 2 fail 2 not evaluated 20</title>");
+	T_CONTAINS(html, "<rect x=\"92\" width=\"3\" height=\"10\" fill=\"#c0392b\"/></svg>");
+	T_CONTAINS(html, "<title>Technological: share passing per slice: - - - - - - - - - - - - - - - - - - - - 100% "
+			 "100% 0% 0%</title>");
+	T_CONTAINS(html, "<span class=\"when\">0 of 1 passing at the end</span>");
+	T_CONTAINS(html, "<title>Organizational: share passing per slice:");
+	T_OK(strstr(html, "<title>People:") == NULL); /* nothing evaluated there */
 }
 
 /* Three or more checks of one instance that ended alike are one line;
