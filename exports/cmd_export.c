@@ -448,6 +448,18 @@ int ax_cmd_keygen(struct ax_cli *cli, int argc, char **argv)
 		goto cleanup;
 	}
 	printf("signing key: %s (ECDSA P-256, mode 0600)\ncertificate: %s (self-signed, valid 3 years)\n", key, cert);
+	/* what README.txt of every bundle tells the auditor to compare, so
+	 * the owner can hand it over on another channel now */
+	struct ax_signer *signer = NULL;
+	char fp[96];
+	if (ax_signer_load(&signer, key, cert, NULL) == 0) {
+		ax_signer_fingerprint(signer, fp);
+		/* 16 bytes a line: within 80 columns, compared half by half */
+		printf("SHA-256 fingerprint of the certificate (give it to the auditor on another\n"
+		       "channel; README.txt in every bundle says how to compare it):\n  %.47s\n  %s\n",
+		       fp, fp + 48);
+	}
+	ax_signer_free(signer);
 cleanup:
 	free(key);
 	free(cert);

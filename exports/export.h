@@ -214,6 +214,9 @@ int ax_signer_sign(const struct ax_signer *s, const void *data, size_t len, stru
 void ax_signer_chain_pem(const struct ax_signer *s, struct ax_buf *out);
 /* One line naming the signer: subject and SHA-256 fingerprint. */
 void ax_signer_describe(const struct ax_signer *s, struct ax_buf *out);
+/* The certificate's SHA-256 fingerprint as openssl prints it
+ * (`openssl x509 -noout -fingerprint -sha256`): AB:CD:..., 95 characters. */
+void ax_signer_fingerprint(const struct ax_signer *s, char out[96]);
 
 /* A new ECDSA P-256 key (PEM PKCS#8, mode 0600, created with O_EXCL: an
  * existing file is AX_EEXISTS) and a self-signed certificate naming the

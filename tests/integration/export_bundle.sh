@@ -52,10 +52,16 @@ ANNEXA_NOW=2026-03-10T10:00:00Z expect_rc 1 "$ANNEXA" -c "$C" collect
 
 # keygen: 0600 key, refuses to overwrite.
 expect_rc 0 "$ANNEXA" -c "$C" keygen
+cp "$T/out" "$T/keygen.out"
 [ "$(stat -c %a state/signing.key)" = 600 ] || fail "signing key mode $(stat -c %a state/signing.key), want 600"
 openssl x509 -in state/signing.crt -noout -subject >"$T/subj" 2>&1
 grep -q "Bundle Test GmbH" "$T/subj" || fail "certificate does not name the organization: $(cat "$T/subj")"
 grep -q "annexa evidence signing" "$T/subj" || fail "certificate CN: $(cat "$T/subj")"
+# the fingerprint keygen prints is openssl's, the one README.txt compares
+want=$(openssl x509 -in state/signing.crt -noout -fingerprint -sha256 | sed 's/^.*=//')
+ok
+[ "$(grep -E '^  ([0-9A-F]{2}:?){16}$' "$T/keygen.out" | tr -d ' ' | paste -sd:)" = "$want" ] ||
+	fail "keygen printed no or another fingerprint than openssl's $want: $(cat "$T/keygen.out")"
 cp state/signing.key "$T/key.before"
 expect_rc 2 "$ANNEXA" -c "$C" keygen
 expect_out "refusing to overwrite"
