@@ -215,22 +215,31 @@ static void finish_worker(struct ax_cli *cli, struct ax_schedule *sched, struct 
 	if (!have) {
 		dlog(LOG_ERR, "probe %s: run failed (worker status %d), nothing committed", w->instance, status);
 	} else {
-		int fails = 0, errors = 0;
+		/* one line per instance run: the counts, and the first error's
+		 * message (an unreachable target errs on every check alike) */
+		int counts[AX_CHECK_NSTATUS] = {0};
+		const struct ax_result *first_error = NULL;
 		for (size_t i = 0; i < ev.nresults; i++) {
-			fails += ev.results[i].status == AX_CHECK_FAIL;
-			errors += ev.results[i].status == AX_CHECK_ERROR;
-			if (ev.results[i].status == AX_CHECK_ERROR)
-				dlog(LOG_WARNING, "probe %s: %s: %s", ev.results[i].instance, ev.results[i].check,
-				     ev.results[i].message);
+			if ((unsigned)ev.results[i].status < AX_CHECK_NSTATUS)
+				counts[ev.results[i].status]++;
+			if (ev.results[i].status == AX_CHECK_ERROR && !first_error)
+				first_error = &ev.results[i];
 		}
-		dlog(LOG_INFO, "run %lld: probe %s, %zu results (%d fail, %d error) in %lld ms", (long long)run_id,
-		     w->instance, ev.nresults, fails, errors, (long long)ms);
+		dlog(first_error ? LOG_WARNING : LOG_INFO,
+		     "run %lld: probe %s, %zu results (%d pass, %d fail, %d error, %d skip) in %lld ms%s%s%s%s",
+		     (long long)run_id, w->instance, ev.nresults, counts[AX_CHECK_PASS], counts[AX_CHECK_FAIL],
+		     counts[AX_CHECK_ERROR], counts[AX_CHECK_SKIP], (long long)ms, first_error ? "; first error " : "",
+		     first_error ? first_error->check : "", first_error ? ": " : "",
+		     first_error && first_error->message ? first_error->message : "");
 		after_run(cli, sched, &info, &ev);
 	}
 	const struct ax_sched_entry *e = ax_schedule_find(sched, w->instance);
-	if (e && e->consecutive_failures > 1)
-		dlog(LOG_WARNING, "probe %s: %d failed runs in a row, backing off until %lld", w->instance,
-		     e->consecutive_failures, (long long)e->next_due);
+	if (e && e->consecutive_failures > 1) {
+		char until[32];
+		ax_time_format(e->next_due, until);
+		dlog(LOG_WARNING, "probe %s: %d failed runs in a row, backing off until %s", w->instance,
+		     e->consecutive_failures, until);
+	}
 	char *file = ax_schedule_file(cli->cfg);
 	if (ax_schedule_save(sched, file) < 0)
 		dlog(LOG_WARNING, "%s", ax_error_last());

@@ -67,6 +67,10 @@ ok; [ "$(head -1 "$T/notify.log")" = "READY=1 STATUS=collecting" ] || fail "firs
 ok; grep -q "^RELOADING=1" "$T/notify.log" || fail "no RELOADING=1 on SIGHUP"
 ok; grep -q "STATUS=reload refused" "$T/notify.log" || fail "the refused reload was not reported"
 ok; [ "$(tail -1 "$T/notify.log")" = "STOPPING=1" ] || fail "last notification is not STOPPING=1"
+# One log line per instance run, with its counts; no line per check.
+ok; grep -Eq 'run [0-9]+: probe a, [0-9]+ results \([0-9]+ pass, [0-9]+ fail, [0-9]+ error, [0-9]+ skip\) in [0-9]+ ms' \
+	"$T/daemon.log" || fail "no per-run line with counts: $(head -5 "$T/daemon.log")"
+ok; ! grep -Eq 'probe [ab]: file\.' "$T/daemon.log" || fail "the daemon logs single checks: $(grep -m2 'probe [ab]: file\.' "$T/daemon.log")"
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" ledger verify
 expect_rc 0 sqlite3 "$T/annexa.db" "pragma integrity_check"
 expect_out ok
