@@ -79,6 +79,20 @@ static void dlog(int prio, const char *fmt, ...)
 #define PRUNE_EVERY_S 3600
 #define ANCHOR_CHECK_EVERY_S 86400
 
+/* [annexa] metrics: the control status and each instance's last run. */
+static void write_metrics(struct ax_cli *cli, const struct ax_schedule *sched)
+{
+	const char *metrics = ax_config_get(cli->cfg, "annexa", "metrics");
+	if (!metrics)
+		return;
+	struct ax_status *st = NULL;
+	struct ax_probe_stats *stats = ax_schedule_stats(sched);
+	if (ax_cli_status(cli, &st) != 0 || ax_metrics_write(metrics, st, stats, sched->n, ax_now()) < 0)
+		dlog(LOG_WARNING, "metrics %s: %s", metrics, ax_error_last());
+	ax_status_free(st);
+	free(stats);
+}
+
 /* Everything that follows a committed run; none of it may undo the run. */
 static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struct ax_run_info *info,
 		      const struct ax_evidence *ev)
@@ -99,15 +113,7 @@ static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struc
 		else if (pruned)
 			dlog(LOG_INFO, "pruned the results of %lld runs older than [annexa] keep", (long long)pruned);
 	}
-	const char *metrics = ax_config_get(cfg, "annexa", "metrics");
-	if (metrics) {
-		struct ax_status *st = NULL;
-		struct ax_probe_stats *stats = ax_schedule_stats(sched);
-		if (ax_cli_status(cli, &st) != 0 || ax_metrics_write(metrics, st, stats, sched->n, ax_now()) < 0)
-			dlog(LOG_WARNING, "metrics %s: %s", metrics, ax_error_last());
-		ax_status_free(st);
-		free(stats);
-	}
+	write_metrics(cli, sched);
 }
 
 #define STOP_GRACE_S 30
@@ -426,6 +432,14 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 	char *file = ax_schedule_file(cli->cfg);
 	sched = ax_schedule_new(cli->cfg, NULL, file, ax_now());
 	free(file);
+	/* after a restart the metrics carry the store's last values at once */
+	if (ax_config_get(cli->cfg, "annexa", "metrics") && ax_cli_store(cli) == 0) {
+		struct ax_evidence latest = {0};
+		if (ax_store_latest(cli->store, &latest) == 0)
+			ax_schedule_seed(sched, &latest);
+		ax_evidence_free(&latest);
+		write_metrics(cli, sched);
+	}
 	dlog(LOG_INFO, "started: %s, %zu probe instances, uid %ld", cli->cfg->path, cli->cfg->nprobes,
 	     (long)getuid());
 	ax_notify("READY=1\nSTATUS=collecting");
