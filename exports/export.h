@@ -135,6 +135,10 @@ struct ax_export_data {
 	struct ax_export_manual_file *mfiles;
 	size_t nmfiles;
 	int64_t status_at; /* the time status describes: min(until, now) */
+	/* `report -o FILE`: where the report's evidence links lead instead of
+	 * the bundle's "evidence/" ("FILE.evidence/", beside the report);
+	 * NULL inside a bundle. */
+	const char *evidence_href;
 	/* Set for `export --locker`: manifest.json names the collectors. */
 	const struct ax_export_locker *locker;
 };

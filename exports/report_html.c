@@ -196,6 +196,27 @@ static void put_expiring(const struct ax_export_data *d, struct ax_buf *out)
 	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
 }
 
+/* A link to a bundle path, or its name as text when the path could leave
+ * the bundle; outside a bundle (`report -o`) "evidence/" is replaced by the
+ * folder written beside the report. */
+static void put_link(const struct ax_export_data *d, const char *path, const char *name, struct ax_buf *out)
+{
+	if (!path || !ax_report_local_href(path)) {
+		ax_html_escape(out, name);
+		return;
+	}
+	ax_buf_puts(out, "<a href=\"");
+	if (d->evidence_href) {
+		ax_html_escape(out, d->evidence_href);
+		ax_html_escape(out, path + strlen("evidence/"));
+	} else {
+		ax_html_escape(out, path);
+	}
+	ax_buf_puts(out, "\">");
+	ax_html_escape(out, name);
+	ax_buf_puts(out, "</a>");
+}
+
 static void put_evidence(const struct ax_export_data *d, const struct ax_report_index *ix, size_t li,
 			 struct ax_buf *out)
 {
@@ -206,15 +227,7 @@ static void put_evidence(const struct ax_export_data *d, const struct ax_report_
 	for (size_t k = 0; k < n && k < MAX_LINKS_PER_RESULT; k++) {
 		const struct ax_export_artifact *a = &d->artifacts[ix->artifacts[li][k]];
 		ax_buf_puts(out, k ? ", " : " ");
-		if (ax_report_local_href(a->bundle_path)) {
-			ax_buf_puts(out, "<a href=\"");
-			ax_html_escape(out, a->bundle_path);
-			ax_buf_puts(out, "\">");
-			ax_html_escape(out, a->name);
-			ax_buf_puts(out, "</a>");
-		} else {
-			ax_html_escape(out, a->name);
-		}
+		put_link(d, a->bundle_path, a->name, out);
 	}
 	if (n > MAX_LINKS_PER_RESULT)
 		ax_buf_printf(out, " and %zu more", n - MAX_LINKS_PER_RESULT);
@@ -274,15 +287,7 @@ static void put_manual(const struct ax_export_data *d, const struct ax_control_s
 		for (size_t f = 0; f < m->nfiles; f++) {
 			const char *path = ax_export_manual_path(d, m, cs->control->id, f);
 			ax_buf_puts(out, f ? ", " : "");
-			if (path && ax_report_local_href(path)) {
-				ax_buf_puts(out, "<a href=\"");
-				ax_html_escape(out, path);
-				ax_buf_puts(out, "\">");
-				ax_html_escape(out, m->files[f].name);
-				ax_buf_puts(out, "</a>");
-			} else {
-				ax_html_escape(out, m->files[f].name);
-			}
+			put_link(d, path, m->files[f].name, out);
 		}
 		ax_buf_puts(out, "</td><td>");
 		put_time(out, m->effective_at);
@@ -835,8 +840,9 @@ static const char legend[] =
 	"and within its validity (effective to expires), and answers its control's open needs; "
 	"<b>pending</b> waits for approval by a second person, <b>expired</b> makes its control stale, "
 	"<b>revoked</b> never counts again and is shown for the record.</p>\n"
-	"<p>Evidence links are relative paths inside the signed bundle this report belongs to; "
-	"<code>manifest.json</code> lists the SHA-256 of every file.</p>\n</footer>\n";
+	"<p>Evidence links are relative paths: inside the signed bundle this report belongs to "
+	"(<code>manifest.json</code> lists the SHA-256 of every file), or, for a report written by "
+	"<code>annexa report -o FILE</code>, the folder <code>FILE.evidence/</code> beside it.</p>\n</footer>\n";
 
 int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 {

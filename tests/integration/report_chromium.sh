@@ -132,6 +132,18 @@ if "$ANNEXA" --help 2>&1 | grep -q '^ *report '; then
 		ok
 		grep -qF '<li class="need" data-need="A.8.21:requirements">' "$T/report.dom" ||
 			fail "report.html does not name A.8.21's open needs"
+		# its evidence links lead to the copies written beside it
+		links=0
+		for href in $(grep -o 'href="[^"#][^"]*"' "$T/report.html" | sed 's/^href="//; s/"$//' | sort -u); do
+			links=$((links + 1))
+			ok
+			case "$href" in
+			report.html.evidence/*) [ -f "$T/$href" ] || fail "report -o links $href, which is not beside it" ;;
+			*) fail "report -o links $href, outside report.html.evidence/" ;;
+			esac
+		done
+		ok
+		[ "$links" -ge 1 ] || fail "report -o links no evidence (the demo attaches main.cf)"
 		first_screen "$T/report.html"
 		printed "$T/report.html"
 		ok

@@ -184,6 +184,19 @@ static void test_repeated(void)
 	ax_buf_free(&out);
 	ax_evidence_free(&e);
 	fx_free(&f);
+
+	/* outside a bundle (report -o FILE) links lead beside the report;
+	 * a path that could leave it is still never linked */
+	fx_build(&f);
+	f.d.evidence_href = "my%20report.html.evidence/";
+	T_EQ_INT(ax_report_html(&f.d, &out), 0);
+	html = ax_buf_cstr(&out);
+	T_CONTAINS(html, "<a href=\"my%20report.html.evidence/maillog/mail.log\">mail.log</a>");
+	T_CONTAINS(html, "<a href=\"my%20report.html.evidence/manual/A.5.10/M-1-policy.pdf\">policy.pdf</a>");
+	T_OK(!strstr(html, "href=\"evidence/"));
+	T_OK(!strstr(html, "href=\"https://evil"));
+	ax_buf_free(&out);
+	fx_free(&f);
 }
 
 static void test_golden(void)
