@@ -8,7 +8,9 @@
  * checks folded in `<details>`; checks of one instance that ended alike
  * (three or more) are one `<li class="repeated" data-count="N">`.
  *
- * Guarantees: one self-contained HTML5 file (inline CSS, no scripts, no
+ * Guarantees: one self-contained HTML5 file (inline CSS, one inline
+ * script of our own, the filter, that loads nothing; the page reads fully
+ * without it; no
  * URL that leaves the bundle: evidence links are relative `evidence/...`
  * paths); every string from a probe or the config passes through
  * ax_html_escape; statuses are written as text (colour only repeats
@@ -75,7 +77,8 @@ static const char css[] =
 	"font-weight:600}div.theme-chart{display:flex;align-items:center;gap:.5em}div.theme-chart>span:first-child{"
 	"width:7.5em;text-align:right}svg.strip{margin-top:.2em}\n"
 	"@page{size:A4;margin:12mm}\n"
-	"@media print{body{margin:0;max-width:none;font-size:8pt;line-height:1.3}h2{break-after:avoid;margin-top:.6em}"
+	"form#filter{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #bbb;z-index:1}\n"
+	"@media print{form#filter{display:none}body{margin:0;max-width:none;font-size:8pt;line-height:1.3}h2{break-after:avoid;margin-top:.6em}"
 	"section[id^=theme-]{break-before:page}nav#toc,table.controls caption{display:none}"
 	"th,td{padding:.1em .3em}table.controls{table-layout:fixed}table.controls thead th:nth-child(1){width:25%}"
 	"table.controls thead th:nth-child(2){width:6.5%}table.controls thead th:nth-child(4){width:7%}"
@@ -385,7 +388,9 @@ static int put_skipped(const struct ax_control_state *cs, size_t r, unsigned cha
 		n += !done[k] && same_skip(res, cs->rows[k].result);
 	if (n < 2)
 		return 0;
-	ax_buf_printf(out, "\n<li class=\"repeated\" data-count=\"%zu\"><span class=\"status s-skip\">skip</span> <code>", n);
+	ax_buf_printf(out, "\n<li class=\"repeated\" data-count=\"%zu\" data-instance=\"", n);
+	ax_html_escape(out, res->instance);
+	ax_buf_puts(out, "\"><span class=\"status s-skip\">skip</span> <code>");
 	ax_html_escape(out, res->instance);
 	ax_buf_printf(out, "</code>: %zu checks skipped (not evidence): ", n);
 	size_t shown = 0;
@@ -411,8 +416,9 @@ static int put_repeated(const struct ax_control_state *cs, size_t r, unsigned ch
 	if (n < REPEAT_MIN)
 		return put_skipped(cs, r, done, out);
 	const char *st = ax_check_status_name(res->status);
-	ax_buf_printf(out, "\n<li class=\"repeated\" data-count=\"%zu\"><span class=\"status s-%s\">%s</span> <code>", n,
-		      st, st);
+	ax_buf_printf(out, "\n<li class=\"repeated\" data-count=\"%zu\" data-instance=\"", n);
+	ax_html_escape(out, res->instance);
+	ax_buf_printf(out, "\"><span class=\"status s-%s\">%s</span> <code>", st, st);
 	ax_html_escape(out, res->instance);
 	ax_buf_printf(out, "</code>: %zu checks %s: ", n, st);
 	ax_html_escape(out, res->message && *res->message ? res->message : "(no message)");
@@ -470,7 +476,9 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 			continue;
 		const struct ax_result *res = cs->rows[r].result;
 		const char *st = ax_check_status_name(res->status);
-		ax_buf_printf(out, "\n<li class=\"r-%s\"><span class=\"status s-%s\">%s%s</span> <code>", st, st, st,
+		ax_buf_printf(out, "\n<li class=\"r-%s\" data-instance=\"", st);
+		ax_html_escape(out, res->instance);
+		ax_buf_printf(out, "\"><span class=\"status s-%s\">%s%s</span> <code>", st, st,
 			      cs->rows[r].stale ? " (stale)" : "");
 		ax_html_escape(out, res->instance);
 		ax_buf_puts(out, "</code> <code>");
@@ -824,6 +832,36 @@ static void put_toc(const struct ax_export_data *d, struct ax_buf *out)
 	ax_buf_puts(out, "</ul>\n</nav>\n");
 }
 
+/* The filter: a form the script shows (hidden without it, so the page
+ * reads the same with scripts off) that hides control rows and whole
+ * themes by status, theme and probe instance. It only reads the page's own
+ * attributes (data-status, data-instance, the theme sections) and sets
+ * `hidden`; it loads nothing and writes no markup. */
+static const char filter_form[] =
+	"<form id=\"filter\" hidden>Show <select id=\"f-status\"><option value=\"\">every status</option>"
+	"<option value=\"attention\">failing, erroring, stale</option><option>pass</option><option>partial</option>"
+	"<option>fail</option><option>error</option><option>stale</option><option>manual</option>"
+	"<option>not_applicable</option><option>not_covered</option></select> "
+	"<select id=\"f-theme\"><option value=\"\">every theme</option></select> "
+	"<select id=\"f-instance\"><option value=\"\">every probe instance</option></select> "
+	"<output id=\"f-count\"></output></form>\n";
+static const char filter_script[] =
+	"<script>(function(){var f=document.getElementById('filter'),S=f.querySelector('#f-status'),"
+	"T=f.querySelector('#f-theme'),I=f.querySelector('#f-instance'),rows=document.querySelectorAll('tr.control'),"
+	"secs=document.querySelectorAll('section[id^=theme-]'),seen={};"
+	"function opt(s,v){var o=document.createElement('option');o.value=o.textContent=v;s.appendChild(o);}"
+	"secs.forEach(function(x){opt(T,x.id.slice(6));});"
+	"document.querySelectorAll('[data-instance]').forEach(function(x){var v=x.getAttribute('data-instance');"
+	"if(!seen[v]){seen[v]=1;}});Object.keys(seen).sort().forEach(function(v){opt(I,v);});"
+	"function run(){var n=0;rows.forEach(function(r){var s=r.getAttribute('data-status'),"
+	"ok=(!S.value||(S.value=='attention'?/^(fail|error|stale)$/.test(s):s==S.value))&&"
+	"(!T.value||r.closest('section').id=='theme-'+T.value)&&"
+	"(!I.value||Array.prototype.some.call(r.querySelectorAll('[data-instance]'),"
+	"function(x){return x.getAttribute('data-instance')==I.value;}));r.hidden=!ok;n+=ok;});"
+	"secs.forEach(function(x){x.hidden=!x.querySelector('tr.control:not([hidden])');});"
+	"f.querySelector('#f-count').textContent=n+' of '+rows.length+' controls';}"
+	"[S,T,I].forEach(function(x){x.addEventListener('change',run);});f.hidden=false;run();})();</script>\n";
+
 static const char legend[] =
 	"<footer>\n<p>Statuses: <b>pass</b> every counted check passed, every need of the control's coverage "
 	"statement is answered and the checks held throughout the period; <b>partial</b> the checks pass but "
@@ -862,9 +900,10 @@ int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 	put_toc(d, out);
 	put_summary(d, out);
 	put_expiring(d, out);
+	ax_buf_puts(out, filter_form);
 	for (size_t t = 0; t <= NTHEMES; t++)
 		put_theme(d, &ix, t, out);
-	ax_buf_printf(out, "</main>\n%s</body>\n</html>\n", legend);
+	ax_buf_printf(out, "</main>\n%s%s</body>\n</html>\n", legend, filter_script);
 	ax_report_index_free(&ix);
 	return 0;
 }
