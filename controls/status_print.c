@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "probe.h"
 #include "util.h"
 
 static void put_clean(FILE *out, const char *s)
@@ -73,6 +74,11 @@ static void print_rows(const struct ax_control_state *cs, FILE *out, int all)
 			ax_buf_free(&head);
 		}
 		wrap_line(out, col, r->message, 10);
+		const char *fix = r->status == AX_CHECK_FAIL ? ax_probe_fix(r->check) : NULL;
+		if (fix) {
+			int n = fprintf(out, "          fix: ");
+			wrap_line(out, n > 0 ? (size_t)n : 0, fix, 15);
+		}
 	}
 }
 

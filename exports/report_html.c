@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "controls.h"
+#include "probe.h"
 #include "util.h"
 
 /* Evidence links listed per result before "and N more". */
@@ -71,6 +72,7 @@ static const char css[] =
 	".owner{display:block;color:#444;font-size:.9em;margin-top:.2em}\n"
 	"p.figure{font-size:1.05em;margin:.8em 0 .4em}p.figure .status{min-width:0;margin:.1em 0}\n"
 	"table.attention td:first-child{width:26%}table.attention td:nth-child(2){width:5em}table.attention td:last-child{width:12%}\n"
+	".fix{display:block;color:#1d4f7a;font-size:.92em}\n"
 	"details>summary{cursor:pointer;color:#333}li.repeated{margin:.15em 0}\n"
 	"nav#toc ul{margin:0;padding-left:1.1em;columns:2}\n"
 	"figure.chart{margin:.6em 0;display:flex;flex-wrap:wrap;gap:.3em 1.5em}figure.chart figcaption{width:100%;"
@@ -486,6 +488,13 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		ax_buf_puts(out, "</code><span class=\"msg\">: ");
 		ax_html_escape(out, res->message && *res->message ? res->message : "(no message)");
 		ax_buf_puts(out, "</span>");
+		/* what to do about it, for a failing check */
+		const char *fix = res->status == AX_CHECK_FAIL ? ax_probe_fix(res->check) : NULL;
+		if (fix) {
+			ax_buf_puts(out, " <span class=\"fix\">Fix: ");
+			ax_html_escape(out, fix);
+			ax_buf_puts(out, "</span>");
+		}
 		ax_buf_puts(out, " <span class=\"when\">collected ");
 		put_time(out, res->collected_at);
 		ax_buf_puts(out, "</span>");

@@ -146,6 +146,8 @@ static void test_fixture_content(const char *html)
 	T_CONTAINS(html, "<td class=\"st\"><span class=\"status s-pass\">pass</span></td>\n<td><details><summary>2 checks</summary>");
 	T_CONTAINS(html, "<td class=\"st\"><span class=\"status s-fail\">fail</span></td>\n<td><ul class=\"checks\">");
 	T_CONTAINS(html, "@page{size:A4");
+	/* a failing check says how to fix it */
+	T_CONTAINS(html, "<span class=\"fix\">Fix: chmod the file to mode-max or narrower (e.g. chmod 0640 PATH)</span>");
 	/* the period drawn: A.8.15's strip (2 pass, 2 fail slices) and the
 	 * Technological theme's share passing per slice (A.8.15 alone) */
 	T_CONTAINS(html, "<svg class=\"strip\" width=\"96\" height=\"10\" viewBox=\"0 0 96 10\" role=\"img\">"

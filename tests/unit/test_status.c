@@ -337,6 +337,23 @@ static size_t widest(const char *s)
 	return w;
 }
 
+/* Every fix line belongs to a check some probe declares (a renamed check
+ * must not leave its hint behind). */
+static void test_fixes(void)
+{
+	T_OK(ax_probe_fix_count() > 0);
+	for (size_t i = 0; i < ax_probe_fix_count(); i++) {
+		const char *id = ax_probe_fix_id(i);
+		int declared = 0;
+		for (size_t p = 0; ax_probes[p]; p++)
+			declared |= ax_probe_declares(ax_probes[p], id);
+		if (!declared)
+			t_fail(__FILE__, __LINE__, "fixes.c names %s, which no probe declares", id);
+		t_checks++;
+	}
+	T_OK(ax_probe_fix("no.such.check") == NULL);
+}
+
 /* ax_wrap: word boundaries, indentation, a word wider than the line cut,
  * UTF-8 counted in columns, control characters replaced. */
 static void test_wrap(void)
@@ -411,6 +428,7 @@ static void test_print(void)
 	free(out);
 
 	out = capture_print(st, "A.8.3");
+	T_CONTAINS(out, "          fix: chmod the file to mode-max or narrower (e.g. chmod 0640 PATH)\n");
 	T_OK(strstr(out, "A.8.9") == NULL);
 	T_CONTAINS(out, "owner ok");
 	free(out);
@@ -649,6 +667,7 @@ int main(void)
 	test_site_without_probe_type();
 	test_print();
 	test_wrap();
+	test_fixes();
 	test_soa();
 	test_partial();
 	return t_done();
