@@ -102,13 +102,19 @@ struct progress {
 	const struct ax_bundle_opts *o;
 	size_t done, total;
 	int64_t bytes, shown; /* shown: bytes at the last line */
+	int64_t t0_ms;        /* when streaming began, for the rate */
 };
 
 static void progress_show(struct progress *p, int final)
 {
 	if (!p->o->progress)
 		return;
+	int64_t ms = ax_monotonic_ms() - p->t0_ms;
+	/* the rate once there is a second to average over; padded so a
+	 * shorter line overwrites a longer one */
 	fprintf(stderr, "\rexport: %zu/%zu evidence files, %lld MiB", p->done, p->total, (long long)(p->bytes >> 20));
+	if (ms >= 1000)
+		fprintf(stderr, ", %lld MiB/s   ", (long long)(p->bytes * 1000 / ms >> 20));
 	p->shown = p->bytes;
 	if (final)
 		fputc('\n', stderr);
@@ -374,7 +380,7 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 		err = ax_error_set("bundle: libarchive cannot write ZIP");
 		goto cleanup;
 	}
-	struct progress p = {.o = opts, .total = d->nartifacts};
+	struct progress p = {.o = opts, .total = d->nartifacts, .t0_ms = ax_monotonic_ms()};
 	for (size_t i = 0; i < d->nmfiles; i++)
 		p.total += !d->mfiles[i].from_run;
 	if ((err = put_artifacts(&w, d, &p)) < 0 || (err = put_manual(&w, d, &p)) < 0)
