@@ -138,6 +138,26 @@ static void print_instances(const struct ax_config *cfg, const struct ax_schedul
 {
 	if (!cfg->nprobes)
 		return;
+	/* the daemon as its schedule shows it: a schedule more than a minute
+	 * overdue means no daemon runs it (or one is stuck) */
+	int64_t d_last = 0, d_next = 0;
+	for (size_t i = 0; sched && i < sched->n; i++) {
+		const struct ax_sched_entry *e = &sched->entries[i];
+		d_last = e->last_run > d_last ? e->last_run : d_last;
+		if (e->next_due && (!d_next || e->next_due < d_next))
+			d_next = e->next_due;
+	}
+	char tl[32] = "-", tn[32] = "-";
+	if (d_last)
+		minute(d_last, tl);
+	if (d_next)
+		minute(d_next, tn);
+	if (!sched || !d_next)
+		printf("\ndaemon: has not run here (no schedule)\n");
+	else if (d_next >= now - 60)
+		printf("\ndaemon: on schedule; last run %s, next due %s (UTC)\n", tl, tn);
+	else
+		printf("\ndaemon: overdue since %s (UTC): not running, or stuck; last run %s\n", tn, tl);
 	/* names as wide as the longest (up to 20, longer ones push the row),
 	 * times to the minute in UTC: the row fits 80 columns, the state wraps */
 	int wn = 5, wt = 4, legend = 0;
