@@ -21,7 +21,7 @@ const struct ax_command ax_commands[] = {
 	 "  --foreground  stay attached to the terminal, log to stderr\n"},
 	{"status", ax_cmd_status, "status [--json] [--control ID] [--failing]",
 	 "Control status from the latest evidence. Exit 1 when a control fails or errs.",
-	 "  --json        the JSON of DESIGN.md\n  --control ID  one control (A.5.1 ... A.8.34)\n"
+	 "  --json        JSON (its fields: README, `status --json`)\n  --control ID  one control (A.5.1 ... A.8.34)\n"
 	 "  --failing     only the failing, erroring and stale controls\n"},
 	{"controls", ax_cmd_controls, "controls [--json]",
 	 "The Annex A catalog with the mapping: which checks evidence which control.", "  --json        JSON\n"},
