@@ -95,11 +95,15 @@ void ax_cli_free(struct ax_cli *cli)
 
 int ax_cli_usage(const struct ax_command *cmd, FILE *out, int code)
 {
-	fprintf(out, "usage: annexa [-c FILE] %s\n\n%s\n", cmd->synopsis, cmd->summary);
+	struct ax_buf b = AX_BUF_INIT;
+	ax_buf_printf(&b, "usage: annexa [-c FILE] %s\n\n%s\n", cmd->synopsis, cmd->summary);
 	if (cmd->help && *cmd->help)
-		fprintf(out, "\n%s", cmd->help);
-	fprintf(out, "\n  -c FILE      configuration (default ./annexa.conf, then /etc/annexa/annexa.conf)\n"
-		     "  -h, --help   this help\n");
+		ax_buf_printf(&b, "\n%s", cmd->help);
+	ax_buf_puts(&b, "\n  -c FILE      configuration (default ./annexa.conf, then\n"
+			"               /etc/annexa/annexa.conf)\n"
+			"  -h, --help   this help\n");
+	ax_wrap_help(out, ax_buf_cstr(&b));
+	ax_buf_free(&b);
 	return code;
 }
 

@@ -157,7 +157,29 @@ static int parse_time_arg(const char *opt, const char *arg, int64_t *out)
 	return 0;
 }
 
-static void print_item_line(const struct ax_manual *m, int64_t now)
+/* Column widths of the list: the widest control list (up to 24; a longer
+ * one pushes its row), the widest user name and answer list. */
+struct list_widths {
+	int id, controls, by, answers;
+};
+
+static int answers_width(const struct ax_manual *m)
+{
+	int w = m->nanswers ? 0 : 1; /* "-" */
+	for (size_t a = 0; a < m->nanswers; a++)
+		w += (a ? 1 : 0) + (int)strlen(m->answers[a]);
+	return w;
+}
+
+static int controls_width(const struct ax_manual *m)
+{
+	int w = 0;
+	for (size_t c = 0; c < m->ncontrols; c++)
+		w += (c ? 1 : 0) + (int)strlen(m->controls[c]);
+	return w;
+}
+
+static void print_item_line(const struct ax_manual *m, int64_t now, const struct list_widths *w)
 {
 	char eff[32], exp[32];
 	ax_time_format(m->effective_at, eff);
@@ -167,16 +189,25 @@ static void print_item_line(const struct ax_manual *m, int64_t now)
 			       : ax_manual_valid_at(m, now)    ? "valid"
 			       : now < m->effective_at         ? "not yet"
 								: "expired";
-	printf("%-6s %-8s %-8s %.10s  %.10s  ", m->id, ax_manual_state_label(m), validity, eff, exp);
+	int n = printf("%-*s %-8s %-8s %.10s  %.10s  ", w->id, m->id, ax_manual_state_label(m), validity, eff, exp);
 	for (size_t c = 0; c < m->ncontrols; c++)
-		printf("%s%s", c ? "," : "", m->controls[c]);
-	printf("  %s  ", m->attached_by);
+		n += printf("%s%s", c ? "," : "", m->controls[c]);
+	int pad = w->controls - controls_width(m);
+	n += printf("%*s  %-*s  ", pad > 0 ? pad : 0, "", w->by, m->attached_by ? m->attached_by : "");
+	int aw = 0;
 	for (size_t a = 0; a < m->nanswers; a++)
-		printf("%s%s", a ? "," : "", m->answers[a]);
+		aw += printf("%s%s", a ? "," : "", m->answers[a]);
 	if (!m->nanswers)
-		putchar('-');
+		aw += printf("-");
+	n += aw + printf("%*s", w->answers - aw > 0 ? w->answers - aw : 0, "");
+	struct ax_buf files = AX_BUF_INIT;
 	for (size_t f = 0; f < m->nfiles; f++)
-		printf("%s%s", f ? ", " : "  ", m->files[f].name);
+		ax_buf_printf(&files, "%s%s", f ? ", " : "", m->files[f].name);
+	size_t col = n > 0 ? (size_t)n : 0;
+	fputs("  ", stdout);
+	col += 2;
+	ax_wrap(stdout, &col, ax_buf_cstr(&files), col);
+	ax_buf_free(&files);
 	putchar('\n');
 }
 
@@ -209,10 +240,19 @@ static int list_items(struct ax_cli *cli, const char *control, int json)
 	} else if (list.n == 0) {
 		printf("no manual evidence%s%s\n", control ? " for " : "", control ? control : "");
 	} else {
-		printf("%-6s %-8s %-8s %-10s  %-10s  %s\n", "ID", "STATE", "NOW", "EFFECTIVE", "EXPIRES",
-		       "CONTROLS  ATTACHED BY  ANSWERS  FILES");
+		struct list_widths w = {6, 8, 11, 7};
+		for (size_t i = 0; i < list.n; i++) {
+			const struct ax_manual *m = &list.items[i];
+			int cw = controls_width(m), bw = m->attached_by ? (int)strlen(m->attached_by) : 0;
+			w.id = (int)strlen(m->id) > w.id ? (int)strlen(m->id) : w.id;
+			w.controls = cw > w.controls ? (cw > 24 ? 24 : cw) : w.controls;
+			w.by = bw > w.by ? bw : w.by;
+			w.answers = answers_width(m) > w.answers ? answers_width(m) : w.answers;
+		}
+		printf("%-*s %-8s %-8s %-10s  %-10s  %-*s  %-*s  %-*s  %s\n", w.id, "ID", "STATE", "NOW", "EFFECTIVE",
+		       "EXPIRES", w.controls, "CONTROLS", w.by, "ATTACHED BY", w.answers, "ANSWERS", "FILES");
 		for (size_t i = 0; i < list.n; i++)
-			print_item_line(&list.items[i], now);
+			print_item_line(&list.items[i], now, &w);
 	}
 	ax_manual_list_free(&list);
 	return 0;

@@ -16,8 +16,9 @@
 
 /* Parses the flags the reading commands share. */
 struct read_flags {
-	int json, csv;
-	const char *control;
+	int json, csv, failing;
+	char sep; /* soa --csv: the field separator */
+	const char *control, *xlsx;
 };
 
 static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags *f, int allow_csv, int allow_control)
@@ -26,13 +27,18 @@ static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags
 		{"json", no_argument, NULL, 'j'},
 		{"csv", no_argument, NULL, 'C'},
 		{"control", required_argument, NULL, 'k'},
+		{"sep", required_argument, NULL, 'S'},
+		{"failing", no_argument, NULL, 'F'},
+		{"xlsx", required_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 	memset(f, 0, sizeof(*f));
+	f->sep = ',';
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+	/* options before or after operands alike: there are none to stop at */
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': f->json = 1; break;
 		case 'C':
@@ -45,11 +51,29 @@ static int parse_flags(const char *cmd, int argc, char **argv, struct read_flags
 				goto usage;
 			f->control = optarg;
 			break;
+		case 'S':
+			/* one character that cannot be part of a quoted field's syntax */
+			if (!allow_csv || strlen(optarg) != 1 || strchr("\"\r\n", optarg[0])) {
+				fprintf(stderr, "annexa %s: --sep takes one character, e.g. ';'\n", cmd);
+				return AX_EXIT_USAGE;
+			}
+			f->sep = optarg[0];
+			break;
+		case 'F':
+			if (!allow_control)
+				goto usage;
+			f->failing = 1;
+			break;
+		case 'X':
+			if (!allow_csv)
+				goto usage;
+			f->xlsx = optarg;
+			break;
 		case 'h': ax_cli_usage(ax_command_find(cmd), stdout, 0); return -1;
 		default: goto usage;
 		}
 	}
-	if (optind < argc || (f->json && f->csv))
+	if (optind < argc || f->json + f->csv + (f->xlsx != NULL) > 1)
 		goto usage;
 	return 0;
 usage:
@@ -101,12 +125,49 @@ static int64_t last_collected(const struct ax_evidence *latest, const char *inst
 	return t;
 }
 
+/* "2026-12-07 14:32": RFC 3339's date and time to the minute, UTC. */
+static void minute(int64_t t, char out[32])
+{
+	char ts[32];
+	ax_time_format(t, ts);
+	snprintf(out, 32, "%.10s %.5s", ts, ts + 11);
+}
+
 static void print_instances(const struct ax_config *cfg, const struct ax_schedule *sched,
 			    const struct ax_evidence *latest, int64_t now)
 {
 	if (!cfg->nprobes)
 		return;
-	printf("\n%-24s %-16s %-22s %-22s %s\n", "PROBE", "TYPE", "LAST RUN", "NEXT DUE", "STATE");
+	/* the daemon as its schedule shows it: a schedule more than a minute
+	 * overdue means no daemon runs it (or one is stuck) */
+	int64_t d_last = 0, d_next = 0;
+	for (size_t i = 0; sched && i < sched->n; i++) {
+		const struct ax_sched_entry *e = &sched->entries[i];
+		d_last = e->last_run > d_last ? e->last_run : d_last;
+		if (e->next_due && (!d_next || e->next_due < d_next))
+			d_next = e->next_due;
+	}
+	char tl[32] = "-", tn[32] = "-";
+	if (d_last)
+		minute(d_last, tl);
+	if (d_next)
+		minute(d_next, tn);
+	if (!sched || !d_next)
+		printf("\ndaemon: has not run here (no schedule)\n");
+	else if (d_next >= now - 60)
+		printf("\ndaemon: on schedule; last run %s, next due %s (UTC)\n", tl, tn);
+	else
+		printf("\ndaemon: overdue since %s (UTC): not running, or stuck; last run %s\n", tn, tl);
+	/* names as wide as the longest (up to 20, longer ones push the row),
+	 * times to the minute in UTC: the row fits 80 columns, the state wraps */
+	int wn = 5, wt = 4, legend = 0;
+	for (size_t i = 0; i < cfg->nprobes; i++) {
+		wn = (int)strlen(cfg->probes[i].name) > wn ? (int)strlen(cfg->probes[i].name) : wn;
+		wt = (int)strlen(cfg->probes[i].type->name) > wt ? (int)strlen(cfg->probes[i].type->name) : wt;
+	}
+	wn = wn > 20 ? 20 : wn;
+	wt = wt > 12 ? 12 : wt;
+	printf("\n%-*s %-*s %-16s %-16s %s\n", wn, "PROBE", wt, "TYPE", "LAST RUN (UTC)", "NEXT DUE (UTC)", "STATE");
 	for (size_t i = 0; i < cfg->nprobes; i++) {
 		const struct ax_sched_entry *e = ax_schedule_find(sched, cfg->probes[i].name);
 		char last[32] = "-", next[32] = "-";
@@ -114,17 +175,25 @@ static void print_instances(const struct ax_config *cfg, const struct ax_schedul
 		if (e && e->last_run > seen)
 			seen = e->last_run;
 		if (seen)
-			ax_time_format(seen, last);
+			minute(seen, last);
 		if (e && e->next_due)
-			ax_time_format(e->next_due, next);
-		const char *state = !e ? (seen ? "collected by `annexa collect`; no daemon schedule" : "never collected")
-			: e->consecutive_failures > 1 ? "backed off"
-			: e->next_due && e->next_due < now ? "overdue" : "ok";
-		printf("%-24s %-16s %-22s %-22s %s", cfg->probes[i].name, cfg->probes[i].type->name, last, next, state);
+			minute(e->next_due, next);
+		char state[96];
+		snprintf(state, sizeof(state), "%s",
+			 !e ? (seen ? "collect only" : "never run")
+			 : e->consecutive_failures > 1 ? "backed off"
+			 : e->next_due && e->next_due < now ? "overdue" : "ok");
 		if (e && e->consecutive_failures > 1)
-			printf(" after %d failed runs", e->consecutive_failures);
+			snprintf(state + strlen(state), sizeof(state) - strlen(state), " after %d failed runs",
+				 e->consecutive_failures);
+		legend |= !e && seen;
+		int n = printf("%-*s %-*s %-16s %-16s", wn, cfg->probes[i].name, wt, cfg->probes[i].type->name, last, next);
+		size_t col = n > 0 ? (size_t)n : 0;
+		ax_wrap(stdout, &col, state, (size_t)(wn + wt + 2 + 34));
 		putchar('\n');
 	}
+	if (legend)
+		printf("collect only: collected by `annexa collect`; the daemon has not scheduled it\n");
 }
 
 int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
@@ -152,6 +221,16 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 		json_array_foreach(all, ci, cj)
 			if (ci < st->ncontrols)
 				annotate_schedule(cj, &st->controls[ci], sched, st->generated_at);
+		if (f.failing) {
+			json_t *bad = json_array();
+			size_t i;
+			json_t *c;
+			json_array_foreach(all, i, c)
+				if (i < st->ncontrols && ax_status_needs_attention(st->controls[i].status))
+					json_array_append(bad, c);
+			json_object_set_new(j, "controls", bad);
+			all = bad;
+		}
 		if (f.control) {
 			json_t *one = json_array();
 			size_t i;
@@ -163,7 +242,7 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 		}
 		dump_json(j);
 	} else {
-		ax_status_print(st, stdout, f.control);
+		ax_status_print(st, stdout, f.control, f.failing);
 		if (!f.control)
 			print_instances(cli->cfg, sched, &cli->latest, st->generated_at);
 	}
@@ -264,8 +343,13 @@ int ax_cmd_soa(struct ax_cli *cli, int argc, char **argv)
 	if (f.json) {
 		dump_json(ax_soa_to_json(st, cli->cfg));
 	} else if (f.csv) {
-		if (ax_soa_write_csv(st, cli->cfg, stdout) < 0)
+		if (ax_soa_write_csv(st, cli->cfg, f.sep, stdout) < 0)
 			rc = ax_cli_fail(AX_EXIT_RUNTIME, "soa");
+	} else if (f.xlsx) {
+		if (ax_soa_write_xlsx(st, cli->cfg, ax_config_get(cli->cfg, "annexa", "organization"), f.xlsx) < 0)
+			rc = ax_cli_fail(AX_EXIT_RUNTIME, "soa");
+		else
+			fprintf(stderr, "%s: Statement of Applicability of %zu controls\n", f.xlsx, st->ncontrols);
 	} else {
 		for (size_t i = 0; i < st->ncontrols; i++) {
 			const struct ax_control_state *c = &st->controls[i];

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,14 @@ static const struct ax_option annexa_options[] = {
 	{"probe-user", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
 	 "user probes run as when the collector is root (default: annexa-probe when that account exists)"},
 	{"require-sandbox", AX_OPT_BOOL, "false", 0, NULL, 0, 0, "refuse to run a probe the kernel cannot confine (Landlock)"},
+	/* the SoA's justification for inclusion of a control without [control] reason */
+	{"soa-reason-organizational", AX_OPT_STRING, "business requirement", 0, NULL, 0, 0,
+	 "SoA inclusion reason of Organizational controls"},
+	{"soa-reason-people", AX_OPT_STRING, "business requirement", 0, NULL, 0, 0,
+	 "SoA inclusion reason of People controls"},
+	{"soa-reason-physical", AX_OPT_STRING, "best practice", 0, NULL, 0, 0, "SoA inclusion reason of Physical controls"},
+	{"soa-reason-technological", AX_OPT_STRING, "best practice", 0, NULL, 0, 0,
+	 "SoA inclusion reason of Technological controls"},
 	{NULL},
 };
 
@@ -75,6 +84,10 @@ static const struct ax_option control_options[] = {
 	{"justification", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "why (required when applicable = false)"},
 	{"inherited", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "provider that implements the control (not an exclusion)"},
 	{"reference", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "the provider's attestation (required with inherited)"},
+	{"owner", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "who answers for the control (report, SoA, status)"},
+	{"reason", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
+	 "justification for inclusion (SoA): risk treatment REF, legal, regulatory, contractual, business "
+	 "requirement, best practice"},
 	{NULL},
 };
 
@@ -300,6 +313,27 @@ int ax_control_id_valid(const char *s)
 	return s[1] == '\0' || (isdigit((unsigned char)s[1]) && s[2] == '\0');
 }
 
+int ax_control_reason_valid(const char *s)
+{
+	static const char *const kinds[] = {"legal/regulatory", "legal",		"regulatory",
+					    "contractual",	 "business requirement", "best practice"};
+	if (!s)
+		return 0;
+	/* A risk treatment names the treatment plan or risk it answers. */
+	if (strncasecmp(s, "risk treatment", 14) == 0) {
+		const char *ref = s + 14;
+		while (*ref == ' ' || *ref == ':' || *ref == ',')
+			ref++;
+		return *ref != '\0' && ref > s + 14;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t n = strlen(kinds[i]);
+		if (strncasecmp(s, kinds[i], n) == 0 && (s[n] == '\0' || s[n] == ':' || s[n] == ' ' || s[n] == ','))
+			return 1;
+	}
+	return 0;
+}
+
 /* --- messages --- */
 
 static void where(struct ax_buf *b, const char *file, const char *section, const char *sub, const char *key)
@@ -416,6 +450,13 @@ static int check_entry(struct loader *ld, size_t idx, const struct ax_option *op
 	/* text ends up in JSON evidence, reports and certificates, all UTF-8 */
 	if ((opt->type == AX_OPT_STRING || opt->type == AX_OPT_REGEX) && !ax_utf8_valid(value, strlen(value)))
 		return fail_at(ld, e->section, e->sub, e->key, "not valid UTF-8 (save the file as UTF-8)");
+	/* [control] reason and its per-theme defaults take the SoA's kinds */
+	if ((strcmp(opt->key, "reason") == 0 || strncmp(opt->key, "soa-reason-", 11) == 0) &&
+	    !ax_control_reason_valid(value))
+		return fail_at(ld, e->section, e->sub, e->key,
+			       "'%s' is not a justification for inclusion (risk treatment REF, legal, regulatory, "
+			       "contractual, business requirement, best practice)",
+			       value);
 	if (opt->type == AX_OPT_PATH) {
 		*stored = ax_path_resolve(ld->cfg->path, value);
 	} else if (opt->type == AX_OPT_DBURI && strncmp(value, "sqlite:", 7) == 0) {
@@ -588,12 +629,15 @@ static int load_control(struct loader *ld, struct ax_control_cfg *c)
 		int64_t num = 0;
 		if (!opt)
 			return fail_at(ld, "control", c->id, e->key,
-				       "unknown key (known: applicable, justification, inherited, reference)");
+				       "unknown key (known: applicable, justification, inherited, reference, owner, "
+				       "reason)");
 		if (check_entry(ld, i, opt, &value, &num) < 0)
 			return AX_EINVALID;
 		char **slot = strcmp(e->key, "justification") == 0 ? &c->justification
 			      : strcmp(e->key, "inherited") == 0   ? &c->inherited
 			      : strcmp(e->key, "reference") == 0   ? &c->reference
+			      : strcmp(e->key, "owner") == 0       ? &c->owner
+			      : strcmp(e->key, "reason") == 0      ? &c->reason
 								      : NULL;
 		if (opt->type == AX_OPT_BOOL)
 			applicable = num;
@@ -737,6 +781,8 @@ void ax_config_free(struct ax_config *cfg)
 		free(cfg->controls[i].justification);
 		free(cfg->controls[i].inherited);
 		free(cfg->controls[i].reference);
+		free(cfg->controls[i].owner);
+		free(cfg->controls[i].reason);
 	}
 	free(cfg->controls);
 	kv_free(cfg->values, cfg->nvalues);

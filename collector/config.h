@@ -37,6 +37,8 @@ struct ax_control_cfg {
 	 * by a provider (hosting, cloud); reference names its attestation
 	 * (certificate, report). Not an exclusion. */
 	char *inherited, *reference;
+	char *owner;  /* who answers for it: report, SoA, status */
+	char *reason; /* SoA justification for inclusion (ax_control_reason_valid); NULL: the theme's default */
 };
 
 struct ax_config {
@@ -86,5 +88,10 @@ int ax_size_parse(const char *s, int64_t *out);
 /* True when s has the shape of an Annex A control id (A.5.1 .. A.8.99);
  * whether it exists is the catalog's business. */
 int ax_control_id_valid(const char *s);
+/* True when s is a justification for inclusion the SoA knows: "risk
+ * treatment REF" (a reference is required), "legal", "regulatory",
+ * "legal/regulatory", "contractual", "business requirement" or "best
+ * practice" (case-insensitive), each optionally followed by ": details". */
+int ax_control_reason_valid(const char *s);
 
 #endif

@@ -79,6 +79,20 @@ static void dlog(int prio, const char *fmt, ...)
 #define PRUNE_EVERY_S 3600
 #define ANCHOR_CHECK_EVERY_S 86400
 
+/* [annexa] metrics: the control status and each instance's last run. */
+static void write_metrics(struct ax_cli *cli, const struct ax_schedule *sched)
+{
+	const char *metrics = ax_config_get(cli->cfg, "annexa", "metrics");
+	if (!metrics)
+		return;
+	struct ax_status *st = NULL;
+	struct ax_probe_stats *stats = ax_schedule_stats(sched);
+	if (ax_cli_status(cli, &st) != 0 || ax_metrics_write(metrics, st, stats, sched->n, ax_now()) < 0)
+		dlog(LOG_WARNING, "metrics %s: %s", metrics, ax_error_last());
+	ax_status_free(st);
+	free(stats);
+}
+
 /* Everything that follows a committed run; none of it may undo the run. */
 static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struct ax_run_info *info,
 		      const struct ax_evidence *ev)
@@ -99,15 +113,7 @@ static void after_run(struct ax_cli *cli, struct ax_schedule *sched, const struc
 		else if (pruned)
 			dlog(LOG_INFO, "pruned the results of %lld runs older than [annexa] keep", (long long)pruned);
 	}
-	const char *metrics = ax_config_get(cfg, "annexa", "metrics");
-	if (metrics) {
-		struct ax_status *st = NULL;
-		struct ax_probe_stats *stats = ax_schedule_stats(sched);
-		if (ax_cli_status(cli, &st) != 0 || ax_metrics_write(metrics, st, stats, sched->n, ax_now()) < 0)
-			dlog(LOG_WARNING, "metrics %s: %s", metrics, ax_error_last());
-		ax_status_free(st);
-		free(stats);
-	}
+	write_metrics(cli, sched);
 }
 
 #define STOP_GRACE_S 30
@@ -215,22 +221,31 @@ static void finish_worker(struct ax_cli *cli, struct ax_schedule *sched, struct 
 	if (!have) {
 		dlog(LOG_ERR, "probe %s: run failed (worker status %d), nothing committed", w->instance, status);
 	} else {
-		int fails = 0, errors = 0;
+		/* one line per instance run: the counts, and the first error's
+		 * message (an unreachable target errs on every check alike) */
+		int counts[AX_CHECK_NSTATUS] = {0};
+		const struct ax_result *first_error = NULL;
 		for (size_t i = 0; i < ev.nresults; i++) {
-			fails += ev.results[i].status == AX_CHECK_FAIL;
-			errors += ev.results[i].status == AX_CHECK_ERROR;
-			if (ev.results[i].status == AX_CHECK_ERROR)
-				dlog(LOG_WARNING, "probe %s: %s: %s", ev.results[i].instance, ev.results[i].check,
-				     ev.results[i].message);
+			if ((unsigned)ev.results[i].status < AX_CHECK_NSTATUS)
+				counts[ev.results[i].status]++;
+			if (ev.results[i].status == AX_CHECK_ERROR && !first_error)
+				first_error = &ev.results[i];
 		}
-		dlog(LOG_INFO, "run %lld: probe %s, %zu results (%d fail, %d error) in %lld ms", (long long)run_id,
-		     w->instance, ev.nresults, fails, errors, (long long)ms);
+		dlog(first_error ? LOG_WARNING : LOG_INFO,
+		     "run %lld: probe %s, %zu results (%d pass, %d fail, %d error, %d skip) in %lld ms%s%s%s%s",
+		     (long long)run_id, w->instance, ev.nresults, counts[AX_CHECK_PASS], counts[AX_CHECK_FAIL],
+		     counts[AX_CHECK_ERROR], counts[AX_CHECK_SKIP], (long long)ms, first_error ? "; first error " : "",
+		     first_error ? first_error->check : "", first_error ? ": " : "",
+		     first_error && first_error->message ? first_error->message : "");
 		after_run(cli, sched, &info, &ev);
 	}
 	const struct ax_sched_entry *e = ax_schedule_find(sched, w->instance);
-	if (e && e->consecutive_failures > 1)
-		dlog(LOG_WARNING, "probe %s: %d failed runs in a row, backing off until %lld", w->instance,
-		     e->consecutive_failures, (long long)e->next_due);
+	if (e && e->consecutive_failures > 1) {
+		char until[32];
+		ax_time_format(e->next_due, until);
+		dlog(LOG_WARNING, "probe %s: %d failed runs in a row, backing off until %s", w->instance,
+		     e->consecutive_failures, until);
+	}
 	char *file = ax_schedule_file(cli->cfg);
 	if (ax_schedule_save(sched, file) < 0)
 		dlog(LOG_WARNING, "%s", ax_error_last());
@@ -427,6 +442,14 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 	char *file = ax_schedule_file(cli->cfg);
 	sched = ax_schedule_new(cli->cfg, NULL, file, ax_now());
 	free(file);
+	/* after a restart the metrics carry the store's last values at once */
+	if (ax_config_get(cli->cfg, "annexa", "metrics") && ax_cli_store(cli) == 0) {
+		struct ax_evidence latest = {0};
+		if (ax_store_latest(cli->store, &latest) == 0)
+			ax_schedule_seed(sched, &latest);
+		ax_evidence_free(&latest);
+		write_metrics(cli, sched);
+	}
 	dlog(LOG_INFO, "started: %s, %zu probe instances, uid %ld", cli->cfg->path, cli->cfg->nprobes,
 	     (long)getuid());
 	ax_notify("READY=1\nSTATUS=collecting");

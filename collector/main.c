@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "export.h"
 #include "probe.h"
+#include "util.h"
 
 const struct ax_command ax_commands[] = {
 	{"collect", ax_cmd_collect, "collect [--probe NAME]... [--json]",
@@ -18,13 +19,17 @@ const struct ax_command ax_commands[] = {
 	 "Continuous collection: each probe instance on its interval. SIGTERM/SIGINT finish the current run and\n"
 	 "exit; SIGHUP re-reads the configuration (an invalid one is refused and the old one kept).",
 	 "  --foreground  stay attached to the terminal, log to stderr\n"},
-	{"status", ax_cmd_status, "status [--json] [--control ID]",
+	{"status", ax_cmd_status, "status [--json] [--control ID] [--failing]",
 	 "Control status from the latest evidence. Exit 1 when a control fails or errs.",
-	 "  --json        the JSON of DESIGN.md\n  --control ID  one control (A.5.1 ... A.8.34)\n"},
+	 "  --json        JSON (its fields: README, `status --json`)\n  --control ID  one control (A.5.1 ... A.8.34)\n"
+	 "  --failing     only the failing, erroring and stale controls\n"},
 	{"controls", ax_cmd_controls, "controls [--json]",
 	 "The Annex A catalog with the mapping: which checks evidence which control.", "  --json        JSON\n"},
-	{"soa", ax_cmd_soa, "soa [--json|--csv]", "Statement of Applicability for all 93 controls.",
-	 "  --json        JSON\n  --csv         CSV (id,title,applicable,justification,implementation_status,evidence_source)\n"},
+	{"soa", ax_cmd_soa, "soa [--json|--csv [--sep C]|--xlsx FILE]", "Statement of Applicability for all 93 controls.",
+	 "  --json        JSON\n  --csv         CSV, UTF-8 with a BOM: control, title, applicable, justification,\n"
+	 "                implementation status, evidenced by, owner, last evidence, annexa status\n"
+	 "  --sep C       field separator of --csv (';' where the decimal separator is a comma)\n"
+	 "  --xlsx FILE   a spreadsheet: header row, frozen panes, filters, status coloured\n"},
 	{"check-config", ax_cmd_check_config, "check-config [--json]",
 	 "Validates the configuration and the controls catalog, then exits (like sshd -t).", ""},
 	{"ledger", ax_cmd_ledger, "ledger verify [--anchors [SRC]]... [--json] | ledger list [--json]",
@@ -84,16 +89,21 @@ const struct ax_command ax_commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: annexa [-c FILE] COMMAND [ARGS]\n\n"
-		     "annexa %s - ISO/IEC 27001:2022 Annex A control-evidence collector\n\ncommands:\n",
-		ANNEXA_VERSION);
+	struct ax_buf b = AX_BUF_INIT;
+	ax_buf_printf(&b, "usage: annexa [-c FILE] COMMAND [ARGS]\n\n"
+			  "annexa %s - ISO/IEC 27001:2022 Annex A control-evidence collector\n\ncommands:\n",
+		      ANNEXA_VERSION);
 	for (size_t i = 0; ax_commands[i].name; i++)
-		fprintf(out, "  %s\n", ax_commands[i].synopsis);
-	fprintf(out, "\nprobe types:\n");
+		ax_buf_printf(&b, "  %s\n", ax_commands[i].synopsis);
+	ax_buf_puts(&b, "\nprobe types:\n");
 	for (size_t i = 0; ax_probes[i]; i++)
-		fprintf(out, "  %-16s %s\n", ax_probes[i]->name, ax_probes[i]->summary);
-	fprintf(out, "\n`annexa COMMAND --help` describes a command.\n"
-		     "Exit codes: 0 ok, 1 failing checks/controls or invalid bundle, 2 usage/config error, 3 runtime error.\n");
+		ax_buf_printf(&b, "  %-16s %s\n", ax_probes[i]->name, ax_probes[i]->summary);
+	ax_buf_puts(&b, "\n`annexa COMMAND --help` describes a command.\n"
+			"Exit codes: 0 ok, 1 failing checks/controls or invalid bundle, 2 usage/config error,\n"
+			"3 runtime error.\n");
+	/* every line within 80 columns, continued under its description */
+	ax_wrap_help(out, ax_buf_cstr(&b));
+	ax_buf_free(&b);
 }
 
 int main(int argc, char **argv)

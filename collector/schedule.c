@@ -223,3 +223,23 @@ struct ax_probe_stats *ax_schedule_stats(const struct ax_schedule *s)
 	}
 	return st;
 }
+
+void ax_schedule_seed(struct ax_schedule *s, const struct ax_evidence *latest)
+{
+	for (size_t k = 0; s && latest && k < s->n; k++) {
+		struct ax_sched_entry *e = &s->entries[k];
+		int total = 0;
+		for (int c = 0; c < AX_CHECK_NSTATUS; c++)
+			total += e->results[c];
+		if (total)
+			continue; /* this daemon ran it already */
+		for (size_t i = 0; i < latest->nresults; i++) {
+			const struct ax_result *r = &latest->results[i];
+			if (strcmp(r->instance, e->instance) != 0 || (unsigned)r->status >= AX_CHECK_NSTATUS)
+				continue;
+			e->results[r->status]++;
+			if (r->collected_at > e->last_run)
+				e->last_run = r->collected_at;
+		}
+	}
+}

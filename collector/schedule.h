@@ -43,6 +43,10 @@ void ax_schedule_free(struct ax_schedule *s);
 /* Names of instances due at now (caller frees the array, not the names). */
 const char **ax_schedule_due(const struct ax_schedule *s, int64_t now, size_t *n);
 /* Records a finished run of the named instances from what they reported. */
+/* Fills the per-status counts (and last run, when later) of every entry
+ * that has none from the store's newest result of each check (latest), so
+ * the metrics written after a restart show the last values, not zeros. */
+void ax_schedule_seed(struct ax_schedule *s, const struct ax_evidence *latest);
 void ax_schedule_done(struct ax_schedule *s, const char *const *names, size_t n, const struct ax_evidence *ev,
 		      int64_t started, int64_t duration_ms);
 /* A run that collected but could not be committed (disk full, store

@@ -375,3 +375,111 @@ int ax_id_valid(const char *s, size_t max)
 	}
 	return n <= max;
 }
+
+/* Columns a UTF-8 string takes (continuation bytes take none). */
+static size_t columns(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+void ax_wrap(FILE *out, size_t *col, const char *text, size_t indent)
+{
+	const char *p = text ? text : "";
+	int first = 1, at_start = 0;
+	while (*p) {
+		size_t blanks = 0, n = 0;
+		while (p[blanks] == ' ')
+			blanks++;
+		p += blanks;
+		while (p[n] && p[n] != ' ')
+			n++;
+		if (!n)
+			break;
+		/* one space between words, none at the start of a line; before
+		 * the first word only when the caller's text ends left of it */
+		size_t w = columns(p, n), lead = at_start ? 0 : first ? *col > indent : 1;
+		first = 0;
+		if (*col + lead + w > AX_TERM_WIDTH && *col > indent) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			*col = indent;
+			lead = 0;
+		}
+		at_start = 0;
+		if (lead) {
+			fputc(' ', out);
+			(*col)++;
+		}
+		/* a word wider than the line (a path, a hash) is cut where the line ends */
+		while (*col + w > AX_TERM_WIDTH && AX_TERM_WIDTH > indent + 8) {
+			size_t room = AX_TERM_WIDTH - *col, k = 0, c = 0;
+			while (k < n && c < room) {
+				k++;
+				while (k < n && ((unsigned char)p[k] & 0xc0) == 0x80)
+					k++;
+				c++;
+			}
+			for (size_t i = 0; i < k; i++)
+				fputc((unsigned char)p[i] < 0x20 || p[i] == 0x7f ? '?' : p[i], out);
+			fprintf(out, "\n%*s", (int)indent, "");
+			*col = indent;
+			p += k;
+			n -= k;
+			w = columns(p, n);
+			at_start = 1;
+		}
+		for (size_t i = 0; i < n; i++)
+			fputc((unsigned char)p[i] < 0x20 || p[i] == 0x7f ? '?' : p[i], out);
+		*col += w;
+		p += n;
+	}
+}
+
+void ax_wrap_help(FILE *out, const char *text)
+{
+	struct ax_buf line = AX_BUF_INIT;
+	for (const char *p = text ? text : ""; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p), lead = 0, desc = 0;
+		/* lines of a paragraph (not indented) are one text, wrapped anew */
+		if (n && p[0] != ' ' && strncmp(p, "usage: ", 7) != 0) {
+			ax_buf_clear(&line);
+			while (n && p[0] != ' ') {
+				ax_buf_printf(&line, "%s%.*s", line.size ? " " : "", (int)n, p);
+				p += n + (nl != NULL);
+				if (!nl)
+					break;
+				nl = strchr(p, '\n');
+				n = nl ? (size_t)(nl - p) : strlen(p);
+			}
+			size_t col = 0;
+			ax_wrap(out, &col, ax_buf_cstr(&line), 0);
+			fputc('\n', out);
+			continue;
+		}
+		while (lead < n && p[lead] == ' ')
+			lead++;
+		/* the description starts after the first gap of two blanks */
+		for (size_t i = lead; i + 2 < n; i++) {
+			if (p[i] == ' ' && p[i + 1] == ' ') {
+				desc = i;
+				while (desc < n && p[desc] == ' ')
+					desc++;
+				break;
+			}
+		}
+		if (desc >= n || desc > AX_TERM_WIDTH / 2)
+			desc = 0;
+		size_t head = desc ? desc : lead, col = head;
+		fwrite(p, 1, head, out);
+		ax_buf_clear(&line);
+		ax_buf_put(&line, p + head, n - head);
+		ax_wrap(out, &col, ax_buf_cstr(&line), desc ? desc : lead ? lead + 4 : n && p[0] == 'u' ? 7 : 0);
+		if (nl)
+			fputc('\n', out);
+		p += n + (nl != NULL);
+	}
+	ax_buf_free(&line);
+}

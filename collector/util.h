@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "buf.h"
@@ -20,6 +21,17 @@ int64_t ax_now(void);
 
 /* "2026-11-29T10:00:00Z" into out (at least 21 bytes). */
 void ax_time_format(int64_t t, char out[static 32]);
+/* The width every human table and text of the command line fits in. */
+#define AX_TERM_WIDTH 80
+/* Writes text from column *col on, wrapped at word boundaries before
+ * AX_TERM_WIDTH (a longer word is cut), continuation lines indent columns
+ * in; control characters become '?'. Updates *col; writes no final
+ * newline. */
+void ax_wrap(FILE *out, size_t *col, const char *text, size_t indent);
+/* Writes a help text of several lines, each wrapped (ax_wrap): an option
+ * or command line ("  --json        JSON") continues under its
+ * description, an indented line 4 columns further in. */
+void ax_wrap_help(FILE *out, const char *text);
 /* Accepts RFC 3339 (with Z or ±hh:mm, optional fraction), "YYYY-MM-DD"
  * (midnight UTC) and "YYYY-MM-DD HH:MM:SS" (UTC). */
 int ax_time_parse(const char *s, int64_t *out);

@@ -125,6 +125,7 @@ struct ax_control_state {
 	enum ax_control_status checks_status; /* from the checks alone */
 	const char *justification; /* not_applicable: from the config */
 	const char *inherited_from, *inherited_reference; /* [control] inherited, reference */
+	const char *owner, *reason;                        /* [control] owner, reason; NULL when unset */
 	const struct ax_coverage *coverage; /* NULL when the control has no statement */
 	enum ax_answer *answered;           /* per coverage need */
 	/* per coverage need answered by manual evidence: the valid items that
@@ -207,12 +208,26 @@ int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance);
 int ax_status_covers(const struct ax_control_state *cs, const struct ax_cov_item *item);
 /* The JSON of DESIGN.md ("generated_at", "summary", "controls"). */
 json_t *ax_status_to_json(const struct ax_status *st);
-/* The human table; control_id filters to one control when not NULL. */
-void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id);
+/* The human table; control_id filters to one control when not NULL;
+ * failing_only keeps the controls that need attention (fail, error,
+ * stale). Lines fit AX_TERM_WIDTH columns. */
+void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id, int failing_only);
+/* fail, error or stale: what a reader must act on. */
+int ax_status_needs_attention(enum ax_control_status s);
 
-/* Statement of Applicability (all controls): CSV with header
- * id,title,applicable,justification,implementation_status,evidence_source */
-int ax_soa_write_csv(const struct ax_status *st, const struct ax_config *cfg, FILE *out);
+
+/* Statement of Applicability (all controls): a UTF-8 BOM, then CSV with
+ * the header Control, Title, Applicable, Justification, Implementation
+ * status (implemented, partially implemented, not implemented, planned,
+ * excluded), Evidenced by, Owner, Last evidence, annexa status; fields
+ * separated by sep (',' or ';'). The JSON carries the same values. */
+int ax_soa_write_csv(const struct ax_status *st, const struct ax_config *cfg, char sep, FILE *out);
 json_t *ax_soa_to_json(const struct ax_status *st, const struct ax_config *cfg);
+/* The same SoA as a spreadsheet (Office Open XML, libxlsxwriter) at path:
+ * a header row, panes frozen below it and right of the control id, an
+ * autofilter over every column, the implementation status cells
+ * coloured. Its creation time is st->generated_at. */
+int ax_soa_write_xlsx(const struct ax_status *st, const struct ax_config *cfg, const char *organization,
+		      const char *path);
 
 #endif

@@ -267,6 +267,10 @@ int ax_status_compute(const struct ax_catalog *cat, const struct ax_config *cfg,
 			cs->answered = ax_calloc(cs->coverage->nneeds + 1, sizeof(*cs->answered));
 			answer_by_checks(cs);
 		}
+		if (cc) {
+			cs->owner = cc->owner;
+			cs->reason = cc->reason;
+		}
 		if (cc && cc->inherited) {
 			cs->inherited_from = cc->inherited;
 			cs->inherited_reference = cc->reference;
@@ -529,6 +533,8 @@ static json_t *control_json(const struct ax_control_state *cs)
 	json_object_set_new(o, "status", json_string(ax_control_status_name(cs->status)));
 	if (cs->status == AX_CTL_NOT_APPLICABLE)
 		json_object_set_new(o, "justification", jstr(cs->justification));
+	if (cs->owner)
+		json_object_set_new(o, "owner", jstr(cs->owner));
 	if (cs->inherited_from)
 		json_object_set_new(o, "inherited", json_pack("{s:o,s:o}", "provider", jstr(cs->inherited_from),
 							      "reference", jstr(cs->inherited_reference)));

@@ -2,7 +2,8 @@
  * every control, then the failing checks behind each failing or erroring
  * control, then a one-line summary; for one control (--control) its
  * checks, what they cover and what is still needed, and its manual
- * evidence.
+ * evidence. Every line fits AX_TERM_WIDTH (80) columns: long text wraps at
+ * word boundaries, indented under its column (ax_wrap).
  *
  * Probe messages may quote remote servers (SMTP banners, certificate
  * subjects), so control characters are replaced before they reach a
@@ -12,12 +13,21 @@
 #include <string.h>
 
 #include "buf.h"
+#include "probe.h"
 #include "util.h"
 
 static void put_clean(FILE *out, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
 		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+}
+
+/* The rest of a line started at column col, wrapped at word boundaries,
+ * continued indent columns in, then the newline. */
+static void wrap_line(FILE *out, size_t col, const char *text, size_t indent)
+{
+	ax_wrap(out, &col, text, indent);
+	fputc('\n', out);
 }
 
 static int show_rows_of(const struct ax_control_state *cs, int all)
@@ -41,17 +51,34 @@ static void print_rows(const struct ax_control_state *cs, FILE *out, int all)
 		if ((int)strlen(r->check) > wc)
 			wc = (int)strlen(r->check);
 	}
+	/* aligned while the columns fit the line, else wrapped like text */
+	int aligned = 4 + 6 + wi + 2 + wc + 2 + 20 <= AX_TERM_WIDTH;
 	for (i = 0; i < cs->nrows; i++) {
 		const struct ax_check_row *row = &cs->rows[i];
 		const struct ax_result *r = row->result;
 		char ts[32];
+		size_t col = 4;
 		if (!all && r->status != AX_CHECK_FAIL && r->status != AX_CHECK_ERROR)
 			continue;
 		ax_time_format(r->collected_at, ts);
-		fprintf(out, "    %-5s %-*s  %-*s  %s%s  ", ax_check_status_name(r->status), wi, r->instance, wc,
-			r->check, ts, row->stale ? " (stale)" : "");
-		put_clean(out, r->message);
-		fputc('\n', out);
+		if (aligned) {
+			int n = fprintf(out, "    %-5s %-*s  %-*s  %s%s", ax_check_status_name(r->status), wi, r->instance,
+					wc, r->check, ts, row->stale ? " (stale)" : "");
+			col = n > 0 ? (size_t)n : 0;
+		} else {
+			struct ax_buf head = AX_BUF_INIT;
+			ax_buf_printf(&head, "%-5s %s %s %s%s", ax_check_status_name(r->status), r->instance, r->check, ts,
+				      row->stale ? " (stale)" : "");
+			fputs("    ", out);
+			ax_wrap(out, &col, ax_buf_cstr(&head), 10);
+			ax_buf_free(&head);
+		}
+		wrap_line(out, col, r->message, 10);
+		const char *fix = r->status == AX_CHECK_FAIL ? ax_probe_fix(r->check) : NULL;
+		if (fix) {
+			int n = fprintf(out, "          fix: ");
+			wrap_line(out, n > 0 ? (size_t)n : 0, fix, 15);
+		}
 	}
 }
 
@@ -91,15 +118,14 @@ static void print_coverage(const struct ax_control_state *cs, FILE *out)
 {
 	const struct ax_coverage *cov = cs->coverage;
 	size_t i, shown = 0;
-	fprintf(out, "\n  purpose: ");
-	put_clean(out, cov->purpose);
-	fprintf(out, "\n  covered by the checks here:\n");
+	fprintf(out, "\n  purpose:");
+	wrap_line(out, 10, cov->purpose, 4);
+	fprintf(out, "  covered by the checks here:\n");
 	for (i = 0; i < cov->ncovered; i++) {
 		if (!ax_status_covers(cs, &cov->covered[i]))
 			continue;
-		fprintf(out, "    %-14s [%s] ", cov->covered[i].probe, ax_aspect_name(cov->covered[i].aspect));
-		put_clean(out, cov->covered[i].text);
-		fputc('\n', out);
+		int n = fprintf(out, "    %-14s [%s]", cov->covered[i].probe, ax_aspect_name(cov->covered[i].aspect));
+		wrap_line(out, n > 0 ? (size_t)n : 0, cov->covered[i].text, 6);
 		shown++;
 	}
 	if (!shown)
@@ -108,9 +134,8 @@ static void print_coverage(const struct ax_control_state *cs, FILE *out)
 	for (i = 0; i < cov->nneeds; i++) {
 		if (cs->answered[i] != AX_ANSWER_OPEN)
 			continue;
-		fprintf(out, "    %s:%s [%s] ", cov->control, cov->needs[i].id, ax_aspect_name(cov->needs[i].aspect));
-		put_clean(out, cov->needs[i].text);
-		fputc('\n', out);
+		int n = fprintf(out, "    %s:%s [%s]", cov->control, cov->needs[i].id, ax_aspect_name(cov->needs[i].aspect));
+		wrap_line(out, n > 0 ? (size_t)n : 0, cov->needs[i].text, 6);
 	}
 	if (!cs->open_needs)
 		fprintf(out, "    (none)\n");
@@ -157,7 +182,12 @@ static void print_expiring(const struct ax_status *st, FILE *out)
 	}
 }
 
-void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id)
+int ax_status_needs_attention(enum ax_control_status s)
+{
+	return s == AX_CTL_FAIL || s == AX_CTL_ERROR || s == AX_CTL_STALE;
+}
+
+void ax_status_print(const struct ax_status *st, FILE *out, const char *control_id, int failing_only)
 {
 	const struct ax_control_state *one = NULL;
 	size_t i;
@@ -180,23 +210,30 @@ void ax_status_print(const struct ax_status *st, FILE *out, const char *control_
 	fprintf(out, "%-7s  %-14s  %6s  %s\n", "CONTROL", "STATUS", "CHECKS", "TITLE");
 	for (i = 0; i < st->ncontrols; i++) {
 		const struct ax_control_state *cs = &st->controls[i];
-		if (one && cs != one)
+		if ((one && cs != one) || (failing_only && !ax_status_needs_attention(cs->status)))
 			continue;
-		fprintf(out, "%-7s  %-14s  %6zu  %s%s", cs->control->id, ax_control_status_name(cs->status), cs->nrows,
-			cs->control->title, cs->manual_pending ? " [manual evidence pending approval]" : "");
+		struct ax_buf title = AX_BUF_INIT;
+		ax_buf_printf(&title, "%s%s", cs->control->title,
+			      cs->manual_pending ? " [manual evidence pending approval]" : "");
 		if (cs->status == AX_CTL_PARTIAL)
-			fprintf(out, " [%zu need%s open]", cs->open_needs, cs->open_needs == 1 ? "" : "s");
-		if (cs->inherited_from) {
-			fprintf(out, " [inherited: ");
-			put_clean(out, cs->inherited_from);
-			fputc(']', out);
-		}
-		fputc('\n', out);
+			ax_buf_printf(&title, " [%zu need%s open]", cs->open_needs, cs->open_needs == 1 ? "" : "s");
+		if (cs->inherited_from)
+			ax_buf_printf(&title, " [inherited: %s]", cs->inherited_from);
+		if (cs->owner && !one)
+			ax_buf_printf(&title, " [owner: %s]", cs->owner);
+		fprintf(out, "%-7s  %-14s  %6zu  ", cs->control->id, ax_control_status_name(cs->status), cs->nrows);
+		wrap_line(out, 33, ax_buf_cstr(&title), 33);
+		ax_buf_free(&title);
 		if (show_rows_of(cs, one != NULL))
 			details = 1;
 	}
 
 	if (one) {
+		if (one->owner) {
+			fprintf(out, "\n  owner: ");
+			put_clean(out, one->owner);
+			fputc('\n', out);
+		}
 		if (one->status == AX_CTL_NOT_APPLICABLE) {
 			fprintf(out, "\n  not applicable: ");
 			put_clean(out, one->justification ? one->justification : "(no justification given)");
@@ -228,15 +265,21 @@ void ax_status_print(const struct ax_status *st, FILE *out, const char *control_
 			const struct ax_control_state *cs = &st->controls[i];
 			if (!show_rows_of(cs, 0))
 				continue;
-			fprintf(out, "  %s %s: %s\n", cs->control->id, cs->control->title,
-				ax_control_status_name(cs->status));
+			int n = fprintf(out, "  %s", cs->control->id);
+			struct ax_buf head = AX_BUF_INIT;
+			ax_buf_printf(&head, "%s: %s", cs->control->title, ax_control_status_name(cs->status));
+			wrap_line(out, n > 0 ? (size_t)n : 0, ax_buf_cstr(&head), 4);
+			ax_buf_free(&head);
 			print_rows(cs, out, 0);
 		}
 	}
 
 	print_expiring(st, out);
-	fprintf(out, "\n%zu controls:", st->ncontrols);
+	struct ax_buf sum = AX_BUF_INIT;
 	for (int s = 0; s < AX_CTL__COUNT; s++)
-		fprintf(out, " %d %s%s", st->counts[s], ax_control_status_name((enum ax_control_status)s),
-			s + 1 < AX_CTL__COUNT ? "," : "\n");
+		ax_buf_printf(&sum, " %d %s%s", st->counts[s], ax_control_status_name((enum ax_control_status)s),
+			      s + 1 < AX_CTL__COUNT ? "," : "");
+	int n = fprintf(out, "\n%zu controls:", st->ncontrols);
+	wrap_line(out, n > 1 ? (size_t)n - 1 : 0, ax_buf_cstr(&sum), 2);
+	ax_buf_free(&sum);
 }

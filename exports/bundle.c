@@ -102,13 +102,19 @@ struct progress {
 	const struct ax_bundle_opts *o;
 	size_t done, total;
 	int64_t bytes, shown; /* shown: bytes at the last line */
+	int64_t t0_ms;        /* when streaming began, for the rate */
 };
 
 static void progress_show(struct progress *p, int final)
 {
 	if (!p->o->progress)
 		return;
+	int64_t ms = ax_monotonic_ms() - p->t0_ms;
+	/* the rate once there is a second to average over; padded so a
+	 * shorter line overwrites a longer one */
 	fprintf(stderr, "\rexport: %zu/%zu evidence files, %lld MiB", p->done, p->total, (long long)(p->bytes >> 20));
+	if (ms >= 1000)
+		fprintf(stderr, ", %lld MiB/s   ", (long long)(p->bytes * 1000 / ms >> 20));
 	p->shown = p->bytes;
 	if (final)
 		fputc('\n', stderr);
@@ -259,8 +265,8 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		    "   printf '%s:%s' PREV_HASH CONTENT_SHA256 | sha256sum\n\n"
 		    "   `annexa verify BUNDLE.zip` does all of this, recomputes every run's\n"
 		    "   content hash from results.jsonl, and names the first problem.\n\n"
-		    "Files: report.html (control status report), soa.csv (Statement of\n"
-		    "Applicability), controls.json (status per control, pass share over the\n"
+		    "Files: report.html (control status report), soa.csv and soa.xlsx\n"
+		    "(Statement of Applicability), controls.json (status per control, pass share over the\n"
 		    "period), results.jsonl (every check result of the period),\n"
 		    "ledger.json, oscal/ (NIST OSCAL 1.0.6: assessment-results.xml and\n"
 		    ".json, the assessment-plan.xml they import and the catalog.xml of the\n"
@@ -374,7 +380,7 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 		err = ax_error_set("bundle: libarchive cannot write ZIP");
 		goto cleanup;
 	}
-	struct progress p = {.o = opts, .total = d->nartifacts};
+	struct progress p = {.o = opts, .total = d->nartifacts, .t0_ms = ax_monotonic_ms()};
 	for (size_t i = 0; i < d->nmfiles; i++)
 		p.total += !d->mfiles[i].from_run;
 	if ((err = put_artifacts(&w, d, &p)) < 0 || (err = put_manual(&w, d, &p)) < 0)
@@ -382,6 +388,7 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	progress_show(&p, 1);
 	if ((err = put_generated(&w, d, "report.html", ax_report_html)) < 0 ||
 	    (err = put_generated(&w, d, "soa.csv", ax_export_soa_csv)) < 0 ||
+	    (err = put_generated(&w, d, "soa.xlsx", ax_export_soa_xlsx)) < 0 ||
 	    (err = put_generated(&w, d, "controls.json", ax_export_controls_json)) < 0 ||
 	    (err = put_generated(&w, d, "results.jsonl", ax_export_results_jsonl)) < 0 ||
 	    (err = put_generated(&w, d, "ledger.json", ax_export_ledger_json)) < 0 ||

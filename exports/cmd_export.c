@@ -17,6 +17,7 @@
 #include "config.h"
 #include "controls.h"
 #include "export.h"
+#include "report_gen.h"
 #include "util.h"
 
 /* RFC 3339 or YYYY-MM-DD; a bare date as --until means the end of that day. */
@@ -243,22 +244,93 @@ cleanup:
 	return rc;
 }
 
+/* mkdir -p of path's folders (0700 where made). */
+static int make_parents(const char *path)
+{
+	char *dir = ax_strdup(path);
+	int err = 0;
+	for (char *p = dir + 1; *p && !err; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			err = ax_error_set("%s: %s", dir, strerror(errno));
+		*p = '/';
+	}
+	free(dir);
+	return err;
+}
+
+/* One file the report links, copied from the store to FOLDER/rest-of-path
+ * (the bundle path without "evidence/"). Paths that could leave the
+ * folder are never written (the report does not link them either). */
+static int write_linked(struct ax_store *store, const char *folder, const char *bundle_path, const char *sha256,
+			size_t *written)
+{
+	if (!bundle_path || !ax_report_local_href(bundle_path))
+		return 0;
+	char *path = ax_asprintf("%s/%s", folder, bundle_path + strlen("evidence/"));
+	struct ax_buf b = AX_BUF_INIT;
+	int err = make_parents(path);
+	if (err == 0 && (err = ax_store_artifact(store, sha256, &b)) == 0 &&
+	    (err = ax_file_write_atomic(path, b.ptr, b.size, AX_EXPORT_FILE_MODE)) == 0)
+		(*written)++;
+	ax_buf_free(&b);
+	free(path);
+	return err;
+}
+
+/* The evidence a `report -o FILE` links, written to FILE.evidence/ so the
+ * links work wherever the two are copied together. */
+static int write_report_evidence(const struct ax_export_data *d, const char *folder, size_t *written)
+{
+	int err = 0;
+	for (size_t i = 0; i < d->nartifacts && err == 0; i++)
+		err = write_linked(d->store, folder, d->artifacts[i].bundle_path, d->artifacts[i].sha256, written);
+	for (size_t i = 0; i < d->nmfiles && err == 0; i++) {
+		const struct ax_export_manual_file *mf = &d->mfiles[i];
+		err = write_linked(d->store, folder, mf->bundle_path,
+				   d->manual.items[mf->item].files[mf->file].sha256, written);
+	}
+	return err;
+}
+
 int ax_cmd_report(struct ax_cli *cli, int argc, char **argv)
 {
 	struct export_args a;
 	struct ax_export_data *d = NULL;
 	struct ax_buf html = AX_BUF_INIT;
+	char *href = NULL, *folder = NULL;
 	int rc = parse_export_args("report", argc, argv, &a, 0), err;
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if ((rc = load_data(cli, &a, NULL, &d)) != 0)
 		goto cleanup;
-	if ((err = ax_report_html(d, &html)) < 0 || (err = ax_file_write_atomic(a.out, html.ptr, html.size, AX_EXPORT_FILE_MODE)) < 0) {
+	/* links relative to the report: "NAME.evidence/..." beside it */
+	const char *base = strrchr(a.out, '/') ? strrchr(a.out, '/') + 1 : a.out;
+	struct ax_buf enc = AX_BUF_INIT;
+	for (const unsigned char *c = (const unsigned char *)base; *c; c++) /* a name is not yet a URL */
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("._~-", *c))
+			ax_buf_putc(&enc, (char)*c);
+		else
+			ax_buf_printf(&enc, "%%%02X", *c);
+	href = ax_asprintf("%s.evidence/", ax_buf_cstr(&enc));
+	ax_buf_free(&enc);
+	folder = ax_asprintf("%s.evidence", a.out);
+	d->evidence_href = href;
+	size_t copied = 0;
+	if ((err = ax_report_html(d, &html)) < 0 || (err = write_report_evidence(d, folder, &copied)) < 0 ||
+	    (err = ax_file_write_atomic(a.out, html.ptr, html.size, AX_EXPORT_FILE_MODE)) < 0) {
 		rc = ax_cli_fail(AX_EXIT_RUNTIME, "report");
 		goto cleanup;
 	}
-	printf("%s: report of %zu controls over %zu runs\n", a.out, d->status->ncontrols, d->nruns);
+	printf("%s: report of %zu controls over %zu runs", a.out, d->status->ncontrols, d->nruns);
+	if (copied)
+		printf(", %zu evidence file%s in %s/", copied, copied == 1 ? "" : "s", folder);
+	putchar('\n');
 cleanup:
+	free(href);
+	free(folder);
 	ax_buf_free(&html);
 	ax_export_data_free(d);
 	return rc;
@@ -448,6 +520,18 @@ int ax_cmd_keygen(struct ax_cli *cli, int argc, char **argv)
 		goto cleanup;
 	}
 	printf("signing key: %s (ECDSA P-256, mode 0600)\ncertificate: %s (self-signed, valid 3 years)\n", key, cert);
+	/* what README.txt of every bundle tells the auditor to compare, so
+	 * the owner can hand it over on another channel now */
+	struct ax_signer *signer = NULL;
+	char fp[96];
+	if (ax_signer_load(&signer, key, cert, NULL) == 0) {
+		ax_signer_fingerprint(signer, fp);
+		/* 16 bytes a line: within 80 columns, compared half by half */
+		printf("SHA-256 fingerprint of the certificate (give it to the auditor on another\n"
+		       "channel; README.txt in every bundle says how to compare it):\n  %.47s\n  %s\n",
+		       fp, fp + 48);
+	}
+	ax_signer_free(signer);
 cleanup:
 	free(key);
 	free(cert);

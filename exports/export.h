@@ -75,6 +75,7 @@ struct ax_export_manual_file {
  *   of the period (window = the smallest freshness of its instances, from
  *   --since or the first run to the end), and every fail or error of a
  *   check in the period was followed by a pass of the same check. */
+#define AX_STRIP 24
 struct ax_export_period_stat {
 	int64_t seconds_evaluated, seconds_passed;
 	int runs_evaluated, runs_passed, changes;
@@ -90,6 +91,12 @@ struct ax_export_period_stat {
 	int unresolved;                  /* checks whose last fail/error no pass followed */
 	int period_ok;                   /* the period test holds */
 	int demoted;                     /* pass at the end, reported partial because the test fails */
+	/* The period in AX_STRIP equal slices, oldest first: per slice the
+	 * worst state a collection run left the control in (1 + enum
+	 * ax_control_status: pass < stale < error < fail), 0 when no run
+	 * evaluated it in that slice. Drawn as the report's strips and theme
+	 * chart. */
+	unsigned char strip[AX_STRIP];
 };
 
 struct ax_export_data {
@@ -128,6 +135,10 @@ struct ax_export_data {
 	struct ax_export_manual_file *mfiles;
 	size_t nmfiles;
 	int64_t status_at; /* the time status describes: min(until, now) */
+	/* `report -o FILE`: where the report's evidence links lead instead of
+	 * the bundle's "evidence/" ("FILE.evidence/", beside the report);
+	 * NULL inside a bundle. */
+	const char *evidence_href;
 	/* Set for `export --locker`: manifest.json names the collectors. */
 	const struct ax_export_locker *locker;
 };
@@ -190,6 +201,9 @@ int ax_export_controls_json(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_results_jsonl(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_ledger_json(const struct ax_export_data *d, struct ax_buf *out);
 int ax_export_soa_csv(const struct ax_export_data *d, struct ax_buf *out);
+/* soa.xlsx: the same SoA as a spreadsheet (ax_soa_write_xlsx through a
+ * private temporary file under $TMPDIR, removed before returning). */
+int ax_export_soa_xlsx(const struct ax_export_data *d, struct ax_buf *out);
 
 /* ---- signing (sign.c) ---- */
 struct ax_signer;
@@ -204,6 +218,9 @@ int ax_signer_sign(const struct ax_signer *s, const void *data, size_t len, stru
 void ax_signer_chain_pem(const struct ax_signer *s, struct ax_buf *out);
 /* One line naming the signer: subject and SHA-256 fingerprint. */
 void ax_signer_describe(const struct ax_signer *s, struct ax_buf *out);
+/* The certificate's SHA-256 fingerprint as openssl prints it
+ * (`openssl x509 -noout -fingerprint -sha256`): AB:CD:..., 95 characters. */
+void ax_signer_fingerprint(const struct ax_signer *s, char out[96]);
 
 /* A new ECDSA P-256 key (PEM PKCS#8, mode 0600, created with O_EXCL: an
  * existing file is AX_EEXISTS) and a self-signed certificate naming the

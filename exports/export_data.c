@@ -421,6 +421,28 @@ static void account(struct ax_export_period_stat *p, int state, int64_t expiry, 
 		p->seconds_passed += (expiry < to ? (expiry > from ? expiry : from) : to) - from;
 }
 
+/* The slice of [start, end] that t falls in (export.h: strip). */
+static size_t strip_slice(int64_t start, int64_t end, int64_t t)
+{
+	if (end <= start || t <= start)
+		return 0;
+	if (t >= end)
+		return AX_STRIP - 1;
+	return (size_t)((__int128)(t - start) * AX_STRIP / (end - start + 1));
+}
+
+/* Severity of a strip value: nothing < pass < stale < error < fail. */
+static int strip_rank(int v)
+{
+	switch (v - 1) {
+	case AX_CTL_PASS: return 1;
+	case AX_CTL_STALE: return 2;
+	case AX_CTL_ERROR: return 3;
+	case AX_CTL_FAIL: return 4;
+	default: return 0;
+	}
+}
+
 /* Replays the period's runs oldest first, keeping the newest result of
  * every check, and after each collection run accounts every control's
  * state until the next run (export.h). */
@@ -465,7 +487,11 @@ static int build_period(struct ax_export_data *d)
 				k->unresolved = 0;
 		}
 		period_states(keys, nkeys, nc, t, state, expiry);
+		size_t slice = strip_slice(start, d->status_at, t);
 		for (size_t c = 0; c < nc; c++) {
+			if (counts_evaluated(state[c]) &&
+			    strip_rank(state[c] + 1) > strip_rank(d->period[c].strip[slice]))
+				d->period[c].strip[slice] = (unsigned char)(state[c] + 1);
 			if (state[c] == AX_CTL_FAIL || state[c] == AX_CTL_ERROR)
 				period_failed(d, &d->period[c], keys, nkeys, c, &d->runs[r],
 					      prev[c] == AX_CTL_FAIL || prev[c] == AX_CTL_ERROR);

@@ -8,9 +8,11 @@
  * evidence lines ("kind": "manual") come last and belong to no run. */
 #include "export.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -153,10 +155,34 @@ int ax_export_soa_csv(const struct ax_export_data *d, struct ax_buf *out)
 	int err;
 	if (!f)
 		return ax_error_set("export: out of memory");
-	err = ax_soa_write_csv(d->status, d->cfg, f);
+	err = ax_soa_write_csv(d->status, d->cfg, ',', f);
 	fclose(f);
 	if (err == 0)
 		ax_buf_put(out, mem, len);
 	free(mem);
+	return err < 0 ? err : 0;
+}
+
+int ax_export_soa_xlsx(const struct ax_export_data *d, struct ax_buf *out)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = ax_asprintf("%s/annexa-soa-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	char *path = NULL;
+	int err;
+	/* a folder of our own (0700): libxlsxwriter creates the file by name */
+	if (!mkdtemp(dir)) {
+		err = ax_error_set("export: cannot make a temporary folder under %s: %s", tmp && *tmp ? tmp : "/tmp",
+				   strerror(errno));
+		goto cleanup;
+	}
+	path = ax_asprintf("%s/soa.xlsx", dir);
+	err = ax_soa_write_xlsx(d->status, d->cfg, d->organization, path);
+	if (err == 0)
+		err = ax_file_read(path, (size_t)64 << 20, out);
+	unlink(path);
+	rmdir(dir);
+cleanup:
+	free(path);
+	free(dir);
 	return err < 0 ? err : 0;
 }

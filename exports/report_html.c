@@ -1,7 +1,16 @@
 /* report_html.c - report.html, the control status report: what the
  * security team reads daily and what the auditor opens inside a bundle.
  *
- * Guarantees: one self-contained HTML5 file (inline CSS, no scripts, no
+ * The first screen is the overall figure and the controls that fail,
+ * error or are stale, each with the one line that says why and its owner
+ * (`<tr class="attention-item" data-status="...">`); a table of contents
+ * by theme follows; passing, manual and excluded controls keep their
+ * checks folded in `<details>`; checks of one instance that ended alike
+ * (three or more) are one `<li class="repeated" data-count="N">`.
+ *
+ * Guarantees: one self-contained HTML5 file (inline CSS, one inline
+ * script of our own, the filter, that loads nothing; the page reads fully
+ * without it; no
  * URL that leaves the bundle: evidence links are relative `evidence/...`
  * paths); every string from a probe or the config passes through
  * ax_html_escape; statuses are written as text (colour only repeats
@@ -17,6 +26,7 @@
 #include <string.h>
 
 #include "controls.h"
+#include "probe.h"
 #include "util.h"
 
 /* Evidence links listed per result before "and N more". */
@@ -24,6 +34,14 @@
 
 static const char *const themes[] = {"Organizational", "People", "Physical", "Technological"};
 #define NTHEMES (sizeof(themes) / sizeof(themes[0]))
+
+static int theme_index(const char *theme)
+{
+	for (size_t t = 0; t < NTHEMES; t++)
+		if (theme && strcmp(theme, themes[t]) == 0)
+			return (int)t;
+	return (int)NTHEMES; /* an unknown theme still gets its row, under "Other" */
+}
 
 static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",sans-serif;color:#111;margin:1.5em auto;"
@@ -50,9 +68,29 @@ static const char css[] =
 	"table.expiring{width:auto}\n"
 	".when,.ev{color:#444;font-size:.92em}.note{color:#333;font-style:italic}\n"
 	"footer{margin-top:2em;color:#444;font-size:.9em}\n"
-	"@media print{body{margin:0;max-width:none;font-size:9.5pt}h2{break-after:avoid}"
-	"tr.control{break-inside:avoid}thead{display:table-header-group}a{color:inherit;text-decoration:none}"
-	".status{background:none!important}}\n";
+	"tr.bare-list{display:none}tr[data-bare] th.ctl b{display:inline;margin-right:.4em}"
+	"tr[data-bare] td.share .when{display:none}tr[data-bare] th,tr[data-bare] td{padding-top:.15em;padding-bottom:.15em}\n"
+	".owner{display:block;color:#444;font-size:.9em;margin-top:.2em}\n"
+	"p.figure{font-size:1.05em;margin:.8em 0 .4em}p.figure .status{min-width:0;margin:.1em 0}\n"
+	"table.attention td:first-child{width:26%}table.attention td:nth-child(2){width:5em}table.attention td:last-child{width:12%}\n"
+	".fix{display:block;color:#1d4f7a;font-size:.92em}\n"
+	"details>summary{cursor:pointer;color:#333}li.repeated{margin:.15em 0}\n"
+	"nav#toc ul{margin:0;padding-left:1.1em;columns:2}\n"
+	"figure.chart{margin:.6em 0;display:flex;flex-wrap:wrap;gap:.3em 1.5em}figure.chart figcaption{width:100%;"
+	"font-weight:600}div.theme-chart{display:flex;align-items:center;gap:.5em}div.theme-chart>span:first-child{"
+	"width:7.5em;text-align:right}svg.strip{margin-top:.2em}\n"
+	"@page{size:A4;margin:12mm}\n"
+	"form#filter{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #bbb;z-index:1}\n"
+	"@media print{form#filter{display:none}body{margin:0;max-width:none;font-size:8pt;line-height:1.3}h2{break-after:avoid;margin-top:.6em}"
+	"section[id^=theme-]{break-before:page}nav#toc,table.controls caption{display:none}"
+	"th,td{padding:.1em .3em}table.controls{table-layout:fixed}table.controls thead th:nth-child(1){width:25%}"
+	"table.controls thead th:nth-child(2){width:6.5%}table.controls thead th:nth-child(4){width:7%}"
+	"tr[data-bare]{display:none}tr.bare-list{display:table-row}"
+	"p.covered,li.r-pass .msg,li.r-pass .ev{display:none}footer{font-size:7pt}"
+	"ul.needs li{display:inline}ul.needs li+li:before{content:\"; \"}ul.needs{padding:0}th.ctl b{display:inline;margin-right:.4em}td.share{width:6em}"
+	"code{font-size:7.5pt}.status{min-width:0;border:0;padding:0}details>summary{list-style:none}"
+	"thead{display:table-header-group}a{color:inherit;text-decoration:none}"
+	".status{background:none!important}td.share .when,li .when{display:none}}\n";
 
 static void put_time(struct ax_buf *out, int64_t t)
 {
@@ -164,6 +202,27 @@ static void put_expiring(const struct ax_export_data *d, struct ax_buf *out)
 	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
 }
 
+/* A link to a bundle path, or its name as text when the path could leave
+ * the bundle; outside a bundle (`report -o`) "evidence/" is replaced by the
+ * folder written beside the report. */
+static void put_link(const struct ax_export_data *d, const char *path, const char *name, struct ax_buf *out)
+{
+	if (!path || !ax_report_local_href(path)) {
+		ax_html_escape(out, name);
+		return;
+	}
+	ax_buf_puts(out, "<a href=\"");
+	if (d->evidence_href) {
+		ax_html_escape(out, d->evidence_href);
+		ax_html_escape(out, path + strlen("evidence/"));
+	} else {
+		ax_html_escape(out, path);
+	}
+	ax_buf_puts(out, "\">");
+	ax_html_escape(out, name);
+	ax_buf_puts(out, "</a>");
+}
+
 static void put_evidence(const struct ax_export_data *d, const struct ax_report_index *ix, size_t li,
 			 struct ax_buf *out)
 {
@@ -174,15 +233,7 @@ static void put_evidence(const struct ax_export_data *d, const struct ax_report_
 	for (size_t k = 0; k < n && k < MAX_LINKS_PER_RESULT; k++) {
 		const struct ax_export_artifact *a = &d->artifacts[ix->artifacts[li][k]];
 		ax_buf_puts(out, k ? ", " : " ");
-		if (ax_report_local_href(a->bundle_path)) {
-			ax_buf_puts(out, "<a href=\"");
-			ax_html_escape(out, a->bundle_path);
-			ax_buf_puts(out, "\">");
-			ax_html_escape(out, a->name);
-			ax_buf_puts(out, "</a>");
-		} else {
-			ax_html_escape(out, a->name);
-		}
+		put_link(d, a->bundle_path, a->name, out);
 	}
 	if (n > MAX_LINKS_PER_RESULT)
 		ax_buf_printf(out, " and %zu more", n - MAX_LINKS_PER_RESULT);
@@ -242,15 +293,7 @@ static void put_manual(const struct ax_export_data *d, const struct ax_control_s
 		for (size_t f = 0; f < m->nfiles; f++) {
 			const char *path = ax_export_manual_path(d, m, cs->control->id, f);
 			ax_buf_puts(out, f ? ", " : "");
-			if (path && ax_report_local_href(path)) {
-				ax_buf_puts(out, "<a href=\"");
-				ax_html_escape(out, path);
-				ax_buf_puts(out, "\">");
-				ax_html_escape(out, m->files[f].name);
-				ax_buf_puts(out, "</a>");
-			} else {
-				ax_html_escape(out, m->files[f].name);
-			}
+			put_link(d, path, m->files[f].name, out);
 		}
 		ax_buf_puts(out, "</td><td>");
 		put_time(out, m->effective_at);
@@ -350,6 +393,85 @@ static void put_coverage(const struct ax_export_data *d, const struct ax_control
 	ax_buf_puts(out, "\n</ul>");
 }
 
+/* Rows that say the same thing as row r: same instance, same status and
+ * message, not a pass (a pass is evidence per check and stays listed). */
+static int same_outcome(const struct ax_result *a, const struct ax_result *b)
+{
+	return a->status == b->status && a->status != AX_CHECK_PASS && strcmp(a->instance, b->instance) == 0 &&
+	       strcmp(a->message ? a->message : "", b->message ? b->message : "") == 0;
+}
+
+/* skip is never evidence: an instance's skipped checks are one line with
+ * each check's reason, whatever the reasons are. */
+static int same_skip(const struct ax_result *a, const struct ax_result *b)
+{
+	return a->status == AX_CHECK_SKIP && b->status == AX_CHECK_SKIP && strcmp(a->instance, b->instance) == 0;
+}
+
+/* When REPEAT_MIN or more checks of one instance ended alike (an instance
+ * that could not reach its target errors on every check; skip results
+ * share their reason), one line says so and names the checks, instead of
+ * one line per check. Marks the rows it wrote in done; 0 when r stands
+ * alone. */
+#define REPEAT_MIN 3
+static int put_skipped(const struct ax_control_state *cs, size_t r, unsigned char *done, struct ax_buf *out)
+{
+	const struct ax_result *res = cs->rows[r].result;
+	size_t n = 0;
+	for (size_t k = r; k < cs->nrows; k++)
+		n += !done[k] && same_skip(res, cs->rows[k].result);
+	if (n < 2)
+		return 0;
+	ax_buf_printf(out, "\n<li class=\"repeated\" data-count=\"%zu\" data-instance=\"", n);
+	ax_html_escape(out, res->instance);
+	ax_buf_puts(out, "\"><span class=\"status s-skip\">skip</span> <code>");
+	ax_html_escape(out, res->instance);
+	ax_buf_printf(out, "</code>: %zu checks skipped (not evidence): ", n);
+	size_t shown = 0;
+	for (size_t k = r; k < cs->nrows; k++) {
+		const struct ax_result *o = cs->rows[k].result;
+		if (done[k] || !same_skip(res, o))
+			continue;
+		done[k] = 1;
+		ax_buf_puts(out, shown++ ? "; <code>" : "<code>");
+		ax_html_escape(out, o->check);
+		ax_buf_puts(out, "</code> ");
+		ax_html_escape(out, o->message && *o->message ? o->message : "(no reason)");
+	}
+	ax_buf_puts(out, "</li>");
+	return 1;
+}
+static int put_repeated(const struct ax_control_state *cs, size_t r, unsigned char *done, struct ax_buf *out)
+{
+	const struct ax_result *res = cs->rows[r].result;
+	size_t n = 0;
+	for (size_t k = r; k < cs->nrows; k++)
+		n += !done[k] && same_outcome(res, cs->rows[k].result);
+	if (n < REPEAT_MIN)
+		return put_skipped(cs, r, done, out);
+	const char *st = ax_check_status_name(res->status);
+	ax_buf_printf(out, "\n<li class=\"repeated\" data-count=\"%zu\" data-instance=\"", n);
+	ax_html_escape(out, res->instance);
+	ax_buf_printf(out, "\"><span class=\"status s-%s\">%s</span> <code>", st, st);
+	ax_html_escape(out, res->instance);
+	ax_buf_printf(out, "</code>: %zu checks %s: ", n, st);
+	ax_html_escape(out, res->message && *res->message ? res->message : "(no message)");
+	ax_buf_puts(out, " <span class=\"when\">collected ");
+	put_time(out, res->collected_at);
+	ax_buf_puts(out, "; checks: ");
+	size_t shown = 0;
+	for (size_t k = r; k < cs->nrows; k++) {
+		if (done[k] || !same_outcome(res, cs->rows[k].result))
+			continue;
+		done[k] = 1;
+		ax_buf_puts(out, shown++ ? ", <code>" : "<code>");
+		ax_html_escape(out, cs->rows[k].result->check);
+		ax_buf_puts(out, cs->rows[k].stale ? "</code> (stale)" : "</code>");
+	}
+	ax_buf_puts(out, "</span></li>");
+	return 1;
+}
+
 static void put_checks(const struct ax_export_data *d, const struct ax_report_index *ix,
 		       const struct ax_control_state *cs, struct ax_buf *out)
 {
@@ -379,17 +501,32 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 		put_manual(d, cs, out);
 		return;
 	}
+	unsigned char *done = ax_calloc(cs->nrows, 1);
 	ax_buf_puts(out, "<ul class=\"checks\">");
 	for (size_t r = 0; r < cs->nrows; r++) {
+		if (done[r])
+			continue;
+		if (put_repeated(cs, r, done, out))
+			continue;
 		const struct ax_result *res = cs->rows[r].result;
 		const char *st = ax_check_status_name(res->status);
-		ax_buf_printf(out, "\n<li><span class=\"status s-%s\">%s%s</span> <code>", st, st,
+		ax_buf_printf(out, "\n<li class=\"r-%s\" data-instance=\"", st);
+		ax_html_escape(out, res->instance);
+		ax_buf_printf(out, "\"><span class=\"status s-%s\">%s%s</span> <code>", st, st,
 			      cs->rows[r].stale ? " (stale)" : "");
 		ax_html_escape(out, res->instance);
 		ax_buf_puts(out, "</code> <code>");
 		ax_html_escape(out, res->check);
-		ax_buf_puts(out, "</code>: ");
+		ax_buf_puts(out, "</code><span class=\"msg\">: ");
 		ax_html_escape(out, res->message && *res->message ? res->message : "(no message)");
+		ax_buf_puts(out, "</span>");
+		/* what to do about it, for a failing check */
+		const char *fix = res->status == AX_CHECK_FAIL ? ax_probe_fix(res->check) : NULL;
+		if (fix) {
+			ax_buf_puts(out, " <span class=\"fix\">Fix: ");
+			ax_html_escape(out, fix);
+			ax_buf_puts(out, "</span>");
+		}
 		ax_buf_puts(out, " <span class=\"when\">collected ");
 		put_time(out, res->collected_at);
 		ax_buf_puts(out, "</span>");
@@ -400,6 +537,7 @@ static void put_checks(const struct ax_export_data *d, const struct ax_report_in
 			ax_buf_puts(out, " <span class=\"when\">(not evidence)</span>");
 		ax_buf_puts(out, "</li>");
 	}
+	free(done);
 	ax_buf_puts(out, "\n</ul>");
 	put_coverage(d, cs, (size_t)(cs - d->status->controls), out);
 	put_manual(d, cs, out);
@@ -415,6 +553,103 @@ static void put_span(struct ax_buf *out, int64_t secs)
 		ax_buf_printf(out, "%lld.%lld h", (long long)(secs / 3600), (long long)(secs % 3600 / 360));
 	else
 		ax_buf_printf(out, "%lld.%lld days", (long long)(secs / 86400), (long long)(secs % 86400 / 8640));
+}
+
+/* Fill of a strip slice (export.h: strip), the status colours darkened so
+ * they read on paper too. */
+static const char *strip_fill(int v)
+{
+	switch (v - 1) {
+	case AX_CTL_PASS: return "#3a9a3a";
+	case AX_CTL_STALE: return "#d4b000";
+	case AX_CTL_ERROR: return "#e08a00";
+	case AX_CTL_FAIL: return "#c0392b";
+	default: return "#ddd";
+	}
+}
+
+/* The control's state over the period: one small rectangle per slice,
+ * drawn by annexa as inline SVG (no script, no external file); its title
+ * says the same in words for screen readers and tooltips. */
+static void put_strip(const struct ax_export_data *d, size_t i, struct ax_buf *out)
+{
+	const struct ax_export_period_stat *p = d->period ? &d->period[i] : NULL;
+	int slices[AX_CTL__COUNT + 1] = {0}, any = 0;
+	for (size_t k = 0; p && k < AX_STRIP; k++) {
+		slices[p->strip[k] <= AX_CTL__COUNT ? p->strip[k] : 0]++;
+		any |= p->strip[k] != 0;
+	}
+	if (!any)
+		return;
+	ax_buf_printf(out, "<br><svg class=\"strip\" width=\"%d\" height=\"10\" viewBox=\"0 0 %d 10\" role=\"img\">"
+			   "<title>state over the period, %d slices oldest first:",
+		      AX_STRIP * 4, AX_STRIP * 4, AX_STRIP);
+	for (int s = 1; s <= AX_CTL__COUNT; s++)
+		if (slices[s])
+			ax_buf_printf(out, " %s %d", ax_control_status_name((enum ax_control_status)(s - 1)), slices[s]);
+	if (slices[0])
+		ax_buf_printf(out, " not evaluated %d", slices[0]);
+	ax_buf_puts(out, "</title>");
+	for (size_t k = 0; k < AX_STRIP; k++)
+		ax_buf_printf(out, "<rect x=\"%zu\" width=\"3\" height=\"10\" fill=\"%s\"/>", k * 4, strip_fill(p->strip[k]));
+	ax_buf_puts(out, "</svg>");
+}
+
+/* Per theme, the share of its evaluated controls that passed in each slice
+ * of the period: bars of 0 to 100%, drawn as inline SVG. Themes with no
+ * evaluated control are left out; no chart when none was evaluated. */
+static void put_chart(const struct ax_export_data *d, struct ax_buf *out)
+{
+	enum { BAR = 12, GAP = 2, H = 40 };
+	int shown = 0;
+	if (!d->period)
+		return;
+	for (size_t t = 0; t <= NTHEMES; t++) {
+		int pass[AX_STRIP] = {0}, evald[AX_STRIP] = {0}, any = 0;
+		const char *name = t < NTHEMES ? themes[t] : "Other";
+		for (size_t i = 0; i < d->status->ncontrols; i++) {
+			if ((size_t)theme_index(d->status->controls[i].control->theme) != t)
+				continue;
+			for (size_t k = 0; k < AX_STRIP; k++) {
+				int v = d->period[i].strip[k];
+				evald[k] += v != 0;
+				pass[k] += v == AX_CTL_PASS + 1;
+				any |= v != 0;
+			}
+		}
+		if (!any)
+			continue;
+		if (!shown++)
+			ax_buf_puts(out, "<figure class=\"chart\"><figcaption>Share of evaluated controls passing over the "
+					 "period, per theme (oldest left)</figcaption>\n");
+		ax_buf_printf(out, "<div class=\"theme-chart\"><span>%s</span><svg width=\"%d\" height=\"%d\" "
+				   "viewBox=\"0 0 %d %d\" role=\"img\"><title>%s: share passing per slice:",
+			      name, AX_STRIP * (BAR + GAP), H, AX_STRIP * (BAR + GAP), H, name);
+		for (size_t k = 0; k < AX_STRIP; k++)
+			if (evald[k])
+				ax_buf_printf(out, " %d%%", pass[k] * 100 / evald[k]);
+			else
+				ax_buf_puts(out, " -");
+		ax_buf_printf(out, "</title><rect width=\"%d\" height=\"%d\" fill=\"#f3f3f3\"/>", AX_STRIP * (BAR + GAP), H);
+		for (size_t k = 0; k < AX_STRIP; k++) {
+			if (!evald[k])
+				continue;
+			int h = pass[k] * H / evald[k];
+			ax_buf_printf(out, "<rect x=\"%zu\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#3a9a3a\"/>"
+					   "<rect x=\"%zu\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#e8b4ae\"/>",
+				      k * (BAR + GAP), H - h, BAR, h, k * (BAR + GAP), BAR, H - h);
+		}
+		int last = 0, lpass = 0;
+		for (size_t k = AX_STRIP; k-- > 0;)
+			if (evald[k]) {
+				last = evald[k];
+				lpass = pass[k];
+				break;
+			}
+		ax_buf_printf(out, "</svg><span class=\"when\">%d of %d passing at the end</span></div>\n", lpass, last);
+	}
+	if (shown)
+		ax_buf_puts(out, "</figure>\n");
 }
 
 static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *out)
@@ -439,6 +674,14 @@ static void put_share(const struct ax_export_data *d, size_t i, struct ax_buf *o
 	if (p->unresolved)
 		ax_buf_printf(out, "<br><span class=\"period-gap\">%d check%s failed without a later pass</span>",
 			      p->unresolved, p->unresolved == 1 ? "" : "s");
+	put_strip(d, i, out);
+}
+
+/* A manual control with nothing behind it (no check, no attached item, no
+ * provider): on paper these are one list per theme, not one row each. */
+static int is_bare(const struct ax_control_state *cs)
+{
+	return cs->status == AX_CTL_MANUAL && cs->nrows == 0 && cs->nmanual == 0 && !cs->inherited_from;
 }
 
 static void put_control(const struct ax_export_data *d, const struct ax_report_index *ix, size_t i,
@@ -448,23 +691,36 @@ static void put_control(const struct ax_export_data *d, const struct ax_report_i
 	const char *st = ax_control_status_name(cs->status);
 	ax_buf_puts(out, "<tr class=\"control\" id=\"");
 	ax_html_escape(out, cs->control->id);
-	ax_buf_printf(out, "\" data-status=\"%s\">\n<th scope=\"row\" class=\"ctl\"><b>", st);
+	ax_buf_printf(out, "\" data-status=\"%s\"%s>\n<th scope=\"row\" class=\"ctl\"><b>", st,
+		      is_bare(cs) ? " data-bare=\"\"" : "");
 	ax_html_escape(out, cs->control->id);
 	ax_buf_puts(out, "</b>");
 	ax_html_escape(out, cs->control->title);
-	ax_buf_printf(out, "</th>\n<td><span class=\"status s-%s\">%s</span></td>\n<td>", st, st);
+	if (cs->owner) {
+		ax_buf_puts(out, "<span class=\"owner\">owner: ");
+		ax_html_escape(out, cs->owner);
+		ax_buf_puts(out, "</span>");
+	}
+	ax_buf_printf(out, "</th>\n<td class=\"st\"><span class=\"status s-%s\">%s</span></td>\n<td>", st, st);
+	/* What passes or waits for attached evidence is read on demand; what
+	 * fails, errors or is partial stays open. */
+	int fold = cs->status == AX_CTL_PASS || cs->status == AX_CTL_MANUAL || cs->status == AX_CTL_NOT_APPLICABLE;
+	if (fold) {
+		ax_buf_puts(out, "<details><summary>");
+		if (cs->nrows)
+			ax_buf_printf(out, "%zu check%s", cs->nrows, cs->nrows == 1 ? "" : "s");
+		else
+			ax_buf_puts(out, "no automated check");
+		if (cs->nmanual)
+			ax_buf_printf(out, ", %zu manual item%s", cs->nmanual, cs->nmanual == 1 ? "" : "s");
+		ax_buf_puts(out, "</summary>");
+	}
 	put_checks(d, ix, cs, out);
+	if (fold)
+		ax_buf_puts(out, "</details>");
 	ax_buf_puts(out, "</td>\n<td class=\"share\">");
 	put_share(d, i, out);
 	ax_buf_puts(out, "</td>\n</tr>\n");
-}
-
-static int theme_index(const char *theme)
-{
-	for (size_t t = 0; t < NTHEMES; t++)
-		if (theme && strcmp(theme, themes[t]) == 0)
-			return (int)t;
-	return (int)NTHEMES; /* an unknown theme still gets its row, under "Other" */
 }
 
 static void put_theme(const struct ax_export_data *d, const struct ax_report_index *ix, size_t t,
@@ -484,11 +740,168 @@ static void put_theme(const struct ax_export_data *d, const struct ax_report_ind
 		      "<th scope=\"col\">Checks and last results</th><th scope=\"col\">Passed in period</th></tr>"
 		      "</thead>\n<tbody>\n",
 		      name, name, n, name);
+	size_t bare = 0;
+	for (size_t i = 0; i < d->status->ncontrols; i++) {
+		const struct ax_control_state *cs = &d->status->controls[i];
+		if ((size_t)theme_index(cs->control->theme) != t || !is_bare(cs))
+			continue;
+		if (bare++ == 0)
+			ax_buf_puts(out, "<tr class=\"bare-list\"><td colspan=\"4\"><b>manual, no evidence attached:</b> ");
+		else
+			ax_buf_puts(out, "; ");
+		ax_buf_puts(out, "<b>");
+		ax_html_escape(out, cs->control->id);
+		ax_buf_puts(out, "</b> ");
+		ax_html_escape(out, cs->control->title);
+	}
+	if (bare)
+		ax_buf_puts(out, "</td></tr>\n");
 	for (size_t i = 0; i < d->status->ncontrols; i++)
 		if ((size_t)theme_index(d->status->controls[i].control->theme) == t)
 			put_control(d, ix, i, out);
 	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
 }
+
+/* The one line that says why a control fails: its first check whose
+ * status decides the control's ("instance check: message"), and how many
+ * more checks ended alike. */
+static void put_reason(const struct ax_control_state *cs, struct ax_buf *out)
+{
+	enum ax_check_status want = cs->status == AX_CTL_FAIL ? AX_CHECK_FAIL : AX_CHECK_ERROR;
+	const struct ax_result *first = NULL;
+	size_t more = 0;
+	for (size_t r = 0; r < cs->nrows; r++) {
+		const struct ax_result *res = cs->rows[r].result;
+		int counts = cs->status == AX_CTL_STALE ? cs->rows[r].stale : res->status == want;
+		if (!counts)
+			continue;
+		if (first)
+			more++;
+		else
+			first = res;
+	}
+	if (!first) {
+		ax_buf_puts(out, cs->status == AX_CTL_STALE ? "attached evidence expired" : "(no check named)");
+		return;
+	}
+	if (cs->status == AX_CTL_STALE)
+		ax_buf_puts(out, "no fresh result: ");
+	ax_buf_puts(out, "<code>");
+	ax_html_escape(out, first->instance);
+	ax_buf_puts(out, "</code> <code>");
+	ax_html_escape(out, first->check);
+	ax_buf_puts(out, "</code>: ");
+	ax_html_escape(out, first->message && *first->message ? first->message : "(no message)");
+	if (more)
+		ax_buf_printf(out, " <span class=\"when\">(and %zu more)</span>", more);
+}
+
+/* The first screen: the overall figure, then every failing, erroring or
+ * stale control with its reason and owner, before any passing row. */
+static void put_overview(const struct ax_export_data *d, struct ax_buf *out)
+{
+	const int *c = d->status->counts;
+	size_t n = 0;
+	ax_buf_printf(out,
+		      "<section id=\"overview\">\n<p class=\"figure\"><b>%zu controls:</b> "
+		      "<span class=\"status s-pass\">%d passing</span> <span class=\"status s-partial\">%d partial</span> "
+		      "<span class=\"status s-fail\">%d failing</span> <span class=\"status s-error\">%d erroring</span> "
+		      "<span class=\"status s-stale\">%d stale</span> <span class=\"status s-manual\">%d manual</span> "
+		      "<span class=\"status s-not_applicable\">%d excluded</span>",
+		      d->status->ncontrols, c[AX_CTL_PASS], c[AX_CTL_PARTIAL], c[AX_CTL_FAIL], c[AX_CTL_ERROR],
+		      c[AX_CTL_STALE], c[AX_CTL_MANUAL], c[AX_CTL_NOT_APPLICABLE]);
+	if (c[AX_CTL_NOT_COVERED])
+		ax_buf_printf(out, " <span class=\"status s-not_covered\">%d not covered</span>", c[AX_CTL_NOT_COVERED]);
+	ax_buf_puts(out, "</p>\n");
+	for (size_t i = 0; i < d->status->ncontrols; i++)
+		n += ax_status_needs_attention(d->status->controls[i].status);
+	put_chart(d, out);
+	if (n == 0) {
+		ax_buf_puts(out, "<p class=\"note\">No control fails, errors or is stale.</p>\n</section>\n");
+		return;
+	}
+	ax_buf_printf(out, "<table class=\"attention\">\n<caption>Needs attention: %zu control%s failing, erroring or "
+			   "stale</caption>\n<thead><tr><th scope=\"col\">Control</th><th scope=\"col\">Status</th>"
+			   "<th scope=\"col\">Reason</th><th scope=\"col\">Owner</th></tr></thead>\n<tbody>\n",
+		      n, n == 1 ? "" : "s");
+	/* fail, then error, then stale: the order in which they are worst */
+	static const enum ax_control_status order[] = {AX_CTL_FAIL, AX_CTL_ERROR, AX_CTL_STALE};
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+		for (size_t i = 0; i < d->status->ncontrols; i++) {
+			const struct ax_control_state *cs = &d->status->controls[i];
+			if (cs->status != order[o])
+				continue;
+			const char *st = ax_control_status_name(cs->status);
+			ax_buf_printf(out, "<tr class=\"attention-item\" data-status=\"%s\"><td><a href=\"#", st);
+			ax_html_escape(out, cs->control->id);
+			ax_buf_puts(out, "\">");
+			ax_html_escape(out, cs->control->id);
+			ax_buf_puts(out, "</a> ");
+			ax_html_escape(out, cs->control->title);
+			ax_buf_printf(out, "</td><td><span class=\"status s-%s\">%s</span></td><td>", st, st);
+			put_reason(cs, out);
+			ax_buf_puts(out, "</td><td>");
+			ax_html_escape(out, cs->owner ? cs->owner : "-");
+			ax_buf_puts(out, "</td></tr>\n");
+		}
+	}
+	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
+}
+
+/* Table of contents: per theme its size and how many of its controls
+ * need attention. */
+static void put_toc(const struct ax_export_data *d, struct ax_buf *out)
+{
+	ax_buf_puts(out, "<nav id=\"toc\">\n<h2>Contents</h2>\n<ul>\n<li><a href=\"#overview\">Needs attention</a></li>\n"
+			 "<li><a href=\"#summary\">Summary</a></li>\n");
+	for (size_t t = 0; t <= NTHEMES; t++) {
+		const char *name = t < NTHEMES ? themes[t] : "Other";
+		size_t n = 0, bad = 0, pass = 0;
+		for (size_t i = 0; i < d->status->ncontrols; i++) {
+			const struct ax_control_state *cs = &d->status->controls[i];
+			if ((size_t)theme_index(cs->control->theme) != t)
+				continue;
+			n++;
+			bad += ax_status_needs_attention(cs->status);
+			pass += cs->status == AX_CTL_PASS;
+		}
+		if (n == 0)
+			continue;
+		ax_buf_printf(out, "<li><a href=\"#theme-%s\">%s controls</a> (%zu: %zu passing, %zu needing attention)</li>\n",
+			      name, name, n, pass, bad);
+	}
+	ax_buf_puts(out, "</ul>\n</nav>\n");
+}
+
+/* The filter: a form the script shows (hidden without it, so the page
+ * reads the same with scripts off) that hides control rows and whole
+ * themes by status, theme and probe instance. It only reads the page's own
+ * attributes (data-status, data-instance, the theme sections) and sets
+ * `hidden`; it loads nothing and writes no markup. */
+static const char filter_form[] =
+	"<form id=\"filter\" hidden>Show <select id=\"f-status\"><option value=\"\">every status</option>"
+	"<option value=\"attention\">failing, erroring, stale</option><option>pass</option><option>partial</option>"
+	"<option>fail</option><option>error</option><option>stale</option><option>manual</option>"
+	"<option>not_applicable</option><option>not_covered</option></select> "
+	"<select id=\"f-theme\"><option value=\"\">every theme</option></select> "
+	"<select id=\"f-instance\"><option value=\"\">every probe instance</option></select> "
+	"<output id=\"f-count\"></output></form>\n";
+static const char filter_script[] =
+	"<script>(function(){var f=document.getElementById('filter'),S=f.querySelector('#f-status'),"
+	"T=f.querySelector('#f-theme'),I=f.querySelector('#f-instance'),rows=document.querySelectorAll('tr.control'),"
+	"secs=document.querySelectorAll('section[id^=theme-]'),seen={};"
+	"function opt(s,v){var o=document.createElement('option');o.value=o.textContent=v;s.appendChild(o);}"
+	"secs.forEach(function(x){opt(T,x.id.slice(6));});"
+	"document.querySelectorAll('[data-instance]').forEach(function(x){var v=x.getAttribute('data-instance');"
+	"if(!seen[v]){seen[v]=1;}});Object.keys(seen).sort().forEach(function(v){opt(I,v);});"
+	"function run(){var n=0;rows.forEach(function(r){var s=r.getAttribute('data-status'),"
+	"ok=(!S.value||(S.value=='attention'?/^(fail|error|stale)$/.test(s):s==S.value))&&"
+	"(!T.value||r.closest('section').id=='theme-'+T.value)&&"
+	"(!I.value||Array.prototype.some.call(r.querySelectorAll('[data-instance]'),"
+	"function(x){return x.getAttribute('data-instance')==I.value;}));r.hidden=!ok;n+=ok;});"
+	"secs.forEach(function(x){x.hidden=!x.querySelector('tr.control:not([hidden])');});"
+	"f.querySelector('#f-count').textContent=n+' of '+rows.length+' controls';}"
+	"[S,T,I].forEach(function(x){x.addEventListener('change',run);});f.hidden=false;run();})();</script>\n";
 
 static const char legend[] =
 	"<footer>\n<p>Statuses: <b>pass</b> every counted check passed, every need of the control's coverage "
@@ -506,8 +919,9 @@ static const char legend[] =
 	"and within its validity (effective to expires), and answers its control's open needs; "
 	"<b>pending</b> waits for approval by a second person, <b>expired</b> makes its control stale, "
 	"<b>revoked</b> never counts again and is shown for the record.</p>\n"
-	"<p>Evidence links are relative paths inside the signed bundle this report belongs to; "
-	"<code>manifest.json</code> lists the SHA-256 of every file.</p>\n</footer>\n";
+	"<p>Evidence links are relative paths: inside the signed bundle this report belongs to "
+	"(<code>manifest.json</code> lists the SHA-256 of every file), or, for a report written by "
+	"<code>annexa report -o FILE</code>, the folder <code>FILE.evidence/</code> beside it.</p>\n</footer>\n";
 
 int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 {
@@ -523,11 +937,14 @@ int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 		return err;
 	put_header(d, out);
 	ax_buf_puts(out, "<main>\n");
+	put_overview(d, out);
+	put_toc(d, out);
 	put_summary(d, out);
 	put_expiring(d, out);
+	ax_buf_puts(out, filter_form);
 	for (size_t t = 0; t <= NTHEMES; t++)
 		put_theme(d, &ix, t, out);
-	ax_buf_printf(out, "</main>\n%s</body>\n</html>\n", legend);
+	ax_buf_printf(out, "</main>\n%s%s</body>\n</html>\n", legend, filter_script);
 	ax_report_index_free(&ix);
 	return 0;
 }

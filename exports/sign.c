@@ -168,6 +168,17 @@ void ax_signer_describe(const struct ax_signer *s, struct ax_buf *out)
 	OPENSSL_free(subject);
 }
 
+void ax_signer_fingerprint(const struct ax_signer *s, char out[96])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t n = 0;
+	X509_digest(s->cert, EVP_sha256(), md, &mdlen);
+	out[0] = '\0';
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		n += (size_t)snprintf(out + n, 96 - n, "%s%02X", i ? ":" : "", md[i]);
+}
+
 static int add_ext(X509 *cert, int nid, const char *value)
 {
 	X509V3_CTX ctx;

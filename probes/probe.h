@@ -97,6 +97,11 @@ const struct ax_option *ax_probe_option(const struct probe *p, const char *key);
 /* Options every probe instance has: type, interval, timeout, freshness,
  * controls, memory-limit, cpu-limit. */
 extern const struct ax_option ax_common_options[];
+/* How to fix a failing check, one short line (fixes.c); NULL when none is
+ * written. ax_probe_fix_id enumerates the ids that have one. */
+const char *ax_probe_fix(const char *check);
+size_t ax_probe_fix_count(void);
+const char *ax_probe_fix_id(size_t i);
 /* True when check is one of p's declared ids (or matches a ".*" one). */
 int ax_probe_declares(const struct probe *p, const char *check);
 

@@ -112,6 +112,16 @@ expect_out "M-1    accepted"
 expect_out "A.8.15:policy  logging-policy.txt"
 expect_rc 0 "$ANNEXA" -c "$C" attach --list --json
 expect_out '"answers": ['
+# columns align: each row's file name starts under FILES, its user under ATTACHED BY
+ok
+python3 - "$T/out" <<'PY' || fail "attach --list columns do not align: $(cat "$T/out")"
+import sys
+lines = [l.rstrip("\n") for l in open(sys.argv[1]) if l.strip()]
+head = lines[0]
+for row in lines[1:]:
+    assert row[head.index("FILES"):].startswith("logging-policy.txt"), row
+    assert row[head.index("ATTACHED BY") - 1] == " " and row[head.index("ATTACHED BY")] != " ", row
+PY
 expect_rc 0 "$ANNEXA" -c "$C" status --control A.8.15
 expect_out "A.8.15   partial"
 expect_out "accepted M-1"

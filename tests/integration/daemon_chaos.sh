@@ -89,7 +89,8 @@ ok; ! pgrep -f "annexa -c $T/annexa.conf" >/dev/null || fail "leftover annexa pr
 crashes=$(q "select count(distinct run_id) from results where instance='crasher'")
 echo "crasher ran $crashes times (backed off)"
 ok; [ "$crashes" -lt "$beats" ] || fail "crasher was not backed off ($crashes runs vs $beats heartbeats)"
-ok; grep -q "backing off" "$T/daemon.log" || fail "no back-off logged"
+ok; grep -Eq "backing off until [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z" "$T/daemon.log" ||
+	fail "no back-off logged with an RFC 3339 time: $(grep -m1 "backing off" "$T/daemon.log")"
 # Metrics file in Prometheus text format.
 ok; grep -q '^annexa_probe_errors{probe="crasher"} 1' "$T/metrics.prom" || fail "metrics lack crasher errors"
 flood_bytes=$(q "select coalesce(sum(size),0) from artifacts"); ok

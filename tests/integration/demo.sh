@@ -2,6 +2,13 @@
 # The demo end to end with the real binary: collect, status (table and
 # JSON), controls, soa, ledger; exit codes as in DESIGN.md.
 . "$ANNEXA_SRC/tests/lib/common.sh"
+
+# narrow WHAT: the last command's output fits 80 columns.
+narrow() {
+	ok
+	long=$(awk 'length($0) > 80' "$T/out" | head -3)
+	[ -z "$long" ] || fail "$1 has lines over 80 columns: $long"
+}
 # The demo as `make demo` runs it: run.sh builds the fresh parts of the
 # site (lead database, mail log, dump), collects, exports and reports.
 mkdir -p "$T/src/examples" "$T/src/tests/fixtures"
@@ -76,16 +83,41 @@ for c in A.8.16 A.5.30 A.5.23 A.8.20 A.8.4; do
 	ok; [ "$(st "$c")" = manual ] || fail "$c should be manual (no check evidences it), is $(st "$c")"
 done
 expect_rc 0 "$ANNEXA" -c "$C" soa --csv
-expect_out "id,title,applicable,justification,implementation_status,evidence_source"
-expect_out "A.7.4,Physical security monitoring,yes,,manual,\"inherited from Example Hosting AG (ISO/IEC 27001:2022 certificate 0123-ISMS"
+ok
+[ "$(head -c 3 "$T/out" | od -An -tx1 | tr -d ' \n')" = efbbbf ] || fail "soa --csv does not start with a UTF-8 BOM"
+expect_out "Control,Title,Applicable,Justification,Implementation status,Evidenced by,Owner,Last evidence,annexa status"
+expect_out "A.7.4,Physical security monitoring,yes,best practice,planned,\"inherited from Example Hosting AG (ISO/IEC 27001:2022 certificate 0123-ISMS"
+expect_out "A.8.24,Use of cryptography,yes,risk treatment RTP-3 (interception of mail in transit),"
+expect_out ",Mail operations (M. Keller),20"
+
 [ "$(grep -c '^"\?A\.' "$T/out")" = 93 ] || fail "soa --csv has $(grep -c '^"\?A\.' "$T/out") control rows, want 93"
+expect_rc 0 "$ANNEXA" -c "$C" soa --csv --sep ';'
+expect_out "Control;Title;Applicable;Justification;Implementation status;"
+expect_rc 2 "$ANNEXA" -c "$C" soa --csv --sep ';;'
 expect_rc 0 "$ANNEXA" -c "$C" ledger verify
 expect_rc 2 "$ANNEXA" -c "$C" frobnicate
 expect_rc 0 "$ANNEXA" --help
-for cmd in collect daemon status controls soa check-config ledger; do
+narrow "annexa --help"
+for cmd in collect daemon status controls soa check-config ledger export verify keygen report attach approve; do
 	expect_rc 0 "$ANNEXA" "$cmd" --help
 	expect_out "usage: annexa"
+	narrow "annexa $cmd --help"
 done
+# status fits a terminal too, its failing checks wrapped under their row
+expect_rc 1 "$ANNEXA" -c "$C" status
+narrow "annexa status"
+expect_out "          /"
+expect_rc 1 "$ANNEXA" -c "$C" status --control A.8.24
+narrow "annexa status --control A.8.24"
+expect_out "  owner: Mail operations (M. Keller)"
+expect_rc 1 "$ANNEXA" -c "$C" status --failing
+narrow "annexa status --failing"
+expect_out "A.8.24   fail "
+expect_no_out "A.5.1    manual"
+expect_rc 1 "$ANNEXA" -c "$C" status --failing --json
+got=$(python3 -c 'import json,sys; print(" ".join(sorted({c["status"] for c in json.load(open(sys.argv[1]))["controls"]} - {"fail", "error", "stale"})))' "$T/out")
+ok
+[ -z "$got" ] || fail "status --failing --json lists controls that are $got"
 # The secret in main.cf is redacted from the attached evidence.
 expect_rc 0 sqlite3 "$D/state/annexa.db" "select data from artifacts"
 expect_no_out "demo-secret-not-in-evidence"

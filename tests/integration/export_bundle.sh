@@ -52,10 +52,16 @@ ANNEXA_NOW=2026-03-10T10:00:00Z expect_rc 1 "$ANNEXA" -c "$C" collect
 
 # keygen: 0600 key, refuses to overwrite.
 expect_rc 0 "$ANNEXA" -c "$C" keygen
+cp "$T/out" "$T/keygen.out"
 [ "$(stat -c %a state/signing.key)" = 600 ] || fail "signing key mode $(stat -c %a state/signing.key), want 600"
 openssl x509 -in state/signing.crt -noout -subject >"$T/subj" 2>&1
 grep -q "Bundle Test GmbH" "$T/subj" || fail "certificate does not name the organization: $(cat "$T/subj")"
 grep -q "annexa evidence signing" "$T/subj" || fail "certificate CN: $(cat "$T/subj")"
+# the fingerprint keygen prints is openssl's, the one README.txt compares
+want=$(openssl x509 -in state/signing.crt -noout -fingerprint -sha256 | sed 's/^.*=//')
+ok
+[ "$(grep -E '^  ([0-9A-F]{2}:?){16}$' "$T/keygen.out" | tr -d ' ' | paste -sd:)" = "$want" ] ||
+	fail "keygen printed no or another fingerprint than openssl's $want: $(cat "$T/keygen.out")"
 cp state/signing.key "$T/key.before"
 expect_rc 2 "$ANNEXA" -c "$C" keygen
 expect_out "refusing to overwrite"
@@ -77,7 +83,7 @@ expect_out "signature does not verify"
 
 # Stock tools only.
 mkdir "$T/x" && (cd "$T/x" && unzip -q "$T/b.zip") || fail "unzip failed"
-for f in manifest.json manifest.json.sig signer.pem README.txt report.html soa.csv controls.json \
+for f in manifest.json manifest.json.sig signer.pem README.txt report.html soa.csv soa.xlsx controls.json \
 	results.jsonl ledger.json oscal/assessment-results.xml oscal/assessment-results.json \
 	oscal/assessment-plan.xml oscal/catalog.xml SHA256SUMS; do
 	[ -f "$T/x/$f" ] || fail "bundle lacks $f"
@@ -98,6 +104,46 @@ ok
 (cut -c67- "$T/man.sums"; printf '%s\n' manifest.json manifest.json.sig) | sort >"$T/listed"
 cmp -s "$T/present" "$T/listed" || fail "files present differ from files listed: $(diff "$T/listed" "$T/present")"
 [ "$(jsonq "$T/x/controls.json" 'len(d["controls"])')" = 93 ] || fail "controls.json lacks 93 controls"
+# soa.xlsx as a spreadsheet program reads it (the Office Open XML inside):
+# the header row, 93 control rows like soa.csv's, panes frozen, a filter,
+# the implementation status coloured.
+ok
+python3 - "$T/x/soa.xlsx" "$T/x/soa.csv" >"$T/out" 2>&1 <<'PY' || fail "soa.xlsx: $(cat "$T/out")"
+import csv, re, sys, zipfile
+from xml.etree import ElementTree as ET
+ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+z = zipfile.ZipFile(sys.argv[1])
+strings = ["".join(t.text or "" for t in si.iter("{%s}t" % ns["m"]))
+           for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns)]
+sheet = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
+rows = []
+for r in sheet.find("m:sheetData", ns).findall("m:row", ns):
+    row = {}
+    for c in r.findall("m:c", ns):
+        col = re.match(r"[A-Z]+", c.get("r")).group(0)
+        v = c.find("m:v", ns)
+        row[col] = (strings[int(v.text)] if c.get("t") == "s" else v.text) if v is not None else ""
+        row[col + "_s"] = c.get("s")
+    rows.append(row)
+with open(sys.argv[2], encoding="utf-8-sig", newline="") as f:
+    want = list(csv.reader(f))
+assert [rows[0][k] for k in "ABCDEFGHI"] == want[0], ("header", rows[0], want[0])
+assert len(rows) == 94 == len(want), len(rows)
+for got, w in zip(rows[1:], want[1:]):
+    assert [got.get(k, "") for k in "ABCDEFGHI"] == w, (got, w)
+assert sheet.find("m:sheetViews/m:sheetView/m:pane", ns).get("state") == "frozen"
+assert sheet.find("m:autoFilter", ns).get("ref") == "A1:I94"
+# every implementation status has its own fill, different from the text cells
+styles = {}
+for got in rows[1:]:
+    styles.setdefault(got["E"], set()).add(got["E_s"])
+assert all(len(v) == 1 for v in styles.values()), styles
+assert len({next(iter(v)) for v in styles.values()}) == len(styles), styles
+fills = ET.fromstring(z.read("xl/styles.xml")).find("m:fills", ns)
+assert int(fills.get("count")) >= 2 + len(styles), fills.get("count")
+print("soa.xlsx:", len(rows) - 1, "rows,", sorted(styles))
+PY
+cat "$T/out"
 [ "$(jsonq "$T/x/manifest.json" 'd["organization"]')" = "Bundle Test GmbH" ] || fail "manifest organization"
 [ "$(jsonq "$T/x/ledger.json" 'len(d["runs"])')" = 3 ] || fail "ledger.json should hold 3 runs"
 [ "$(jsonq "$T/x/controls.json" '[c["period"]["runs_passed"] for c in d["controls"] if c["id"]=="A.8.9"][0]')" = 2 ] ||

@@ -113,6 +113,13 @@ int main(void)
 		/* state pass from slow's run at 3h (finished 3h+1s) to the end */
 		T_EQ_INT(p->seconds_passed, 3 * HOUR - 1);
 		T_EQ_INT(p->changes, 2);
+		/* the strip: 24 slices of 15 minutes, failing in the first 3
+		 * hours, passing from slow's pass on */
+		T_EQ_INT(p->strip[0], AX_CTL_FAIL + 1);
+		T_EQ_INT(p->strip[11], AX_CTL_FAIL + 1);
+		T_EQ_INT(p->strip[12], AX_CTL_PASS + 1);
+		T_EQ_INT(p->strip[AX_STRIP - 1], AX_CTL_PASS + 1);
+		T_EQ_INT(d->period[index_of(d, "A.5.1")].strip[5], 0); /* manual: never evaluated */
 	}
 	ax_export_data_free(d);
 

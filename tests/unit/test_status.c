@@ -307,14 +307,83 @@ static void test_json(void)
 	ax_catalog_free(real);
 }
 
-static char *capture_print(const struct ax_status *st, const char *id)
+static char *capture_print_failing(const struct ax_status *st, const char *id, int failing)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	ax_status_print(st, f, id);
+	ax_status_print(st, f, id, failing);
 	fclose(f);
 	return buf;
+}
+
+static char *capture_print(const struct ax_status *st, const char *id)
+{
+	return capture_print_failing(st, id, 0);
+}
+
+/* Longest line of s, in columns (UTF-8 continuation bytes take none). */
+static size_t widest(const char *s)
+{
+	size_t w = 0, c = 0;
+	for (; *s; s++) {
+		if (*s == '\n') {
+			c = 0;
+			continue;
+		}
+		c += ((unsigned char)*s & 0xc0) != 0x80;
+		w = c > w ? c : w;
+	}
+	return w;
+}
+
+/* Every fix line belongs to a check some probe declares (a renamed check
+ * must not leave its hint behind). */
+static void test_fixes(void)
+{
+	T_OK(ax_probe_fix_count() > 0);
+	for (size_t i = 0; i < ax_probe_fix_count(); i++) {
+		const char *id = ax_probe_fix_id(i);
+		int declared = 0;
+		for (size_t p = 0; ax_probes[p]; p++)
+			declared |= ax_probe_declares(ax_probes[p], id);
+		if (!declared)
+			t_fail(__FILE__, __LINE__, "fixes.c names %s, which no probe declares", id);
+		t_checks++;
+	}
+	T_OK(ax_probe_fix("no.such.check") == NULL);
+}
+
+/* ax_wrap: word boundaries, indentation, a word wider than the line cut,
+ * UTF-8 counted in columns, control characters replaced. */
+static void test_wrap(void)
+{
+	static const struct {
+		size_t col, indent;
+		const char *in, *want;
+	} wcases[] = {
+		{0, 0, "short text", "short text"},
+		{70, 4, "one two three", " one two\n    three"},
+		{33, 33, "Inventory of information and other associated assets [2 needs open]",
+		 "Inventory of information and other associated\n"
+		 "                                 assets [2 needs open]"},
+		{10, 10, "/a/very/long/path/that/does/not/fit/in/one/line/of/eighty/columns/at/all/x/y/z/w",
+		 "/a/very/long/path/that/does/not/fit/in/one/line/of/eighty/columns/at/a\n"
+		 "          ll/x/y/z/w"},
+		{76, 2, "caf\xc3\xa9 x", "\n  caf\xc3\xa9 x"},
+		{75, 2, "caf\xc3\xa9 x", " caf\xc3\xa9\n  x"},
+		{0, 0, "bell\x07 here", "bell? here"},
+		{0, 0, "", ""},
+	};
+	for (size_t i = 0; i < sizeof(wcases) / sizeof(wcases[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0, col = wcases[i].col;
+		FILE *f = open_memstream(&buf, &len);
+		ax_wrap(f, &col, wcases[i].in, wcases[i].indent);
+		fclose(f);
+		T_EQ_STR(buf, wcases[i].want);
+		free(buf);
+	}
 }
 
 static void test_print(void)
@@ -331,13 +400,35 @@ static void test_print(void)
 	T_CONTAINS(out, "A.8.3    fail                 2  Information access restriction\n");
 	T_CONTAINS(out, "A.5.1    not_applicable       0  Policies");
 	T_CONTAINS(out, "Failing checks:\n  A.8.3 Information access restriction: fail\n");
-	T_CONTAINS(out, "files  file.mode  1970-01-12T13:46:39Z  mode 0644?[2J\n");
+	T_CONTAINS(out, "files  file.mode  1970-01-12T13:46:39Z mode 0644?[2J\n");
 	T_OK(strchr(out, 0x1b) == NULL);
 	T_OK(strstr(out, "owner ok") == NULL); /* passing rows only in the one-control view */
 	T_CONTAINS(out, "5 controls: 0 pass, 0 partial, 2 fail,");
 	free(out);
 
+	ax_status_free(st);
+	/* a long message of a long-named instance still fits 80 columns */
+	ax_evidence_add_result(&ev, "a-rather-long-instance-name", "file", "file.content.absent.of.something", AX_CHECK_FAIL,
+			       "/srv/some/very/long/path/to/a/configuration/file.cf line 8 matches '^smtpd_tls_protocols "
+			       "*=.*(SSLv[23]|TLSv1[^.]|TLSv1\\.1)' and more words after it to wrap",
+			       NULL, NOW - 1);
+	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
+	out = capture_print(st, NULL);
+	T_OK(widest(out) <= 80);
+	T_CONTAINS(out, "\n          ");
+	free(out);
 	out = capture_print(st, "A.8.3");
+	T_OK(widest(out) <= 80);
+	free(out);
+
+	out = capture_print_failing(st, NULL, 1);
+	T_CONTAINS(out, "\nA.8.3    fail ");
+	T_CONTAINS(out, "\nA.8.15   fail ");
+	T_OK(strstr(out, "A.8.24 ") == NULL && strstr(out, "A.5.1 ") == NULL); /* excluded */
+	free(out);
+
+	out = capture_print(st, "A.8.3");
+	T_CONTAINS(out, "          fix: chmod the file to mode-max or narrower (e.g. chmod 0640 PATH)\n");
 	T_OK(strstr(out, "A.8.9") == NULL);
 	T_CONTAINS(out, "owner ok");
 	free(out);
@@ -368,15 +459,22 @@ static void test_soa(void)
 	ax_evidence_add_result(&ev, "files", "file", "file.content.present", AX_CHECK_INFO, "", NULL, NOW);
 	T_EQ_INT(ax_status_compute(&cat, NULL, &ev, NOW, &st), 0);
 	f = open_memstream(&buf, &len);
-	T_EQ_INT(ax_soa_write_csv(st, &config, f), 0);
+	T_EQ_INT(ax_soa_write_csv(st, &config, ',', f), 0);
 	fclose(f);
-	T_EQ_STR(buf, "id,title,applicable,justification,implementation_status,evidence_source\r\n"
-		      "A.5.1,Policies for information security,yes,No own policies: the group's apply.,manual,manual\r\n"
-		      "A.8.3,Information access restriction,yes,,pass,\"b: file.mode; files: file.mode, file.owner\"\r\n"
-		      "A.8.9,Configuration management,yes,Configs live in git.,not_covered,no results yet (automated checks mapped)\r\n"
-		      "A.8.15,Logging,yes,,manual,manual\r\n"
-		      "A.8.24,\"Use of \"\"crypto\"\", strong\",yes,Crypto is the provider's.,not_covered,"
-		      "no results yet (automated checks mapped)\r\n");
+	/* a BOM, the auditor's columns; the theme's default reason of
+	 * inclusion, then a justification the site wrote; skip is never the
+	 * last evidence */
+	T_EQ_STR(buf, "\xef\xbb\xbf" "Control,Title,Applicable,Justification,Implementation status,Evidenced by,Owner,"
+		      "Last evidence,annexa status\r\n"
+		      "A.5.1,Policies for information security,yes,business requirement; No own policies: the group's "
+		      "apply.,planned,manual evidence needed,,,manual\r\n"
+		      "A.8.3,Information access restriction,yes,best practice,implemented,\"b: file.mode; files: file.mode, "
+		      "file.owner\",,1970-01-12T13:46:40Z,pass\r\n"
+		      "A.8.9,Configuration management,yes,best practice; Configs live in git.,planned,no results yet "
+		      "(automated checks mapped),,,not_covered\r\n"
+		      "A.8.15,Logging,yes,best practice,planned,manual evidence needed,,,manual\r\n"
+		      "A.8.24,\"Use of \"\"crypto\"\", strong\",yes,best practice; Crypto is the provider's.,planned,"
+		      "no results yet (automated checks mapped),,,not_covered\r\n");
 	free(buf);
 	ax_status_free(st);
 
@@ -384,19 +482,39 @@ static void test_soa(void)
 	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	T_EQ_INT(ax_soa_write_csv(st, &config, f), 0);
+	T_EQ_INT(ax_soa_write_csv(st, &config, ',', f), 0);
 	fclose(f);
 	T_CONTAINS(buf, "\r\nA.5.1,Policies for information security,no,No own policies: the group's apply.,"
-			"not_applicable,No own policies: the group's apply.\r\n");
-	T_CONTAINS(buf, "A.8.15,Logging,yes,,pass,\"files: file.mode, file.owner\"\r\n");
+			"excluded,-,,,not_applicable\r\n");
+	T_CONTAINS(buf, "A.8.15,Logging,yes,best practice,implemented,\"files: file.mode, file.owner\",,"
+			"1970-01-12T13:46:40Z,pass\r\n");
+	free(buf);
+
+	/* ';' for spreadsheets whose locale writes 3,5: fields with ';' are
+	 * quoted, commas no longer need it; owner and reason from [control] */
+	ctlcfg[2].owner = "Ops; infra";
+	ctlcfg[2].reason = "risk treatment RTP-1";
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ax_status_free(st);
+	T_EQ_INT(ax_status_compute(&cat, &config, &ev, NOW, &st), 0);
+	T_EQ_INT(ax_soa_write_csv(st, &config, ';', f), 0);
+	fclose(f);
+	ctlcfg[2].owner = ctlcfg[2].reason = NULL;
+	T_CONTAINS(buf, "\xef\xbb\xbf" "Control;Title;Applicable;Justification;Implementation status;");
+	T_CONTAINS(buf, "\r\nA.8.3;Information access restriction;yes;best practice;implemented;\"b: file.mode; files: "
+			"file.mode, file.owner\";;1970-01-12T13:46:40Z;pass\r\n");
+	T_CONTAINS(buf, "\r\nA.8.9;Configuration management;yes;\"risk treatment RTP-1; Configs live in git.\";planned;"
+			"no results yet (automated checks mapped);\"Ops; infra\";;not_covered\r\n");
+	T_CONTAINS(buf, "\r\nA.8.15;Logging;yes;best practice;implemented;files: file.mode, file.owner;;");
 	free(buf);
 
 	j = ax_soa_to_json(st, &config);
 	T_EQ_INT(json_array_size(json_object_get(j, "controls")), 5);
 	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 0)));
-	T_EQ_STR(s, "{\"applicable\":false,\"checks\":[],\"evidence_source\":\"No own policies: the group's apply.\","
-		    "\"id\":\"A.5.1\",\"implementation_status\":\"not_applicable\","
-		    "\"justification\":\"No own policies: the group's apply.\",\"theme\":\"Organizational\","
+	T_EQ_STR(s, "{\"applicable\":false,\"checks\":[],\"evidence_source\":\"-\",\"id\":\"A.5.1\","
+		    "\"implementation_status\":\"excluded\",\"justification\":\"No own policies: the group's apply.\","
+		    "\"last_evidence\":null,\"owner\":null,\"status\":\"not_applicable\",\"theme\":\"Organizational\","
 		    "\"title\":\"Policies for information security\"}");
 	free(s);
 	s = dump(json_incref(json_array_get(json_object_get(j, "controls"), 1)));
@@ -467,7 +585,7 @@ static void test_partial(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	ax_status_print(st, f, "A.8.15");
+	ax_status_print(st, f, "A.8.15", 0);
 	fclose(f);
 	T_CONTAINS(buf, "A.8.15   partial              1  Logging [2 needs open]");
 	T_CONTAINS(buf, "covered by the checks here:\n    accesslog      [implementation] logs exist");
@@ -570,9 +688,10 @@ static void test_partial(void)
 	json_decref(j);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	T_EQ_INT(ax_soa_write_csv(st, &icfg, f), 0);
+	T_EQ_INT(ax_soa_write_csv(st, &icfg, ',', f), 0);
 	fclose(f);
-	T_CONTAINS(buf, "A.7.4,Physical security monitoring,yes,,manual,inherited from Hoster AG (ISO 27001 cert 42)\r\n");
+	T_CONTAINS(buf, "A.7.4,Physical security monitoring,yes,best practice,planned,inherited from Hoster AG (ISO 27001 "
+			"cert 42),,,manual\r\n");
 	free(buf);
 	ax_status_free(st);
 	ax_evidence_free(&ev);
@@ -585,6 +704,8 @@ int main(void)
 	test_json();
 	test_site_without_probe_type();
 	test_print();
+	test_wrap();
+	test_fixes();
 	test_soa();
 	test_partial();
 	return t_done();
