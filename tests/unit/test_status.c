@@ -626,7 +626,7 @@ static void test_partial(void)
 	T_EQ_INT(st->controls[2].open_needs, 1);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	ax_status_print(st, f, "A.8.15");
+	ax_status_print(st, f, "A.8.15", 0);
 	fclose(f);
 	T_CONTAINS(buf, "still needed (1):\n    A.8.15:review [operating] log review records\n");
 	T_CONTAINS(buf, "answered:\n    A.8.15:policy by M-1 (policy.pdf)\n");
