@@ -16,8 +16,8 @@
 
 #include <jansson.h>
 
-#include "../collector/error.h"
-#include "../collector/evidence.h"
+#include "error.h"
+#include "evidence.h"
 
 enum ax_opt_type {
 	AX_OPT_STRING,
