@@ -16,7 +16,6 @@
 #include <openssl/hmac.h>
 
 #include "buf.h"
-#include "config.h"
 #include "mailbox.h"
 #include "util.h"
 
@@ -48,18 +47,10 @@ const struct probe *ax_probe_find(const char *name)
 	return NULL;
 }
 
-static const struct ax_option *find_option(const struct ax_option *table, const char *key)
-{
-	for (size_t i = 0; table && table[i].key; i++)
-		if (strcmp(table[i].key, key) == 0)
-			return &table[i];
-	return NULL;
-}
-
 const struct ax_option *ax_probe_option(const struct probe *p, const char *key)
 {
-	const struct ax_option *o = find_option(ax_common_options, key);
-	return o ? o : find_option(p ? p->options : NULL, key);
+	const struct ax_option *o = ax_option_find(ax_common_options, key);
+	return o ? o : ax_option_find(p ? p->options : NULL, key);
 }
 
 int ax_probe_declares(const struct probe *p, const char *check)
