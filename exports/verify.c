@@ -39,6 +39,7 @@
 #include <openssl/x509.h>
 
 #include "jsonsplit.h"
+#include "ledger.h"
 #include "util.h"
 #include "zipread.h"
 
