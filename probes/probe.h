@@ -2,7 +2,7 @@
  *
  * A probe type is one file in probes/ that defines exactly one
  *     const struct probe probe_NAME = { ... };
- * (the registry is generated from those definitions at build time). A probe
+ * (the registry lists NAME from probe_names in probes/meson.build). A probe
  * runs in a child process; it reads its options, looks at the target and
  * emits check results and artifacts through the ax_probe_* functions. It
  * never names a control (controls/mapping/ does), never touches the store

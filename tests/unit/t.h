@@ -9,9 +9,10 @@
 extern int t_failures, t_checks;
 void t_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int t_done(void);
-/* Writes content to a new file in a per-test temp folder; returns its path
- * (static storage until the next call with the same name). */
+/* The per-test temp folder (made on first use). */
 const char *t_tmpdir(void);
+/* Writes content to the file name in t_tmpdir(), replacing it; returns its
+ * path, which the caller frees. Exits 99 when the file cannot be written. */
 char *t_write(const char *name, const char *content);
 
 #define T_OK(cond) do { t_checks++; if (!(cond)) t_fail(__FILE__, __LINE__, "expected: %s", #cond); } while (0)
