@@ -15,6 +15,13 @@ const char *t_tmpdir(void);
  * path, which the caller frees. Exits 99 when the file cannot be written. */
 char *t_write(const char *name, const char *content);
 
+/* The first result of check (of instance, for t_result_in) in ev, NULL
+ * when there is none; t_need_result also counts that as a failure. */
+struct ax_evidence;
+const struct ax_result *t_result(const struct ax_evidence *ev, const char *check);
+const struct ax_result *t_result_in(const struct ax_evidence *ev, const char *instance, const char *check);
+const struct ax_result *t_need_result(const struct ax_evidence *ev, const char *check);
+
 #define T_OK(cond) do { t_checks++; if (!(cond)) t_fail(__FILE__, __LINE__, "expected: %s", #cond); } while (0)
 #define T_EQ_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); t_checks++; \
 	if (_a != _b) t_fail(__FILE__, __LINE__, "%s == %lld, expected %lld", #a, _a, _b); } while (0)

@@ -84,14 +84,6 @@ static int run(struct ax_kv *opts, size_t nopts, const char *state, int64_t now,
 	return ax_probe_run_inline(&inst, NULL, 0, state, now, ev);
 }
 
-static const struct ax_result *find(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	return NULL;
-}
-
 static const struct ax_artifact *artifact(const struct ax_evidence *ev, const char *name)
 {
 	for (size_t i = 0; i < ev->nartifacts; i++)
@@ -100,9 +92,9 @@ static const struct ax_artifact *artifact(const struct ax_evidence *ev, const ch
 	return NULL;
 }
 
-#define STATUS(ev, check) (find(ev, check) ? ax_check_status_name(find(ev, check)->status) : "(missing)")
-#define MESSAGE(ev, check) (find(ev, check) ? find(ev, check)->message : "(missing)")
-#define OBSERVED(ev, check) (find(ev, check) ? find(ev, check)->observed : "(missing)")
+#define STATUS(ev, check) (t_result(ev, check) ? ax_check_status_name(t_result(ev, check)->status) : "(missing)")
+#define MESSAGE(ev, check) (t_result(ev, check) ? t_result(ev, check)->message : "(missing)")
+#define OBSERVED(ev, check) (t_result(ev, check) ? t_result(ev, check)->observed : "(missing)")
 
 static int sh(const char *fmt, const char *arg)
 {

@@ -50,16 +50,8 @@ static int run(struct ax_kv *opts, size_t nopts, int64_t now, struct ax_evidence
 	return ax_probe_run_inline(&inst, NULL, 0, NULL, now, ev);
 }
 
-static const struct ax_result *find(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	return NULL;
-}
-
-#define STATUS(ev, check) (find(ev, check) ? ax_check_status_name(find(ev, check)->status) : "(missing)")
-#define MESSAGE(ev, check) (find(ev, check) ? find(ev, check)->message : "(missing)")
+#define STATUS(ev, check) (t_result(ev, check) ? ax_check_status_name(t_result(ev, check)->status) : "(missing)")
+#define MESSAGE(ev, check) (t_result(ev, check) ? t_result(ev, check)->message : "(missing)")
 
 static void test_host_of(void)
 {
@@ -171,7 +163,7 @@ static void test_all_pass(struct ax_evidence *ev)
 	T_EQ_STR(STATUS(ev, "transfer.dpf_unchecked"), "pass");
 	T_EQ_STR(STATUS(ev, "transfer.tia_missing"), "pass");
 	T_EQ_STR(STATUS(ev, "transfer.review_overdue"), "pass");
-	const struct ax_result *r = find(ev, "transfer.unregistered_endpoint");
+	const struct ax_result *r = t_result(ev, "transfer.unregistered_endpoint");
 	T_CONTAINS(r ? r->observed : NULL, "postfix main.cf:2 relayhost");
 	T_CONTAINS(r ? r->observed : NULL, "postfix transport:2 transport_maps");
 	T_CONTAINS(r ? r->observed : NULL, "\"skipped_internal\":1");
@@ -222,7 +214,7 @@ static void test_excel_register_fails(struct ax_evidence *ev)
 	T_CONTAINS(m, "excel.csv:4 NoMech Ltd: transfer to IN without a mechanism");
 	T_CONTAINS(m, "excel.csv:8 Wrong DPF: the Data Privacy Framework covers only US recipients");
 	T_CONTAINS(m, "excel.csv:9 US adequacy: the US adequacy decision");
-	T_CONTAINS(find(ev, "transfer.invalid_mechanism")->observed, "\"failed\":5");
+	T_CONTAINS(t_result(ev, "transfer.invalid_mechanism")->observed, "\"failed\":5");
 	T_EQ_STR(STATUS(ev, "transfer.dpf_unchecked"), "fail");
 	T_CONTAINS(MESSAGE(ev, "transfer.dpf_unchecked"), "excel.csv:6 DPF Old");
 	T_OK(!strstr(MESSAGE(ev, "transfer.dpf_unchecked"), "Wrong DPF"));
@@ -238,8 +230,8 @@ static void test_excel_register_fails(struct ax_evidence *ev)
 	T_CONTAINS(m, "s3.us-east-1.amazonaws.com (restic restic.env:1 RESTIC_REPOSITORY)");
 	T_OK(!strstr(m, "relay.oldrelay.com"));
 	T_OK(!strstr(m, "b.nomech.example")); /* the second line of a multi-line cell */
-	T_CONTAINS(find(ev, "transfer.unregistered_endpoint")->observed, "\"register_separator\":\";\"");
-	T_CONTAINS(find(ev, "transfer.unregistered_endpoint")->observed, "\"register_encoding\":\"utf-8 with BOM\"");
+	T_CONTAINS(t_result(ev, "transfer.unregistered_endpoint")->observed, "\"register_separator\":\";\"");
+	T_CONTAINS(t_result(ev, "transfer.unregistered_endpoint")->observed, "\"register_encoding\":\"utf-8 with BOM\"");
 	free(dir);
 }
 
@@ -294,7 +286,7 @@ static void test_uk_sunset(struct ax_evidence *ev)
 						    "GB,United Kingdom,adequacy,2031-12-27\n");
 	T_EQ_INT(run(opts, 2, day("2026-11-29"), ev), 0);
 	T_EQ_STR(STATUS(ev, "transfer.invalid_mechanism"), "pass");
-	T_CONTAINS(find(ev, "transfer.unregistered_endpoint")->observed, "2026-01-15");
+	T_CONTAINS(t_result(ev, "transfer.unregistered_endpoint")->observed, "2026-01-15");
 }
 
 int main(void)
