@@ -351,9 +351,7 @@ void axs_copy(char *dst, size_t n, const char *src)
 
 static int utf8_valid(const char *s)
 {
-	json_t *j = json_string(s);
-	json_decref(j);
-	return j != NULL;
+	return ax_utf8_valid(s, strlen(s));
 }
 
 /* --- result values (schema 3) --- */
