@@ -89,7 +89,7 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 		.keylen = key.size,
 		.state_root = state,
 		.now = ax_now(),
-		.parallel = parallel > 0 ? (int)parallel : 4,
+		.parallel = parallel > 0 ? (int)parallel : AX_DEFAULT_PARALLEL,
 	};
 	if ((err = ax_runner_run(sel, n, &opts, ev)) < 0)
 		goto cleanup;

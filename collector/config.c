@@ -395,9 +395,9 @@ static int load_probe(struct loader *ld, struct ax_probe_instance *inst)
 	    check_required(ld, inst->type->options, "probe", name) < 0)
 		return AX_EINVALID;
 	inst->interval = common_value(inst, "interval", ax_config_get_int(ld->cfg, "annexa", "interval"));
-	inst->timeout = common_value(inst, "timeout", 60);
+	inst->timeout = common_value(inst, "timeout", AX_DEFAULT_TIMEOUT);
 	inst->freshness = common_value(inst, "freshness", 2 * inst->interval);
-	inst->memory_limit = common_value(inst, "memory-limit", 0);
+	inst->memory_limit = common_value(inst, "memory-limit", AX_DEFAULT_MEMORY_LIMIT);
 	inst->cpu_limit = common_value(inst, "cpu-limit", 0);
 	return 0;
 }

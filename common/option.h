@@ -38,6 +38,16 @@ struct ax_option {
 	const char *help;
 };
 
+/* The defaults of the settings every probe instance has. config.c resolves
+ * them into struct ax_probe_instance; the runner, the schedule and the
+ * status engine fall back on the same constants for an instance built
+ * without a config. The key tables write them as text ("60s", "1h", "1G",
+ * "4"); test_config checks that each text parses to its constant. */
+#define AX_DEFAULT_TIMEOUT 60                      /* seconds: `timeout` */
+#define AX_DEFAULT_INTERVAL 3600                   /* seconds: [annexa] interval */
+#define AX_DEFAULT_MEMORY_LIMIT ((int64_t)1 << 30) /* bytes: `memory-limit` */
+#define AX_DEFAULT_PARALLEL 4                      /* [annexa] parallel */
+
 /* The entry of table named key, NULL when none (table may be NULL). */
 const struct ax_option *ax_option_find(const struct ax_option *table, const char *key);
 /* Parses a value of the given option type (for the table and for probes):

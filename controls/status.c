@@ -39,9 +39,9 @@ const char *ax_control_status_name(enum ax_control_status s)
 	return "error";
 }
 
-/* Used when the instance is gone from the config (its old evidence still
- * counts, it just can no longer be fresh for long) or there is no config. */
-#define AX_DEFAULT_INTERVAL 3600
+/* AX_DEFAULT_INTERVAL (option.h) is used when the instance is gone from the
+ * config (its old evidence still counts, it just can no longer be fresh for
+ * long) or there is no config. */
 
 int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance)
 {
