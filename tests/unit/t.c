@@ -58,6 +58,28 @@ char *t_write(const char *name, const char *content)
 	return path;
 }
 
+static char *kept[256];
+static size_t nkept;
+
+static void free_kept(void)
+{
+	for (size_t i = 0; i < nkept; i++)
+		free(kept[i]);
+}
+
+const char *t_write_kept(const char *name, const char *content)
+{
+	char *p = t_write(name, content);
+	if (nkept == 0)
+		atexit(free_kept);
+	if (nkept == sizeof(kept) / sizeof(kept[0])) {
+		fprintf(stderr, "t_write_kept: more than %zu files\n", nkept);
+		exit(99);
+	}
+	kept[nkept++] = p;
+	return p;
+}
+
 int t_done(void)
 {
 	printf("%d checks, %d failed\n", t_checks, t_failures);

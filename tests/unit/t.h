@@ -14,6 +14,8 @@ const char *t_tmpdir(void);
 /* Writes content to the file name in t_tmpdir(), replacing it; returns its
  * path, which the caller frees. Exits 99 when the file cannot be written. */
 char *t_write(const char *name, const char *content);
+/* t_write, the path kept until the test exits (for tables of paths). */
+const char *t_write_kept(const char *name, const char *content);
 
 /* The first result of check (of instance, for t_result_in) in ev, NULL
  * when there is none; t_need_result also counts that as a failure. */

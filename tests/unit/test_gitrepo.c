@@ -14,24 +14,6 @@
 
 extern const struct probe probe_gitrepo;
 
-/* t_write() hands out allocated paths: keep them to free at exit */
-static char *written[64];
-static size_t nwritten;
-static void free_written(void)
-{
-	for (size_t i = 0; i < nwritten; i++)
-		free(written[i]);
-}
-static const char *tw(const char *name, const char *content)
-{
-	char *p = t_write(name, content);
-	if (nwritten == 0)
-		atexit(free_written);
-	if (nwritten < sizeof(written) / sizeof(written[0]))
-		written[nwritten++] = p;
-	return p;
-}
-
 /* Builds $1/repo; $1/keys holds alice's, bob's and mallory's keys and an
  * allowed_signers listing alice and bob only. */
 static const char build_script[] =
@@ -108,7 +90,7 @@ int main(void)
 {
 	struct ax_evidence ev = {0};
 	const char *dir = t_tmpdir();
-	const char *script = tw("build.sh", build_script);
+	const char *script = t_write_kept("build.sh", build_script);
 	char *build = ax_asprintf("sh -x %s %s >%s/build.log 2>&1 || { cat %s/build.log; exit 1; }", script, dir, dir, dir);
 	int built = system(build);
 	free(build);
