@@ -461,8 +461,7 @@ static void fill_errors(struct child *c, const struct ax_runner_opts *opts)
 	}
 	for (size_t i = 0; p->checks && p->checks[i].id; i++) {
 		const char *id = p->checks[i].id;
-		size_t n = strlen(id);
-		if ((n >= 2 && strcmp(id + n - 2, ".*") == 0) || reported(c, id))
+		if (ax_check_id_wildcard(id) || reported(c, id))
 			continue;
 		ax_evidence_add_result(&c->ev, c->inst->name, p->name, id, AX_CHECK_ERROR, ax_buf_cstr(&c->error),
 				       NULL, opts->now);

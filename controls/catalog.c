@@ -573,18 +573,6 @@ const struct ax_coverage *ax_catalog_coverage(const struct ax_catalog *cat, cons
 	return NULL;
 }
 
-int ax_check_pattern_matches(const char *pattern, const char *check)
-{
-	size_t plen;
-	if (!pattern || !check)
-		return 0;
-	plen = strlen(pattern);
-	if (plen >= 2 && pattern[plen - 2] == '.' && pattern[plen - 1] == '*')
-		/* "tls.*" keeps its dot, so it matches "tls.x" but not "tlsx" or "tls". */
-		return strncmp(check, pattern, plen - 1) == 0 && strlen(check) > plen - 1;
-	return strcmp(pattern, check) == 0;
-}
-
 int ax_catalog_check_config(const struct ax_catalog *cat, const struct ax_config *cfg)
 {
 	size_t i, j;

@@ -57,13 +57,11 @@ int ax_probe_declares(const struct probe *p, const char *check)
 {
 	for (size_t i = 0; p->checks && p->checks[i].id; i++) {
 		const char *id = p->checks[i].id;
-		size_t n = strlen(id);
-		if (n >= 2 && strcmp(id + n - 2, ".*") == 0) {
-			if (strncmp(check, id, n - 1) == 0 && check[n - 1] && ax_id_valid(check + n - 1, AX_ID_MAX))
-				return 1;
-		} else if (strcmp(id, check) == 0) {
+		/* a wildcard's suffix is named by the probe from what it found:
+		 * it must be an id itself */
+		if (ax_check_pattern_matches(id, check) &&
+		    ax_id_valid(check + ax_check_id_wildcard(id), AX_ID_MAX))
 			return 1;
-		}
 	}
 	return 0;
 }
