@@ -29,6 +29,7 @@
 
 #include "net.h"
 #include "util.h"
+#include "x509.h"
 
 #define REPLY_MAX (1 << 20)
 
@@ -192,30 +193,17 @@ cleanup:
 
 /* ---- checking a reply ---- */
 
-static const char *ssl_err(void)
-{
-	static char buf[256];
-	unsigned long e = ERR_peek_last_error();
-	if (!e)
-		return "no detail";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	ERR_clear_error();
-	return buf;
-}
-
 static X509_STORE *load_store(const char *path, int *err)
 {
 	X509_STORE *store = X509_STORE_new();
 	BIO *bio = BIO_new_file(path, "r");
-	X509 *x;
-	int n = 0;
-	while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-		X509_STORE_add_cert(store, x);
-		X509_free(x);
-		n++;
-	}
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	size_t n = ax_pem_certs_read(bio, certs);
 	BIO_free(bio);
-	ERR_clear_error();
+	ERR_clear_error(); /* a file that could not be opened */
+	for (size_t i = 0; i < n; i++)
+		X509_STORE_add_cert(store, sk_X509_value(certs, (int)i));
+	sk_X509_pop_free(certs, X509_free);
 	if (n == 0) {
 		*err = ax_error_code(AX_ENOTFOUND, "TSA CA %s: no PEM certificate readable", path);
 		X509_STORE_free(store);
@@ -281,7 +269,7 @@ int ax_tsa_check(const void *reply, size_t reply_len, const void *signature, siz
 		TS_VERIFY_CTX_set_store(vctx, store);
 		if (TS_RESP_verify_response(vctx, resp) != 1) {
 			err = ax_error_code(AX_EINVALID, "time stamp does not verify against TSA CA %s: %s", ca_path,
-					    ssl_err());
+					    ax_ssl_err());
 			goto cleanup;
 		}
 		if (ca_checked)
