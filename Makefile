@@ -31,15 +31,15 @@ deps-test: deps
 deps-bench: deps-test
 	@tools/install-deps.sh $(BENCH_PKGS)
 
-# Reconfigure every time: the source lists are globbed at configure time.
-# build/ and build-asan/ are test builds (-Dtest_clock: the tests fake the
-# clock with ANNEXA_NOW); `make demo` shares build/. Release builds: plain
+# The source lists are written in the meson.build files, so ninja
+# reconfigures by itself when one changes. build/ and build-asan/ are test
+# builds (-Dtest_clock: the tests fake the clock with ANNEXA_NOW); `make
+# demo` shares build/. Release builds: plain
 # `meson setup`, where ANNEXA_NOW is ignored.
 build/build.ninja:
 	meson setup build -Dwerror=true -Dtest_clock=true $(MESON_FLAGS)
 
 build: deps build/build.ninja
-	meson setup --reconfigure build -Dtest_clock=true >/dev/null
 	ninja -C build
 
 build-asan/build.ninja:
@@ -48,7 +48,6 @@ build-asan/build.ninja:
 	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dtest_clock=true $(MESON_FLAGS)
 
 build-asan: deps build-asan/build.ninja
-	meson setup --reconfigure build-asan -Dtest_clock=true >/dev/null
 	ninja -C build-asan
 
 demo: build

@@ -3,8 +3,8 @@
  *
  * Guarantees: an append is one write(2) of a whole line to a file opened
  * O_APPEND, then fsync, so concurrent appenders never interleave and a
- * crash leaves at most a torn last line (skipped when read). A bundle is
- * an anchor only once `verify` accepted it. */
+ * crash leaves at most a torn last line (skipped when read). Bundles are
+ * read as anchors by exports/anchors_load.c, after `verify` accepted them. */
 #include "anchors.h"
 
 #include <errno.h>
@@ -15,17 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <git2.h>
 #include <jansson.h>
 
 #include "config.h"
-#include "export.h"
 #include "util.h"
 
 #define ANCHORS_MAX (1LL << 30)     /* an anchors file read whole */
-#define BUNDLE_LEDGER_MAX (512 << 20) /* a bundle's ledger.json, as verify.c */
 
 char *ax_anchors_file(const struct ax_config *cfg)
 {
@@ -117,6 +113,16 @@ static int parse_anchor(json_t *j, struct ax_anchor *a)
 	return 0;
 }
 
+int ax_anchors_add_json(struct ax_anchors *out, json_t *j)
+{
+	struct ax_anchor *a = push(out);
+	if (!j || parse_anchor(j, a) < 0) {
+		out->n--;
+		return -1;
+	}
+	return 0;
+}
+
 int ax_anchors_parse(const char *text, size_t len, const char *name, struct ax_anchors *out)
 {
 	size_t lineno = 0;
@@ -127,18 +133,15 @@ int ax_anchors_parse(const char *text, size_t len, const char *name, struct ax_a
 			break; /* a torn last line: an append that did not finish */
 		size_t n = (size_t)(nl - (text + off));
 		json_t *j = json_loadb(text + off, n, JSON_REJECT_DUPLICATES, NULL);
-		struct ax_anchor *a = push(out);
-		if (!j || parse_anchor(j, a) < 0) {
-			out->n--;
+		if (ax_anchors_add_json(out, j) < 0)
 			err = ax_error_code(AX_EINVALID, "anchors %s line %zu: not an anchor", name, lineno + 1);
-		}
 		json_decref(j);
 		off += n + 1;
 	}
 	return err;
 }
 
-static int load_file(const char *path, struct ax_anchors *out)
+int ax_anchors_load_file(const char *path, struct ax_anchors *out)
 {
 	struct ax_buf text = AX_BUF_INIT;
 	int err = ax_file_read(path, ANCHORS_MAX, &text);
@@ -148,77 +151,13 @@ static int load_file(const char *path, struct ax_anchors *out)
 	return err;
 }
 
-/* The bundle's ledger.json (its store head is the anchor) and its
- * generated_at, read after ax_bundle_verify accepted the file. */
-static int load_bundle(const char *path, struct ax_anchors *out)
-{
-	struct ax_verify_report rep;
-	struct archive *ar = NULL;
-	struct archive_entry *ae;
-	struct ax_buf ledger = AX_BUF_INIT, manifest = AX_BUF_INIT;
-	json_t *led = NULL, *man = NULL;
-	char chunk[65536];
-	int err = ax_bundle_verify(path, NULL, &rep);
-	if (err < 0) {
-		ax_error_prefix("%s", path);
-		goto cleanup;
-	}
-	ar = archive_read_new();
-	archive_read_support_format_zip(ar);
-	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK) {
-		err = ax_error_set("%s: %s", path, archive_error_string(ar));
-		goto cleanup;
-	}
-	while (archive_read_next_header(ar, &ae) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(ae);
-		struct ax_buf *into = !name ? NULL
-				    : strcmp(name, "ledger.json") == 0   ? &ledger
-				    : strcmp(name, "manifest.json") == 0 ? &manifest
-									 : NULL;
-		la_ssize_t n;
-		while (into && (n = archive_read_data(ar, chunk, sizeof(chunk))) > 0 &&
-		       into->size + (size_t)n <= BUNDLE_LEDGER_MAX)
-			ax_buf_put(into, chunk, (size_t)n);
-	}
-	led = json_loadb(ledger.ptr ? ledger.ptr : "", ledger.size, 0, NULL);
-	man = json_loadb(manifest.ptr ? manifest.ptr : "", manifest.size, 0, NULL);
-	json_t *head = json_object_get(led, "store_head");
-	if (json_is_null(head)) {
-		err = 0; /* a bundle of an empty store anchors nothing */
-		goto cleanup;
-	}
-	struct ax_anchor *a = push(out);
-	json_t *h = json_pack("{s:s,s:O,s:O}", "kind", "bundle", "run", json_object_get(head, "id"), "hash",
-			      json_object_get(head, "hash"));
-	if (!h || parse_anchor(h, a) < 0) {
-		out->n--;
-		err = ax_error_code(AX_EINVALID, "%s: ledger.json names no store head", path);
-		json_decref(h);
-		goto cleanup;
-	}
-	json_decref(h);
-	a->time = jtime(json_object_get(man, "generated_at"));
-	a->tsa_time = rep.has_tsr ? rep.tsr_time : 0;
-	free(a->source);
-	a->source = ax_strdup(path);
-cleanup:
-	ax_verify_report_free(&rep);
-	archive_read_free(ar);
-	json_decref(led);
-	json_decref(man);
-	ax_buf_free(&ledger);
-	ax_buf_free(&manifest);
-	return err;
-}
-
 static int git_fail(const char *what)
 {
 	const git_error *e = git_error_last();
 	return ax_error_set("locker %s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
 }
 
-/* run.json of every commit of branch: each commit anchors its run. */
-static int load_locker(const char *path, const char *branch, struct ax_anchors *out)
+int ax_anchors_load_locker(const char *path, const char *branch, struct ax_anchors *out)
 {
 	git_repository *repo = NULL;
 	git_revwalk *walk = NULL;
@@ -273,24 +212,6 @@ cleanup:
 	git_repository_free(repo);
 	free(ref);
 	return err;
-}
-
-int ax_anchors_load(const char *src, const char *branch, struct ax_anchors *out)
-{
-	struct stat st;
-	char magic[4] = {0};
-	if (stat(src, &st) < 0)
-		return ax_error_code(errno == ENOENT ? AX_ENOTFOUND : AX_ERROR, "anchors %s: %s", src, strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return load_locker(src, branch, out);
-	int fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ax_error_set("anchors %s: %s", src, strerror(errno));
-	ssize_t n = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (n == 4 && memcmp(magic, "PK\003\004", 4) == 0)
-		return load_bundle(src, out);
-	return load_file(src, out);
 }
 
 void ax_anchors_free(struct ax_anchors *a)

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "store.h"
 
 struct ax_config;
@@ -44,14 +46,17 @@ char *ax_anchors_file(const struct ax_config *cfg);
  * folder 0700 when missing). */
 int ax_anchor_append(const char *file, const struct ax_anchor *a);
 
-/* Adds the anchors of src: an anchors file (a torn last line, from a crash
- * during an append, is skipped), a bundle ZIP (verified first: an invalid
- * bundle is AX_EINVALID) or a locker repository (branch: the collector's
- * branch, collectors/NAME). AX_ENOTFOUND when src does not exist. */
-int ax_anchors_load(const char *src, const char *branch, struct ax_anchors *out);
+/* Adds the anchors of an anchors file (a torn last line, from a crash
+ * during an append, is skipped) or of a locker repository's branch (the
+ * collector's, collectors/NAME). Bundles: ax_anchors_load() (export.h). */
+int ax_anchors_load_file(const char *path, struct ax_anchors *out);
+int ax_anchors_load_locker(const char *path, const char *branch, struct ax_anchors *out);
+/* Adds the anchor of {"kind", "run", "hash", "time", "tsa_time", "bundle"
+ * or "commit"}; -1, adding nothing, when j is not one (or NULL). */
+int ax_anchors_add_json(struct ax_anchors *out, json_t *j);
 void ax_anchors_free(struct ax_anchors *a);
 /* The anchors of an anchors file's text (name for messages), as
- * ax_anchors_load reads a file: AX_EINVALID naming the first line that is
+ * ax_anchors_load_file reads a file: AX_EINVALID naming the first line that is
  * not an anchor; a last line without its newline is skipped. */
 int ax_anchors_parse(const char *text, size_t len, const char *name, struct ax_anchors *out);
 

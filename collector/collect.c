@@ -145,7 +145,7 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 		.key_facts = &facts,
 		.state_root = state,
 		.now = ax_now(),
-		.parallel = parallel > 0 ? (int)parallel : 4,
+		.parallel = parallel > 0 ? (int)parallel : AX_DEFAULT_PARALLEL,
 		.protect = (const char *const *)protect,
 		.require_sandbox = ax_config_get_int(cfg, "annexa", "require-sandbox") == 1,
 		.probe_user = probe_user(cfg),

@@ -123,16 +123,6 @@ struct loader {
 	size_t n;
 };
 
-/* --- value parsing --- */
-
-static const struct ax_option *find_option(const struct ax_option *table, const char *key)
-{
-	for (size_t i = 0; table && table[i].key; i++)
-		if (strcmp(table[i].key, key) == 0)
-			return &table[i];
-	return NULL;
-}
-
 const struct ax_option *ax_config_section_options(const char *section)
 {
 	for (size_t i = 0; section && i < NPLAIN; i++)
@@ -141,165 +131,6 @@ const struct ax_option *ax_config_section_options(const char *section)
 	if (section && strcmp(section, "control") == 0)
 		return control_options;
 	return NULL;
-}
-
-int ax_size_parse(const char *s, int64_t *out)
-{
-	const char *p = s;
-	int64_t v = 0, mul = 1;
-	if (!s || !isdigit((unsigned char)*p))
-		goto bad;
-	while (isdigit((unsigned char)*p)) {
-		if (v > (INT64_MAX - 9) / 10)
-			goto bad;
-		v = v * 10 + (*p++ - '0');
-	}
-	switch (*p) {
-	case '\0': break;
-	case 'k': case 'K': mul = 1LL << 10; p++; break;
-	case 'm': case 'M': mul = 1LL << 20; p++; break;
-	case 'g': case 'G': mul = 1LL << 30; p++; break;
-	case 't': case 'T': mul = 1LL << 40; p++; break;
-	default: goto bad;
-	}
-	if (*p != '\0' || v > INT64_MAX / mul)
-		goto bad;
-	*out = v * mul;
-	return 0;
-bad:
-	return ax_error_code(AX_EINVALID, "invalid size '%s' (expected e.g. 512, 10k, 64M, 2G)", s ? s : "");
-}
-
-static void size_format(int64_t v, char out[static 32])
-{
-	static const char units[] = "TGMk";
-	for (int i = 0; i < 4; i++) {
-		int64_t mul = 1LL << (10 * (4 - i));
-		if (v > 0 && v % mul == 0) {
-			snprintf(out, 32, "%lld%c", (long long)(v / mul), units[i]);
-			return;
-		}
-	}
-	snprintf(out, 32, "%lld", (long long)v);
-}
-
-static int int_parse(const char *s, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || isspace((unsigned char)*s) || *end || errno == ERANGE)
-		return ax_error_code(AX_EINVALID, "invalid integer '%s'", s);
-	*out = v;
-	return 0;
-}
-
-static int bool_parse(const char *s, int64_t *out)
-{
-	static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0)
-			return (*out = 1), 0;
-		if (strcasecmp(s, no[i]) == 0)
-			return (*out = 0), 0;
-	}
-	return ax_error_code(AX_EINVALID, "invalid boolean '%s' (expected true or false)", s);
-}
-
-static int enum_parse(const char *choices, const char *s, int64_t *out)
-{
-	const char *p = choices ? choices : "";
-	size_t len = strlen(s);
-	for (int64_t i = 0; *p; i++) {
-		const char *bar = strchr(p, '|');
-		size_t n = bar ? (size_t)(bar - p) : strlen(p);
-		if (n == len && strncmp(p, s, n) == 0)
-			return (*out = i), 0;
-		p += n + (bar ? 1 : 0);
-	}
-	return ax_error_code(AX_EINVALID, "invalid value '%s' (expected one of %s)", s, choices ? choices : "");
-}
-
-/* The probes compile with REG_EXTENDED (and ICASE, NEWLINE or NOSUB, which
- * do not change what is valid): an invalid pattern fails here, at load. */
-static int regex_check(const char *s)
-{
-	regex_t re;
-	char why[128];
-	int rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
-	if (rc == 0) {
-		regfree(&re);
-		return 0;
-	}
-	regerror(rc, &re, why, sizeof(why));
-	return ax_error_code(AX_EINVALID, "invalid regular expression '%s': %s", s, why);
-}
-
-static int bounds_check(const struct ax_option *opt, const char *value, int64_t v)
-{
-	char lo[32], hi[32];
-	if (opt->min >= opt->max || (v >= opt->min && v <= opt->max))
-		return 0;
-	if (opt->type == AX_OPT_DURATION) {
-		ax_duration_format(opt->min, lo);
-		ax_duration_format(opt->max, hi);
-	} else if (opt->type == AX_OPT_SIZE) {
-		size_format(opt->min, lo);
-		size_format(opt->max, hi);
-	} else {
-		snprintf(lo, sizeof(lo), "%lld", (long long)opt->min);
-		snprintf(hi, sizeof(hi), "%lld", (long long)opt->max);
-	}
-	return ax_error_code(AX_EINVALID, "'%s' out of range (expected %s..%s)", value, lo, hi);
-}
-
-int ax_option_parse(const struct ax_option *opt, const char *value, int64_t *num)
-{
-	int64_t v = 0;
-	int err = 0;
-	if (!value)
-		return ax_error_code(AX_EINVALID, "missing value (write `%s = ...`)", opt->key);
-	switch (opt->type) {
-	case AX_OPT_STRING:
-		break;
-	case AX_OPT_PATH:
-		if (!*value)
-			err = ax_error_code(AX_EINVALID, "empty path");
-		break;
-	case AX_OPT_DBURI:
-		if (strncmp(value, "sqlite:", 7) != 0 && strncmp(value, "postgresql://", 13) != 0 &&
-		    strncmp(value, "postgres://", 11) != 0)
-			err = ax_error_code(AX_EINVALID, "expected sqlite:PATH or postgresql://... (a libpq URI)");
-		else if (strcmp(value, "sqlite:") == 0)
-			err = ax_error_code(AX_EINVALID, "empty sqlite path");
-		break;
-	case AX_OPT_INT:
-		if ((err = int_parse(value, &v)) == 0)
-			err = bounds_check(opt, value, v);
-		break;
-	case AX_OPT_DURATION:
-		if ((err = ax_duration_parse(value, &v)) == 0)
-			err = bounds_check(opt, value, v);
-		break;
-	case AX_OPT_SIZE:
-		if ((err = ax_size_parse(value, &v)) == 0)
-			err = bounds_check(opt, value, v);
-		break;
-	case AX_OPT_BOOL:
-		err = bool_parse(value, &v);
-		break;
-	case AX_OPT_REGEX:
-		err = regex_check(value);
-		break;
-	case AX_OPT_ENUM:
-		err = enum_parse(opt->choices, value, &v);
-		break;
-	default:
-		err = ax_error_code(AX_EINVALID, "unknown option type %d", (int)opt->type);
-	}
-	if (err == 0 && num)
-		*num = v;
-	return err;
 }
 
 /* "A.5.1" .. "A.8.34" by shape; the catalog decides whether it exists. */
@@ -512,7 +343,7 @@ static int load_plain(struct loader *ld)
 		if (!table)
 			return fail_at(ld, e->section, NULL, NULL, "unknown section (known: annexa, signing, privacy, "
 				       "locker, probe \"NAME\", control \"A.x.y\")");
-		if (!(opt = find_option(table, e->key)))
+		if (!(opt = ax_option_find(table, e->key)))
 			return fail_at(ld, e->section, NULL, e->key, "unknown key");
 		char *value;
 		if (check_entry(ld, i, opt, &value, NULL) < 0)
@@ -552,7 +383,7 @@ static int add_controls(struct loader *ld, struct ax_probe_instance *inst, const
 /* interval, timeout, memory-limit...: as written, else the table default. */
 static int64_t common_value(const struct ax_probe_instance *inst, const char *key, int64_t fallback)
 {
-	const struct ax_option *opt = find_option(ax_common_options, key);
+	const struct ax_option *opt = ax_option_find(ax_common_options, key);
 	const char *v = NULL;
 	int64_t num = fallback;
 	for (size_t i = 0; i < inst->nopts && !v; i++)
@@ -608,9 +439,9 @@ static int load_probe(struct loader *ld, struct ax_probe_instance *inst)
 	    check_required(ld, inst->type->options, "probe", name) < 0)
 		return AX_EINVALID;
 	inst->interval = common_value(inst, "interval", ax_config_get_int(ld->cfg, "annexa", "interval"));
-	inst->timeout = common_value(inst, "timeout", 60);
+	inst->timeout = common_value(inst, "timeout", AX_DEFAULT_TIMEOUT);
 	inst->freshness = common_value(inst, "freshness", 2 * inst->interval);
-	inst->memory_limit = common_value(inst, "memory-limit", 0);
+	inst->memory_limit = common_value(inst, "memory-limit", AX_DEFAULT_MEMORY_LIMIT);
 	inst->cpu_limit = common_value(inst, "cpu-limit", 0);
 	return 0;
 }
@@ -624,7 +455,7 @@ static int load_control(struct loader *ld, struct ax_control_cfg *c)
 		const struct entry *e = &ld->e[i];
 		if (strcmp(e->section, "control") != 0 || !same(e->sub, c->id))
 			continue;
-		const struct ax_option *opt = find_option(control_options, e->key);
+		const struct ax_option *opt = ax_option_find(control_options, e->key);
 		char *value;
 		int64_t num = 0;
 		if (!opt)
@@ -802,7 +633,7 @@ static int kv_is(const struct ax_kv *kv, const char *section, const char *key)
 static const char *default_of(const struct ax_config *cfg, const char *section, const char *key)
 {
 	const struct config_impl *impl = (const struct config_impl *)cfg;
-	const struct ax_option *opt = find_option(ax_config_section_options(section), key);
+	const struct ax_option *opt = ax_option_find(ax_config_section_options(section), key);
 	if (!opt || !opt->def)
 		return NULL;
 	for (size_t i = 0; opt->type == AX_OPT_PATH && i < impl->ndefaults; i++)
@@ -840,7 +671,7 @@ size_t ax_config_count(const struct ax_config *cfg, const char *section, const c
 
 int64_t ax_config_get_int(const struct ax_config *cfg, const char *section, const char *key)
 {
-	const struct ax_option *opt = find_option(ax_config_section_options(section), key);
+	const struct ax_option *opt = ax_option_find(ax_config_section_options(section), key);
 	const char *v = ax_config_get(cfg, section, key);
 	int64_t num = 0;
 	if (!opt || !v || ax_option_parse(opt, v, &num) < 0)

@@ -11,23 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct probe;
-
-struct ax_kv {
-	char *key;
-	char *value; /* paths already resolved */
-};
-
-struct ax_probe_instance {
-	char *name;
-	const struct probe *type;
-	struct ax_kv *opts; /* as written (multi-valued keys repeat), defaults not included */
-	size_t nopts;
-	int64_t interval, timeout, freshness; /* seconds; freshness defaults to 2 x interval */
-	int64_t memory_limit, cpu_limit;      /* bytes, seconds; 0 = collector default */
-	char **controls; /* extra control ids this instance's checks evidence (`controls = A.8.15 ...`) */
-	size_t ncontrols;
-};
+#include "probe.h"
 
 struct ax_control_cfg {
 	char *id;
@@ -74,17 +58,10 @@ const char *ax_config_get_at(const struct ax_config *cfg, const char *section, c
 const struct ax_probe_instance *ax_config_probe(const struct ax_config *cfg, const char *name);
 const struct ax_control_cfg *ax_config_control(const struct ax_config *cfg, const char *id);
 
-/* Parses a value of the given option type (for the table and for probes):
- * returns 0 and the numeric value, or AX_EINVALID with a message. */
-struct ax_option;
-int ax_option_parse(const struct ax_option *opt, const char *value, int64_t *num);
-
 /* The key table of a plain section ("annexa", "signing", "privacy",
  * "locker") or of [control "..."] ("control"); NULL for others. For docs
  * and `--help`. Terminated by { NULL }. */
 const struct ax_option *ax_config_section_options(const char *section);
-/* "512", "10k", "64M", "2G", "1T" (binary multiples) into bytes. */
-int ax_size_parse(const char *s, int64_t *out);
 /* True when s has the shape of an Annex A control id (A.5.1 .. A.8.99);
  * whether it exists is the catalog's business. */
 int ax_control_id_valid(const char *s);

@@ -83,7 +83,6 @@ int ax_msg_write(int fd, const void *data, size_t len);
 /* Shape checks shared with the runner. */
 int ax_msg_artifact_name_valid(const char *s); /* ids joined by '/' */
 int ax_msg_media_type_valid(const char *s);    /* type/subtype[; k=v]... */
-int ax_utf8_valid(const char *s, size_t len);
 
 /* Accumulates pipe bytes and yields whole frames. A length prefix of 0 or
  * above max is refused before anything is allocated for it. */

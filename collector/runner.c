@@ -93,7 +93,7 @@ static int limit(int resource, int64_t soft, int64_t hard)
 
 static int set_limits(const struct ax_probe_instance *inst)
 {
-	int64_t timeout = inst->timeout > 0 ? inst->timeout : 60;
+	int64_t timeout = inst->timeout > 0 ? inst->timeout : AX_DEFAULT_TIMEOUT;
 	int64_t cpu = inst->cpu_limit > 0 ? inst->cpu_limit : timeout;
 	if (limit(RLIMIT_CORE, 0, 0) < 0 || limit(RLIMIT_FSIZE, AX_RUNNER_FSIZE_MAX, AX_RUNNER_FSIZE_MAX) < 0 ||
 	    /* soft: SIGXCPU (a crash with a name); hard one second later: SIGKILL */
@@ -101,7 +101,7 @@ static int set_limits(const struct ax_probe_instance *inst)
 		return ax_error_set("setrlimit: %s", strerror(errno));
 #ifndef AX_SANITIZED
 	/* sanitizers reserve terabytes of address space: no RLIMIT_AS there */
-	int64_t mem = inst->memory_limit > 0 ? inst->memory_limit : AX_RUNNER_MEMORY_DEFAULT;
+	int64_t mem = inst->memory_limit > 0 ? inst->memory_limit : AX_DEFAULT_MEMORY_LIMIT;
 	if (limit(RLIMIT_AS, mem, mem) < 0)
 		return ax_error_set("setrlimit(RLIMIT_AS): %s", strerror(errno));
 #endif
@@ -463,7 +463,7 @@ protocol_error:
 static void start_child(struct child *c, const struct ax_runner_opts *opts)
 {
 	int fds[2];
-	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : 60;
+	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : AX_DEFAULT_TIMEOUT;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		child_error(c, "cannot start probe: pipe: %s", strerror(errno));
 		return;
@@ -500,14 +500,14 @@ static void finish_child(struct child *c, const struct ax_runner_opts *opts, siz
 	close_pipe(c);
 	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
 		;
-	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : 60;
+	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : AX_DEFAULT_TIMEOUT;
 	if (c->timed_out) {
 		child_error(c, "timed out after %llds", (long long)timeout);
 	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
 		int64_t cpu = c->inst->cpu_limit > 0 ? c->inst->cpu_limit : timeout;
 		child_error(c, "exceeded its CPU limit (%llds of CPU time)", (long long)cpu);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == AX_EXIT_OUT_OF_MEMORY) {
-		int64_t mem = c->inst->memory_limit > 0 ? c->inst->memory_limit : AX_RUNNER_MEMORY_DEFAULT;
+		int64_t mem = c->inst->memory_limit > 0 ? c->inst->memory_limit : AX_DEFAULT_MEMORY_LIMIT;
 		child_error(c, "exceeded its memory limit (allocation failed under memory-limit %lld MiB)",
 			    (long long)(mem >> 20));
 	} else if (WIFSIGNALED(status) && !c->error.size) {
@@ -561,8 +561,7 @@ static void fill_errors(struct child *c, const struct ax_runner_opts *opts)
 	}
 	for (size_t i = 0; p->checks && p->checks[i].id; i++) {
 		const char *id = p->checks[i].id;
-		size_t n = strlen(id);
-		if ((n >= 2 && strcmp(id + n - 2, ".*") == 0) || reported(c, id))
+		if (ax_check_id_wildcard(id) || reported(c, id))
 			continue;
 		ax_evidence_add_result(&c->ev, c->inst->name, p->name, id, AX_CHECK_ERROR, ax_buf_cstr(&c->error),
 				       NULL, opts->now);
@@ -574,7 +573,7 @@ static void fill_errors(struct child *c, const struct ax_runner_opts *opts)
  * parent also watches the child's RSS on every tick. */
 static int over_memory(struct child *c)
 {
-	int64_t limit_bytes = c->inst->memory_limit > 0 ? c->inst->memory_limit : AX_RUNNER_MEMORY_DEFAULT;
+	int64_t limit_bytes = c->inst->memory_limit > 0 ? c->inst->memory_limit : AX_DEFAULT_MEMORY_LIMIT;
 	char path[64], buf[128];
 	long pages_total = 0, pages_rss = 0;
 	snprintf(path, sizeof(path), "/proc/%ld/statm", (long)c->pid);

@@ -52,7 +52,6 @@ struct ax_runner_opts {
 
 #define AX_RUNNER_OUTPUT_MAX ((size_t)256 << 20)
 #define AX_RUNNER_RESULTS_MAX 65536 /* results one child may send */
-#define AX_RUNNER_MEMORY_DEFAULT ((int64_t)1 << 30)
 #define AX_RUNNER_FSIZE_MAX ((int64_t)256 << 20)
 
 /* Runs the n instances and appends every result and artifact to out.

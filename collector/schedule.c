@@ -20,7 +20,7 @@ static int64_t instance_interval(const struct ax_config *cfg, const struct ax_pr
 	if (p->interval > 0)
 		return p->interval;
 	int64_t v = ax_config_get_int(cfg, "annexa", "interval");
-	return v > 0 ? v : 3600;
+	return v > 0 ? v : AX_DEFAULT_INTERVAL;
 }
 
 static int64_t splay(int64_t interval)

@@ -15,9 +15,19 @@
 #include <stdint.h>
 
 #include "evidence.h"
-#include "metrics.h"
 
 struct ax_config;
+
+/* One instance's schedule state, as metrics and status show it. */
+struct ax_probe_stats {
+	const char *instance;
+	const char *probe_type;
+	int64_t last_run;     /* epoch seconds of its last run, 0 = never */
+	int64_t duration_ms;  /* wall time of that run */
+	int results[AX_CHECK_NSTATUS]; /* per enum ax_check_status in that run */
+	int consecutive_failures;
+	int64_t next_due;
+};
 
 struct ax_sched_entry {
 	char *instance;

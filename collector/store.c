@@ -21,8 +21,9 @@
  * - Growth follows what changes (schema 3): a result that repeats an
  *   earlier one costs a row of four integers; its text is stored once.
  *
- * The ledger (canonical run form, hashes, verification, pruning) lives in
- * ledger.c; store-int.h holds what both files share. */
+ * The ledger format is ledger.c, its verification and pruning
+ * store_verify.c, streamed artifacts store_blob.c; store-int.h holds what
+ * these files share. */
 #include "store.h"
 
 #include <errno.h>
@@ -361,9 +362,7 @@ void axs_copy(char *dst, size_t n, const char *src)
 
 static int utf8_valid(const char *s)
 {
-	json_t *j = json_string(s);
-	json_decref(j);
-	return j != NULL;
+	return ax_utf8_valid(s, strlen(s));
 }
 
 /* --- result values (schema 3) --- */
@@ -903,151 +902,6 @@ cleanup:
 	return err;
 }
 
-/* --- streamed artifacts (large files, bounded memory) --- */
-
-int axs_hash_fd(int fd, const char *path, char out[65], int64_t *size)
-{
-	unsigned char *chunk = ax_malloc(AXS_CHUNK), md[32];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int64_t total = 0;
-	int err = 0;
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		err = ax_error_set("%s: cannot start SHA-256", path);
-		goto cleanup;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		err = ax_error_set("%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, AXS_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = ax_error_set("%s: reading: %s", path, strerror(errno));
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(ctx, chunk, (size_t)n);
-		total += n;
-	}
-	EVP_DigestFinal_ex(ctx, md, NULL);
-	ax_hex(md, sizeof(md), out);
-	*size = total;
-cleanup:
-	EVP_MD_CTX_free(ctx);
-	free(chunk);
-	return err;
-}
-
-int axs_put_artifact_fd(struct ax_store *s, int fd, const char *path, const char *sha256, int64_t size,
-			const char *media_type)
-{
-	sqlite3_stmt *st = NULL;
-	sqlite3_blob *blob = NULL;
-	unsigned char *chunk = NULL, md[32];
-	EVP_MD_CTX *ctx = NULL;
-	char got[65];
-	int64_t off = 0;
-	int err;
-
-	if (size < 0 || size > INT_MAX) /* SQLite's blob limit; the default build caps rows at 1 GB anyway */
-		return ax_error_code(AX_EINVALID, "%s: too large for the store (%lld bytes)", path, (long long)size);
-	if ((err = axs_prepare(s, &st, "INSERT OR IGNORE INTO artifacts (sha256, media_type, size, data)"
-				       " VALUES (?, ?, ?, zeroblob(?))")) < 0)
-		goto cleanup;
-	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, media_type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, size);
-	sqlite3_bind_int64(st, 4, size);
-	if ((err = axs_step_done(s, st, "storing an artifact")) < 0)
-		goto cleanup;
-	if (sqlite3_changes(s->db) == 0 || size == 0)
-		goto cleanup; /* content-addressed: these bytes are already stored */
-	if (sqlite3_blob_open(s->db, "main", "artifacts", "data", sqlite3_last_insert_rowid(s->db), 1, &blob) !=
-	    SQLITE_OK) {
-		err = axs_fail(s, "opening an artifact for writing");
-		goto cleanup;
-	}
-	/* Second pass over the file: written in chunks and hashed again, so a
-	 * file that changed since it was hashed is refused, not stored under a
-	 * hash that is not its own. */
-	chunk = ax_malloc(AXS_CHUNK);
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || lseek(fd, 0, SEEK_SET) < 0) {
-		err = ax_error_set("%s: cannot rewind or hash", path);
-		goto cleanup;
-	}
-	while (off < size) {
-		size_t want = size - off < AXS_CHUNK ? (size_t)(size - off) : AXS_CHUNK;
-		ssize_t n = read(fd, chunk, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? ax_error_set("%s: reading: %s", path, strerror(errno))
-				    : ax_error_code(AX_EINVALID, "%s: the file shrank while it was attached", path);
-			goto cleanup;
-		}
-		if (sqlite3_blob_write(blob, chunk, (int)n, (int)off) != SQLITE_OK) {
-			err = axs_fail(s, "writing an artifact");
-			goto cleanup;
-		}
-		EVP_DigestUpdate(ctx, chunk, (size_t)n);
-		off += n;
-	}
-	EVP_DigestFinal_ex(ctx, md, NULL);
-	ax_hex(md, sizeof(md), got);
-	if (strcmp(got, sha256) != 0 || read(fd, chunk, 1) != 0)
-		err = ax_error_code(AX_EINVALID, "%s: the file changed while it was attached", path);
-cleanup:
-	if (blob && sqlite3_blob_close(blob) != SQLITE_OK && err == 0)
-		err = axs_fail(s, "writing an artifact");
-	EVP_MD_CTX_free(ctx);
-	free(chunk);
-	sqlite3_finalize(st);
-	return err;
-}
-
-int axs_artifact_stream_rowid(struct ax_store *s, int64_t rowid, ax_bytes_cb cb, void *arg, char out[65],
-			      int64_t *size)
-{
-	sqlite3_blob *blob = NULL;
-	unsigned char *chunk = NULL, md[32];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int total, err = 0;
-
-	if (sqlite3_blob_open(s->db, "main", "artifacts", "data", rowid, 0, &blob) != SQLITE_OK) {
-		err = axs_fail(s, "opening an artifact");
-		goto cleanup;
-	}
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		err = ax_error_set("store %s: cannot start SHA-256", s->path);
-		goto cleanup;
-	}
-	chunk = ax_malloc(AXS_CHUNK);
-	total = sqlite3_blob_bytes(blob);
-	for (int off = 0; off < total;) {
-		int n = total - off < AXS_CHUNK ? total - off : AXS_CHUNK;
-		if (sqlite3_blob_read(blob, chunk, n, off) != SQLITE_OK) {
-			err = axs_fail(s, "reading an artifact");
-			goto cleanup;
-		}
-		EVP_DigestUpdate(ctx, chunk, (size_t)n);
-		if (cb && (err = cb(arg, chunk, (size_t)n)) != 0)
-			goto cleanup;
-		off += n;
-	}
-	EVP_DigestFinal_ex(ctx, md, NULL);
-	ax_hex(md, sizeof(md), out);
-	*size = total;
-cleanup:
-	sqlite3_blob_close(blob);
-	EVP_MD_CTX_free(ctx);
-	free(chunk);
-	return err;
-}
-
 /* --- reading --- */
 
 /* The columns append_result reads, in its order: v is result_values, r
@@ -1287,70 +1141,5 @@ int ax_store_run_evidence(struct ax_store *s, int64_t run_id, int with_data, str
 cleanup:
 	sqlite3_finalize(st);
 	axs_rollback(s); /* ends the read transaction */
-	return err;
-}
-
-static int sha256_hex_valid(const char *s)
-{
-	size_t n = 0;
-	for (; s && s[n]; n++) {
-		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-			return 0;
-	}
-	return n == 64;
-}
-
-static int append_bytes(void *arg, const void *data, size_t len)
-{
-	ax_buf_put(arg, data, len);
-	return 0;
-}
-
-/* The whole artifact in memory: the streaming reader (one lookup, one
- * corruption check) into a scratch buffer, so out changes only on success. */
-int ax_store_artifact(struct ax_store *s, const char *sha256, struct ax_buf *out)
-{
-	struct ax_buf bytes = AX_BUF_INIT;
-	int err = ax_store_artifact_stream(s, sha256, append_bytes, &bytes);
-	if (err == 0) {
-		ax_buf_clear(out);
-		ax_buf_put(out, bytes.ptr ? bytes.ptr : "", bytes.size);
-	}
-	ax_buf_free(&bytes);
-	return err;
-}
-
-int ax_store_artifact_stream(struct ax_store *s, const char *sha256, ax_bytes_cb cb, void *arg)
-{
-	sqlite3_stmt *st = NULL;
-	char got[65];
-	int64_t size = 0, rowid;
-	int err;
-	if (!sha256_hex_valid(sha256))
-		return ax_error_code(AX_EINVALID, "store %s: invalid artifact hash '%.80s'", s->path,
-				     sha256 ? sha256 : "(null)");
-	/* One read transaction: the row cannot change under the stream. */
-	if ((err = axs_exec(s, "BEGIN", "starting a read")) < 0 ||
-	    (err = axs_prepare(s, &st, "SELECT rowid FROM artifacts WHERE sha256 = ?")) < 0)
-		goto cleanup;
-	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		break;
-	case SQLITE_DONE:
-		err = ax_error_code(AX_ENOTFOUND, "store %s: no artifact %s", s->path, sha256);
-		goto cleanup;
-	default:
-		err = axs_fail(s, "reading an artifact");
-		goto cleanup;
-	}
-	rowid = sqlite3_column_int64(st, 0);
-	if ((err = axs_artifact_stream_rowid(s, rowid, cb, arg, got, &size)) != 0)
-		goto cleanup;
-	if (strcmp(got, sha256) != 0)
-		err = ax_error_set("store %s: artifact %s is corrupt (its bytes hash to %s)", s->path, sha256, got);
-cleanup:
-	sqlite3_finalize(st);
-	axs_rollback(s);
 	return err;
 }

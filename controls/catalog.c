@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "config.h"
 #include "error.h"
+#include "util.h"
 
 #define AX_CONTROLS_NS "urn:annexa:controls:1"
 
@@ -573,18 +574,6 @@ const struct ax_coverage *ax_catalog_coverage(const struct ax_catalog *cat, cons
 	return NULL;
 }
 
-int ax_check_pattern_matches(const char *pattern, const char *check)
-{
-	size_t plen;
-	if (!pattern || !check)
-		return 0;
-	plen = strlen(pattern);
-	if (plen >= 2 && pattern[plen - 2] == '.' && pattern[plen - 1] == '*')
-		/* "tls.*" keeps its dot, so it matches "tls.x" but not "tlsx" or "tls". */
-		return strncmp(check, pattern, plen - 1) == 0 && strlen(check) > plen - 1;
-	return strcmp(pattern, check) == 0;
-}
-
 int ax_catalog_check_config(const struct ax_catalog *cat, const struct ax_config *cfg)
 {
 	size_t i, j;
@@ -617,8 +606,25 @@ const char *ax_catalog_default_dir(const struct ax_config *cfg)
 	if ((v = getenv("ANNEXA_CONTROLS")) && *v)
 		return v;
 	/* Installed data first, so an installed binary never reads a source
-	 * tree that happens to exist at its build path. */
+	 * tree beside it. */
 	if (is_dir(ANNEXA_DATADIR "/controls"))
 		return ANNEXA_DATADIR "/controls";
-	return ANNEXA_SOURCE_DIR "/controls";
+	/* An uninstalled binary in a build folder of the source tree
+	 * (build/annexa): the tree's controls/, found from where the binary
+	 * is, not from a path compiled into it. */
+	static char *beside;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (!beside && n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		char *dir = ax_asprintf("%s/../controls", exe);
+		if (is_dir(dir))
+			beside = dir;
+		else
+			free(dir);
+	}
+	return beside ? beside : ANNEXA_DATADIR "/controls";
 }

@@ -89,9 +89,6 @@ const struct ax_coverage *ax_catalog_coverage(const struct ax_catalog *cat, cons
 /* Where the catalog lives: [annexa] controls, $ANNEXA_CONTROLS, the
  * installed data folder, the source tree. */
 const char *ax_catalog_default_dir(const struct ax_config *cfg);
-/* True when check matches a mapping rule: equal to it, or, for a rule
- * "prefix.*", starting with "prefix." and longer than it. */
-int ax_check_pattern_matches(const char *pattern, const char *check);
 /* Cross-checks a loaded config against the catalog: every probe instance's
  * `controls =` id and every [control "ID"] section must name a catalog
  * control (the config loader cannot know the catalog). AX_EINVALID names

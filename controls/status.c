@@ -39,9 +39,9 @@ const char *ax_control_status_name(enum ax_control_status s)
 	return "error";
 }
 
-/* Used when the instance is gone from the config (its old evidence still
- * counts, it just can no longer be fresh for long) or there is no config. */
-#define AX_DEFAULT_INTERVAL 3600
+/* AX_DEFAULT_INTERVAL (option.h) is used when the instance is gone from the
+ * config (its old evidence still counts, it just can no longer be fresh for
+ * long) or there is no config. */
 
 int64_t ax_status_freshness(const struct ax_config *cfg, const char *instance)
 {
@@ -134,11 +134,11 @@ static int rule_is_automated_here(const struct ax_config *cfg, const char *rule)
 		const struct probe *p = cfg->probes[i].type;
 		for (size_t c = 0; p && p->checks && p->checks[c].id; c++) {
 			const char *d = p->checks[c].id;
-			size_t dl = strlen(d);
+			size_t k = ax_check_id_wildcard(d);
 			if (strcmp(rule, d) == 0 || ax_check_pattern_matches(rule, d))
 				return 1;
 			/* a declared "prefix.*" can emit whatever the rule names below it */
-			if (dl >= 2 && strcmp(d + dl - 2, ".*") == 0 && strncmp(rule, d, dl - 1) == 0)
+			if (k && strncmp(rule, d, k) == 0)
 				return 1;
 		}
 	}

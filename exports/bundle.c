@@ -32,6 +32,7 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
+#include "log.h"
 #include "util.h"
 
 struct mfile {
@@ -349,7 +350,7 @@ static int time_stamp(struct writer *w, const struct ax_bundle_opts *o, const st
 		goto cleanup;
 	}
 	if (!checked)
-		fprintf(stderr, "annexa: warning: time stamp not checked against a TSA CA ([signing] tsa-ca unset)\n");
+		ax_warn("time stamp not checked against a TSA CA ([signing] tsa-ca unset)");
 	err = zip_put(w, "manifest.json.sig.tsr", reply.ptr, reply.size, 0);
 cleanup:
 	ax_buf_free(&req);
@@ -513,7 +514,7 @@ int ax_bundle_add_tsr(const char *path, const void *reply, size_t len, const cha
 	if ((err = ax_tsa_check(reply, len, sig.ptr, sig.size, NULL, tsa_ca, NULL, &checked)) < 0)
 		goto cleanup;
 	if (!checked)
-		fprintf(stderr, "annexa: warning: time stamp not checked against a TSA CA (give --tsa-ca)\n");
+		ax_warn("time stamp not checked against a TSA CA (give --tsa-ca)");
 	if ((err = zip_put(&w, "manifest.json.sig.tsr", reply, len, 0)) < 0)
 		goto cleanup;
 	if (archive_write_close(w.zip) != ARCHIVE_OK) {

@@ -24,7 +24,6 @@
  * unit's UMask=0027. */
 #define AX_EXPORT_FILE_MODE 0666
 
-struct ax_cli;
 struct ax_config;
 struct ax_catalog;
 struct ax_status;
@@ -302,10 +301,12 @@ void ax_export_safe_name(const char *name, struct ax_buf *out);
  * empty, "." or backslash components, printable ASCII. */
 int ax_bundle_path_valid(const char *path);
 
-/* ---- commands (cmd_export.c) ---- */
-int ax_cmd_export(struct ax_cli *cli, int argc, char **argv);
-int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv);
-int ax_cmd_keygen(struct ax_cli *cli, int argc, char **argv);
-int ax_cmd_report(struct ax_cli *cli, int argc, char **argv);
+/* ---- ledger anchors (anchors_load.c) ---- */
+struct ax_anchors;
+/* Adds the anchors of src: an anchors file (a torn last line, from a crash
+ * during an append, is skipped), a bundle ZIP (verified first: an invalid
+ * bundle is AX_EINVALID) or a locker repository (branch: the collector's
+ * branch, collectors/NAME). AX_ENOTFOUND when src does not exist. */
+int ax_anchors_load(const char *src, const char *branch, struct ax_anchors *out);
 
 #endif

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "locker.h"
+#include "log.h"
 #include "util.h"
 
 #define BRANCH_PREFIX "refs/heads/collectors/"
@@ -131,8 +132,7 @@ void ax_export_locker_free(struct ax_export_locker *l)
 		return;
 	ax_store_free(l->store);
 	if (l->dir && nftw(l->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0)
-		fprintf(stderr, "annexa: warning: could not remove the temporary store %s: %s\n", l->dir,
-			strerror(errno));
+		ax_warn("could not remove the temporary store %s: %s", l->dir, strerror(errno));
 	for (size_t i = 0; i < l->ncollectors; i++)
 		free(l->collectors[i]);
 	free(l->collectors);

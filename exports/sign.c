@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "util.h"
+#include "x509.h"
 
 struct ax_signer {
 	EVP_PKEY *key;
@@ -29,30 +30,13 @@ struct ax_signer {
 	STACK_OF(X509) *chain;
 };
 
-/* The newest OpenSSL error as text (clears the queue). */
-static const char *ssl_err(void)
-{
-	static char buf[256];
-	unsigned long e = ERR_peek_last_error();
-	if (!e)
-		return "unknown OpenSSL error";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	ERR_clear_error();
-	return buf;
-}
-
 static int load_pem_certs(const char *path, STACK_OF(X509) *into, size_t *n)
 {
 	BIO *bio = BIO_new_file(path, "r");
-	X509 *x;
 	*n = 0;
 	if (!bio)
 		return ax_error_code(AX_ENOTFOUND, "%s: cannot open: %s", path, strerror(errno));
-	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-		sk_X509_push(into, x);
-		(*n)++;
-	}
-	ERR_clear_error();
+	*n = ax_pem_certs_read(bio, into);
 	BIO_free(bio);
 	if (*n == 0)
 		return ax_error_code(AX_EINVALID, "%s: no PEM certificate in it", path);
@@ -74,7 +58,7 @@ int ax_signer_load(struct ax_signer **out, const char *key_path, const char *cer
 		goto cleanup;
 	}
 	if (!(s->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL))) {
-		err = ax_error_code(AX_EINVALID, "signing key %s: not a PEM private key (%s)", key_path, ssl_err());
+		err = ax_error_code(AX_EINVALID, "signing key %s: not a PEM private key (%s)", key_path, ax_ssl_err());
 		goto cleanup;
 	}
 	if ((err = load_pem_certs(cert_path, certs, &n)) < 0) {
@@ -127,7 +111,7 @@ int ax_signer_sign(const struct ax_signer *s, const void *data, size_t len, stru
 	}
 	cms = CMS_sign(s->cert, s->key, s->chain, in, CMS_DETACHED | CMS_BINARY);
 	if (!cms || i2d_CMS_bio(mem, cms) != 1) {
-		err = ax_error_set("sign: CMS signature failed: %s", ssl_err());
+		err = ax_error_set("sign: CMS signature failed: %s", ax_ssl_err());
 		goto cleanup;
 	}
 	n = BIO_get_mem_data(mem, &p);
@@ -257,15 +241,15 @@ int ax_keygen(const char *key_path, const char *cert_path, const char *organizat
 		goto cleanup;
 	}
 	if (!(key = EVP_EC_gen("P-256"))) {
-		err = ax_error_set("keygen: ECDSA P-256 key generation failed: %s", ssl_err());
+		err = ax_error_set("keygen: ECDSA P-256 key generation failed: %s", ax_ssl_err());
 		goto cleanup;
 	}
 	if (!(cert = make_cert(key, organization, now))) {
-		err = ax_error_set("keygen: certificate creation failed: %s", ssl_err());
+		err = ax_error_set("keygen: certificate creation failed: %s", ax_ssl_err());
 		goto cleanup;
 	}
 	if (!PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL)) {
-		err = ax_error_set("keygen: %s", ssl_err());
+		err = ax_error_set("keygen: %s", ax_ssl_err());
 		goto cleanup;
 	}
 	n = BIO_get_mem_data(kb, &p);

@@ -27,7 +27,9 @@
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
+#include "net.h"
 #include "util.h"
+#include "x509.h"
 
 #define REPLY_MAX (1 << 20)
 
@@ -103,54 +105,11 @@ static int parse_url(const char *s, struct url *u)
 	return 0;
 }
 
-static int remaining(int64_t deadline)
-{
-	int64_t left = deadline - ax_monotonic_ms();
-	return left > 0 ? (int)left : 0;
-}
-
-static int connect_deadline(const struct url *u, int64_t deadline, int *fd_out)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL, *ai;
-	int rc = getaddrinfo(u->host, u->port, &hints, &res), err = AX_ERROR;
-	if (rc != 0)
-		return ax_error_set("tsa %s:%s: %s", u->host, u->port, gai_strerror(rc));
-	for (ai = res; ai; ai = ai->ai_next) {
-		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-			err = ax_error_set("tsa %s:%s: connect: %s", u->host, u->port, strerror(errno));
-			close(fd);
-			continue;
-		}
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		int so = 0;
-		socklen_t sl = sizeof(so);
-		if (poll(&p, 1, remaining(deadline)) != 1) {
-			err = ax_error_code(AX_ETIMEOUT, "tsa %s:%s: connect timed out", u->host, u->port);
-			close(fd);
-			continue;
-		}
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl);
-		if (so) {
-			err = ax_error_set("tsa %s:%s: connect: %s", u->host, u->port, strerror(so));
-			close(fd);
-			continue;
-		}
-		*fd_out = fd;
-		err = 0;
-		break;
-	}
-	freeaddrinfo(res);
-	return err;
-}
-
 static int send_all(int fd, const char *p, size_t len, int64_t deadline, const struct url *u)
 {
 	while (len) {
 		struct pollfd pf = {.fd = fd, .events = POLLOUT};
-		if (poll(&pf, 1, remaining(deadline)) != 1)
+		if (poll(&pf, 1, ax_ms_left(deadline)) != 1)
 			return ax_error_code(AX_ETIMEOUT, "tsa %s: sending timed out", u->host);
 		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EINTR))
@@ -168,7 +127,7 @@ static int recv_all(int fd, struct ax_buf *in, int64_t deadline, const struct ur
 	char chunk[16384];
 	for (;;) {
 		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		if (poll(&pf, 1, remaining(deadline)) != 1)
+		if (poll(&pf, 1, ax_ms_left(deadline)) != 1)
 			return ax_error_code(AX_ETIMEOUT, "tsa %s: no complete reply before the deadline", u->host);
 		ssize_t r = recv(fd, chunk, sizeof(chunk), 0);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -205,8 +164,14 @@ int ax_tsa_fetch(const char *url, const struct ax_buf *request, int timeout_ms, 
 	struct ax_buf head = AX_BUF_INIT, in = AX_BUF_INIT;
 	int64_t deadline = ax_monotonic_ms() + timeout_ms;
 	int fd = -1, err;
-	if ((err = parse_url(url, &u)) < 0 || (err = connect_deadline(&u, deadline, &fd)) < 0)
+	if ((err = parse_url(url, &u)) < 0)
 		goto cleanup;
+	if ((err = ax_net_connect(u.host, u.port, deadline, &fd)) < 0) {
+		char *why = ax_strdup(ax_error_last()); /* "HOST:PORT: ..." */
+		err = ax_error_code(err, "tsa %s", why);
+		free(why);
+		goto cleanup;
+	}
 	ax_buf_printf(&head,
 		      "POST %s HTTP/1.0\r\nHost: %s\r\nContent-Type: application/timestamp-query\r\n"
 		      "Accept: application/timestamp-reply\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
@@ -228,30 +193,17 @@ cleanup:
 
 /* ---- checking a reply ---- */
 
-static const char *ssl_err(void)
-{
-	static char buf[256];
-	unsigned long e = ERR_peek_last_error();
-	if (!e)
-		return "no detail";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	ERR_clear_error();
-	return buf;
-}
-
 static X509_STORE *load_store(const char *path, int *err)
 {
 	X509_STORE *store = X509_STORE_new();
 	BIO *bio = BIO_new_file(path, "r");
-	X509 *x;
-	int n = 0;
-	while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-		X509_STORE_add_cert(store, x);
-		X509_free(x);
-		n++;
-	}
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	size_t n = ax_pem_certs_read(bio, certs);
 	BIO_free(bio);
-	ERR_clear_error();
+	ERR_clear_error(); /* a file that could not be opened */
+	for (size_t i = 0; i < n; i++)
+		X509_STORE_add_cert(store, sk_X509_value(certs, (int)i));
+	sk_X509_pop_free(certs, X509_free);
 	if (n == 0) {
 		*err = ax_error_code(AX_ENOTFOUND, "TSA CA %s: no PEM certificate readable", path);
 		X509_STORE_free(store);
@@ -317,7 +269,7 @@ int ax_tsa_check(const void *reply, size_t reply_len, const void *signature, siz
 		TS_VERIFY_CTX_set_store(vctx, store);
 		if (TS_RESP_verify_response(vctx, resp) != 1) {
 			err = ax_error_code(AX_EINVALID, "time stamp does not verify against TSA CA %s: %s", ca_path,
-					    ssl_err());
+					    ax_ssl_err());
 			goto cleanup;
 		}
 		if (ca_checked)

@@ -39,7 +39,9 @@
 #include <openssl/x509.h>
 
 #include "jsonsplit.h"
+#include "ledger.h"
 #include "util.h"
+#include "x509.h"
 #include "zipread.h"
 
 #define SMALL_MAX (1 << 20)       /* signature, certificates, time stamp */
@@ -176,25 +178,11 @@ static int read_entries(struct vctx *v)
 
 /* ---- signature ---- */
 
-static const char *ssl_err(void)
-{
-	static char buf[256];
-	unsigned long e = ERR_peek_last_error();
-	if (!e)
-		return "no detail";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	ERR_clear_error();
-	return buf;
-}
-
 static STACK_OF(X509) *pem_certs(const char *data, size_t len)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	BIO *bio = BIO_new_mem_buf(data, (int)len);
-	X509 *x;
-	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
-		sk_X509_push(sk, x);
-	ERR_clear_error();
+	ax_pem_certs_read(bio, sk);
 	BIO_free(bio);
 	return sk;
 }
@@ -293,7 +281,7 @@ static int check_signature(struct vctx *v)
 		goto cleanup;
 	}
 	if (!cms) {
-		err = invalid("manifest.json.sig is not a DER CMS signature: %s%s", ssl_err(), "");
+		err = invalid("manifest.json.sig is not a DER CMS signature: %s%s", ax_ssl_err(), "");
 		goto cleanup;
 	}
 	if (v->o->ca_path) {
@@ -322,7 +310,7 @@ static int check_signature(struct vctx *v)
 		if (v->rep->checked_at)
 			snprintf(when, sizeof(when), " at the time stamp's time %s", ts);
 		err = ax_error_code(AX_EINVALID, "manifest.json.sig: signature does not verify against %s%s: %s",
-				    anchors ? v->o->ca_path : "the bundled signer.pem", when, ssl_err());
+				    anchors ? v->o->ca_path : "the bundled signer.pem", when, ax_ssl_err());
 		goto cleanup;
 	}
 	v->rep->trusted_ca = anchors != NULL;

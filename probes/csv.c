@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "util.h"
 
 struct ax_csv {
 	struct ax_buf text; /* normalised UTF-8 input */
@@ -43,40 +44,6 @@ static void put_utf8(struct ax_buf *b, unsigned cp)
 	}
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t len;
-		unsigned cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			len = 2, cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			len = 3, cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			len = 4, cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i < len)
-			return 0;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
 static int normalise(struct ax_csv *csv, const unsigned char *data, size_t len)
 {
 	if (len >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
@@ -92,7 +59,7 @@ static int normalise(struct ax_csv *csv, const unsigned char *data, size_t len)
 		data += 3, len -= 3;
 		csv->encoding = "utf-8 with BOM";
 	}
-	if (utf8_valid(data, len)) {
+	if (ax_utf8_valid((const char *)data, len)) {
 		ax_buf_put(&csv->text, data, len);
 		return 0;
 	}

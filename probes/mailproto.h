@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "net.h"
 
 #define MP_LINE_MAX 4096
 #define MP_REPLY_LINES_MAX 256
@@ -30,9 +31,6 @@ int mp_starttls_parse(const char *name);
 /* Splits "host:port", "[v6]:port" into host and port (new strings). */
 int mp_target_split(const char *target, char **host, char **port);
 
-/* Connects to host:port (first address that answers) before deadline_ms
- * (ax_monotonic_ms() clock). *fd is non-blocking. */
-int mp_connect(const char *host, const char *port, int64_t deadline_ms, int *fd);
 
 /* A reader over a non-blocking socket: lines end in "\n" (a trailing "\r"
  * is dropped). */

@@ -16,7 +16,6 @@
 #include <openssl/hmac.h>
 
 #include "buf.h"
-#include "config.h"
 #include "mailbox.h"
 #include "util.h"
 
@@ -49,31 +48,21 @@ const struct probe *ax_probe_find(const char *name)
 	return NULL;
 }
 
-static const struct ax_option *find_option(const struct ax_option *table, const char *key)
-{
-	for (size_t i = 0; table && table[i].key; i++)
-		if (strcmp(table[i].key, key) == 0)
-			return &table[i];
-	return NULL;
-}
-
 const struct ax_option *ax_probe_option(const struct probe *p, const char *key)
 {
-	const struct ax_option *o = find_option(ax_common_options, key);
-	return o ? o : find_option(p ? p->options : NULL, key);
+	const struct ax_option *o = ax_option_find(ax_common_options, key);
+	return o ? o : ax_option_find(p ? p->options : NULL, key);
 }
 
 int ax_probe_declares(const struct probe *p, const char *check)
 {
 	for (size_t i = 0; p->checks && p->checks[i].id; i++) {
 		const char *id = p->checks[i].id;
-		size_t n = strlen(id);
-		if (n >= 2 && strcmp(id + n - 2, ".*") == 0) {
-			if (strncmp(check, id, n - 1) == 0 && check[n - 1] && ax_id_valid(check + n - 1, AX_ID_MAX))
-				return 1;
-		} else if (strcmp(id, check) == 0) {
+		/* a wildcard's suffix is named by the probe from what it found:
+		 * it must be an id itself */
+		if (ax_check_pattern_matches(id, check) &&
+		    ax_id_valid(check + ax_check_id_wildcard(id), AX_ID_MAX))
 			return 1;
-		}
 	}
 	return 0;
 }

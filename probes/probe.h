@@ -2,7 +2,7 @@
  *
  * A probe type is one file in probes/ that defines exactly one
  *     const struct probe probe_NAME = { ... };
- * (the registry is generated from those definitions at build time). A probe
+ * (the registry lists NAME from probe_names in probes/meson.build). A probe
  * runs in a child process; it reads its options, looks at the target and
  * emits check results and artifacts through the ax_probe_* functions. It
  * never names a control (controls/mapping/ does), never touches the store
@@ -16,36 +16,9 @@
 
 #include <jansson.h>
 
-#include "../collector/error.h"
-#include "../collector/evidence.h"
-
-enum ax_opt_type {
-	AX_OPT_STRING,
-	AX_OPT_PATH,     /* resolved against the config file's folder */
-	AX_OPT_INT,      /* bounds: min..max when min < max */
-	AX_OPT_DURATION, /* 30s 15m 26h 30d 52w; read back in seconds */
-	AX_OPT_BOOL,     /* true/false/yes/no/on/off/1/0 */
-	AX_OPT_ENUM,     /* one of the '|'-separated choices */
-	AX_OPT_SIZE,     /* 512, 10k, 64M, 2G (bytes) */
-	AX_OPT_DBURI,    /* sqlite:PATH (PATH resolved like AX_OPT_PATH) or postgresql://... */
-	AX_OPT_REGEX,    /* POSIX extended regular expression, compiled when the config loads */
-};
-
-enum {
-	AX_OPT_REQUIRED = 1 << 0,
-	AX_OPT_MULTI = 1 << 1,  /* key may repeat; read with ax_probe_opt_at() */
-	AX_OPT_SECRET = 1 << 2, /* value never printed or stored as evidence */
-};
-
-struct ax_option {
-	const char *key;
-	enum ax_opt_type type;
-	const char *def;     /* default as written in a config file, or NULL */
-	unsigned flags;
-	const char *choices; /* AX_OPT_ENUM: "smtp|imap|pop3" */
-	int64_t min, max;    /* AX_OPT_INT / DURATION / SIZE bounds, when min < max */
-	const char *help;
-};
+#include "error.h"
+#include "evidence.h"
+#include "option.h"
 
 /* A check id the probe may emit. An id ending in ".*" admits any suffix of
  * id characters (for checks named after user-chosen items). */
@@ -175,7 +148,24 @@ struct ax_probe_sink {
 	void *arg;
 };
 
-struct ax_probe_instance; /* collector/config.h */
+/* One configured [probe "NAME"] section, as the config loaded it
+ * (collector/config.h). */
+struct ax_kv {
+	char *key;
+	char *value; /* paths already resolved */
+};
+
+struct ax_probe_instance {
+	char *name;
+	const struct probe *type;
+	struct ax_kv *opts; /* as written (multi-valued keys repeat), defaults not included */
+	size_t nopts;
+	int64_t interval, timeout, freshness; /* seconds; freshness defaults to 2 x interval */
+	int64_t memory_limit, cpu_limit;      /* bytes, seconds; 0 = collector default */
+	char **controls; /* extra control ids this instance's checks evidence (`controls = A.8.15 ...`) */
+	size_t ncontrols;
+};
+
 struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, const unsigned char *pseudonym_key,
 				      size_t keylen, const char *state_dir, int64_t now,
 				      const struct ax_probe_sink *sink);

@@ -301,7 +301,7 @@ int tls_handshake_with(const struct tls_target *t, SSL_CTX *shared, int version,
 	memset(out, 0, sizeof(*out));
 	memset(&conn, 0, sizeof(conn));
 	ERR_clear_error();
-	if (mp_connect(t->host, t->port, deadline, &fd) < 0) {
+	if (ax_net_connect(t->host, t->port, deadline, &fd) < 0) {
 		out->infra_error = 1;
 		ax_buf_puts(&err, ax_error_last());
 		goto cleanup;

@@ -12,6 +12,7 @@
 
 #include "accesslog_parse.h"
 #include "logread.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,18 +65,9 @@ static int has_phrase(enum al_format fmt, const char *p, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lines by_line = {0}, by_block = {0};
-	static char path[64];
 	static struct al_state states[4];
 	struct ax_logclock clock;
-	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/annexa-fuzz-log-%d", (int)getpid());
-	}
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	fclose(f);
+	const char *path = fuzz_write_file("access.log", data, size);
 	ax_logclock_init(&clock, 1795953600); /* 2026-11-29T12:00:00Z */
 	for (int fmt = 0; fmt < 4; fmt++)
 		al_state_init(&states[fmt], (enum al_format)fmt);

@@ -9,25 +9,13 @@
 
 #include "config.h"
 #include "error.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[64];
-	char path[128];
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/annexa-fuzz-config-XXXXXX");
-		if (!mkdtemp(dir))
-			abort();
-	}
-	snprintf(path, sizeof(path), "%s/annexa.conf", dir);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	fclose(f);
+	const char *path = fuzz_write_file("annexa.conf", data, size);
 
 	struct ax_config *cfg = NULL;
 	int rc = ax_config_load(&cfg, path);

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "journal_export.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,16 +22,8 @@ static void check_value(const struct ax_journal_value *v)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
 	static struct ax_journal_entry e;
-	if (!path[0])
-		snprintf(path, sizeof(path), "/tmp/annexa-fuzz-journal-%d", (int)getpid());
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	fclose(f);
+	const char *path = fuzz_write_file("journal.export", data, size);
 
 	struct ax_journal *j = NULL;
 	if (ax_journal_open(&j, path) == 0) {

@@ -7,6 +7,7 @@
 # from X-Forwarded-For is proof) and the setting privacy.record_optin_ip
 # (off by default) is its own check.
 . "$ANNEXA_SRC/tests/lib/common.sh"
+. "$ANNEXA_SRC/tests/lib/leads.sh"
 . "$ANNEXA_SRC/tests/fixtures/leads/pg.sh"
 FX="$ANNEXA_SRC/tests/fixtures/leads"
 export ANNEXA_NOW=2026-11-29T00:00:00Z
@@ -16,18 +17,8 @@ pg_sql "$FX/listmonk-schema.sql"
 pg_sql "$FX/listmonk-generate.sql" -v n=100000
 ok
 
-head -c 32 /dev/urandom > "$T/pseudonym.key"
-chmod 0600 "$T/pseudonym.key" # privacy.pseudonym_key fails on a key others can read
-cat > "$T/annexa.conf" <<CONF
-[annexa]
-	store = $T/annexa.db
-	state-dir = $T/state
-	controls = $ANNEXA_CONTROLS
-[privacy]
-	pseudonym-key-file = $T/pseudonym.key
-[signing]
-	key = $T/sign.key
-	certificate = $T/sign.crt
+leads_conf "$T/annexa.conf"
+cat >> "$T/annexa.conf" <<CONF
 [probe "listmonk"]
 	type = consent
 	database = $LEADS_PG_URI

@@ -5,24 +5,15 @@
 # generic-schema SQLite lead database. Exact counts; then the privacy
 # check: no planted address in the store, the logs or an exported bundle.
 . "$ANNEXA_SRC/tests/lib/common.sh"
+. "$ANNEXA_SRC/tests/lib/leads.sh"
 FX="$ANNEXA_SRC/tests/fixtures/leads"
 export ANNEXA_NOW=2026-11-29T00:00:00Z
 mkdir -p "$T/log"
 python3 "$FX/gen-maillog.py" fixture "$T/log"
 sqlite3 "$T/leads.db" < "$FX/generic-schema.sql" && sqlite3 "$T/leads.db" < "$T/log/leads.sql" || fail "loading leads"
 sqlite3 "$T/leads.db" < "$FX/generic-planted.sql" 2>/dev/null # ids collide on purpose; lists table already set
-head -c 32 /dev/urandom > "$T/pseudonym.key"
-chmod 0600 "$T/pseudonym.key"
-cat > "$T/annexa.conf" <<CONF
-[annexa]
-	store = $T/annexa.db
-	state-dir = $T/state
-	controls = $ANNEXA_CONTROLS
-[privacy]
-	pseudonym-key-file = $T/pseudonym.key
-[signing]
-	key = $T/sign.key
-	certificate = $T/sign.crt
+leads_conf "$T/annexa.conf"
+cat >> "$T/annexa.conf" <<CONF
 [probe "campaigns"]
 	type = maillog-consent
 	log = $T/log/mail.log

@@ -9,6 +9,7 @@
 # control statuses through the real binary; then no planted address in
 # the store, the output, the state folder or an exported bundle.
 . "$ANNEXA_SRC/tests/lib/common.sh"
+. "$ANNEXA_SRC/tests/lib/leads.sh"
 . "$ANNEXA_SRC/tests/fixtures/leads/pg.sh"
 FX="$ANNEXA_SRC/tests/fixtures/leads"
 export ANNEXA_NOW=2026-11-29T00:00:00Z
@@ -26,18 +27,8 @@ PGDB=genlog pg_sql "$T/gen/leads.sql" || fail "loading generic leads"
 PGDB=generic pg_sql "$FX/generic-planted.sql" || fail "loading generic planted data"
 ok
 
-head -c 32 /dev/urandom > "$T/pseudonym.key"
-chmod 0600 "$T/pseudonym.key" # privacy.pseudonym_key fails on a key others can read
-cat > "$T/annexa.conf" <<CONF
-[annexa]
-	store = $T/annexa.db
-	state-dir = $T/state
-	controls = $ANNEXA_CONTROLS
-[privacy]
-	pseudonym-key-file = $T/pseudonym.key
-[signing]
-	key = $T/sign.key
-	certificate = $T/sign.crt
+leads_conf "$T/annexa.conf"
+cat >> "$T/annexa.conf" <<CONF
 [probe "lm-campaigns"]
 	type = maillog-consent
 	log = $T/lm/mail.log

@@ -9,52 +9,14 @@ command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root to run dovecot"; exit 77; }
 chmod 755 "$T"
 B="$T/b"
-mkdir -p "$B/tls" "$B/dc/run" "$B/dc/state" "$B/dc/mail"
-chown nobody:nogroup "$B/dc/mail"
-printf 'alice:{PLAIN}s3cret\nroot:{PLAIN}t0psecret\n' > "$B/dc/users"
-openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$B/tls/key.pem" -out "$B/tls/cert.pem" 2>/dev/null
-cat > "$B/dc/dovecot.conf" <<EOC
-protocols = imap
-listen = 127.0.0.1, 127.0.0.2
-base_dir = $B/dc/run
-state_dir = $B/dc/state
-log_path = $B/dc/dovecot.log
-auth_verbose = yes
+. "$ANNEXA_SRC/tests/lib/dovecot.sh"
+dc_init "$B" "$(printf 'alice:{PLAIN}s3cret\nroot:{PLAIN}t0psecret')"
+dc_conf "127.0.0.1, 127.0.0.2" 12643 12693 "auth_verbose = yes
 auth_failure_delay = 0
 ssl = yes
-ssl_cert = <$B/tls/cert.pem
-ssl_key = <$B/tls/key.pem
 ssl_min_protocol = TLSv1.2
-disable_plaintext_auth = no
-mail_location = maildir:$B/dc/mail/%u
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN $B/dc/users
-}
-userdb {
-  driver = static
-  args = uid=65534 gid=65534 home=$B/dc/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    port = 12643
-  }
-  inet_listener imaps {
-    port = 12693
-    ssl = yes
-  }
-}
-EOC
-dc_stop() {
-	local p
-	p=$(cat "$B/dc/run/master.pid" 2>/dev/null) || return 0
-	kill "$p" 2>/dev/null
-	wait_for 60 gone "$p" # its ports are free for the next test
-}
-add_cleanup dc_stop
-dovecot -c "$B/dc/dovecot.conf" || { fail "dovecot did not start"; done_tests; exit 1; }
-wait_for 60 port_open 12693 || fail "dovecot not listening"
+disable_plaintext_auth = no"
+dc_start || { done_tests; exit 1; }
 
 # one login over TLS, one root login over plain IMAP (to 127.0.0.2: Dovecot
 # calls a loopback login to the same address "secured"), three failed logins

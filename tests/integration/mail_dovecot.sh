@@ -9,57 +9,15 @@ command -v dovecot >/dev/null || { echo "SKIP: dovecot not installed"; exit 77; 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root to run dovecot"; exit 77; }
 chmod 755 "$T"
 B="$T/b"
-mkdir -p "$B/tls" "$B/dc/run" "$B/dc/state" "$B/dc/mail"
-chown nobody:nogroup "$B/dc/mail"
-echo 'alice:{PLAIN}s3cret' > "$B/dc/users"
-openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$B/tls/key.pem" -out "$B/tls/cert.pem" 2>/dev/null
+. "$ANNEXA_SRC/tests/lib/dovecot.sh"
+dc_init "$B" 'alice:{PLAIN}s3cret'
 
 # write_conf SSL MIN_PROTOCOL DISABLE_PLAINTEXT EXTRA
 write_conf() {
-	cat > "$B/dc/dovecot.conf" <<EOC
-protocols = imap
-listen = 127.0.0.1
-base_dir = $B/dc/run
-state_dir = $B/dc/state
-log_path = $B/dc/dovecot.log
-ssl = $1
-ssl_cert = <$B/tls/cert.pem
-ssl_key = <$B/tls/key.pem
+	dc_conf 127.0.0.1 12543 12593 "ssl = $1
 ssl_min_protocol = $2
 disable_plaintext_auth = $3
-$4
-mail_location = maildir:$B/dc/mail/%u
-!include_try $B/dc/local.d/*.conf
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN $B/dc/users
-}
-userdb {
-  driver = static
-  args = uid=65534 gid=65534 home=$B/dc/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    port = 12543
-  }
-  inet_listener imaps {
-    port = 12593
-    ssl = yes
-  }
-}
-EOC
-}
-dc_stop() {
-	local p
-	p=$(cat "$B/dc/run/master.pid" 2>/dev/null) || return 0
-	kill "$p" 2>/dev/null
-	wait_for 60 gone "$p" # its ports are free for the next test
-}
-add_cleanup dc_stop
-dc_start() {
-	dovecot -c "$B/dc/dovecot.conf" || fail "dovecot did not start"
-	wait_for 60 port_open 12593 || fail "dovecot not listening"
+$4"
 }
 cat > "$T/annexa.conf" <<EOF
 [annexa]

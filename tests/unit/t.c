@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "evidence.h"
 
 int t_failures, t_checks;
 static char tmpdir[256];
@@ -57,8 +58,52 @@ char *t_write(const char *name, const char *content)
 	return path;
 }
 
+static char *kept[256];
+static size_t nkept;
+
+static void free_kept(void)
+{
+	for (size_t i = 0; i < nkept; i++)
+		free(kept[i]);
+}
+
+const char *t_write_kept(const char *name, const char *content)
+{
+	char *p = t_write(name, content);
+	if (nkept == 0)
+		atexit(free_kept);
+	if (nkept == sizeof(kept) / sizeof(kept[0])) {
+		fprintf(stderr, "t_write_kept: more than %zu files\n", nkept);
+		exit(99);
+	}
+	kept[nkept++] = p;
+	return p;
+}
+
 int t_done(void)
 {
 	printf("%d checks, %d failed\n", t_checks, t_failures);
 	return t_failures > 100 ? 100 : t_failures;
+}
+
+const struct ax_result *t_result_in(const struct ax_evidence *ev, const char *instance, const char *check)
+{
+	for (size_t i = 0; ev && i < ev->nresults; i++)
+		if ((!instance || strcmp(ev->results[i].instance, instance) == 0) &&
+		    strcmp(ev->results[i].check, check) == 0)
+			return &ev->results[i];
+	return NULL;
+}
+
+const struct ax_result *t_result(const struct ax_evidence *ev, const char *check)
+{
+	return t_result_in(ev, NULL, check);
+}
+
+const struct ax_result *t_need_result(const struct ax_evidence *ev, const char *check)
+{
+	const struct ax_result *r = t_result_in(ev, NULL, check);
+	if (!r)
+		t_fail(__FILE__, __LINE__, "no result for %s", check);
+	return r;
 }

@@ -9,10 +9,20 @@
 extern int t_failures, t_checks;
 void t_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int t_done(void);
-/* Writes content to a new file in a per-test temp folder; returns its path
- * (static storage until the next call with the same name). */
+/* The per-test temp folder (made on first use). */
 const char *t_tmpdir(void);
+/* Writes content to the file name in t_tmpdir(), replacing it; returns its
+ * path, which the caller frees. Exits 99 when the file cannot be written. */
 char *t_write(const char *name, const char *content);
+/* t_write, the path kept until the test exits (for tables of paths). */
+const char *t_write_kept(const char *name, const char *content);
+
+/* The first result of check (of instance, for t_result_in) in ev, NULL
+ * when there is none; t_need_result also counts that as a failure. */
+struct ax_evidence;
+const struct ax_result *t_result(const struct ax_evidence *ev, const char *check);
+const struct ax_result *t_result_in(const struct ax_evidence *ev, const char *instance, const char *check);
+const struct ax_result *t_need_result(const struct ax_evidence *ev, const char *check);
 
 #define T_OK(cond) do { t_checks++; if (!(cond)) t_fail(__FILE__, __LINE__, "expected: %s", #cond); } while (0)
 #define T_EQ_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); t_checks++; \

@@ -63,15 +63,6 @@ static void run(struct ax_evidence *ev, ...)
 	T_EQ_INT(ax_probe_run_inline(&inst, (const unsigned char *)"0123456789abcdef", 16, NULL, now, ev), 0);
 }
 
-static const struct ax_result *get(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	t_fail(__FILE__, __LINE__, "no result for %s", check);
-	return NULL;
-}
-
 static int has(const struct ax_evidence *ev, const char *check)
 {
 	for (size_t i = 0; i < ev->nresults; i++)
@@ -80,10 +71,10 @@ static int has(const struct ax_evidence *ev, const char *check)
 	return 0;
 }
 
-#define T_STATUS(ev, check, want) do { const struct ax_result *_r = get(ev, check); t_checks++; \
+#define T_STATUS(ev, check, want) do { const struct ax_result *_r = t_need_result(ev, check); t_checks++; \
 	if (_r && _r->status != (want)) t_fail(__FILE__, __LINE__, "%s is %s (%s), expected %s", check, \
 		ax_check_status_name(_r->status), _r->message, ax_check_status_name(want)); } while (0)
-#define T_OBS(ev, check, text) T_CONTAINS(get(ev, check) ? get(ev, check)->observed : NULL, text)
+#define T_OBS(ev, check, text) T_CONTAINS(t_need_result(ev, check) ? t_need_result(ev, check)->observed : NULL, text)
 
 static const char *excerpt(const struct ax_evidence *ev)
 {
@@ -114,7 +105,7 @@ static void test_sshd(void)
 	T_STATUS(&ev, "log.auth_failures", AX_CHECK_FAIL);
 	T_OBS(&ev, "log.auth_failures", "\"failures\":31");
 	T_OBS(&ev, "log.auth_failures", "{\"max_in_window\":25,\"source\":\"203.0.113.5\"");
-	T_CONTAINS(get(&ev, "log.auth_failures")->message, "worst: 203.0.113.5 with 25");
+	T_CONTAINS(t_need_result(&ev, "log.auth_failures")->message, "worst: 203.0.113.5 with 25");
 	/* review mode lists and cannot fail: info, never pass (no A.8.2 evidence) */
 	T_STATUS(&ev, "log.privileged_logins", AX_CHECK_INFO);
 	T_OBS(&ev, "log.privileged_logins", "\"logins\":2,\"mode\":\"review\",\"privileged\":1");
@@ -151,7 +142,7 @@ static void test_sshd(void)
 	chmod(cur, 0644);
 	run(&ev, "path", glob, "format", "sshd", NULL);
 	T_STATUS(&ev, "log.permissions", AX_CHECK_FAIL);
-	T_CONTAINS(get(&ev, "log.permissions")->message, "1 log file(s) readable or writable by others");
+	T_CONTAINS(t_need_result(&ev, "log.permissions")->message, "1 log file(s) readable or writable by others");
 	chmod(cur, 0640);
 
 	/* a truncated rotation: the file is named, the rest still counts */
@@ -163,7 +154,7 @@ static void test_sshd(void)
 	utimes(gzpath, tv);
 	run(&ev, "path", glob, "format", "sshd", "lookback", "200d", NULL);
 	T_STATUS(&ev, "log.present", AX_CHECK_FAIL);
-	T_CONTAINS(get(&ev, "log.present")->message, "auth.log.2.gz:");
+	T_CONTAINS(t_need_result(&ev, "log.present")->message, "auth.log.2.gz:");
 	T_STATUS(&ev, "log.fresh", AX_CHECK_PASS);
 	ax_buf_free(&gz);
 	free(gzpath);

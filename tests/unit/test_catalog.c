@@ -451,6 +451,19 @@ static void test_patterns(void)
 			t_fail(__FILE__, __LINE__, "pattern %s vs %s: expected %d", cases[i].pattern ? cases[i].pattern : "NULL",
 			       cases[i].check ? cases[i].check : "NULL", cases[i].want);
 	}
+	/* the same rule says what a probe may emit under a declared wildcard,
+	 * where the suffix must also be an id */
+	T_EQ_INT(ax_check_id_wildcard("tls.*"), 4);
+	T_EQ_INT(ax_check_id_wildcard("tls.x"), 0);
+	T_EQ_INT(ax_check_id_wildcard("*"), 0);
+	T_EQ_INT(ax_check_id_wildcard(NULL), 0);
+	static const struct ax_check_def defs[] = {{"x.plain", ""}, {"x.item.*", ""}, {NULL, NULL}};
+	const struct probe fake = {.name = "fake", .checks = defs};
+	T_OK(ax_probe_declares(&fake, "x.plain"));
+	T_OK(ax_probe_declares(&fake, "x.item.backup-1"));
+	T_OK(!ax_probe_declares(&fake, "x.item."));
+	T_OK(!ax_probe_declares(&fake, "x.item.a b"));
+	T_OK(!ax_probe_declares(&fake, "x.plain.more"));
 }
 
 /* Every control a mapping rule names has a coverage statement, and it

@@ -373,8 +373,46 @@ static void test_regex_options_typed(void)
 	T_OK(n >= 10); /* mailing 2, gitrepo 1, file 3, retention-job 4 */
 }
 
+/* Each default is one named constant (option.h); the key tables write it
+ * as text for --help, and that text must mean the constant. */
+static void test_defaults_named(void)
+{
+	static const struct {
+		const struct ax_option *table;
+		const char *key;
+		int64_t want;
+	} defaults[] = {
+		{ax_common_options, "timeout", AX_DEFAULT_TIMEOUT},
+		{ax_common_options, "memory-limit", AX_DEFAULT_MEMORY_LIMIT},
+		{NULL, "interval", AX_DEFAULT_INTERVAL},
+		{NULL, "parallel", AX_DEFAULT_PARALLEL},
+	};
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		const struct ax_option *o =
+			ax_option_find(defaults[i].table ? defaults[i].table : ax_config_section_options("annexa"), defaults[i].key);
+		int64_t v = -1;
+		T_OK(o && o->def);
+		if (o && o->def)
+			T_EQ_INT(ax_option_parse(o, o->def, &v), 0);
+		T_EQ_INT(v, defaults[i].want);
+	}
+	/* and a config that does not set them resolves to them */
+	char *path = t_write("defaults.conf", "[annexa]\n\torganization = X\n[probe \"p\"]\n\ttype = selftest\n");
+	struct ax_config *cfg = NULL;
+	T_EQ_INT(ax_config_load(&cfg, path), 0);
+	if (cfg) {
+		T_EQ_INT(cfg->probes[0].timeout, AX_DEFAULT_TIMEOUT);
+		T_EQ_INT(cfg->probes[0].interval, AX_DEFAULT_INTERVAL);
+		T_EQ_INT(cfg->probes[0].memory_limit, AX_DEFAULT_MEMORY_LIMIT);
+		T_EQ_INT(ax_config_get_int(cfg, "annexa", "parallel"), AX_DEFAULT_PARALLEL);
+	}
+	ax_config_free(cfg);
+	free(path);
+}
+
 int main(void)
 {
+	test_defaults_named();
 	test_regex_options_typed();
 	test_rows();
 	test_values();

@@ -15,18 +15,9 @@
 
 extern const struct probe probe_consent;
 
-static const struct ax_result *result_of(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	t_fail(__FILE__, __LINE__, "no result for %s", check);
-	return NULL;
-}
-
 static long long count_of(const struct ax_evidence *ev, const char *check)
 {
-	const struct ax_result *r = result_of(ev, check);
+	const struct ax_result *r = t_need_result(ev, check);
 	if (!r)
 		return -1;
 	json_t *o = json_loads(r->observed, 0, NULL);
@@ -37,7 +28,7 @@ static long long count_of(const struct ax_evidence *ev, const char *check)
 
 static int status_of(const struct ax_evidence *ev, const char *check)
 {
-	const struct ax_result *r = result_of(ev, check);
+	const struct ax_result *r = t_need_result(ev, check);
 	return r ? (int)r->status : -1;
 }
 
@@ -79,20 +70,20 @@ static void test_generic_sqlite(const char *uri)
 	T_EQ_INT(status_of(&ev, "consent.doi.proof"), AX_CHECK_FAIL);
 	/* the IP-recording setting is listmonk's: the generic schema has none */
 	T_EQ_INT(status_of(&ev, "consent.doi.ip_recording"), AX_CHECK_SKIP);
-	T_CONTAINS(result_of(&ev, "consent.doi.ip_recording") ? result_of(&ev, "consent.doi.ip_recording")->message : NULL,
+	T_CONTAINS(t_need_result(&ev, "consent.doi.ip_recording") ? t_need_result(&ev, "consent.doi.ip_recording")->message : NULL,
 		   "not applicable to schema generic");
 	T_EQ_INT(count_of(&ev, "consent.doi.proof"), 3);
 	T_EQ_INT(count_of(&ev, "consent.doi.single_optin_lists"), 1);
 	T_EQ_INT(count_of(&ev, "consent.unconfirmed.expired"), 1);
 	T_EQ_INT(count_of(&ev, "consent.erasure.overdue"), 2);
 	T_EQ_INT(count_of(&ev, "consent.inactive.retention"), 1);
-	const struct ax_result *r = result_of(&ev, "consent.doi.single_optin_lists");
+	const struct ax_result *r = t_need_result(&ev, "consent.doi.single_optin_lists");
 	T_CONTAINS(r ? r->observed : NULL, "\"name\":\"promo\"");
-	r = result_of(&ev, "consent.doi.proof");
+	r = t_need_result(&ev, "consent.doi.proof");
 	T_CONTAINS(r ? r->observed : NULL, "\"lead\":\"p:");
 	T_CONTAINS(r ? r->observed : NULL, "confirmation_not_after_signup");
 	T_CONTAINS(r ? r->message : NULL, "3 confirmed double-opt-in");
-	r = result_of(&ev, "consent.erasure.overdue");
+	r = t_need_result(&ev, "consent.erasure.overdue");
 	T_CONTAINS(r ? r->observed : NULL, "\"cutoff\":\"2026-10-30 00:00:00\"");
 	T_EQ_INT(ev.nartifacts, 1);
 	T_CONTAINS(ev.nartifacts ? ax_buf_cstr(&ev.artifacts[0].data) : NULL, "FROM erasure_requests");
@@ -114,14 +105,14 @@ static void test_options(const char *uri)
 	T_EQ_INT(count_of(&ev, "consent.doi.proof"), 2);
 	T_EQ_INT(count_of(&ev, "consent.unconfirmed.expired"), 2);
 	T_EQ_INT(count_of(&ev, "consent.inactive.retention"), 10);
-	const struct ax_result *r = result_of(&ev, "consent.inactive.retention");
+	const struct ax_result *r = t_need_result(&ev, "consent.inactive.retention");
 	T_CONTAINS(r ? r->observed : NULL, "\"query\":\"query-inactive\"");
 	/* samples are bounded */
 	json_t *o = r ? json_loads(r->observed, 0, NULL) : NULL;
 	T_EQ_INT(json_array_size(json_object_get(o, "samples")), 5);
 	json_decref(o);
 	T_EQ_INT(status_of(&ev, "consent.erasure.overdue"), AX_CHECK_ERROR);
-	r = result_of(&ev, "consent.erasure.overdue");
+	r = t_need_result(&ev, "consent.erasure.overdue");
 	T_CONTAINS(r ? r->message : NULL, "query-erasure-overdue query failed");
 	T_CONTAINS(r ? r->message : NULL, "nosuchcolumn");
 	assert_no_address(&ev);
@@ -137,7 +128,7 @@ static void test_listmonk_skip_and_missing_db(void)
 	struct ax_kv opts[] = {{(char *)"database", uri}, {(char *)"schema", (char *)"listmonk"}};
 	T_EQ_INT(run(opts, 2, &ev), 0);
 	T_EQ_INT(status_of(&ev, "consent.erasure.overdue"), AX_CHECK_SKIP);
-	const struct ax_result *r = result_of(&ev, "consent.erasure.overdue");
+	const struct ax_result *r = t_need_result(&ev, "consent.erasure.overdue");
 	T_CONTAINS(r ? r->message : NULL, "listmonk keeps no erasure");
 	T_EQ_INT(status_of(&ev, "consent.doi.proof"), AX_CHECK_ERROR);
 	ax_evidence_free(&ev);

@@ -14,24 +14,6 @@
 
 extern const struct probe probe_gitrepo;
 
-/* t_write() hands out allocated paths: keep them to free at exit */
-static char *written[64];
-static size_t nwritten;
-static void free_written(void)
-{
-	for (size_t i = 0; i < nwritten; i++)
-		free(written[i]);
-}
-static const char *tw(const char *name, const char *content)
-{
-	char *p = t_write(name, content);
-	if (nwritten == 0)
-		atexit(free_written);
-	if (nwritten < sizeof(written) / sizeof(written[0]))
-		written[nwritten++] = p;
-	return p;
-}
-
 /* Builds $1/repo; $1/keys holds alice's, bob's and mallory's keys and an
  * allowed_signers listing alice and bob only. */
 static const char build_script[] =
@@ -84,14 +66,6 @@ static int run(struct ax_kv *opts, size_t nopts, const char *state, int64_t now,
 	return ax_probe_run_inline(&inst, NULL, 0, state, now, ev);
 }
 
-static const struct ax_result *find(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	return NULL;
-}
-
 static const struct ax_artifact *artifact(const struct ax_evidence *ev, const char *name)
 {
 	for (size_t i = 0; i < ev->nartifacts; i++)
@@ -100,9 +74,9 @@ static const struct ax_artifact *artifact(const struct ax_evidence *ev, const ch
 	return NULL;
 }
 
-#define STATUS(ev, check) (find(ev, check) ? ax_check_status_name(find(ev, check)->status) : "(missing)")
-#define MESSAGE(ev, check) (find(ev, check) ? find(ev, check)->message : "(missing)")
-#define OBSERVED(ev, check) (find(ev, check) ? find(ev, check)->observed : "(missing)")
+#define STATUS(ev, check) (t_result(ev, check) ? ax_check_status_name(t_result(ev, check)->status) : "(missing)")
+#define MESSAGE(ev, check) (t_result(ev, check) ? t_result(ev, check)->message : "(missing)")
+#define OBSERVED(ev, check) (t_result(ev, check) ? t_result(ev, check)->observed : "(missing)")
 
 static int sh(const char *fmt, const char *arg)
 {
@@ -116,7 +90,7 @@ int main(void)
 {
 	struct ax_evidence ev = {0};
 	const char *dir = t_tmpdir();
-	const char *script = tw("build.sh", build_script);
+	const char *script = t_write_kept("build.sh", build_script);
 	char *build = ax_asprintf("sh -x %s %s >%s/build.log 2>&1 || { cat %s/build.log; exit 1; }", script, dir, dir, dir);
 	int built = system(build);
 	free(build);

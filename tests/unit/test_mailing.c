@@ -128,15 +128,6 @@ static void test_html_errors(void)
 	ax_buf_free(&m);
 }
 
-static const struct ax_result *result_of(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	t_fail(__FILE__, __LINE__, "no result for %s", check);
-	return NULL;
-}
-
 static void test_probe(void)
 {
 	char *dir = ax_asprintf("%s/tests/fixtures/leads/eml", getenv("ANNEXA_SRC"));
@@ -153,7 +144,7 @@ static void test_probe(void)
 	/* the whole folder: broken.eml makes every check `error`, naming it */
 	opts[0].value = dir;
 	T_EQ_INT(ax_probe_run_inline(&inst, NULL, 0, NULL, 1800000000, &ev), 0);
-	const struct ax_result *r = result_of(&ev, "mailing.list_unsubscribe");
+	const struct ax_result *r = t_need_result(&ev, "mailing.list_unsubscribe");
 	T_EQ_INT(r ? r->status : 99, AX_CHECK_ERROR);
 	T_CONTAINS(r ? r->message : NULL, "broken.eml: not a MIME message");
 	ax_evidence_free(&ev);
@@ -165,17 +156,17 @@ static void test_probe(void)
 				{(char *)"path", good}};
 	struct ax_probe_instance inst2 = {.name = (char *)"mails", .type = &probe_mailing, .opts = opts2, .nopts = 4};
 	T_EQ_INT(ax_probe_run_inline(&inst2, NULL, 0, NULL, 1800000000, &ev), 0);
-	r = result_of(&ev, "mailing.list_unsubscribe");
+	r = t_need_result(&ev, "mailing.list_unsubscribe");
 	T_EQ_INT(r ? r->status : 99, AX_CHECK_FAIL);
 	T_CONTAINS(r ? r->message : NULL, "2 of 4 message(s)");
 	T_CONTAINS(r ? r->observed : NULL, "hidden-link.eml");
-	r = result_of(&ev, "mailing.one_click");
+	r = t_need_result(&ev, "mailing.one_click");
 	T_CONTAINS(r ? r->message : NULL, "3 of 4 message(s)");
-	r = result_of(&ev, "mailing.dkim_covers_unsubscribe");
+	r = t_need_result(&ev, "mailing.dkim_covers_unsubscribe");
 	T_CONTAINS(r ? r->message : NULL, "2 of 4 message(s)");
-	r = result_of(&ev, "mailing.unsubscribe_link");
+	r = t_need_result(&ev, "mailing.unsubscribe_link");
 	T_CONTAINS(r ? r->message : NULL, "1 of 4 message(s)");
-	r = result_of(&ev, "mailing.sender_identification");
+	r = t_need_result(&ev, "mailing.sender_identification");
 	T_EQ_INT(r ? r->status : 99, AX_CHECK_SKIP);
 	ax_evidence_free(&ev);
 	for (int i = 0; i < 3; i++)

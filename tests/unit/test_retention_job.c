@@ -118,14 +118,6 @@ static char *resolve(const char *v)
 	return ax_strdup(v);
 }
 
-static const struct ax_result *get(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	return NULL;
-}
-
 static const char *artifact(const struct ax_evidence *ev)
 {
 	for (size_t i = 0; i < ev->nartifacts; i++)
@@ -137,7 +129,7 @@ static const char *artifact(const struct ax_evidence *ev)
 static void expect(const struct rcase *c, const struct ax_evidence *ev, const char *check,
 		   enum ax_check_status want, const char *obs, const char *msg)
 {
-	const struct ax_result *r = get(ev, check);
+	const struct ax_result *r = t_result(ev, check);
 	t_checks++;
 	if (!r) {
 		t_fail(__FILE__, __LINE__, "%s: no result for %s", c->name, check);

@@ -223,14 +223,6 @@ PROBE(fail);
 
 /* --- helpers --- */
 
-static const struct ax_result *find(const struct ax_evidence *ev, const char *inst, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].instance, inst) == 0 && strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	return NULL;
-}
-
 static size_t count(const struct ax_evidence *ev, const char *inst)
 {
 	size_t n = 0;
@@ -243,7 +235,7 @@ static size_t count(const struct ax_evidence *ev, const char *inst)
 static void expect(const struct ax_evidence *ev, const char *inst, const char *check, enum ax_check_status st,
 		   const char *want, int line)
 {
-	const struct ax_result *r = find(ev, inst, check);
+	const struct ax_result *r = t_result_in(ev, inst, check);
 	t_checks++;
 	if (!r) {
 		t_fail(__FILE__, line, "%s: no result for %s", inst, check);
@@ -316,7 +308,7 @@ static void test_misbehaving(void)
 	EXPECT("i-pass", "test.item.x1", AX_CHECK_SKIP, "skipped");
 	EXPECT("i-pass2", "test.a", AX_CHECK_PASS, "all good");
 	T_EQ_INT(count(&ev, "i-pass"), 3);
-	const struct ax_result *r = find(&ev, "i-pass", "test.a");
+	const struct ax_result *r = t_result_in(&ev, "i-pass", "test.a");
 	if (r) {
 		T_EQ_STR(r->probe_type, "test-pass");
 		T_EQ_INT(r->collected_at, NOW);
@@ -354,7 +346,7 @@ static void test_misbehaving(void)
 	/* hang: killed at the deadline, grandchild too */
 	EXPECT("i-hang", "test.a", AX_CHECK_ERROR, "timed out after 2s");
 	EXPECT("i-hang", "test.b", AX_CHECK_ERROR, "timed out after 2s");
-	r = find(&ev, "i-hang", "test.item.grandchild");
+	r = t_result_in(&ev, "i-hang", "test.item.grandchild");
 	T_OK(r != NULL);
 	int gpid = 0;
 	if (r && sscanf(r->observed, "{\"pid\":%d}", &gpid) == 1 && gpid > 0) {
@@ -377,7 +369,7 @@ static void test_misbehaving(void)
 	EXPECT("i-garbage", "test.b", AX_CHECK_ERROR, "malformed message: frame length");
 	EXPECT("i-badjson", "test.a", AX_CHECK_ERROR, "malformed message");
 	EXPECT("i-undeclared", "test.a", AX_CHECK_ERROR, "check 'other.check' is not declared");
-	T_OK(find(&ev, "i-undeclared", "other.check") == NULL);
+	T_OK(t_result_in(&ev, "i-undeclared", "other.check") == NULL);
 	EXPECT("i-twice", "test.a", AX_CHECK_ERROR, "reported twice (the probe had reported pass: first)");
 	EXPECT("i-twice", "test.b", AX_CHECK_ERROR, "reported twice");
 	EXPECT("i-flood", "test.a", AX_CHECK_ERROR, "probe output exceeds 1048576 bytes");

@@ -204,18 +204,10 @@ static void server_stop(struct server *s)
 	pthread_mutex_destroy(&s->lock);
 }
 
-static const struct ax_result *result_of(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	return NULL;
-}
-
 /* status may list alternatives: "pass|error". */
 static void expect(const struct ax_evidence *ev, const char *check, const char *status, const char *scenario)
 {
-	const struct ax_result *r = result_of(ev, check);
+	const struct ax_result *r = t_result(ev, check);
 	const char *got = r ? ax_check_status_name(r->status) : "missing";
 	size_t n = strlen(got);
 	const char *p = status;
@@ -308,7 +300,7 @@ int main(void)
 		expect(&ev, strict_pass[i], "pass", "strict");
 	expect(&ev, "tls.protocol.tls1_3", "info", "strict"); /* recommended, cannot fail */
 	expect(&ev, "tls.cipher.weak", "fail", "strict");
-	const struct ax_result *weak = result_of(&ev, "tls.cipher.weak");
+	const struct ax_result *weak = t_result(&ev, "tls.cipher.weak");
 	T_CONTAINS(weak ? weak->message : NULL, "1 of 5 accepted suites are outside mozilla-intermediate: TLSv1.2 AES128-SHA");
 	T_CONTAINS(artifact_text(&ev, "handshakes.txt"), "C: STARTTLS");
 	T_CONTAINS(artifact_text(&ev, "chain.pem"), "-----BEGIN CERTIFICATE-----");
@@ -345,7 +337,7 @@ int main(void)
 	expect(&ev, "tls.cert.chain", "pass|error", "flaky");
 	expect(&ev, "tls.cipher.weak", "error", "flaky");
 	expect(&ev, "tls.cipher.order", "error|pass", "flaky");
-	weak = result_of(&ev, "tls.cipher.weak");
+	weak = t_result(&ev, "tls.cipher.weak");
 	T_CONTAINS(weak ? weak->message : NULL, "suite enumeration incomplete: TLSv1.");
 	ax_evidence_free(&ev);
 
@@ -356,7 +348,7 @@ int main(void)
 	close(closed_fd);
 	expect(&ev, "tls.starttls.offered", "error", "closed port");
 	expect(&ev, "tls.cipher.weak", "error", "closed port");
-	const struct ax_result *r = result_of(&ev, "tls.cert.chain");
+	const struct ax_result *r = t_result(&ev, "tls.cert.chain");
 	T_CONTAINS(r ? r->message : NULL, "cannot connect");
 	ax_evidence_free(&ev);
 

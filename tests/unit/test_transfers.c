@@ -17,24 +17,6 @@
 
 extern const struct probe probe_transfers;
 
-/* t_write() hands out allocated paths: keep them to free at exit */
-static char *written[64];
-static size_t nwritten;
-static void free_written(void)
-{
-	for (size_t i = 0; i < nwritten; i++)
-		free(written[i]);
-}
-static const char *tw(const char *name, const char *content)
-{
-	char *p = t_write(name, content);
-	if (nwritten == 0)
-		atexit(free_written);
-	if (nwritten < sizeof(written) / sizeof(written[0]))
-		written[nwritten++] = p;
-	return p;
-}
-
 static int64_t day(const char *d)
 {
 	int64_t t = 0;
@@ -50,16 +32,8 @@ static int run(struct ax_kv *opts, size_t nopts, int64_t now, struct ax_evidence
 	return ax_probe_run_inline(&inst, NULL, 0, NULL, now, ev);
 }
 
-static const struct ax_result *find(const struct ax_evidence *ev, const char *check)
-{
-	for (size_t i = 0; i < ev->nresults; i++)
-		if (strcmp(ev->results[i].check, check) == 0)
-			return &ev->results[i];
-	return NULL;
-}
-
-#define STATUS(ev, check) (find(ev, check) ? ax_check_status_name(find(ev, check)->status) : "(missing)")
-#define MESSAGE(ev, check) (find(ev, check) ? find(ev, check)->message : "(missing)")
+#define STATUS(ev, check) (t_result(ev, check) ? ax_check_status_name(t_result(ev, check)->status) : "(missing)")
+#define MESSAGE(ev, check) (t_result(ev, check) ? t_result(ev, check)->message : "(missing)")
 
 static void test_host_of(void)
 {
@@ -120,7 +94,7 @@ static void test_countries(void)
 	ax_country_table_free(t);
 
 	t = NULL;
-	const char *good = tw("countries.csv", "# as-of: 2026-07-01\n# source: own review of EUR-Lex\n"
+	const char *good = t_write_kept("countries.csv", "# as-of: 2026-07-01\n# source: own review of EUR-Lex\n"
 						   "code;name;basis;reference;scope;valid_until\n"
 						   "DE;Germany;eu;;;\nGB;United Kingdom;adequacy;2025/xxxx;;2031-12-27\n"
 						   "BR;Brazil;adequacy;2026/yyy;;\n");
@@ -132,10 +106,10 @@ static void test_countries(void)
 	}
 	ax_country_table_free(t);
 	t = NULL;
-	const char *bad = tw("badcountries.csv", "# as-of: 2026-07-01\n# source: x\ncode,name,basis\nDE,Germany,eu\nXX1,?,adequacy\n");
+	const char *bad = t_write_kept("badcountries.csv", "# as-of: 2026-07-01\n# source: x\ncode,name,basis\nDE,Germany,eu\nXX1,?,adequacy\n");
 	T_EQ_INT(ax_country_table_load(&t, bad), AX_EINVALID);
 	T_CONTAINS(ax_error_last(), "badcountries.csv:5:");
-	const char *undated = tw("undated.csv", "code,name,basis\nDE,Germany,eu\n");
+	const char *undated = t_write_kept("undated.csv", "code,name,basis\nDE,Germany,eu\n");
 	T_EQ_INT(ax_country_table_load(&t, undated), AX_EINVALID);
 	T_CONTAINS(ax_error_last(), "as-of");
 }
@@ -145,16 +119,16 @@ static void test_all_pass(struct ax_evidence *ev)
 	char *pf = ax_asprintf("%s/postfix", t_tmpdir());
 	mkdir(pf, 0755);
 	char *main_cf = ax_asprintf("%s/main.cf", pf), *transport = ax_asprintf("%s/transport", pf);
-	tw("postfix/main.cf", "# outbound goes through Mailgun EU\nrelayhost = [smtp.eu.mailgun.org]:587\n"
+	t_write_kept("postfix/main.cf", "# outbound goes through Mailgun EU\nrelayhost = [smtp.eu.mailgun.org]:587\n"
 				   "transport_maps =\n    hash:$config_directory/transport\n"
 				   "smtp_tls_security_level = encrypt\n");
-	tw("postfix/transport", "# per-domain routes\nnewsletter.example  smtp:[smtp-relay.brevo.com]:587\n"
+	t_write_kept("postfix/transport", "# per-domain routes\nnewsletter.example  smtp:[smtp-relay.brevo.com]:587\n"
 				     "local.example local:\nbounces.example error:5.1.1 gone\n");
-	const char *conf = tw("annexa.conf", "[annexa]\n\torganization = X\n"
+	const char *conf = t_write_kept("annexa.conf", "[annexa]\n\torganization = X\n"
 						  "[probe \"leads\"]\n\ttype = consent\n\tdatabase = postgresql://annexa:s3cret@db.infomaniak.ch:5432/leads\n"
 						  "[probe \"backup\"]\n\ttype = restic\n\trepository = b2:mybucket:/restic\n"
 						  "[probe \"mx\"]\n\ttype = tls\n\ttarget = 127.0.0.1:25\n");
-	const char *reg = tw("register.csv",
+	const char *reg = t_write_kept("register.csv",
 				  "recipient,service,endpoints,country,role,mechanism,dpf_checked,tia_date,next_review\n"
 				  "Brevo,newsletter,smtp-relay.brevo.com *.sendinblue.com,FR,processor,eu,,,2027-06-01\n"
 				  "Mailgun,relay,*.mailgun.org,US,processor,dpf,2026-10-01,,2027-01-15\n"
@@ -171,7 +145,7 @@ static void test_all_pass(struct ax_evidence *ev)
 	T_EQ_STR(STATUS(ev, "transfer.dpf_unchecked"), "pass");
 	T_EQ_STR(STATUS(ev, "transfer.tia_missing"), "pass");
 	T_EQ_STR(STATUS(ev, "transfer.review_overdue"), "pass");
-	const struct ax_result *r = find(ev, "transfer.unregistered_endpoint");
+	const struct ax_result *r = t_result(ev, "transfer.unregistered_endpoint");
 	T_CONTAINS(r ? r->observed : NULL, "postfix main.cf:2 relayhost");
 	T_CONTAINS(r ? r->observed : NULL, "postfix transport:2 transport_maps");
 	T_CONTAINS(r ? r->observed : NULL, "\"skipped_internal\":1");
@@ -194,7 +168,7 @@ static void test_all_pass(struct ax_evidence *ev)
 static void test_excel_register_fails(struct ax_evidence *ev)
 {
 	/* Excel, German locale: BOM, ';', CRLF, quoted fields */
-	const char *reg = tw("excel.csv",
+	const char *reg = t_write_kept("excel.csv",
 				  "\xEF\xBB\xBFRecipient;Service;Endpoints;Country;Role;Mechanism;DPF checked;TIA date;Next review\r\n"
 				  "\"OldRelay Inc.\";\"relay; outbound\";relay.oldrelay.com;US;processor;safe-harbor;;;2027-01-01\r\n"
 				  "\"Shield \"\"CRM\"\" Corp\";crm;api.shield.example;US;processor;Privacy Shield;;;2027-01-01\r\n"
@@ -204,12 +178,12 @@ static void test_excel_register_fails(struct ax_evidence *ev)
 				  "Wrong DPF;cdn;cdn.example.jp;JP;processor;dpf;2026-11-01;;2027-01-01\r\n"
 				  "US adequacy;ads;ads.example.com;US;processor;adequacy;;;31.12.2027\r\n"
 				  ";;;;;;;;\r\n");
-	const char *pf = tw("pf2-main.cf", "");
+	const char *pf = t_write_kept("pf2-main.cf", "");
 	(void)pf;
 	char *dir = ax_asprintf("%s/pf2", t_tmpdir());
 	mkdir(dir, 0755);
-	tw("pf2/main.cf", "relayhost = [relay.oldrelay.com]:25\n");
-	const char *env = tw("restic.env", "export RESTIC_REPOSITORY=\"s3:s3.us-east-1.amazonaws.com/bucket\"\n");
+	t_write_kept("pf2/main.cf", "relayhost = [relay.oldrelay.com]:25\n");
+	const char *env = t_write_kept("restic.env", "export RESTIC_REPOSITORY=\"s3:s3.us-east-1.amazonaws.com/bucket\"\n");
 	struct ax_kv opts[] = {
 		{"register", (char *)reg}, {"postfix-config-dir", dir}, {"endpoint", (char *)"mx.unknown-esp.com"},
 		{"endpoint", (char *)"b.nomech.example"}, {"restic-env", (char *)env},
@@ -222,7 +196,7 @@ static void test_excel_register_fails(struct ax_evidence *ev)
 	T_CONTAINS(m, "excel.csv:4 NoMech Ltd: transfer to IN without a mechanism");
 	T_CONTAINS(m, "excel.csv:8 Wrong DPF: the Data Privacy Framework covers only US recipients");
 	T_CONTAINS(m, "excel.csv:9 US adequacy: the US adequacy decision");
-	T_CONTAINS(find(ev, "transfer.invalid_mechanism")->observed, "\"failed\":5");
+	T_CONTAINS(t_result(ev, "transfer.invalid_mechanism")->observed, "\"failed\":5");
 	T_EQ_STR(STATUS(ev, "transfer.dpf_unchecked"), "fail");
 	T_CONTAINS(MESSAGE(ev, "transfer.dpf_unchecked"), "excel.csv:6 DPF Old");
 	T_OK(!strstr(MESSAGE(ev, "transfer.dpf_unchecked"), "Wrong DPF"));
@@ -238,14 +212,14 @@ static void test_excel_register_fails(struct ax_evidence *ev)
 	T_CONTAINS(m, "s3.us-east-1.amazonaws.com (restic restic.env:1 RESTIC_REPOSITORY)");
 	T_OK(!strstr(m, "relay.oldrelay.com"));
 	T_OK(!strstr(m, "b.nomech.example")); /* the second line of a multi-line cell */
-	T_CONTAINS(find(ev, "transfer.unregistered_endpoint")->observed, "\"register_separator\":\";\"");
-	T_CONTAINS(find(ev, "transfer.unregistered_endpoint")->observed, "\"register_encoding\":\"utf-8 with BOM\"");
+	T_CONTAINS(t_result(ev, "transfer.unregistered_endpoint")->observed, "\"register_separator\":\";\"");
+	T_CONTAINS(t_result(ev, "transfer.unregistered_endpoint")->observed, "\"register_encoding\":\"utf-8 with BOM\"");
 	free(dir);
 }
 
 static void test_broken_inputs(struct ax_evidence *ev)
 {
-	const char *reg = tw("bad.csv", "recipient,endpoints,country,mechanism\nA,a.example,DE,eu\n\"B,b.example,US,dpf\n");
+	const char *reg = t_write_kept("bad.csv", "recipient,endpoints,country,mechanism\nA,a.example,DE,eu\n\"B,b.example,US,dpf\n");
 	struct ax_kv opts[] = {{"register", (char *)reg}};
 	T_EQ_INT(run(opts, 1, day("2026-11-29"), ev), 0);
 	T_EQ_INT(ev->nresults, 5);
@@ -253,11 +227,11 @@ static void test_broken_inputs(struct ax_evidence *ev)
 		T_EQ_STR(ax_check_status_name(ev->results[i].status), "error");
 		T_CONTAINS(ev->results[i].message, "bad.csv:3: quoted field opened here is never closed");
 	}
-	const char *nohdr = tw("nohdr.csv", "name,endpoints,country,mechanism\nA,a.example,DE,eu\n");
+	const char *nohdr = t_write_kept("nohdr.csv", "name,endpoints,country,mechanism\nA,a.example,DE,eu\n");
 	opts[0].value = (char *)nohdr;
 	T_EQ_INT(run(opts, 1, day("2026-11-29"), ev), 0);
 	T_CONTAINS(MESSAGE(ev, "transfer.invalid_mechanism"), "nohdr.csv:1: header lacks column 'recipient'");
-	const char *extra = tw("extra.csv", "recipient,endpoints,country,mechanism\nA,a.example,DE,eu,oops\n");
+	const char *extra = t_write_kept("extra.csv", "recipient,endpoints,country,mechanism\nA,a.example,DE,eu,oops\n");
 	opts[0].value = (char *)extra;
 	T_EQ_INT(run(opts, 1, day("2026-11-29"), ev), 0);
 	T_CONTAINS(MESSAGE(ev, "transfer.review_overdue"), "extra.csv:2: 5 fields but the header has 4");
@@ -267,7 +241,7 @@ static void test_broken_inputs(struct ax_evidence *ev)
 	T_CONTAINS(MESSAGE(ev, "transfer.tia_missing"), "/nonexistent/register.csv");
 
 	/* a good register but an unreadable endpoint source: error, not pass */
-	const char *good = tw("good.csv", "recipient,endpoints,country,mechanism,next_review\nA,a.example,DE,eu,2030-01-01\n");
+	const char *good = t_write_kept("good.csv", "recipient,endpoints,country,mechanism,next_review\nA,a.example,DE,eu,2030-01-01\n");
 	struct ax_kv opts2[] = {{"register", (char *)good}, {"postfix-config-dir", (char *)"/nonexistent/postfix"}};
 	T_EQ_INT(run(opts2, 2, day("2026-11-29"), ev), 0);
 	T_EQ_STR(STATUS(ev, "transfer.unregistered_endpoint"), "error");
@@ -281,7 +255,7 @@ static void test_broken_inputs(struct ax_evidence *ev)
 
 static void test_uk_sunset(struct ax_evidence *ev)
 {
-	const char *reg = tw("uk.csv", "recipient,endpoints,country,mechanism,next_review\nUK Host,mx.uk.example,GB,adequacy,2030-01-01\n");
+	const char *reg = t_write_kept("uk.csv", "recipient,endpoints,country,mechanism,next_review\nUK Host,mx.uk.example,GB,adequacy,2030-01-01\n");
 	struct ax_kv opts[] = {{"register", (char *)reg}, {"country-table", NULL}};
 	T_EQ_INT(run(opts, 1, day("2025-10-01"), ev), 0);
 	T_EQ_STR(STATUS(ev, "transfer.invalid_mechanism"), "pass");
@@ -290,11 +264,11 @@ static void test_uk_sunset(struct ax_evidence *ev)
 	T_CONTAINS(MESSAGE(ev, "transfer.invalid_mechanism"), "check for a renewal and update country-table");
 	/* the site's newer table settles it */
 	opts[1].key = (char *)"country-table";
-	opts[1].value = (char *)tw("uk-countries.csv", "# as-of: 2026-01-15\n# source: EUR-Lex\ncode,name,basis,valid_until\n"
+	opts[1].value = (char *)t_write_kept("uk-countries.csv", "# as-of: 2026-01-15\n# source: EUR-Lex\ncode,name,basis,valid_until\n"
 						    "GB,United Kingdom,adequacy,2031-12-27\n");
 	T_EQ_INT(run(opts, 2, day("2026-11-29"), ev), 0);
 	T_EQ_STR(STATUS(ev, "transfer.invalid_mechanism"), "pass");
-	T_CONTAINS(find(ev, "transfer.unregistered_endpoint")->observed, "2026-01-15");
+	T_CONTAINS(t_result(ev, "transfer.unregistered_endpoint")->observed, "2026-01-15");
 }
 
 int main(void)

@@ -116,3 +116,20 @@ void ax_evidence_free(struct ax_evidence *ev)
 	ev->artifacts = NULL;
 	ev->aresults = ev->aartifacts = 0;
 }
+
+size_t ax_check_id_wildcard(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	return n >= 2 && id[n - 2] == '.' && id[n - 1] == '*' ? n - 1 : 0;
+}
+
+int ax_check_pattern_matches(const char *pattern, const char *check)
+{
+	if (!pattern || !check)
+		return 0;
+	size_t k = ax_check_id_wildcard(pattern);
+	/* "tls.*" keeps its dot, so it matches "tls.x" but not "tlsx" or "tls". */
+	if (k)
+		return strncmp(check, pattern, k) == 0 && check[k] != '\0';
+	return strcmp(pattern, check) == 0;
+}

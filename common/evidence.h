@@ -71,4 +71,14 @@ void ax_evidence_move(struct ax_evidence *dst, struct ax_evidence *src);
 void ax_evidence_clear(struct ax_evidence *ev);
 void ax_evidence_free(struct ax_evidence *ev); /* frees the contents, not ev */
 
+/* The one wildcard rule of check ids (probe declarations, mapping rules,
+ * coverage needs): an id ending in ".*" stands for every id that starts
+ * with the part before the '*' (dot included) and is longer than it.
+ * ax_check_id_wildcard returns the length of that prefix ("tls.*": 4), 0
+ * for a plain id. */
+size_t ax_check_id_wildcard(const char *id);
+/* True when check is pattern, or pattern is "prefix.*" and check is
+ * "prefix." followed by at least one character. */
+int ax_check_pattern_matches(const char *pattern, const char *check);
+
 #endif

@@ -78,4 +78,9 @@ int ax_id_valid(const char *s, size_t max);
 /* Milliseconds from a monotonic clock. */
 int64_t ax_monotonic_ms(void);
 
+/* Strict UTF-8 of len bytes: no NUL, no overlong forms, no UTF-16
+ * surrogates, nothing above U+10FFFF. The one validator of text that
+ * becomes evidence (frames, config values, the store, CSV input). */
+int ax_utf8_valid(const char *s, size_t len);
+
 #endif

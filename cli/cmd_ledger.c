@@ -11,6 +11,7 @@
 #include "anchors.h"
 #include "cli.h"
 #include "config.h"
+#include "export.h"
 #include "locker.h"
 #include "store.h"
 #include "util.h"

@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
+#include "export.h"
 #include "controls.h"
 #include "locker.h"
 #include "metrics.h"

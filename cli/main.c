@@ -1,5 +1,6 @@
 /* main.c - the `annexa` command line: global options and the subcommand
- * table. Everything else lives in libannexa. */
+ * table ax_commands[]. The subcommands are the other files of cli/; what
+ * they drive lives in libannexa (the layers below). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

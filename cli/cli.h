@@ -68,6 +68,11 @@ int ax_cmd_check_config(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_ledger(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_attach(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_approve(struct ax_cli *cli, int argc, char **argv);
+/* cmd_export.c */
+int ax_cmd_export(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_keygen(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_report(struct ax_cli *cli, int argc, char **argv);
 
 extern const struct ax_command ax_commands[];
 const struct ax_command *ax_command_find(const char *name);
