@@ -49,6 +49,8 @@ if [ "$abi" -ge 1 ]; then
 	ok; echo "$obs" | jq -e '[.denied[] | select(.attempt | startswith("connect")) | .error] == ["Permission denied"]' >/dev/null ||
 		fail "the connect was not denied by the sandbox"
 	s=$(sandbox_of)
+	# no probe-user and no annexa-probe account: even as root the child keeps
+	# the collector's user (no nobody fallback, README "Probe confinement")
 	ok; [ "$s" = "landlock-v$abi+seccomp" ] || fail "sandbox recorded as '$s', want landlock-v$abi+seccomp"
 	# status and the report show the confinement the newest run applied
 	status_text
