@@ -230,8 +230,11 @@ int ax_store_latest_artifact(struct ax_store *s, const char *instance, const cha
 	sqlite3_stmt *st = NULL;
 	char sha[65] = "";
 	int err = axs_prepare(s, &st,
-			      "SELECT sha256 FROM run_artifacts WHERE instance = ? AND name = ?"
-			      " ORDER BY run_id DESC LIMIT 1");
+			      /* per distinct content its newest link (artifact_links_ref
+			       * ends in run_id): a lookup per ref, not a scan of every run */
+			      "SELECT f.sha256, (SELECT max(l.run_id) FROM artifact_links l WHERE l.ref_id = f.id) AS r"
+			      " FROM artifact_refs f WHERE f.instance = ? AND f.name = ? AND r IS NOT NULL"
+			      " ORDER BY r DESC LIMIT 1");
 	if (err < 0)
 		return err;
 	sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
