@@ -11,6 +11,7 @@
 #include "config.h"
 #include "controls.h"
 #include "probe.h"
+#include "sandbox.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
@@ -146,12 +147,6 @@ static void sandbox_of(struct ax_store *store, const char *instance, char out[64
 	ax_buf_free(&b);
 }
 
-/* A run without Landlock or seccomp: the probe ran with the collector's rights. */
-static int unconfined(const char *sandbox)
-{
-	return strncmp(sandbox, "none", 4) == 0 && (sandbox[4] == '\0' || sandbox[4] == ' ');
-}
-
 static void print_instances(const struct ax_config *cfg, struct ax_store *store, const struct ax_schedule *sched,
 			    const struct ax_evidence *latest, int64_t now)
 {
@@ -207,11 +202,11 @@ static void print_instances(const struct ax_config *cfg, struct ax_store *store,
 				 e->consecutive_failures);
 		char sandbox[64];
 		sandbox_of(store, cfg->probes[i].name, sandbox);
-		if (unconfined(sandbox))
+		if (ax_sandbox_unconfined(sandbox))
 			snprintf(state + strlen(state), sizeof(state) - strlen(state), ", UNCONFINED (sandbox %s)", sandbox);
 		else if (sandbox[0])
 			snprintf(state + strlen(state), sizeof(state) - strlen(state), ", sandbox %s", sandbox);
-		bare |= unconfined(sandbox);
+		bare |= ax_sandbox_unconfined(sandbox);
 		legend |= !e && seen;
 		int n = printf("%-*s %-*s %-16s %-16s", wn, cfg->probes[i].name, wt, cfg->probes[i].type->name, last, next);
 		size_t col = n > 0 ? (size_t)n : 0;
@@ -274,7 +269,7 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 			sandbox_of(cli->store, cli->cfg->probes[i].name, sandbox);
 			json_array_append_new(insts, json_pack("{s:s,s:s,s:s?,s:b}", "name", cli->cfg->probes[i].name,
 							       "type", cli->cfg->probes[i].type->name, "sandbox",
-							       sandbox[0] ? sandbox : NULL, "unconfined", unconfined(sandbox)));
+							       sandbox[0] ? sandbox : NULL, "unconfined", ax_sandbox_unconfined(sandbox)));
 		}
 		json_object_set_new(j, "instances", insts);
 		dump_json(j);

@@ -27,6 +27,7 @@
 
 #include "controls.h"
 #include "probe.h"
+#include "sandbox.h"
 #include "util.h"
 
 /* Evidence links listed per result before "and N more". */
@@ -264,7 +265,7 @@ static void put_confinement(const struct ax_export_data *d, struct ax_buf *out)
 		}
 		const char *text = ax_buf_cstr(&b);
 		size_t len = strcspn(text, "\r\n");
-		int bare = strncmp(text, "none", 4) == 0 && (len == 4 || text[4] == ' ');
+		int bare = ax_sandbox_unconfined(text);
 		if (n++ == 0)
 			ax_buf_puts(out, "<section id=\"confinement\">\n<table class=\"confinement\">\n<caption>Probe "
 					 "confinement of each instance's newest run (see README \"Probe confinement\")</caption>\n"
