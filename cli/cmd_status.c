@@ -11,7 +11,9 @@
 #include "config.h"
 #include "controls.h"
 #include "probe.h"
+#include "sandbox.h"
 #include "schedule.h"
+#include "store.h"
 #include "util.h"
 
 /* Parses the flags the reading commands share. */
@@ -133,7 +135,19 @@ static void minute(int64_t t, char out[32])
 	snprintf(out, 32, "%.10s %.5s", ts, ts + 11);
 }
 
-static void print_instances(const struct ax_config *cfg, const struct ax_schedule *sched,
+/* The confinement an instance's newest run recorded (its sandbox.txt:
+ * "landlock-v7+seccomp user=annexa-probe", "seccomp", "none"), first line
+ * only; "" when no kept run has one (never run, or runs from before it). */
+static void sandbox_of(struct ax_store *store, const char *instance, char out[64])
+{
+	struct ax_buf b = AX_BUF_INIT;
+	out[0] = '\0';
+	if (store && ax_store_latest_artifact(store, instance, "sandbox.txt", &b) == 0)
+		snprintf(out, 64, "%.*s", (int)strcspn(ax_buf_cstr(&b), "\r\n"), ax_buf_cstr(&b));
+	ax_buf_free(&b);
+}
+
+static void print_instances(const struct ax_config *cfg, struct ax_store *store, const struct ax_schedule *sched,
 			    const struct ax_evidence *latest, int64_t now)
 {
 	if (!cfg->nprobes)
@@ -160,7 +174,7 @@ static void print_instances(const struct ax_config *cfg, const struct ax_schedul
 		printf("\ndaemon: overdue since %s (UTC): not running, or stuck; last run %s\n", tn, tl);
 	/* names as wide as the longest (up to 20, longer ones push the row),
 	 * times to the minute in UTC: the row fits 80 columns, the state wraps */
-	int wn = 5, wt = 4, legend = 0;
+	int wn = 5, wt = 4, legend = 0, bare = 0;
 	for (size_t i = 0; i < cfg->nprobes; i++) {
 		wn = (int)strlen(cfg->probes[i].name) > wn ? (int)strlen(cfg->probes[i].name) : wn;
 		wt = (int)strlen(cfg->probes[i].type->name) > wt ? (int)strlen(cfg->probes[i].type->name) : wt;
@@ -186,6 +200,13 @@ static void print_instances(const struct ax_config *cfg, const struct ax_schedul
 		if (e && e->consecutive_failures > 1)
 			snprintf(state + strlen(state), sizeof(state) - strlen(state), " after %d failed runs",
 				 e->consecutive_failures);
+		char sandbox[64];
+		sandbox_of(store, cfg->probes[i].name, sandbox);
+		if (ax_sandbox_unconfined(sandbox))
+			snprintf(state + strlen(state), sizeof(state) - strlen(state), ", UNCONFINED (sandbox %s)", sandbox);
+		else if (sandbox[0])
+			snprintf(state + strlen(state), sizeof(state) - strlen(state), ", sandbox %s", sandbox);
+		bare |= ax_sandbox_unconfined(sandbox);
 		legend |= !e && seen;
 		int n = printf("%-*s %-*s %-16s %-16s", wn, cfg->probes[i].name, wt, cfg->probes[i].type->name, last, next);
 		size_t col = n > 0 ? (size_t)n : 0;
@@ -194,6 +215,8 @@ static void print_instances(const struct ax_config *cfg, const struct ax_schedul
 	}
 	if (legend)
 		printf("collect only: collected by `annexa collect`; the daemon has not scheduled it\n");
+	if (bare)
+		printf("warning: UNCONFINED: a probe's last run had neither Landlock nor seccomp (see README \"Probe confinement\")\n");
 }
 
 int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
@@ -240,11 +263,20 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 					json_array_append(one, c);
 			json_object_set_new(j, "controls", one);
 		}
+		json_t *insts = json_array();
+		for (size_t i = 0; i < cli->cfg->nprobes; i++) {
+			char sandbox[64];
+			sandbox_of(cli->store, cli->cfg->probes[i].name, sandbox);
+			json_array_append_new(insts, json_pack("{s:s,s:s,s:s?,s:b}", "name", cli->cfg->probes[i].name,
+							       "type", cli->cfg->probes[i].type->name, "sandbox",
+							       sandbox[0] ? sandbox : NULL, "unconfined", ax_sandbox_unconfined(sandbox)));
+		}
+		json_object_set_new(j, "instances", insts);
 		dump_json(j);
 	} else {
 		ax_status_print(st, stdout, f.control, f.failing);
 		if (!f.control)
-			print_instances(cli->cfg, sched, &cli->latest, st->generated_at);
+			print_instances(cli->cfg, cli->store, sched, &cli->latest, st->generated_at);
 	}
 	ax_schedule_free(sched);
 	rc = AX_EXIT_OK;

@@ -253,3 +253,9 @@ int ax_sandbox_apply(const struct ax_sandbox *sb, struct ax_buf *applied)
 		ax_buf_puts(applied, "none");
 	return 0;
 }
+
+int ax_sandbox_unconfined(const char *applied)
+{
+	return applied && strncmp(applied, "none", 4) == 0 &&
+	       (applied[4] == '\0' || applied[4] == ' ' || applied[4] == '\n');
+}

@@ -77,4 +77,8 @@ int ax_sandbox_landlock_abi(void);
  * partly confined: the caller must not run the probe). */
 int ax_sandbox_apply(const struct ax_sandbox *sb, struct ax_buf *applied);
 
+/* True when a recorded description (a sandbox.txt line: "none" or
+ * "none user=NAME") says the child had neither Landlock nor seccomp. */
+int ax_sandbox_unconfined(const char *applied);
+
 #endif

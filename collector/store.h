@@ -57,6 +57,11 @@ int ax_store_run_evidence(struct ax_store *s, int64_t run_id, int with_data, str
  * stored, AX_ERROR when the stored bytes no longer match the hash. */
 int ax_store_artifact(struct ax_store *s, const char *sha256, struct ax_buf *out);
 
+/* Bytes of the artifact NAME that the newest run carrying one for INSTANCE
+ * stored (e.g. its sandbox.txt), replacing out's content. AX_ENOTFOUND
+ * when no kept run has one. */
+int ax_store_latest_artifact(struct ax_store *s, const char *instance, const char *name, struct ax_buf *out);
+
 /* Receives the bytes of a streamed artifact, one chunk at a time; a
  * non-zero return stops the stream and is passed back. */
 typedef int (*ax_bytes_cb)(void *arg, const void *data, size_t len);

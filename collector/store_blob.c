@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -221,5 +222,38 @@ int ax_store_artifact_stream(struct ax_store *s, const char *sha256, ax_bytes_cb
 cleanup:
 	sqlite3_finalize(st);
 	axs_rollback(s);
+	return err;
+}
+
+int ax_store_latest_artifact(struct ax_store *s, const char *instance, const char *name, struct ax_buf *out)
+{
+	sqlite3_stmt *st = NULL;
+	char sha[65] = "";
+	int err = axs_prepare(s, &st,
+			      /* per distinct content its newest link (artifact_links_ref
+			       * ends in run_id): a lookup per ref, not a scan of every run */
+			      "SELECT f.sha256, (SELECT max(l.run_id) FROM artifact_links l WHERE l.ref_id = f.id) AS r"
+			      " FROM artifact_refs f WHERE f.instance = ? AND f.name = ? AND r IS NOT NULL"
+			      " ORDER BY r DESC LIMIT 1");
+	if (err < 0)
+		return err;
+	sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		snprintf(sha, sizeof(sha), "%s", (const char *)sqlite3_column_text(st, 0));
+		break;
+	case SQLITE_DONE:
+		err = ax_error_code(AX_ENOTFOUND, "store %s: no artifact %s of %s", s->path, name, instance);
+		goto cleanup;
+	default:
+		err = axs_fail(s, "finding an artifact");
+		goto cleanup;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	err = ax_store_artifact(s, sha, out);
+cleanup:
+	sqlite3_finalize(st);
 	return err;
 }

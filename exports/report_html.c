@@ -27,6 +27,7 @@
 
 #include "controls.h"
 #include "probe.h"
+#include "sandbox.h"
 #include "util.h"
 
 /* Evidence links listed per result before "and N more". */
@@ -238,6 +239,53 @@ static void put_evidence(const struct ax_export_data *d, const struct ax_report_
 	if (n > MAX_LINKS_PER_RESULT)
 		ax_buf_printf(out, " and %zu more", n - MAX_LINKS_PER_RESULT);
 	ax_buf_puts(out, "</span>");
+}
+
+/* The confinement each instance's newest run of the period recorded (its
+ * sandbox.txt artifact), one `<tr class="sandbox-item" data-sandbox="...">`
+ * per instance that has one; a run without Landlock or seccomp ("none")
+ * is marked unconfined. Nothing when no run of the period recorded one. */
+static void put_confinement(const struct ax_export_data *d, struct ax_buf *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->nartifacts; i++) {
+		const struct ax_export_artifact *a = &d->artifacts[i];
+		if (strcmp(a->name, "sandbox.txt") != 0)
+			continue;
+		/* only the newest of the instance's sandbox.txt */
+		int newer = 0;
+		for (size_t k = 0; k < d->nartifacts && !newer; k++)
+			newer = k != i && strcmp(d->artifacts[k].name, "sandbox.txt") == 0 &&
+				strcmp(d->artifacts[k].instance, a->instance) == 0 &&
+				(d->artifacts[k].last_run > a->last_run || (d->artifacts[k].last_run == a->last_run && k > i));
+		struct ax_buf b = AX_BUF_INIT;
+		if (newer || !d->store || ax_store_artifact(d->store, a->sha256, &b) < 0) {
+			ax_buf_free(&b);
+			continue;
+		}
+		const char *text = ax_buf_cstr(&b);
+		size_t len = strcspn(text, "\r\n");
+		int bare = ax_sandbox_unconfined(text);
+		if (n++ == 0)
+			ax_buf_puts(out, "<section id=\"confinement\">\n<table class=\"confinement\">\n<caption>Probe "
+					 "confinement of each instance's newest run (see README \"Probe confinement\")</caption>\n"
+					 "<thead><tr><th scope=\"col\">Instance</th><th scope=\"col\">Sandbox</th>"
+					 "<th scope=\"col\">Run</th></tr></thead>\n<tbody>\n");
+		ax_buf_printf(out, "<tr class=\"sandbox-item\" data-sandbox=\"%s\"><td>", bare ? "none" : "confined");
+		ax_html_escape(out, a->instance);
+		ax_buf_puts(out, "</td><td><code>");
+		struct ax_buf line = AX_BUF_INIT;
+		ax_buf_put(&line, text, len);
+		ax_html_escape(out, ax_buf_cstr(&line));
+		ax_buf_free(&line);
+		ax_buf_puts(out, "</code>");
+		if (bare)
+			ax_buf_puts(out, " <span class=\"status s-fail\">unconfined</span>");
+		ax_buf_printf(out, "</td><td>%lld</td></tr>\n", (long long)a->last_run);
+		ax_buf_free(&b);
+	}
+	if (n)
+		ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
 }
 
 /* The catalog's mapping rules for a control ("Mapped: tls.*, ..."), so a
@@ -941,6 +989,7 @@ int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 	put_toc(d, out);
 	put_summary(d, out);
 	put_expiring(d, out);
+	put_confinement(d, out);
 	ax_buf_puts(out, filter_form);
 	for (size_t t = 0; t <= NTHEMES; t++)
 		put_theme(d, &ix, t, out);

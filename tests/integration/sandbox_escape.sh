@@ -33,6 +33,8 @@ write_conf() {
 CONF
 }
 sandbox_of() { sqlite3 "$T/annexa.db" "select cast(a.data as text) from run_artifacts r join artifacts a on a.sha256 = r.sha256 where r.name = 'sandbox.txt' and r.run_id = (select max(id) from runs)"; }
+# status's instance table, its wrapped STATE column joined again
+status_text() { "$ANNEXA" -c "$T/annexa.conf" status 2>&1 | sed 's/^ \{20,\}/ /' | tr '\n' '\r' | sed 's/\r / /g' | tr '\r' '\n' >"$T/out"; }
 result_of() { sqlite3 "$T/annexa.db" "select status || ' ' || message from results where check_id = 'selftest.ok' and run_id = (select max(id) from runs)"; }
 
 write_conf ""
@@ -47,7 +49,18 @@ if [ "$abi" -ge 1 ]; then
 	ok; echo "$obs" | jq -e '[.denied[] | select(.attempt | startswith("connect")) | .error] == ["Permission denied"]' >/dev/null ||
 		fail "the connect was not denied by the sandbox"
 	s=$(sandbox_of)
+	# no probe-user and no annexa-probe account: even as root the child keeps
+	# the collector's user (no nobody fallback, README "Probe confinement")
 	ok; [ "$s" = "landlock-v$abi+seccomp" ] || fail "sandbox recorded as '$s', want landlock-v$abi+seccomp"
+	# status and the report show the confinement the newest run applied
+	status_text
+	expect_out "collect only, sandbox landlock-v$abi+seccomp"
+	expect_no_out "UNCONFINED"
+	ok; [ "$("$ANNEXA" -c "$T/annexa.conf" status --json | jq -r '.instances[] | select(.name == "escape") | "\(.sandbox) \(.unconfined)"')" = "landlock-v$abi+seccomp false" ] ||
+		fail "status --json: $("$ANNEXA" -c "$T/annexa.conf" status --json | jq -c .instances)"
+	"$ANNEXA" -c "$T/annexa.conf" report -o "$T/r.html" >/dev/null 2>&1
+	ok; grep -qF "<tr class=\"sandbox-item\" data-sandbox=\"confined\"><td>escape</td><td><code>landlock-v$abi+seccomp</code>" "$T/r.html" ||
+		fail "report.html lacks the sandbox of escape: $(grep -o '<section id="confinement">.*' "$T/r.html" | head -c 400)"
 else
 	echo "this kernel has no Landlock: only the degrade path below is tested"
 fi
@@ -66,6 +79,14 @@ ok; [ ! -e "$T/escaped" ] || rm -f "$T/escaped" "$T/escaped.sh"
 ANNEXA_TEST_SANDBOX=off "$ANNEXA" -c "$T/annexa.conf" collect >/dev/null 2>&1
 s=$(sandbox_of)
 ok; [ "$s" = "none" ] || fail "no confinement recorded as '$s', want none"
+status_text
+expect_out "UNCONFINED (sandbox none)"
+expect_out "warning: UNCONFINED"
+ok; [ "$("$ANNEXA" -c "$T/annexa.conf" status --json | jq -r '.instances[0] | "\(.sandbox) \(.unconfined)"')" = "none true" ] ||
+	fail "status --json of an unconfined run: $("$ANNEXA" -c "$T/annexa.conf" status --json | jq -c .instances)"
+"$ANNEXA" -c "$T/annexa.conf" report -o "$T/r.html" >/dev/null 2>&1
+ok; grep -qF '<tr class="sandbox-item" data-sandbox="none"><td>escape</td><td><code>none</code> <span class="status s-fail">unconfined</span>' "$T/r.html" ||
+	fail "report.html does not mark the unconfined run"
 rm -f "$T/escaped" "$T/escaped.sh"
 
 # require-sandbox refuses to run unconfined

@@ -206,6 +206,58 @@ static void test_repeated(void)
 	fx_free(&f);
 }
 
+/* The confinement table: each instance's newest sandbox.txt of the
+ * period, read from the store; an unconfined run ("none") is marked, an
+ * older one of the same instance is not shown; no store, no table. */
+static void test_confinement(void)
+{
+	static const struct {
+		const char *instance, *data;
+		int64_t run;
+	} sb[] = {
+		{"mx-tls", "landlock-v7+seccomp user=annexa-probe\n", 7},
+		{"mx-tls", "none\n", 8},
+		{"maillog", "seccomp\n", 8},
+	};
+	struct fx f;
+	struct ax_buf out = AX_BUF_INIT;
+	struct ax_evidence ev = {0};
+	struct ax_export_artifact arts[6];
+	char *path = ax_asprintf("%s/confinement.db", t_tmpdir());
+	struct ax_store *s = NULL;
+	fx_build(&f);
+	T_EQ_INT(ax_report_html(&f.d, &out), 0);
+	T_OK(!strstr(ax_buf_cstr(&out), "id=\"confinement\""));
+	T_EQ_INT(ax_store_open(&s, path), 0);
+	memcpy(arts, f.d.artifacts, 3 * sizeof(arts[0]));
+	for (size_t i = 0; i < 3; i++) {
+		ax_evidence_clear(&ev);
+		ax_evidence_add_result(&ev, sb[i].instance, "t", "c", AX_CHECK_PASS, "m", NULL, (int64_t)i + 1);
+		ax_evidence_add_artifact(&ev, sb[i].instance, "sandbox.txt", "text/plain", sb[i].data, strlen(sb[i].data));
+		T_EQ_INT(ax_store_commit_run(s, "collect", (int64_t)i + 1, (int64_t)i + 1, &ev, NULL), 0);
+		arts[3 + i] = (struct ax_export_artifact){(char *)sb[i].instance, (char *)"sandbox.txt", (char *)"text/plain",
+							  "", 0, (char *)"evidence/x/sandbox.txt", sb[i].run};
+		memcpy(arts[3 + i].sha256, ev.artifacts[0].sha256, 65);
+	}
+	f.d.artifacts = arts;
+	f.d.nartifacts = 6;
+	f.d.store = s;
+	ax_buf_clear(&out);
+	T_EQ_INT(ax_report_html(&f.d, &out), 0);
+	const char *html = ax_buf_cstr(&out);
+	T_CONTAINS(html, "<tr class=\"sandbox-item\" data-sandbox=\"none\"><td>mx-tls</td><td><code>none</code> "
+			 "<span class=\"status s-fail\">unconfined</span></td><td>8</td></tr>");
+	T_CONTAINS(html, "<tr class=\"sandbox-item\" data-sandbox=\"confined\"><td>maillog</td><td><code>seccomp</code>"
+			 "</td><td>8</td></tr>");
+	T_OK(!strstr(html, "user=annexa-probe"));
+	T_EQ_INT(count(html, "class=\"sandbox-item\""), 2);
+	ax_store_free(s);
+	ax_evidence_free(&ev);
+	ax_buf_free(&out);
+	free(path);
+	fx_free(&f);
+}
+
 static void test_golden(void)
 {
 	struct fx f;
@@ -327,6 +379,7 @@ int main(void)
 {
 	test_escape();
 	test_golden();
+	test_confinement();
 	test_repeated();
 	test_real_catalog();
 	test_bad_input();

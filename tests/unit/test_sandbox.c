@@ -147,10 +147,26 @@ static void test_declared_ports(void)
 	ax_sandbox_free(&sb);
 }
 
+/* What status and the report mark as unconfined: only "none", with or
+ * without the user, never a description that merely starts alike. */
+static void test_unconfined(void)
+{
+	static const struct {
+		const char *applied;
+		int want;
+	} cases[] = {
+		{"none", 1}, {"none user=nobody", 1}, {"none\n", 1}, {"seccomp", 0}, {"landlock-v7+seccomp", 0},
+		{"landlock-v7+seccomp user=annexa-probe", 0}, {"nonesuch", 0}, {"", 0}, {NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		T_EQ_INT(ax_sandbox_unconfined(cases[i].applied), cases[i].want);
+}
+
 int main(void)
 {
 	test_ports();
 	test_declared_ports();
 	test_plan_and_apply();
+	test_unconfined();
 	return t_done();
 }

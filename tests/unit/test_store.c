@@ -342,6 +342,39 @@ static void test_latest(void)
 	free(path);
 }
 
+/* The newest run's artifact of an instance wins, whatever other
+ * instances and names the runs carry (what status shows as the sandbox). */
+static void test_latest_artifact(void)
+{
+	static const struct {
+		const char *instance, *name, *data;
+	} runs[] = {
+		{"mx", "sandbox.txt", "landlock-v7+seccomp\n"}, {"imap", "sandbox.txt", "seccomp\n"},
+		{"mx", "sandbox.txt", "none\n"}, {"mx", "other.txt", "x"},
+	};
+	char *path = tmp_path("latest_artifact.db");
+	struct ax_store *s = open_ok(path);
+	struct ax_evidence ev = {0};
+	struct ax_buf b = AX_BUF_INIT;
+	T_EQ_INT(ax_store_latest_artifact(s, "mx", "sandbox.txt", &b), AX_ENOTFOUND);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		ax_evidence_clear(&ev);
+		ax_evidence_add_result(&ev, runs[i].instance, "t", "c", AX_CHECK_PASS, "m", NULL, (int64_t)i + 1);
+		ax_evidence_add_artifact(&ev, runs[i].instance, runs[i].name, "text/plain", runs[i].data,
+					 strlen(runs[i].data));
+		T_EQ_INT(ax_store_commit_run(s, "collect", (int64_t)i + 1, (int64_t)i + 1, &ev, NULL), 0);
+	}
+	T_EQ_INT(ax_store_latest_artifact(s, "mx", "sandbox.txt", &b), 0);
+	T_EQ_STR(ax_buf_cstr(&b), "none\n");
+	T_EQ_INT(ax_store_latest_artifact(s, "imap", "sandbox.txt", &b), 0);
+	T_EQ_STR(ax_buf_cstr(&b), "seccomp\n");
+	T_EQ_INT(ax_store_latest_artifact(s, "web", "sandbox.txt", &b), AX_ENOTFOUND);
+	ax_buf_free(&b);
+	ax_evidence_free(&ev);
+	ax_store_free(s);
+	free(path);
+}
+
 struct walk {
 	struct ax_store *s;
 	char ids[128];
@@ -1298,6 +1331,7 @@ int main(void)
 	test_refused();
 	test_commit_and_read();
 	test_latest();
+	test_latest_artifact();
 	test_runs_period();
 	test_content_format();
 	test_tamper();
