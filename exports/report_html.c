@@ -242,50 +242,76 @@ static void put_evidence(const struct ax_export_data *d, const struct ax_report_
 }
 
 /* The confinement each instance's newest run of the period recorded (its
- * sandbox.txt artifact), one `<tr class="sandbox-item" data-sandbox="...">`
- * per instance that has one; a run without Landlock or seccomp ("none")
- * is marked unconfined. Nothing when no run of the period recorded one. */
+ * sandbox.txt artifact): one `<tr class="sandbox-item" data-sandbox="...">`
+ * per distinct confinement, listing the instances that ran under it, so a
+ * site of many instances takes a line or two; a run without Landlock or
+ * seccomp ("none") is marked unconfined. Nothing when no run of the period
+ * recorded one. Linear in the period's artifacts (a year of daemon runs
+ * holds one sandbox.txt per instance and run). */
+struct confinement {
+	const char *instance;
+	size_t idx;        /* newest sandbox.txt of the instance */
+	char *text;        /* its first line */
+	int bare, printed; /* unconfined; listed in an earlier row */
+};
+
 static void put_confinement(const struct ax_export_data *d, struct ax_buf *out)
 {
+	struct confinement *c = NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < d->nartifacts; i++) {
 		const struct ax_export_artifact *a = &d->artifacts[i];
+		size_t k = 0;
 		if (strcmp(a->name, "sandbox.txt") != 0)
 			continue;
-		/* only the newest of the instance's sandbox.txt */
-		int newer = 0;
-		for (size_t k = 0; k < d->nartifacts && !newer; k++)
-			newer = k != i && strcmp(d->artifacts[k].name, "sandbox.txt") == 0 &&
-				strcmp(d->artifacts[k].instance, a->instance) == 0 &&
-				(d->artifacts[k].last_run > a->last_run || (d->artifacts[k].last_run == a->last_run && k > i));
-		struct ax_buf b = AX_BUF_INIT;
-		if (newer || !d->store || ax_store_artifact(d->store, a->sha256, &b) < 0) {
-			ax_buf_free(&b);
-			continue;
+		while (k < n && strcmp(c[k].instance, a->instance) != 0)
+			k++;
+		if (k == n) {
+			c = ax_realloc(c, (n + 1) * sizeof(*c));
+			c[n++] = (struct confinement){a->instance, i, NULL, 0, 0};
+		} else if (a->last_run >= d->artifacts[c[k].idx].last_run) {
+			c[k].idx = i;
 		}
-		const char *text = ax_buf_cstr(&b);
-		size_t len = strcspn(text, "\r\n");
-		int bare = ax_sandbox_unconfined(text);
-		if (n++ == 0)
-			ax_buf_puts(out, "<section id=\"confinement\">\n<table class=\"confinement\">\n<caption>Probe "
-					 "confinement of each instance's newest run (see README \"Probe confinement\")</caption>\n"
-					 "<thead><tr><th scope=\"col\">Instance</th><th scope=\"col\">Sandbox</th>"
-					 "<th scope=\"col\">Run</th></tr></thead>\n<tbody>\n");
-		ax_buf_printf(out, "<tr class=\"sandbox-item\" data-sandbox=\"%s\"><td>", bare ? "none" : "confined");
-		ax_html_escape(out, a->instance);
-		ax_buf_puts(out, "</td><td><code>");
-		struct ax_buf line = AX_BUF_INIT;
-		ax_buf_put(&line, text, len);
-		ax_html_escape(out, ax_buf_cstr(&line));
-		ax_buf_free(&line);
-		ax_buf_puts(out, "</code>");
-		if (bare)
-			ax_buf_puts(out, " <span class=\"status s-fail\">unconfined</span>");
-		ax_buf_printf(out, "</td><td>%lld</td></tr>\n", (long long)a->last_run);
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct ax_buf b = AX_BUF_INIT;
+		if (d->store && ax_store_artifact(d->store, d->artifacts[c[k].idx].sha256, &b) == 0) {
+			const char *text = ax_buf_cstr(&b);
+			c[k].text = ax_strndup(text, strcspn(text, "\r\n"));
+			c[k].bare = ax_sandbox_unconfined(text);
+		}
 		ax_buf_free(&b);
 	}
-	if (n)
+	size_t rows = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!c[k].text || c[k].printed)
+			continue;
+		if (rows++ == 0)
+			ax_buf_puts(out, "<section id=\"confinement\">\n<table class=\"confinement\">\n<caption>Probe "
+					 "confinement of each instance's newest run (see README \"Probe confinement\")</caption>\n"
+					 "<thead><tr><th scope=\"col\">Instances</th><th scope=\"col\">Sandbox</th>"
+					 "</tr></thead>\n<tbody>\n");
+		ax_buf_printf(out, "<tr class=\"sandbox-item\" data-sandbox=\"%s\"><td>", c[k].bare ? "none" : "confined");
+		for (size_t j = k; j < n; j++) {
+			if (!c[j].text || c[j].printed || strcmp(c[j].text, c[k].text) != 0)
+				continue;
+			if (j != k)
+				ax_buf_puts(out, ", ");
+			ax_html_escape(out, c[j].instance);
+			c[j].printed = 1;
+		}
+		ax_buf_puts(out, "</td><td><code>");
+		ax_html_escape(out, c[k].text);
+		ax_buf_puts(out, "</code>");
+		if (c[k].bare)
+			ax_buf_puts(out, " <span class=\"status s-fail\">unconfined</span>");
+		ax_buf_puts(out, "</td></tr>\n");
+	}
+	if (rows)
 		ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
+	for (size_t k = 0; k < n; k++)
+		free(c[k].text);
+	free(c);
 }
 
 /* The catalog's mapping rules for a control ("Mapped: tls.*, ..."), so a

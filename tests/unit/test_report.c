@@ -246,9 +246,9 @@ static void test_confinement(void)
 	T_EQ_INT(ax_report_html(&f.d, &out), 0);
 	const char *html = ax_buf_cstr(&out);
 	T_CONTAINS(html, "<tr class=\"sandbox-item\" data-sandbox=\"none\"><td>mx-tls</td><td><code>none</code> "
-			 "<span class=\"status s-fail\">unconfined</span></td><td>8</td></tr>");
+			 "<span class=\"status s-fail\">unconfined</span></td></tr>");
 	T_CONTAINS(html, "<tr class=\"sandbox-item\" data-sandbox=\"confined\"><td>maillog</td><td><code>seccomp</code>"
-			 "</td><td>8</td></tr>");
+			 "</td></tr>");
 	T_OK(!strstr(html, "user=annexa-probe"));
 	T_EQ_INT(count(html, "class=\"sandbox-item\""), 2);
 	ax_store_free(s);
