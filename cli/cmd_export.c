@@ -289,6 +289,8 @@ static int write_report_evidence(const struct ax_export_data *d, const char *fol
 		err = write_linked(d->store, folder, d->artifacts[i].bundle_path, d->artifacts[i].sha256, written);
 	for (size_t i = 0; i < d->nmfiles && err == 0; i++) {
 		const struct ax_export_manual_file *mf = &d->mfiles[i];
+		if (!ax_export_manual_stored(mf))
+			continue;
 		err = write_linked(d->store, folder, mf->bundle_path,
 				   d->manual.items[mf->item].files[mf->file].sha256, written);
 	}

@@ -8,8 +8,8 @@
  * sorted by path), manifest.json.sig (detached CMS, DER) and optionally
  * manifest.json.sig.tsr (RFC 3161 reply).
  *
- * Manual evidence files go to evidence/manual/<control>/<id>-<name>, once
- * per control of their item (export_manual.c names the paths).
+ * Manual evidence files go to evidence/manual/<id>-<name>, once however
+ * many controls their item names (export_manual.c names the paths).
  *
  * Guarantees: the bundle appears under its name complete or not at all
  * (temp file in the same folder, fsync, rename, fsync of the folder);
@@ -200,8 +200,7 @@ cleanup:
 	return err;
 }
 
-/* Each manual evidence file once per control of its item, streamed with
- * its recorded size (an attach run of the period may have written it
+/* Each manual evidence file once, streamed with its recorded size (an attach run of the period may have written it
  * already under the same path). */
 static int put_manual(struct writer *w, struct ax_export_data *d, struct progress *p)
 {
@@ -210,7 +209,7 @@ static int put_manual(struct writer *w, struct ax_export_data *d, struct progres
 		const struct ax_manual *m = &d->manual.items[mf->item];
 		const struct ax_manual_file *f = &m->files[mf->file];
 		int64_t written;
-		if (mf->from_run)
+		if (mf->from_run || !ax_export_manual_stored(mf))
 			continue;
 		int err = zip_stream(w, d->store, mf->bundle_path, f->sha256, f->size, p, &written);
 		if (err < 0) {
@@ -273,7 +272,8 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		    ".json, the assessment-plan.xml they import and the catalog.xml of the\n"
 		    "Annex A control ids and titles their control references resolve in), evidence/\n"
 		    "(redacted artifacts, by probe instance; manual evidence, as attached,\n"
-		    "under evidence/manual/<control>/<id>-<name>, described in results.jsonl).\n");
+		    "under evidence/manual/<id>-<name>, once however many controls it\n"
+		    "serves; results.jsonl names its controls).\n");
 }
 
 static int manifest(const struct writer *w, const struct ax_export_data *d, struct ax_buf *out)
@@ -383,7 +383,7 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	}
 	struct progress p = {.o = opts, .total = d->nartifacts, .t0_ms = ax_monotonic_ms()};
 	for (size_t i = 0; i < d->nmfiles; i++)
-		p.total += !d->mfiles[i].from_run;
+		p.total += !d->mfiles[i].from_run && ax_export_manual_stored(&d->mfiles[i]);
 	if ((err = put_artifacts(&w, d, &p)) < 0 || (err = put_manual(&w, d, &p)) < 0)
 		goto cleanup;
 	progress_show(&p, 1);
