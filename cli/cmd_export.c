@@ -440,7 +440,7 @@ int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const struct ax_command *c = ax_command_find("verify");
-	struct ax_verify_opts o = {0};
+	struct ax_verify_opts o = {.progress = isatty(2)};
 	struct ax_verify_report rep;
 	int ch, json = 0, list = 0;
 	optind = 0;

@@ -269,6 +269,7 @@ struct ax_verify_opts {
 	int64_t max_entry_size;  /* 0: defaults (4 GiB per file) */
 	int64_t max_total_size;  /* 0: 64 GiB in all */
 	int64_t max_entries;     /* 0: 200,000 */
+	int progress;            /* print progress on stderr while hashing (bundles of 64 MiB or more) */
 };
 struct ax_verify_report {
 	size_t entries;          /* ZIP entries */

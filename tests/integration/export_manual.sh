@@ -234,6 +234,13 @@ else
 	expect_rc 0 "$ANNEXA" -c "$C" export -o "$T/big.zip"
 	expect_rc 0 "$ANNEXA" verify "$T/big.zip"
 fi
+# verify of a large bundle: a progress line on a TTY only (script(1) gives one)
+"$ANNEXA" verify "$T/big.zip" >"$T/out" 2>&1
+ok; ! grep -q 'files hashed' "$T/out" || fail "verify printed progress without a TTY"
+if command -v script >/dev/null; then
+	script -qec "'$ANNEXA' verify '$T/big.zip'" /dev/null >"$T/out" 2>&1 || fail "verify on a TTY failed: $(tail -2 "$T/out")"
+	ok; grep -qE 'verify: [0-9]+/[0-9]+ files hashed, [0-9]+ MiB' "$T/out" || fail "verify on a TTY: no progress line: $(head -c 400 "$T/out")"
+fi
 unzip -p "$T/big.zip" evidence/manual/M-5-scan.pdf | cmp -s - "$T/scan.pdf" || fail "100 MB file differs in the bundle"
 ok
 # on two controls, stored once: one entry, and the bundle about 1x the file
