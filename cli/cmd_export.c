@@ -289,6 +289,8 @@ static int write_report_evidence(const struct ax_export_data *d, const char *fol
 		err = write_linked(d->store, folder, d->artifacts[i].bundle_path, d->artifacts[i].sha256, written);
 	for (size_t i = 0; i < d->nmfiles && err == 0; i++) {
 		const struct ax_export_manual_file *mf = &d->mfiles[i];
+		if (!ax_export_manual_stored(mf))
+			continue;
 		err = write_linked(d->store, folder, mf->bundle_path,
 				   d->manual.items[mf->item].files[mf->file].sha256, written);
 	}
@@ -438,7 +440,7 @@ int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const struct ax_command *c = ax_command_find("verify");
-	struct ax_verify_opts o = {0};
+	struct ax_verify_opts o = {.progress = isatty(2)};
 	struct ax_verify_report rep;
 	int ch, json = 0, list = 0;
 	optind = 0;

@@ -145,8 +145,8 @@ int ax_manual_get(struct ax_store *s, const char *id, struct ax_manual_list *out
 /* For bundles of the period [since, until] (0 = unbounded): every item
  * whose validity [effective_at, expires_at) overlaps the period or whose
  * attach, approve or revoke happened in it, revoked ones included (the
- * bundle shows their state). The bundle writes each file f of item m, for
- * each control c of m, to evidence/manual/<c>/<m.id>-<f.name> with
+ * bundle shows their state). The bundle writes each file f of item m once,
+ * to evidence/manual/<m.id>-<f.name>, with
  * ax_store_artifact_stream(s, f.sha256, ...), and m as ax_manual_to_json
  * in results.jsonl (and an OSCAL observation, method EXAMINE). */
 int ax_manual_period(struct ax_store *s, int64_t since, int64_t until, struct ax_manual_list *out);

@@ -8,8 +8,8 @@
  * sorted by path), manifest.json.sig (detached CMS, DER) and optionally
  * manifest.json.sig.tsr (RFC 3161 reply).
  *
- * Manual evidence files go to evidence/manual/<control>/<id>-<name>, once
- * per control of their item (export_manual.c names the paths).
+ * Manual evidence files go to evidence/manual/<id>-<name>, once however
+ * many controls their item names (export_manual.c names the paths).
  *
  * Guarantees: the bundle appears under its name complete or not at all
  * (temp file in the same folder, fsync, rename, fsync of the folder);
@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "progress.h"
 #include "util.h"
 
 struct mfile {
@@ -99,34 +100,12 @@ static int cmp_mfile(const void *a, const void *b)
 	return strcmp(((const struct mfile *)a)->path, ((const struct mfile *)b)->path);
 }
 
-struct progress {
-	const struct ax_bundle_opts *o;
-	size_t done, total;
-	int64_t bytes, shown; /* shown: bytes at the last line */
-	int64_t t0_ms;        /* when streaming began, for the rate */
-};
-
-static void progress_show(struct progress *p, int final)
-{
-	if (!p->o->progress)
-		return;
-	int64_t ms = ax_monotonic_ms() - p->t0_ms;
-	/* the rate once there is a second to average over; padded so a
-	 * shorter line overwrites a longer one */
-	fprintf(stderr, "\rexport: %zu/%zu evidence files, %lld MiB", p->done, p->total, (long long)(p->bytes >> 20));
-	if (ms >= 1000)
-		fprintf(stderr, ", %lld MiB/s   ", (long long)(p->bytes * 1000 / ms >> 20));
-	p->shown = p->bytes;
-	if (final)
-		fputc('\n', stderr);
-}
-
 /* Streams artifact bytes into the open entry, in the store's chunks. */
 struct stream {
 	struct writer *w;
 	const char *path;
 	int64_t bytes, limit; /* limit < 0: none */
-	struct progress *p;
+	struct ax_progress *p;
 };
 
 static int stream_chunk(void *arg, const void *data, size_t len)
@@ -138,9 +117,7 @@ static int stream_chunk(void *arg, const void *data, size_t len)
 	if (archive_write_data(st->w->zip, data, len) != (la_ssize_t)len)
 		return ax_error_set("bundle: cannot write %s: %s", st->path, archive_error_string(st->w->zip));
 	st->bytes += (int64_t)len;
-	st->p->bytes += (int64_t)len;
-	if (st->p->bytes - st->p->shown >= (64 << 20))
-		progress_show(st->p, 0);
+	ax_progress_bytes(st->p, len);
 	return 0;
 }
 
@@ -149,7 +126,7 @@ static int stream_chunk(void *arg, const void *data, size_t len)
  * they stream and fails when they no longer match: the bundle is then
  * never committed. *written gets the byte count. */
 static int zip_stream(struct writer *w, struct ax_store *store, const char *path, const char *sha256, int64_t size,
-		      struct progress *p, int64_t *written)
+		      struct ax_progress *p, int64_t *written)
 {
 	struct stream st = {.w = w, .path = path, .limit = size, .p = p};
 	int err = zip_header(w, path, size);
@@ -173,7 +150,7 @@ static int cmp_artifact_path(const void *pa, const void *pb, void *arg)
 
 /* Streams every distinct artifact path once (equal paths hold equal
  * bytes: export_data.c guarantees it) and sets every artifact's size. */
-static int put_artifacts(struct writer *w, struct ax_export_data *d, struct progress *p)
+static int put_artifacts(struct writer *w, struct ax_export_data *d, struct ax_progress *p)
 {
 	size_t *idx = ax_calloc(d->nartifacts + 1, sizeof(*idx));
 	int err = 0;
@@ -193,24 +170,23 @@ static int put_artifacts(struct writer *w, struct ax_export_data *d, struct prog
 			goto cleanup;
 		}
 		p->done++;
-		progress_show(p, 0);
+		ax_progress_show(p, 0);
 	}
 cleanup:
 	free(idx);
 	return err;
 }
 
-/* Each manual evidence file once per control of its item, streamed with
- * its recorded size (an attach run of the period may have written it
+/* Each manual evidence file once, streamed with its recorded size (an attach run of the period may have written it
  * already under the same path). */
-static int put_manual(struct writer *w, struct ax_export_data *d, struct progress *p)
+static int put_manual(struct writer *w, struct ax_export_data *d, struct ax_progress *p)
 {
 	for (size_t i = 0; i < d->nmfiles; i++) {
 		const struct ax_export_manual_file *mf = &d->mfiles[i];
 		const struct ax_manual *m = &d->manual.items[mf->item];
 		const struct ax_manual_file *f = &m->files[mf->file];
 		int64_t written;
-		if (mf->from_run)
+		if (mf->from_run || !ax_export_manual_stored(mf))
 			continue;
 		int err = zip_stream(w, d->store, mf->bundle_path, f->sha256, f->size, p, &written);
 		if (err < 0) {
@@ -218,7 +194,7 @@ static int put_manual(struct writer *w, struct ax_export_data *d, struct progres
 			return err;
 		}
 		p->done++;
-		progress_show(p, 0);
+		ax_progress_show(p, 0);
 	}
 	return 0;
 }
@@ -273,7 +249,8 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		    ".json, the assessment-plan.xml they import and the catalog.xml of the\n"
 		    "Annex A control ids and titles their control references resolve in), evidence/\n"
 		    "(redacted artifacts, by probe instance; manual evidence, as attached,\n"
-		    "under evidence/manual/<control>/<id>-<name>, described in results.jsonl).\n");
+		    "under evidence/manual/<id>-<name>, once however many controls it\n"
+		    "serves; results.jsonl names its controls).\n");
 }
 
 static int manifest(const struct writer *w, const struct ax_export_data *d, struct ax_buf *out)
@@ -381,12 +358,13 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 		err = ax_error_set("bundle: libarchive cannot write ZIP");
 		goto cleanup;
 	}
-	struct progress p = {.o = opts, .total = d->nartifacts, .t0_ms = ax_monotonic_ms()};
+	struct ax_progress p;
+	ax_progress_start(&p, "export", "evidence files", opts->progress, d->nartifacts);
 	for (size_t i = 0; i < d->nmfiles; i++)
-		p.total += !d->mfiles[i].from_run;
+		p.total += !d->mfiles[i].from_run && ax_export_manual_stored(&d->mfiles[i]);
 	if ((err = put_artifacts(&w, d, &p)) < 0 || (err = put_manual(&w, d, &p)) < 0)
 		goto cleanup;
-	progress_show(&p, 1);
+	ax_progress_show(&p, 1);
 	if ((err = put_generated(&w, d, "report.html", ax_report_html)) < 0 ||
 	    (err = put_generated(&w, d, "soa.csv", ax_export_soa_csv)) < 0 ||
 	    (err = put_generated(&w, d, "soa.xlsx", ax_export_soa_xlsx)) < 0 ||

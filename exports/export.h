@@ -46,15 +46,20 @@ struct ax_export_link {
 	size_t artifact; /* index into ax_export_data.artifacts */
 };
 
-/* One manual evidence file as the bundle carries it: file `file` of item
- * `item` (index into ax_export_data.manual.items) under its control
- * `control` (index into the item's controls). Each file is in the bundle
- * once per control of its item. */
+/* One manual evidence file as a control of its item names it: file
+ * `file` of item `item` (index into ax_export_data.manual.items) for its
+ * control `control` (index into the item's controls). Every control's
+ * entry of a file has the same bundle_path: the bundle holds the file
+ * once, written for the stored entry (ax_export_manual_stored). */
 struct ax_export_manual_file {
 	size_t item, control, file;
-	char *bundle_path; /* "evidence/manual/<control>/<id>-<name>", sanitised, unique */
+	char *bundle_path; /* "evidence/manual/<id>-<name>", sanitised, unique per file */
 	int from_run;      /* an attach run of the period carries these bytes under the same path */
 };
+
+/* True for the one entry per file whose bytes a bundle or a report's
+ * evidence folder writes (the item's first control). */
+int ax_export_manual_stored(const struct ax_export_manual_file *mf);
 
 /* Per control, over the period (export_data.c). The control's state at a
  * time is the newest result, as of that time, of every check mapped to it
@@ -264,6 +269,7 @@ struct ax_verify_opts {
 	int64_t max_entry_size;  /* 0: defaults (4 GiB per file) */
 	int64_t max_total_size;  /* 0: 64 GiB in all */
 	int64_t max_entries;     /* 0: 200,000 */
+	int progress;            /* print progress on stderr while hashing (bundles of 64 MiB or more) */
 };
 struct ax_verify_report {
 	size_t entries;          /* ZIP entries */

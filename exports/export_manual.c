@@ -1,14 +1,15 @@
 /* export_manual.c - manual evidence (collector/manual.h) in a bundle: the
- * items of the period, the bundle path of each of their files under each
- * of their controls, and their records in results.jsonl.
+ * items of the period, the one bundle path of each of their files, and
+ * their records in results.jsonl.
  *
- * Guarantees: paths are "evidence/manual/<control>/<id>-<name>" with every
- * component sanitised (ax_export_safe_name), unique in the bundle (two
- * files of one item that sanitise to the same name get their position
- * added); an attach run's artifacts ("manual" / "<id>/<name>") point at
- * the path of the item's first control, so the ledger excerpt and the
- * manual evidence name the same bundle file and its bytes are stored once
- * for that control. Nothing here reads artifact bytes. */
+ * Guarantees: paths are "evidence/manual/<id>-<name>" with every component
+ * sanitised (ax_export_safe_name), unique in the bundle (two files of one
+ * item that sanitise to the same name get their position added); a file
+ * is stored once however many controls its item names (every control's
+ * entry carries the same path, only the first control's is written), and
+ * an attach run's artifacts ("manual" / "<id>/<name>") point at that same
+ * path, so the ledger excerpt and the manual evidence name one copy.
+ * Nothing here reads artifact bytes. */
 #include "export.h"
 
 #include <stdlib.h>
@@ -49,18 +50,21 @@ static int name_clash(const struct ax_manual *m, size_t i)
 	return clash;
 }
 
-static char *manual_path(const struct ax_manual *m, size_t c, size_t f)
+static char *manual_path(const struct ax_manual *m, size_t f)
 {
 	struct ax_buf b = AX_BUF_INIT;
 	ax_buf_puts(&b, "evidence/manual/");
-	ax_export_safe_name(m->controls[c], &b);
-	ax_buf_putc(&b, '/');
 	ax_export_safe_name(m->id, &b);
 	if (name_clash(m, f))
 		ax_buf_printf(&b, "-%zu", f + 1);
 	ax_buf_putc(&b, '-');
 	ax_export_safe_name(m->files[f].name, &b);
 	return ax_buf_detach(&b);
+}
+
+int ax_export_manual_stored(const struct ax_export_manual_file *mf)
+{
+	return mf->control == 0;
 }
 
 static int cmp_mfile_path(const void *a, const void *b)
@@ -74,11 +78,13 @@ static int cmp_mfile_path(const void *a, const void *b)
 static int check_unique(const struct ax_export_data *d)
 {
 	const struct ax_export_manual_file **v = ax_calloc(d->nmfiles + 1, sizeof(*v));
+	size_t n = 0;
 	int err = 0;
 	for (size_t i = 0; i < d->nmfiles; i++)
-		v[i] = &d->mfiles[i];
-	qsort(v, d->nmfiles, sizeof(*v), cmp_mfile_path);
-	for (size_t i = 1; i < d->nmfiles && !err; i++)
+		if (ax_export_manual_stored(&d->mfiles[i]))
+			v[n++] = &d->mfiles[i];
+	qsort(v, n, sizeof(*v), cmp_mfile_path);
+	for (size_t i = 1; i < n && !err; i++)
 		if (strcmp(v[i]->bundle_path, v[i - 1]->bundle_path) == 0)
 			err = ax_error_set("export: two manual evidence files share the bundle path %s",
 					   v[i]->bundle_path);
@@ -103,14 +109,14 @@ int ax_export_manual_load(struct ax_export_data *d, int64_t since, int64_t until
 				mf->item = i;
 				mf->control = c;
 				mf->file = f;
-				mf->bundle_path = manual_path(m, c, f);
+				mf->bundle_path = manual_path(m, f);
 			}
 	}
 	return check_unique(d);
 }
 
-/* The first-control entry of the file that artifact a ("<id>/<name>",
- * same bytes) of an attach run stands for, or NULL. */
+/* The stored entry of the file that artifact a ("<id>/<name>", same
+ * bytes) of an attach run stands for, or NULL. */
 static struct ax_export_manual_file *entry_of_artifact(struct ax_export_data *d, const struct ax_export_artifact *a)
 {
 	const char *slash = strchr(a->name, '/');
@@ -121,7 +127,7 @@ static struct ax_export_manual_file *entry_of_artifact(struct ax_export_data *d,
 		struct ax_export_manual_file *mf = &d->mfiles[i];
 		const struct ax_manual *m = &d->manual.items[mf->item];
 		const struct ax_manual_file *f = &m->files[mf->file];
-		if (mf->control == 0 && strlen(m->id) == idlen && memcmp(m->id, a->name, idlen) == 0 &&
+		if (ax_export_manual_stored(mf) && strlen(m->id) == idlen && memcmp(m->id, a->name, idlen) == 0 &&
 		    strcmp(f->name, slash + 1) == 0 && strcmp(f->sha256, a->sha256) == 0)
 			return mf;
 	}

@@ -40,6 +40,7 @@
 
 #include "jsonsplit.h"
 #include "ledger.h"
+#include "progress.h"
 #include "util.h"
 #include "x509.h"
 #include "zipread.h"
@@ -94,6 +95,7 @@ int ax_bundle_path_valid(const char *path)
 
 struct hashing {
 	EVP_MD_CTX *md;
+	struct ax_progress *p;
 	struct ax_buf *keep;
 	size_t keep_max;
 	const char *name;
@@ -103,6 +105,7 @@ static int hash_chunk(void *arg, const void *data, size_t len)
 {
 	struct hashing *h = arg;
 	EVP_DigestUpdate(h->md, data, len);
+	ax_progress_bytes(h->p, len);
 	if (h->keep) {
 		if (h->keep->size + len > h->keep_max)
 			return ax_error_code(AX_EINVALID, "bundle entry %s is larger than annexa writes it (%zu bytes at "
@@ -150,6 +153,7 @@ static int read_entries(struct vctx *v)
 {
 	size_t n = ax_zip_count(v->z), manifest_max = manifest_limit(v->z);
 	unsigned char md[32];
+	struct ax_progress p;
 	int err = 0;
 	v->e = ax_calloc(n + 1, sizeof(*v->e));
 	for (size_t i = 0; i < n; i++) {
@@ -157,10 +161,15 @@ static int read_entries(struct vctx *v)
 		if (!ax_bundle_path_valid(name))
 			return invalid("bundle entry '%.200s' has an unsafe name%s", name, "");
 	}
+	/* a line only where hashing takes a while: small bundles stay quiet */
+	int64_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += (int64_t)ax_zip_get(v->z, i)->usize;
+	ax_progress_start(&p, "verify", "files hashed", v->o && v->o->progress && bytes >= (64 << 20), n);
 	for (size_t i = 0; i < n && !err; i++) {
 		const char *name = ax_zip_get(v->z, i)->name;
 		int *flag = NULL;
-		struct hashing h = {.md = EVP_MD_CTX_new(), .name = name};
+		struct hashing h = {.md = EVP_MD_CTX_new(), .p = &p, .name = name};
 		h.keep = keep_for(v, name, manifest_max, &h.keep_max, &flag);
 		EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
 		err = ax_zip_read(v->z, i, hash_chunk, &h);
@@ -169,7 +178,9 @@ static int read_entries(struct vctx *v)
 		ax_hex(md, 32, v->e[i].sha256);
 		if (!err && flag)
 			*flag = 1;
+		p.done++;
 	}
+	ax_progress_show(&p, 1);
 	v->ledger = ax_zip_find(v->z, "ledger.json");
 	v->results = ax_zip_find(v->z, "results.jsonl");
 	v->rep->entries = n;

@@ -147,6 +147,6 @@ expect_out "A.8.15   pass"
 expect_out "A.8.15:review by M-3 (review.txt)"
 expect_out "A.8.15:tamper by M-3 (review.txt)"
 expect_rc 0 "$ANNEXA" -c "$C" report -o "$T/r.html"
-ok; grep -qF '<code>A.8.15:policy</code> by <a class="answer" href="evidence/manual/A.8.15/M-1-logging-policy.txt">M-1</a>' "$T/r.html" ||
+ok; grep -qF '<code>A.8.15:policy</code> by <a class="answer" href="evidence/manual/M-1-logging-policy.txt">M-1</a>' "$T/r.html" ||
 	fail "report.html does not link M-1 as the answer to A.8.15:policy: $(grep -o '<p class="answered">[^\n]*</p>' "$T/r.html" | head -c 400)"
 done_tests

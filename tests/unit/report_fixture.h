@@ -116,10 +116,10 @@ static void fx_manual(struct fx *f)
 		size_t item, control, file;
 		const char *path;
 	} mf[] = {
-		{0, 0, 0, "evidence/manual/A.5.10/M-1-policy.pdf"},
-		{0, 0, 1, "evidence/manual/A.5.10/M-1-annex_1.txt"},
-		{1, 0, 0, "evidence/manual/A.5.10/M-2-old-policy.pdf"},
-		{1, 1, 0, "evidence/manual/A.8.24/M-2-old-policy.pdf"},
+		{0, 0, 0, "evidence/manual/M-1-policy.pdf"},
+		{0, 0, 1, "evidence/manual/M-1-annex_1.txt"},
+		{1, 0, 0, "evidence/manual/M-2-old-policy.pdf"},
+		{1, 1, 0, "evidence/manual/M-2-old-policy.pdf"},
 	};
 	for (size_t i = 0; i < 4; i++)
 		f->mfiles[i] = (struct ax_export_manual_file){mf[i].item, mf[i].control, mf[i].file, (char *)mf[i].path, 0};

@@ -58,8 +58,9 @@ static const char *control_status(const struct ax_export_data *d, const char *id
 }
 
 /* Manual evidence: two files whose names clash once sanitised for the
- * bundle, under two controls -> four bundle paths; the attach run's
- * artifacts name the first control's copies; the status counts the item;
+ * bundle, under two controls -> four entries naming two bundle paths (one
+ * copy per file, every control points at it); the attach run's artifacts
+ * name those same copies; the status counts the item;
  * the bundle verifies. */
 static void test_manual(const struct ax_config *cfg, const struct ax_catalog *cat, struct ax_store *st,
 			const struct ax_signer *signer)
@@ -80,17 +81,18 @@ static void test_manual(const struct ax_config *cfg, const struct ax_catalog *ca
 		goto cleanup;
 	T_EQ_INT(d->manual.n, 1);
 	T_EQ_INT(d->nmfiles, 4);
-	static const char *want[] = {"evidence/manual/A.5.1/M-1-1-a_b.txt", "evidence/manual/A.5.1/M-1-2-a_b.txt",
-				     "evidence/manual/A.6.1/M-1-1-a_b.txt", "evidence/manual/A.6.1/M-1-2-a_b.txt"};
+	static const char *want[] = {"evidence/manual/M-1-1-a_b.txt", "evidence/manual/M-1-2-a_b.txt",
+				     "evidence/manual/M-1-1-a_b.txt", "evidence/manual/M-1-2-a_b.txt"};
 	for (size_t i = 0; i < d->nmfiles && i < 4; i++) {
 		T_EQ_STR(d->mfiles[i].bundle_path, want[i]);
-		T_EQ_INT(d->mfiles[i].from_run, i < 2); /* the attach run carries A.5.1's copies */
+		T_EQ_INT(ax_export_manual_stored(&d->mfiles[i]), i < 2); /* one stored entry per file */
+		T_EQ_INT(d->mfiles[i].from_run, i < 2); /* the attach run carries the stored copies */
 	}
 	size_t manual_artifacts = 0;
 	for (size_t i = 0; i < d->nartifacts; i++)
 		if (strcmp(d->artifacts[i].instance, "manual") == 0) {
 			manual_artifacts++;
-			T_OK(strncmp(d->artifacts[i].bundle_path, "evidence/manual/A.5.1/M-1-", 26) == 0);
+			T_OK(strncmp(d->artifacts[i].bundle_path, "evidence/manual/M-1-", 20) == 0);
 		}
 	T_EQ_INT(manual_artifacts, 2);
 	T_EQ_STR(ax_export_manual_path(d, &d->manual.items[0], "A.6.1", 1), want[3]);
@@ -104,7 +106,8 @@ static void test_manual(const struct ax_config *cfg, const struct ax_catalog *ca
 	struct ax_buf jl = AX_BUF_INIT;
 	T_EQ_INT(ax_export_results_jsonl(d, &jl), 0);
 	T_CONTAINS(ax_buf_cstr(&jl), "\"kind\":\"manual\"");
-	T_CONTAINS(ax_buf_cstr(&jl), "\"path\":\"evidence/manual/A.6.1/M-1-2-a_b.txt\"");
+	T_CONTAINS(ax_buf_cstr(&jl), "{\"control\":\"A.6.1\",\"path\":\"evidence/manual/M-1-2-a_b.txt\"");
+	T_CONTAINS(ax_buf_cstr(&jl), "{\"control\":\"A.5.1\",\"path\":\"evidence/manual/M-1-2-a_b.txt\"");
 	ax_buf_free(&jl);
 	struct ax_bundle_opts o = {.signer = signer};
 	T_EQ_INT(ax_bundle_write(d, &o, zip, NULL), 0);

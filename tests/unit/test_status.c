@@ -338,7 +338,7 @@ static size_t widest(const char *s)
 }
 
 /* Every fix line belongs to a check some probe declares (a renamed check
- * must not leave its hint behind). */
+ * must not leave its hint behind), and every declared check has one. */
 static void test_fixes(void)
 {
 	T_OK(ax_probe_fix_count() > 0);
@@ -352,6 +352,16 @@ static void test_fixes(void)
 		t_checks++;
 	}
 	T_OK(ax_probe_fix("no.such.check") == NULL);
+	/* and every check a probe declares has a line: a new check without
+	 * a hint fails here */
+	for (size_t p = 0; ax_probes[p]; p++)
+		for (const struct ax_check_def *c = ax_probes[p]->checks; c && c->id; c++) {
+			const char *fix = ax_probe_fix(c->id);
+			if (!fix || !*fix)
+				t_fail(__FILE__, __LINE__, "probe %s declares %s, which has no fix line in fixes.c",
+				       ax_probes[p]->name, c->id);
+			t_checks++;
+		}
 }
 
 /* ax_wrap: word boundaries, indentation, a word wider than the line cut,
