@@ -228,7 +228,7 @@ static int file_run(struct ax_probe_ctx *ctx)
 		check_content(ctx, path, &content, red_ok && lines ? &red : NULL, &present, &absent);
 		if (attach && red_ok) {
 			const char *base = strrchr(path, '/');
-			rc = ax_probe_artifact(ctx, base ? base + 1 : path, "text/plain", red.ptr ? red.ptr : "", red.size);
+			ax_probe_artifact(ctx, base ? base + 1 : path, "text/plain", red.ptr ? red.ptr : "", red.size);
 		}
 		ax_buf_free(&red);
 		ax_buf_free(&content);

@@ -141,9 +141,9 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 	const char *how = with_signers ? "verified: SSH with ssh-keygen -Y verify against allowed-signers, GPG with gpg --verify against gpg-home"
 				       : "signature presence only (no allowed-signers configured: not verified)";
 	if (l->n == 0) {
-		rc |= ax_probe_result(ctx, "change.signed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "commits", 0, "branch", branch),
+		ax_probe_result(ctx, "change.signed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "commits", 0, "branch", branch),
 				      "no commits on %s in the window", branch);
-		rc |= ax_probe_result(ctx, "change.reviewed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "changes", 0, "branch", branch),
+		ax_probe_result(ctx, "change.reviewed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "changes", 0, "branch", branch),
 				      "no changes on %s in the window", branch);
 	} else {
 		struct ax_buf sig_msg = AX_BUF_INIT, rev_msg = AX_BUF_INIT;
@@ -162,12 +162,12 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 		else
 			ax_buf_printf(&rev_msg, "all %zu changes on %s were merged or approved by someone other than the author",
 				      nchanges, branch);
-		rc |= ax_probe_result(ctx, "change.signed", nsigned_bad ? AX_CHECK_FAIL : AX_CHECK_PASS,
+		ax_probe_result(ctx, "change.signed", nsigned_bad ? AX_CHECK_FAIL : AX_CHECK_PASS,
 				      json_pack("{s:s,s:I,s:I,s:O,s:s,s:b}", "branch", branch, "commits", (json_int_t)l->n,
 						"failed", (json_int_t)nsigned_bad, "failed_ids", unsigned_ids, "verification",
 						how, "truncated", l->truncated),
 				      "%s", ax_buf_cstr(&sig_msg));
-		rc |= ax_probe_result(ctx, "change.reviewed", nunreviewed ? AX_CHECK_FAIL : AX_CHECK_PASS,
+		ax_probe_result(ctx, "change.reviewed", nunreviewed ? AX_CHECK_FAIL : AX_CHECK_PASS,
 				      json_pack("{s:s,s:I,s:I,s:O}", "branch", branch, "changes", (json_int_t)nchanges,
 						"unreviewed", (json_int_t)nunreviewed, "unreviewed_ids", unreviewed),
 				      "%s", ax_buf_cstr(&rev_msg));
@@ -176,7 +176,7 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 	}
 	char *dump = json_dumps(commits, JSON_INDENT(1));
 	if (dump)
-		rc |= ax_probe_artifact(ctx, "commits.json", "application/json", dump, strlen(dump));
+		ax_probe_artifact(ctx, "commits.json", "application/json", dump, strlen(dump));
 	free(dump);
 	json_decref(commits);
 	json_decref(unsigned_ids);
@@ -206,18 +206,20 @@ static int judge_history(struct ax_probe_ctx *ctx, git_repository *repo, const g
 	char *path = NULL;
 	int rc = 0;
 	git_oid_tostr(now_hex, sizeof(now_hex), tip);
-	if (!dir)
-		return ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_SKIP, NULL,
+	if (!dir) {
+		ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_SKIP, NULL,
 				       "no state folder: the previous tip cannot be remembered");
+		return 0;
+	}
 	path = tip_state_path(dir, branch);
 	int have = ax_file_read(path, 256, &prev);
 	if (have == AX_ENOTFOUND) {
 		/* nothing to compare with yet: the baseline informs, it passes nothing */
-		rc = ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_INFO,
+		ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_INFO,
 				     json_pack("{s:s,s:s}", "branch", branch, "tip", now_hex),
 				     "first run on %s: tip %.12s recorded", branch, now_hex);
 	} else if (have < 0) {
-		rc = ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 		goto cleanup;
 	} else {
 		git_oid prev_oid;
@@ -230,10 +232,10 @@ static int judge_history(struct ax_probe_ctx *ctx, git_repository *repo, const g
 		json_t *obs = json_pack("{s:s,s:s,s:s,s:b}", "branch", branch, "tip", now_hex, "previous_tip", prev_hex,
 					"previous_tip_exists", known);
 		if (descends)
-			rc = ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_PASS, obs,
+			ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_PASS, obs,
 					     "%s tip %.12s descends from the previous tip %.12s", branch, now_hex, prev_hex);
 		else
-			rc = ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_FAIL, obs,
+			ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_FAIL, obs,
 					     "%s was rewritten (force-push): tip %.12s does not descend from the previous tip %.12s%s",
 					     branch, now_hex, prev_hex, known ? "" : ", which is no longer in the repository");
 	}
@@ -276,8 +278,8 @@ static int gitrepo_run(struct ax_probe_ctx *ctx)
 	};
 	if (ax_commits_walk(repo, &tip, &wo, &commits) < 0) {
 		ax_error_prefix("%s", path);
-		rc |= ax_probe_result(ctx, "change.signed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
-		rc |= ax_probe_result(ctx, "change.reviewed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		ax_probe_result(ctx, "change.signed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		ax_probe_result(ctx, "change.reviewed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 	} else {
 		rc |= judge_commits(ctx, &commits, branch, signers != NULL || wo.gpg_home != NULL);
 	}
@@ -286,7 +288,7 @@ static int gitrepo_run(struct ax_probe_ctx *ctx)
 	goto cleanup;
 fail_all:
 	for (size_t i = 0; gitrepo_checks[i].id; i++)
-		rc |= ax_probe_result(ctx, gitrepo_checks[i].id, AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		ax_probe_result(ctx, gitrepo_checks[i].id, AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 cleanup:
 	ax_commit_list_free(&commits);
 	free(branch);

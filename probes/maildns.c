@@ -125,21 +125,23 @@ static size_t pick(const struct md_answer *a, const char *version, const char **
 
 static int emit(struct run *r, const char *check, enum ax_check_status st, json_t *obs, const struct ax_buf *msg)
 {
-	return ax_probe_result(r->ctx, check, st, obs, "%s", ax_buf_cstr(msg));
+	ax_probe_result(r->ctx, check, st, obs, "%s", ax_buf_cstr(msg));
+	return 0;
 }
 
 /* An error of the lookup (the resolver failed) or a bogus answer (fail). */
 static int emit_lookup_failure(struct run *r, const char *check, const struct md_answer *a, const struct ax_buf *why)
 {
-	return ax_probe_result(r->ctx, check, a->sec == MD_BOGUS ? AX_CHECK_FAIL : AX_CHECK_ERROR,
+	ax_probe_result(r->ctx, check, a->sec == MD_BOGUS ? AX_CHECK_FAIL : AX_CHECK_ERROR,
 			       json_pack("{s:s}", "dnssec", md_sec_name(a->sec)), "%s", ax_buf_cstr(why));
+	return 0;
 }
 
 static int check_mx(struct run *r)
 {
 	struct md_answer a;
 	struct ax_buf why = AX_BUF_INIT;
-	int err;
+	int err = 0;
 	if (lookup(r, r->domain, MD_MX, &a, &why) < 0) {
 		err = emit_lookup_failure(r, "maildns.mx", &a, &why);
 		goto cleanup;
@@ -165,13 +167,13 @@ static int check_mx(struct run *r)
 	}
 	json_t *obs = json_pack("{s:s,s:o}", "dnssec", md_sec_name(a.sec), "hosts", hosts);
 	if (null_mx)
-		err = ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_INFO, obs, "%s publishes a null MX (RFC 7505): it receives no mail", r->domain);
+		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_INFO, obs, "%s publishes a null MX (RFC 7505): it receives no mail", r->domain);
 	else if (!a.n)
-		err = ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "%s has no MX record", r->domain);
+		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "%s has no MX record", r->domain);
 	else if (missing)
-		err = ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "MX host(s) without an address: %s", ax_buf_cstr(&why));
+		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "MX host(s) without an address: %s", ax_buf_cstr(&why));
 	else
-		err = ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_PASS, obs, "%zu MX host(s), each with an address", a.n);
+		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_PASS, obs, "%zu MX host(s), each with an address", a.n);
 cleanup:
 	md_answer_free(&a);
 	ax_buf_free(&why);
@@ -433,8 +435,9 @@ static int check_dkim(struct run *r)
 	size_t nsel = json_object_size(wanted);
 	if (!nsel) {
 		json_decref(wanted);
-		return ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_SKIP, json_pack("{s:I}", "messages", (json_int_t)nmessages),
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_SKIP, json_pack("{s:I}", "messages", (json_int_t)nmessages),
 				       "no dkim-selector configured and none seen in dkim-messages");
+		return 0;
 	}
 	json_t *sels = json_array();
 	struct ax_buf bad = AX_BUF_INIT;
@@ -480,11 +483,11 @@ static int check_dkim(struct run *r)
 	json_decref(wanted);
 	int err;
 	if (nerr)
-		err = ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_ERROR, obs, "%s", ax_buf_cstr(&bad));
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_ERROR, obs, "%s", ax_buf_cstr(&bad));
 	else if (nbad)
-		err = ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_FAIL, obs, "%s", ax_buf_cstr(&bad));
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_FAIL, obs, "%s", ax_buf_cstr(&bad));
 	else
-		err = ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_PASS, obs, "%zu selector(s) publish a sufficient key", nsel);
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_PASS, obs, "%zu selector(s) publish a sufficient key", nsel);
 	ax_buf_free(&bad);
 	return err;
 }
@@ -681,18 +684,18 @@ static int check_dnssec(struct run *r)
 			nerror++;
 	}
 	json_t *obs = json_pack("{s:O}", "answers", r->names);
-	int err;
+	int err = 0;
 	if (bogus.size)
-		err = ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_FAIL, obs, "DNSSEC validation fails (bogus) for %s",
+		ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_FAIL, obs, "DNSSEC validation fails (bogus) for %s",
 				      ax_buf_cstr(&bogus));
 	else if (insecure.size)
-		err = ax_probe_result(r->ctx, "maildns.dnssec",
+		ax_probe_result(r->ctx, "maildns.dnssec",
 				      ax_probe_opt_bool(r->ctx, "require-dnssec") ? AX_CHECK_FAIL : AX_CHECK_INFO, obs,
 				      "not signed (insecure): %s", ax_buf_cstr(&insecure));
 	else if (nerror || !nsecure)
-		err = ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_ERROR, obs, "%zu lookup(s) failed", nerror);
+		ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_ERROR, obs, "%zu lookup(s) failed", nerror);
 	else
-		err = ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_PASS, obs, "all %zu answers validate (secure)", nsecure);
+		ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_PASS, obs, "all %zu answers validate (secure)", nsecure);
 	ax_buf_free(&bogus);
 	ax_buf_free(&insecure);
 	return err;
@@ -717,7 +720,7 @@ static int maildns_run(struct ax_probe_ctx *ctx)
 	err |= check_dane(&r);
 	err |= check_dnssec(&r);
 	char *dump = json_dumps(r.records, JSON_INDENT(2) | JSON_SORT_KEYS);
-	err |= ax_probe_artifact(ctx, "records.json", "application/json", dump, strlen(dump));
+	ax_probe_artifact(ctx, "records.json", "application/json", dump, strlen(dump));
 	free(dump);
 	err = err ? AX_ERROR : 0;
 cleanup:

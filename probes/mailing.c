@@ -98,21 +98,21 @@ static int emit(struct ax_probe_ctx *ctx, const char *check, struct tally *t, co
 	char *note = t->html_recovered ? ax_asprintf(" (%llu with malformed HTML, read as a browser would)",
 						     (unsigned long long)t->html_recovered)
 				       : ax_strdup("");
-	int err;
+	int err = 0;
 	if (t->html_recovered)
 		json_object_set_new(obs, "html_recovered", json_integer((json_int_t)t->html_recovered));
 	if (skip)
-		err = ax_probe_result(ctx, check, AX_CHECK_SKIP, obs, "%s", skip);
+		ax_probe_result(ctx, check, AX_CHECK_SKIP, obs, "%s", skip);
 	else if (t->errors)
-		err = ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "%llu message(s) could not be read: %s",
+		ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "%llu message(s) could not be read: %s",
 				      (unsigned long long)t->errors, ax_buf_cstr(&t->first_error));
 	else if (!t->checked)
-		err = ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "no message found in path");
+		ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "no message found in path");
 	else if (t->failed)
-		err = ax_probe_result(ctx, check, AX_CHECK_FAIL, obs, "%llu of %llu message(s) lack %s%s",
+		ax_probe_result(ctx, check, AX_CHECK_FAIL, obs, "%llu of %llu message(s) lack %s%s",
 				      (unsigned long long)t->failed, (unsigned long long)t->checked, what, note);
 	else
-		err = ax_probe_result(ctx, check, AX_CHECK_PASS, obs, "all %llu message(s) have %s%s",
+		ax_probe_result(ctx, check, AX_CHECK_PASS, obs, "all %llu message(s) have %s%s",
 				      (unsigned long long)t->checked, what, note);
 	free(note);
 	return err;

@@ -270,10 +270,10 @@ static int attach_effective(struct pf_state *st)
 	json_object_set_new(doc, "main_cf", main_obj);
 	json_object_set_new(doc, "smtpd_services", svcs);
 	char *text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1));
-	int rc = ax_probe_artifact(st->ctx, "postfix-effective.json", "application/json", text, strlen(text));
+	ax_probe_artifact(st->ctx, "postfix-effective.json", "application/json", text, strlen(text));
 	free(text);
 	json_decref(doc);
-	return rc;
+	return 0;
 }
 
 static int attach_redacted(struct ax_probe_ctx *ctx, const char *name, const struct ax_buf *content)
@@ -281,7 +281,7 @@ static int attach_redacted(struct ax_probe_ctx *ctx, const char *name, const str
 	struct ax_buf red = AX_BUF_INIT;
 	int rc = ax_redact(ax_buf_cstr(content), content->size, NULL, &red);
 	if (rc == 0)
-		rc = ax_probe_artifact(ctx, name, "text/plain", red.ptr ? red.ptr : "", red.size);
+		ax_probe_artifact(ctx, name, "text/plain", red.ptr ? red.ptr : "", red.size);
 	ax_buf_free(&red);
 	return rc;
 }

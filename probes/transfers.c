@@ -91,17 +91,17 @@ static int finding_emit(struct ax_probe_ctx *ctx, struct finding *f, json_t *sum
 			const char *skip_msg)
 {
 	json_t *observed = json_pack("{s:O,s:I}", "items", f->items, "failed", (json_int_t)f->nfailed);
-	int rc;
+	int rc = 0;
 	if (summary)
 		json_object_set(observed, "summary", summary);
 	if (!f->touched) {
-		rc = ax_probe_result(ctx, f->check, AX_CHECK_SKIP, observed, "%s", skip_msg);
+		ax_probe_result(ctx, f->check, AX_CHECK_SKIP, observed, "%s", skip_msg);
 	} else if (f->failed) {
 		if (f->nfailed > 5)
 			ax_buf_printf(&f->why, "; and %zu more", f->nfailed - 5);
-		rc = ax_probe_result(ctx, f->check, AX_CHECK_FAIL, observed, "%s", ax_buf_cstr(&f->why));
+		ax_probe_result(ctx, f->check, AX_CHECK_FAIL, observed, "%s", ax_buf_cstr(&f->why));
 	} else {
-		rc = ax_probe_result(ctx, f->check, AX_CHECK_PASS, observed, "%s", pass_msg);
+		ax_probe_result(ctx, f->check, AX_CHECK_PASS, observed, "%s", pass_msg);
 	}
 	finding_discard(f);
 	return rc;
@@ -279,7 +279,7 @@ static int emit_all_error(struct ax_probe_ctx *ctx, const char *why)
 {
 	int rc = 0;
 	for (size_t i = 0; transfers_checks[i].id; i++)
-		rc |= ax_probe_result(ctx, transfers_checks[i].id, AX_CHECK_ERROR, NULL, "%s", why);
+		ax_probe_result(ctx, transfers_checks[i].id, AX_CHECK_ERROR, NULL, "%s", why);
 	return rc;
 }
 
@@ -339,7 +339,7 @@ static int transfers_run(struct ax_probe_ctx *ctx)
 			   "no scc entries to third countries");
 	rc |= finding_emit(ctx, &review, NULL, "no review overdue", "the register is empty");
 	if (errors.size) { /* a source we could not read: a silent gap must not pass */
-		rc |= ax_probe_result(ctx, unreg.check, AX_CHECK_ERROR, json_pack("{s:O}", "summary", summary), "%s",
+		ax_probe_result(ctx, unreg.check, AX_CHECK_ERROR, json_pack("{s:O}", "summary", summary), "%s",
 				      ax_buf_cstr(&errors));
 		finding_discard(&unreg);
 	} else {
@@ -352,7 +352,7 @@ static int transfers_run(struct ax_probe_ctx *ctx)
 	}
 	char *dump = artifact ? json_dumps(artifact, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	if (dump)
-		rc |= ax_probe_artifact(ctx, "transfers.json", "application/json", dump, strlen(dump));
+		ax_probe_artifact(ctx, "transfers.json", "application/json", dump, strlen(dump));
 	free(dump);
 	json_decref(artifact);
 	json_decref(summary);
