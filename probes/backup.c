@@ -260,7 +260,7 @@ cleanup:
 	return rc;
 }
 
-static int emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_kind kind)
+static void emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_kind kind)
 {
 	struct ax_buf what = AX_BUF_INIT;
 	int rc;
@@ -268,18 +268,18 @@ static int emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_
 	if (!ax_probe_opt_bool(ctx, "restore-test")) {
 		json_decref(obs);
 		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, NULL, "restore-test = false");
-		return 0;
+		return;
 	}
 	if (bk_kind_encrypted(kind)) {
 		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, obs,
 				       "%s is encrypted (%s); annexa holds no decryption key to restore it", d->path,
 				       bk_kind_name(kind));
-		return 0;
+		return;
 	}
 	if (d->size > ax_probe_opt_int(ctx, "restore-max-size")) {
 		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, obs, "%s is larger than restore-max-size",
 				       d->path);
-		return 0;
+		return;
 	}
 	switch (kind) {
 	case BK_SQLITE: rc = restore_sqlite(ctx, d->path, &what); break;
@@ -300,7 +300,6 @@ static int emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_
 				     ax_error_last());
 	}
 	ax_buf_free(&what);
-	return rc;
 }
 
 static int backup_run(struct ax_probe_ctx *ctx)
@@ -359,7 +358,7 @@ static int backup_run(struct ax_probe_ctx *ctx)
 		ax_probe_result(ctx, "backup.encrypted", required ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
 				      "%s is not encrypted (%s)%s", d->path, bk_kind_name(kind),
 				      required ? "" : "; encryption = optional");
-	rc |= emit_restore(ctx, d, kind);
+	emit_restore(ctx, d, kind);
 cleanup:
 	for (size_t i = 0; i < n; i++)
 		free(dumps[i].path);

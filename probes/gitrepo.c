@@ -99,12 +99,11 @@ static void short_id(const char *id, char out[13])
 }
 
 /* change.signed and change.reviewed, and the commit list as evidence. */
-static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, const char *branch, int with_signers)
+static void judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, const char *branch, int with_signers)
 {
 	json_t *commits = json_array(), *unsigned_ids = json_array(), *unreviewed = json_array();
 	struct ax_buf sig_why = AX_BUF_INIT, rev_why = AX_BUF_INIT;
 	size_t nsigned_bad = 0, nchanges = 0, nunreviewed = 0;
-	int rc = 0;
 	qsort(l->items, l->n, sizeof(*l->items), cmp_time_desc);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct ax_commit_info *ci = &l->items[i];
@@ -183,7 +182,6 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 	json_decref(unreviewed);
 	ax_buf_free(&sig_why);
 	ax_buf_free(&rev_why);
-	return rc;
 }
 
 /* The state file name for a branch: "tip-" + the name with anything but
@@ -244,7 +242,7 @@ static int judge_history(struct ax_probe_ctx *ctx, git_repository *repo, const g
 	char line[GIT_OID_HEXSZ + 2];
 	snprintf(line, sizeof(line), "%s\n", now_hex);
 	if (ax_file_write_atomic(path, line, strlen(line), 0600) < 0)
-		rc |= AX_ERROR;
+		rc = AX_ERROR;
 cleanup:
 	ax_buf_free(&prev);
 	free(path);
@@ -281,10 +279,10 @@ static int gitrepo_run(struct ax_probe_ctx *ctx)
 		ax_probe_result(ctx, "change.signed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 		ax_probe_result(ctx, "change.reviewed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 	} else {
-		rc |= judge_commits(ctx, &commits, branch, signers != NULL || wo.gpg_home != NULL);
+		judge_commits(ctx, &commits, branch, signers != NULL || wo.gpg_home != NULL);
 	}
-	rc |= judge_history(ctx, repo, &tip, branch);
-	rc |= ax_gitrepo_judge_drift(ctx, repo, &tip, branch);
+	rc = judge_history(ctx, repo, &tip, branch);
+	ax_gitrepo_judge_drift(ctx, repo, &tip, branch);
 	goto cleanup;
 fail_all:
 	for (size_t i = 0; gitrepo_checks[i].id; i++)

@@ -86,14 +86,13 @@ cleanup:
 	return result;
 }
 
-int ax_gitrepo_judge_drift(struct ax_probe_ctx *ctx, git_repository *repo, const git_oid *tip, const char *branch)
+void ax_gitrepo_judge_drift(struct ax_probe_ctx *ctx, git_repository *repo, const git_oid *tip, const char *branch)
 {
 	size_t npairs = ax_probe_opt_count(ctx, "deployed"), ndrift = 0, nerror = 0;
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	struct ax_buf why = AX_BUF_INIT;
 	json_t *items = json_array();
-	int rc = 0;
 	if (npairs == 0) {
 		ax_probe_result(ctx, "change.drift", AX_CHECK_SKIP, NULL, "no deployed = LIVE:REPO pair configured");
 		goto cleanup;
@@ -139,5 +138,4 @@ cleanup:
 	ax_buf_free(&why);
 	git_tree_free(tree);
 	git_commit_free(commit);
-	return rc;
 }

@@ -189,7 +189,7 @@ static json_t *top(json_t *o, size_t n)
 	return out;
 }
 
-static int judge_share(struct run *r, const char *check, enum mr_kind kind, const char *opt, const char *what,
+static void judge_share(struct run *r, const char *check, enum mr_kind kind, const char *opt, const char *what,
 		       const char *failkey)
 {
 	struct totals *t = &r->t[kind];
@@ -199,7 +199,7 @@ static int judge_share(struct run *r, const char *check, enum mr_kind kind, cons
 				"fail", (json_int_t)t->fail, "max_fail_percent", (json_int_t)max, failkey, top(t->counts, 20));
 	if (!t->reports) {
 		ax_probe_result(r->ctx, check, AX_CHECK_SKIP, obs, "no %s report in the window", kind == MR_DMARC ? "DMARC" : "TLS");
-		return 0;
+		return;
 	}
 	double pct = all ? 100.0 * (double)t->fail / (double)all : 0;
 	json_object_set_new(obs, "fail_percent", json_real(pct));
@@ -207,7 +207,6 @@ static int judge_share(struct run *r, const char *check, enum mr_kind kind, cons
 			       "%llu of %llu %s failed (%.2f%%, at most %lld%% accepted) in %llu report(s)",
 			       (unsigned long long)t->fail, (unsigned long long)all, what, pct, (long long)max,
 			       (unsigned long long)t->reports);
-	return 0;
 }
 
 static int mailreports_run(struct ax_probe_ctx *ctx)
@@ -237,8 +236,8 @@ static int mailreports_run(struct ax_probe_ctx *ctx)
 	else
 		ax_probe_result(ctx, "mailreports.received", AX_CHECK_FAIL, obs,
 				       "no DMARC aggregate report in the window (%zu file(s) read)", n);
-	err |= judge_share(&r, "mailreports.dmarc", MR_DMARC, "dmarc-max-fail-percent", "messages", "failing_sources");
-	err |= judge_share(&r, "mailreports.tlsrpt", MR_TLSRPT, "tls-max-fail-percent", "TLS sessions", "failure_types");
+	judge_share(&r, "mailreports.dmarc", MR_DMARC, "dmarc-max-fail-percent", "messages", "failing_sources");
+	judge_share(&r, "mailreports.tlsrpt", MR_TLSRPT, "tls-max-fail-percent", "TLS sessions", "failure_types");
 	if (r.unreadable)
 		ax_probe_result(ctx, "mailreports.readable", AX_CHECK_FAIL,
 				       json_pack("{s:I}", "unreadable", (json_int_t)r.unreadable),

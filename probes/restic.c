@@ -152,12 +152,11 @@ static int64_t snapshot_size(struct restic *r, const char *id)
 	return size;
 }
 
-static int check_snapshots(struct restic *r, json_t *list)
+static void check_snapshots(struct restic *r, json_t *list)
 {
 	struct ax_probe_ctx *ctx = r->ctx;
 	size_t n = 0, i;
 	json_t *s;
-	int rc = 0;
 	struct snap *snaps = ax_calloc(json_array_size(list) + 1, sizeof(*snaps));
 	json_array_foreach(list, i, s) {
 		int64_t t;
@@ -220,19 +219,17 @@ static int check_snapshots(struct restic *r, json_t *list)
 		}
 	}
 	free(snaps);
-	return rc;
 }
 
-static int check_integrity(struct restic *r)
+static void check_integrity(struct restic *r)
 {
 	struct ax_probe_ctx *ctx = r->ctx;
 	const char *mode = ax_probe_opt(ctx, "check"), *subset = ax_probe_opt(ctx, "read-data-subset");
 	struct ax_subprocess res;
 	char *subset_arg = NULL;
-	int rc;
 	if (strcmp(mode, "none") == 0 && !subset) {
 		ax_probe_result(ctx, "backup.integrity", AX_CHECK_SKIP, NULL, "check = none");
-		return 0;
+		return;
 	}
 	if (subset)
 		subset_arg = ax_asprintf("--read-data-subset=%s", subset);
@@ -257,17 +254,16 @@ static int check_integrity(struct restic *r)
 	}
 	ax_subprocess_free(&res);
 	free(subset_arg);
-	return rc;
 }
 
 /* The repository version, and proof that a wrong password is refused. */
-static int check_encrypted(struct restic *r, int64_t version)
+static void check_encrypted(struct restic *r, int64_t version)
 {
 	struct ax_probe_ctx *ctx = r->ctx;
 	unsigned char rnd[16];
 	char wrong[33], *path = ax_asprintf("%s/annexa-restic-wrong-XXXXXX", ax_probe_tmp());
 	struct ax_subprocess res;
-	int rc, fd;
+	int fd;
 	RAND_bytes(rnd, sizeof(rnd));
 	ax_hex(rnd, sizeof(rnd), wrong);
 	fd = mkstemp(path);
@@ -276,7 +272,7 @@ static int check_encrypted(struct restic *r, int64_t version)
 			close(fd), unlink(path);
 		free(path);
 		ax_probe_result(ctx, "backup.encrypted", AX_CHECK_ERROR, NULL, "cannot write a scratch file");
-		return 0;
+		return;
 	}
 	close(fd);
 	char *saved = r->env[3];
@@ -300,7 +296,6 @@ static int check_encrypted(struct restic *r, int64_t version)
 	else
 		ax_probe_result(ctx, "backup.encrypted", AX_CHECK_FAIL, obs, "repository opened with a wrong password");
 	ax_subprocess_free(&res);
-	return rc;
 }
 
 static int restic_probe_run(struct ax_probe_ctx *ctx)
@@ -308,7 +303,6 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 	struct restic r;
 	struct ax_subprocess res;
 	json_t *list = NULL, *config = NULL;
-	int rc = 0;
 	const char *pwfile = ax_probe_opt(ctx, "password-file");
 	static const char *const all[] = {"backup.fresh", "backup.retention", "backup.integrity", "backup.encrypted",
 					  "backup.size_drop"};
@@ -316,7 +310,7 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 	if (access(pwfile, R_OK) < 0) {
 		for (size_t i = 0; i < 5; i++)
 			ax_probe_result(ctx, all[i], AX_CHECK_ERROR, NULL, "password-file %s is not readable", pwfile);
-		return rc ? AX_ERROR : 0;
+		return 0;
 	}
 	restic_init(&r, ctx, pwfile);
 	int run = restic_run(&r, &res, "cat", "config", NULL, NULL);
@@ -341,7 +335,7 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 		ax_probe_result(ctx, "backup.size_drop", AX_CHECK_ERROR, NULL, "restic snapshots failed");
 		free(why);
 	} else {
-		rc |= check_snapshots(&r, list);
+		check_snapshots(&r, list);
 		json_t *art = json_array();
 		size_t i;
 		json_t *s;
@@ -356,13 +350,13 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 		json_decref(art);
 	}
 	ax_subprocess_free(&res);
-	rc |= check_integrity(&r);
-	rc |= check_encrypted(&r, version);
+	check_integrity(&r);
+	check_encrypted(&r, version);
 cleanup:
 	json_decref(list);
 	json_decref(config);
 	restic_free(&r);
-	return rc ? AX_ERROR : 0;
+	return 0;
 }
 
 /* a local repository (and its locks/: `check` must lock) and the password file; restic runs confined */

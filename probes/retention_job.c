@@ -126,10 +126,9 @@ static json_t *time_or_null(int64_t t)
 	return json_string(buf);
 }
 
-static int emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const char *source, int64_t max_age)
+static void emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const char *source, int64_t max_age)
 {
 	char age[32], run[32] = "never", ok[32] = "never", bad[32] = "";
-	int rc = 0;
 	ax_duration_format(max_age, age);
 	if (s->last_run)
 		ax_time_format(s->last_run, run);
@@ -161,35 +160,33 @@ static int emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const 
 		ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_FAIL, obs,
 				      "no success within %s (last success: %s%s%s)", age, ok,
 				      s->last_failure ? "; last failure: " : "", bad);
-	return rc;
 }
 
-static int emit_overdue(struct ax_probe_ctx *ctx, struct ax_leaddb **db)
+static void emit_overdue(struct ax_probe_ctx *ctx, struct ax_leaddb **db)
 {
 	const char *sql = ax_probe_opt(ctx, "query-overdue");
 	int64_t n = 0;
 	if (!sql) {
 		ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_SKIP, NULL, "no query-overdue configured");
-		return 0;
+		return;
 	}
 	if (!ax_probe_opt(ctx, "database")) {
 		ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_ERROR, NULL,
 				       "query-overdue needs database (sqlite:PATH or postgresql://...)");
-		return 0;
+		return;
 	}
 	if ((!*db && ax_leaddb_open(db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000) < 0) ||
 	    rj_query_count(*db, sql, &n) < 0) {
 		ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
-		return 0;
+		return;
 	}
 	json_t *obs = json_pack("{s:I}", "overdue", (json_int_t)n);
 	if (n) {
 		ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_FAIL, obs,
 				       "%lld record(s) kept past their retention date", (long long)n);
-		return 0;
+		return;
 	}
 	ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_PASS, obs, "no record kept past its retention date");
-	return 0;
 }
 
 static int retention_run(struct ax_probe_ctx *ctx)
@@ -226,9 +223,9 @@ static int retention_run(struct ax_probe_ctx *ctx)
 		ax_probe_result(ctx, "retention.job.ran", AX_CHECK_ERROR, NULL, "%s", why);
 		ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_ERROR, NULL, "%s", why);
 	} else {
-		rc |= emit_job(ctx, &s, source, max_age);
+		emit_job(ctx, &s, source, max_age);
 	}
-	rc |= emit_overdue(ctx, &db);
+	emit_overdue(ctx, &db);
 	rj_summary_excerpt(&s, &ex);
 	if (ex.size)
 		ax_probe_artifact(ctx, "matches.txt", "text/plain", ex.ptr, ex.size);
