@@ -113,12 +113,13 @@ static void progress_show(struct progress *p, int final)
 	int64_t ms = ax_monotonic_ms() - p->t0_ms;
 	/* the rate once there is a second to average over; padded so a
 	 * shorter line overwrites a longer one */
-	fprintf(stderr, "\rexport: %zu/%zu evidence files, %lld MiB", p->done, p->total, (long long)(p->bytes >> 20));
+	struct ax_buf rate = AX_BUF_INIT;
 	if (ms >= 1000)
-		fprintf(stderr, ", %lld MiB/s   ", (long long)(p->bytes * 1000 / ms >> 20));
+		ax_buf_printf(&rate, ", %lld MiB/s   ", (long long)(p->bytes * 1000 / ms >> 20));
+	ax_progress("\rexport: %zu/%zu evidence files, %lld MiB%s%s", p->done, p->total, (long long)(p->bytes >> 20),
+		    ax_buf_cstr(&rate), final ? "\n" : "");
+	ax_buf_free(&rate);
 	p->shown = p->bytes;
-	if (final)
-		fputc('\n', stderr);
 }
 
 /* Streams artifact bytes into the open entry, in the store's chunks. */
