@@ -215,17 +215,8 @@ void ax_msg_encode_fail(struct ax_buf *out, int code, const char *error)
 
 int ax_msg_write(int fd, const void *data, size_t len)
 {
-	const char *p = data;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ax_error_set("writing to the result pipe: %s", strerror(errno));
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (ax_write_all(fd, data, len) < 0)
+		return ax_error_set("writing to the result pipe: %s", strerror(errno));
 	return 0;
 }
 
