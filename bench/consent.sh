@@ -68,8 +68,7 @@ CONF
 
 echo "PostgreSQL: loading $N listmonk subscribers..."
 pg_start
-pg_sql "$SRC/tests/fixtures/leads/listmonk-schema.sql"
-pg_sql "$SRC/tests/fixtures/leads/listmonk-generate.sql" -v n="$N"
+pg_load_listmonk "$SRC/tests/fixtures/leads/listmonk-generate.sql" -v n="$N"
 run listmonk-pg "$LEADS_PG_URI" listmonk psql -q -X -h "$PGDIR" -p "$PG_PORT" -U postgres -d leads
 
 echo "SQLite: loading $N generic leads..."

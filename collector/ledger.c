@@ -154,10 +154,8 @@ void ax_ledger_content_json(int64_t run_id, const char *kind, int64_t started_at
 	/* Every string above is valid UTF-8, so dumping fails only when
 	 * memory runs out, where the rest of annexa aborts too. */
 	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text) {
-		fputs("annexa: out of memory\n", stderr);
-		abort();
-	}
+	if (!text)
+		ax_oom();
 	ax_buf_puts(out, text);
 
 	free(text);

@@ -112,7 +112,7 @@ static void frame_json(struct ax_buf *out, char type, json_t *obj)
 {
 	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text)
-		abort(); /* only on allocation failure, like ax_malloc */
+		ax_oom();
 	size_t n = strlen(text);
 	put_u32(out, (uint32_t)(1 + n));
 	ax_buf_putc(out, type);
@@ -149,7 +149,7 @@ int ax_msg_encode_result(struct ax_buf *out, const char *check, enum ax_check_st
 	obj = json_pack("{s:s, s:s, s:s#, s:O}", "check", check, "status", ax_check_status_name(status),
 			"message", ax_buf_cstr(&msg), (int)msg.size, "observed", obs);
 	if (!obj)
-		abort();
+		ax_oom();
 	frame_json(out, AX_MSG_RESULT, obj);
 cleanup:
 	json_decref(obj);
@@ -181,7 +181,7 @@ int ax_msg_encode_artifact(struct ax_buf *out, const char *name, const char *med
 	}
 	hdr = json_pack("{s:s, s:s, s:I}", "name", name, "media_type", media_type, "size", (json_int_t)len);
 	if (!hdr || !(text = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS)))
-		abort();
+		ax_oom();
 	size_t hlen = strlen(text);
 	put_u32(out, (uint32_t)(1 + 4 + hlen + len));
 	ax_buf_putc(out, AX_MSG_ARTIFACT);
@@ -207,7 +207,7 @@ void ax_msg_encode_fail(struct ax_buf *out, int code, const char *error)
 	json_t *obj = json_pack("{s:i, s:s#}", "code", code < 0 ? code : AX_ERROR, "error", ax_buf_cstr(&msg),
 				(int)msg.size);
 	if (!obj)
-		abort();
+		ax_oom();
 	frame_json(out, AX_MSG_FAIL, obj);
 	json_decref(obj);
 	ax_buf_free(&msg);
@@ -215,17 +215,8 @@ void ax_msg_encode_fail(struct ax_buf *out, int code, const char *error)
 
 int ax_msg_write(int fd, const void *data, size_t len)
 {
-	const char *p = data;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ax_error_set("writing to the result pipe: %s", strerror(errno));
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (ax_write_all(fd, data, len) < 0)
+		return ax_error_set("writing to the result pipe: %s", strerror(errno));
 	return 0;
 }
 

@@ -299,6 +299,8 @@ static void child_main(const struct ax_probe_instance *inst, const struct ax_run
 	if (ctx)
 		ax_probe_ctx_set_key_facts(ctx, opts->key_facts);
 	rc = ctx ? inst->type->run(ctx) : ax_error_set("cannot create the probe context");
+	if (rc >= 0 && ctx) /* an emit failed: the run failed as if it had returned that */
+		rc = ax_probe_ctx_error(ctx);
 out:
 	if (rc < 0)
 		ax_msg_encode_fail(&sink.frame, rc, ax_error_last());

@@ -377,10 +377,8 @@ static int utf8_valid(const char *s)
 static void value_key(const char *const field[VALUE_FIELDS], const size_t len[VALUE_FIELDS], unsigned char out[32])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		fputs("annexa: out of memory\n", stderr); /* as ax_malloc does */
-		abort();
-	}
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		ax_oom();
 	for (int i = 0; i < VALUE_FIELDS; i++) {
 		unsigned char be[8];
 		for (int b = 0; b < 8; b++)

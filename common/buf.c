@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void oom(void)
+void ax_oom(void)
 {
 	/* A named exit status, so the runner can tell a probe that hit its
 	 * memory limit from one that crashed. */
@@ -21,7 +21,7 @@ void *ax_malloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		oom();
+		ax_oom();
 	return p;
 }
 
@@ -29,7 +29,7 @@ void *ax_calloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (!p)
-		oom();
+		ax_oom();
 	return p;
 }
 
@@ -37,7 +37,7 @@ void *ax_realloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q)
-		oom();
+		ax_oom();
 	return q;
 }
 
@@ -69,7 +69,7 @@ void ax_buf_grow(struct ax_buf *b, size_t additional)
 {
 	size_t need = b->size + additional + 1;
 	if (need < b->size)
-		oom();
+		ax_oom();
 	if (need <= b->asize)
 		return;
 	size_t n = b->asize ? b->asize : 64;

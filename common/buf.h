@@ -36,8 +36,11 @@ void ax_buf_free(struct ax_buf *b);
 /* Exit status of a process whose allocation failed (see ax_malloc). */
 #define AX_EXIT_OUT_OF_MEMORY 121
 
-/* Allocation helpers; on failure the process exits with
- * AX_EXIT_OUT_OF_MEMORY. */
+/* The one out-of-memory policy: a line on stderr, then exit with
+ * AX_EXIT_OUT_OF_MEMORY. For allocations made by other libraries
+ * (json_dumps, EVP_MD_CTX_new) whose NULL means only that. */
+void ax_oom(void) __attribute__((noreturn));
+/* Allocation helpers; on failure ax_oom(). */
 void *ax_malloc(size_t n);
 void *ax_calloc(size_t n, size_t size);
 void *ax_realloc(void *p, size_t n);

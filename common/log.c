@@ -19,3 +19,14 @@ void ax_warn(const char *fmt, ...)
 	fputs(ax_buf_cstr(&b), stderr);
 	ax_buf_free(&b);
 }
+
+void ax_progress(const char *fmt, ...)
+{
+	struct ax_buf b = AX_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	ax_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	fputs(ax_buf_cstr(&b), stderr);
+	ax_buf_free(&b);
+}

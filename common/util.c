@@ -284,7 +284,7 @@ int ax_file_temp(const char *path, unsigned mode, char **tmp_out, int *fd_out)
 	return ax_error_set("%s: cannot create a temporary file next to it: every name taken", path);
 }
 
-static int write_all(int fd, const void *data, size_t len, const char *path)
+int ax_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len) {
@@ -292,7 +292,7 @@ static int write_all(int fd, const void *data, size_t len, const char *path)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return ax_error_set("%s: write: %s", path, strerror(errno));
+			return -1;
 		}
 		p += n;
 		len -= (size_t)n;
@@ -331,7 +331,8 @@ static int write_via_temp(const char *path, const void *data, size_t len, unsign
 	int fd, err = ax_file_temp(path, mode, &tmp, &fd);
 	if (err < 0)
 		return err;
-	if ((err = write_all(fd, data, len, path)) < 0) {
+	if (ax_write_all(fd, data, len) < 0) {
+		err = ax_error_set("%s: write: %s", path, strerror(errno));
 		close(fd);
 		unlink(tmp);
 	} else {

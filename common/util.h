@@ -50,6 +50,9 @@ void ax_hex(const unsigned char *bin, size_t len, char *out);
  * not a regular file (a FIFO is refused, never waited on), AX_ENOTFOUND
  * when missing. Messages name the path. */
 int ax_file_read(const char *path, size_t max, struct ax_buf *out);
+/* Writes all len bytes, again after EINTR and short writes; -1 with errno
+ * set (no message: the caller names what it wrote to). */
+int ax_write_all(int fd, const void *data, size_t len);
 /* Atomically replaces path with data; mode is narrowed by the umask. The
  * temp file has a random name next to path and is created with
  * O_EXCL|O_NOFOLLOW: a symlink planted there redirects nothing. */

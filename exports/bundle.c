@@ -82,6 +82,17 @@ static int zip_header(struct writer *w, const char *path, int64_t size)
 	return err;
 }
 
+/* Ends the archive, then fsyncs and renames its temp file into place (*fd
+ * is consumed either way once the archive closed). */
+static int zip_finish(struct writer *w, char *tmp, int *fd, const char *path)
+{
+	if (archive_write_close(w->zip) != ARCHIVE_OK)
+		return ax_error_set("bundle: %s: %s", path, archive_error_string(w->zip));
+	int err = ax_file_temp_commit(tmp, *fd, path);
+	*fd = -1;
+	return err;
+}
+
 static int zip_put(struct writer *w, const char *path, const void *data, size_t len, int listed)
 {
 	int err = zip_header(w, path, (int64_t)len);
@@ -395,12 +406,7 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	    (err = zip_put(&w, "manifest.json.sig", sig.ptr, sig.size, 0)) < 0 ||
 	    (err = time_stamp(&w, opts, &sig)) < 0)
 		goto cleanup;
-	if (archive_write_close(w.zip) != ARCHIVE_OK) {
-		err = ax_error_set("bundle: %s: %s", path, archive_error_string(w.zip));
-		goto cleanup;
-	}
-	err = ax_file_temp_commit(tmp, fd, path);
-	fd = -1;
+	err = zip_finish(&w, tmp, &fd, path);
 	if (err == 0 && nfiles)
 		*nfiles = w.nfiles + 2;
 cleanup:
@@ -495,12 +501,7 @@ int ax_bundle_add_tsr(const char *path, const void *reply, size_t len, const cha
 		ax_warn("time stamp not checked against a TSA CA (give --tsa-ca)");
 	if ((err = zip_put(&w, "manifest.json.sig.tsr", reply, len, 0)) < 0)
 		goto cleanup;
-	if (archive_write_close(w.zip) != ARCHIVE_OK) {
-		err = ax_error_set("bundle: %s: %s", path, archive_error_string(w.zip));
-		goto cleanup;
-	}
-	err = ax_file_temp_commit(tmp, fd, path);
-	fd = -1;
+	err = zip_finish(&w, tmp, &fd, path);
 cleanup:
 	archive_read_free(in);
 	if (w.zip)

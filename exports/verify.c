@@ -626,7 +626,7 @@ static int add_result(struct ledger_walk *w, struct ax_evidence *ev, size_t *byt
 	if (json_is_object(obs))
 		obs_text = json_dumps(obs, JSON_COMPACT | JSON_SORT_KEYS);
 	else if (json_is_string(obs))
-		obs_text = strdup(json_string_value(obs));
+		obs_text = ax_strdup(json_string_value(obs));
 	if (!obs_text)
 		return ax_error_code(AX_EINVALID, "results.jsonl line %zu: bad \"observed\"", w->res.lineno);
 	*bytes += strlen(obs_text) + strlen(msg) + strlen(inst) + strlen(check) + 256;

@@ -284,7 +284,7 @@ static int by_max_desc(const void *a, const void *b)
 	return x->max < y->max ? 1 : x->max > y->max ? -1 : strcmp(x->key, y->key);
 }
 
-static int emit_failures(struct al_report *rep)
+static void emit_failures(struct al_report *rep)
 {
 	char win[32];
 	ax_duration_format(rep->window, win);
@@ -305,22 +305,19 @@ static int emit_failures(struct al_report *rep)
 	json_t *obs = json_pack("{s:s,s:i,s:I,s:i,s:I,s:o}", "window", win, "max_failures", (int)rep->max_failures,
 				"failures", (json_int_t)rep->failures, "sources", (int)rep->nsources, "untracked",
 				(json_int_t)rep->untracked, "offending", list);
-	int rc;
 	if (noff)
-		rc = ax_probe_result(rep->ctx, "log.auth_failures", AX_CHECK_FAIL, obs,
+		ax_probe_result(rep->ctx, "log.auth_failures", AX_CHECK_FAIL, obs,
 				     "%zu source(s) exceeded %u failed logins in %s (worst: %s with %u)", noff,
 				     rep->max_failures, win, off[0].key, off[0].max);
 	else
-		rc = ax_probe_result(rep->ctx, "log.auth_failures", AX_CHECK_PASS, obs,
+		ax_probe_result(rep->ctx, "log.auth_failures", AX_CHECK_PASS, obs,
 				     "%llu failed login(s) from %zu source(s), none above %u in %s",
 				     (unsigned long long)rep->failures, rep->nsources, rep->max_failures, win);
 	free(off);
-	return rc;
 }
 
-static int emit_times(struct al_report *rep, int64_t now)
+static void emit_times(struct al_report *rep, int64_t now)
 {
-	int rc = 0;
 	char o[32] = "", n[32] = "", lim[32];
 	if (rep->oldest)
 		ax_time_format(rep->oldest, o);
@@ -329,28 +326,27 @@ static int emit_times(struct al_report *rep, int64_t now)
 	int64_t silence = ax_probe_opt_int(rep->ctx, "max-silence");
 	int64_t retention = ax_probe_opt_int(rep->ctx, "min-retention");
 	if (!rep->newest) {
-		rc |= ax_probe_result(rep->ctx, "log.fresh", AX_CHECK_FAIL, NULL, "no timestamped entry found");
-		rc |= ax_probe_result(rep->ctx, "log.retention", AX_CHECK_FAIL, NULL, "no timestamped entry found");
-		return rc;
+		ax_probe_result(rep->ctx, "log.fresh", AX_CHECK_FAIL, NULL, "no timestamped entry found");
+		ax_probe_result(rep->ctx, "log.retention", AX_CHECK_FAIL, NULL, "no timestamped entry found");
+		return;
 	}
 	ax_duration_format(silence, lim);
 	json_t *obs = json_pack("{s:s,s:I,s:s}", "newest", n, "age_seconds", (json_int_t)(now - rep->newest),
 				"max_silence", lim);
 	if (now - rep->newest > silence)
-		rc |= ax_probe_result(rep->ctx, "log.fresh", AX_CHECK_FAIL, obs,
+		ax_probe_result(rep->ctx, "log.fresh", AX_CHECK_FAIL, obs,
 				      "newest entry %s is older than %s: logging may have stopped", n, lim);
 	else
-		rc |= ax_probe_result(rep->ctx, "log.fresh", AX_CHECK_PASS, obs, "newest entry %s", n);
+		ax_probe_result(rep->ctx, "log.fresh", AX_CHECK_PASS, obs, "newest entry %s", n);
 	ax_duration_format(retention, lim);
 	obs = json_pack("{s:s,s:s,s:I,s:s,s:i}", "oldest", o, "newest", n, "covered_seconds",
 			(json_int_t)(now - rep->oldest), "min_retention", lim, "files", (int)rep->files);
 	if (now - rep->oldest < retention)
-		rc |= ax_probe_result(rep->ctx, "log.retention", AX_CHECK_FAIL, obs,
+		ax_probe_result(rep->ctx, "log.retention", AX_CHECK_FAIL, obs,
 				      "oldest entry %s covers less than %s", o, lim);
 	else
-		rc |= ax_probe_result(rep->ctx, "log.retention", AX_CHECK_PASS, obs,
+		ax_probe_result(rep->ctx, "log.retention", AX_CHECK_PASS, obs,
 				      "entries from %s to %s cover %s", o, n, lim);
-	return rc;
 }
 
 /* The id privileged logins are reported under: the mode decides. */
@@ -370,28 +366,28 @@ int al_report_emit(struct al_report *rep)
 
 	if (!rep->files) {
 		const char *why = rep->problems.size ? ax_buf_cstr(&rep->problems) : "no file matched";
-		rc |= ax_probe_result(ctx, "log.present", AX_CHECK_FAIL, NULL, "no log file: %s", why);
+		ax_probe_result(ctx, "log.present", AX_CHECK_FAIL, NULL, "no log file: %s", why);
 		static const char *const rest[] = {"log.fresh", "log.retention", "log.permissions", "log.auth_failures",
 						   "log.cleartext_auth"};
 		for (size_t i = 0; i < 5; i++)
-			rc |= ax_probe_result(ctx, rest[i], AX_CHECK_SKIP, NULL, "no log file");
-		rc |= ax_probe_result(ctx, privileged_check(ctx), AX_CHECK_SKIP, NULL, "no log file");
+			ax_probe_result(ctx, rest[i], AX_CHECK_SKIP, NULL, "no log file");
+		ax_probe_result(ctx, privileged_check(ctx), AX_CHECK_SKIP, NULL, "no log file");
 		return rc ? AX_ERROR : 0;
 	}
 	if (rep->nproblems)
-		rc |= ax_probe_result(ctx, "log.present", AX_CHECK_FAIL,
+		ax_probe_result(ctx, "log.present", AX_CHECK_FAIL,
 				      json_pack("{s:i,s:i}", "files", (int)rep->files, "problems", (int)rep->nproblems),
 				      "%s", ax_buf_cstr(&rep->problems));
 	else
-		rc |= ax_probe_result(ctx, "log.present", AX_CHECK_PASS, json_pack("{s:i}", "files", (int)rep->files),
+		ax_probe_result(ctx, "log.present", AX_CHECK_PASS, json_pack("{s:i}", "files", (int)rep->files),
 				      "%zu log file(s) read", rep->files);
-	rc |= emit_times(rep, now);
-	rc |= ax_probe_result(ctx, "log.permissions", rep->perm_bad ? AX_CHECK_FAIL : AX_CHECK_PASS,
+	emit_times(rep, now);
+	ax_probe_result(ctx, "log.permissions", rep->perm_bad ? AX_CHECK_FAIL : AX_CHECK_PASS,
 			      json_pack("{s:O}", "files", rep->perm_items),
 			      rep->perm_bad ? "%d log file(s) readable or writable by others"
 					    : "no log file readable or writable by others (of %d)",
 			      rep->perm_bad ? rep->perm_bad : (int)rep->files);
-	rc |= emit_failures(rep);
+	emit_failures(rep);
 
 	/* review lists and cannot fail: info, never a pass that would stand
 	 * for A.8.2; forbid tests, under its own id so that only it is mapped
@@ -400,20 +396,20 @@ int al_report_emit(struct al_report *rep)
 	json_t *obs = json_pack("{s:I,s:I,s:o,s:s}", "logins", (json_int_t)rep->logins, "privileged",
 				(json_int_t)rep->privileged, "users", users_json(rep->priv, rep->npriv), "mode",
 				forbid ? "forbid" : "review");
-	rc |= ax_probe_result(ctx, privileged_check(ctx),
+	ax_probe_result(ctx, privileged_check(ctx),
 			      !forbid ? AX_CHECK_INFO : rep->privileged ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
 			      "%llu privileged login(s) by %zu account(s) of %llu login(s)%s",
 			      (unsigned long long)rep->privileged, rep->npriv, (unsigned long long)rep->logins,
 			      !forbid ? ", listed for review" : rep->privileged ? ", forbidden" : "");
 
 	if (rep->format == AL_SSHD || rep->format == AL_NGINX) {
-		rc |= ax_probe_result(ctx, "log.cleartext_auth", AX_CHECK_SKIP, NULL,
+		ax_probe_result(ctx, "log.cleartext_auth", AX_CHECK_SKIP, NULL,
 				      "the %s log does not tell whether a login used TLS", fmt);
 	} else {
 		obs = json_pack("{s:I,s:I,s:I,s:o}", "logins", (json_int_t)rep->logins, "cleartext",
 				(json_int_t)rep->cleartext, "unknown", (json_int_t)rep->tls_unknown, "users",
 				users_json(rep->clear, rep->nclear));
-		rc |= ax_probe_result(ctx, "log.cleartext_auth", rep->cleartext ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
+		ax_probe_result(ctx, "log.cleartext_auth", rep->cleartext ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
 				      "%llu of %llu login(s) without TLS", (unsigned long long)rep->cleartext,
 				      (unsigned long long)rep->logins);
 	}
@@ -424,7 +420,7 @@ int al_report_emit(struct al_report *rep)
 		if (rep->excerpt[i].size)
 			ax_buf_printf(&ex, "# %s (user names pseudonymised)\n%s", titles[i], ax_buf_cstr(&rep->excerpt[i]));
 	if (ex.size)
-		rc |= ax_probe_artifact(ctx, "excerpt.txt", "text/plain", ex.ptr, ex.size);
+		ax_probe_artifact(ctx, "excerpt.txt", "text/plain", ex.ptr, ex.size);
 	ax_buf_free(&ex);
 	return rc ? AX_ERROR : 0;
 }

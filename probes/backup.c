@@ -260,22 +260,27 @@ cleanup:
 	return rc;
 }
 
-static int emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_kind kind)
+static void emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_kind kind)
 {
 	struct ax_buf what = AX_BUF_INIT;
 	int rc;
 	json_t *obs = json_pack("{s:s,s:s}", "file", d->path, "kind", bk_kind_name(kind));
 	if (!ax_probe_opt_bool(ctx, "restore-test")) {
 		json_decref(obs);
-		return ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, NULL, "restore-test = false");
+		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, NULL, "restore-test = false");
+		return;
 	}
-	if (bk_kind_encrypted(kind))
-		return ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, obs,
+	if (bk_kind_encrypted(kind)) {
+		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, obs,
 				       "%s is encrypted (%s); annexa holds no decryption key to restore it", d->path,
 				       bk_kind_name(kind));
-	if (d->size > ax_probe_opt_int(ctx, "restore-max-size"))
-		return ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, obs, "%s is larger than restore-max-size",
+		return;
+	}
+	if (d->size > ax_probe_opt_int(ctx, "restore-max-size")) {
+		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, obs, "%s is larger than restore-max-size",
 				       d->path);
+		return;
+	}
 	switch (kind) {
 	case BK_SQLITE: rc = restore_sqlite(ctx, d->path, &what); break;
 	case BK_PGDUMP_CUSTOM: rc = restore_pgdump(ctx, d->path, &what); break;
@@ -287,15 +292,14 @@ static int emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_
 	}
 	if (rc == 0) {
 		json_object_set_new(obs, "result", json_string(ax_buf_cstr(&what)));
-		rc = ax_probe_result(ctx, "backup.restore_test", AX_CHECK_PASS, obs, "%s: %s", d->path, ax_buf_cstr(&what));
+		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_PASS, obs, "%s: %s", d->path, ax_buf_cstr(&what));
 	} else if (rc == AX_EINVALID) {
-		rc = ax_probe_result(ctx, "backup.restore_test", AX_CHECK_FAIL, obs, "restore test failed: %s", ax_error_last());
+		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_FAIL, obs, "restore test failed: %s", ax_error_last());
 	} else {
-		rc = ax_probe_result(ctx, "backup.restore_test", AX_CHECK_ERROR, obs, "restore test could not run: %s",
+		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_ERROR, obs, "restore test could not run: %s",
 				     ax_error_last());
 	}
 	ax_buf_free(&what);
-	return rc;
 }
 
 static int backup_run(struct ax_probe_ctx *ctx)
@@ -309,11 +313,11 @@ static int backup_run(struct ax_probe_ctx *ctx)
 
 	list_dumps(ctx, &dumps, &n, &problems);
 	if (!n) {
-		rc |= ax_probe_result(ctx, "backup.fresh", AX_CHECK_FAIL, NULL, "no dump file found%s%s",
+		ax_probe_result(ctx, "backup.fresh", AX_CHECK_FAIL, NULL, "no dump file found%s%s",
 				      problems.size ? ": " : "", ax_buf_cstr(&problems));
-		rc |= ax_probe_result(ctx, "backup.size_drop", AX_CHECK_SKIP, NULL, "no dump file");
-		rc |= ax_probe_result(ctx, "backup.encrypted", AX_CHECK_SKIP, NULL, "no dump file");
-		rc |= ax_probe_result(ctx, "backup.restore_test", AX_CHECK_FAIL, NULL, "no dump file to restore");
+		ax_probe_result(ctx, "backup.size_drop", AX_CHECK_SKIP, NULL, "no dump file");
+		ax_probe_result(ctx, "backup.encrypted", AX_CHECK_SKIP, NULL, "no dump file");
+		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_FAIL, NULL, "no dump file to restore");
 		goto cleanup;
 	}
 	const struct dump *d = &dumps[n - 1];
@@ -326,18 +330,18 @@ static int backup_run(struct ax_probe_ctx *ctx)
 		json_array_append_new(trend, json_pack("{s:s,s:s,s:I}", "file", dumps[i].path, "modified", t, "bytes",
 						       (json_int_t)dumps[i].size));
 	}
-	rc |= ax_probe_result(ctx, "backup.fresh", now - d->mtime > max_age ? AX_CHECK_FAIL : AX_CHECK_PASS,
+	ax_probe_result(ctx, "backup.fresh", now - d->mtime > max_age ? AX_CHECK_FAIL : AX_CHECK_PASS,
 			      json_pack("{s:s,s:s,s:I,s:s,s:i}", "newest", d->path, "modified", when, "age_seconds",
 					(json_int_t)(now - d->mtime), "max_age", lim, "files", (int)n),
 			      now - d->mtime > max_age ? "newest dump %s (%s) is older than %s" : "newest dump %s (%s)",
 			      d->path, when, lim);
 	if (n < 2) {
 		json_decref(trend);
-		rc |= ax_probe_result(ctx, "backup.size_drop", AX_CHECK_SKIP, NULL, "only one dump");
+		ax_probe_result(ctx, "backup.size_drop", AX_CHECK_SKIP, NULL, "only one dump");
 	} else {
 		int64_t prev = dumps[n - 2].size, shrink = prev > 0 && d->size < prev ? (prev - d->size) * 100 / prev : 0;
 		int64_t max_shrink = ax_probe_opt_int(ctx, "max-shrink");
-		rc |= ax_probe_result(ctx, "backup.size_drop", shrink > max_shrink ? AX_CHECK_FAIL : AX_CHECK_PASS,
+		ax_probe_result(ctx, "backup.size_drop", shrink > max_shrink ? AX_CHECK_FAIL : AX_CHECK_PASS,
 				      json_pack("{s:o,s:I,s:I}", "trend", trend, "shrink_percent", (json_int_t)shrink,
 						"max_shrink_percent", (json_int_t)max_shrink),
 				      "newest dump %lld bytes, previous %lld (%lld%% smaller)", (long long)d->size,
@@ -348,13 +352,13 @@ static int backup_run(struct ax_probe_ctx *ctx)
 	json_t *obs = json_pack("{s:s,s:s,s:b}", "file", d->path, "kind", bk_kind_name(kind), "encrypted",
 				bk_kind_encrypted(kind));
 	if (bk_kind_encrypted(kind))
-		rc |= ax_probe_result(ctx, "backup.encrypted", AX_CHECK_PASS, obs, "%s is encrypted (%s)", d->path,
+		ax_probe_result(ctx, "backup.encrypted", AX_CHECK_PASS, obs, "%s is encrypted (%s)", d->path,
 				      bk_kind_name(kind));
 	else
-		rc |= ax_probe_result(ctx, "backup.encrypted", required ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
+		ax_probe_result(ctx, "backup.encrypted", required ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
 				      "%s is not encrypted (%s)%s", d->path, bk_kind_name(kind),
 				      required ? "" : "; encryption = optional");
-	rc |= emit_restore(ctx, d, kind);
+	emit_restore(ctx, d, kind);
 cleanup:
 	for (size_t i = 0; i < n; i++)
 		free(dumps[i].path);

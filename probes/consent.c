@@ -125,11 +125,15 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 	struct ax_leaddb_sample s;
 	int err;
 
-	if (qu->q == AX_Q_IP_RECORDING && !ax_probe_opt_bool(ctx, "require-ip"))
-		return ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "require-ip is off: no confirmation IP is needed");
-	if (!sql)
-		return ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, qu->na_fmt ? qu->na_fmt : "not applicable to schema %s (set %s)",
+	if (qu->q == AX_Q_IP_RECORDING && !ax_probe_opt_bool(ctx, "require-ip")) {
+		ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "require-ip is off: no confirmation IP is needed");
+		return 0;
+	}
+	if (!sql) {
+		ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, qu->na_fmt ? qu->na_fmt : "not applicable to schema %s (set %s)",
 				       schema, qu->option);
+		return 0;
+	}
 	switch (qu->q) {
 	case AX_Q_DOI_PROOF:
 		params[0] = ax_probe_opt_bool(ctx, "require-ip") ? "1" : "0";
@@ -157,17 +161,19 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 	ax_buf_printf(sql_log, "%s;\n\n", sql);
 
 	err = ax_leaddb_count_sample(db, sql, params, nparams, (size_t)ax_probe_opt_int(ctx, "samples"), &s);
-	if (err < 0)
-		return ax_probe_result(ctx, qu->check, AX_CHECK_ERROR, NULL, "%s query failed: %s",
+	if (err < 0) {
+		ax_probe_result(ctx, qu->check, AX_CHECK_ERROR, NULL, "%s query failed: %s",
 				       override ? qu->option : "default", ax_error_last());
+		return 0;
+	}
 	json_t *observed = json_pack("{s:I,s:o,s:s}", "count", (json_int_t)s.total, "samples",
 				     sample_json(ctx, qu, &s), "query", override ? qu->option : "default");
 	if (nparams && qu->q != AX_Q_DOI_PROOF)
 		json_object_set_new(observed, "cutoff", json_string(cutoff));
 	if (s.total > 0)
-		err = ax_probe_result(ctx, qu->check, AX_CHECK_FAIL, observed, qu->fail_fmt, (long long)s.total);
+		ax_probe_result(ctx, qu->check, AX_CHECK_FAIL, observed, qu->fail_fmt, (long long)s.total);
 	else
-		err = ax_probe_result(ctx, qu->check, AX_CHECK_PASS, observed, "%s", qu->pass_msg);
+		ax_probe_result(ctx, qu->check, AX_CHECK_PASS, observed, "%s", qu->pass_msg);
 	ax_leaddb_sample_free(&s);
 	return err;
 }
@@ -179,14 +185,13 @@ static int consent_run(struct ax_probe_ctx *ctx)
 	const char *schema = ax_probe_opt(ctx, "schema");
 	int err = 0;
 
-	if ((err = ax_probe_report_key(ctx)) < 0)
-		goto cleanup;
+	ax_probe_report_key(ctx);
 	if ((err = ax_leaddb_open(&db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++)
 		if ((err = ask(ctx, db, &questions[i], schema, &sql_log)) < 0)
 			goto cleanup;
-	err = ax_probe_artifact(ctx, "consent-queries.sql", "application/sql", sql_log.ptr, sql_log.size);
+	ax_probe_artifact(ctx, "consent-queries.sql", "application/sql", sql_log.ptr, sql_log.size);
 cleanup:
 	ax_leaddb_free(db);
 	ax_buf_free(&sql_log);

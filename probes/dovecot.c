@@ -92,7 +92,7 @@ static int dovecot_run(struct ax_probe_ctx *ctx)
 		json_object_set_new(eff, s->path, json_string(secret ? AX_REDACTED : s->value));
 	}
 	char *text = json_dumps(eff, JSON_SORT_KEYS | JSON_INDENT(1));
-	rc = ax_probe_artifact(ctx, "dovecot-effective.json", "application/json", text, strlen(text));
+	ax_probe_artifact(ctx, "dovecot-effective.json", "application/json", text, strlen(text));
 	free(text);
 	json_decref(eff);
 cleanup:

@@ -228,7 +228,7 @@ static int file_run(struct ax_probe_ctx *ctx)
 		check_content(ctx, path, &content, red_ok && lines ? &red : NULL, &present, &absent);
 		if (attach && red_ok) {
 			const char *base = strrchr(path, '/');
-			rc = ax_probe_artifact(ctx, base ? base + 1 : path, "text/plain", red.ptr ? red.ptr : "", red.size);
+			ax_probe_artifact(ctx, base ? base + 1 : path, "text/plain", red.ptr ? red.ptr : "", red.size);
 		}
 		ax_buf_free(&red);
 		ax_buf_free(&content);
@@ -238,13 +238,13 @@ static int file_run(struct ax_probe_ctx *ctx)
 	if (!absent.touched && ax_probe_opt_count(ctx, "absent") && want_exists)
 		ax_verdict_add(&absent, AX_CHECK_ERROR, NULL, "no readable file to search");
 
-	rc |= ax_verdict_emit(ctx, &exists, want_exists ? "every path exists" : "no path exists", "no path configured");
-	rc |= ax_verdict_emit(ctx, &age, "modification times within bounds", "no max-age/min-age configured");
-	rc |= ax_verdict_emit(ctx, &mode, "no permission bits beyond the mask", "no mode-max configured");
-	rc |= ax_verdict_emit(ctx, &owner, "owner as required", "no owner configured");
-	rc |= ax_verdict_emit(ctx, &group, "group as required", "no group configured");
-	rc |= ax_verdict_emit(ctx, &present, "every required setting present", "no `contains` pattern configured");
-	rc |= ax_verdict_emit(ctx, &absent, "no forbidden setting present", "no `absent` pattern configured");
+	ax_verdict_emit(ctx, &exists, want_exists ? "every path exists" : "no path exists", "no path configured");
+	ax_verdict_emit(ctx, &age, "modification times within bounds", "no max-age/min-age configured");
+	ax_verdict_emit(ctx, &mode, "no permission bits beyond the mask", "no mode-max configured");
+	ax_verdict_emit(ctx, &owner, "owner as required", "no owner configured");
+	ax_verdict_emit(ctx, &group, "group as required", "no group configured");
+	ax_verdict_emit(ctx, &present, "every required setting present", "no `contains` pattern configured");
+	ax_verdict_emit(ctx, &absent, "no forbidden setting present", "no `absent` pattern configured");
 	return rc ? AX_ERROR : 0;
 }
 

@@ -99,12 +99,11 @@ static void short_id(const char *id, char out[13])
 }
 
 /* change.signed and change.reviewed, and the commit list as evidence. */
-static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, const char *branch, int with_signers)
+static void judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, const char *branch, int with_signers)
 {
 	json_t *commits = json_array(), *unsigned_ids = json_array(), *unreviewed = json_array();
 	struct ax_buf sig_why = AX_BUF_INIT, rev_why = AX_BUF_INIT;
 	size_t nsigned_bad = 0, nchanges = 0, nunreviewed = 0;
-	int rc = 0;
 	qsort(l->items, l->n, sizeof(*l->items), cmp_time_desc);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct ax_commit_info *ci = &l->items[i];
@@ -141,9 +140,9 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 	const char *how = with_signers ? "verified: SSH with ssh-keygen -Y verify against allowed-signers, GPG with gpg --verify against gpg-home"
 				       : "signature presence only (no allowed-signers configured: not verified)";
 	if (l->n == 0) {
-		rc |= ax_probe_result(ctx, "change.signed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "commits", 0, "branch", branch),
+		ax_probe_result(ctx, "change.signed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "commits", 0, "branch", branch),
 				      "no commits on %s in the window", branch);
-		rc |= ax_probe_result(ctx, "change.reviewed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "changes", 0, "branch", branch),
+		ax_probe_result(ctx, "change.reviewed", AX_CHECK_PASS, json_pack("{s:i,s:s}", "changes", 0, "branch", branch),
 				      "no changes on %s in the window", branch);
 	} else {
 		struct ax_buf sig_msg = AX_BUF_INIT, rev_msg = AX_BUF_INIT;
@@ -162,12 +161,12 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 		else
 			ax_buf_printf(&rev_msg, "all %zu changes on %s were merged or approved by someone other than the author",
 				      nchanges, branch);
-		rc |= ax_probe_result(ctx, "change.signed", nsigned_bad ? AX_CHECK_FAIL : AX_CHECK_PASS,
+		ax_probe_result(ctx, "change.signed", nsigned_bad ? AX_CHECK_FAIL : AX_CHECK_PASS,
 				      json_pack("{s:s,s:I,s:I,s:O,s:s,s:b}", "branch", branch, "commits", (json_int_t)l->n,
 						"failed", (json_int_t)nsigned_bad, "failed_ids", unsigned_ids, "verification",
 						how, "truncated", l->truncated),
 				      "%s", ax_buf_cstr(&sig_msg));
-		rc |= ax_probe_result(ctx, "change.reviewed", nunreviewed ? AX_CHECK_FAIL : AX_CHECK_PASS,
+		ax_probe_result(ctx, "change.reviewed", nunreviewed ? AX_CHECK_FAIL : AX_CHECK_PASS,
 				      json_pack("{s:s,s:I,s:I,s:O}", "branch", branch, "changes", (json_int_t)nchanges,
 						"unreviewed", (json_int_t)nunreviewed, "unreviewed_ids", unreviewed),
 				      "%s", ax_buf_cstr(&rev_msg));
@@ -176,14 +175,13 @@ static int judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, con
 	}
 	char *dump = json_dumps(commits, JSON_INDENT(1));
 	if (dump)
-		rc |= ax_probe_artifact(ctx, "commits.json", "application/json", dump, strlen(dump));
+		ax_probe_artifact(ctx, "commits.json", "application/json", dump, strlen(dump));
 	free(dump);
 	json_decref(commits);
 	json_decref(unsigned_ids);
 	json_decref(unreviewed);
 	ax_buf_free(&sig_why);
 	ax_buf_free(&rev_why);
-	return rc;
 }
 
 /* The state file name for a branch: "tip-" + the name with anything but
@@ -206,18 +204,20 @@ static int judge_history(struct ax_probe_ctx *ctx, git_repository *repo, const g
 	char *path = NULL;
 	int rc = 0;
 	git_oid_tostr(now_hex, sizeof(now_hex), tip);
-	if (!dir)
-		return ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_SKIP, NULL,
+	if (!dir) {
+		ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_SKIP, NULL,
 				       "no state folder: the previous tip cannot be remembered");
+		return 0;
+	}
 	path = tip_state_path(dir, branch);
 	int have = ax_file_read(path, 256, &prev);
 	if (have == AX_ENOTFOUND) {
 		/* nothing to compare with yet: the baseline informs, it passes nothing */
-		rc = ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_INFO,
+		ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_INFO,
 				     json_pack("{s:s,s:s}", "branch", branch, "tip", now_hex),
 				     "first run on %s: tip %.12s recorded", branch, now_hex);
 	} else if (have < 0) {
-		rc = ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 		goto cleanup;
 	} else {
 		git_oid prev_oid;
@@ -230,10 +230,10 @@ static int judge_history(struct ax_probe_ctx *ctx, git_repository *repo, const g
 		json_t *obs = json_pack("{s:s,s:s,s:s,s:b}", "branch", branch, "tip", now_hex, "previous_tip", prev_hex,
 					"previous_tip_exists", known);
 		if (descends)
-			rc = ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_PASS, obs,
+			ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_PASS, obs,
 					     "%s tip %.12s descends from the previous tip %.12s", branch, now_hex, prev_hex);
 		else
-			rc = ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_FAIL, obs,
+			ax_probe_result(ctx, "change.history_rewritten", AX_CHECK_FAIL, obs,
 					     "%s was rewritten (force-push): tip %.12s does not descend from the previous tip %.12s%s",
 					     branch, now_hex, prev_hex, known ? "" : ", which is no longer in the repository");
 	}
@@ -242,7 +242,7 @@ static int judge_history(struct ax_probe_ctx *ctx, git_repository *repo, const g
 	char line[GIT_OID_HEXSZ + 2];
 	snprintf(line, sizeof(line), "%s\n", now_hex);
 	if (ax_file_write_atomic(path, line, strlen(line), 0600) < 0)
-		rc |= AX_ERROR;
+		rc = AX_ERROR;
 cleanup:
 	ax_buf_free(&prev);
 	free(path);
@@ -276,17 +276,17 @@ static int gitrepo_run(struct ax_probe_ctx *ctx)
 	};
 	if (ax_commits_walk(repo, &tip, &wo, &commits) < 0) {
 		ax_error_prefix("%s", path);
-		rc |= ax_probe_result(ctx, "change.signed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
-		rc |= ax_probe_result(ctx, "change.reviewed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		ax_probe_result(ctx, "change.signed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		ax_probe_result(ctx, "change.reviewed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 	} else {
-		rc |= judge_commits(ctx, &commits, branch, signers != NULL || wo.gpg_home != NULL);
+		judge_commits(ctx, &commits, branch, signers != NULL || wo.gpg_home != NULL);
 	}
-	rc |= judge_history(ctx, repo, &tip, branch);
-	rc |= ax_gitrepo_judge_drift(ctx, repo, &tip, branch);
+	rc = judge_history(ctx, repo, &tip, branch);
+	ax_gitrepo_judge_drift(ctx, repo, &tip, branch);
 	goto cleanup;
 fail_all:
 	for (size_t i = 0; gitrepo_checks[i].id; i++)
-		rc |= ax_probe_result(ctx, gitrepo_checks[i].id, AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		ax_probe_result(ctx, gitrepo_checks[i].id, AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 cleanup:
 	ax_commit_list_free(&commits);
 	free(branch);

@@ -86,20 +86,19 @@ cleanup:
 	return result;
 }
 
-int ax_gitrepo_judge_drift(struct ax_probe_ctx *ctx, git_repository *repo, const git_oid *tip, const char *branch)
+void ax_gitrepo_judge_drift(struct ax_probe_ctx *ctx, git_repository *repo, const git_oid *tip, const char *branch)
 {
 	size_t npairs = ax_probe_opt_count(ctx, "deployed"), ndrift = 0, nerror = 0;
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	struct ax_buf why = AX_BUF_INIT;
 	json_t *items = json_array();
-	int rc;
 	if (npairs == 0) {
-		rc = ax_probe_result(ctx, "change.drift", AX_CHECK_SKIP, NULL, "no deployed = LIVE:REPO pair configured");
+		ax_probe_result(ctx, "change.drift", AX_CHECK_SKIP, NULL, "no deployed = LIVE:REPO pair configured");
 		goto cleanup;
 	}
 	if (git_commit_lookup(&commit, repo, tip) < 0 || git_commit_tree(&tree, commit) < 0) {
-		rc = ax_probe_result(ctx, "change.drift", AX_CHECK_ERROR, NULL, "tip tree of %s: %s", branch,
+		ax_probe_result(ctx, "change.drift", AX_CHECK_ERROR, NULL, "tip tree of %s: %s", branch,
 				     git_error_last() ? git_error_last()->message : "libgit2");
 		goto cleanup;
 	}
@@ -128,16 +127,15 @@ int ax_gitrepo_judge_drift(struct ax_probe_ctx *ctx, git_repository *repo, const
 	}
 	json_t *obs = json_pack("{s:s,s:O,s:I}", "branch", branch, "files", items, "drifted", (json_int_t)ndrift);
 	if (ndrift)
-		rc = ax_probe_result(ctx, "change.drift", AX_CHECK_FAIL, obs, "%s", ax_buf_cstr(&why));
+		ax_probe_result(ctx, "change.drift", AX_CHECK_FAIL, obs, "%s", ax_buf_cstr(&why));
 	else if (nerror)
-		rc = ax_probe_result(ctx, "change.drift", AX_CHECK_ERROR, obs, "%s", ax_buf_cstr(&why));
+		ax_probe_result(ctx, "change.drift", AX_CHECK_ERROR, obs, "%s", ax_buf_cstr(&why));
 	else
-		rc = ax_probe_result(ctx, "change.drift", AX_CHECK_PASS, obs,
+		ax_probe_result(ctx, "change.drift", AX_CHECK_PASS, obs,
 				     "all %zu deployed files equal their blobs at the tip of %s", npairs, branch);
 cleanup:
 	json_decref(items);
 	ax_buf_free(&why);
 	git_tree_free(tree);
 	git_commit_free(commit);
-	return rc;
 }

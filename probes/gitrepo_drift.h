@@ -12,6 +12,6 @@
 struct ax_probe_ctx;
 
 /* Emits change.drift (skip when no `deployed` is configured). */
-int ax_gitrepo_judge_drift(struct ax_probe_ctx *ctx, git_repository *repo, const git_oid *tip, const char *branch);
+void ax_gitrepo_judge_drift(struct ax_probe_ctx *ctx, git_repository *repo, const git_oid *tip, const char *branch);
 
 #endif

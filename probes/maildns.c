@@ -123,25 +123,24 @@ static size_t pick(const struct md_answer *a, const char *version, const char **
 	return n;
 }
 
-static int emit(struct run *r, const char *check, enum ax_check_status st, json_t *obs, const struct ax_buf *msg)
+static void emit(struct run *r, const char *check, enum ax_check_status st, json_t *obs, const struct ax_buf *msg)
 {
-	return ax_probe_result(r->ctx, check, st, obs, "%s", ax_buf_cstr(msg));
+	ax_probe_result(r->ctx, check, st, obs, "%s", ax_buf_cstr(msg));
 }
 
 /* An error of the lookup (the resolver failed) or a bogus answer (fail). */
-static int emit_lookup_failure(struct run *r, const char *check, const struct md_answer *a, const struct ax_buf *why)
+static void emit_lookup_failure(struct run *r, const char *check, const struct md_answer *a, const struct ax_buf *why)
 {
-	return ax_probe_result(r->ctx, check, a->sec == MD_BOGUS ? AX_CHECK_FAIL : AX_CHECK_ERROR,
+	ax_probe_result(r->ctx, check, a->sec == MD_BOGUS ? AX_CHECK_FAIL : AX_CHECK_ERROR,
 			       json_pack("{s:s}", "dnssec", md_sec_name(a->sec)), "%s", ax_buf_cstr(why));
 }
 
-static int check_mx(struct run *r)
+static void check_mx(struct run *r)
 {
 	struct md_answer a;
 	struct ax_buf why = AX_BUF_INIT;
-	int err;
 	if (lookup(r, r->domain, MD_MX, &a, &why) < 0) {
-		err = emit_lookup_failure(r, "maildns.mx", &a, &why);
+		emit_lookup_failure(r, "maildns.mx", &a, &why);
 		goto cleanup;
 	}
 	json_t *hosts = json_array();
@@ -165,17 +164,16 @@ static int check_mx(struct run *r)
 	}
 	json_t *obs = json_pack("{s:s,s:o}", "dnssec", md_sec_name(a.sec), "hosts", hosts);
 	if (null_mx)
-		err = ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_INFO, obs, "%s publishes a null MX (RFC 7505): it receives no mail", r->domain);
+		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_INFO, obs, "%s publishes a null MX (RFC 7505): it receives no mail", r->domain);
 	else if (!a.n)
-		err = ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "%s has no MX record", r->domain);
+		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "%s has no MX record", r->domain);
 	else if (missing)
-		err = ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "MX host(s) without an address: %s", ax_buf_cstr(&why));
+		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "MX host(s) without an address: %s", ax_buf_cstr(&why));
 	else
-		err = ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_PASS, obs, "%zu MX host(s), each with an address", a.n);
+		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_PASS, obs, "%zu MX host(s), each with an address", a.n);
 cleanup:
 	md_answer_free(&a);
 	ax_buf_free(&why);
-	return err;
 }
 
 /* RFC 7208 4.6.4: the lookups of the whole evaluation, includes and
@@ -233,17 +231,16 @@ static char spf_final_all(struct run *r, const struct md_spf *s, int depth)
 	return all;
 }
 
-static int check_spf(struct run *r)
+static void check_spf(struct run *r)
 {
 	struct md_answer a;
 	struct md_spf s;
 	struct ax_buf why = AX_BUF_INIT;
 	const char *rec;
 	enum ax_check_status st = AX_CHECK_FAIL;
-	int err;
 	memset(&s, 0, sizeof(s));
 	if (lookup(r, r->domain, MD_TXT, &a, &why) < 0) {
-		err = emit_lookup_failure(r, "maildns.spf", &a, &why);
+		emit_lookup_failure(r, "maildns.spf", &a, &why);
 		goto cleanup;
 	}
 	size_t n = pick(&a, "v=spf1", &rec);
@@ -276,12 +273,11 @@ static int check_spf(struct run *r)
 		else
 			ax_buf_printf(&why, "the SPF record has no `all` (unlisted senders are neutral)");
 	}
-	err = emit(r, "maildns.spf", st, obs, &why);
+	emit(r, "maildns.spf", st, obs, &why);
 cleanup:
 	md_spf_free(&s);
 	md_answer_free(&a);
 	ax_buf_free(&why);
-	return err;
 }
 
 static int policy_rank(const char *p)
@@ -289,7 +285,7 @@ static int policy_rank(const char *p)
 	return strcmp(p, "reject") == 0 ? 2 : strcmp(p, "quarantine") == 0 ? 1 : 0;
 }
 
-static int check_dmarc(struct run *r)
+static void check_dmarc(struct run *r)
 {
 	struct md_answer a;
 	struct md_dmarc d;
@@ -298,10 +294,9 @@ static int check_dmarc(struct run *r)
 	enum ax_check_status st = AX_CHECK_FAIL;
 	char *name = ax_asprintf("_dmarc.%s", r->domain);
 	const char *want = ax_probe_opt(r->ctx, "dmarc-policy");
-	int err;
 	memset(&d, 0, sizeof(d));
 	if (lookup(r, name, MD_TXT, &a, &why) < 0) {
-		err = emit_lookup_failure(r, "maildns.dmarc", &a, &why);
+		emit_lookup_failure(r, "maildns.dmarc", &a, &why);
 		goto cleanup;
 	}
 	size_t n = pick(&a, "v=DMARC1", &rec);
@@ -334,24 +329,22 @@ static int check_dmarc(struct run *r)
 				      d.p, d.adkim == 's' ? "strict" : "relaxed", d.aspf == 's' ? "strict" : "relaxed");
 		}
 	}
-	err = emit(r, "maildns.dmarc", st, obs, &why);
+	emit(r, "maildns.dmarc", st, obs, &why);
 cleanup:
 	md_dmarc_free(&d);
 	md_answer_free(&a);
 	ax_buf_free(&why);
 	free(name);
-	return err;
 }
 
-static int check_tlsrpt(struct run *r)
+static void check_tlsrpt(struct run *r)
 {
 	struct md_answer a;
 	struct ax_buf why = AX_BUF_INIT;
 	const char *rec;
 	char *rua = NULL, *name = ax_asprintf("_smtp._tls.%s", r->domain);
-	int err;
 	if (lookup(r, name, MD_TXT, &a, &why) < 0) {
-		err = emit_lookup_failure(r, "maildns.tlsrpt", &a, &why);
+		emit_lookup_failure(r, "maildns.tlsrpt", &a, &why);
 		goto cleanup;
 	}
 	size_t n = pick(&a, "v=TLSRPTv1", &rec);
@@ -368,13 +361,12 @@ static int check_tlsrpt(struct run *r)
 		st = AX_CHECK_PASS;
 		ax_buf_printf(&why, "TLS-RPT reports are requested");
 	}
-	err = emit(r, "maildns.tlsrpt", st, obs, &why);
+	emit(r, "maildns.tlsrpt", st, obs, &why);
 cleanup:
 	md_answer_free(&a);
 	ax_buf_free(&why);
 	free(rua);
 	free(name);
-	return err;
 }
 
 /* The s= of every DKIM-Signature for the domain in the header blocks of
@@ -422,7 +414,7 @@ static void selectors_in_mail(struct run *r, json_t *sels, size_t *nmessages)
 	free(files);
 }
 
-static int check_dkim(struct run *r)
+static void check_dkim(struct run *r)
 {
 	json_t *wanted = json_object(); /* selector -> "configured" or "mail" */
 	size_t nmessages = 0;
@@ -433,8 +425,9 @@ static int check_dkim(struct run *r)
 	size_t nsel = json_object_size(wanted);
 	if (!nsel) {
 		json_decref(wanted);
-		return ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_SKIP, json_pack("{s:I}", "messages", (json_int_t)nmessages),
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_SKIP, json_pack("{s:I}", "messages", (json_int_t)nmessages),
 				       "no dkim-selector configured and none seen in dkim-messages");
+		return;
 	}
 	json_t *sels = json_array();
 	struct ax_buf bad = AX_BUF_INIT;
@@ -478,18 +471,16 @@ static int check_dkim(struct run *r)
 	}
 	json_t *obs = json_pack("{s:o,s:i,s:I}", "selectors", sels, "min_rsa_bits", min_bits, "messages", (json_int_t)nmessages);
 	json_decref(wanted);
-	int err;
 	if (nerr)
-		err = ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_ERROR, obs, "%s", ax_buf_cstr(&bad));
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_ERROR, obs, "%s", ax_buf_cstr(&bad));
 	else if (nbad)
-		err = ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_FAIL, obs, "%s", ax_buf_cstr(&bad));
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_FAIL, obs, "%s", ax_buf_cstr(&bad));
 	else
-		err = ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_PASS, obs, "%zu selector(s) publish a sufficient key", nsel);
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_PASS, obs, "%zu selector(s) publish a sufficient key", nsel);
 	ax_buf_free(&bad);
-	return err;
 }
 
-static int check_mta_sts(struct run *r)
+static void check_mta_sts(struct run *r)
 {
 	struct md_answer a;
 	struct md_sts pol;
@@ -497,10 +488,9 @@ static int check_mta_sts(struct run *r)
 	char *id = NULL, *name = ax_asprintf("_mta-sts.%s", r->domain);
 	const char *rec;
 	enum ax_check_status st = AX_CHECK_FAIL;
-	int err;
 	memset(&pol, 0, sizeof(pol));
 	if (lookup(r, name, MD_TXT, &a, &why) < 0) {
-		err = emit_lookup_failure(r, "maildns.mta_sts", &a, &why);
+		emit_lookup_failure(r, "maildns.mta_sts", &a, &why);
 		goto cleanup;
 	}
 	size_t n = pick(&a, "v=STSv1", &rec);
@@ -549,7 +539,7 @@ static int check_mta_sts(struct run *r)
 			ax_buf_printf(&why, "MTA-STS enforce, max_age %lld s, covering all %zu MX host(s)", (long long)pol.max_age, r->nmx);
 		}
 	}
-	err = emit(r, "maildns.mta_sts", st, obs, &why);
+	emit(r, "maildns.mta_sts", st, obs, &why);
 cleanup:
 	md_sts_free(&pol);
 	md_answer_free(&a);
@@ -557,7 +547,6 @@ cleanup:
 	ax_buf_free(&body);
 	free(id);
 	free(name);
-	return err;
 }
 
 /* One MX host's DANE state: 1 matched, 0 no usable TLSA (none, or in an
@@ -625,7 +614,7 @@ static int dane_host(struct run *r, const char *host, json_t *o, struct ax_buf *
 	return st;
 }
 
-static int check_dane(struct run *r)
+static void check_dane(struct run *r)
 {
 	json_t *hosts = json_array();
 	struct ax_buf why = AX_BUF_INIT;
@@ -658,12 +647,11 @@ static int check_dane(struct run *r)
 		st = AX_CHECK_FAIL;
 	else
 		st = ax_probe_opt_bool(r->ctx, "require-dane") ? AX_CHECK_FAIL : AX_CHECK_INFO;
-	int err = emit(r, "maildns.dane", st, obs, &why);
+	emit(r, "maildns.dane", st, obs, &why);
 	ax_buf_free(&why);
-	return err;
 }
 
-static int check_dnssec(struct run *r)
+static void check_dnssec(struct run *r)
 {
 	struct ax_buf bogus = AX_BUF_INIT, insecure = AX_BUF_INIT;
 	const char *key;
@@ -681,21 +669,19 @@ static int check_dnssec(struct run *r)
 			nerror++;
 	}
 	json_t *obs = json_pack("{s:O}", "answers", r->names);
-	int err;
 	if (bogus.size)
-		err = ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_FAIL, obs, "DNSSEC validation fails (bogus) for %s",
+		ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_FAIL, obs, "DNSSEC validation fails (bogus) for %s",
 				      ax_buf_cstr(&bogus));
 	else if (insecure.size)
-		err = ax_probe_result(r->ctx, "maildns.dnssec",
+		ax_probe_result(r->ctx, "maildns.dnssec",
 				      ax_probe_opt_bool(r->ctx, "require-dnssec") ? AX_CHECK_FAIL : AX_CHECK_INFO, obs,
 				      "not signed (insecure): %s", ax_buf_cstr(&insecure));
 	else if (nerror || !nsecure)
-		err = ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_ERROR, obs, "%zu lookup(s) failed", nerror);
+		ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_ERROR, obs, "%zu lookup(s) failed", nerror);
 	else
-		err = ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_PASS, obs, "all %zu answers validate (secure)", nsecure);
+		ax_probe_result(r->ctx, "maildns.dnssec", AX_CHECK_PASS, obs, "all %zu answers validate (secure)", nsecure);
 	ax_buf_free(&bogus);
 	ax_buf_free(&insecure);
-	return err;
 }
 
 static int maildns_run(struct ax_probe_ctx *ctx)
@@ -708,18 +694,17 @@ static int maildns_run(struct ax_probe_ctx *ctx)
 		res[i] = ax_probe_opt_at(ctx, "resolver", i);
 	if ((err = md_resolver_new(res, nres, ax_probe_opt(ctx, "trust-anchor"), &r.res)) < 0)
 		goto cleanup;
-	err |= check_mx(&r);
-	err |= check_spf(&r);
-	err |= check_dkim(&r);
-	err |= check_dmarc(&r);
-	err |= check_tlsrpt(&r);
-	err |= check_mta_sts(&r);
-	err |= check_dane(&r);
-	err |= check_dnssec(&r);
+	check_mx(&r);
+	check_spf(&r);
+	check_dkim(&r);
+	check_dmarc(&r);
+	check_tlsrpt(&r);
+	check_mta_sts(&r);
+	check_dane(&r);
+	check_dnssec(&r);
 	char *dump = json_dumps(r.records, JSON_INDENT(2) | JSON_SORT_KEYS);
-	err |= ax_probe_artifact(ctx, "records.json", "application/json", dump, strlen(dump));
+	ax_probe_artifact(ctx, "records.json", "application/json", dump, strlen(dump));
 	free(dump);
-	err = err ? AX_ERROR : 0;
 cleanup:
 	md_resolver_free(r.res);
 	json_decref(r.names);

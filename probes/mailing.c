@@ -90,7 +90,7 @@ cleanup:
 	ax_buf_free(&data);
 }
 
-static int emit(struct ax_probe_ctx *ctx, const char *check, struct tally *t, const char *what, const char *skip)
+static void emit(struct ax_probe_ctx *ctx, const char *check, struct tally *t, const char *what, const char *skip)
 {
 	json_t *obs = json_pack("{s:I,s:I,s:I,s:O}", "messages", (json_int_t)t->checked, "failing", (json_int_t)t->failed,
 				"errors", (json_int_t)t->errors, "failing_files", t->failing);
@@ -98,24 +98,22 @@ static int emit(struct ax_probe_ctx *ctx, const char *check, struct tally *t, co
 	char *note = t->html_recovered ? ax_asprintf(" (%llu with malformed HTML, read as a browser would)",
 						     (unsigned long long)t->html_recovered)
 				       : ax_strdup("");
-	int err;
 	if (t->html_recovered)
 		json_object_set_new(obs, "html_recovered", json_integer((json_int_t)t->html_recovered));
 	if (skip)
-		err = ax_probe_result(ctx, check, AX_CHECK_SKIP, obs, "%s", skip);
+		ax_probe_result(ctx, check, AX_CHECK_SKIP, obs, "%s", skip);
 	else if (t->errors)
-		err = ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "%llu message(s) could not be read: %s",
+		ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "%llu message(s) could not be read: %s",
 				      (unsigned long long)t->errors, ax_buf_cstr(&t->first_error));
 	else if (!t->checked)
-		err = ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "no message found in path");
+		ax_probe_result(ctx, check, AX_CHECK_ERROR, obs, "no message found in path");
 	else if (t->failed)
-		err = ax_probe_result(ctx, check, AX_CHECK_FAIL, obs, "%llu of %llu message(s) lack %s%s",
+		ax_probe_result(ctx, check, AX_CHECK_FAIL, obs, "%llu of %llu message(s) lack %s%s",
 				      (unsigned long long)t->failed, (unsigned long long)t->checked, what, note);
 	else
-		err = ax_probe_result(ctx, check, AX_CHECK_PASS, obs, "all %llu message(s) have %s%s",
+		ax_probe_result(ctx, check, AX_CHECK_PASS, obs, "all %llu message(s) have %s%s",
 				      (unsigned long long)t->checked, what, note);
 	free(note);
-	return err;
 }
 
 static int mailing_run(struct ax_probe_ctx *ctx)
@@ -148,12 +146,12 @@ static int mailing_run(struct ax_probe_ctx *ctx)
 	for (size_t i = 0; i < n; i++)
 		inspect_file(files[i], (size_t)ax_probe_opt_int(ctx, "max-size"), &unsub, have_sender ? &sender : NULL,
 			     one_click, t);
-	err |= emit(ctx, "mailing.list_unsubscribe", &t[C_UNSUB], "a List-Unsubscribe header with an https or mailto URI", NULL);
-	err |= emit(ctx, "mailing.one_click", &t[C_ONECLICK], "RFC 8058 one-click unsubscribe (List-Unsubscribe-Post and an https URI)",
+	emit(ctx, "mailing.list_unsubscribe", &t[C_UNSUB], "a List-Unsubscribe header with an https or mailto URI", NULL);
+	emit(ctx, "mailing.one_click", &t[C_ONECLICK], "RFC 8058 one-click unsubscribe (List-Unsubscribe-Post and an https URI)",
 		    one_click ? NULL : "require-one-click = false");
-	err |= emit(ctx, "mailing.dkim_covers_unsubscribe", &t[C_DKIM], "a DKIM signature covering the unsubscribe headers", NULL);
-	err |= emit(ctx, "mailing.unsubscribe_link", &t[C_LINK], "a visible unsubscribe link", NULL);
-	err |= emit(ctx, "mailing.sender_identification", &t[C_SENDER], "the sender identification",
+	emit(ctx, "mailing.dkim_covers_unsubscribe", &t[C_DKIM], "a DKIM signature covering the unsubscribe headers", NULL);
+	emit(ctx, "mailing.unsubscribe_link", &t[C_LINK], "a visible unsubscribe link", NULL);
+	emit(ctx, "mailing.sender_identification", &t[C_SENDER], "the sender identification",
 		    have_sender ? NULL : "no sender-pattern configured");
 	err = err ? AX_ERROR : 0;
 cleanup:

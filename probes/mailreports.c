@@ -189,7 +189,7 @@ static json_t *top(json_t *o, size_t n)
 	return out;
 }
 
-static int judge_share(struct run *r, const char *check, enum mr_kind kind, const char *opt, const char *what,
+static void judge_share(struct run *r, const char *check, enum mr_kind kind, const char *opt, const char *what,
 		       const char *failkey)
 {
 	struct totals *t = &r->t[kind];
@@ -197,11 +197,13 @@ static int judge_share(struct run *r, const char *check, enum mr_kind kind, cons
 	uint64_t all = t->pass + t->fail;
 	json_t *obs = json_pack("{s:I,s:I,s:I,s:I,s:o}", "reports", (json_int_t)t->reports, "pass", (json_int_t)t->pass,
 				"fail", (json_int_t)t->fail, "max_fail_percent", (json_int_t)max, failkey, top(t->counts, 20));
-	if (!t->reports)
-		return ax_probe_result(r->ctx, check, AX_CHECK_SKIP, obs, "no %s report in the window", kind == MR_DMARC ? "DMARC" : "TLS");
+	if (!t->reports) {
+		ax_probe_result(r->ctx, check, AX_CHECK_SKIP, obs, "no %s report in the window", kind == MR_DMARC ? "DMARC" : "TLS");
+		return;
+	}
 	double pct = all ? 100.0 * (double)t->fail / (double)all : 0;
 	json_object_set_new(obs, "fail_percent", json_real(pct));
-	return ax_probe_result(r->ctx, check, pct > (double)max ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
+	ax_probe_result(r->ctx, check, pct > (double)max ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
 			       "%llu of %llu %s failed (%.2f%%, at most %lld%% accepted) in %llu report(s)",
 			       (unsigned long long)t->fail, (unsigned long long)all, what, pct, (long long)max,
 			       (unsigned long long)t->reports);
@@ -228,23 +230,23 @@ static int mailreports_run(struct ax_probe_ctx *ctx)
 				"tls_reports", (json_int_t)r.t[MR_TLSRPT].reports, "other_domain", (json_int_t)r.other_domain,
 				"outside_window", (json_int_t)r.outside_window, "dmarc_days", (int)json_object_size(r.dmarc_days));
 	if (d->reports)
-		err |= ax_probe_result(ctx, "mailreports.received", AX_CHECK_PASS, obs,
+		ax_probe_result(ctx, "mailreports.received", AX_CHECK_PASS, obs,
 				       "%llu DMARC report(s) over %zu day(s) in the window", (unsigned long long)d->reports,
 				       json_object_size(r.dmarc_days));
 	else
-		err |= ax_probe_result(ctx, "mailreports.received", AX_CHECK_FAIL, obs,
+		ax_probe_result(ctx, "mailreports.received", AX_CHECK_FAIL, obs,
 				       "no DMARC aggregate report in the window (%zu file(s) read)", n);
-	err |= judge_share(&r, "mailreports.dmarc", MR_DMARC, "dmarc-max-fail-percent", "messages", "failing_sources");
-	err |= judge_share(&r, "mailreports.tlsrpt", MR_TLSRPT, "tls-max-fail-percent", "TLS sessions", "failure_types");
+	judge_share(&r, "mailreports.dmarc", MR_DMARC, "dmarc-max-fail-percent", "messages", "failing_sources");
+	judge_share(&r, "mailreports.tlsrpt", MR_TLSRPT, "tls-max-fail-percent", "TLS sessions", "failure_types");
 	if (r.unreadable)
-		err |= ax_probe_result(ctx, "mailreports.readable", AX_CHECK_FAIL,
+		ax_probe_result(ctx, "mailreports.readable", AX_CHECK_FAIL,
 				       json_pack("{s:I}", "unreadable", (json_int_t)r.unreadable),
 				       "%llu report(s) could not be read: %s", (unsigned long long)r.unreadable,
 				       ax_buf_cstr(&r.first_errors));
 	else
-		err |= ax_probe_result(ctx, "mailreports.readable", AX_CHECK_PASS, NULL, "every report found was read");
+		ax_probe_result(ctx, "mailreports.readable", AX_CHECK_PASS, NULL, "every report found was read");
 	char *dump = json_dumps(r.days, JSON_INDENT(2) | JSON_SORT_KEYS);
-	err |= ax_probe_artifact(ctx, "reports.json", "application/json", dump, strlen(dump));
+	ax_probe_artifact(ctx, "reports.json", "application/json", dump, strlen(dump));
 	free(dump);
 	err = err ? AX_ERROR : 0;
 	for (int k = 0; k < 3; k++)

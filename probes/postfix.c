@@ -250,7 +250,7 @@ static void judge_globals(struct pf_state *st)
 
 /* The effective settings as evidence: every main.cf parameter (secret-
  * looking names redacted) and the overrides of every smtpd listener. */
-static int attach_effective(struct pf_state *st)
+static void attach_effective(struct pf_state *st)
 {
 	json_t *doc = json_object(), *main_obj = json_object(), *svcs = json_array();
 	for (size_t i = 0; i < st->main_cf->nparams; i++) {
@@ -270,10 +270,9 @@ static int attach_effective(struct pf_state *st)
 	json_object_set_new(doc, "main_cf", main_obj);
 	json_object_set_new(doc, "smtpd_services", svcs);
 	char *text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1));
-	int rc = ax_probe_artifact(st->ctx, "postfix-effective.json", "application/json", text, strlen(text));
+	ax_probe_artifact(st->ctx, "postfix-effective.json", "application/json", text, strlen(text));
 	free(text);
 	json_decref(doc);
-	return rc;
 }
 
 static int attach_redacted(struct ax_probe_ctx *ctx, const char *name, const struct ax_buf *content)
@@ -281,7 +280,7 @@ static int attach_redacted(struct ax_probe_ctx *ctx, const char *name, const str
 	struct ax_buf red = AX_BUF_INIT;
 	int rc = ax_redact(ax_buf_cstr(content), content->size, NULL, &red);
 	if (rc == 0)
-		rc = ax_probe_artifact(ctx, name, "text/plain", red.ptr ? red.ptr : "", red.size);
+		ax_probe_artifact(ctx, name, "text/plain", red.ptr ? red.ptr : "", red.size);
 	ax_buf_free(&red);
 	return rc;
 }
@@ -334,22 +333,21 @@ static int postfix_run(struct ax_probe_ctx *ctx)
 	judge_globals(&st);
 
 	rc = 0;
-	rc |= ax_verdict_emit(ctx, &st.level, "every smtpd listener offers TLS", "no smtpd listener");
-	rc |= ax_verdict_emit(ctx, &st.out_level, "outbound SMTP uses TLS", "not evaluated");
-	rc |= ax_verdict_emit(ctx, &st.auth_only, "AUTH only over TLS (or not offered)", "no smtpd listener");
-	rc |= ax_verdict_emit(ctx, &st.protos, "no SSLv2/SSLv3/TLSv1/TLSv1.1 allowed", "no smtpd listener");
-	rc |= ax_verdict_emit(ctx, &st.mprotos, "no SSLv2/SSLv3/TLSv1/TLSv1.1 allowed for mandatory TLS", "no smtpd listener");
-	rc |= ax_verdict_emit(ctx, &st.ciphers, "mandatory cipher grade medium or high", "no smtpd listener");
-	rc |= ax_verdict_emit(ctx, &st.certs, "certificate and key files present", "no TLS files configured");
-	rc |= ax_verdict_emit(ctx, &st.keys, "key files not accessible to others", "no key file configured");
-	rc |= ax_verdict_emit(ctx, &st.relay, "relaying restricted on every smtpd listener", "no smtpd listener");
-	rc |= ax_verdict_emit(ctx, &st.nets, "mynetworks within the allowed networks", "not evaluated");
-	rc |= ax_verdict_emit(ctx, &st.vrfy, "VRFY disabled", "no smtpd listener");
-	rc |= attach_effective(&st);
-	rc |= attach_redacted(ctx, "main.cf", &main_text);
-	if (st.master_cf)
-		rc |= attach_redacted(ctx, "master.cf", &master_text);
-	rc = rc ? AX_ERROR : 0;
+	ax_verdict_emit(ctx, &st.level, "every smtpd listener offers TLS", "no smtpd listener");
+	ax_verdict_emit(ctx, &st.out_level, "outbound SMTP uses TLS", "not evaluated");
+	ax_verdict_emit(ctx, &st.auth_only, "AUTH only over TLS (or not offered)", "no smtpd listener");
+	ax_verdict_emit(ctx, &st.protos, "no SSLv2/SSLv3/TLSv1/TLSv1.1 allowed", "no smtpd listener");
+	ax_verdict_emit(ctx, &st.mprotos, "no SSLv2/SSLv3/TLSv1/TLSv1.1 allowed for mandatory TLS", "no smtpd listener");
+	ax_verdict_emit(ctx, &st.ciphers, "mandatory cipher grade medium or high", "no smtpd listener");
+	ax_verdict_emit(ctx, &st.certs, "certificate and key files present", "no TLS files configured");
+	ax_verdict_emit(ctx, &st.keys, "key files not accessible to others", "no key file configured");
+	ax_verdict_emit(ctx, &st.relay, "relaying restricted on every smtpd listener", "no smtpd listener");
+	ax_verdict_emit(ctx, &st.nets, "mynetworks within the allowed networks", "not evaluated");
+	ax_verdict_emit(ctx, &st.vrfy, "VRFY disabled", "no smtpd listener");
+	attach_effective(&st);
+	rc = attach_redacted(ctx, "main.cf", &main_text) < 0 ? AX_ERROR : 0;
+	if (st.master_cf && attach_redacted(ctx, "master.cf", &master_text) < 0)
+		rc = AX_ERROR;
 cleanup:
 	free(st.smtpd);
 	pf_main_free(st.main_cf);

@@ -19,6 +19,19 @@ static const struct {
 };
 #define NPROTO (sizeof(proto_names) / sizeof(proto_names[0]))
 
+/* The next word of a Postfix list (white space and commas separate) from
+ * *p on; its length in *n, 0 at the end; *p moves past it. */
+static const char *list_word(const char **p, size_t *n)
+{
+	while (**p && (isspace((unsigned char)**p) || **p == ','))
+		(*p)++;
+	const char *s = *p;
+	while (**p && !isspace((unsigned char)**p) && **p != ',')
+		(*p)++;
+	*n = (size_t)(*p - s);
+	return s;
+}
+
 static int proto_index(const char *s, size_t n)
 {
 	for (size_t i = 0; i < NPROTO; i++)
@@ -93,12 +106,8 @@ int pf_relay_list_safe(const char *list, struct ax_buf *why)
 	const char *p = list ? list : "";
 	ax_buf_clear(why);
 	while (*p) {
-		while (*p && (isspace((unsigned char)*p) || *p == ','))
-			p++;
-		const char *s = p;
-		while (*p && !isspace((unsigned char)*p) && *p != ',')
-			p++;
-		size_t n = (size_t)(p - s);
+		size_t n;
+		const char *s = list_word(&p, &n);
 		if (!n)
 			continue;
 		if (word_is(s, n, "reject_unauth_destination") || word_is(s, n, "defer_unauth_destination") ||
@@ -184,26 +193,19 @@ int pf_networks_within(const char *mynetworks, const char *allowed, struct ax_bu
 	size_t nnets = 0;
 	ax_buf_clear(why);
 	for (const char *p = allowed ? allowed : ""; *p;) {
-		while (*p && (isspace((unsigned char)*p) || *p == ','))
-			p++;
-		const char *s = p;
-		while (*p && !isspace((unsigned char)*p) && *p != ',')
-			p++;
-		if (p == s)
+		size_t n;
+		const char *s = list_word(&p, &n);
+		if (!n)
 			continue;
-		if (nnets == sizeof(nets) / sizeof(nets[0]) || net_parse(s, (size_t)(p - s), &nets[nnets]) < 0) {
-			ax_buf_printf(why, "allowed network '%.*s'", (int)(p - s > 64 ? 64 : p - s), s);
+		if (nnets == sizeof(nets) / sizeof(nets[0]) || net_parse(s, n, &nets[nnets]) < 0) {
+			ax_buf_printf(why, "allowed network '%.*s'", (int)(n > 64 ? 64 : n), s);
 			return AX_EINVALID;
 		}
 		nnets++;
 	}
 	for (const char *p = mynetworks ? mynetworks : ""; *p;) {
-		while (*p && (isspace((unsigned char)*p) || *p == ','))
-			p++;
-		const char *s = p;
-		while (*p && !isspace((unsigned char)*p) && *p != ',')
-			p++;
-		size_t n = (size_t)(p - s);
+		size_t n;
+		const char *s = list_word(&p, &n);
 		if (!n)
 			continue;
 		struct net entry;

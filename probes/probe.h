@@ -123,7 +123,7 @@ void ax_probe_ctx_set_key_facts(struct ax_probe_ctx *ctx, const struct ax_probe_
 #define AX_PROBE_KEY_MIN 32
 #define AX_PROBE_KEY_CHECK                                                                                       \
 	{"privacy.pseudonym_key", "the pseudonymisation key file is private to its owner and at least 32 bytes long"}
-int ax_probe_report_key(struct ax_probe_ctx *ctx);
+void ax_probe_report_key(struct ax_probe_ctx *ctx);
 
 /* Free text (a log line) made fit for evidence, appended to out: every
  * e-mail address (mailbox.h) replaced by its pseudonym, then cut to max
@@ -132,14 +132,22 @@ int ax_probe_report_key(struct ax_probe_ctx *ctx);
 void ax_probe_safe_text(const struct ax_probe_ctx *ctx, const char *s, size_t len, size_t max, struct ax_buf *out);
 
 /* --- what a running probe emits --- */
+/* Emitting returns nothing: a failure (an undeclared check, a result pipe
+ * that broke) is kept in ctx, the first one only, and the run counts as
+ * failed with it whatever run() returns (the runner asks
+ * ax_probe_ctx_error()). A probe goes on after a failed emit; one that
+ * emits in an unbounded loop asks ax_probe_ctx_error() to stop. */
 /* observed: a JSON object of measured values (stolen; may be NULL). The
  * message is one human sentence ("server accepts TLS 1.0"). */
-int ax_probe_result(struct ax_probe_ctx *ctx, const char *check, enum ax_check_status status,
-		    json_t *observed, const char *fmt, ...) AX_PRINTF(5, 6);
+void ax_probe_result(struct ax_probe_ctx *ctx, const char *check, enum ax_check_status status,
+		     json_t *observed, const char *fmt, ...) AX_PRINTF(5, 6);
 /* name: a relative path-like id ("handshake-tls1_2.txt", "main.cf");
  * media_type: "text/plain", "application/x-pem-file", "application/json"... */
-int ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *media_type,
-		      const void *data, size_t len);
+void ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *media_type,
+		       const void *data, size_t len);
+/* The first emit failure's code (its message set again as ax_error_last()),
+ * 0 when every emit went through. */
+int ax_probe_ctx_error(const struct ax_probe_ctx *ctx);
 
 /* --- running a probe in-process (tests, fuzzers, the child) --- */
 struct ax_probe_sink {

@@ -152,12 +152,11 @@ static int64_t snapshot_size(struct restic *r, const char *id)
 	return size;
 }
 
-static int check_snapshots(struct restic *r, json_t *list)
+static void check_snapshots(struct restic *r, json_t *list)
 {
 	struct ax_probe_ctx *ctx = r->ctx;
 	size_t n = 0, i;
 	json_t *s;
-	int rc = 0;
 	struct snap *snaps = ax_calloc(json_array_size(list) + 1, sizeof(*snaps));
 	json_array_foreach(list, i, s) {
 		int64_t t;
@@ -177,10 +176,10 @@ static int check_snapshots(struct restic *r, json_t *list)
 	}
 	ax_duration_format(max_age, lim);
 	if (!n)
-		rc |= ax_probe_result(ctx, "backup.fresh", AX_CHECK_FAIL, json_pack("{s:i,s:i}", "snapshots", 0, "all", (int)json_array_size(list)),
+		ax_probe_result(ctx, "backup.fresh", AX_CHECK_FAIL, json_pack("{s:i,s:i}", "snapshots", 0, "all", (int)json_array_size(list)),
 				      "no snapshot matches the required host and paths");
 	else
-		rc |= ax_probe_result(ctx, "backup.fresh", now - snaps[n - 1].time > max_age ? AX_CHECK_FAIL : AX_CHECK_PASS,
+		ax_probe_result(ctx, "backup.fresh", now - snaps[n - 1].time > max_age ? AX_CHECK_FAIL : AX_CHECK_PASS,
 				      json_pack("{s:s,s:s,s:I,s:s}", "newest", newest, "id", snaps[n - 1].id,
 						"age_seconds", (json_int_t)(now - snaps[n - 1].time), "max_age", lim),
 				      now - snaps[n - 1].time > max_age ? "newest snapshot %s (%s) is older than %s"
@@ -193,7 +192,7 @@ static int check_snapshots(struct restic *r, json_t *list)
 	ax_duration_format(span, span_s);
 	ax_duration_format(min_span, min_span_s);
 	int ok = (int64_t)n >= min_n && span >= min_span;
-	rc |= ax_probe_result(ctx, "backup.retention", ok ? AX_CHECK_PASS : AX_CHECK_FAIL,
+	ax_probe_result(ctx, "backup.retention", ok ? AX_CHECK_PASS : AX_CHECK_FAIL,
 			      json_pack("{s:i,s:I,s:s,s:s,s:I,s:I}", "snapshots", (int)n, "min_snapshots", (json_int_t)min_n,
 					"oldest", oldest, "newest", newest, "span_seconds", (json_int_t)span,
 					"min_span_seconds", (json_int_t)min_span),
@@ -201,71 +200,70 @@ static int check_snapshots(struct restic *r, json_t *list)
 			      min_span_s);
 
 	if (n < 2) {
-		rc |= ax_probe_result(ctx, "backup.size_drop", AX_CHECK_SKIP, NULL, "fewer than two snapshots to compare");
+		ax_probe_result(ctx, "backup.size_drop", AX_CHECK_SKIP, NULL, "fewer than two snapshots to compare");
 	} else {
 		int64_t cur = snapshot_size(r, snaps[n - 1].id), prev = snapshot_size(r, snaps[n - 2].id);
 		int64_t max_shrink = ax_probe_opt_int(ctx, "max-shrink");
 		if (cur < 0 || prev < 0) {
-			rc |= ax_probe_result(ctx, "backup.size_drop", AX_CHECK_ERROR, NULL, "restic stats failed");
+			ax_probe_result(ctx, "backup.size_drop", AX_CHECK_ERROR, NULL, "restic stats failed");
 		} else {
 			int64_t shrink = prev > 0 && cur < prev ? (prev - cur) * 100 / prev : 0;
 			json_t *obs = json_pack("{s:s,s:I,s:s,s:I,s:I,s:I}", "newest", snaps[n - 1].id, "newest_bytes",
 						(json_int_t)cur, "previous", snaps[n - 2].id, "previous_bytes",
 						(json_int_t)prev, "shrink_percent", (json_int_t)shrink, "max_shrink_percent",
 						(json_int_t)max_shrink);
-			rc |= ax_probe_result(ctx, "backup.size_drop", shrink > max_shrink ? AX_CHECK_FAIL : AX_CHECK_PASS,
+			ax_probe_result(ctx, "backup.size_drop", shrink > max_shrink ? AX_CHECK_FAIL : AX_CHECK_PASS,
 					      obs, "newest snapshot %s has %lld bytes, previous %s %lld (%lld%% smaller)",
 					      snaps[n - 1].id, (long long)cur, snaps[n - 2].id, (long long)prev,
 					      (long long)shrink);
 		}
 	}
 	free(snaps);
-	return rc;
 }
 
-static int check_integrity(struct restic *r)
+static void check_integrity(struct restic *r)
 {
 	struct ax_probe_ctx *ctx = r->ctx;
 	const char *mode = ax_probe_opt(ctx, "check"), *subset = ax_probe_opt(ctx, "read-data-subset");
 	struct ax_subprocess res;
 	char *subset_arg = NULL;
-	int rc;
-	if (strcmp(mode, "none") == 0 && !subset)
-		return ax_probe_result(ctx, "backup.integrity", AX_CHECK_SKIP, NULL, "check = none");
+	if (strcmp(mode, "none") == 0 && !subset) {
+		ax_probe_result(ctx, "backup.integrity", AX_CHECK_SKIP, NULL, "check = none");
+		return;
+	}
 	if (subset)
 		subset_arg = ax_asprintf("--read-data-subset=%s", subset);
 	const char *how = subset_arg ? subset_arg : strcmp(mode, "read-data") == 0 ? "--read-data" : NULL;
 	int run = restic_run(r, &res, "check", how, NULL, NULL);
 	json_t *obs = json_pack("{s:s,s:i}", "mode", how ? how : "structure", "exit_code", res.exit_code);
 	if (run < 0 && run != AX_ETIMEOUT) {
-		rc = ax_probe_result(ctx, "backup.integrity", AX_CHECK_ERROR, obs, "%s", ax_error_last());
+		ax_probe_result(ctx, "backup.integrity", AX_CHECK_ERROR, obs, "%s", ax_error_last());
 	} else if (res.timed_out) {
-		rc = ax_probe_result(ctx, "backup.integrity", AX_CHECK_ERROR, obs, "restic check did not finish in time");
+		ax_probe_result(ctx, "backup.integrity", AX_CHECK_ERROR, obs, "restic check did not finish in time");
 	} else if (res.exit_code != 0) {
 		char *why = complaint(&res);
-		rc = ax_probe_result(ctx, "backup.integrity", AX_CHECK_FAIL, obs, "restic check found errors: %s", why);
+		ax_probe_result(ctx, "backup.integrity", AX_CHECK_FAIL, obs, "restic check found errors: %s", why);
 		struct ax_buf red = AX_BUF_INIT;
 		ax_redact(ax_buf_cstr(&res.err), res.err.size, NULL, &red);
-		rc |= ax_probe_artifact(ctx, "restic-check.txt", "text/plain", red.ptr, red.size);
+		ax_probe_artifact(ctx, "restic-check.txt", "text/plain", red.ptr, red.size);
 		ax_buf_free(&red);
 		free(why);
 	} else {
-		rc = ax_probe_result(ctx, "backup.integrity", AX_CHECK_PASS, obs, "restic check (%s): no errors",
+		ax_probe_result(ctx, "backup.integrity", AX_CHECK_PASS, obs, "restic check (%s): no errors",
 				     how ? how : "structure");
 	}
 	ax_subprocess_free(&res);
 	free(subset_arg);
-	return rc;
 }
 
 /* The repository version, and proof that a wrong password is refused. */
-static int check_encrypted(struct restic *r, int64_t version)
+static void check_encrypted(struct restic *r, int64_t version)
 {
 	struct ax_probe_ctx *ctx = r->ctx;
 	unsigned char rnd[16];
 	char wrong[33], *path = ax_asprintf("%s/annexa-restic-wrong-XXXXXX", ax_probe_tmp());
 	struct ax_subprocess res;
-	int rc, fd;
+	int fd;
 	RAND_bytes(rnd, sizeof(rnd));
 	ax_hex(rnd, sizeof(rnd), wrong);
 	fd = mkstemp(path);
@@ -273,7 +271,8 @@ static int check_encrypted(struct restic *r, int64_t version)
 		if (fd >= 0)
 			close(fd), unlink(path);
 		free(path);
-		return ax_probe_result(ctx, "backup.encrypted", AX_CHECK_ERROR, NULL, "cannot write a scratch file");
+		ax_probe_result(ctx, "backup.encrypted", AX_CHECK_ERROR, NULL, "cannot write a scratch file");
+		return;
 	}
 	close(fd);
 	char *saved = r->env[3];
@@ -288,16 +287,15 @@ static int check_encrypted(struct restic *r, int64_t version)
 	json_t *obs = json_pack("{s:I,s:b,s:i}", "repository_version", (json_int_t)version, "wrong_password_refused",
 				refused, "wrong_password_exit_code", res.exit_code);
 	if (refused && said_wrong)
-		rc = ax_probe_result(ctx, "backup.encrypted", AX_CHECK_PASS, obs,
+		ax_probe_result(ctx, "backup.encrypted", AX_CHECK_PASS, obs,
 				     "repository (format version %lld) is encrypted: a wrong password is refused",
 				     (long long)version);
 	else if (refused)
-		rc = ax_probe_result(ctx, "backup.encrypted", AX_CHECK_ERROR, obs,
+		ax_probe_result(ctx, "backup.encrypted", AX_CHECK_ERROR, obs,
 				     "restic failed with a wrong password, but not for the password");
 	else
-		rc = ax_probe_result(ctx, "backup.encrypted", AX_CHECK_FAIL, obs, "repository opened with a wrong password");
+		ax_probe_result(ctx, "backup.encrypted", AX_CHECK_FAIL, obs, "repository opened with a wrong password");
 	ax_subprocess_free(&res);
-	return rc;
 }
 
 static int restic_probe_run(struct ax_probe_ctx *ctx)
@@ -305,22 +303,21 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 	struct restic r;
 	struct ax_subprocess res;
 	json_t *list = NULL, *config = NULL;
-	int rc = 0;
 	const char *pwfile = ax_probe_opt(ctx, "password-file");
 	static const char *const all[] = {"backup.fresh", "backup.retention", "backup.integrity", "backup.encrypted",
 					  "backup.size_drop"};
 
 	if (access(pwfile, R_OK) < 0) {
 		for (size_t i = 0; i < 5; i++)
-			rc |= ax_probe_result(ctx, all[i], AX_CHECK_ERROR, NULL, "password-file %s is not readable", pwfile);
-		return rc ? AX_ERROR : 0;
+			ax_probe_result(ctx, all[i], AX_CHECK_ERROR, NULL, "password-file %s is not readable", pwfile);
+		return 0;
 	}
 	restic_init(&r, ctx, pwfile);
 	int run = restic_run(&r, &res, "cat", "config", NULL, NULL);
 	if (run < 0 || res.exit_code != 0) {
 		char *why = run < 0 ? ax_strdup(ax_error_last()) : complaint(&res);
 		for (size_t i = 0; i < 5; i++)
-			rc |= ax_probe_result(ctx, all[i], AX_CHECK_ERROR, NULL, "cannot open the repository: %s", why);
+			ax_probe_result(ctx, all[i], AX_CHECK_ERROR, NULL, "cannot open the repository: %s", why);
 		free(why);
 		ax_subprocess_free(&res);
 		goto cleanup;
@@ -333,12 +330,12 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 	list = run == 0 && res.exit_code == 0 ? json_loadb(res.out.ptr, res.out.size, 0, NULL) : NULL;
 	if (!json_is_array(list)) {
 		char *why = run < 0 ? ax_strdup(ax_error_last()) : complaint(&res);
-		rc |= ax_probe_result(ctx, "backup.fresh", AX_CHECK_ERROR, NULL, "restic snapshots failed: %s", why);
-		rc |= ax_probe_result(ctx, "backup.retention", AX_CHECK_ERROR, NULL, "restic snapshots failed");
-		rc |= ax_probe_result(ctx, "backup.size_drop", AX_CHECK_ERROR, NULL, "restic snapshots failed");
+		ax_probe_result(ctx, "backup.fresh", AX_CHECK_ERROR, NULL, "restic snapshots failed: %s", why);
+		ax_probe_result(ctx, "backup.retention", AX_CHECK_ERROR, NULL, "restic snapshots failed");
+		ax_probe_result(ctx, "backup.size_drop", AX_CHECK_ERROR, NULL, "restic snapshots failed");
 		free(why);
 	} else {
-		rc |= check_snapshots(&r, list);
+		check_snapshots(&r, list);
 		json_t *art = json_array();
 		size_t i;
 		json_t *s;
@@ -348,18 +345,18 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 				       json_object_get(s, "paths")));
 		char *text = json_dumps(art, JSON_INDENT(1) | JSON_SORT_KEYS);
 		if (text)
-			rc |= ax_probe_artifact(ctx, "snapshots.json", "application/json", text, strlen(text));
+			ax_probe_artifact(ctx, "snapshots.json", "application/json", text, strlen(text));
 		free(text);
 		json_decref(art);
 	}
 	ax_subprocess_free(&res);
-	rc |= check_integrity(&r);
-	rc |= check_encrypted(&r, version);
+	check_integrity(&r);
+	check_encrypted(&r, version);
 cleanup:
 	json_decref(list);
 	json_decref(config);
 	restic_free(&r);
-	return rc ? AX_ERROR : 0;
+	return 0;
 }
 
 /* a local repository (and its locks/: `check` must lock) and the password file; restic runs confined */

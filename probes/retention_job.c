@@ -126,10 +126,9 @@ static json_t *time_or_null(int64_t t)
 	return json_string(buf);
 }
 
-static int emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const char *source, int64_t max_age)
+static void emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const char *source, int64_t max_age)
 {
 	char age[32], run[32] = "never", ok[32] = "never", bad[32] = "";
-	int rc = 0;
 	ax_duration_format(max_age, age);
 	if (s->last_run)
 		ax_time_format(s->last_run, run);
@@ -142,10 +141,10 @@ static int emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const 
 				"runs_in_window", (json_int_t)s->runs, "entries", (json_int_t)s->entries, "undated",
 				(json_int_t)s->undated, "max_age", age);
 	if (s->last_run && s->last_run >= s->since)
-		rc |= ax_probe_result(ctx, "retention.job.ran", AX_CHECK_PASS, obs,
+		ax_probe_result(ctx, "retention.job.ran", AX_CHECK_PASS, obs,
 				      "ran %llu time(s) within %s, last at %s", (unsigned long long)s->runs, age, run);
 	else
-		rc |= ax_probe_result(ctx, "retention.job.ran", AX_CHECK_FAIL, obs,
+		ax_probe_result(ctx, "retention.job.ran", AX_CHECK_FAIL, obs,
 				      s->last_run ? "last run at %s, older than %s" : "no run found (%s; max-age %s)",
 				      s->last_run ? run : source, age);
 
@@ -154,33 +153,40 @@ static int emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const 
 			"failures_in_window", (json_int_t)s->failures, "max_age", age);
 	int failing_since = s->last_failure && s->last_failure > s->last_success;
 	if (s->last_success && s->last_success >= s->since)
-		rc |= ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_PASS, obs,
+		ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_PASS, obs,
 				      "last success at %s (within %s)%s%s", ok, age,
 				      failing_since ? "; but failed since, at " : "", failing_since ? bad : "");
 	else
-		rc |= ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_FAIL, obs,
+		ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_FAIL, obs,
 				      "no success within %s (last success: %s%s%s)", age, ok,
 				      s->last_failure ? "; last failure: " : "", bad);
-	return rc;
 }
 
-static int emit_overdue(struct ax_probe_ctx *ctx, struct ax_leaddb **db)
+static void emit_overdue(struct ax_probe_ctx *ctx, struct ax_leaddb **db)
 {
 	const char *sql = ax_probe_opt(ctx, "query-overdue");
 	int64_t n = 0;
-	if (!sql)
-		return ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_SKIP, NULL, "no query-overdue configured");
-	if (!ax_probe_opt(ctx, "database"))
-		return ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_ERROR, NULL,
+	if (!sql) {
+		ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_SKIP, NULL, "no query-overdue configured");
+		return;
+	}
+	if (!ax_probe_opt(ctx, "database")) {
+		ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_ERROR, NULL,
 				       "query-overdue needs database (sqlite:PATH or postgresql://...)");
+		return;
+	}
 	if ((!*db && ax_leaddb_open(db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000) < 0) ||
-	    rj_query_count(*db, sql, &n) < 0)
-		return ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+	    rj_query_count(*db, sql, &n) < 0) {
+		ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
+		return;
+	}
 	json_t *obs = json_pack("{s:I}", "overdue", (json_int_t)n);
-	if (n)
-		return ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_FAIL, obs,
+	if (n) {
+		ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_FAIL, obs,
 				       "%lld record(s) kept past their retention date", (long long)n);
-	return ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_PASS, obs, "no record kept past its retention date");
+		return;
+	}
+	ax_probe_result(ctx, "retention.rows_overdue", AX_CHECK_PASS, obs, "no record kept past its retention date");
 }
 
 static int retention_run(struct ax_probe_ctx *ctx)
@@ -214,15 +220,15 @@ static int retention_run(struct ax_probe_ctx *ctx)
 	}
 	if (err < 0) {
 		const char *why = ax_error_last();
-		rc |= ax_probe_result(ctx, "retention.job.ran", AX_CHECK_ERROR, NULL, "%s", why);
-		rc |= ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_ERROR, NULL, "%s", why);
+		ax_probe_result(ctx, "retention.job.ran", AX_CHECK_ERROR, NULL, "%s", why);
+		ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_ERROR, NULL, "%s", why);
 	} else {
-		rc |= emit_job(ctx, &s, source, max_age);
+		emit_job(ctx, &s, source, max_age);
 	}
-	rc |= emit_overdue(ctx, &db);
+	emit_overdue(ctx, &db);
 	rj_summary_excerpt(&s, &ex);
 	if (ex.size)
-		rc |= ax_probe_artifact(ctx, "matches.txt", "text/plain", ex.ptr, ex.size);
+		ax_probe_artifact(ctx, "matches.txt", "text/plain", ex.ptr, ex.size);
 	ax_buf_free(&ex);
 	ax_leaddb_free(db);
 	free_patterns(&pt);

@@ -233,16 +233,17 @@ static void judge_cert(struct ax_probe_ctx *ctx, const struct tls_scan *s, const
 static int attach_evidence(struct ax_probe_ctx *ctx, const struct tls_scan *s, const char *target, const char *profile)
 {
 	struct ax_buf pem = AX_BUF_INIT;
-	int rc = ax_probe_artifact(ctx, "handshakes.txt", "text/plain", s->transcript.ptr ? s->transcript.ptr : "", s->transcript.size);
+	int rc = 0;
+	ax_probe_artifact(ctx, "handshakes.txt", "text/plain", s->transcript.ptr ? s->transcript.ptr : "", s->transcript.size);
 	if (s->chain) {
 		tls_chain_pem(s->chain, &pem);
-		rc |= ax_probe_artifact(ctx, "chain.pem", "application/x-pem-file", pem.ptr ? pem.ptr : "", pem.size);
+		ax_probe_artifact(ctx, "chain.pem", "application/x-pem-file", pem.ptr ? pem.ptr : "", pem.size);
 	}
 	json_t *sum = json_pack("{s:s,s:s,s:o,s:s,s:s,s:i,s:I,s:s?}", "target", target, "profile", profile, "versions",
 				versions_json(s), "negotiated", s->best_cipher, "group", s->group, "server_order", s->server_order,
 				"handshakes", (json_int_t)s->handshakes, "incomplete", s->incomplete);
 	char *text = json_dumps(sum, JSON_SORT_KEYS | JSON_INDENT(1));
-	rc |= ax_probe_artifact(ctx, "tls-scan.json", "application/json", text, strlen(text));
+	ax_probe_artifact(ctx, "tls-scan.json", "application/json", text, strlen(text));
 	free(text);
 	json_decref(sum);
 	ax_buf_free(&pem);
@@ -289,7 +290,7 @@ static int tls_run(struct ax_probe_ctx *ctx)
 		/* nothing got as far as TLS, or the server answered no offer: every
 		 * other check is unknown, none passes or fails */
 		emit_all_error(ctx, scan.infra_error ? scan.infra_error : scan.unmeasured, "tls.starttls.offered");
-		rc = ax_probe_artifact(ctx, "handshakes.txt", "text/plain", scan.transcript.ptr ? scan.transcript.ptr : "",
+		ax_probe_artifact(ctx, "handshakes.txt", "text/plain", scan.transcript.ptr ? scan.transcript.ptr : "",
 				       scan.transcript.size);
 		goto cleanup;
 	}

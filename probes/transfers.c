@@ -87,24 +87,22 @@ static void finding_discard(struct finding *f)
 }
 
 /* summary (borrowed, may be NULL) is added to the observed values. */
-static int finding_emit(struct ax_probe_ctx *ctx, struct finding *f, json_t *summary, const char *pass_msg,
+static void finding_emit(struct ax_probe_ctx *ctx, struct finding *f, json_t *summary, const char *pass_msg,
 			const char *skip_msg)
 {
 	json_t *observed = json_pack("{s:O,s:I}", "items", f->items, "failed", (json_int_t)f->nfailed);
-	int rc;
 	if (summary)
 		json_object_set(observed, "summary", summary);
 	if (!f->touched) {
-		rc = ax_probe_result(ctx, f->check, AX_CHECK_SKIP, observed, "%s", skip_msg);
+		ax_probe_result(ctx, f->check, AX_CHECK_SKIP, observed, "%s", skip_msg);
 	} else if (f->failed) {
 		if (f->nfailed > 5)
 			ax_buf_printf(&f->why, "; and %zu more", f->nfailed - 5);
-		rc = ax_probe_result(ctx, f->check, AX_CHECK_FAIL, observed, "%s", ax_buf_cstr(&f->why));
+		ax_probe_result(ctx, f->check, AX_CHECK_FAIL, observed, "%s", ax_buf_cstr(&f->why));
 	} else {
-		rc = ax_probe_result(ctx, f->check, AX_CHECK_PASS, observed, "%s", pass_msg);
+		ax_probe_result(ctx, f->check, AX_CHECK_PASS, observed, "%s", pass_msg);
 	}
 	finding_discard(f);
-	return rc;
 }
 
 /* "Privacy Shield" / "privacy_shield" / "SCC" -> "privacy-shield" / "scc" */
@@ -279,7 +277,7 @@ static int emit_all_error(struct ax_probe_ctx *ctx, const char *why)
 {
 	int rc = 0;
 	for (size_t i = 0; transfers_checks[i].id; i++)
-		rc |= ax_probe_result(ctx, transfers_checks[i].id, AX_CHECK_ERROR, NULL, "%s", why);
+		ax_probe_result(ctx, transfers_checks[i].id, AX_CHECK_ERROR, NULL, "%s", why);
 	return rc;
 }
 
@@ -333,26 +331,26 @@ static int transfers_run(struct ax_probe_ctx *ctx)
 	json_object_set_new(summary, "notes", notes);
 
 	json_t *artifact = json_pack("{s:O,s:O,s:O}", "summary", summary, "entries", mech.items, "endpoints", unreg.items);
-	rc |= finding_emit(ctx, &mech, NULL, "every third-country entry rests on a valid mechanism", "the register is empty");
-	rc |= finding_emit(ctx, &dpf, NULL, "every DPF certification was checked within dpf-max-age", "no dpf entries");
-	rc |= finding_emit(ctx, &tia, NULL, "every SCC transfer has a transfer impact assessment",
+	finding_emit(ctx, &mech, NULL, "every third-country entry rests on a valid mechanism", "the register is empty");
+	finding_emit(ctx, &dpf, NULL, "every DPF certification was checked within dpf-max-age", "no dpf entries");
+	finding_emit(ctx, &tia, NULL, "every SCC transfer has a transfer impact assessment",
 			   "no scc entries to third countries");
-	rc |= finding_emit(ctx, &review, NULL, "no review overdue", "the register is empty");
+	finding_emit(ctx, &review, NULL, "no review overdue", "the register is empty");
 	if (errors.size) { /* a source we could not read: a silent gap must not pass */
-		rc |= ax_probe_result(ctx, unreg.check, AX_CHECK_ERROR, json_pack("{s:O}", "summary", summary), "%s",
+		ax_probe_result(ctx, unreg.check, AX_CHECK_ERROR, json_pack("{s:O}", "summary", summary), "%s",
 				      ax_buf_cstr(&errors));
 		finding_discard(&unreg);
 	} else {
 		char *pass = ax_asprintf("all %zu endpoints are covered by the register", endpoints.n);
 		if (sources && !unreg.touched)
 			unreg.touched = 1; /* sources configured, nothing remote found: nothing unregistered */
-		rc |= finding_emit(ctx, &unreg, summary, pass,
+		finding_emit(ctx, &unreg, summary, pass,
 				   "no endpoint source configured (postfix-config-dir, scan-config, restic-env, endpoint)");
 		free(pass);
 	}
 	char *dump = artifact ? json_dumps(artifact, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	if (dump)
-		rc |= ax_probe_artifact(ctx, "transfers.json", "application/json", dump, strlen(dump));
+		ax_probe_artifact(ctx, "transfers.json", "application/json", dump, strlen(dump));
 	free(dump);
 	json_decref(artifact);
 	json_decref(summary);

@@ -37,15 +37,13 @@ void ax_verdict_add(struct ax_verdict *v, enum ax_check_status st, json_t *item,
 	}
 }
 
-int ax_verdict_emit(struct ax_probe_ctx *ctx, struct ax_verdict *v, const char *pass_msg, const char *skip_msg)
+void ax_verdict_emit(struct ax_probe_ctx *ctx, struct ax_verdict *v, const char *pass_msg, const char *skip_msg)
 {
-	int rc;
 	if (!v->touched)
-		rc = ax_probe_result(ctx, v->check, AX_CHECK_SKIP, NULL, "%s", skip_msg);
+		ax_probe_result(ctx, v->check, AX_CHECK_SKIP, NULL, "%s", skip_msg);
 	else
-		rc = ax_probe_result(ctx, v->check, v->status, json_pack("{s:O}", v->items_key, v->items), "%s",
+		ax_probe_result(ctx, v->check, v->status, json_pack("{s:O}", v->items_key, v->items), "%s",
 				     v->status == AX_CHECK_PASS ? pass_msg : ax_buf_cstr(&v->why));
 	json_decref(v->items);
 	ax_buf_free(&v->why);
-	return rc;
 }

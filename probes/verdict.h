@@ -27,6 +27,6 @@ void ax_verdict_init(struct ax_verdict *v, const char *check, const char *items_
 void ax_verdict_add(struct ax_verdict *v, enum ax_check_status st, json_t *item, const char *fmt, ...)
 	AX_PRINTF(4, 5);
 /* Emits the result and releases v. */
-int ax_verdict_emit(struct ax_probe_ctx *ctx, struct ax_verdict *v, const char *pass_msg, const char *skip_msg);
+void ax_verdict_emit(struct ax_probe_ctx *ctx, struct ax_verdict *v, const char *pass_msg, const char *skip_msg);
 
 #endif

@@ -19,7 +19,7 @@ pg_start || { fail "could not start PostgreSQL"; done_tests; exit 1; }
 mkdir -p "$T/lm" "$T/gen"
 python3 "$FX/gen-maillog.py" listmonk "$T/lm"
 python3 "$FX/gen-maillog.py" fixture "$T/gen"
-pg_sql "$FX/listmonk-schema.sql" && pg_sql "$T/lm/listmonk.sql" || fail "loading listmonk data"
+pg_load_listmonk "$T/lm/listmonk.sql" || fail "loading listmonk data"
 # the generic schema in two more databases: the maillog fixture's leads,
 # and the planted `consent` violations
 for db in genlog generic; do pg_createdb $db; PGDB=$db pg_sql "$FX/generic-schema.sql" || fail "generic schema in $db"; done

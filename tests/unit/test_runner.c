@@ -50,7 +50,8 @@ static int run_pass(struct ax_probe_ctx *ctx)
 	ax_probe_result(ctx, "test.a", AX_CHECK_PASS, json_pack("{s:i}", "n", 1), "all good");
 	ax_probe_result(ctx, "test.b", AX_CHECK_FAIL, NULL, "found %d problems", 2);
 	ax_probe_result(ctx, "test.item.x1", AX_CHECK_SKIP, NULL, "skipped");
-	return ax_probe_artifact(ctx, "out/hello.txt", "text/plain", "hello\n", 6);
+	ax_probe_artifact(ctx, "out/hello.txt", "text/plain", "hello\n", 6);
+	return 0;
 }
 
 static void problem(struct ax_buf *b, const char *what)
@@ -167,7 +168,8 @@ static int run_flood(struct ax_probe_ctx *ctx)
 	for (long i = 0;; i++) {
 		char id[64];
 		snprintf(id, sizeof(id), "test.item.n%ld", i);
-		if (ax_probe_result(ctx, id, AX_CHECK_PASS, NULL, "%s", msg) < 0)
+		ax_probe_result(ctx, id, AX_CHECK_PASS, NULL, "%s", msg);
+		if (ax_probe_ctx_error(ctx) < 0)
 			return AX_ERROR;
 	}
 }
@@ -205,6 +207,15 @@ static int run_fail(struct ax_probe_ctx *ctx)
 	return ax_error_set("cannot connect to 127.0.0.1:25: Connection refused");
 }
 
+/* An emit that fails (here: an undeclared id) fails the run even though
+ * run() ignores it and returns 0; later emits still go through. */
+static int run_emitfail(struct ax_probe_ctx *ctx)
+{
+	ax_probe_result(ctx, "other.check", AX_CHECK_PASS, NULL, "sneaky");
+	ax_probe_result(ctx, "test.item.first", AX_CHECK_PASS, NULL, "ok");
+	return 0;
+}
+
 #define PROBE(n) static const struct probe probe_test_##n = {"test-" #n, "test", NULL, checks, run_##n, NULL}
 PROBE(pass);
 PROBE(sandbox);
@@ -220,6 +231,7 @@ PROBE(memory);
 PROBE(cpu);
 PROBE(exit);
 PROBE(fail);
+PROBE(emitfail);
 
 /* --- helpers --- */
 
@@ -278,6 +290,7 @@ static void test_misbehaving(void)
 		mk("i-cpu", &probe_test_cpu, 60), /* CPU seconds, not wall time, end it */
 		mk("i-exit", &probe_test_exit, 30),
 		mk("i-fail", &probe_test_fail, 30),
+		mk("i-emitfail", &probe_test_emitfail, 30),
 		mk("i-pass2", &probe_test_pass, 30),
 	};
 	size_t n = sizeof(in) / sizeof(in[0]);
@@ -387,6 +400,9 @@ static void test_misbehaving(void)
 	EXPECT("i-fail", "test.item.first", AX_CHECK_PASS, "ok");
 	EXPECT("i-fail", "test.a", AX_CHECK_ERROR, "cannot connect to 127.0.0.1:25: Connection refused");
 	EXPECT("i-fail", "test.b", AX_CHECK_ERROR, "cannot connect");
+	EXPECT("i-emitfail", "test.item.first", AX_CHECK_PASS, "ok");
+	EXPECT("i-emitfail", "test.a", AX_CHECK_ERROR, "emitted undeclared check 'other.check'");
+	T_OK(t_result_in(&ev, "i-emitfail", "other.check") == NULL);
 
 	/* results come back grouped in instance order */
 	for (size_t i = 1; i < ev.nresults; i++) {
