@@ -181,6 +181,7 @@ static void print_instances(const struct ax_config *cfg, struct ax_store *store,
 	}
 	wn = wn > 20 ? 20 : wn;
 	wt = wt > 12 ? 12 : wt;
+	char (*sandboxes)[64] = ax_calloc(cfg->nprobes, sizeof(*sandboxes));
 	printf("\n%-*s %-*s %-16s %-16s %s\n", wn, "PROBE", wt, "TYPE", "LAST RUN (UTC)", "NEXT DUE (UTC)", "STATE");
 	for (size_t i = 0; i < cfg->nprobes; i++) {
 		const struct ax_sched_entry *e = ax_schedule_find(sched, cfg->probes[i].name);
@@ -200,12 +201,12 @@ static void print_instances(const struct ax_config *cfg, struct ax_store *store,
 		if (e && e->consecutive_failures > 1)
 			snprintf(state + strlen(state), sizeof(state) - strlen(state), " after %d failed runs",
 				 e->consecutive_failures);
-		char sandbox[64];
+		char *sandbox = sandboxes[i];
 		sandbox_of(store, cfg->probes[i].name, sandbox);
+		/* only an unconfined run is told in the row; the confinements are
+		 * listed once below the table */
 		if (ax_sandbox_unconfined(sandbox))
 			snprintf(state + strlen(state), sizeof(state) - strlen(state), ", UNCONFINED (sandbox %s)", sandbox);
-		else if (sandbox[0])
-			snprintf(state + strlen(state), sizeof(state) - strlen(state), ", sandbox %s", sandbox);
 		bare |= ax_sandbox_unconfined(sandbox);
 		legend |= !e && seen;
 		int n = printf("%-*s %-*s %-16s %-16s", wn, cfg->probes[i].name, wt, cfg->probes[i].type->name, last, next);
@@ -215,6 +216,24 @@ static void print_instances(const struct ax_config *cfg, struct ax_store *store,
 	}
 	if (legend)
 		printf("collect only: collected by `annexa collect`; the daemon has not scheduled it\n");
+	/* one line per distinct confinement of the newest runs, its instances
+	 * wrapped under it: "sandbox landlock-v7+seccomp: mx-tls, postfix" */
+	for (size_t i = 0; i < cfg->nprobes; i++) {
+		if (!sandboxes[i][0])
+			continue;
+		struct ax_buf names = AX_BUF_INIT;
+		for (size_t j = i; j < cfg->nprobes; j++)
+			if (strcmp(sandboxes[j], sandboxes[i]) == 0 && (j == i || sandboxes[j][0])) {
+				ax_buf_printf(&names, "%s%s", names.size ? ", " : "", cfg->probes[j].name);
+				if (j != i)
+					sandboxes[j][0] = '\0';
+			}
+		size_t col = (size_t)printf("sandbox %s:", sandboxes[i]);
+		ax_wrap(stdout, &col, ax_buf_cstr(&names), 4);
+		putchar('\n');
+		ax_buf_free(&names);
+	}
+	free(sandboxes);
 	if (bare)
 		printf("warning: UNCONFINED: a probe's last run had neither Landlock nor seccomp (see README \"Probe confinement\")\n");
 }

@@ -54,7 +54,7 @@ if [ "$abi" -ge 1 ]; then
 	ok; [ "$s" = "landlock-v$abi+seccomp" ] || fail "sandbox recorded as '$s', want landlock-v$abi+seccomp"
 	# status and the report show the confinement the newest run applied
 	status_text
-	expect_out "collect only, sandbox landlock-v$abi+seccomp"
+	expect_out "sandbox landlock-v$abi+seccomp: escape"
 	expect_no_out "UNCONFINED"
 	ok; [ "$("$ANNEXA" -c "$T/annexa.conf" status --json | jq -r '.instances[] | select(.name == "escape") | "\(.sandbox) \(.unconfined)"')" = "landlock-v$abi+seccomp false" ] ||
 		fail "status --json: $("$ANNEXA" -c "$T/annexa.conf" status --json | jq -c .instances)"
