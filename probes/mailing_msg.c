@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "msgfiles.h"
 
 struct walk {
 	const regex_t *unsub_re;
@@ -150,30 +151,26 @@ static void each_part(GMimeObject *parent, GMimeObject *part, gpointer data)
 		return;
 	if (g_mime_part_is_attachment(GMIME_PART(part)))
 		return;
-	GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(part));
-	if (!content)
-		return;
-	GMimeStream *mem = g_mime_stream_mem_new();
-	if (g_mime_data_wrapper_write_to_stream(content, mem) >= 0) {
-		GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	struct ax_buf bytes = AX_BUF_INIT;
+	if (ax_msgfiles_part_content(part, &bytes) == 0) {
 		const char *charset = g_mime_content_type_get_parameter(ct, "charset");
 		if (g_mime_content_type_is_type(ct, "text", "html")) {
-			inspect_html(w, (const char *)bytes->data, bytes->len, charset);
+			inspect_html(w, ax_buf_cstr(&bytes), bytes.size, charset);
 		} else if (g_mime_content_type_is_type(ct, "text", "plain")) {
 			struct ax_buf t = AX_BUF_INIT;
-			ax_buf_put(&t, bytes->data, bytes->len);
+			ax_buf_put(&t, bytes.ptr, bytes.size);
 			/* a text line with a URL that matches the pattern */
 			char *save = NULL;
 			for (char *line = strtok_r(t.ptr, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 				if ((strstr(line, "https://") || strstr(line, "http://") || strstr(line, "mailto:")) &&
 				    pattern_hits(w->unsub_re, line))
 					w->plain_link = 1;
-			ax_buf_put(&w->text, bytes->data, bytes->len);
+			ax_buf_put(&w->text, bytes.ptr, bytes.size);
 			ax_buf_putc(&w->text, ' ');
 			ax_buf_free(&t);
 		}
 	}
-	g_object_unref(mem);
+	ax_buf_free(&bytes);
 }
 
 /* Does one DKIM-Signature value's h= tag list name? */

@@ -127,16 +127,10 @@ static void each_part(GMimeObject *parent, GMimeObject *part, gpointer data)
 	if (ct && (g_mime_content_type_is_type(ct, "text", "plain") || g_mime_content_type_is_type(ct, "text", "html")) &&
 	    !g_mime_part_is_attachment(GMIME_PART(part)))
 		return;
-	GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(part));
-	if (!content)
-		return;
-	GMimeStream *mem = g_mime_stream_mem_new();
-	if (g_mime_data_wrapper_write_to_stream(content, mem) >= 0) {
-		GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-		if (mr_looks_like_report(bytes->data, bytes->len))
-			add_report(w->r, w->file, bytes->data, bytes->len);
-	}
-	g_object_unref(mem);
+	struct ax_buf bytes = AX_BUF_INIT;
+	if (ax_msgfiles_part_content(part, &bytes) == 0 && mr_looks_like_report(ax_buf_cstr(&bytes), bytes.size))
+		add_report(w->r, w->file, ax_buf_cstr(&bytes), bytes.size);
+	ax_buf_free(&bytes);
 }
 
 static void read_file(struct run *r, const char *path)

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gmime/gmime.h>
+
 #include "buf.h"
 #include "msgfiles.h"
 
@@ -50,3 +52,19 @@ void ax_msgfiles_collect(const char *path, size_t max, char **files, size_t *n)
 	qsort(files + start, *n - start, sizeof(char *), cmp_str);
 }
 
+
+int ax_msgfiles_part_content(struct _GMimeObject *part, struct ax_buf *out)
+{
+	GMimeDataWrapper *content = GMIME_IS_PART(part) ? g_mime_part_get_content(GMIME_PART(part)) : NULL;
+	int err = -1;
+	if (!content)
+		return -1;
+	GMimeStream *mem = g_mime_stream_mem_new();
+	if (g_mime_data_wrapper_write_to_stream(content, mem) >= 0) {
+		GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+		ax_buf_put(out, bytes->data, bytes->len);
+		err = 0;
+	}
+	g_object_unref(mem);
+	return err;
+}
