@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
+#include "daemon_lock.h"
 #include "controls.h"
 #include "probe.h"
 #include "sandbox.h"
@@ -166,7 +167,19 @@ static void print_instances(const struct ax_config *cfg, struct ax_store *store,
 		minute(d_last, tl);
 	if (d_next)
 		minute(d_next, tn);
-	if (!sched || !d_next)
+	pid_t pid = 0;
+	int running = ax_daemon_running(ax_config_get(cfg, "annexa", "store"), &pid);
+	char who[32] = "";
+	if (pid > 0)
+		snprintf(who, sizeof(who), " (pid %ld)", (long)pid);
+	if (running == 1 && (!d_next || d_next >= now - 60))
+		printf("\ndaemon: running%s; last run %s, next due %s (UTC)\n", who, tl, tn);
+	else if (running == 1)
+		printf("\ndaemon: running%s but overdue since %s (UTC): stuck?; last run %s\n", who, tn, tl);
+	else if (running == 0)
+		printf("\ndaemon: not running%s%s%s\n", d_last ? "; last run " : " (no schedule: it has not run here)",
+		       d_last ? tl : "", d_last ? " (UTC)" : "");
+	else if (!sched || !d_next) /* cannot read the lock table: the schedule is all there is */
 		printf("\ndaemon: has not run here (no schedule)\n");
 	else if (d_next >= now - 60)
 		printf("\ndaemon: on schedule; last run %s, next due %s (UTC)\n", tl, tn);
@@ -291,6 +304,11 @@ int ax_cmd_status(struct ax_cli *cli, int argc, char **argv)
 							       sandbox[0] ? sandbox : NULL, "unconfined", ax_sandbox_unconfined(sandbox)));
 		}
 		json_object_set_new(j, "instances", insts);
+		pid_t pid = 0;
+		int running = ax_daemon_running(ax_config_get(cli->cfg, "annexa", "store"), &pid);
+		json_object_set_new(j, "daemon",
+				    json_pack("{s:o,s:o}", "running", running < 0 ? json_null() : json_boolean(running == 1),
+					      "pid", pid > 0 ? json_integer(pid) : json_null()));
 		dump_json(j);
 	} else {
 		ax_status_print(st, stdout, f.control, f.failing);

@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "config.h"
+#include "daemon_lock.h"
 #include "export.h"
 #include "controls.h"
 #include "locker.h"
@@ -331,7 +332,7 @@ static void check_anchors(struct ax_cli *cli)
  * store's folder is created (one level, 0700) as the store itself does. */
 static int lock_store(const struct ax_config *cfg, int *fd_out)
 {
-	char *path = ax_asprintf("%s.lock", ax_config_get(cfg, "annexa", "store"));
+	char *path = ax_daemon_lock_path(ax_config_get(cfg, "annexa", "store"));
 	char *dir = ax_strdup(path);
 	int err = 0;
 	const char *user = ax_config_get(cfg, "annexa", "user");

@@ -181,6 +181,22 @@ void ax_hex(const unsigned char *bin, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int ax_unhex(const char *hex, unsigned char *out, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 void ax_sha256_hex(const void *data, size_t len, char out[static 65])
 {
 	unsigned char md[32];
@@ -189,7 +205,7 @@ void ax_sha256_hex(const void *data, size_t len, char out[static 65])
 	ax_hex(md, 32, out);
 }
 
-int ax_file_read(const char *path, size_t max, struct ax_buf *out)
+static int file_read(const char *path, size_t max, int head_only, struct ax_buf *out)
 {
 	/* O_NONBLOCK: opening a FIFO planted at path must not hang */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -224,6 +240,10 @@ int ax_file_read(const char *path, size_t max, struct ax_buf *out)
 		if (n == 0)
 			break;
 		if (out->size + (size_t)n > max) {
+			if (head_only) {
+				ax_buf_put(out, chunk, max - out->size);
+				break;
+			}
 			err = ax_error_code(AX_EINVALID, "%s: larger than %zu bytes", path, max);
 			goto cleanup;
 		}
@@ -232,6 +252,16 @@ int ax_file_read(const char *path, size_t max, struct ax_buf *out)
 cleanup:
 	close(fd);
 	return err;
+}
+
+int ax_file_read(const char *path, size_t max, struct ax_buf *out)
+{
+	return file_read(path, max, 0, out);
+}
+
+int ax_file_read_head(const char *path, size_t max, struct ax_buf *out)
+{
+	return file_read(path, max, 1, out);
 }
 
 int ax_fsync_parent(const char *path)

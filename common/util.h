@@ -45,11 +45,16 @@ void ax_duration_format(int64_t secs, char out[static 32]);
 /* Lowercase hex SHA-256 of data, into out (65 bytes). */
 void ax_sha256_hex(const void *data, size_t len, char out[static 65]);
 void ax_hex(const unsigned char *bin, size_t len, char *out);
+/* The len bytes the first 2*len hex digits of hex spell; -1 at a
+ * character that is not a hex digit (the string's end included). */
+int ax_unhex(const char *hex, unsigned char *out, size_t len);
 
 /* Reads at most max bytes of a regular file; AX_EINVALID when larger or
  * not a regular file (a FIFO is refused, never waited on), AX_ENOTFOUND
  * when missing. Messages name the path. */
 int ax_file_read(const char *path, size_t max, struct ax_buf *out);
+/* The first max bytes of a regular file (a longer file is no error). */
+int ax_file_read_head(const char *path, size_t max, struct ax_buf *out);
 /* Writes all len bytes, again after EINTR and short writes; -1 with errno
  * set (no message: the caller names what it wrote to). */
 int ax_write_all(int fd, const void *data, size_t len);

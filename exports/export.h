@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "controls.h"
 #include "evidence.h"
 #include "manual.h"
 #include "store.h"
@@ -132,6 +133,12 @@ struct ax_export_data {
 	size_t nlinks;
 	/* Same order and length as status->controls. */
 	struct ax_export_period_stat *period;
+	/* The counts of the previous period of the same length, ending where
+	 * this one starts (export_data.c build_previous); have_previous is 0
+	 * for an unbounded period or one with no collection run before it. */
+	int have_previous;
+	int64_t previous_since, previous_until;
+	int previous_counts[AX_CTL__COUNT];
 	/* Manual evidence of the period (ax_manual_period), combined into
 	 * status and the per-run statuses with ax_status_apply_manual at
 	 * status_at; mfiles in item order, then control, then file. */

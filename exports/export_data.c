@@ -197,13 +197,19 @@ static int is_event_row(const struct ax_result *r)
 }
 
 /* The newest result of every (instance, check) among the period's results. */
-static void build_latest(struct ax_export_data *d)
+static int64_t expiry_warning(const struct ax_export_data *d)
 {
-	size_t n = d->evidence.nresults;
+	return d->cfg ? ax_config_get_int(d->cfg, "annexa", "expiry-warning") : 30 * 86400;
+}
+
+/* The newest result of every (instance, check) of all, into latest. */
+static void latest_of(const struct ax_evidence *all, struct ax_evidence *latest)
+{
+	size_t n = all->nresults;
 	const struct ax_result **v = ax_calloc(n + 1, sizeof(*v));
 	size_t nv = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct ax_result *r = &d->evidence.results[i];
+		const struct ax_result *r = &all->results[i];
 		if (is_event_row(r))
 			continue;
 		v[nv++] = r;
@@ -213,15 +219,57 @@ static void build_latest(struct ax_export_data *d)
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && strcmp(v[i]->instance, v[i - 1]->instance) == 0 && strcmp(v[i]->check, v[i - 1]->check) == 0)
 			continue;
-		ax_evidence_add_result(&d->latest, v[i]->instance, v[i]->probe_type, v[i]->check, v[i]->status,
+		ax_evidence_add_result(latest, v[i]->instance, v[i]->probe_type, v[i]->check, v[i]->status,
 				       v[i]->message, v[i]->observed, v[i]->collected_at);
 	}
 	free(v);
 }
 
-static int64_t expiry_warning(const struct ax_export_data *d)
+/* The control counts at the end of the previous period: the one of the
+ * same length that ends where this one starts, judged as this one's end
+ * is (newest result of each check in it, manual evidence as of then).
+ * Left unset (have_previous 0) for an unbounded period or when no
+ * collection run falls in the previous one. */
+static int build_previous(struct ax_export_data *d)
 {
-	return d->cfg ? ax_config_get_int(d->cfg, "annexa", "expiry-warning") : 30 * 86400;
+	struct run_list runs = {0};
+	struct ax_evidence all = {0}, latest = {0};
+	struct ax_status *st = NULL;
+	int err = 0, collected = 0;
+	if (!d->since || d->status_at <= d->since)
+		return 0;
+	d->previous_since = d->since - (d->status_at - d->since);
+	d->previous_until = d->since - 1;
+	if ((err = ax_store_runs(d->store, d->previous_since, d->previous_until, collect_run, &runs)) < 0)
+		goto cleanup;
+	for (size_t r = 0; r < runs.n; r++) {
+		struct ax_evidence ev = {0};
+		if (runs.runs[r].pruned || strcmp(runs.runs[r].kind, "collect") != 0)
+			continue;
+		if ((err = ax_store_run_evidence(d->store, runs.runs[r].id, 0, &ev)) < 0)
+			goto cleanup;
+		for (size_t i = 0; i < ev.nresults; i++) {
+			const struct ax_result *x = &ev.results[i];
+			ax_evidence_add_result(&all, x->instance, x->probe_type, x->check, x->status, x->message, x->observed,
+					       x->collected_at);
+		}
+		ax_evidence_free(&ev);
+		collected = 1;
+	}
+	if (!collected)
+		goto cleanup;
+	latest_of(&all, &latest);
+	if ((err = ax_status_compute(d->cat, d->cfg, &latest, d->since, &st)) < 0)
+		goto cleanup;
+	ax_status_apply_manual(st, d->manual.items, d->manual.n, d->since, expiry_warning(d));
+	memcpy(d->previous_counts, st->counts, sizeof(d->previous_counts));
+	d->have_previous = 1;
+cleanup:
+	ax_status_free(st);
+	ax_evidence_free(&latest);
+	ax_evidence_free(&all);
+	free(runs.runs);
+	return err;
 }
 
 /* One (instance, check) of the period: the controls it evidences, its
@@ -575,13 +623,13 @@ int ax_export_data_load(const struct ax_config *cfg, struct ax_store *store, con
 	build_artifacts(d, descs, ndescs);
 	if ((err = assign_paths(d)) < 0)
 		goto cleanup;
-	build_latest(d);
+	latest_of(&d->evidence, &d->latest);
 	d->status_at = until && until < now ? until : now;
 	if ((err = ax_status_compute(cat, cfg, &d->latest, d->status_at, &d->status)) < 0)
 		goto cleanup;
 	ax_status_apply_manual(d->status, d->manual.items, d->manual.n, d->status_at, expiry_warning(d));
 	d->status->generated_at = now;
-	if ((err = build_period(d)) < 0)
+	if ((err = build_period(d)) < 0 || (err = build_previous(d)) < 0)
 		goto cleanup;
 	*out = d;
 	d = NULL;

@@ -870,6 +870,42 @@ static void put_reason(const struct ax_control_state *cs, struct ax_buf *out)
 		ax_buf_printf(out, " <span class=\"when\">(and %zu more)</span>", more);
 }
 
+/* The change of each count since the end of the previous period of the
+ * same length (export_data.c build_previous). */
+static void put_change(const struct ax_export_data *d, struct ax_buf *out)
+{
+	static const struct {
+		enum ax_control_status st;
+		const char *label;
+	} shown[] = {{AX_CTL_PASS, "passing"}, {AX_CTL_PARTIAL, "partial"}, {AX_CTL_FAIL, "failing"},
+		     {AX_CTL_ERROR, "erroring"}, {AX_CTL_STALE, "stale"},     {AX_CTL_MANUAL, "manual"},
+		     {AX_CTL_NOT_APPLICABLE, "excluded"}, {AX_CTL_NOT_COVERED, "not covered"}};
+	if (!d->since)
+		return; /* an unbounded period has no previous one */
+	ax_buf_puts(out, "<p class=\"change\">");
+	if (!d->have_previous) {
+		ax_buf_puts(out, "No collection run in the previous period (");
+		put_time(out, d->previous_since);
+		ax_buf_puts(out, " to ");
+		put_time(out, d->since);
+		ax_buf_puts(out, ") to compare with.</p>\n");
+		return;
+	}
+	ax_buf_puts(out, "Since the previous period (");
+	put_time(out, d->previous_since);
+	ax_buf_puts(out, " to ");
+	put_time(out, d->since);
+	ax_buf_puts(out, "): ");
+	size_t changed = 0;
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		int delta = d->status->counts[shown[i].st] - d->previous_counts[shown[i].st];
+		if (delta)
+			ax_buf_printf(out, "%s<span class=\"delta\" data-status=\"%s\">%s %+d</span>", changed++ ? ", " : "",
+				      ax_control_status_name(shown[i].st), shown[i].label, delta);
+	}
+	ax_buf_puts(out, changed ? ".</p>\n" : "no change in any count.</p>\n");
+}
+
 /* The first screen: the overall figure, then every failing, erroring or
  * stale control with its reason and owner, before any passing row. */
 static void put_overview(const struct ax_export_data *d, struct ax_buf *out)
@@ -887,6 +923,7 @@ static void put_overview(const struct ax_export_data *d, struct ax_buf *out)
 	if (c[AX_CTL_NOT_COVERED])
 		ax_buf_printf(out, " <span class=\"status s-not_covered\">%d not covered</span>", c[AX_CTL_NOT_COVERED]);
 	ax_buf_puts(out, "</p>\n");
+	put_change(d, out);
 	for (size_t i = 0; i < d->status->ncontrols; i++)
 		n += ax_status_needs_attention(d->status->controls[i].status);
 	put_chart(d, out);

@@ -7,9 +7,9 @@
  * receivers reject, so the record it carried counts as absent. Evidence:
  * the records as published (e-mail addresses in them pseudonymised) and
  * the validator's verdict per name. Nothing is sent but DNS queries to the
- * configured resolver, one HTTPS GET of the MTA-STS policy and, for MX
- * hosts with signed TLSA records, one STARTTLS handshake each (no mail is
- * sent: the connection ends after the handshake). */
+ * configured resolver, one HTTPS GET of the MTA-STS policy and one
+ * STARTTLS handshake per MX host (maildns_mx.c; no mail is sent: the
+ * connection ends after the handshake). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +17,7 @@
 #include "maildns_dane.h"
 #include "maildns_dns.h"
 #include "maildns_rec.h"
+#include "maildns_run.h"
 #include "maildns_sts.h"
 #include "msgfiles.h"
 #include "mailproto.h"
@@ -46,6 +47,11 @@ static const struct ax_option maildns_options[] = {
 	{"require-dane", AX_OPT_BOOL, "false", 0, NULL, 0, 0, "MX hosts without usable TLSA records fail maildns.dane (false: info)"},
 	{"dane-connect-to", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
 	 "HOST:PORT to reach every MX host at instead of port 25 of its address (tests, split horizon)"},
+	{"mx-ca-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0,
+	 "CA certificates an MX host's certificate must validate against for maildns.mx_tls (default: system store)"},
+	{"require-mx-cert", AX_OPT_BOOL, "true", 0, NULL, 0, 0,
+	 "an MX host senders cannot authenticate (neither DANE nor a valid certificate naming it) fails maildns.mx_tls "
+	 "(false: info, unless MTA-STS is in enforce mode)"},
 	{"smtp-timeout", AX_OPT_DURATION, "15s", 0, NULL, 1, 300, "deadline of the connection and STARTTLS handshake to an MX host"},
 	{"spf-all", AX_OPT_ENUM, "softfail", 0, "softfail|fail", 0, 0, "weakest SPF ending accepted: ~all (softfail) or -all (fail)"},
 	{NULL},
@@ -58,21 +64,12 @@ static const struct ax_check_def maildns_checks[] = {
 	{"maildns.dkim", "every configured selector publishes a DKIM key of sufficient size, not revoked"},
 	{"maildns.dmarc", "one valid DMARC record with the required policy, pct=100 and aggregate reports (rua)"},
 	{"maildns.mta_sts", "an MTA-STS record and policy (over validated HTTPS) in enforce mode, max_age long enough, its mx patterns covering every MX host"},
+	{"maildns.mx_tls", "every MX host offers STARTTLS with a certificate a sender can authenticate: DANE, or valid and naming the host"},
 	{"maildns.dane", "every MX host has TLSA records in a signed zone matching the certificate it presents (RFC 7672)"},
 	{"maildns.tlsrpt", "a TLS-RPT record (_smtp._tls) with a reporting address (rua)"},
 	{NULL},
 };
 
-struct run {
-	struct ax_probe_ctx *ctx;
-	struct md_resolver *res;
-	const char *domain;
-	json_t *names;   /* name/type -> DNSSEC state, for maildns.dnssec */
-	json_t *records; /* the artifact */
-	char **mx;       /* the MX hosts, for MTA-STS and DANE */
-	size_t nmx;
-	enum md_sec mx_sec;
-};
 
 /* Evidence copy of a record: e-mail addresses (rua=, ruf=) pseudonymised. */
 static json_t *safe_json(struct run *r, const char *s)
@@ -123,7 +120,7 @@ static size_t pick(const struct md_answer *a, const char *version, const char **
 	return n;
 }
 
-static void emit(struct run *r, const char *check, enum ax_check_status st, json_t *obs, const struct ax_buf *msg)
+void md_emit(struct run *r, const char *check, enum ax_check_status st, json_t *obs, const struct ax_buf *msg)
 {
 	ax_probe_result(r->ctx, check, st, obs, "%s", ax_buf_cstr(msg));
 }
@@ -150,14 +147,17 @@ static void check_mx(struct run *r)
 	for (size_t i = 0; i < a.n && !null_mx; i++) {
 		struct md_answer v4, v6;
 		size_t addrs = 0;
-		if (md_query(r->res, a.rr[i], MD_A, &v4) == 0)
-			addrs += v4.n;
-		if (md_query(r->res, a.rr[i], MD_AAAA, &v6) == 0)
-			addrs += v6.n;
+		const char *first = NULL;
+		if (md_query(r->res, a.rr[i], MD_A, &v4) == 0 && (addrs += v4.n))
+			first = v4.rr[0];
+		if (md_query(r->res, a.rr[i], MD_AAAA, &v6) == 0 && (addrs += v6.n) && !first)
+			first = v6.rr[0];
+		r->mx = ax_realloc(r->mx, (r->nmx + 1) * sizeof(char *));
+		r->mx_addr = ax_realloc(r->mx_addr, (r->nmx + 1) * sizeof(char *));
+		r->mx_addr[r->nmx] = first ? ax_strdup(first) : NULL;
+		r->mx[r->nmx++] = ax_strdup(a.rr[i]);
 		md_answer_free(&v4);
 		md_answer_free(&v6);
-		r->mx = ax_realloc(r->mx, (r->nmx + 1) * sizeof(char *));
-		r->mx[r->nmx++] = ax_strdup(a.rr[i]);
 		json_array_append_new(hosts, json_pack("{s:s,s:i,s:I}", "host", a.rr[i], "pref", a.pref[i], "addresses", (json_int_t)addrs));
 		if (!addrs)
 			ax_buf_printf(&why, "%s%s", missing++ ? ", " : "", a.rr[i]);
@@ -273,7 +273,7 @@ static void check_spf(struct run *r)
 		else
 			ax_buf_printf(&why, "the SPF record has no `all` (unlisted senders are neutral)");
 	}
-	emit(r, "maildns.spf", st, obs, &why);
+	md_emit(r, "maildns.spf", st, obs, &why);
 cleanup:
 	md_spf_free(&s);
 	md_answer_free(&a);
@@ -294,13 +294,35 @@ static void check_dmarc(struct run *r)
 	enum ax_check_status st = AX_CHECK_FAIL;
 	char *name = ax_asprintf("_dmarc.%s", r->domain);
 	const char *want = ax_probe_opt(r->ctx, "dmarc-policy");
+	char *org = md_org_domain(r->domain);
 	memset(&d, 0, sizeof(d));
 	if (lookup(r, name, MD_TXT, &a, &why) < 0) {
 		emit_lookup_failure(r, "maildns.dmarc", &a, &why);
 		goto cleanup;
 	}
 	size_t n = pick(&a, "v=DMARC1", &rec);
-	json_t *obs = json_pack("{s:s,s:I,s:s}", "dnssec", md_sec_name(a.sec), "records", (json_int_t)n, "required_policy", want);
+	int inherited = 0;
+	if (n == 0 && org && strcasecmp(org, r->domain) != 0) {
+		/* RFC 7489 6.6.3: receivers then apply the organizational
+		 * domain's record, its sp= (else p=) */
+		char *oname = ax_asprintf("_dmarc.%s", org);
+		md_answer_free(&a);
+		if (lookup(r, oname, MD_TXT, &a, &why) < 0) {
+			emit_lookup_failure(r, "maildns.dmarc", &a, &why);
+			free(oname);
+			goto cleanup;
+		}
+		if ((n = pick(&a, "v=DMARC1", &rec)) > 0) {
+			free(name);
+			name = oname, inherited = 1;
+		} else {
+			free(oname);
+		}
+	}
+	json_t *obs = json_pack("{s:s,s:I,s:s,s:s}", "dnssec", md_sec_name(a.sec), "records", (json_int_t)n, "required_policy",
+				want, "record_at", name);
+	if (inherited)
+		json_object_set_new(obs, "organizational_domain", json_string(org));
 	if (n == 0) {
 		ax_buf_printf(&why, "%s publishes no DMARC record", name);
 	} else if (n > 1) {
@@ -315,7 +337,13 @@ static void check_dmarc(struct run *r)
 		json_object_set_new(obs, "adkim", json_string(al[0]));
 		json_object_set_new(obs, "aspf", json_string(al[1]));
 		json_object_set_new(obs, "rua", d.rua ? safe_json(r, d.rua) : json_null());
-		if (policy_rank(d.p) < policy_rank(want))
+		if (inherited)
+			ax_buf_printf(&why, "%s has no DMARC record of its own; the organizational domain's applies (%s): ",
+				      r->domain, name);
+		if (inherited && policy_rank(d.sp ? d.sp : d.p) < policy_rank(want))
+			ax_buf_printf(&why, "its policy for subdomains %s=%s is weaker than %s", d.sp ? "sp" : "p",
+				      d.sp ? d.sp : d.p, want);
+		else if (policy_rank(d.p) < policy_rank(want))
 			ax_buf_printf(&why, "DMARC policy p=%s is weaker than %s", d.p, want);
 		else if (d.sp && policy_rank(d.sp) < policy_rank(want))
 			ax_buf_printf(&why, "DMARC subdomain policy sp=%s is weaker than %s", d.sp, want);
@@ -325,16 +353,18 @@ static void check_dmarc(struct run *r)
 			ax_buf_printf(&why, "the DMARC record asks for no aggregate reports (no rua=)");
 		else {
 			st = AX_CHECK_PASS;
-			ax_buf_printf(&why, "DMARC p=%s, pct=100, alignment dkim=%s spf=%s, aggregate reports requested",
-				      d.p, d.adkim == 's' ? "strict" : "relaxed", d.aspf == 's' ? "strict" : "relaxed");
+			ax_buf_printf(&why, "DMARC %s=%s, pct=100, alignment dkim=%s spf=%s, aggregate reports requested",
+				      inherited && d.sp ? "sp" : "p", inherited && d.sp ? d.sp : d.p,
+				      d.adkim == 's' ? "strict" : "relaxed", d.aspf == 's' ? "strict" : "relaxed");
 		}
 	}
-	emit(r, "maildns.dmarc", st, obs, &why);
+	md_emit(r, "maildns.dmarc", st, obs, &why);
 cleanup:
 	md_dmarc_free(&d);
 	md_answer_free(&a);
 	ax_buf_free(&why);
 	free(name);
+	free(org);
 }
 
 static void check_tlsrpt(struct run *r)
@@ -361,7 +391,7 @@ static void check_tlsrpt(struct run *r)
 		st = AX_CHECK_PASS;
 		ax_buf_printf(&why, "TLS-RPT reports are requested");
 	}
-	emit(r, "maildns.tlsrpt", st, obs, &why);
+	md_emit(r, "maildns.tlsrpt", st, obs, &why);
 cleanup:
 	md_answer_free(&a);
 	ax_buf_free(&why);
@@ -371,17 +401,22 @@ cleanup:
 
 /* The s= of every DKIM-Signature for the domain in the header blocks of
  * the dkim-messages files, added to sels (selector -> source). */
-static void selectors_in_mail(struct run *r, json_t *sels, size_t *nmessages)
+static void selectors_in_mail(struct run *r, json_t *sels, size_t *nmessages, struct ax_buf *unreadable, size_t *nunreadable)
 {
 	enum { MAX_FILES = 1000 };
 	char **files = ax_calloc(MAX_FILES + 1, sizeof(char *));
 	size_t n = 0;
 	for (size_t i = 0; i < ax_probe_opt_count(r->ctx, "dkim-messages"); i++)
-		ax_msgfiles_collect(ax_probe_opt_at(r->ctx, "dkim-messages", i), MAX_FILES, files, &n);
+		if (ax_msgfiles_collect(ax_probe_opt_at(r->ctx, "dkim-messages", i), MAX_FILES, files, &n) < 0 &&
+		    (*nunreadable)++ == 0)
+			ax_buf_puts(unreadable, ax_error_last());
 	*nmessages = n;
 	for (size_t f = 0; f < n; f++) {
 		struct ax_buf data = AX_BUF_INIT, field = AX_BUF_INIT;
-		if (ax_file_read(files[f], 1 << 20, &data) == 0) {
+		if (ax_file_read_head(files[f], 1 << 20, &data) < 0) {
+			if ((*nunreadable)++ == 0)
+				ax_buf_puts(unreadable, ax_error_last());
+		} else {
 			/* header fields, unfolded, up to the first empty line */
 			const char *p = ax_buf_cstr(&data), *end = p + data.size;
 			while (p < end) {
@@ -421,8 +456,19 @@ static void check_dkim(struct run *r)
 	int min_bits = (int)ax_probe_opt_int(r->ctx, "dkim-min-rsa-bits");
 	for (size_t i = 0; i < ax_probe_opt_count(r->ctx, "dkim-selector"); i++)
 		json_object_set_new(wanted, ax_probe_opt_at(r->ctx, "dkim-selector", i), json_string("configured"));
-	selectors_in_mail(r, wanted, &nmessages);
+	struct ax_buf unreadable = AX_BUF_INIT;
+	size_t nunreadable = 0;
+	selectors_in_mail(r, wanted, &nmessages, &unreadable, &nunreadable);
 	size_t nsel = json_object_size(wanted);
+	if (nunreadable) {
+		/* the selectors in the unread mail are unknown: no verdict */
+		json_decref(wanted);
+		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_ERROR,
+				json_pack("{s:I,s:I}", "messages", (json_int_t)nmessages, "unreadable", (json_int_t)nunreadable),
+				"dkim-messages: %zu path(s) or file(s) cannot be read: %s", nunreadable, ax_buf_cstr(&unreadable));
+		ax_buf_free(&unreadable);
+		return;
+	}
 	if (!nsel) {
 		json_decref(wanted);
 		ax_probe_result(r->ctx, "maildns.dkim", AX_CHECK_SKIP, json_pack("{s:I}", "messages", (json_int_t)nmessages),
@@ -480,15 +526,46 @@ static void check_dkim(struct run *r)
 	ax_buf_free(&bad);
 }
 
+/* The addresses of mta-sts.DOMAIN from the validating resolver (A, then
+ * AAAA, joined in *out); -1 with why set when an answer is bogus or the
+ * lookup fails. Not needed when mta-sts-connect-to names a host. */
+static int policy_host_addresses(struct run *r, struct md_answer *out, struct ax_buf *why)
+{
+	const char *to = ax_probe_opt(r->ctx, "mta-sts-connect-to");
+	char *host = ax_asprintf("mta-sts.%s", r->domain);
+	struct md_answer v6;
+	int rc = 0;
+	memset(&v6, 0, sizeof(v6));
+	if (to && to[0] != ':')
+		goto cleanup;
+	struct ax_buf w = AX_BUF_INIT;
+	if (lookup(r, host, MD_A, out, &w) < 0 || lookup(r, host, MD_AAAA, &v6, &w) < 0) {
+		ax_buf_printf(why, "the MTA-STS policy host: %s", ax_buf_cstr(&w));
+		ax_buf_free(&w);
+		rc = -1;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < v6.n; i++) {
+		out->rr = ax_realloc(out->rr, (out->n + 1) * sizeof(char *));
+		out->rr[out->n++] = v6.rr[i];
+		v6.rr[i] = NULL;
+	}
+cleanup:
+	md_answer_free(&v6);
+	free(host);
+	return rc;
+}
+
 static void check_mta_sts(struct run *r)
 {
-	struct md_answer a;
+	struct md_answer a, addrs;
 	struct md_sts pol;
 	struct ax_buf why = AX_BUF_INIT, body = AX_BUF_INIT;
 	char *id = NULL, *name = ax_asprintf("_mta-sts.%s", r->domain);
 	const char *rec;
 	enum ax_check_status st = AX_CHECK_FAIL;
 	memset(&pol, 0, sizeof(pol));
+	memset(&addrs, 0, sizeof(addrs));
 	if (lookup(r, name, MD_TXT, &a, &why) < 0) {
 		emit_lookup_failure(r, "maildns.mta_sts", &a, &why);
 		goto cleanup;
@@ -502,8 +579,11 @@ static void check_mta_sts(struct run *r)
 		ax_buf_printf(&why, "%s publishes no MTA-STS record", name);
 	} else if (n > 1 || md_sts_record_parse(rec, &id) < 0) {
 		ax_buf_printf(&why, "%s", n > 1 ? "several MTA-STS records (senders ignore them all)" : ax_error_last());
-	} else if (md_sts_fetch(r->domain, ax_probe_opt(r->ctx, "mta-sts-ca-file"), ax_probe_opt(r->ctx, "mta-sts-connect-to"),
-				(long)ax_probe_opt_int(r->ctx, "http-timeout"), 65536, &body) < 0) {
+	} else if (policy_host_addresses(r, &addrs, &why) < 0) {
+		json_object_set_new(obs, "id", json_string(id));
+	} else if (md_sts_fetch(r->domain, (const char *const *)addrs.rr, addrs.n, ax_probe_opt(r->ctx, "mta-sts-ca-file"),
+				ax_probe_opt(r->ctx, "mta-sts-connect-to"), (long)ax_probe_opt_int(r->ctx, "http-timeout"), 65536,
+				&body) < 0) {
 		json_object_set_new(obs, "id", json_string(id));
 		ax_buf_printf(&why, "the MTA-STS policy cannot be fetched: %s", ax_error_last());
 	} else if (md_sts_parse(body.ptr ? body.ptr : "", body.size, &pol) < 0) {
@@ -525,6 +605,7 @@ static void check_mta_sts(struct run *r)
 		json_object_set_new(obs, "max_age", json_integer(pol.max_age));
 		json_object_set_new(obs, "mx", mx);
 		json_object_set_new(obs, "uncovered_mx", uncovered);
+		r->mta_sts_enforce = strcmp(pol.mode, "enforce") == 0;
 		if (strcmp(pol.mode, "enforce") != 0)
 			ax_buf_printf(&why, "MTA-STS mode is %s, not enforce: senders still deliver without TLS", pol.mode);
 		else if (pol.max_age < min_age)
@@ -539,116 +620,15 @@ static void check_mta_sts(struct run *r)
 			ax_buf_printf(&why, "MTA-STS enforce, max_age %lld s, covering all %zu MX host(s)", (long long)pol.max_age, r->nmx);
 		}
 	}
-	emit(r, "maildns.mta_sts", st, obs, &why);
+	md_emit(r, "maildns.mta_sts", st, obs, &why);
 cleanup:
 	md_sts_free(&pol);
 	md_answer_free(&a);
+	md_answer_free(&addrs);
 	ax_buf_free(&why);
 	ax_buf_free(&body);
 	free(id);
 	free(name);
-}
-
-/* One MX host's DANE state: 1 matched, 0 no usable TLSA (none, or in an
- * insecure zone), -1 fail, -2 error; why says which. */
-static int dane_host(struct run *r, const char *host, json_t *o, struct ax_buf *why)
-{
-	struct md_answer a;
-	char *name = ax_asprintf("_25._tcp.%s", host);
-	int st;
-	if (md_query(r->res, name, MD_TLSA, &a) < 0) {
-		ax_buf_printf(why, "%s", ax_error_last());
-		free(name);
-		return -2;
-	}
-	json_object_set_new(o, "tlsa_dnssec", json_string(md_sec_name(a.sec)));
-	json_object_set_new(o, "tlsa_records", json_integer((json_int_t)a.n));
-	if (a.sec == MD_BOGUS) {
-		ax_buf_printf(why, "%s: the TLSA answer is bogus (%s): senders using DANE defer mail", host, a.why_bogus);
-		st = -1;
-	} else if (!a.n) {
-		ax_buf_printf(why, "%s: no TLSA record", host);
-		st = 0;
-	} else if (a.sec != MD_SECURE || r->mx_sec != MD_SECURE) {
-		ax_buf_printf(why, "%s: TLSA records in an unsigned zone, ignored by senders (RFC 7672 2.2)", host);
-		st = 0;
-	} else {
-		const char *via = ax_probe_opt(r->ctx, "dane-connect-to");
-		char *chost = NULL, *cport = NULL, *peer = ax_asprintf("%s:25", host);
-		if (via && mp_target_split(via, &chost, &cport) < 0) {
-			ax_buf_printf(why, "dane-connect-to: %s", ax_error_last());
-			st = -2;
-		} else {
-			struct tls_target t = {.host = chost ? chost : host, .port = cport ? cport : "25", .peer = via ? via : peer,
-					       .servername = host, .starttls = MP_STARTTLS_SMTP,
-					       .handshake_timeout_ms = (int)ax_probe_opt_int(r->ctx, "smtp-timeout") * 1000};
-			struct tls_handshake h;
-			memset(&h, 0, sizeof(h));
-			tls_handshake_run(&t, TLS1_3_VERSION, NULL, NULL, 1, &h);
-			if (!h.completed && !h.infra_error) {
-				tls_handshake_release(&h);
-				memset(&h, 0, sizeof(h));
-				tls_handshake_run(&t, TLS1_2_VERSION, NULL, NULL, 1, &h);
-			}
-			size_t usable = 0;
-			if (!h.completed) {
-				ax_buf_printf(why, "%s: no TLS handshake: %s", host, h.error ? h.error : "failed");
-				st = -2;
-			} else if (md_dane_match(a.rr, a.n, h.chain, host, &usable)) {
-				st = 1;
-			} else {
-				ax_buf_printf(why, usable ? "%s: no TLSA record matches the certificate it presents: senders using DANE refuse it"
-							  : "%s: no usable TLSA record (only PKIX usages 0/1, RFC 7672 3.1.3)",
-					      host);
-				st = -1;
-			}
-			json_object_set_new(o, "usable", json_integer((json_int_t)usable));
-			tls_handshake_release(&h);
-		}
-		free(chost);
-		free(cport);
-		free(peer);
-	}
-	md_answer_free(&a);
-	free(name);
-	return st;
-}
-
-static void check_dane(struct run *r)
-{
-	json_t *hosts = json_array();
-	struct ax_buf why = AX_BUF_INIT;
-	size_t matched = 0, none = 0, failed = 0, errors = 0;
-	for (size_t i = 0; i < r->nmx; i++) {
-		json_t *o = json_pack("{s:s}", "host", r->mx[i]);
-		struct ax_buf w = AX_BUF_INIT;
-		int st = dane_host(r, r->mx[i], o, &w);
-		json_object_set_new(o, "state", json_string(st == 1 ? "match" : st == 0 ? "none" : st == -1 ? "fail" : "error"));
-		json_array_append_new(hosts, o);
-		matched += st == 1;
-		none += st == 0;
-		failed += st == -1;
-		errors += st == -2;
-		if (w.size)
-			ax_buf_printf(&why, "%s%s", why.size ? "; " : "", ax_buf_cstr(&w));
-		ax_buf_free(&w);
-	}
-	json_t *obs = json_pack("{s:o}", "hosts", hosts);
-	enum ax_check_status st;
-	if (failed)
-		st = AX_CHECK_FAIL;
-	else if (errors)
-		st = AX_CHECK_ERROR;
-	else if (!r->nmx)
-		st = AX_CHECK_ERROR, ax_buf_printf(&why, "no MX host to check");
-	else if (matched == r->nmx)
-		st = AX_CHECK_PASS, ax_buf_printf(&why, "all %zu MX host(s) present a certificate their signed TLSA records match", matched);
-	else if (matched) /* DANE for some MX hosts only */
-		st = AX_CHECK_FAIL;
-	else
-		st = ax_probe_opt_bool(r->ctx, "require-dane") ? AX_CHECK_FAIL : AX_CHECK_INFO;
-	emit(r, "maildns.dane", st, obs, &why);
-	ax_buf_free(&why);
 }
 
 static void check_dnssec(struct run *r)
@@ -686,7 +666,8 @@ static void check_dnssec(struct run *r)
 
 static int maildns_run(struct ax_probe_ctx *ctx)
 {
-	struct run r = {ctx, NULL, ax_probe_opt(ctx, "domain"), json_object(), json_object(), NULL, 0, MD_INSECURE};
+	struct run r = {.ctx = ctx, .domain = ax_probe_opt(ctx, "domain"), .names = json_object(), .records = json_object(),
+			.mx_sec = MD_INSECURE};
 	size_t nres = ax_probe_opt_count(ctx, "resolver");
 	const char **res = ax_calloc(nres + 1, sizeof(char *));
 	int err;
@@ -700,7 +681,8 @@ static int maildns_run(struct ax_probe_ctx *ctx)
 	check_dmarc(&r);
 	check_tlsrpt(&r);
 	check_mta_sts(&r);
-	check_dane(&r);
+	md_check_dane(&r);
+	md_check_mx_tls(&r);
 	check_dnssec(&r);
 	char *dump = json_dumps(r.records, JSON_INDENT(2) | JSON_SORT_KEYS);
 	ax_probe_artifact(ctx, "records.json", "application/json", dump, strlen(dump));
@@ -709,9 +691,13 @@ cleanup:
 	md_resolver_free(r.res);
 	json_decref(r.names);
 	json_decref(r.records);
-	for (size_t i = 0; i < r.nmx; i++)
+	md_mx_release(&r);
+	for (size_t i = 0; i < r.nmx; i++) {
 		free(r.mx[i]);
+		free(r.mx_addr[i]);
+	}
 	free(r.mx);
+	free(r.mx_addr);
 	free(res);
 	return err;
 }

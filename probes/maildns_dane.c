@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509_vfy.h>
 
@@ -51,6 +52,37 @@ static int chains_to(STACK_OF(X509) *chain, X509 *ta, const char *host)
 	return ok;
 }
 
+/* DANE-TA published in full (matching type 0): the trust anchor need not be
+ * in the chain the server sends (RFC 7671 5.2.2). The key of the record
+ * (a whole certificate, selector 0, or a SubjectPublicKeyInfo, selector 1)
+ * must have signed a certificate of the chain that the leaf validates up
+ * to, the leaf naming host. */
+static int signed_by_record(STACK_OF(X509) *chain, unsigned selector, const char *hex, const char *host)
+{
+	size_t len = strlen(hex) / 2;
+	unsigned char *der = ax_malloc(len ? len : 1);
+	const unsigned char *p = der;
+	X509 *ta = NULL;
+	EVP_PKEY *key = NULL;
+	int ok = 0;
+	if (ax_unhex(hex, der, len) < 0)
+		goto cleanup;
+	if (selector == 0 && (ta = d2i_X509(NULL, &p, (long)len)))
+		key = X509_get_pubkey(ta);
+	else if (selector == 1)
+		key = d2i_PUBKEY(NULL, &p, (long)len);
+	for (int k = 0; key && k < sk_X509_num(chain) && !ok; k++) {
+		X509 *x = sk_X509_value(chain, k);
+		ok = X509_verify(x, key) == 1 && chains_to(chain, x, host);
+	}
+cleanup:
+	EVP_PKEY_free(key);
+	X509_free(ta);
+	free(der);
+	ERR_clear_error();
+	return ok;
+}
+
 int md_dane_match(char *const *tlsa, size_t n, STACK_OF(X509) *chain, const char *host, size_t *usable)
 {
 	int matched = 0;
@@ -70,6 +102,8 @@ int md_dane_match(char *const *tlsa, size_t n, STACK_OF(X509) *chain, const char
 			matched = have && strcmp(have, want) == 0 && (u == 3 || chains_to(chain, x, host));
 			free(have);
 		}
+		if (!matched && u == 2 && m == 0)
+			matched = signed_by_record(chain, s, want, host);
 	}
 	return matched;
 }

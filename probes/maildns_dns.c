@@ -2,9 +2,11 @@
  * `maildns` probe (see maildns_dns.h). The RDATA libunbound hands back is
  * uncompressed wire format; it is decoded here with every length checked
  * against the record's. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpsl.h>
 #include <unbound.h>
 
 #include "buf.h"
@@ -150,6 +152,12 @@ int md_query(struct md_resolver *r, const char *name, int rrtype, struct md_answ
 				ax_buf_printf(&b, "%u %u %u %s", p[0], p[1], p[2], hex);
 				free(hex);
 			}
+		} else if (rrtype == MD_A || rrtype == MD_AAAA) {
+			char text[INET6_ADDRSTRLEN];
+			bad = len != (rrtype == MD_A ? 4u : 16u) ||
+			      !inet_ntop(rrtype == MD_A ? AF_INET : AF_INET6, p, text, sizeof(text));
+			if (!bad)
+				ax_buf_puts(&b, text);
 		} else {
 			bad = 0;
 		}
@@ -168,4 +176,18 @@ cleanup:
 	if (err < 0)
 		md_answer_free(out);
 	return err;
+}
+
+char *md_org_domain(const char *name)
+{
+	psl_ctx_t *psl = psl_latest(NULL);
+	const char *reg = NULL;
+	char *out = NULL;
+	if (!psl)
+		psl = (psl_ctx_t *)psl_builtin();
+	if (psl && (reg = psl_registrable_domain(psl, name)))
+		out = ax_strdup(reg);
+	if (psl && psl != psl_builtin())
+		psl_free(psl);
+	return out;
 }

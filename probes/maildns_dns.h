@@ -27,7 +27,8 @@ struct md_answer {
 	char *why_bogus; /* the validator's reason, when bogus */
 	/* TXT: each record's character-strings joined; MX: the host names
 	 * (lowercase, no trailing dot; "" for a null MX); TLSA: "U S M HEX"
-	 * (usage, selector, matching type, association data). Bytes outside
+	 * (usage, selector, matching type, association data); A and AAAA:
+	 * the address in text form. Bytes outside
 	 * printable ASCII become '?'. */
 	char **rr;
 	int *pref; /* MX preferences */
@@ -38,5 +39,11 @@ struct md_answer {
  * included); AX_ERROR when it could not (SERVFAIL, timeout, refused). */
 int md_query(struct md_resolver *r, const char *name, int rrtype, struct md_answer *out);
 void md_answer_free(struct md_answer *a);
+
+/* The organizational domain of name (RFC 7489 3.2: one label below its
+ * public suffix, from the system's Public Suffix List, Debian's
+ * publicsuffix package, through libpsl); NULL when name is itself a
+ * public suffix or no list can be loaded. Caller frees. */
+char *md_org_domain(const char *name);
 
 #endif

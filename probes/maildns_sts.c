@@ -138,11 +138,11 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-int md_sts_fetch(const char *domain, const char *ca_file, const char *connect_to, long timeout, size_t max,
-		 struct ax_buf *body)
+int md_sts_fetch(const char *domain, const char *const *addrs, size_t naddrs, const char *ca_file, const char *connect_to,
+		 long timeout, size_t max, struct ax_buf *body)
 {
 	CURL *c = curl_easy_init();
-	struct curl_slist *to = NULL;
+	struct curl_slist *to = NULL, *resolve = NULL;
 	struct sink s = {body, max, 0};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *url = ax_asprintf("https://mta-sts.%s/.well-known/mta-sts.txt", domain);
@@ -151,11 +151,30 @@ int md_sts_fetch(const char *domain, const char *ca_file, const char *connect_to
 		free(url);
 		return ax_error_set("libcurl: cannot start");
 	}
+	const char *port = "443";
 	if (connect_to) {
 		char *entry = ax_asprintf("mta-sts.%s:443:%s", domain, connect_to);
 		to = curl_slist_append(NULL, entry);
 		free(entry);
 		curl_easy_setopt(c, CURLOPT_CONNECT_TO, to);
+		if (connect_to[0] == ':')
+			port = connect_to + 1;
+	}
+	if (!connect_to || connect_to[0] == ':') {
+		/* the addresses the validating resolver returned, never the
+		 * system resolver's */
+		struct ax_buf entry = AX_BUF_INIT;
+		ax_buf_printf(&entry, "mta-sts.%s:%s:", domain, port);
+		for (size_t i = 0; i < naddrs; i++)
+			ax_buf_printf(&entry, strchr(addrs[i], ':') ? "%s[%s]" : "%s%s", i ? "," : "", addrs[i]);
+		if (!naddrs) {
+			ax_buf_free(&entry);
+			err = ax_error_code(AX_ENOTFOUND, "mta-sts.%s has no address", domain);
+			goto cleanup;
+		}
+		resolve = curl_slist_append(NULL, ax_buf_cstr(&entry));
+		ax_buf_free(&entry);
+		curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
@@ -182,8 +201,10 @@ int md_sts_fetch(const char *domain, const char *ca_file, const char *connect_to
 	else if (status < 200 || status > 299)
 		err = ax_error_code(AX_ENOTFOUND, "%s: HTTP status %ld%s", url, status,
 				    status >= 300 && status < 400 ? " (redirects are not followed, RFC 8461 3.3)" : "");
+cleanup:
 	curl_easy_cleanup(c);
 	curl_slist_free_all(to);
+	curl_slist_free_all(resolve);
 	free(url);
 	return err;
 }

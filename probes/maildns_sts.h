@@ -26,10 +26,12 @@ int md_sts_mx_match(const char *pattern, const char *host);
 
 /* GETs https://mta-sts.DOMAIN/.well-known/mta-sts.txt: certificate and
  * name validated (against ca_file, or the system store), no redirects,
- * at most max bytes, within timeout seconds. connect_to: "HOST:PORT" to
- * connect to instead of what mta-sts.DOMAIN resolves to (tests,
- * split-horizon), or NULL. */
-int md_sts_fetch(const char *domain, const char *ca_file, const char *connect_to, long timeout, size_t max,
-		 struct ax_buf *body);
+ * at most max bytes, within timeout seconds, from one of addrs (what the
+ * validating resolver returned for mta-sts.DOMAIN: the system resolver is
+ * never asked). connect_to: "HOST:PORT" to connect to instead (tests,
+ * split horizon; addrs unused), ":PORT" for another port at addrs, or
+ * NULL. */
+int md_sts_fetch(const char *domain, const char *const *addrs, size_t naddrs, const char *ca_file, const char *connect_to,
+		 long timeout, size_t max, struct ax_buf *body);
 
 #endif

@@ -141,8 +141,18 @@ static int mailing_run(struct ax_probe_ctx *ctx)
 		}
 		have_sender = 1;
 	}
-	for (size_t i = 0; i < ax_probe_opt_count(ctx, "path"); i++)
-		ax_msgfiles_collect(ax_probe_opt_at(ctx, "path", i), max, files, &n);
+	for (size_t i = 0; i < ax_probe_opt_count(ctx, "path"); i++) {
+		if (ax_msgfiles_collect(ax_probe_opt_at(ctx, "path", i), max, files, &n) == 0)
+			continue;
+		/* a path that cannot be listed: its messages are unknown (the
+		 * message already names the path) */
+		const char *path = ax_probe_opt_at(ctx, "path", i), *msg = ax_error_last();
+		size_t plen = strlen(path);
+		if (strncmp(msg, path, plen) == 0 && msg[plen] == ':')
+			msg += plen + (msg[plen + 1] == ' ' ? 2 : 1);
+		for (int c = 0; c < C_COUNT; c++)
+			tally_error(&t[c], path, msg);
+	}
 	for (size_t i = 0; i < n; i++)
 		inspect_file(files[i], (size_t)ax_probe_opt_int(ctx, "max-size"), &unsub, have_sender ? &sender : NULL,
 			     one_click, t);

@@ -215,7 +215,8 @@ static int mailreports_run(struct ax_probe_ctx *ctx)
 	for (int k = 0; k < 3; k++)
 		r.t[k].counts = json_object();
 	for (size_t i = 0; i < ax_probe_opt_count(ctx, "path"); i++)
-		ax_msgfiles_collect(ax_probe_opt_at(ctx, "path", i), maxf, files, &n);
+		if (ax_msgfiles_collect(ax_probe_opt_at(ctx, "path", i), maxf, files, &n) < 0)
+			unreadable(&r, ax_probe_opt_at(ctx, "path", i), ax_error_last());
 	for (size_t i = 0; i < n; i++)
 		read_file(&r, files[i]);
 

@@ -1,5 +1,6 @@
 /* msgfiles.c - listing the message files under a path (see msgfiles.h). */
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 #include <gmime/gmime.h>
 
 #include "buf.h"
+#include "error.h"
 #include "msgfiles.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -14,29 +16,33 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void ax_msgfiles_collect(const char *path, size_t max, char **files, size_t *n)
+int ax_msgfiles_collect(const char *path, size_t max, char **files, size_t *n)
 {
 	struct stat st;
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (stat(path, &st) < 0)
+		return ax_error_code(errno == ENOENT ? AX_ENOTFOUND : AX_ERROR, "%s: %s", path, strerror(errno));
+	if (S_ISREG(st.st_mode)) {
 		if (*n < max)
 			files[(*n)++] = ax_strdup(path);
-		return;
+		return 0;
 	}
 	char *cur = ax_asprintf("%s/cur", path);
 	int maildir = stat(cur, &st) == 0 && S_ISDIR(st.st_mode);
 	free(cur);
 	if (maildir) {
-		char *sub = ax_asprintf("%s/cur", path);
-		ax_msgfiles_collect(sub, max, files, n);
-		free(sub);
-		sub = ax_asprintf("%s/new", path);
-		ax_msgfiles_collect(sub, max, files, n);
-		free(sub);
-		return;
+		/* a Maildir's new/ may not have been made yet */
+		for (int k = 0; k < 2; k++) {
+			char *sub = ax_asprintf("%s/%s", path, k ? "new" : "cur");
+			int rc = ax_msgfiles_collect(sub, max, files, n);
+			free(sub);
+			if (rc < 0 && rc != AX_ENOTFOUND)
+				return rc;
+		}
+		return 0;
 	}
 	DIR *d = opendir(path);
 	if (!d)
-		return;
+		return ax_error_set("%s: %s", path, strerror(errno));
 	size_t start = *n;
 	struct dirent *e;
 	while ((e = readdir(d)) && *n < max) {
@@ -50,8 +56,8 @@ void ax_msgfiles_collect(const char *path, size_t max, char **files, size_t *n)
 	}
 	closedir(d);
 	qsort(files + start, *n - start, sizeof(char *), cmp_str);
+	return 0;
 }
-
 
 int ax_msgfiles_part_content(struct _GMimeObject *part, struct ax_buf *out)
 {

@@ -7,8 +7,10 @@
 
 #include <stddef.h>
 
-/* Appends up to max - *n paths (caller frees each) to files (room for max). */
-void ax_msgfiles_collect(const char *path, size_t max, char **files, size_t *n);
+/* Appends up to max - *n paths (caller frees each) to files (room for
+ * max). AX_ENOTFOUND when path does not exist, AX_ERROR when it cannot be
+ * read (the message names it); what was appended before stays. */
+int ax_msgfiles_collect(const char *path, size_t max, char **files, size_t *n);
 
 struct _GMimeObject;
 struct ax_buf;

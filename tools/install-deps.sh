@@ -19,6 +19,7 @@ fi
 # from touching the machine's mail setup. Service starts are not needed.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# another apt-get (a parallel build, unattended-upgrades) may hold the lock
+apt-get -o DPkg::Lock::Timeout=600 update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing

@@ -95,6 +95,16 @@ failing maildir mailing.dkim_covers_unsubscribe "1764403204.M5P100.mx1"
 control maildir A.5.31 fail
 control maildir A.5.34 partial
 
+# A path that is gone (a moved seed mailbox) is no pass: every check is
+# `error` naming it; the messages of the other paths are still counted.
+conf gone "$T/Maildir" "$T/no-such-maildir"
+collect gone 1
+check gone mailing.list_unsubscribe "error 1 message(s) could not be read: $T/no-such-maildir: No such file or directory"
+got=$(sqlite3 "$T/gone.db" "select observed from results where check_id = 'mailing.list_unsubscribe' order by rowid desc limit 1" |
+      python3 -c "import json,sys; print(json.load(sys.stdin)['messages'])")
+CHECKS=$((CHECKS + 1))
+[ "$got" = 4 ] || fail "the other path's messages were not counted: $got"
+
 # 3. Malformed input: a file that is no MIME message and one whose HTML
 # part libxml2 can make no document of. Each gives `error` for every
 # check, naming the file and the reason; nothing crashes.

@@ -22,13 +22,26 @@ NSD=$(command -v nsd || echo /usr/sbin/nsd)
 D="$T/dns"
 mkdir -p "$D"
 
-# the MX host every domain points at: a real Postfix with STARTTLS
+# A test CA: it signs the MTA-STS policy server's certificate and the MX's
+W="$T/www"
+mkdir -p "$W"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=annexa-test-ca -keyout "$W/ca.key" -out "$W/ca.pem" 2>/dev/null
+# ca_sign NAME KEY CERT SAN: a certificate for NAME from the test CA
+ca_sign() {
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$2" -out "$W/req.pem" 2>/dev/null
+	printf 'subjectAltName=%s\n' "$4" > "$W/ext"
+	openssl x509 -req -in "$W/req.pem" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial -days 30 -extfile "$W/ext" -out "$3" 2>/dev/null
+}
+
+# the MX host every domain points at: a real Postfix with STARTTLS, its
+# certificate from the test CA naming mx.plain.example (and localhost)
 SMTP_PORT=12825
 chmod 755 "$T" # postfix's own users must reach their data folder
 . "$ANNEXA_SRC/tests/lib/postfix.sh"
 pf_init "$T/b" "$SMTP_PORT"
 add_cleanup pf_stop
-pf_cert 2048 365
+ca_sign mx.plain.example "$T/b/tls/key.pem" "$T/b/tls/cert.pem" "DNS:mx.plain.example,DNS:localhost,IP:127.0.0.1"
+chmod 600 "$T/b/tls/key.pem"
 pf_main ">=TLSv1.2"
 pf_start || { fail "postfix did not start on $SMTP_PORT"; tail -5 "$T/b/pf/maillog" >&2; exit 1; }
 SPKI=$(openssl x509 -in "$T/b/tls/cert.pem" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
@@ -58,6 +71,7 @@ good_records() { # DOMAIN TLSA-SHA256: the records of a domain that does everyth
 	cat <<EOF
 @ IN MX 10 mx.$1.
 mx IN A 127.0.0.1
+mta-sts IN A 127.0.0.1
 @ IN TXT "v=spf1 mx include:_spf.$1 -all"
 @ IN TXT "google-site-verification=abc"
 _spf IN TXT "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 ~all"
@@ -97,17 +111,16 @@ done
 # A record changed after signing: its RRSIG no longer matches.
 sed -i 's/include:_spf.bogus.example -all/+all/' "$D/bogus.example.signed"
 grep -q '+all' "$D/bogus.example.signed" || fail "bogus.example was not tampered with"
+# and the policy host's address: an attacker's answer for mta-sts.
+sed -i 's/^\(mta-sts\.bogus\.example\.[[:space:]].*[[:space:]]A[[:space:]]\+\)127\.0\.0\.1/\1127.0.0.2/' "$D/bogus.example.signed"
+grep -q '127\.0\.0\.2' "$D/bogus.example.signed" || fail "mta-sts.bogus.example was not tampered with"
 
 # MTA-STS: one policy per Host, served over HTTPS with a test CA's certificate
 HTTPS_PORT=12843
-W="$T/www"
 mkdir -p "$W/mta-sts.good.example/.well-known" "$W/mta-sts.plain.example/.well-known"
 printf 'version: STSv1\r\nmode: enforce\r\nmx: *.good.example\r\nmax_age: 604800\r\n' > "$W/mta-sts.good.example/.well-known/mta-sts.txt"
 printf 'version: STSv1\nmode: enforce\nmx: mx.elsewhere.example\nmax_age: 604800\n' > "$W/mta-sts.plain.example/.well-known/mta-sts.txt"
-openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=annexa-test-ca -keyout "$W/ca.key" -out "$W/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=mta-sts.good.example -keyout "$W/key.pem" -out "$W/req.pem" 2>/dev/null
-printf 'subjectAltName=DNS:mta-sts.good.example,DNS:mta-sts.plain.example\n' > "$W/ext"
-openssl x509 -req -in "$W/req.pem" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial -days 30 -extfile "$W/ext" -out "$W/cert.pem" 2>/dev/null
+ca_sign mta-sts.good.example "$W/key.pem" "$W/cert.pem" "DNS:mta-sts.good.example,DNS:mta-sts.plain.example,DNS:mta-sts.bogus.example"
 cat > "$W/serve.py" <<'PY'
 import http.server, os, ssl, sys
 root, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -177,7 +190,7 @@ inst() { # NAME DOMAIN [extra option lines]
 	resolver = 127.0.0.1@$PORT
 	trust-anchor = dns/ta.ds
 	dkim-selector = sel1
-	mta-sts-connect-to = 127.0.0.1:$HTTPS_PORT
+	mta-sts-connect-to = ${STS_TO:-127.0.0.1:$HTTPS_PORT}
 	dane-connect-to = 127.0.0.1:$SMTP_PORT
 	timeout = 120s
 ${3:-}
@@ -185,18 +198,26 @@ EOF
 }
 {
 	printf '[annexa]\n\tstore = annexa.db\n'
-	inst good good.example "	dkim-messages = mail
+	# good: the policy host's address from the validating resolver
+	STS_TO=":$HTTPS_PORT" inst good good.example "	dkim-messages = mail
 	dkim-selector = ed
 	dmarc-policy = reject
 	spf-all = fail
 	mta-sts-ca-file = www/ca.pem"
+	inst good-unreadable good.example "	dkim-messages = mail
+	dkim-messages = no-such-mail"
 	inst weak weak.example "	dkim-messages = mail
 	dkim-selector = old
 	dkim-selector = missing"
-	inst weak-sts-optional weak.example "	require-mta-sts = false"
-	inst bogus bogus.example
-	inst plain plain.example "	mta-sts-ca-file = www/ca.pem"
+	inst weak-sts-optional weak.example "	require-mta-sts = false
+	require-mx-cert = false"
+	STS_TO=":$HTTPS_PORT" inst bogus bogus.example "	mta-sts-ca-file = www/ca.pem"
+	inst plain plain.example "	mta-sts-ca-file = www/ca.pem
+	mx-ca-file = www/ca.pem"
 	inst plain-ok plain.example "	require-dnssec = false"
+	# subdomains without a DMARC record of their own (RFC 7489 6.6.3)
+	inst news-good news.good.example
+	inst news-weak news.weak.example
 } > "$T/annexa.conf"
 
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
@@ -210,7 +231,7 @@ expect() { # INSTANCE CHECK STATUS [MESSAGE PART]
 	fi
 }
 
-for c in mx spf dkim dmarc tlsrpt mta_sts dane; do expect good maildns.$c pass; done
+for c in mx spf dkim dmarc tlsrpt mta_sts dane mx_tls; do expect good maildns.$c pass; done
 expect good maildns.dane pass "all 1 MX host(s) present a certificate their signed TLSA records match"
 expect good maildns.mta_sts pass "MTA-STS enforce, max_age 604800 s, covering all 1 MX host(s)"
 expect good maildns.dnssec pass "answers validate (secure)"
@@ -244,6 +265,33 @@ expect plain maildns.mta_sts fail "not covered by the MTA-STS policy: mx.plain.e
 expect plain-ok maildns.mta_sts fail "cannot be fetched"
 expect plain maildns.dnssec fail "not signed (insecure)"
 expect plain-ok maildns.dnssec info "not signed (insecure)"
+
+# MX TLS: a sender authenticates the MX by DANE (good, whose certificate
+# no public CA signed) or by a certificate that validates and names it
+# (plain, told to trust the test CA); otherwise it cannot.
+expect good maildns.mx_tls pass "offer STARTTLS with a certificate senders can authenticate"
+expect plain maildns.mx_tls pass "offer STARTTLS with a certificate senders can authenticate"
+expect plain-ok maildns.mx_tls fail "mx.plain.example: its certificate (CN=mx.plain.example) does not validate"
+expect bogus maildns.mx_tls fail "mx.bogus.example: its certificate (CN=mx.plain.example) does not name the host and does not validate"
+expect weak maildns.mx_tls fail "nowhere.weak.example: its certificate"
+expect weak-sts-optional maildns.mx_tls info "nowhere.weak.example"
+ok; sqlite3 "$T/annexa.db" "select observed from results where instance='plain' and check_id='maildns.mx_tls' order by run_id desc limit 1" |
+	grep -q '"validates": *true' || fail "plain's MX TLS evidence lacks the validation result"
+
+# MTA-STS: the policy host is resolved by the validating resolver (good);
+# a forged address for it is refused before any connection (bogus).
+expect bogus maildns.mta_sts fail "the MTA-STS policy host: the answer for mta-sts.bogus.example is bogus"
+n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='good' and check_id='maildns.dnssec' and observed like '%mta-sts.good.example/A%secure%'")
+ok; [ "$n" = 1 ] || fail "the policy host's address was not looked up through the validating resolver"
+
+# DMARC: a subdomain without a record of its own falls under the
+# organizational domain's (its sp=, else p=)
+expect news-good maildns.dmarc pass "the organizational domain's applies (_dmarc.good.example)"
+expect news-weak maildns.dmarc fail "its policy for subdomains p=none is weaker than quarantine"
+
+# DKIM: a dkim-messages path that cannot be read is no silent pass
+expect good-unreadable maildns.dkim error "dkim-messages: 1 path(s) or file(s) cannot be read"
+expect good-unreadable maildns.dkim error "no-such-mail"
 
 # Evidence: the records as published, with the report addresses pseudonymised.
 n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='good' and observed like '%dmarc-reports@%'")

@@ -235,6 +235,16 @@ static void fx_build(struct fx *f)
 	f->d.organization = "Example Mail <GmbH> & Co";
 	f->d.since = FX_NOW - 200000;
 	f->d.until = FX_NOW;
+	/* the week before: one more control passed, none erred */
+	f->d.have_previous = 1;
+	f->d.previous_since = FX_NOW - 400000;
+	f->d.previous_until = FX_NOW - 200001;
+	f->d.previous_counts[AX_CTL_PASS] = 3;
+	f->d.previous_counts[AX_CTL_FAIL] = 1;
+	f->d.previous_counts[AX_CTL_STALE] = 1;
+	f->d.previous_counts[AX_CTL_MANUAL] = 1;
+	f->d.previous_counts[AX_CTL_NOT_APPLICABLE] = 2;
+	f->d.previous_counts[AX_CTL_NOT_COVERED] = 1;
 	f->d.generated_at = FX_NOW + 30;
 	f->d.version = "0.1.0";
 	f->d.host = (char *)"collector-1";

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "error.h"
 #include "maildns_dane.h"
+#include "maildns_dns.h"
 #include "maildns_rec.h"
 #include "maildns_sts.h"
 #include "t.h"
@@ -350,6 +351,41 @@ static void test_dane(void)
 	T_EQ_INT(md_dane_match(all, 2, chain, "mx.example.com", &usable), 0);
 	T_EQ_INT(usable, 1);
 	T_EQ_INT(md_dane_match(all, 3, NULL, "mx.example.com", &usable), 0);
+	/* DANE-TA published in full (2 0 0, 2 1 0): the server may send the
+	 * leaf alone (RFC 7671 5.2.2) */
+	STACK_OF(X509) *leaf_only = sk_X509_new_null();
+	sk_X509_push(leaf_only, leaf);
+	struct {
+		X509 *ta;
+		unsigned selector;
+		const char *host;
+		int match;
+	} full[] = {
+		{ca, 0, "mx.example.com", 1},
+		{ca, 1, "mx.example.com", 1},
+		{ca, 0, "other.example.com", 0}, /* the leaf must still name the host */
+		{stranger, 0, "mx.example.com", 0},
+		{stranger, 1, "mx.example.com", 0},
+	};
+	for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
+		unsigned char *der = NULL;
+		int n = full[i].selector ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(full[i].ta), &der) : i2d_X509(full[i].ta, &der);
+		char *hex = ax_malloc((size_t)n * 2 + 1);
+		ax_hex(der, (size_t)n, hex);
+		char *rec = ax_asprintf("2 %u 0 %s", full[i].selector, hex);
+		T_EQ_INT(md_dane_match(&rec, 1, leaf_only, full[i].host, &usable), full[i].match);
+		/* the digest form of the same anchor needs it in the chain */
+		char *digest = tlsa_of(2, full[i].selector, full[i].ta);
+		T_EQ_INT(md_dane_match(&digest, 1, leaf_only, full[i].host, &usable), 0);
+		free(digest);
+		free(rec);
+		free(hex);
+		OPENSSL_free(der);
+	}
+	char *garbled = ax_strdup("2 0 0 3082zz");
+	T_EQ_INT(md_dane_match(&garbled, 1, leaf_only, "mx.example.com", &usable), 0);
+	free(garbled);
+	sk_X509_free(leaf_only);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		free(cases[i].rec);
 	sk_X509_free(chain);
@@ -361,8 +397,32 @@ static void test_dane(void)
 	EVP_PKEY_free(other);
 }
 
+/* RFC 7489 3.2 organizational domains, from the system's Public Suffix List */
+static void test_org_domain(void)
+{
+	const struct {
+		const char *name, *org;
+	} cases[] = {
+		{"news.good.example", "good.example"}, /* an unlisted TLD is one label (the list's "*" rule) */
+		{"good.example", "good.example"},
+		{"a.b.example.co.uk", "example.co.uk"},
+		{"mail.example.com", "example.com"},
+		{"co.uk", NULL},
+		{"com", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *org = md_org_domain(cases[i].name);
+		if (cases[i].org)
+			T_EQ_STR(org ? org : "(null)", cases[i].org);
+		else
+			T_OK(org == NULL);
+		free(org);
+	}
+}
+
 int main(void)
 {
+	test_org_domain();
 	test_dane();
 	test_mta_sts();
 	test_spf();

@@ -84,6 +84,10 @@ static void test_fixture_content(const char *html)
 	T_CONTAINS(html, "<tr class=\"control\" id=\"A.8.20\" data-status=\"not_covered\">");
 	T_CONTAINS(html, "<section id=\"theme-People\">");
 	T_CONTAINS(html, "<section id=\"theme-Physical\">");
+	/* the change since the previous period: counts that moved, signed */
+	T_CONTAINS(html, "<p class=\"change\">Since the previous period (");
+	T_CONTAINS(html, "<span class=\"delta\" data-status=\"pass\">passing -1</span>, <span class=\"delta\" "
+			 "data-status=\"error\">erroring +1</span>.</p>");
 	/* status as text, not only colour */
 	T_CONTAINS(html, "<span class=\"status s-fail\">fail</span>");
 	T_CONTAINS(html, "<span class=\"status s-pass\">pass (stale)</span>");

@@ -1,0 +1,37 @@
+/* maildns_run.h - the state of one `maildns` run, shared by maildns.c (the
+ * records) and maildns_mx.c (what each MX host presents over STARTTLS).
+ * Private to the probe. */
+#ifndef AX_MAILDNS_RUN_H
+#define AX_MAILDNS_RUN_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "maildns_dns.h"
+#include "probe.h"
+
+struct md_mx_session; /* maildns_mx.c: one STARTTLS handshake, made once */
+
+struct run {
+	struct ax_probe_ctx *ctx;
+	struct md_resolver *res;
+	const char *domain;
+	json_t *names;   /* name/type -> DNSSEC state, for maildns.dnssec */
+	json_t *records; /* the artifact */
+	char **mx;       /* the MX hosts, for MTA-STS, DANE and MX TLS */
+	char **mx_addr;  /* each host's first address from the validating resolver, or NULL */
+	size_t nmx;
+	enum md_sec mx_sec;
+	struct md_mx_session **sessions; /* per MX host, made on first use */
+	int mta_sts_enforce;             /* the domain's MTA-STS policy is in enforce mode */
+};
+
+void md_emit(struct run *r, const char *check, enum ax_check_status st, json_t *obs, const struct ax_buf *msg);
+
+/* maildns.dane and maildns.mx_tls (maildns_mx.c); the sessions they
+ * share are released by md_mx_release. */
+void md_check_dane(struct run *r);
+void md_check_mx_tls(struct run *r);
+void md_mx_release(struct run *r);
+
+#endif
