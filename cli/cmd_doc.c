@@ -244,24 +244,39 @@ static void put_command_help(struct ax_buf *b, const char *help)
 		ax_buf_puts(b, "\n\n");
 }
 
+/* Each form of a synopsis on its own line: the forms are separated by
+ * " | " outside brackets or by a line starting "annexa "; other line
+ * breaks only wrapped the text. */
+static void put_synopsis(struct ax_buf *b, const char *syn)
+{
+	int depth = 0;
+	ax_buf_puts(b, "*annexa* ");
+	for (const char *s = syn; *s;) {
+		if (*s == '\n') {
+			while (*++s == ' ')
+				;
+			int form = strncmp(s, "annexa ", 7) == 0;
+			s += form ? 7 : 0;
+			ax_buf_puts(b, form ? "++\n*annexa* " : " ");
+			continue;
+		}
+		if (depth == 0 && strncmp(s, " | ", 3) == 0) {
+			s += 3;
+			ax_buf_puts(b, "++\n*annexa* ");
+			continue;
+		}
+		depth += *s == '[' ? 1 : *s == ']' ? -1 : 0;
+		esc(b, s++, 1);
+	}
+	ax_buf_puts(b, "\n\n");
+}
+
 static void doc_commands(struct ax_buf *b)
 {
 	for (size_t i = 0; ax_commands[i].name; i++) {
 		const struct ax_command *c = &ax_commands[i];
 		ax_buf_printf(b, "## %s\n\n", c->name);
-		/* each alternative of the synopsis on its own line */
-		for (const char *l = c->synopsis; *l;) {
-			const char *end = strchr(l, '\n');
-			size_t len = end ? (size_t)(end - l) : strlen(l);
-			while (len && *l == ' ')
-				l++, len--;
-			if (strncmp(l, "annexa ", 7) == 0)
-				l += 7, len -= 7;
-			ax_buf_puts(b, "*annexa* ");
-			esc(b, l, len);
-			ax_buf_puts(b, end ? "++\n" : "\n\n");
-			l += len + (end ? 1 : 0);
-		}
+		put_synopsis(b, c->synopsis);
 		esc_s(b, c->summary);
 		ax_buf_puts(b, "\n\n");
 		if (c->help && *c->help)

@@ -14,6 +14,7 @@ if ! meson install -C "$ANNEXA_BUILD" --no-rebuild --destdir "$R" >"$T/install.l
 	fail "meson install"
 	tail -20 "$T/install.log" >&2
 	done_tests
+	exit
 fi
 
 # the unit: ExecStart names the binary that was installed
