@@ -7,14 +7,21 @@
 # shipped sample with the installed controls data, and `dpkg --purge`
 # leaves nothing behind (the accounts stay, as Debian policy says).
 # Installs into the machine: one run at a time (flock), purged on exit.
-# Skipped (77) without root, dpkg-buildpackage, debhelper or lintian, or
-# when an annexa package is already installed (not ours to replace).
+# Skipped (77) without root, dpkg-buildpackage, debhelper or lintian, in a
+# sanitizer build tree, or when an annexa package is already installed
+# (not ours to replace).
 if [ -z "${ANNEXA_PKG_LOCKED:-}" ]; then
 	ANNEXA_PKG_LOCKED=1 exec flock /tmp/annexa-pkg.lock "$0" "$@"
 fi
 . "$ANNEXA_SRC/tests/lib/common.sh"
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "dpkg -i needs root"
+# The package is built from the source, not from this build tree: once is
+# enough (make check runs the normal tree and the ASan one).
+if python3 -c 'import json,sys; o={x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}; sys.exit(o.get("b_sanitize", "none") == "none")' \
+	"$ANNEXA_BUILD/meson-info/intro-buildoptions.json" 2>/dev/null; then
+	skip "a sanitizer build: the package test runs in the normal build"
+fi
 for tool in dpkg-buildpackage dh lintian; do
 	command -v "$tool" >/dev/null || skip "$tool not installed (make deps-test installs debhelper, lintian)"
 done
