@@ -286,18 +286,23 @@ static void doc_commands(struct ax_buf *b)
 
 /* --- annexa.conf(5): every section and key --- */
 
+/* A double quote in a heading: scdoc copies headings into the roff .SS
+ * line as they are, where a bare " would start a quoted argument; roff
+ * reads "\\(dq" there as the glyph. */
+#define DQ "\\\\(dq"
+
 static void doc_conf(struct ax_buf *b)
 {
 	const char *name;
 	for (size_t i = 0; (name = ax_config_section_name(i)); i++) {
 		if (strcmp(name, "control") == 0)
-			ax_buf_puts(b, "## [control \"ID\"]\n\nOne section per Annex A control (A.5.1 to A.8.34) "
+			ax_buf_puts(b, "## [control " DQ "ID" DQ "]\n\nOne section per Annex A control (A.5.1 to A.8.34) "
 				       "that needs more than its defaults.\n\n");
 		else
 			ax_buf_printf(b, "## [%s]\n\n", name);
 		put_options(b, ax_config_section_options(name), 0);
 	}
-	ax_buf_puts(b, "## [probe \"NAME\"]\n\nOne section per probe instance; NAME is the instance's name in "
+	ax_buf_puts(b, "## [probe " DQ "NAME" DQ "]\n\nOne section per probe instance; NAME is the instance's name in "
 		       "results and reports. Every instance has the keys below; *type* selects the probe type, "
 		       "whose own keys *annexa-probes*(7) lists.\n\n");
 	put_options(b, ax_common_options, 0);

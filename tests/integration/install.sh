@@ -65,6 +65,9 @@ if [ -f "$man/man8/annexa.8" ]; then
 	for k in $(sed -n 's/^\t\([a-z-]*\) = .*/\1/p' "$ANNEXA_SRC/examples/annexa.conf.sample" | sort -u); do
 		ok; grep -qE "^ +$k = " "$T/annexa.conf.5.txt" "$T/annexa-probes.7.txt" || fail "no man page lists key $k"
 	done
+	for sec in $(sed -n 's/^\[\([a-z]*\)\( "\)\{0,1\}.*/\1/p' "$ANNEXA_SRC/examples/annexa.conf.sample" | sort -u); do
+		ok; grep -qE "^   \[$sec( \"(NAME|ID)\")?\]\$" "$T/annexa.conf.5.txt" || fail "annexa.conf(5) lacks section [$sec]"
+	done
 	for type in $("$ANNEXA" --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p'); do
 		ok; grep -q "^   $type\$" "$T/annexa-probes.7.txt" || fail "annexa-probes(7) lacks probe type $type"
 	done
