@@ -73,6 +73,9 @@ int ax_cmd_export(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_keygen(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_report(struct ax_cli *cli, int argc, char **argv);
+/* hidden: man page parts for the build, the bash completion's engine */
+int ax_cmd_doc(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_complete(struct ax_cli *cli, int argc, char **argv);
 
 extern const struct ax_command ax_commands[];
 const struct ax_command *ax_command_find(const char *name);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "annexa-build.h"
+#include "annexa-version.h"
 #include "cli.h"
 #include "export.h"
 #include "probe.h"
@@ -88,6 +89,13 @@ const struct ax_command ax_commands[] = {
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
+/* Commands for the build and the shell, not for users: not in --help. */
+static const struct ax_command hidden_commands[] = {
+	{"_doc", ax_cmd_doc, "_doc commands|conf|probes [CONTROLS-DIR]", "man page parts (cmd_doc.c)", ""},
+	{"_complete", ax_cmd_complete, "_complete CWORD WORD...", "bash completion (cmd_complete.c)", ""},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
 static void usage(FILE *out)
 {
 	struct ax_buf b = AX_BUF_INIT;
@@ -123,7 +131,11 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("annexa %s%s\n", ANNEXA_VERSION, ANNEXA_TEST_CLOCK ? " (test clock: ANNEXA_NOW sets the time; not for production)" : "");
+			/* the git describe of a checkout build, when it says more */
+			int git = *ANNEXA_GIT_DESCRIBE && strcmp(ANNEXA_GIT_DESCRIBE, ANNEXA_VERSION) != 0 &&
+				  strcmp(ANNEXA_GIT_DESCRIBE, "v" ANNEXA_VERSION) != 0;
+			printf("annexa %s%s%s%s%s\n", ANNEXA_VERSION, git ? " (git " : "", git ? ANNEXA_GIT_DESCRIBE : "",
+			       git ? ")" : "", ANNEXA_TEST_CLOCK ? " (test clock: ANNEXA_NOW sets the time; not for production)" : "");
 			return 0;
 		} else {
 			fprintf(stderr, "annexa: unknown option '%s'\n", argv[i]);
@@ -136,6 +148,10 @@ int main(int argc, char **argv)
 		return AX_EXIT_USAGE;
 	}
 	const struct ax_command *cmd = ax_command_find(argv[i]);
+	int hidden = 0;
+	for (size_t h = 0; !cmd && hidden_commands[h].name; h++)
+		if (strcmp(hidden_commands[h].name, argv[i]) == 0)
+			cmd = &hidden_commands[h], hidden = 1;
 	if (!cmd) {
 		fprintf(stderr, "annexa: unknown command '%s'\n", argv[i]);
 		usage(stderr);
@@ -146,8 +162,9 @@ int main(int argc, char **argv)
 	int n = 0;
 	if (!args)
 		return AX_EXIT_RUNTIME;
+	/* (not for the hidden commands: _complete reads a command line's -c) */
 	for (int j = i; j < argc; j++) {
-		if (j > i && strcmp(argv[j], "-c") == 0 && j + 1 < argc) {
+		if (!hidden && j > i && strcmp(argv[j], "-c") == 0 && j + 1 < argc) {
 			cli.config_path = argv[++j];
 			continue;
 		}

@@ -123,6 +123,13 @@ struct loader {
 	size_t n;
 };
 
+const char *ax_config_section_name(size_t i)
+{
+	if (i < NPLAIN)
+		return plain_sections[i].name;
+	return i == NPLAIN ? "control" : NULL;
+}
+
 const struct ax_option *ax_config_section_options(const char *section)
 {
 	for (size_t i = 0; section && i < NPLAIN; i++)

@@ -62,6 +62,9 @@ const struct ax_control_cfg *ax_config_control(const struct ax_config *cfg, cons
  * "locker") or of [control "..."] ("control"); NULL for others. For docs
  * and `--help`. Terminated by { NULL }. */
 const struct ax_option *ax_config_section_options(const char *section);
+/* The i-th section ax_config_section_options() knows, in file order, ending
+ * with "control"; NULL past the last (the man page lists them all). */
+const char *ax_config_section_name(size_t i);
 /* True when s has the shape of an Annex A control id (A.5.1 .. A.8.99);
  * whether it exists is the catalog's business. */
 int ax_control_id_valid(const char *s);
