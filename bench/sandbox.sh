@@ -3,9 +3,8 @@
 # the demo site with confinement (Landlock + seccomp) against the same with
 # none (ANNEXA_TEST_SANDBOX=off, test builds only), runs alternating.
 # Prints the median and the minimum of N runs each and their ratios; the
-# target is <= 1.10. The runner notices a child's exit on a 50 ms tick, so
-# single runs fall on 30 or 80 ms: the minimum shows the confinement's own
-# cost, the median how often a run misses a tick.
+# target is <= 1.10. The runner wakes on each child's exit (pidfd), so the
+# median is the figure; the minimum shows the confinement's own cost.
 # Usage: bench/sandbox.sh [N] (default 7). ANNEXA: a -Dtest_clock=true build.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
