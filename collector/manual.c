@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "evidence.h"
+#include "json.h"
 #include "store-int.h"
 #include "util.h"
 
@@ -117,7 +118,7 @@ static void event_rows(struct ax_evidence *ev, const struct ax_manual *m, const 
 	int counts = m->state == AX_MANUAL_APPROVED;
 
 	json_object_set_new(obs, "event", json_string(event));
-	observed = json_dumps(obs, JSON_COMPACT | JSON_SORT_KEYS);
+	observed = ax_json_dumps(obs, JSON_COMPACT | JSON_SORT_KEYS);
 	ax_time_format(m->effective_at, eff);
 	ax_time_format(m->expires_at, exp);
 	if (strcmp(event, "attach") == 0)

@@ -72,6 +72,27 @@ wait_until() { wait_for "$1" eval "$2"; }
 port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 # gone PID: the process has exited.
 gone() { ! kill -0 "$1" 2>/dev/null; }
+# file_site_conf ORG [LINE...]: the one-file site the export tests start
+# from: $T/site/app.conf ("tls = on", 0600, unless the test wrote its own)
+# watched by the file probe "appconf" (attached, A.8.9) in $T/annexa.conf
+# for organization ORG, each LINE added to that probe; sets C. More
+# sections are appended to "$C".
+file_site_conf() {
+	local org=$1 line
+	shift
+	mkdir -p "$T/site"
+	if [ ! -e "$T/site/app.conf" ]; then
+		printf 'tls = on\n' >"$T/site/app.conf"
+		chmod 0600 "$T/site/app.conf"
+	fi
+	{
+		printf '[annexa]\n\torganization = %s\n\tstore = state/annexa.db\n\tstate-dir = state\n' "$org"
+		printf '[probe "appconf"]\n\ttype = file\n\tpath = site/app.conf\n\tcontains = ^tls *= *on\n'
+		for line in "$@"; do printf '\t%s\n' "$line"; done
+		printf '\tattach = true\n\tcontrols = A.8.9\n'
+	} >"$T/annexa.conf"
+	C="$T/annexa.conf"
+}
 # jq-free JSON queries through python3.
 jsonq() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 done_tests() {
