@@ -10,12 +10,14 @@ MB=${1:-1024}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 ANNEXA=${ANNEXA:-$SRC/build/annexa}
 D=$(mktemp -d /tmp/annexa-bench-maillog-XXXXXX)
+chmod 0755 "$D" # run as root where annexa-probe exists, probes read the site files as that user
 trap 'rm -rf "$D"' EXIT
 echo "generating a ${MB} MiB log..."
 python3 "$SRC/tests/fixtures/leads/gen-maillog.py" bench "$D" "$MB"
 sqlite3 "$D/leads.db" < "$SRC/tests/fixtures/leads/generic-schema.sql"
 sqlite3 "$D/leads.db" < "$D/leads.sql"
 head -c 32 /dev/urandom > "$D/key"
+chmod 0600 "$D/key"
 cat > "$D/annexa.conf" <<CONF
 [annexa]
 	store = $D/annexa.db
