@@ -11,8 +11,8 @@ ANNEXA=${ANNEXA:-$SRC/build/annexa}
 MIB=${1:-1024}
 command -v rg >/dev/null || { echo "ripgrep missing: apt-get install ripgrep" >&2; exit 2; }
 [ -x "$ANNEXA" ] || { echo "no annexa binary at $ANNEXA (set ANNEXA=)" >&2; exit 2; }
-W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
-chmod 0755 "$W" # run as root where annexa-probe exists, probes read the site files as that user
+. "$(dirname "$0")/lib.sh"
+W=$(bench_dir accesslog)
 trap 'rm -rf "$W"' EXIT
 
 # 16 MiB of realistic lines dated today, then repeated up to the size.

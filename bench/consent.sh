@@ -10,8 +10,8 @@ set -eu
 N=${1:-1000000}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 ANNEXA=${ANNEXA:-$SRC/build/annexa}
-T=$(mktemp -d /tmp/annexa-bench-consent-XXXXXX)
-chmod 0755 "$T" # run as root where annexa-probe exists, probes read the site files as that user
+. "$(dirname "$0")/lib.sh"
+T=$(bench_dir consent)
 cleanup_hooks=""
 add_cleanup() { cleanup_hooks="$1 $cleanup_hooks"; }
 trap 'for h in $cleanup_hooks; do $h || true; done; rm -rf "$T"' EXIT

@@ -16,8 +16,8 @@ set -eu
 ANNEXA=${1:-build/annexa}
 MIB=${2:-1024}
 ANNEXA=$(cd "$(dirname "$ANNEXA")" && pwd)/$(basename "$ANNEXA")
-W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
-chmod 0755 "$W" # run as root where annexa-probe exists, probes read the site files as that user
+. "$(dirname "$0")/lib.sh"
+W=$(bench_dir export)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
 mkdir site

@@ -9,8 +9,8 @@ set -eu
 MB=${1:-1024}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 ANNEXA=${ANNEXA:-$SRC/build/annexa}
-D=$(mktemp -d /tmp/annexa-bench-maillog-XXXXXX)
-chmod 0755 "$D" # run as root where annexa-probe exists, probes read the site files as that user
+. "$(dirname "$0")/lib.sh"
+D=$(bench_dir maillog)
 trap 'rm -rf "$D"' EXIT
 echo "generating a ${MB} MiB log..."
 python3 "$SRC/tests/fixtures/leads/gen-maillog.py" bench "$D" "$MB"

@@ -11,8 +11,8 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 ANNEXA=${ANNEXA:-$SRC/build/annexa}
 N=${1:-7}
 "$ANNEXA" --version | grep -q "test clock" || { echo "needs a -Dtest_clock=true build (set ANNEXA=)" >&2; exit 2; }
-W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
-chmod 0755 "$W" # run as root where annexa-probe exists, probes read the site files as that user
+. "$(dirname "$0")/lib.sh"
+W=$(bench_dir sandbox)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/src/examples" "$W/src/tests/fixtures"
 cp -r "$SRC/examples/demo" "$W/src/examples/demo"

@@ -19,8 +19,8 @@ PORT=12525
 RUNS=${BENCH_RUNS:-5}
 [ -x "$ANNEXA" ] || { echo "no $ANNEXA (build first)"; exit 2; }
 command -v sslscan >/dev/null || { echo "sslscan not installed (apt-get install sslscan)"; exit 2; }
-T=$(mktemp -d /tmp/annexa-bench-XXXXXX)
-chmod 755 "$T"
+. "$(dirname "$0")/lib.sh"
+T=$(bench_dir tls)
 . "$SRC/tests/lib/postfix.sh"
 pf_init "$T/b" "$PORT"
 trap 'pf_stop; rm -rf "$T"' EXIT

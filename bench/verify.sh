@@ -10,8 +10,8 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 ANNEXA=${1:-$SRC/build/annexa}
 N=${N:-20000}
 ANNEXA=$(cd "$(dirname "$ANNEXA")" && pwd)/$(basename "$ANNEXA")
-W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
-chmod 0755 "$W" # run as root where annexa-probe exists, probes read the site files as that user
+. "$(dirname "$0")/lib.sh"
+W=$(bench_dir verify)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
 mkdir site
