@@ -77,6 +77,27 @@ file_site_conf() {
 	} >"$T/annexa.conf"
 	C="$T/annexa.conf"
 }
+# start_daemon CONF [LOG]: `annexa -c CONF daemon --foreground` in the
+# background, stderr to LOG ($T/daemon.log), its pid in $pid, killed (-9)
+# when the test ends. Environment given before the call reaches it.
+start_daemon() {
+	"$ANNEXA" -c "$1" daemon --foreground 2>"${2:-$T/daemon.log}" &
+	pid=$!
+	add_cleanup stop_daemon
+}
+stop_daemon() { kill -9 "$pid" 2>/dev/null; }
+# newest_status INSTANCE CHECK, newest_message INSTANCE CHECK: the newest
+# result's in the store $T/annexa.db; expect_status INSTANCE CHECK WANT
+# [MESSAGE PART] asserts the status (and a part of the message).
+newest_status() { sqlite3 "$T/annexa.db" "select status from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
+newest_message() { sqlite3 "$T/annexa.db" "select message from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
+expect_status() {
+	local got
+	got=$(newest_status "$1" "$2"); ok
+	[ "$got" = "$3" ] || fail "$1 $2 is '$got' ($(newest_message "$1" "$2")), expected $3"
+	[ -z "${4:-}" ] && return
+	ok; newest_message "$1" "$2" | grep -qF -- "$4" || fail "$1 $2 message lacks '$4': $(newest_message "$1" "$2")"
+}
 # jq-free JSON queries through python3.
 jsonq() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 done_tests() {
