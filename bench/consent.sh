@@ -7,10 +7,9 @@
 # each; prints both times and the ratio.
 # Needs: root (the cluster runs as `postgres`), a built annexa.
 set -eu
-N=${1:-1000000}
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-ANNEXA=${ANNEXA:-$SRC/build/annexa}
 . "$(dirname "$0")/lib.sh"
+bench_annexa
+N=${1:-1000000}
 T=$(bench_dir consent)
 cleanup_hooks=""
 add_cleanup() { cleanup_hooks="$1 $cleanup_hooks"; }

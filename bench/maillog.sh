@@ -6,10 +6,9 @@
 # memory (max RSS of the collector process tree, GNU time).
 # Needs: a built annexa (ANNEXA, default ./build/annexa), python3, sqlite3, rg.
 set -eu
-MB=${1:-1024}
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-ANNEXA=${ANNEXA:-$SRC/build/annexa}
 . "$(dirname "$0")/lib.sh"
+bench_annexa
+MB=${1:-1024}
 D=$(bench_dir maillog)
 trap 'rm -rf "$D"' EXIT
 echo "generating a ${MB} MiB log..."

@@ -7,11 +7,10 @@
 # median is the figure; the minimum shows the confinement's own cost.
 # Usage: bench/sandbox.sh [N] (default 7). ANNEXA: a -Dtest_clock=true build.
 set -eu
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-ANNEXA=${ANNEXA:-$SRC/build/annexa}
+. "$(dirname "$0")/lib.sh"
+bench_annexa
 N=${1:-7}
 "$ANNEXA" --version | grep -q "test clock" || { echo "needs a -Dtest_clock=true build (set ANNEXA=)" >&2; exit 2; }
-. "$(dirname "$0")/lib.sh"
 W=$(bench_dir sandbox)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/src/examples" "$W/src/tests/fixtures"

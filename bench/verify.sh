@@ -6,11 +6,9 @@
 # declaring three 512 MiB metadata entries (refused by the ratio limit
 # before anything is inflated). Not a test: numbers depend on the machine.
 set -eu
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-ANNEXA=${1:-$SRC/build/annexa}
-N=${N:-20000}
-ANNEXA=$(cd "$(dirname "$ANNEXA")" && pwd)/$(basename "$ANNEXA")
 . "$(dirname "$0")/lib.sh"
+bench_annexa "${1:-}"
+N=${N:-20000}
 W=$(bench_dir verify)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
