@@ -6,12 +6,11 @@
 # Usage: bench/accesslog.sh [SIZE_MIB] (default 1024). Needs: ripgrep.
 # ANNEXA: the binary (default build/annexa).
 set -eu
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-ANNEXA=${ANNEXA:-$SRC/build/annexa}
+. "$(dirname "$0")/lib.sh"
+bench_annexa
 MIB=${1:-1024}
 command -v rg >/dev/null || { echo "ripgrep missing: apt-get install ripgrep" >&2; exit 2; }
-[ -x "$ANNEXA" ] || { echo "no annexa binary at $ANNEXA (set ANNEXA=)" >&2; exit 2; }
-W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
+W=$(bench_dir accesslog)
 trap 'rm -rf "$W"' EXIT
 
 # 16 MiB of realistic lines dated today, then repeated up to the size.

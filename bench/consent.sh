@@ -7,16 +7,17 @@
 # each; prints both times and the ratio.
 # Needs: root (the cluster runs as `postgres`), a built annexa.
 set -eu
+. "$(dirname "$0")/lib.sh"
+bench_annexa
 N=${1:-1000000}
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-ANNEXA=${ANNEXA:-$SRC/build/annexa}
-T=$(mktemp -d /tmp/annexa-bench-consent-XXXXXX)
+T=$(bench_dir consent)
 cleanup_hooks=""
 add_cleanup() { cleanup_hooks="$1 $cleanup_hooks"; }
 trap 'for h in $cleanup_hooks; do $h || true; done; rm -rf "$T"' EXIT
 . "$SRC/tests/fixtures/leads/pg.sh"
 export ANNEXA_NOW=2026-11-29T00:00:00Z
 head -c 32 /dev/urandom > "$T/key"
+chmod 0600 "$T/key"
 
 # peer.py ARTIFACT: the probe's queries with $N replaced by their values,
 # wrapped like the probe wraps them.
@@ -57,7 +58,8 @@ CONF
 	t0=$(date +%s.%N)
 	"$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
 	t1=$(date +%s.%N)
-	sqlite3 "$T/$name.db" "select data from artifacts" > "$T/$name.sql"
+	sqlite3 "$T/$name.db" "select a.data from run_artifacts r join artifacts a using (sha256)
+		where r.name = 'consent-queries.sql' order by r.run_id desc limit 1" > "$T/$name.sql"
 	python3 "$T/peer.py" "$T/$name.sql" > "$T/$name.peer.sql"
 	t2=$(date +%s.%N)
 	"$@" < "$T/$name.peer.sql" >/dev/null

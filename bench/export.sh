@@ -13,10 +13,10 @@
 # exceeded the output limit and every instance erred: 8 per instance
 # (~130 MiB) stays well within all three.
 set -eu
-ANNEXA=${1:-build/annexa}
+. "$(dirname "$0")/lib.sh"
+bench_annexa "${1:-}"
 MIB=${2:-1024}
-ANNEXA=$(cd "$(dirname "$ANNEXA")" && pwd)/$(basename "$ANNEXA")
-W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
+W=$(bench_dir export)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
 mkdir site

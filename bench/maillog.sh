@@ -6,16 +6,17 @@
 # memory (max RSS of the collector process tree, GNU time).
 # Needs: a built annexa (ANNEXA, default ./build/annexa), python3, sqlite3, rg.
 set -eu
+. "$(dirname "$0")/lib.sh"
+bench_annexa
 MB=${1:-1024}
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-ANNEXA=${ANNEXA:-$SRC/build/annexa}
-D=$(mktemp -d /tmp/annexa-bench-maillog-XXXXXX)
+D=$(bench_dir maillog)
 trap 'rm -rf "$D"' EXIT
 echo "generating a ${MB} MiB log..."
 python3 "$SRC/tests/fixtures/leads/gen-maillog.py" bench "$D" "$MB"
 sqlite3 "$D/leads.db" < "$SRC/tests/fixtures/leads/generic-schema.sql"
 sqlite3 "$D/leads.db" < "$D/leads.sql"
 head -c 32 /dev/urandom > "$D/key"
+chmod 0600 "$D/key"
 cat > "$D/annexa.conf" <<CONF
 [annexa]
 	store = $D/annexa.db

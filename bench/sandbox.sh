@@ -3,16 +3,15 @@
 # the demo site with confinement (Landlock + seccomp) against the same with
 # none (ANNEXA_TEST_SANDBOX=off, test builds only), runs alternating.
 # Prints the median and the minimum of N runs each and their ratios; the
-# target is <= 1.10. The runner notices a child's exit on a 50 ms tick, so
-# single runs fall on 30 or 80 ms: the minimum shows the confinement's own
-# cost, the median how often a run misses a tick.
+# target is <= 1.10. The runner wakes on each child's exit (pidfd), so the
+# median is the figure; the minimum shows the confinement's own cost.
 # Usage: bench/sandbox.sh [N] (default 7). ANNEXA: a -Dtest_clock=true build.
 set -eu
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-ANNEXA=${ANNEXA:-$SRC/build/annexa}
+. "$(dirname "$0")/lib.sh"
+bench_annexa
 N=${1:-7}
 "$ANNEXA" --version | grep -q "test clock" || { echo "needs a -Dtest_clock=true build (set ANNEXA=)" >&2; exit 2; }
-W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
+W=$(bench_dir sandbox)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/src/examples" "$W/src/tests/fixtures"
 cp -r "$SRC/examples/demo" "$W/src/examples/demo"

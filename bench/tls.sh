@@ -12,15 +12,12 @@
 # the latest run (table run_artifacts joined to artifacts by sha256).
 # Usage: bench/tls.sh [BUILD_DIR]   (as root; default BUILD_DIR: build)
 set -u
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:-$SRC/build}
-ANNEXA=$BUILD/annexa
+. "$(dirname "$0")/lib.sh"
+bench_annexa "${1:-$SRC/build}/annexa"
 PORT=12525
 RUNS=${BENCH_RUNS:-5}
-[ -x "$ANNEXA" ] || { echo "no $ANNEXA (build first)"; exit 2; }
 command -v sslscan >/dev/null || { echo "sslscan not installed (apt-get install sslscan)"; exit 2; }
-T=$(mktemp -d /tmp/annexa-bench-XXXXXX)
-chmod 755 "$T"
+T=$(bench_dir tls)
 . "$SRC/tests/lib/postfix.sh"
 pf_init "$T/b" "$PORT"
 trap 'pf_stop; rm -rf "$T"' EXIT

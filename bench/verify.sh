@@ -6,10 +6,10 @@
 # declaring three 512 MiB metadata entries (refused by the ratio limit
 # before anything is inflated). Not a test: numbers depend on the machine.
 set -eu
-ANNEXA=${1:-build/annexa}
+. "$(dirname "$0")/lib.sh"
+bench_annexa "${1:-}"
 N=${N:-20000}
-ANNEXA=$(cd "$(dirname "$ANNEXA")" && pwd)/$(basename "$ANNEXA")
-W=$(mktemp -d /tmp/annexa-bench-XXXXXX)
+W=$(bench_dir verify)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
 mkdir site
@@ -20,25 +20,7 @@ printf '[annexa]\n\torganization = Bench\n\tstore = state/annexa.db\n\tstate-dir
 "$ANNEXA" -c annexa.conf export -o b.zip >/dev/null
 
 # Re-sign with N more files listed in manifest.json (signer: the same key).
-python3 - b.zip many.zip "$N" state/signing.key state/signing.crt <<'PY'
-import hashlib, json, subprocess, sys, zipfile
-src, dst, n, key, crt = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-zi = zipfile.ZipFile(src)
-files = {i.filename: zi.read(i) for i in zi.infolist()}
-for k in range(n):
-    files["evidence/bulk/f%06d.txt" % k] = b"evidence %d\n" % k
-man = json.loads(files["manifest.json"])
-skip = {"manifest.json", "manifest.json.sig", "manifest.json.sig.tsr"}
-man["files"] = sorted(({"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
-                       for p, b in files.items() if p not in skip), key=lambda f: f["path"])
-files["manifest.json"] = (json.dumps(man, indent=2, sort_keys=True) + "\n").encode()
-files["manifest.json.sig"] = subprocess.run(
-    ["openssl", "cms", "-sign", "-binary", "-outform", "DER", "-signer", crt, "-inkey", key],
-    input=files["manifest.json"], capture_output=True, check=True).stdout
-with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zo:
-    for p, b in files.items():
-        zo.writestr(p, b)
-PY
+python3 "$SRC/tests/lib/zipforge.py" b.zip --resign many.zip state/signing.key state/signing.crt --bulk="$N"
 python3 - bomb.zip <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:

@@ -39,6 +39,7 @@
 
 #include <jansson.h>
 
+#include "json.h"
 #include "util.h"
 
 /* A JSON string, or the documented stand-in when s is not valid UTF-8. */
@@ -153,9 +154,7 @@ void ax_ledger_content_json(int64_t run_id, const char *kind, int64_t started_at
 
 	/* Every string above is valid UTF-8, so dumping fails only when
 	 * memory runs out, where the rest of annexa aborts too. */
-	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text)
-		ax_oom();
+	text = ax_json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
 	ax_buf_puts(out, text);
 
 	free(text);

@@ -19,6 +19,7 @@
 
 #include "anchors.h"
 #include "config.h"
+#include "json.h"
 #include "util.h"
 
 static int git_fail(const char *what)
@@ -86,7 +87,7 @@ static int instance_tree(git_repository *repo, const struct ax_evidence *ev, con
 {
 	git_treebuilder *tb = NULL;
 	json_t *results = instance_results(ev, instance);
-	char *text = json_dumps(results, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *text = ax_json_dumps(results, JSON_INDENT(2) | JSON_SORT_KEYS);
 	int err = 0;
 	if (git_treebuilder_new(&tb, repo, NULL) < 0) {
 		err = git_fail("treebuilder");
@@ -204,7 +205,7 @@ int ax_locker_record(const struct ax_config *cfg, const struct ax_run_info *run,
 	ax_time_format(run->finished_at, finished);
 	runj = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "run", (json_int_t)run->id, "kind", run->kind, "started_at",
 			 started, "finished_at", finished, "hash", run->hash, "prev_hash", run->prev_hash);
-	runtext = json_dumps(runj, JSON_INDENT(2) | JSON_SORT_KEYS);
+	runtext = ax_json_dumps(runj, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if ((err = add_blob(repo, root, "run.json", runtext, strlen(runtext))) < 0)
 		goto cleanup;
 	if (git_treebuilder_write(&tree_oid, root) < 0 || git_tree_lookup(&tree, repo, &tree_oid) < 0) {

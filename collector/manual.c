@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "evidence.h"
+#include "json.h"
 #include "store-int.h"
 #include "util.h"
 
@@ -117,7 +118,7 @@ static void event_rows(struct ax_evidence *ev, const struct ax_manual *m, const 
 	int counts = m->state == AX_MANUAL_APPROVED;
 
 	json_object_set_new(obs, "event", json_string(event));
-	observed = json_dumps(obs, JSON_COMPACT | JSON_SORT_KEYS);
+	observed = ax_json_dumps(obs, JSON_COMPACT | JSON_SORT_KEYS);
 	ax_time_format(m->effective_at, eff);
 	ax_time_format(m->expires_at, exp);
 	if (strcmp(event, "attach") == 0)
@@ -190,6 +191,21 @@ static int validate_request(const struct ax_manual_attach *req)
 	return 0;
 }
 
+/* One (evidence_id, value) row of sql per value: the item's controls, its answers. */
+static int insert_values(struct ax_store *s, const char *sql, const char *id, char *const *v, size_t n,
+			 const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	int err = axs_prepare(s, &st, sql);
+	for (size_t i = 0; err == 0 && i < n; i++) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v[i], -1, SQLITE_STATIC);
+		err = axs_step_done(s, st, what);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
 /* Inserts the item's rows; the run that records it is m->attach_run. */
 static int insert_item(struct ax_store *s, const struct ax_manual *m, int64_t seq)
 {
@@ -212,15 +228,9 @@ static int insert_item(struct ax_store *s, const struct ax_manual *m, int64_t se
 	sqlite3_bind_int64(st, 11, m->attach_run);
 	if ((err = axs_step_done(s, st, "storing manual evidence")) < 0)
 		goto cleanup;
-	sqlite3_finalize(st);
-	if ((err = axs_prepare(s, &st, "INSERT INTO manual_controls (evidence_id, control) VALUES (?, ?)")) < 0)
+	if ((err = insert_values(s, "INSERT INTO manual_controls (evidence_id, control) VALUES (?, ?)", m->id,
+				 m->controls, m->ncontrols, "storing manual evidence controls")) < 0)
 		goto cleanup;
-	for (size_t i = 0; i < m->ncontrols; i++) {
-		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, m->controls[i], -1, SQLITE_STATIC);
-		if ((err = axs_step_done(s, st, "storing manual evidence controls")) < 0)
-			goto cleanup;
-	}
 	sqlite3_finalize(st);
 	if ((err = axs_prepare(s, &st, "INSERT INTO manual_files (evidence_id, position, name, media_type, size, sha256)"
 				       " VALUES (?, ?, ?, ?, ?, ?)")) < 0)
@@ -235,17 +245,9 @@ static int insert_item(struct ax_store *s, const struct ax_manual *m, int64_t se
 		if ((err = axs_step_done(s, st, "storing manual evidence files")) < 0)
 			goto cleanup;
 	}
-	if (!m->nanswers)
-		goto cleanup; /* no row: attach keeps working on stores of schema 4 */
-	sqlite3_finalize(st);
-	if ((err = axs_prepare(s, &st, "INSERT INTO manual_answers (evidence_id, need) VALUES (?, ?)")) < 0)
-		goto cleanup;
-	for (size_t i = 0; i < m->nanswers; i++) {
-		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, m->answers[i], -1, SQLITE_STATIC);
-		if ((err = axs_step_done(s, st, "storing manual evidence answers")) < 0)
-			goto cleanup;
-	}
+	if (m->nanswers) /* no row: attach keeps working on stores of schema 4 */
+		err = insert_values(s, "INSERT INTO manual_answers (evidence_id, need) VALUES (?, ?)", m->id,
+				    m->answers, m->nanswers, "storing manual evidence answers");
 cleanup:
 	sqlite3_finalize(st);
 	return err;

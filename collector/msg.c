@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "json.h"
 #include "util.h"
 
 /* --- shapes --- */
@@ -110,9 +111,7 @@ static void clean_text(struct ax_buf *out, const char *s, size_t max)
 
 static void frame_json(struct ax_buf *out, char type, json_t *obj)
 {
-	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text)
-		ax_oom();
+	char *text = ax_json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
 	size_t n = strlen(text);
 	put_u32(out, (uint32_t)(1 + n));
 	ax_buf_putc(out, type);

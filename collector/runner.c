@@ -7,8 +7,12 @@
  * has checked it against the probe's declared checks. Instance, probe type
  * and time of every result come from the parent, never from the child.
  *
- * No SIGCHLD handler is installed (the daemon owns its signal handling):
- * exits are noticed by waitid(WNOHANG) on a short poll tick. */
+ * A child's exit wakes the parent at once: each child's pidfd
+ * (pidfd_open) is polled with the result pipes. On a kernel without
+ * pidfd_open a SIGCHLD handler writes to a self-pipe instead, installed
+ * only for the run and the caller's disposition restored after it (the
+ * daemon owns its signal handling). A short tick remains for the
+ * resident-set watchdog and catches an exit both missed. */
 #include "runner.h"
 
 #include <errno.h>
@@ -25,6 +29,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,14 +40,15 @@
 #include "sandbox.h"
 #include "util.h"
 
-#define TICK_MS 50           /* how soon an exit is noticed without SIGCHLD */
+#define WATCH_MS 50          /* resident-set watchdog period */
 #define READ_BURST (1 << 20) /* bytes read from one child before serving others */
 
 struct child {
 	const struct ax_probe_instance *inst;
 	pid_t pid; /* 0 when not running */
 	int fd;    /* read end, -1 once closed */
-	int64_t deadline_ms;
+	int pidfd; /* readable once the child has exited; -1 without pidfd_open */
+	int64_t deadline_ms, watch_ms;
 	struct ax_msg_reader rd;
 	size_t total, nresults;
 	int done, timed_out, killed;
@@ -462,7 +468,18 @@ protocol_error:
 	return 0;
 }
 
-static void start_child(struct child *c, const struct ax_runner_opts *opts)
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0); /* close-on-exec by itself */
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static void start_child(struct child *c, const struct ax_runner_opts *opts, int use_pidfd)
 {
 	int fds[2];
 	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : AX_DEFAULT_TIMEOUT;
@@ -486,7 +503,11 @@ static void start_child(struct child *c, const struct ax_runner_opts *opts)
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	c->pid = pid;
 	c->fd = fds[0];
+	/* not reaped before we do, so the pid is still this child's; without
+	 * one (descriptors exhausted) its exit is seen on the watchdog tick */
+	c->pidfd = use_pidfd ? open_pidfd(pid) : -1;
 	c->deadline_ms = ax_monotonic_ms() + timeout * 1000;
+	c->watch_ms = ax_monotonic_ms() + WATCH_MS;
 }
 
 /* The child has exited (still a zombie, so its pid and group id cannot be
@@ -500,6 +521,9 @@ static void finish_child(struct child *c, const struct ax_runner_opts *opts, siz
 	while (c->fd >= 0 && read_child(c, opts, max_output) == 0)
 		;
 	close_pipe(c);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd = -1;
 	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	int64_t timeout = c->inst->timeout > 0 ? c->inst->timeout : AX_DEFAULT_TIMEOUT;
@@ -572,7 +596,7 @@ static void fill_errors(struct child *c, const struct ax_runner_opts *opts)
 
 /* The resident-set watchdog: RLIMIT_AS cannot be used under sanitizers
  * and does not see memory a probe maps and touches in other ways, so the
- * parent also watches the child's RSS on every tick. */
+ * parent also watches the child's RSS every WATCH_MS. */
 static int over_memory(struct child *c)
 {
 	int64_t limit_bytes = c->inst->memory_limit > 0 ? c->inst->memory_limit : AX_DEFAULT_MEMORY_LIMIT;
@@ -602,59 +626,127 @@ static int exited(pid_t pid)
 	return si.si_pid == pid;
 }
 
+/* The fallback without pidfd_open: SIGCHLD writes to a self-pipe the
+ * loop polls (one run at a time per process: the runner is not
+ * re-entered). */
+static int chld_pipe[2] = {-1, -1};
+
+static void on_chld(int sig)
+{
+	int saved = errno;
+	ssize_t w = write(chld_pipe[1], "", 1); /* full pipe: a wake-up is pending anyway */
+	(void)w;
+	(void)sig;
+	errno = saved;
+}
+
+/* How the run learns of exits; restores the caller's SIGCHLD on close.
+ * With SIGCHLD ignored the kernel reaps children itself and waitid could
+ * not tell how they ended, so the disposition is the default at least. */
+struct exit_watch {
+	int use_pidfd, restore;
+	struct sigaction old;
+};
+
+static void exit_watch_open(struct exit_watch *w, const struct ax_runner_opts *opts)
+{
+	struct sigaction sa;
+	int probe = opts->pidfd_off ? -1 : open_pidfd(getpid());
+	w->use_pidfd = probe >= 0;
+	if (probe >= 0)
+		close(probe);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, NULL, &w->old);
+	w->restore = w->old.sa_handler == SIG_IGN || (w->old.sa_flags & SA_NOCLDWAIT);
+	sa.sa_handler = SIG_DFL;
+	if (!w->use_pidfd && pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
+		sa.sa_handler = on_chld;
+		sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+		w->restore = 1;
+	}
+	if (w->restore)
+		sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void exit_watch_close(struct exit_watch *w)
+{
+	if (w->restore)
+		sigaction(SIGCHLD, &w->old, NULL);
+	for (int i = 0; i < 2; i++) {
+		if (chld_pipe[i] >= 0)
+			close(chld_pipe[i]);
+		chld_pipe[i] = -1;
+	}
+}
+
+/* Empties the self-pipe: the exits it announced are looked for next. */
+static void exit_watch_drain(void)
+{
+	char drain[64];
+	while (read(chld_pipe[0], drain, sizeof(drain)) > 0)
+		;
+}
+
 int ax_runner_run(const struct ax_probe_instance *const *insts, size_t n, const struct ax_runner_opts *opts,
 		  struct ax_evidence *out)
 {
 	struct child *kids = ax_calloc(n ? n : 1, sizeof(*kids));
-	struct pollfd *pfd = ax_calloc(n ? n : 1, sizeof(*pfd));
-	struct child **polled = ax_calloc(n ? n : 1, sizeof(*polled));
+	/* per child its pipe and its pidfd, and the self-pipe */
+	struct pollfd *pfd = ax_calloc(2 * n + 1, sizeof(*pfd));
+	struct child **polled = ax_calloc(2 * n + 1, sizeof(*polled));
 	size_t max_output = opts->max_output ? opts->max_output : AX_RUNNER_OUTPUT_MAX;
 	size_t next = 0, running = 0;
 	int parallel = opts->parallel > 0 ? opts->parallel : 1;
-	struct sigaction old_chld, dfl;
+	struct exit_watch watch;
 
-	/* with SIGCHLD ignored the kernel reaps children itself and waitid
-	 * could not tell how they ended */
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, NULL, &old_chld);
-	int restore = old_chld.sa_handler == SIG_IGN || (old_chld.sa_flags & SA_NOCLDWAIT);
-	if (restore)
-		sigaction(SIGCHLD, &dfl, NULL);
-
+	exit_watch_open(&watch, opts);
 	for (size_t i = 0; i < n; i++) {
 		kids[i].inst = insts[i];
 		kids[i].fd = -1;
+		kids[i].pidfd = -1;
 		ax_msg_reader_init(&kids[i].rd, 0);
 	}
 	while (next < n || running > 0) {
 		while (next < n && running < (size_t)parallel) {
-			start_child(&kids[next], opts);
+			start_child(&kids[next], opts, watch.use_pidfd);
 			if (kids[next].pid > 0)
 				running++;
 			next++;
 		}
-		int64_t now = ax_monotonic_ms(), wait_ms = TICK_MS;
+		int64_t now = ax_monotonic_ms(), wait_ms = WATCH_MS;
 		size_t np = 0;
+		if (chld_pipe[0] >= 0) {
+			pfd[np] = (struct pollfd){.fd = chld_pipe[0], .events = POLLIN};
+			polled[np++] = NULL;
+		}
 		for (size_t i = 0; i < next; i++) {
-			if (kids[i].pid <= 0)
+			struct child *c = &kids[i];
+			if (c->pid <= 0)
 				continue;
-			if (!kids[i].killed && kids[i].deadline_ms - now < wait_ms)
-				wait_ms = kids[i].deadline_ms - now > 0 ? kids[i].deadline_ms - now : 0;
-			if (kids[i].fd >= 0) {
-				pfd[np].fd = kids[i].fd;
-				pfd[np].events = POLLIN;
-				pfd[np].revents = 0;
-				polled[np++] = &kids[i];
+			if (!c->killed && c->deadline_ms - now < wait_ms)
+				wait_ms = c->deadline_ms - now > 0 ? c->deadline_ms - now : 0;
+			if (c->fd >= 0) {
+				pfd[np] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+				polled[np++] = c;
+			}
+			if (c->pidfd >= 0) {
+				pfd[np] = (struct pollfd){.fd = c->pidfd, .events = POLLIN};
+				polled[np++] = NULL; /* every child is looked at below */
 			}
 		}
 		if (poll(pfd, np, (int)wait_ms) < 0 && errno != EINTR) {
 			/* cannot happen with valid descriptors; the tick still reaps */
-			usleep(TICK_MS * 1000);
+			usleep(WATCH_MS * 1000);
 		}
-		for (size_t j = 0; j < np; j++)
-			if (pfd[j].revents)
+		for (size_t j = 0; j < np; j++) {
+			if (!pfd[j].revents)
+				continue;
+			if (polled[j] && polled[j]->fd == pfd[j].fd)
 				read_child(polled[j], opts, max_output);
+			else if (pfd[j].fd == chld_pipe[0])
+				exit_watch_drain();
+		}
 		now = ax_monotonic_ms();
 		for (size_t i = 0; i < next; i++) {
 			struct child *c = &kids[i];
@@ -666,8 +758,10 @@ int ax_runner_run(const struct ax_probe_instance *const *insts, size_t n, const 
 			} else if (now >= c->deadline_ms && !c->killed) {
 				c->timed_out = 1;
 				kill_group(c);
-			} else if (!c->killed && over_memory(c)) {
-				kill_group(c);
+			} else if (!c->killed && now >= c->watch_ms) {
+				c->watch_ms = now + WATCH_MS;
+				if (over_memory(c))
+					kill_group(c);
 			}
 		}
 	}
@@ -678,8 +772,7 @@ int ax_runner_run(const struct ax_probe_instance *const *insts, size_t n, const 
 		ax_msg_reader_free(&kids[i].rd);
 		ax_buf_free(&kids[i].error);
 	}
-	if (restore)
-		sigaction(SIGCHLD, &old_chld, NULL);
+	exit_watch_close(&watch);
 	free(polled);
 	free(pfd);
 	free(kids);

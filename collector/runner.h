@@ -43,6 +43,7 @@ struct ax_runner_opts {
 	int require_sandbox;
 	const char *probe_user;
 	int landlock_off, seccomp_off; /* test builds: ANNEXA_TEST_SANDBOX (collect.c) */
+	int pidfd_off; /* tests: learn of exits by SIGCHLD, as without pidfd_open (runner.c) */
 };
 
 /* Each run records the confinement its child got as this artifact of the

@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "config.h"
+#include "json.h"
 #include "probe.h"
 #include "util.h"
 
@@ -195,7 +196,7 @@ int ax_schedule_save(const struct ax_schedule *s, const char *state_file)
 						     (json_int_t)e->last_run, "duration_ms", (json_int_t)e->duration_ms,
 						     "consecutive_failures", e->consecutive_failures));
 	}
-	char *text = json_dumps(arr, JSON_INDENT(1) | JSON_SORT_KEYS);
+	char *text = ax_json_dumps(arr, JSON_INDENT(1) | JSON_SORT_KEYS);
 	int err = ax_file_write_atomic(state_file, text, strlen(text), 0600);
 	free(text);
 	json_decref(arr);

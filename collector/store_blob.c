@@ -17,51 +17,91 @@
 #include "store-int.h"
 #include "util.h"
 
-int axs_hash_fd(int fd, const char *path, char out[65], int64_t *size)
+/* A source of bytes for hash_chunks: fills buf with up to want bytes read
+ * at off, *got = 0 at its end. */
+typedef int (*chunk_read_fn)(void *src, unsigned char *buf, size_t want, int64_t off, size_t *got);
+
+/* The one hashing loop: SHA-256 over what rd yields, until its end or
+ * limit bytes (limit < 0: no limit), each chunk also handed to cb (NULL:
+ * none). *total is what was read. */
+static int hash_chunks(chunk_read_fn rd, void *src, int64_t limit, ax_bytes_cb cb, void *arg, char out[65],
+		       int64_t *total)
 {
 	unsigned char *chunk = ax_malloc(AXS_CHUNK), md[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int64_t total = 0;
+	int64_t off = 0;
 	int err = 0;
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		err = ax_error_set("%s: cannot start SHA-256", path);
-		goto cleanup;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		err = ax_error_set("%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, AXS_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = ax_error_set("%s: reading: %s", path, strerror(errno));
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		ax_oom();
+	while (limit < 0 || off < limit) {
+		size_t want = limit >= 0 && limit - off < AXS_CHUNK ? (size_t)(limit - off) : AXS_CHUNK, n = 0;
+		if ((err = rd(src, chunk, want, off, &n)) < 0)
 			goto cleanup;
-		}
 		if (n == 0)
 			break;
-		EVP_DigestUpdate(ctx, chunk, (size_t)n);
-		total += n;
+		EVP_DigestUpdate(ctx, chunk, n);
+		if (cb && (err = cb(arg, chunk, n)) != 0)
+			goto cleanup;
+		off += (int64_t)n;
 	}
 	EVP_DigestFinal_ex(ctx, md, NULL);
 	ax_hex(md, sizeof(md), out);
-	*size = total;
 cleanup:
+	*total = off;
 	EVP_MD_CTX_free(ctx);
 	free(chunk);
 	return err;
+}
+
+struct fd_source {
+	int fd;
+	const char *path;
+};
+
+static int read_fd(void *src, unsigned char *buf, size_t want, int64_t off, size_t *got)
+{
+	struct fd_source *f = src;
+	ssize_t n;
+	(void)off; /* sequential from the rewind */
+	while ((n = read(f->fd, buf, want)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return ax_error_set("%s: reading: %s", f->path, strerror(errno));
+	*got = (size_t)n;
+	return 0;
+}
+
+int axs_hash_fd(int fd, const char *path, char out[65], int64_t *size)
+{
+	struct fd_source f = {fd, path};
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return ax_error_set("%s: %s", path, strerror(errno));
+	return hash_chunks(read_fd, &f, -1, NULL, NULL, out, size);
+}
+
+struct blob_sink {
+	struct ax_store *s;
+	sqlite3_blob *blob;
+	int off;
+};
+
+static int write_blob(void *arg, const void *data, size_t len)
+{
+	struct blob_sink *b = arg;
+	if (sqlite3_blob_write(b->blob, data, (int)len, b->off) != SQLITE_OK)
+		return axs_fail(b->s, "writing an artifact");
+	b->off += (int)len;
+	return 0;
 }
 
 int axs_put_artifact_fd(struct ax_store *s, int fd, const char *path, const char *sha256, int64_t size,
 			const char *media_type)
 {
 	sqlite3_stmt *st = NULL;
-	sqlite3_blob *blob = NULL;
-	unsigned char *chunk = NULL, md[32];
-	EVP_MD_CTX *ctx = NULL;
-	char got[65];
-	int64_t off = 0;
+	struct blob_sink sink = {s, NULL, 0};
+	struct fd_source f = {fd, path};
+	char got[65], more;
+	int64_t total = 0;
 	int err;
 
 	if (size < 0 || size > INT_MAX) /* SQLite's blob limit; the default build caps rows at 1 GB anyway */
@@ -77,86 +117,54 @@ int axs_put_artifact_fd(struct ax_store *s, int fd, const char *path, const char
 		goto cleanup;
 	if (sqlite3_changes(s->db) == 0 || size == 0)
 		goto cleanup; /* content-addressed: these bytes are already stored */
-	if (sqlite3_blob_open(s->db, "main", "artifacts", "data", sqlite3_last_insert_rowid(s->db), 1, &blob) !=
-	    SQLITE_OK) {
+	if (sqlite3_blob_open(s->db, "main", "artifacts", "data", sqlite3_last_insert_rowid(s->db), 1,
+			      &sink.blob) != SQLITE_OK) {
 		err = axs_fail(s, "opening an artifact for writing");
 		goto cleanup;
 	}
 	/* Second pass over the file: written in chunks and hashed again, so a
 	 * file that changed since it was hashed is refused, not stored under a
 	 * hash that is not its own. */
-	chunk = ax_malloc(AXS_CHUNK);
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || lseek(fd, 0, SEEK_SET) < 0) {
-		err = ax_error_set("%s: cannot rewind or hash", path);
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		err = ax_error_set("%s: cannot rewind: %s", path, strerror(errno));
 		goto cleanup;
 	}
-	while (off < size) {
-		size_t want = size - off < AXS_CHUNK ? (size_t)(size - off) : AXS_CHUNK;
-		ssize_t n = read(fd, chunk, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? ax_error_set("%s: reading: %s", path, strerror(errno))
-				    : ax_error_code(AX_EINVALID, "%s: the file shrank while it was attached", path);
-			goto cleanup;
-		}
-		if (sqlite3_blob_write(blob, chunk, (int)n, (int)off) != SQLITE_OK) {
-			err = axs_fail(s, "writing an artifact");
-			goto cleanup;
-		}
-		EVP_DigestUpdate(ctx, chunk, (size_t)n);
-		off += n;
-	}
-	EVP_DigestFinal_ex(ctx, md, NULL);
-	ax_hex(md, sizeof(md), got);
-	if (strcmp(got, sha256) != 0 || read(fd, chunk, 1) != 0)
+	if ((err = hash_chunks(read_fd, &f, size, write_blob, &sink, got, &total)) < 0)
+		goto cleanup;
+	if (total < size)
+		err = ax_error_code(AX_EINVALID, "%s: the file shrank while it was attached", path);
+	else if (strcmp(got, sha256) != 0 || read(fd, &more, 1) != 0)
 		err = ax_error_code(AX_EINVALID, "%s: the file changed while it was attached", path);
 cleanup:
-	if (blob && sqlite3_blob_close(blob) != SQLITE_OK && err == 0)
+	if (sink.blob && sqlite3_blob_close(sink.blob) != SQLITE_OK && err == 0)
 		err = axs_fail(s, "writing an artifact");
-	EVP_MD_CTX_free(ctx);
-	free(chunk);
 	sqlite3_finalize(st);
 	return err;
+}
+
+struct blob_source {
+	struct ax_store *s;
+	sqlite3_blob *blob;
+};
+
+static int read_blob(void *src, unsigned char *buf, size_t want, int64_t off, size_t *got)
+{
+	struct blob_source *b = src;
+	if (sqlite3_blob_read(b->blob, buf, (int)want, (int)off) != SQLITE_OK)
+		return axs_fail(b->s, "reading an artifact");
+	*got = want;
+	return 0;
 }
 
 int axs_artifact_stream_rowid(struct ax_store *s, int64_t rowid, ax_bytes_cb cb, void *arg, char out[65],
 			      int64_t *size)
 {
-	sqlite3_blob *blob = NULL;
-	unsigned char *chunk = NULL, md[32];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int total, err = 0;
-
-	if (sqlite3_blob_open(s->db, "main", "artifacts", "data", rowid, 0, &blob) != SQLITE_OK) {
-		err = axs_fail(s, "opening an artifact");
-		goto cleanup;
-	}
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		err = ax_error_set("store %s: cannot start SHA-256", s->path);
-		goto cleanup;
-	}
-	chunk = ax_malloc(AXS_CHUNK);
-	total = sqlite3_blob_bytes(blob);
-	for (int off = 0; off < total;) {
-		int n = total - off < AXS_CHUNK ? total - off : AXS_CHUNK;
-		if (sqlite3_blob_read(blob, chunk, n, off) != SQLITE_OK) {
-			err = axs_fail(s, "reading an artifact");
-			goto cleanup;
-		}
-		EVP_DigestUpdate(ctx, chunk, (size_t)n);
-		if (cb && (err = cb(arg, chunk, (size_t)n)) != 0)
-			goto cleanup;
-		off += n;
-	}
-	EVP_DigestFinal_ex(ctx, md, NULL);
-	ax_hex(md, sizeof(md), out);
-	*size = total;
-cleanup:
-	sqlite3_blob_close(blob);
-	EVP_MD_CTX_free(ctx);
-	free(chunk);
+	struct blob_source b = {s, NULL};
+	int err;
+	if (sqlite3_blob_open(s->db, "main", "artifacts", "data", rowid, 0, &b.blob) != SQLITE_OK)
+		return axs_fail(s, "opening an artifact");
+	err = hash_chunks(read_blob, &b, sqlite3_blob_bytes(b.blob), cb, arg, out, size);
+	sqlite3_blob_close(b.blob);
 	return err;
 }
 

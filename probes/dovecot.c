@@ -91,9 +91,7 @@ static int dovecot_run(struct ax_probe_ctx *ctx)
 		int secret = ax_redact_key_is_secret(s->path, strlen(s->path)) || strstr(s->path, "passdb") != NULL;
 		json_object_set_new(eff, s->path, json_string(secret ? AX_REDACTED : s->value));
 	}
-	char *text = json_dumps(eff, JSON_SORT_KEYS | JSON_INDENT(1));
-	ax_probe_artifact(ctx, "dovecot-effective.json", "application/json", text, strlen(text));
-	free(text);
+	ax_probe_artifact_json(ctx, "dovecot-effective.json", eff, JSON_SORT_KEYS | JSON_INDENT(1));
 	json_decref(eff);
 cleanup:
 	dc_conf_release(&c);

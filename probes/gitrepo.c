@@ -173,10 +173,7 @@ static void judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, co
 		ax_buf_free(&sig_msg);
 		ax_buf_free(&rev_msg);
 	}
-	char *dump = json_dumps(commits, JSON_INDENT(1));
-	if (dump)
-		ax_probe_artifact(ctx, "commits.json", "application/json", dump, strlen(dump));
-	free(dump);
+	ax_probe_artifact_json(ctx, "commits.json", commits, JSON_INDENT(1));
 	json_decref(commits);
 	json_decref(unsigned_ids);
 	json_decref(unreviewed);

@@ -684,9 +684,7 @@ static int maildns_run(struct ax_probe_ctx *ctx)
 	md_check_dane(&r);
 	md_check_mx_tls(&r);
 	check_dnssec(&r);
-	char *dump = json_dumps(r.records, JSON_INDENT(2) | JSON_SORT_KEYS);
-	ax_probe_artifact(ctx, "records.json", "application/json", dump, strlen(dump));
-	free(dump);
+	ax_probe_artifact_json(ctx, "records.json", r.records, JSON_INDENT(2) | JSON_SORT_KEYS);
 cleanup:
 	md_resolver_free(r.res);
 	json_decref(r.names);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "consent_queries.h"
+#include "json.h"
 #include "leaddb.h"
 #include "logread.h"
 #include "maillog.h"
@@ -139,7 +140,7 @@ static int flush(struct run *r)
 	for (size_t i = 0; i < r->nbatch; i++)
 		if (i == 0 || strcmp(uniq[i], uniq[i - 1]) != 0)
 			json_array_append_new(arr, json_string(uniq[i]));
-	char *list = json_dumps(arr, JSON_COMPACT);
+	char *list = ax_json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
 	const char *params[1] = {list};
 	r->queries++;

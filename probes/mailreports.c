@@ -240,9 +240,7 @@ static int mailreports_run(struct ax_probe_ctx *ctx)
 				       ax_buf_cstr(&r.first_errors));
 	else
 		ax_probe_result(ctx, "mailreports.readable", AX_CHECK_PASS, NULL, "every report found was read");
-	char *dump = json_dumps(r.days, JSON_INDENT(2) | JSON_SORT_KEYS);
-	ax_probe_artifact(ctx, "reports.json", "application/json", dump, strlen(dump));
-	free(dump);
+	ax_probe_artifact_json(ctx, "reports.json", r.days, JSON_INDENT(2) | JSON_SORT_KEYS);
 	err = err ? AX_ERROR : 0;
 	for (int k = 0; k < 3; k++)
 		json_decref(r.t[k].counts);

@@ -269,9 +269,7 @@ static void attach_effective(struct pf_state *st)
 	}
 	json_object_set_new(doc, "main_cf", main_obj);
 	json_object_set_new(doc, "smtpd_services", svcs);
-	char *text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1));
-	ax_probe_artifact(st->ctx, "postfix-effective.json", "application/json", text, strlen(text));
-	free(text);
+	ax_probe_artifact_json(st->ctx, "postfix-effective.json", doc, JSON_SORT_KEYS | JSON_INDENT(1));
 	json_decref(doc);
 }
 

@@ -16,6 +16,7 @@
 #include <openssl/hmac.h>
 
 #include "buf.h"
+#include "json.h"
 #include "mailbox.h"
 #include "util.h"
 
@@ -294,8 +295,8 @@ void ax_probe_result(struct ax_probe_ctx *ctx, const char *check, enum ax_check_
 			err = ax_error_code(AX_EINVALID, "%s: observed values must be a JSON object", check);
 			goto cleanup;
 		}
-		obs = json_dumps(observed, JSON_COMPACT | JSON_SORT_KEYS);
-		if (obs && strlen(obs) > AX_OBSERVED_MAX) {
+		obs = ax_json_dumps(observed, JSON_COMPACT | JSON_SORT_KEYS);
+		if (strlen(obs) > AX_OBSERVED_MAX) {
 			free(obs);
 			obs = ax_strdup("{\"truncated\":true}");
 		}
@@ -329,6 +330,13 @@ void ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *m
 	a.data.size = len;
 	ax_sha256_hex(data, len, a.sha256);
 	note_error(ctx, ctx->sink.artifact(ctx->sink.arg, &a));
+}
+
+void ax_probe_artifact_json(struct ax_probe_ctx *ctx, const char *name, const json_t *j, size_t flags)
+{
+	char *text = ax_json_dumps(j, flags);
+	ax_probe_artifact(ctx, name, "application/json", text, strlen(text));
+	free(text);
 }
 
 struct inline_sink {

@@ -145,6 +145,8 @@ void ax_probe_result(struct ax_probe_ctx *ctx, const char *check, enum ax_check_
  * media_type: "text/plain", "application/x-pem-file", "application/json"... */
 void ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *media_type,
 		       const void *data, size_t len);
+/* j as an application/json artifact, json_dumps(j, flags) (not stolen). */
+void ax_probe_artifact_json(struct ax_probe_ctx *ctx, const char *name, const json_t *j, size_t flags);
 /* The first emit failure's code (its message set again as ax_error_last()),
  * 0 when every emit went through. */
 int ax_probe_ctx_error(const struct ax_probe_ctx *ctx);

@@ -343,10 +343,7 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 			art, json_pack("{s:O*,s:O*,s:O*,s:O*}", "id", json_object_get(s, "short_id"), "time",
 				       json_object_get(s, "time"), "hostname", json_object_get(s, "hostname"), "paths",
 				       json_object_get(s, "paths")));
-		char *text = json_dumps(art, JSON_INDENT(1) | JSON_SORT_KEYS);
-		if (text)
-			ax_probe_artifact(ctx, "snapshots.json", "application/json", text, strlen(text));
-		free(text);
+		ax_probe_artifact_json(ctx, "snapshots.json", art, JSON_INDENT(1) | JSON_SORT_KEYS);
 		json_decref(art);
 	}
 	ax_subprocess_free(&res);

@@ -242,9 +242,7 @@ static int attach_evidence(struct ax_probe_ctx *ctx, const struct tls_scan *s, c
 	json_t *sum = json_pack("{s:s,s:s,s:o,s:s,s:s,s:i,s:I,s:s?}", "target", target, "profile", profile, "versions",
 				versions_json(s), "negotiated", s->best_cipher, "group", s->group, "server_order", s->server_order,
 				"handshakes", (json_int_t)s->handshakes, "incomplete", s->incomplete);
-	char *text = json_dumps(sum, JSON_SORT_KEYS | JSON_INDENT(1));
-	ax_probe_artifact(ctx, "tls-scan.json", "application/json", text, strlen(text));
-	free(text);
+	ax_probe_artifact_json(ctx, "tls-scan.json", sum, JSON_SORT_KEYS | JSON_INDENT(1));
 	json_decref(sum);
 	ax_buf_free(&pem);
 	return rc;

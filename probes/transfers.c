@@ -348,10 +348,8 @@ static int transfers_run(struct ax_probe_ctx *ctx)
 				   "no endpoint source configured (postfix-config-dir, scan-config, restic-env, endpoint)");
 		free(pass);
 	}
-	char *dump = artifact ? json_dumps(artifact, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
-	if (dump)
-		ax_probe_artifact(ctx, "transfers.json", "application/json", dump, strlen(dump));
-	free(dump);
+	if (artifact)
+		ax_probe_artifact_json(ctx, "transfers.json", artifact, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(artifact);
 	json_decref(summary);
 cleanup:

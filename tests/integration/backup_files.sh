@@ -72,13 +72,7 @@ CONF
 }
 conf
 C="$T/annexa.conf"
-status_of() { sqlite3 "$T/annexa.db" "select status from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
-message_of() { sqlite3 "$T/annexa.db" "select message from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
-expect_status() {
-	got=$(status_of "$1" "$2"); ok
-	[ "$got" = "$3" ] || fail "$1 $2 is '$got' ($(message_of "$1" "$2")), expected $3"
-}
-expect_message() { ok; message_of "$1" "$2" | grep -qF -- "$3" || fail "$1 $2 message lacks '$3': $(message_of "$1" "$2")"; }
+expect_message() { ok; newest_message "$1" "$2" | grep -qF -- "$3" || fail "$1 $2 message lacks '$3': $(newest_message "$1" "$2")"; }
 
 expect_rc 1 "$ANNEXA" -c "$C" collect
 expect_status sqlite backup.fresh pass

@@ -46,12 +46,6 @@ cat > "$T/annexa.conf" <<CONF
 	password-file = pw
 CONF
 C="$T/annexa.conf"
-status_of() { sqlite3 "$T/annexa.db" "select status from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
-message_of() { sqlite3 "$T/annexa.db" "select message from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
-expect_status() {
-	got=$(status_of "$1" "$2"); ok
-	[ "$got" = "$3" ] || fail "$1 $2 is '$got' ($(message_of "$1" "$2")), expected $3"
-}
 
 expect_rc 1 "$ANNEXA" -c "$C" collect
 for c in backup.fresh backup.retention backup.integrity backup.encrypted backup.size_drop; do
@@ -62,7 +56,7 @@ expect_status stale backup.retention fail
 expect_status stale backup.integrity pass
 expect_status stale backup.size_drop skip
 for c in backup.fresh backup.integrity backup.encrypted; do expect_status missing $c error; done
-ok; message_of backups backup.encrypted | grep -q "is encrypted: a wrong password is refused" || fail "encrypted message"
+ok; newest_message backups backup.encrypted | grep -q "is encrypted: a wrong password is refused" || fail "encrypted message"
 
 # A backup that silently stopped covering the data.
 rm -rf "$T/data/big"
@@ -82,8 +76,8 @@ open(p, 'wb').write(bytes(b))
 PY
 expect_rc 1 "$ANNEXA" -c "$C" collect --probe backups
 expect_status backups backup.integrity fail
-ok; message_of backups backup.integrity | grep -q "Pack ID does not match\|repository contains errors" \
-	|| fail "integrity message does not name the problem: $(message_of backups backup.integrity)"
+ok; newest_message backups backup.integrity | grep -q "Pack ID does not match\|repository contains errors" \
+	|| fail "integrity message does not name the problem: $(newest_message backups backup.integrity)"
 
 # The password is nowhere: store (results, artifacts), output, state folder.
 "$ANNEXA" -c "$C" status --json > "$T/status.json" 2>&1

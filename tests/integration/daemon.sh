@@ -32,10 +32,7 @@ npid=$!
 stop_listener() { kill "$npid" 2>/dev/null; }
 add_cleanup stop_listener
 wait_for 30 test -S "$T/notify.sock" || fail "the notify listener did not start"
-NOTIFY_SOCKET="$T/notify.sock" "$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
-pid=$!
-stop_daemon() { kill -9 "$pid" 2>/dev/null; }
-add_cleanup stop_daemon
+NOTIFY_SOCKET="$T/notify.sock" start_daemon "$T/annexa.conf"
 # Conditions are polled with generous deadlines, never slept for: a busy
 # machine may take many times longer than an idle one.
 runs() { sqlite3 "$T/annexa.db" "select count(*) from runs" 2>/dev/null || echo 0; }

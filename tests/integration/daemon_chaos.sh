@@ -42,10 +42,7 @@ cat > "$T/annexa.conf" <<'EOF2'
 	interval = 1s
 	timeout = 20s
 EOF2
-"$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
-pid=$!
-stop_daemon() { kill -9 "$pid" 2>/dev/null; }
-add_cleanup stop_daemon
+start_daemon "$T/annexa.conf"
 q() { sqlite3 "$T/annexa.db" "$1" 2>/dev/null; }
 # Runs until every instance has shown its behaviour (a deadline, not a
 # fixed sleep: on a busy machine the hog and the spinner take far longer).

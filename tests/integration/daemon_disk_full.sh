@@ -22,10 +22,7 @@ cat > "$T/annexa.conf" <<EOF2
 	max-size = 1M
 	interval = 1s
 EOF2
-"$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
-pid=$!
-stop_daemon() { kill -9 "$pid" 2>/dev/null; }
-add_cleanup stop_daemon
+start_daemon "$T/annexa.conf"
 # Each run stores a new 400 KB artifact (the file changes every second),
 # so the 2 MB file system fills within a few runs.
 # Until a run fails for want of space (polled, up to 120 s: a busy machine

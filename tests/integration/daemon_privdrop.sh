@@ -26,10 +26,7 @@ cat > "$T/annexa.conf" <<'EOF2'
 	contains = secret
 	interval = 1s
 EOF2
-"$ANNEXA" -c "$T/annexa.conf" daemon --foreground 2>"$T/daemon.log" &
-pid=$!
-stop_daemon() { kill -9 "$pid" 2>/dev/null; }
-add_cleanup stop_daemon
+start_daemon "$T/annexa.conf"
 q() { sqlite3 "$T/var/annexa.db" "$1" 2>/dev/null; }
 # both instances have run once (polled: a busy machine is slower than 2.5 s)
 ran() { [ "$(q "select count(distinct instance) from results where check_id='file.content.present'")" = 2 ]; }

@@ -23,25 +23,14 @@ tls = on
 CONF
 { echo "ssl_key_inline = yes"; cat "$T/site/leaked.key"; echo "end = 1"; } >"$T/site/service.conf"
 chmod 0600 "$T/site/app.conf" "$T/site/service.conf"
-cat >"$T/annexa.conf" <<CONF
-[annexa]
-	organization = Bundle Test GmbH
-	store = state/annexa.db
-	state-dir = state
-[probe "appconf"]
-	type = file
-	path = site/app.conf
-	contains = ^tls *= *on
-	mode-max = 0640
-	attach = true
-	controls = A.8.9
+file_site_conf "Bundle Test GmbH" "mode-max = 0640"
+cat >>"$C" <<CONF
 [probe "service"]
 	type = file
 	path = site/service.conf
 	attach = true
 	controls = A.8.24
 CONF
-C="$T/annexa.conf"
 cd "$T" || exit 1
 
 # Three runs at known times (ANNEXA_NOW), for the period export below.

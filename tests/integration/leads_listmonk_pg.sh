@@ -12,7 +12,7 @@
 FX="$ANNEXA_SRC/tests/fixtures/leads"
 export ANNEXA_NOW=2026-11-29T00:00:00Z
 
-pg_start || { fail "could not start PostgreSQL"; done_tests; exit 1; }
+pg_start_test
 pg_load_listmonk "$FX/listmonk-generate.sql" -v n=100000 || fail "loading listmonk data"
 ok
 

@@ -15,7 +15,7 @@ FX="$ANNEXA_SRC/tests/fixtures/leads"
 export ANNEXA_NOW=2026-11-29T00:00:00Z
 PLANTED='(conf|unconf|unsub|single|mixed|stranger|lead|pending)[0-9]+@example\.(org|net)|planted-[a-z]+@example\.org|good-[0-9]+@example\.org'
 
-pg_start || { fail "could not start PostgreSQL"; done_tests; exit 1; }
+pg_start_test
 mkdir -p "$T/lm" "$T/gen"
 python3 "$FX/gen-maillog.py" listmonk "$T/lm"
 python3 "$FX/gen-maillog.py" fixture "$T/gen"

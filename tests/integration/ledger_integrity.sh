@@ -27,10 +27,7 @@ EOF
 C="$T/annexa.conf"
 
 # --- the daemon on a fresh site: the store folder does not exist yet
-NOTIFY_SOCKET= "$ANNEXA" -c "$C" daemon --foreground 2>"$T/daemon.log" &
-pid=$!
-stop_daemon() { kill -9 "$pid" 2>/dev/null; }
-add_cleanup stop_daemon
+NOTIFY_SOCKET= start_daemon "$C"
 for _ in $(seq 1 300); do # up to 30 s: "started" is logged once it handles signals
 	grep -q "started:" daemon.log && break
 	kill -0 "$pid" 2>/dev/null || break
@@ -114,8 +111,7 @@ expect_out "locker commit"
 expect_rc 1 "$ANNEXA" -c "$C" export -o "$T/short.zip"
 expect_out "runs were cut off the end"
 # the daemon's own check at start names the anchor
-NOTIFY_SOCKET= "$ANNEXA" -c "$C" daemon --foreground 2>"$T/daemon2.log" &
-pid=$!
+NOTIFY_SOCKET= start_daemon "$C" "$T/daemon2.log"
 for _ in $(seq 1 300); do grep -q "anchors check" daemon2.log && break; sleep 0.1; done
 kill -TERM "$pid"; wait "$pid"
 ok; grep -q "ledger anchors check FAILED: the store ends at run 2" daemon2.log ||
@@ -163,8 +159,7 @@ cat > keep.conf <<EOF
 	path = etc/app.conf
 	interval = 1s
 EOF
-NOTIFY_SOCKET= "$ANNEXA" -c "$T/keep.conf" daemon --foreground 2>"$T/daemon3.log" &
-pid=$!
+NOTIFY_SOCKET= start_daemon "$T/keep.conf" "$T/daemon3.log"
 for _ in $(seq 1 600); do # up to 60 s
 	[ "$(sqlite3 k/annexa.db "SELECT count(*) FROM runs WHERE kind = 'prune'" 2>/dev/null)" -ge 2 ] 2>/dev/null && break
 	sleep 0.1

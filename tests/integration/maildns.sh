@@ -221,77 +221,68 @@ EOF
 } > "$T/annexa.conf"
 
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
-status_of() { sqlite3 "$T/annexa.db" "select status from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
-message_of() { sqlite3 "$T/annexa.db" "select message from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
-expect() { # INSTANCE CHECK STATUS [MESSAGE PART]
-	got=$(status_of "$1" "$2")
-	ok; [ "$got" = "$3" ] || fail "$1 $2 is '$got', want $3: $(message_of "$1" "$2")"
-	if [ -n "${4:-}" ]; then
-		ok; message_of "$1" "$2" | grep -qF -- "$4" || fail "$1 $2 message lacks '$4': $(message_of "$1" "$2")"
-	fi
-}
 
-for c in mx spf dkim dmarc tlsrpt mta_sts dane mx_tls; do expect good maildns.$c pass; done
-expect good maildns.dane pass "all 1 MX host(s) present a certificate their signed TLSA records match"
-expect good maildns.mta_sts pass "MTA-STS enforce, max_age 604800 s, covering all 1 MX host(s)"
-expect good maildns.dnssec pass "answers validate (secure)"
-expect good maildns.spf pass "2 DNS lookup(s), ending in -all"
-expect good maildns.dkim pass "2 selector(s)"
+for c in mx spf dkim dmarc tlsrpt mta_sts dane mx_tls; do expect_status good maildns.$c pass; done
+expect_status good maildns.dane pass "all 1 MX host(s) present a certificate their signed TLSA records match"
+expect_status good maildns.mta_sts pass "MTA-STS enforce, max_age 604800 s, covering all 1 MX host(s)"
+expect_status good maildns.dnssec pass "answers validate (secure)"
+expect_status good maildns.spf pass "2 DNS lookup(s), ending in -all"
+expect_status good maildns.dkim pass "2 selector(s)"
 
-expect weak maildns.dnssec pass
-expect weak maildns.mx fail "nowhere.weak.example"
-expect weak maildns.spf fail "more than 10 DNS lookups"
-expect weak maildns.dmarc fail "p=none is weaker than quarantine"
-expect weak maildns.tlsrpt fail "no TLS-RPT record"
-expect weak maildns.mta_sts fail "_mta-sts.weak.example publishes no MTA-STS record"
-expect weak-sts-optional maildns.mta_sts info "no MTA-STS record"
-expect weak maildns.dkim fail "sel1: RSA key of 1024 bits (minimum 2048)"
-expect weak maildns.dkim fail "old: key revoked"
-expect weak maildns.dkim fail "missing: no key published"
-expect weak maildns.dkim fail "gone: no key published (selector seen in signed mail)"
+expect_status weak maildns.dnssec pass
+expect_status weak maildns.mx fail "nowhere.weak.example"
+expect_status weak maildns.spf fail "more than 10 DNS lookups"
+expect_status weak maildns.dmarc fail "p=none is weaker than quarantine"
+expect_status weak maildns.tlsrpt fail "no TLS-RPT record"
+expect_status weak maildns.mta_sts fail "_mta-sts.weak.example publishes no MTA-STS record"
+expect_status weak-sts-optional maildns.mta_sts info "no MTA-STS record"
+expect_status weak maildns.dkim fail "sel1: RSA key of 1024 bits (minimum 2048)"
+expect_status weak maildns.dkim fail "old: key revoked"
+expect_status weak maildns.dkim fail "missing: no key published"
+expect_status weak maildns.dkim fail "gone: no key published (selector seen in signed mail)"
 n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='weak' and check_id='maildns.dkim' and (message like '%other%' or message like '%inbody%')")
 ok; [ "$n" = 0 ] || fail "a selector of another domain or from a message body was checked"
 
-expect bogus maildns.dnssec fail "bogus.example/TXT"
-expect bogus maildns.spf fail "DNSSEC validation failed"
-expect bogus maildns.dmarc pass # the other records are intact
-expect bogus maildns.dane fail "mx.bogus.example: no TLSA record matches the certificate it presents"
-expect weak maildns.dane info "nowhere.weak.example: no TLSA record"
+expect_status bogus maildns.dnssec fail "bogus.example/TXT"
+expect_status bogus maildns.spf fail "DNSSEC validation failed"
+expect_status bogus maildns.dmarc pass # the other records are intact
+expect_status bogus maildns.dane fail "mx.bogus.example: no TLSA record matches the certificate it presents"
+expect_status weak maildns.dane info "nowhere.weak.example: no TLSA record"
 
-for c in mx spf dkim dmarc tlsrpt; do expect plain maildns.$c pass; done
-expect plain maildns.dane info "TLSA records in an unsigned zone"
-expect plain maildns.mta_sts fail "not covered by the MTA-STS policy: mx.plain.example"
+for c in mx spf dkim dmarc tlsrpt; do expect_status plain maildns.$c pass; done
+expect_status plain maildns.dane info "TLSA records in an unsigned zone"
+expect_status plain maildns.mta_sts fail "not covered by the MTA-STS policy: mx.plain.example"
 # the system store does not trust the test CA: the policy is not fetched
-expect plain-ok maildns.mta_sts fail "cannot be fetched"
-expect plain maildns.dnssec fail "not signed (insecure)"
-expect plain-ok maildns.dnssec info "not signed (insecure)"
+expect_status plain-ok maildns.mta_sts fail "cannot be fetched"
+expect_status plain maildns.dnssec fail "not signed (insecure)"
+expect_status plain-ok maildns.dnssec info "not signed (insecure)"
 
 # MX TLS: a sender authenticates the MX by DANE (good, whose certificate
 # no public CA signed) or by a certificate that validates and names it
 # (plain, told to trust the test CA); otherwise it cannot.
-expect good maildns.mx_tls pass "offer STARTTLS with a certificate senders can authenticate"
-expect plain maildns.mx_tls pass "offer STARTTLS with a certificate senders can authenticate"
-expect plain-ok maildns.mx_tls fail "mx.plain.example: its certificate (CN=mx.plain.example) does not validate"
-expect bogus maildns.mx_tls fail "mx.bogus.example: its certificate (CN=mx.plain.example) does not name the host and does not validate"
-expect weak maildns.mx_tls fail "nowhere.weak.example: its certificate"
-expect weak-sts-optional maildns.mx_tls info "nowhere.weak.example"
+expect_status good maildns.mx_tls pass "offer STARTTLS with a certificate senders can authenticate"
+expect_status plain maildns.mx_tls pass "offer STARTTLS with a certificate senders can authenticate"
+expect_status plain-ok maildns.mx_tls fail "mx.plain.example: its certificate (CN=mx.plain.example) does not validate"
+expect_status bogus maildns.mx_tls fail "mx.bogus.example: its certificate (CN=mx.plain.example) does not name the host and does not validate"
+expect_status weak maildns.mx_tls fail "nowhere.weak.example: its certificate"
+expect_status weak-sts-optional maildns.mx_tls info "nowhere.weak.example"
 ok; sqlite3 "$T/annexa.db" "select observed from results where instance='plain' and check_id='maildns.mx_tls' order by run_id desc limit 1" |
 	grep -q '"validates": *true' || fail "plain's MX TLS evidence lacks the validation result"
 
 # MTA-STS: the policy host is resolved by the validating resolver (good);
 # a forged address for it is refused before any connection (bogus).
-expect bogus maildns.mta_sts fail "the MTA-STS policy host: the answer for mta-sts.bogus.example is bogus"
+expect_status bogus maildns.mta_sts fail "the MTA-STS policy host: the answer for mta-sts.bogus.example is bogus"
 n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='good' and check_id='maildns.dnssec' and observed like '%mta-sts.good.example/A%secure%'")
 ok; [ "$n" = 1 ] || fail "the policy host's address was not looked up through the validating resolver"
 
 # DMARC: a subdomain without a record of its own falls under the
 # organizational domain's (its sp=, else p=)
-expect news-good maildns.dmarc pass "the organizational domain's applies (_dmarc.good.example)"
-expect news-weak maildns.dmarc fail "its policy for subdomains p=none is weaker than quarantine"
+expect_status news-good maildns.dmarc pass "the organizational domain's applies (_dmarc.good.example)"
+expect_status news-weak maildns.dmarc fail "its policy for subdomains p=none is weaker than quarantine"
 
 # DKIM: a dkim-messages path that cannot be read is no silent pass
-expect good-unreadable maildns.dkim error "dkim-messages: 1 path(s) or file(s) cannot be read"
-expect good-unreadable maildns.dkim error "no-such-mail"
+expect_status good-unreadable maildns.dkim error "dkim-messages: 1 path(s) or file(s) cannot be read"
+expect_status good-unreadable maildns.dkim error "no-such-mail"
 
 # Evidence: the records as published, with the report addresses pseudonymised.
 n=$(sqlite3 "$T/annexa.db" "select count(*) from results where instance='good' and observed like '%dmarc-reports@%'")

@@ -15,22 +15,7 @@ command -v unzip >/dev/null || { echo "unzip missing (apt-get install unzip)"; e
 command -v xmllint >/dev/null || { echo "xmllint missing (apt-get install libxml2-utils)"; exit 1; }
 python3 -c 'import jsonschema' 2>/dev/null || { echo "python3-jsonschema missing (apt-get install python3-jsonschema)"; exit 1; }
 S="$ANNEXA_SRC/tests/data/oscal"
-mkdir -p "$T/site"
-printf 'tls = on\n' >"$T/site/app.conf"
-chmod 0600 "$T/site/app.conf"
-cat >"$T/annexa.conf" <<CONF
-[annexa]
-	organization = OSCAL Test GmbH
-	store = state/annexa.db
-	state-dir = state
-[probe "appconf"]
-	type = file
-	path = site/app.conf
-	contains = ^tls *= *on
-	attach = true
-	controls = A.8.9
-CONF
-C="$T/annexa.conf"
+file_site_conf "OSCAL Test GmbH"
 cd "$T" || exit 1
 ANNEXA_NOW=2026-03-10T10:00:00Z expect_rc 0 "$ANNEXA" -c "$C" collect
 printf 'tls = off\n' >"$T/site/app.conf"

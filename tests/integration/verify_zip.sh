@@ -13,21 +13,8 @@
 . "$ANNEXA_SRC/tests/lib/common.sh"
 command -v unzip >/dev/null || { echo "unzip missing (apt-get install unzip)"; exit 1; }
 FORGE="$ANNEXA_SRC/tests/lib/zipforge.py"
-mkdir -p "$T/site" "$T/f"
-echo "tls = on" >"$T/site/app.conf"
-cat >"$T/annexa.conf" <<CONF
-[annexa]
-	organization = Zip Test GmbH
-	store = state/annexa.db
-	state-dir = state
-[probe "appconf"]
-	type = file
-	path = site/app.conf
-	contains = ^tls *= *on
-	attach = true
-	controls = A.8.9
-CONF
-C="$T/annexa.conf"
+mkdir -p "$T/f"
+file_site_conf "Zip Test GmbH"
 cd "$T" || exit 1
 expect_rc 0 "$ANNEXA" -c "$C" collect
 expect_rc 0 "$ANNEXA" -c "$C" keygen

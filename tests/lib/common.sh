@@ -55,23 +55,49 @@ expect_no_out() {
 	CHECKS=$((CHECKS + 1))
 	! grep -qF -- "$1" "$T/out" || fail "output contains '$1'"
 }
-# wait_for SECONDS CMD...: polls CMD until it succeeds; fails after SECONDS
-# (generous: a busy machine may start a server many times slower than an
-# idle one, and a deadline only costs time when something is broken).
-wait_for() {
-	local until=$((SECONDS + $1)); shift
-	until "$@" 2>/dev/null; do
-		[ "$SECONDS" -lt "$until" ] || return 1
-		sleep 0.1
-	done
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
+# file_site_conf ORG [LINE...]: the one-file site the export tests start
+# from: $T/site/app.conf ("tls = on", 0600, unless the test wrote its own)
+# watched by the file probe "appconf" (attached, A.8.9) in $T/annexa.conf
+# for organization ORG, each LINE added to that probe; sets C. More
+# sections are appended to "$C".
+file_site_conf() {
+	local org=$1 line
+	shift
+	mkdir -p "$T/site"
+	if [ ! -e "$T/site/app.conf" ]; then
+		printf 'tls = on\n' >"$T/site/app.conf"
+		chmod 0600 "$T/site/app.conf"
+	fi
+	{
+		printf '[annexa]\n\torganization = %s\n\tstore = state/annexa.db\n\tstate-dir = state\n' "$org"
+		printf '[probe "appconf"]\n\ttype = file\n\tpath = site/app.conf\n\tcontains = ^tls *= *on\n'
+		for line in "$@"; do printf '\t%s\n' "$line"; done
+		printf '\tattach = true\n\tcontrols = A.8.9\n'
+	} >"$T/annexa.conf"
+	C="$T/annexa.conf"
 }
-# wait_until SECONDS 'CONDITION': wait_for on a shell condition evaluated
-# afresh on every poll (write it in single quotes: '[ "$(count)" -ge 2 ]').
-wait_until() { wait_for "$1" eval "$2"; }
-# port_open PORT [HOST]: something accepts connections there.
-port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
-# gone PID: the process has exited.
-gone() { ! kill -0 "$1" 2>/dev/null; }
+# start_daemon CONF [LOG]: `annexa -c CONF daemon --foreground` in the
+# background, stderr to LOG ($T/daemon.log), its pid in $pid, killed (-9)
+# when the test ends. Environment given before the call reaches it.
+start_daemon() {
+	"$ANNEXA" -c "$1" daemon --foreground 2>"${2:-$T/daemon.log}" &
+	pid=$!
+	add_cleanup stop_daemon
+}
+stop_daemon() { kill -9 "$pid" 2>/dev/null; }
+# newest_status INSTANCE CHECK, newest_message INSTANCE CHECK: the newest
+# result's in the store $T/annexa.db; expect_status INSTANCE CHECK WANT
+# [MESSAGE PART] asserts the status (and a part of the message).
+newest_status() { sqlite3 "$T/annexa.db" "select status from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
+newest_message() { sqlite3 "$T/annexa.db" "select message from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
+expect_status() {
+	local got
+	got=$(newest_status "$1" "$2"); ok
+	[ "$got" = "$3" ] || fail "$1 $2 is '$got' ($(newest_message "$1" "$2")), expected $3"
+	[ -z "${4:-}" ] && return
+	ok; newest_message "$1" "$2" | grep -qF -- "$4" || fail "$1 $2 message lacks '$4': $(newest_message "$1" "$2")"
+}
 # jq-free JSON queries through python3.
 jsonq() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 done_tests() {

@@ -7,6 +7,7 @@
 #                        mandatory ones = PROTOCOLS; EXTRA lines appended)
 #   pf_start / pf_stop   start (waits for the port; returns 1 on failure), stop
 # Sets PF_DIR (the config folder), PF_BASE and PF_PORT.
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
 pf_init() {
 	PF_BASE=$1 PF_PORT=$2 PF_DIR=$1/pf/etc

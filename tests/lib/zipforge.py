@@ -5,9 +5,11 @@ way for two ZIP readers to disagree about what a file holds (issue 12).
 usage: zipforge.py BUNDLE LAYOUT OUT      (LAYOUT from LAYOUTS below)
        zipforge.py BUNDLE --all DIR       (every layout into DIR/LAYOUT.zip)
        zipforge.py - --expect LAYOUT      (what annexa verify must name)
-       zipforge.py BUNDLE --resign OUT KEY CERT NAME=FILE...
-                                          (files replaced, manifest re-made
-                                           and re-signed with KEY/CERT)
+       zipforge.py BUNDLE --resign OUT KEY CERT [NAME=FILE...] [--bulk=N]
+                                          (files replaced, N files added
+                                           under evidence/bulk/ (bench),
+                                           manifest re-made and re-signed
+                                           with KEY/CERT)
 
 The bundle must be annexa's own (libarchive: deflate, data descriptors, no
 Zip64 in the central directory below 4 GiB). "Forged" content replaces
@@ -280,9 +282,15 @@ def resign(d, key, crt, replace):
 
 
 def main():
-    if len(sys.argv) > 6 and sys.argv[2] == "--resign":
+    if len(sys.argv) >= 6 and sys.argv[2] == "--resign":
         out, key, crt = sys.argv[3:6]
-        repl = dict((a.split("=", 1)[0], open(a.split("=", 1)[1], "rb").read()) for a in sys.argv[6:])
+        repl = {}
+        for a in sys.argv[6:]:
+            name, value = a.split("=", 1)
+            if name == "--bulk":
+                repl.update(("evidence/bulk/f%06d.txt" % k, b"evidence %d\n" % k) for k in range(int(value)))
+            else:
+                repl[name] = open(value, "rb").read()
         open(out, "wb").write(resign(open(sys.argv[1], "rb").read(), key, crt, repl))
         return
     if len(sys.argv) != 4:

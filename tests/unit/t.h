@@ -3,6 +3,7 @@
 #ifndef AX_T_H
 #define AX_T_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,12 @@ struct ax_evidence;
 const struct ax_result *t_result(const struct ax_evidence *ev, const char *check);
 const struct ax_result *t_result_in(const struct ax_evidence *ev, const char *instance, const char *check);
 const struct ax_result *t_need_result(const struct ax_evidence *ev, const char *check);
+
+/* SQL on a store file behind the store's back (tampering, counting):
+ * t_sql runs statements and returns sqlite3_exec's code; t_sql_int returns
+ * the first column of the first row, -999 when there is none. */
+int t_sql(const char *path, const char *sql);
+int64_t t_sql_int(const char *path, const char *sql);
 
 #define T_OK(cond) do { t_checks++; if (!(cond)) t_fail(__FILE__, __LINE__, "expected: %s", #cond); } while (0)
 #define T_EQ_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); t_checks++; \

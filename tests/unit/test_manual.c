@@ -31,29 +31,6 @@ static struct ax_mapping maps[] = {
 };
 static struct ax_catalog cat = {ctl, 4, maps, 2, "iso27001-2022", NULL, 0, NULL, 0};
 
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v = -999;
-	if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static int raw(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open(path, &db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
-}
-
 static void verify_ok(struct ax_store *s, const char *when)
 {
 	int64_t bad = -1;
@@ -67,11 +44,11 @@ static void verify_ok(struct ax_store *s, const char *when)
 static char *fingerprint(const char *path)
 {
 	return ax_asprintf("%lld/%lld/%lld/%lld/%lld",
-			   (long long)raw_int(path, "SELECT count(*) FROM runs"),
-			   (long long)raw_int(path, "SELECT count(*) FROM artifacts"),
-			   (long long)raw_int(path, "SELECT count(*) FROM manual_evidence"),
-			   (long long)raw_int(path, "SELECT count(*) FROM manual_files"),
-			   (long long)raw_int(path, "SELECT count(*) FROM manual_evidence WHERE state = 'approved'"));
+			   (long long)t_sql_int(path, "SELECT count(*) FROM runs"),
+			   (long long)t_sql_int(path, "SELECT count(*) FROM artifacts"),
+			   (long long)t_sql_int(path, "SELECT count(*) FROM manual_evidence"),
+			   (long long)t_sql_int(path, "SELECT count(*) FROM manual_files"),
+			   (long long)t_sql_int(path, "SELECT count(*) FROM manual_evidence WHERE state = 'approved'"));
 }
 
 static int attach(struct ax_store *s, const char *control, const char *path, const char *user, int64_t eff,
@@ -119,7 +96,7 @@ static void test_lifecycle(void)
 	char *id = NULL, *before;
 
 	T_EQ_INT(ax_store_open(&s, path), 0);
-	T_EQ_INT(raw_int(path, "PRAGMA user_version"), AX_STORE_SCHEMA_VERSION);
+	T_EQ_INT(t_sql_int(path, "PRAGMA user_version"), AX_STORE_SCHEMA_VERSION);
 	T_EQ_STR(status_of(s, NULL, "A.5.1", T0, NULL), "manual");
 
 	/* attach, approval required: pending, control stays manual */
@@ -173,7 +150,7 @@ static void test_lifecycle(void)
 	free(id);
 	T_EQ_INT(attach(s, "A.5.1", policy, "alice", T0 + 15 * DAY, T0 + 400 * DAY, 0, &id), 0);
 	T_EQ_STR(id, "M-2");
-	T_EQ_INT(raw_int(path, "SELECT count(*) FROM artifacts"), 1); /* same bytes stored once */
+	T_EQ_INT(t_sql_int(path, "SELECT count(*) FROM artifacts"), 1); /* same bytes stored once */
 	verify_ok(s, "second attach");
 	T_EQ_STR(status_of(s, NULL, "A.5.1", T0, &nexp), "pass");
 	T_EQ_INT(nexp, 0);
@@ -204,15 +181,15 @@ static void test_lifecycle(void)
 		T_EQ_INT(list.items[0].approve_run, 2);
 	}
 	ax_manual_list_free(&list);
-	T_EQ_INT(raw_int(path, "SELECT count(*) FROM runs WHERE kind IN ('attach','approve','revoke')"), 5);
+	T_EQ_INT(t_sql_int(path, "SELECT count(*) FROM runs WHERE kind IN ('attach','approve','revoke')"), 5);
 
 	/* the triggers refuse deleting or rewriting manual evidence */
-	T_OK(raw(path, "DELETE FROM manual_evidence") != SQLITE_OK);
-	T_OK(raw(path, "UPDATE manual_evidence SET expires_at = expires_at + 1") != SQLITE_OK);
-	T_OK(raw(path, "UPDATE manual_evidence SET state = 'approved' WHERE id = 'M-1'") != SQLITE_OK);
+	T_OK(t_sql(path, "DELETE FROM manual_evidence") != SQLITE_OK);
+	T_OK(t_sql(path, "UPDATE manual_evidence SET expires_at = expires_at + 1") != SQLITE_OK);
+	T_OK(t_sql(path, "UPDATE manual_evidence SET state = 'approved' WHERE id = 'M-1'") != SQLITE_OK);
 
 	/* the ledger covers the files: tampering with their bytes is found */
-	T_EQ_INT(raw(path, "DROP TRIGGER artifacts_no_update; UPDATE artifacts SET data = CAST('forged' AS BLOB)"),
+	T_EQ_INT(t_sql(path, "DROP TRIGGER artifacts_no_update; UPDATE artifacts SET data = CAST('forged' AS BLOB)"),
 		 SQLITE_OK);
 	int64_t bad = 0;
 	T_EQ_INT(ax_store_ledger_verify(s, &bad), AX_EINVALID);

@@ -271,7 +271,9 @@ static struct ax_probe_instance mk(const char *name, const struct probe *p, int6
 	return i;
 }
 
-static void test_misbehaving(void)
+/* pidfd_off: the same run learning of exits by SIGCHLD, as on a kernel
+ * without pidfd_open */
+static void test_misbehaving(int pidfd_off)
 {
 	/* 30 s wall time for the well-behaved: a busy machine must not turn
 	 * them into timeouts (only i-hang is meant to hit its deadline) */
@@ -306,6 +308,7 @@ static void test_misbehaving(void)
 		.now = NOW,
 		.parallel = 4,
 		.max_output = 1 << 20,
+		.pidfd_off = pidfd_off,
 	};
 	setenv("ANNEXA_TEST_KEEP", "yes", 1);
 	setenv("SECRET_TOKEN", "hunter2", 1);
@@ -422,6 +425,13 @@ static void test_misbehaving(void)
 	free(state);
 }
 
+static int chld_seen;
+static void on_chld(int sig)
+{
+	(void)sig;
+	chld_seen = 1;
+}
+
 static void test_edge(void)
 {
 	struct ax_evidence ev = {0};
@@ -429,11 +439,31 @@ static void test_edge(void)
 	T_EQ_INT(ax_runner_run(NULL, 0, &opts, &ev), 0);
 	T_EQ_INT(ev.nresults, 0);
 
-	/* SIGCHLD ignored by the caller must not hide how children end */
+	/* SIGCHLD ignored by the caller must not hide how children end, with
+	 * pidfds or the SIGCHLD fallback; the caller's disposition comes back */
 	struct ax_probe_instance a = mk("a", &probe_test_abort, 30);
 	const struct ax_probe_instance *p = &a;
-	signal(SIGCHLD, SIG_IGN);
+	for (int off = 0; off < 2; off++) {
+		struct sigaction sa;
+		opts.pidfd_off = off;
+		signal(SIGCHLD, SIG_IGN);
+		T_EQ_INT(ax_runner_run(&p, 1, &opts, &ev), 0);
+		sigaction(SIGCHLD, NULL, &sa);
+		T_OK(sa.sa_handler == SIG_IGN);
+		signal(SIGCHLD, SIG_DFL);
+		EXPECT("a", "test.b", AX_CHECK_ERROR, "probe crashed (signal 6");
+		ax_evidence_free(&ev);
+	}
+
+	/* a caller's own handler is back after a fallback run */
+	struct sigaction mine, back;
+	memset(&mine, 0, sizeof(mine));
+	mine.sa_handler = on_chld;
+	sigaction(SIGCHLD, &mine, NULL);
+	opts.pidfd_off = 1;
 	T_EQ_INT(ax_runner_run(&p, 1, &opts, &ev), 0);
+	sigaction(SIGCHLD, NULL, &back);
+	T_OK(back.sa_handler == on_chld);
 	signal(SIGCHLD, SIG_DFL);
 	EXPECT("a", "test.b", AX_CHECK_ERROR, "probe crashed (signal 6");
 	ax_evidence_free(&ev);
@@ -442,7 +472,8 @@ static void test_edge(void)
 int main(void)
 {
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	test_misbehaving();
+	test_misbehaving(0);
+	test_misbehaving(1);
 	test_edge();
 	return t_done();
 }
