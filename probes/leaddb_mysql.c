@@ -130,7 +130,7 @@ int ax_mysql_uri_parse(const char *uri, struct ax_mysql_uri *out)
 	const char *at = NULL;
 	for (const char *c = p; c < p + auth_end; c++)
 		if (*c == '@')
-			at = c; /* the last '@': a password may hold one percent-encoded only, but be lenient */
+			at = c; /* the last '@' ends the user info: an unencoded '@' in a password is tolerated */
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		size_t ulen = colon ? (size_t)(colon - p) : (size_t)(at - p);

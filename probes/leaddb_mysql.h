@@ -4,9 +4,11 @@
  *   mysql://[USER[:PASSWORD]@][HOST][:PORT]/DB[?socket=PATH&sslmode=MODE]
  *   mariadb://... (the same)
  *
- * USER, PASSWORD, DB and PATH are percent-decoded. An empty HOST with a
- * socket connects through that Unix socket; an empty HOST without one is
- * localhost over TCP (libmariadb's own default socket is never guessed).
+ * USER, PASSWORD, DB and PATH are percent-decoded ('/', '?', '#' in a
+ * password must be encoded). An empty HOST with a socket connects through
+ * that Unix socket; without one it is libmariadb's default: localhost
+ * through its compiled-in socket, or what the defaults file names. HOST
+ * "localhost" is also a Unix socket to libmariadb; 127.0.0.1 is TCP.
  * sslmode: disable (default for a socket), require (TLS, any certificate),
  * verify-full (TLS, certificate and host name checked; default over TCP
  * to a host other than localhost/127.0.0.1/::1). The password is better
