@@ -45,6 +45,7 @@ want consent.doi.single_optin_lists "fail 1 marketing list(s)"
 want consent.unconfirmed.expired "fail 100 unconfirmed sign-up(s)"
 want consent.inactive.retention "fail 20 contact(s)"
 want consent.erasure.overdue "skip not applicable to schema listmonk"
+want consent.unsubscribed.mailable "pass"
 [ "$(jsonq "$T/status.json" "[c['status'] for c in d['controls'] if c['id']=='A.8.10'][0]")" = fail ] || fail "A.8.10 should fail"
 ok
 
@@ -91,6 +92,14 @@ cp "$T/out" "$T/status.json"
 want consent.doi.proof "pass"
 want consent.unconfirmed.expired "pass"
 want consent.doi.single_optin_lists "pass"
+
+# Blocklisting unsubscribes every list in listmonk; two subscribers
+# blocklisted behind its back keep their subscriptions: still mailable.
+pg_psql -c "UPDATE subscribers SET status = 'blocklisted' WHERE id IN (1, 2)" >/dev/null
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe listmonk
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" status --json
+cp "$T/out" "$T/status.json"
+want consent.unsubscribed.mailable "fail 2 unsubscribed or blocklisted address(es)"
 
 # Privacy: no planted address in the store (results, artifacts), the
 # collector's stdout and stderr, the state folder or an exported bundle.
