@@ -220,14 +220,15 @@ static int read_password(const char *path, char **out)
 	return 0;
 }
 
+/* what: the step that failed (NULL: the query itself). */
 static int my_fail(struct ax_leaddb_mysql *db, const char *what)
 {
 	unsigned code = mysql_errno(db->m);
-	int timeout = code == MY_STATEMENT_TIMEOUT || code == MY_QUERY_TIMEOUT || code == MY_QUERY_INTERRUPTED;
-	if (timeout)
-		return ax_error_code(AX_ETIMEOUT, "mariadb: %s took longer than %lld ms", what, (long long)db->timeout_ms);
-	return ax_error_code(code == CR_SERVER_LOST && db->timeout_ms ? AX_ETIMEOUT : AX_ERROR, "mariadb: %s: %s",
-			     what, mysql_error(db->m));
+	if (code == MY_STATEMENT_TIMEOUT || code == MY_QUERY_TIMEOUT || code == MY_QUERY_INTERRUPTED)
+		return ax_error_code(AX_ETIMEOUT, "mariadb: %s took longer than %lld ms", what ? what : "query",
+				     (long long)db->timeout_ms);
+	return ax_error_code(code == CR_SERVER_LOST && db->timeout_ms ? AX_ETIMEOUT : AX_EINVALID, "mariadb: %s%s%s",
+			     what ? what : "", what ? ": " : "", mysql_error(db->m));
 }
 
 /* SQL statements that set up the session; each must succeed. */
@@ -378,11 +379,11 @@ int ax_leaddb_mysql_each(struct ax_leaddb_mysql *db, const char *sql, const char
 		goto cleanup;
 	ax_buf_puts(&q, sql + acc.done);
 	if (mysql_real_query(db->m, q.ptr, q.size) != 0) {
-		err = my_fail(db, "query failed");
+		err = my_fail(db, NULL);
 		goto cleanup;
 	}
 	if (!(res = mysql_use_result(db->m))) {
-		err = mysql_errno(db->m) ? my_fail(db, "query failed")
+		err = mysql_errno(db->m) ? my_fail(db, NULL)
 					 : ax_error_code(AX_EINVALID, "mariadb: query returned no rows (not a SELECT?)");
 		goto cleanup;
 	}

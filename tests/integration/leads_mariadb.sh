@@ -97,6 +97,14 @@ CHECKS=$((CHECKS + 1))
 sqlite3 "$T/annexa.db" "select status || message || observed from results where instance = 'mauticcore' and check_id = 'consent.doi.single_optin_lists' order by rowid desc limit 1" |
 	tee "$T/ro.txt" | grep -q '"name":"ro-utc"' || { fail "the session is not read-only in UTC"; cat "$T/ro.txt" >&2; }
 
+# The query deadline holds: the server stops a statement past query-timeout.
+sed -i 's/^\tquery-single-optin = .*/\tquery-single-optin = SELECT SLEEP(30), 1\n\tquery-timeout = 1s/' "$T/annexa.conf"
+t0=$SECONDS
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe mauticcore
+CHECKS=$((CHECKS + 1))
+[ $((SECONDS - t0)) -lt 25 ] || fail "a 1 s query deadline took $((SECONDS - t0)) s"
+want mauticcore consent.doi.single_optin_lists "error query-single-optin query failed: mariadb: query took longer than 1000 ms"
+
 # A wrong password is refused with libmariadb's message, without the password.
 printf 'wrong-pw\n' > "$T/db.pw" # keeps its owner
 "$ANNEXA" -c "$T/annexa.conf" collect --probe phplist >"$T/out" 2>&1
