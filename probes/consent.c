@@ -184,6 +184,8 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 	}
 	ax_buf_printf(sql_log, "-- %s (%s%s)\n", qu->check, override ? "from option " : "default for schema ",
 		      override ? qu->option : schema);
+	if (!override && ax_consent_schema_find(schema))
+		ax_buf_printf(sql_log, "-- written from %s\n", ax_consent_schema_find(schema)->source);
 	for (size_t i = 0; i < nparams; i++)
 		ax_buf_printf(sql_log, "-- $%zu = '%s'\n", i + 1, params[i] ? params[i] : "NULL");
 	ax_buf_printf(sql_log, "%s;\n\n", sql);

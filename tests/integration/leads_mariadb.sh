@@ -72,7 +72,8 @@ CHECKS=$((CHECKS + 1))
 sqlite3 "$T/annexa.db" "select observed from results where instance = 'phplist' and check_id = 'consent.doi.proof' order by rowid desc limit 1" |
 	grep -q '"detail":"no_confirmation_record"' || fail "phpList samples lack their reason"
 CHECKS=$((CHECKS + 1))
-sqlite3 "$T/annexa.db" "select data from artifacts" | grep -q "phplist_user_user_history" || fail "the SQL that ran is not attached"
+sqlite3 "$T/annexa.db" "select data from artifacts" | grep -q "^-- written from phpList 3: admin/structure.php" ||
+	fail "the SQL that ran is not attached with its source"
 
 # require-ip = false drops the confirmations without IP (5 phpList, 2 Mautic)
 sed -i 's/^\tschema = \(phplist\|mautic\)$/&\n\trequire-ip = false/' "$T/annexa.conf"
