@@ -4,7 +4,7 @@
 # printed), each with generated subscribers and planted violations: exact
 # counts through the real binary, the skips with their reasons (Mautic
 # without a DOI plugin has nothing to check), the password from a file or
-# a my.cnf-style file, never in the evidence, a read-only session, and no
+# a my.cnf-style file (or, discouraged, the URI), never in the evidence, a read-only session, and no
 # address anywhere annexa writes.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 . "$ANNEXA_SRC/tests/lib/leads.sh"
@@ -41,6 +41,10 @@ cat >> "$T/annexa.conf" <<CONF
 	database = mysql:///mautic?socket=$MY_SOCK
 	defaults-file = $T/my.cnf
 	schema = mautic
+[probe "inuri"]
+	type = consent
+	database = mysql://annexa:$PW@/phplist?socket=$MY_SOCK
+	schema = phplist
 [probe "mauticcore"]
 	type = consent
 	database = mariadb://annexa@/mauticcore?socket=$MY_SOCK
@@ -54,6 +58,7 @@ CHECKS=$((CHECKS + 1))
 [ $rc = 1 ] || { fail "collect exit $rc (want 1)"; cat "$T/collect.err" >&2; }
 want() { leads_want "$@"; }
 want phplist consent.doi.proof "fail 18 confirmed double-opt-in subscription(s)"
+want inuri consent.doi.proof "fail 18 confirmed double-opt-in subscription(s)"
 want phplist consent.unconfirmed.expired "fail 6 unconfirmed sign-up(s)"
 want phplist consent.inactive.retention "fail 3 contact(s)"
 want phplist consent.unsubscribed.mailable "fail 4 unsubscribed or blocklisted address(es)"
