@@ -124,7 +124,7 @@ static json_t *sample_json(struct ax_probe_ctx *ctx, const struct question *qu, 
 /* False when the schema's precondition query for this question (Mautic:
  * a DOI plugin's confirmations exist) finds nothing; a failing one is true,
  * so the question itself runs and reports the error. */
-static int needs_met(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct question *qu, const char *schema)
+static int needs_met(struct ax_leaddb *db, const struct question *qu, const char *schema)
 {
 	const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
 	struct ax_leaddb_sample s;
@@ -152,7 +152,7 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 		ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "require-ip is off: no confirmation IP is needed");
 		return 0;
 	}
-	if (!sql || (!override && !needs_met(ctx, db, qu, schema))) {
+	if (!sql || (!override && !needs_met(db, qu, schema))) {
 		const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
 		if (sys && sys->skip[qu->q])
 			ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "not applicable to schema %s: %s (set %s to ask your own)",

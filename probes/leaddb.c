@@ -88,7 +88,10 @@ int ax_leaddb_open_auth(struct ax_leaddb **out, const char *uri, int64_t timeout
 	int err;
 	*out = NULL;
 	db->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
-	if (uri && strncmp(uri, "sqlite:", 7) == 0) {
+	if (auth && (auth->password_file || auth->defaults_file) && !ax_leaddb_is_mysql_uri(uri)) {
+		err = ax_error_code(AX_EINVALID, "password-file and defaults-file are for mysql:// databases "
+						 "(libpq reads ~/.pgpass or PGPASSFILE)");
+	} else if (uri && strncmp(uri, "sqlite:", 7) == 0) {
 		db->engine = AX_LEADDB_SQLITE;
 		err = open_sqlite(db, uri + 7);
 	} else if (uri && (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)) {

@@ -94,6 +94,9 @@ static void test_connect_failure(void)
 	T_OK(ax_leaddb_open_auth(&db, "mysql://annexa@127.0.0.1:1/leads", 5000, &auth) < 0);
 	T_CONTAINS(ax_error_last(), "password-file /nonexistent/annexa.pw");
 	T_OK(ax_leaddb_open(&db, "mysql://annexa@127.0.0.1:1", 5000) == AX_EINVALID);
+	/* libpq has its own password file: ours would be silently ignored there */
+	T_EQ_INT(ax_leaddb_open_auth(&db, "postgresql:///leads?host=/nonexistent", 5000, &auth), AX_EINVALID);
+	T_CONTAINS(ax_error_last(), "are for mysql:// databases");
 }
 
 static void test_engine_check(void)
