@@ -7,13 +7,13 @@
 
 BUILD_PKGS = meson ninja-build pkg-config gcc libc6-dev git openssl \
 	libgit2-dev libxml2-dev libxml2-utils libssl-dev libsqlite3-dev sqlite3 \
-	libjansson-dev libarchive-dev libpq-dev libgmime-3.0-dev zlib1g-dev \
+	libjansson-dev libarchive-dev libpq-dev libmariadb-dev libgmime-3.0-dev zlib1g-dev \
 	libunbound-dev libcurl4-openssl-dev dns-root-data libseccomp-dev libxlsxwriter-dev \
 	libpsl-dev publicsuffix scdoc
 TEST_PKGS = postfix dovecot-imapd restic sslscan stunnel4 postgresql \
 	postgresql-client unzip zip chromium poppler-utils openssh-client python3 procps psmisc \
 	time util-linux xz-utils gpg git sqlite3 curl python3-jsonschema \
-	nsd ldnsutils \
+	nsd ldnsutils mariadb-server mariadb-client \
 	build-essential dpkg-dev debhelper lintian man-db systemd bash-completion
 BENCH_PKGS = ripgrep testssl.sh bc time sslscan zip hyperfine
 

@@ -1,11 +1,13 @@
 #!/bin/bash
 # consent.sh [N] - the `consent` probe over N subscribers (default
-# 1 000 000) in PostgreSQL (listmonk schema, temporary socket-only cluster)
-# and in SQLite (generic schema), against the very same queries run by
-# psql / sqlite3 (taken from the probe's consent-queries.sql artifact,
+# 1 000 000) in PostgreSQL (listmonk schema, temporary socket-only cluster),
+# in SQLite (generic schema) and in MariaDB (phpList schema, private
+# socket-only server), against the very same queries run by psql / sqlite3
+# / mariadb (taken from the probe's consent-queries.sql artifact,
 # parameters substituted, wrapped in the same count + LIMIT). One run
-# each; prints both times and the ratio.
-# Needs: root (the cluster runs as `postgres`), a built annexa.
+# each; prints both times and the ratio. ENGINES="pg sqlite mariadb" (the
+# default) picks which.
+# Needs: root (the cluster runs as `postgres`, mariadbd as root), a built annexa.
 set -eu
 . "$(dirname "$0")/lib.sh"
 bench_annexa
@@ -15,6 +17,15 @@ cleanup_hooks=""
 add_cleanup() { cleanup_hooks="$1 $cleanup_hooks"; }
 trap 'for h in $cleanup_hooks; do $h || true; done; rm -rf "$T"' EXIT
 . "$SRC/tests/fixtures/leads/pg.sh"
+. "$SRC/tests/fixtures/leads/mariadb.sh"
+ENGINES=${ENGINES:-pg sqlite mariadb}
+wait_for() { # as tests/lib/common.sh's
+	local until=$((SECONDS + $1)); shift
+	until "$@" 2>/dev/null; do
+		[ "$SECONDS" -lt "$until" ] || return 1
+		sleep 0.1
+	done
+}
 export ANNEXA_NOW=2026-11-29T00:00:00Z
 head -c 32 /dev/urandom > "$T/key"
 chmod 0600 "$T/key"
@@ -68,11 +79,14 @@ CONF
 	python3 -c "import sys; a,b,c,d=map(float,sys.argv[1:]); print('%s: annexa consent %.2f s, peer %.2f s, ratio %.2fx' % ('$name', b-a, d-c, (b-a)/(d-c)))" "$t0" "$t1" "$t2" "$t3"
 }
 
+if [[ " $ENGINES " == *" pg "* ]]; then
 echo "PostgreSQL: loading $N listmonk subscribers..."
 pg_start
 pg_load_listmonk "$SRC/tests/fixtures/leads/listmonk-generate.sql" -v n="$N"
 run listmonk-pg "$LEADS_PG_URI" listmonk psql -q -X -h "$PGDIR" -p "$PG_PORT" -U postgres -d leads
+fi
 
+if [[ " $ENGINES " == *" sqlite "* ]]; then
 echo "SQLite: loading $N generic leads..."
 sqlite3 "$T/leads.sqlite" < "$SRC/tests/fixtures/leads/generic-schema.sql"
 sqlite3 "$T/leads.sqlite" <<SQL
@@ -87,3 +101,14 @@ INSERT INTO erasure_requests SELECT id, email, 'erasure', datetime('2026-11-29',
 ANALYZE;
 SQL
 run generic-sqlite "sqlite:$T/leads.sqlite" generic sqlite3 "$T/leads.sqlite"
+fi
+
+if [[ " $ENGINES " == *" mariadb "* ]]; then
+echo "MariaDB: loading $N phpList subscribers..."
+MY_POOL=512M my_start
+echo "  mariadb-install-db + mariadbd start: ${MY_START_S}s"
+echo "CREATE DATABASE leads CHARACTER SET utf8mb4;" | my_sql
+{ echo "SET @n = $N;"; cat "$SRC/tests/fixtures/leads/phplist-schema.sql" "$SRC/tests/fixtures/leads/phplist-generate.sql"; } |
+	my_sql leads >/dev/null
+run phplist-mariadb "mysql://root@/leads?socket=$MY_SOCK" phplist my_sql -N leads
+fi

@@ -64,8 +64,9 @@ void ax_sandbox_free(struct ax_sandbox *sb);
 struct ax_probe_instance;
 void ax_sandbox_plan(struct ax_sandbox *sb, const struct ax_probe_instance *inst, const char *state_dir,
 		     const char *const *protect);
-/* The TCP port of "host:port", "[v6]:port" or a postgresql:// URI (5432
- * when it names none), 0 when there is none (a Unix socket, sqlite:). */
+/* The TCP port of "host:port", "[v6]:port", a postgresql:// URI (5432
+ * when it names none) or a mysql:// URI with a host (3306 when it names
+ * none), 0 when there is none (a Unix socket, sqlite:). */
 uint16_t ax_sandbox_port_of(const char *value);
 
 /* The Landlock ABI of the running kernel, 0 when it has none. */

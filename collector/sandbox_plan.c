@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "leaddb_mysql.h"
 #include "probe.h"
 
 static int listed(const char *const *keys, const char *key)
@@ -99,6 +100,13 @@ uint16_t ax_sandbox_port_of(const char *value)
 		port = 5432;
 	} else if (strncmp(value, "sqlite:", 7) == 0) {
 		return 0;
+	} else if (ax_leaddb_is_mysql_uri(value)) {
+		struct ax_mysql_uri u;
+		if (ax_mysql_uri_parse(value, &u) < 0)
+			return 0;
+		port = u.host ? (u.port ? u.port : 3306) : 0; /* no host: a Unix socket */
+		ax_mysql_uri_free(&u);
+		return (uint16_t)port;
 	} else if ((q = strrchr(value, '@')) && !strchr(q, ':') && !strchr(q, ']')) {
 		/* ADDR@PORT, unbound's notation of a resolver (maildns) */
 		char *stop;

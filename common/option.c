@@ -148,8 +148,10 @@ int ax_option_parse(const struct ax_option *opt, const char *value, int64_t *num
 		break;
 	case AX_OPT_DBURI:
 		if (strncmp(value, "sqlite:", 7) != 0 && strncmp(value, "postgresql://", 13) != 0 &&
-		    strncmp(value, "postgres://", 11) != 0)
-			err = ax_error_code(AX_EINVALID, "expected sqlite:PATH or postgresql://... (a libpq URI)");
+		    strncmp(value, "postgres://", 11) != 0 && strncmp(value, "mysql://", 8) != 0 &&
+		    strncmp(value, "mariadb://", 10) != 0)
+			err = ax_error_code(AX_EINVALID,
+					    "expected sqlite:PATH, postgresql://... (a libpq URI) or mysql://USER@HOST:PORT/DB");
 		else if (strcmp(value, "sqlite:") == 0)
 			err = ax_error_code(AX_EINVALID, "empty sqlite path");
 		break;

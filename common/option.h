@@ -18,7 +18,7 @@ enum ax_opt_type {
 	AX_OPT_BOOL,     /* true/false/yes/no/on/off/1/0 */
 	AX_OPT_ENUM,     /* one of the '|'-separated choices */
 	AX_OPT_SIZE,     /* 512, 10k, 64M, 2G (bytes) */
-	AX_OPT_DBURI,    /* sqlite:PATH (PATH resolved like AX_OPT_PATH) or postgresql://... */
+	AX_OPT_DBURI,    /* sqlite:PATH (PATH resolved like AX_OPT_PATH), postgresql://... or mysql://... */
 	AX_OPT_REGEX,    /* POSIX extended regular expression, compiled when the config loads */
 };
 

@@ -19,8 +19,10 @@
 
 static const struct ax_option consent_options[] = {
 	{"database", AX_OPT_DBURI, NULL, AX_OPT_REQUIRED | AX_OPT_SECRET, NULL, 0, 0,
-	 "lead database: sqlite:/ABSOLUTE/PATH or postgresql://user@host/db?..."},
-	{"schema", AX_OPT_ENUM, "generic", 0, "generic|listmonk", 0, 0, "table layout of the lead database"},
+	 "lead database: sqlite:/ABSOLUTE/PATH, postgresql://user@host/db?... or mysql://user@host:port/db"},
+	{"schema", AX_OPT_ENUM, "generic", 0, "generic|listmonk|phplist|mautic|keila", 0, 0, "table layout of the lead database"},
+	{"password-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "mysql://: file whose first line is the password"},
+	{"defaults-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "mysql://: my.cnf-style file; its [client] group gives the password"},
 	{"require-ip", AX_OPT_BOOL, "true", 0, NULL, 0, 0, "double opt-in proof needs the confirmation IP"},
 	{"listmonk-ip-key", AX_OPT_STRING, "optin_ip", 0, NULL, 0, 0,
 	 "listmonk: key in subscriber_lists.meta holding the confirmation IP (listmonk writes optin_ip)"},
@@ -35,6 +37,7 @@ static const struct ax_option consent_options[] = {
 	{"query-unconfirmed-expired", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, list"},
 	{"query-erasure-overdue", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, kind"},
 	{"query-inactive", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, detail"},
+	{"query-unsubscribed-mailable", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; no parameters -> address, detail"},
 	{NULL},
 };
 
@@ -45,6 +48,7 @@ static const struct ax_check_def consent_checks[] = {
 	{"consent.unconfirmed.expired", "no unconfirmed sign-up older than unconfirmed-max-age is kept"},
 	{"consent.erasure.overdue", "no erasure or objection request open longer than erasure-max-age"},
 	{"consent.inactive.retention", "no contact without consent activity for longer than inactive-max-age"},
+	{"consent.unsubscribed.mailable", "no unsubscribed or blocklisted address is still mailable on an active list"},
 	AX_PROBE_KEY_CHECK, /* its samples are keyed pseudonyms */
 	{NULL},
 };
@@ -80,6 +84,9 @@ static const struct question questions[] = {
 	{AX_Q_INACTIVE, "consent.inactive.retention", "query-inactive", 1,
 	 "no contact is kept beyond inactive-max-age without consent activity",
 	 "%lld contact(s) without consent activity for longer than inactive-max-age", NULL},
+	{AX_Q_UNSUB_MAILABLE, "consent.unsubscribed.mailable", "query-unsubscribed-mailable", 1,
+	 "no unsubscribed or blocklisted address is still mailable",
+	 "%lld unsubscribed or blocklisted address(es) still mailable on an active list", NULL},
 };
 
 /* 'YYYY-MM-DD HH:MM:SS' UTC: the format of the generic schema's times and
@@ -114,6 +121,22 @@ static json_t *sample_json(struct ax_probe_ctx *ctx, const struct question *qu, 
 	return arr;
 }
 
+/* False when the schema's precondition query for this question (Mautic:
+ * a DOI plugin's confirmations exist) finds nothing; a failing one is true,
+ * so the question itself runs and reports the error. */
+static int needs_met(struct ax_leaddb *db, const struct question *qu, const char *schema)
+{
+	const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
+	struct ax_leaddb_sample s;
+	if (!sys || !sys->needs || !sys->needs[qu->q])
+		return 1;
+	if (ax_leaddb_count_sample(db, sys->needs[qu->q], NULL, 0, 1, &s) < 0)
+		return 1;
+	int met = s.total > 0;
+	ax_leaddb_sample_free(&s);
+	return met;
+}
+
 static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct question *qu, const char *schema,
 	       struct ax_buf *sql_log)
 {
@@ -129,9 +152,14 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 		ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "require-ip is off: no confirmation IP is needed");
 		return 0;
 	}
-	if (!sql) {
-		ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, qu->na_fmt ? qu->na_fmt : "not applicable to schema %s (set %s)",
-				       schema, qu->option);
+	if (!sql || (!override && !needs_met(db, qu, schema))) {
+		const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
+		if (sys && sys->skip[qu->q])
+			ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "not applicable to schema %s: %s (set %s to ask your own)",
+					schema, sys->skip[qu->q], qu->option);
+		else
+			ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL,
+					qu->na_fmt ? qu->na_fmt : "not applicable to schema %s (set %s)", schema, qu->option);
 		return 0;
 	}
 	switch (qu->q) {
@@ -156,6 +184,8 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 	}
 	ax_buf_printf(sql_log, "-- %s (%s%s)\n", qu->check, override ? "from option " : "default for schema ",
 		      override ? qu->option : schema);
+	if (!override && ax_consent_schema_find(schema))
+		ax_buf_printf(sql_log, "-- written from %s\n", ax_consent_schema_find(schema)->source);
 	for (size_t i = 0; i < nparams; i++)
 		ax_buf_printf(sql_log, "-- $%zu = '%s'\n", i + 1, params[i] ? params[i] : "NULL");
 	ax_buf_printf(sql_log, "%s;\n\n", sql);
@@ -185,8 +215,11 @@ static int consent_run(struct ax_probe_ctx *ctx)
 	const char *schema = ax_probe_opt(ctx, "schema");
 	int err = 0;
 
+	struct ax_leaddb_auth auth = {ax_probe_opt(ctx, "password-file"), ax_probe_opt(ctx, "defaults-file")};
 	ax_probe_report_key(ctx);
-	if ((err = ax_leaddb_open(&db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
+	if ((err = ax_leaddb_open_auth(&db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000,
+				       &auth)) < 0 ||
+	    (err = ax_consent_schema_engine_check(schema, ax_leaddb_engine(db))) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++)
 		if ((err = ask(ctx, db, &questions[i], schema, &sql_log)) < 0)
@@ -198,12 +231,13 @@ cleanup:
 	return err;
 }
 
-/* the lead database: its sqlite file, or TCP to its PostgreSQL port */
+/* the lead database: its sqlite file, or TCP to its PostgreSQL/MariaDB port
+ * (password-file and defaults-file are paths: read access) */
 static const struct ax_probe_access consent_access = {.connect = (const char *const[]){"database", NULL}};
 
 const struct probe probe_consent = {
 	.name = "consent",
-	.summary = "lead database: double opt-in proof, single opt-in lists, expired sign-ups, erasure, retention",
+	.summary = "lead database: double opt-in proof, single opt-in lists, expired sign-ups, erasure, retention, unsubscribes",
 	.options = consent_options,
 	.checks = consent_checks,
 	.access = &consent_access,

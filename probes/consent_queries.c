@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "error.h"
+
 /* --- listmonk (PostgreSQL) ---
  * Double opt-in: lists.optin = 'double', subscriber_lists.status moves
  * unconfirmed -> confirmed. listmonk keeps no confirmation time: the
@@ -59,6 +61,13 @@ static const char *const listmonk[AX_Q_COUNT] = {
 		" WHERE s.updated_at < $1\n"
 		"   AND NOT EXISTS (SELECT 1 FROM subscriber_lists sl\n"
 		"                    WHERE sl.subscriber_id = s.id AND (sl.updated_at >= $1 OR sl.created_at >= $1))",
+	/* Blocklisting sets every subscription to 'unsubscribed'
+	 * (queries.sql blocklist-subscribers); one left active disagrees. */
+	[AX_Q_UNSUB_MAILABLE] =
+		"SELECT s.email AS address, 'blocklisted_but_subscribed' AS detail\n"
+		"  FROM subscribers s\n"
+		" WHERE s.status = 'blocklisted'\n"
+		"   AND EXISTS (SELECT 1 FROM subscriber_lists sl WHERE sl.subscriber_id = s.id AND sl.status <> 'unsubscribed')",
 	[AX_Q_CONSENT_STATE] =
 		"SELECT lower(s.email) AS address,\n"
 		"       extract(epoch FROM min(CASE WHEN l.optin = 'double' AND sl.status = 'confirmed' THEN sl.updated_at\n"
@@ -108,6 +117,14 @@ static const char *const generic[AX_Q_COUNT] = {
 		"   AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.lead_id = l.id\n"
 		"                      AND (s.signup_at >= $1 OR s.confirmed_at >= $1 OR s.unsubscribed_at >= $1))\n"
 		"   AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.lead_id = l.id AND e.occurred_at >= $1)",
+	/* confirmed_at is kept after unsubscribing: a later unsubscribe on a
+	 * subscription still 'confirmed' was never applied. */
+	[AX_Q_UNSUB_MAILABLE] =
+		"SELECT l.email AS address, 'unsubscribed_but_confirmed' AS detail\n"
+		"  FROM subscriptions s\n"
+		"  JOIN leads l ON l.id = s.lead_id\n"
+		" WHERE s.status = 'confirmed' AND s.unsubscribed_at IS NOT NULL\n"
+		"   AND (s.confirmed_at IS NULL OR s.unsubscribed_at > s.confirmed_at)",
 	[AX_Q_CONSENT_STATE] = NULL, /* per engine, below */
 };
 
@@ -133,9 +150,34 @@ const char *ax_consent_default_query(const char *schema, enum ax_leaddb_engine e
 {
 	if ((unsigned)q >= AX_Q_COUNT || !schema)
 		return NULL;
+	const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
+	if (sys)
+		return sys->queries[q];
 	if (strcmp(schema, "listmonk") == 0)
 		return listmonk[q];
 	if (q == AX_Q_CONSENT_STATE)
 		return engine == AX_LEADDB_SQLITE ? generic_state_sqlite : generic_state_pg;
 	return generic[q];
+}
+
+const struct ax_consent_schema *ax_consent_schema_find(const char *schema)
+{
+	static const struct ax_consent_schema *const all[] = {&ax_consent_phplist, &ax_consent_mautic, &ax_consent_keila};
+	for (size_t i = 0; schema && i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(all[i]->name, schema) == 0)
+			return all[i];
+	return NULL;
+}
+
+int ax_consent_schema_engine_check(const char *schema, enum ax_leaddb_engine engine)
+{
+	static const char *const names[] = {"SQLite", "PostgreSQL", "MariaDB/MySQL"};
+	const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
+	if (sys && engine != sys->engine)
+		return ax_error_code(AX_EINVALID, "schema %s lives in %s, but database names %s", schema,
+				     names[sys->engine], names[engine]);
+	if (!sys && engine == AX_LEADDB_MYSQL)
+		return ax_error_code(AX_EINVALID, "schema %s has no MariaDB/MySQL queries (phplist and mautic do)",
+				     schema ? schema : "(none)");
+	return 0;
 }

@@ -1,5 +1,6 @@
 /* consent_queries.h - the default SQL of the lead probes, per lead schema
- * (`listmonk`, `generic`) and database engine.
+ * (`listmonk`, `generic`; `phplist`, `mautic`, `keila` in
+ * consent_schemas.c) and database engine.
  *
  * Every query is one set-based SELECT answering one question; the probes
  * run it through ax_leaddb (count + LIMITed sample) and a user may replace
@@ -25,6 +26,9 @@ enum ax_consent_question {
 	AX_Q_ERASURE_OVERDUE,
 	/* $1 cutoff time. Rows: address, detail. */
 	AX_Q_INACTIVE,
+	/* no parameters. Rows: address, detail: an unsubscribed or blocklisted
+	 * address the system would still mail on an active list. */
+	AX_Q_UNSUB_MAILABLE,
 	/* $1 JSON array of lowercase addresses. Rows: address (lowercase),
 	 * consent since (Unix seconds or NULL), unsubscribed at (Unix seconds,
 	 * NULL while any subscription is active). */
@@ -35,5 +39,22 @@ enum ax_consent_question {
 /* The default query, or NULL when the schema cannot answer the question
  * (listmonk has no erasure requests; the generic schema no IP setting). */
 const char *ax_consent_default_query(const char *schema, enum ax_leaddb_engine engine, enum ax_consent_question q);
+
+/* A lead system's own schema (consent_schemas.c): its engine, its queries
+ * and, per question it cannot answer, why not. */
+struct ax_consent_schema {
+	const char *name;
+	enum ax_leaddb_engine engine;
+	const char *source;                 /* where the layout was read */
+	const char *const *queries;         /* [AX_Q_COUNT], NULL: cannot answer */
+	const char *const *skip;            /* [AX_Q_COUNT], why not (or why not when needs finds nothing) */
+	const char *const *needs;           /* [AX_Q_COUNT] or NULL: a query that must return a row first */
+};
+extern const struct ax_consent_schema ax_consent_phplist, ax_consent_mautic, ax_consent_keila;
+
+/* The system schema of that name, NULL for listmonk and generic. */
+const struct ax_consent_schema *ax_consent_schema_find(const char *schema);
+/* 0, or an error when the schema is not kept in that engine's database. */
+int ax_consent_schema_engine_check(const char *schema, enum ax_leaddb_engine engine);
 
 #endif

@@ -1,9 +1,11 @@
-/* leaddb.c - read-only SQLite / PostgreSQL access for the lead probes.
+/* leaddb.c - read-only SQLite / PostgreSQL / MariaDB access for the lead
+ * probes (the MariaDB/MySQL engine lives in leaddb_mysql.c).
  *
  * Only the query text and the parameters cross into the database; results
  * are read row by row and whatever the caller keeps is bounded by it. A
  * failing query reports the engine's message, never the connection URI. */
 #include "leaddb.h"
+#include "leaddb_mysql.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ struct ax_leaddb {
 	enum ax_leaddb_engine engine;
 	sqlite3 *lite;
 	PGconn *pg;
+	struct ax_leaddb_mysql *my;
 	int64_t timeout_ms;
 	int64_t deadline_ms; /* of the running SQLite statement, 0 = none */
 };
@@ -68,20 +71,37 @@ static int open_pg(struct ax_leaddb *db, const char *uri)
 	return err;
 }
 
+int ax_leaddb_is_mysql_uri(const char *uri)
+{
+	return uri && (strncmp(uri, "mysql://", 8) == 0 || strncmp(uri, "mariadb://", 10) == 0);
+}
+
 int ax_leaddb_open(struct ax_leaddb **out, const char *uri, int64_t timeout_ms)
+{
+	return ax_leaddb_open_auth(out, uri, timeout_ms, NULL);
+}
+
+int ax_leaddb_open_auth(struct ax_leaddb **out, const char *uri, int64_t timeout_ms,
+			const struct ax_leaddb_auth *auth)
 {
 	struct ax_leaddb *db = ax_calloc(1, sizeof(*db));
 	int err;
 	*out = NULL;
 	db->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
-	if (uri && strncmp(uri, "sqlite:", 7) == 0) {
+	if (auth && (auth->password_file || auth->defaults_file) && !ax_leaddb_is_mysql_uri(uri)) {
+		err = ax_error_code(AX_EINVALID, "password-file and defaults-file are for mysql:// databases "
+						 "(libpq reads ~/.pgpass or PGPASSFILE)");
+	} else if (uri && strncmp(uri, "sqlite:", 7) == 0) {
 		db->engine = AX_LEADDB_SQLITE;
 		err = open_sqlite(db, uri + 7);
 	} else if (uri && (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)) {
 		db->engine = AX_LEADDB_POSTGRES;
 		err = open_pg(db, uri);
+	} else if (ax_leaddb_is_mysql_uri(uri)) {
+		db->engine = AX_LEADDB_MYSQL;
+		err = ax_leaddb_mysql_open(&db->my, uri, db->timeout_ms, auth);
 	} else {
-		err = ax_error_code(AX_EINVALID, "database: expected sqlite:PATH or postgresql://...");
+		err = ax_error_code(AX_EINVALID, "database: expected sqlite:PATH, postgresql://... or mysql://...");
 	}
 	if (err < 0)
 		goto cleanup;
@@ -105,10 +125,16 @@ void ax_leaddb_free(struct ax_leaddb *db)
 		sqlite3_close_v2(db->lite);
 	if (db->pg)
 		PQfinish(db->pg);
+	ax_leaddb_mysql_free(db->my);
 	free(db);
 }
 
 size_t ax_leaddb_param_count(const char *sql)
+{
+	return ax_leaddb_param_scan(sql, NULL, NULL);
+}
+
+size_t ax_leaddb_param_scan(const char *sql, ax_leaddb_param_fn fn, void *arg)
 {
 	size_t max = 0;
 	char quote = 0;
@@ -118,7 +144,7 @@ size_t ax_leaddb_param_count(const char *sql)
 				quote = 0;
 			continue;
 		}
-		if (*p == '\'' || *p == '"') {
+		if (*p == '\'' || *p == '"' || *p == '`') {
 			quote = *p;
 		} else if (p[0] == '-' && p[1] == '-') {
 			while (*p && *p != '\n')
@@ -132,6 +158,8 @@ size_t ax_leaddb_param_count(const char *sql)
 				n = n * 10 + (size_t)(*q++ - '0');
 			if (n > max)
 				max = n;
+			if (fn)
+				fn(arg, (size_t)(p - sql), (size_t)(q - p), n);
 			p = q - 1;
 		}
 	}
@@ -220,8 +248,14 @@ cleanup:
 int ax_leaddb_each(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
 		   ax_leaddb_row_fn fn, void *arg)
 {
-	return db->engine == AX_LEADDB_SQLITE ? each_sqlite(db, sql, params, nparams, fn, arg)
-					      : each_pg(db, sql, params, nparams, fn, arg);
+	switch (db->engine) {
+	case AX_LEADDB_SQLITE:
+		return each_sqlite(db, sql, params, nparams, fn, arg);
+	case AX_LEADDB_MYSQL:
+		return ax_leaddb_mysql_each(db->my, sql, params, nparams, fn, arg);
+	default:
+		return each_pg(db, sql, params, nparams, fn, arg);
+	}
 }
 
 struct sample_acc {

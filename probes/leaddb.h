@@ -1,12 +1,14 @@
 /* leaddb.h - a small read-only access layer over the lead database:
- * SQLite (`sqlite:PATH`) or PostgreSQL (`postgresql://...`, libpq).
+ * SQLite (`sqlite:PATH`), PostgreSQL (`postgresql://...`, libpq) or
+ * MariaDB/MySQL (`mysql://...`, libmariadb; see leaddb_mysql.h).
  *
  * It runs one SQL query with text parameters written $1, $2, ... (the same
  * spelling works in both engines) and hands back either every row to a
  * callback (for bounded queries) or the total row count plus a bounded
  * number of sample rows, computed in the database in one pass. Connections
  * are read-only (SQLite opened read-only, PostgreSQL sessions with
- * default_transaction_read_only) with TimeZone UTC, and every query runs
+ * default_transaction_read_only, MariaDB/MySQL sessions with SET SESSION
+ * TRANSACTION READ ONLY) with TimeZone UTC, and every query runs
  * under a deadline. Error messages never contain the connection URI (it
  * may hold a password). */
 #ifndef AX_LEADDB_H
@@ -15,13 +17,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum ax_leaddb_engine { AX_LEADDB_SQLITE, AX_LEADDB_POSTGRES };
+enum ax_leaddb_engine { AX_LEADDB_SQLITE, AX_LEADDB_POSTGRES, AX_LEADDB_MYSQL };
 
 struct ax_leaddb;
 
-/* uri: "sqlite:PATH" or "postgresql://..." / "postgres://...".
- * timeout_ms: connect and per-query deadline (0: none). */
-int ax_leaddb_open(struct ax_leaddb **out, const char *uri, int64_t timeout_ms);
+/* Where a password comes from other than the URI (MariaDB/MySQL only;
+ * NULL members are unused): password_file holds it on its first line,
+ * defaults_file is a my.cnf-style file whose [client] group libmariadb
+ * reads (password, and user/host/socket the URI leaves out). */
+struct ax_leaddb_auth {
+	const char *password_file;
+	const char *defaults_file;
+};
+
+/* uri: "sqlite:PATH", "postgresql://..." / "postgres://..." or
+ * "mysql://..." / "mariadb://...". timeout_ms: connect and per-query
+ * deadline (0: none). auth may be NULL. */
+int ax_leaddb_open_auth(struct ax_leaddb **out, const char *uri, int64_t timeout_ms,
+			const struct ax_leaddb_auth *auth);
+int ax_leaddb_open(struct ax_leaddb **out, const char *uri, int64_t timeout_ms); /* no auth */
+/* True when uri names a MariaDB/MySQL database. */
+int ax_leaddb_is_mysql_uri(const char *uri);
 enum ax_leaddb_engine ax_leaddb_engine(const struct ax_leaddb *db);
 void ax_leaddb_free(struct ax_leaddb *db);
 
@@ -46,8 +62,12 @@ int ax_leaddb_count_sample(struct ax_leaddb *db, const char *sql, const char *co
 			   size_t max_rows, struct ax_leaddb_sample *out);
 void ax_leaddb_sample_free(struct ax_leaddb_sample *s); /* contents; accepts NULL */
 
-/* The highest $N referenced by sql outside quotes (PostgreSQL needs the
- * exact number of parameters). Exposed for tests. */
+/* The highest $N referenced by sql outside quotes and -- comments
+ * (PostgreSQL needs the exact number of parameters). Exposed for tests. */
 size_t ax_leaddb_param_count(const char *sql);
+/* The same scan, calling fn for every $N found: its offset and length in
+ * sql and N. Returns the highest N. */
+typedef void (*ax_leaddb_param_fn)(void *arg, size_t at, size_t len, size_t n);
+size_t ax_leaddb_param_scan(const char *sql, ax_leaddb_param_fn fn, void *arg);
 
 #endif

@@ -66,7 +66,7 @@ static void test_generic_sqlite(const char *uri)
 	struct ax_evidence ev = {0};
 	struct ax_kv opts[] = {{(char *)"database", (char *)uri}};
 	T_EQ_INT(run(opts, 1, &ev), 0);
-	T_EQ_INT(ev.nresults, 6);
+	T_EQ_INT(ev.nresults, 7);
 	T_EQ_INT(status_of(&ev, "consent.doi.proof"), AX_CHECK_FAIL);
 	/* the IP-recording setting is listmonk's: the generic schema has none */
 	T_EQ_INT(status_of(&ev, "consent.doi.ip_recording"), AX_CHECK_SKIP);
@@ -77,6 +77,8 @@ static void test_generic_sqlite(const char *uri)
 	T_EQ_INT(count_of(&ev, "consent.unconfirmed.expired"), 1);
 	T_EQ_INT(count_of(&ev, "consent.erasure.overdue"), 2);
 	T_EQ_INT(count_of(&ev, "consent.inactive.retention"), 1);
+	/* the planted unsubscribes were applied: status unsubscribed */
+	T_EQ_INT(status_of(&ev, "consent.unsubscribed.mailable"), AX_CHECK_PASS);
 	const struct ax_result *r = t_need_result(&ev, "consent.doi.single_optin_lists");
 	T_CONTAINS(r ? r->observed : NULL, "\"name\":\"promo\"");
 	r = t_need_result(&ev, "consent.doi.proof");

@@ -36,6 +36,8 @@ static const struct {
 	{"*:*:*:postgres:Pg\\:colon", "colon", "*:*:*:postgres:[REDACTED]"},
 	{"machine example.com login bob password Nr8c", "Nr8c", "login bob password [REDACTED]"},
 	{"postgresql://app:Ur1pass@db/app", "Ur1pass", "postgresql://app:[REDACTED]@db/app"},
+	{"mysql://app:My5pass@db:3306/app?socket=/s", "My5pass", "mysql://app:[REDACTED]@db:3306/app"},
+	{"[client]\nuser = ro\npassword = Cnf7\n", "Cnf7", "user = ro"},
 	{"see https://u:p/a@ss@h.example/x", "p/a@ss", "https://u:[REDACTED]@h.example/x"},
 	{"PGPASSWORD=Env0 psql", "Env0", "PGPASSWORD=[REDACTED]"},
 	{"--password=Cli1", "Cli1", "--password=[REDACTED]"},

@@ -44,6 +44,8 @@ static void test_host_of(void)
 		{"postgresql://annexa:secret@db.example.net:5432/leads?sslmode=require", "db.example.net"},
 		{"postgresql://u@h1.example:5432,h2.example/db", "h1.example"},
 		{"postgresql:///leads?host=/var/run/postgresql", NULL},
+		{"mysql://annexa:secret@mariadb.example.net:3306/phplist", "mariadb.example.net"},
+		{"mysql:///mautic?socket=/run/mysqld/mysqld.sock", NULL},
 		{"host=pg.example.org dbname=leads user=x", "pg.example.org"},
 		{"sqlite:/var/lib/leads.db", NULL},
 		{"s3:s3.eu-central-1.amazonaws.com/bucket/restic", "s3.eu-central-1.amazonaws.com"},
