@@ -62,6 +62,7 @@ static const struct {
 	{"consent.unconfirmed.expired", "delete unconfirmed sign-ups older than unconfirmed-max-age (a scheduled cleanup job)"},
 	{"consent.erasure.overdue", "carry out the open erasure or objection requests and close them"},
 	{"consent.inactive.retention", "delete or anonymise contacts inactive longer than inactive-max-age, or ask them to re-consent"},
+	{"consent.unsubscribed.mailable", "take unsubscribed and blocklisted addresses off every active list (or mark the subscription unsubscribed)"},
 	{"consent.mailed_without_consent", "send campaigns only to confirmed subscribers: filter the recipient list on confirmed consent"},
 	{"consent.mailed_after_unsubscribe", "remove unsubscribed addresses from every list before a send (sync unsubscribes promptly)"},
 	{"privacy.pseudonym_key", "chmod 0600 the pseudonym key file; if shorter than 32 bytes, replace it (head -c 32 /dev/urandom)"},
