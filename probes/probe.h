@@ -49,6 +49,9 @@ struct ax_probe_access {
 
 enum {
 	AX_ACCESS_EXEC = 1 << 0, /* runs programs (they inherit the confinement) */
+	/* reads the kernel's clock discipline with adjtimex(2) modes = 0; the
+	 * child loses CAP_SYS_TIME, so no mode that adjusts the clock works */
+	AX_ACCESS_CLOCK = 1 << 1,
 };
 
 struct probe {
