@@ -15,7 +15,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "postqueue_json.h"
 #include "probe.h"
 #include "subprocess.h"
@@ -208,27 +207,12 @@ static void check_queue(struct ax_probe_ctx *ctx)
 
 static int capacity_run(struct ax_probe_ctx *ctx)
 {
-	const char *dir = ax_probe_state_dir(ctx);
-	char *path = dir ? ax_asprintf("%s/capacity-state.json", dir) : NULL;
-	json_t *state = path ? json_load_file(path, 0, NULL) : NULL;
-	if (!json_is_object(state)) {
-		json_decref(state);
-		state = json_object();
-	}
-	json_t *new_state = json_object();
+	json_t *state = ax_probe_state_load(ctx, "capacity-state.json"), *new_state = json_object();
 	check_mounts(ctx, state, new_state);
 	check_queue(ctx);
-	if (path) {
-		char *text = json_dumps(new_state, JSON_COMPACT | JSON_SORT_KEYS);
-		if (!text)
-			ax_oom();
-		if (ax_file_write_atomic(path, text, strlen(text), 0600) < 0)
-			ax_warn("capacity: %s", ax_error_last());
-		free(text);
-	}
+	ax_probe_state_save(ctx, "capacity-state.json", new_state);
 	json_decref(state);
 	json_decref(new_state);
-	free(path);
 	return 0;
 }
 

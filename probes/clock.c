@@ -238,12 +238,7 @@ static int clock_run(struct ax_probe_ctx *ctx)
 			ax_verdict_add(&off, AX_CHECK_PASS, item, "kernel");
 	}
 
-	char *text = json_dumps(evidence, JSON_INDENT(1) | JSON_SORT_KEYS);
-	if (!text)
-		ax_oom();
-	ax_probe_artifact(ctx, "clock.json", "application/json", text, strlen(text));
-	free(text);
-	json_decref(evidence);
+	ax_probe_artifact_json(ctx, "clock.json", evidence);
 	ax_verdict_emit(ctx, &sync, "the clock is synchronised", "");
 	ax_verdict_emit(ctx, &off, "the clock's error lies within max-offset", "");
 	ax_verdict_emit(ctx, &src, "chrony uses enough sources", "chrony not found or chronyd not running");

@@ -262,13 +262,7 @@ static int exposure_run(struct ax_probe_ctx *ctx)
 					       nft_input_chains(rs, fams[f]) ? "input policy accept" : "no input chain");
 		}
 	}
-	json_t *doc = json_pack("{s:o,s:s?}", "listening", all, "ruleset_source", rsource);
-	char *text = json_dumps(doc, JSON_INDENT(1));
-	if (!text)
-		ax_oom();
-	ax_probe_artifact(ctx, "sockets.json", "application/json", text, strlen(text));
-	free(text);
-	json_decref(doc);
+	ax_probe_artifact_json(ctx, "sockets.json", json_pack("{s:o,s:s?}", "listening", all, "ruleset_source", rsource));
 	ax_verdict_emit(ctx, &lst, "only expected ports listen beyond loopback", "");
 	ax_verdict_emit(ctx, &reach, "no unexpected listener is reachable through the firewall", "ruleset not read (nft = \"\")");
 	ax_verdict_emit(ctx, &pol, "new inbound traffic is dropped unless allowed (IPv4 and IPv6)", "ruleset not read (nft = \"\")");

@@ -25,7 +25,6 @@
 #include "apt_conf.h"
 #include "dpkg_log.h"
 #include "dpkg_status.h"
-#include "log.h"
 #include "probe.h"
 #include "util.h"
 #include "verdict.h"
@@ -290,13 +289,8 @@ static void check_pending(struct run *r, const char *lists_dir)
 	}
 	if (!pend.touched)
 		ax_verdict_add(&pend, AX_CHECK_PASS, NULL, "none pending");
-	json_t *doc = json_pack("{s:o,s:o}", "lists", json_incref(lists), "updates", all);
-	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
-	if (!text)
-		ax_oom();
-	ax_probe_artifact(r->ctx, "pending-updates.json", "application/json", text, strlen(text));
-	free(text);
-	json_decref(doc);
+	ax_probe_artifact_json(r->ctx, "pending-updates.json",
+			       json_pack("{s:o,s:o}", "lists", json_incref(lists), "updates", all));
 	char msg[128];
 	snprintf(msg, sizeof(msg), "%zu update(s) pending, %zu from a security suite, none older than max-pending-age",
 		 ncands, nsec);
@@ -485,12 +479,7 @@ static void check_log(struct run *r, const char *log)
 	json_t *doc = json_pack("{s:s,s:s?,s:O,s:o,s:s?}", "window_start", since_s, "previous_run",
 				prev ? prev_s : NULL, "since_previous_run", diff, "log_events", events,
 				"log_oldest", oldest ? oldest_s : NULL);
-	char *text = json_dumps(doc, JSON_INDENT(1));
-	if (!text)
-		ax_oom();
-	ax_probe_artifact(r->ctx, "changes.json", "application/json", text, strlen(text));
-	free(text);
-	json_decref(doc);
+	ax_probe_artifact_json(r->ctx, "changes.json", doc);
 	ax_verdict_add(&chg, AX_CHECK_PASS,
 		       json_pack("{s:I,s:I,s:I,s:I,s:b,s:I}", "installed", (json_int_t)ninst, "upgraded", (json_int_t)nup,
 				 "removed", (json_int_t)nrm, "since_previous_run", (json_int_t)json_array_size(diff),
@@ -697,33 +686,6 @@ emit:
 	free(rel);
 }
 
-/* --- state --- */
-
-static json_t *load_state(const char *dir)
-{
-	if (!dir)
-		return json_object();
-	char *path = ax_asprintf("%s/packages-state.json", dir);
-	json_t *s = json_load_file(path, 0, NULL);
-	free(path);
-	return json_is_object(s) ? s : (json_decref(s), json_object());
-}
-
-static void save_state(struct run *r)
-{
-	const char *dir = ax_probe_state_dir(r->ctx);
-	if (!dir)
-		return;
-	char *path = ax_asprintf("%s/packages-state.json", dir);
-	char *text = json_dumps(r->new_state, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text)
-		ax_oom();
-	if (ax_file_write_atomic(path, text, strlen(text), 0600) < 0)
-		ax_warn("packages: %s", ax_error_last());
-	free(text);
-	free(path);
-}
-
 static int packages_run(struct ax_probe_ctx *ctx)
 {
 	struct run r = {.ctx = ctx, .now = ax_probe_now(ctx), .max_pending = ax_probe_opt_int(ctx, "max-pending-age")};
@@ -740,7 +702,7 @@ static int packages_run(struct ax_probe_ctx *ctx)
 	}
 	dpkg_db_sort(&r.installed);
 	int64_t parse_ms = ax_monotonic_ms() - t0;
-	r.state = load_state(ax_probe_state_dir(ctx));
+	r.state = ax_probe_state_load(ctx, "packages-state.json");
 	r.new_state = json_pack("{s:I,s:{},s:{},s:{}}", "time", (json_int_t)r.now, "installed", "pending", "applied");
 	json_t *inst = json_object_get(r.new_state, "installed"), *list = json_array();
 	for (size_t i = 0; i < r.installed.n; i++) {
@@ -755,19 +717,14 @@ static int packages_run(struct ax_probe_ctx *ctx)
 	}
 	json_t *doc = json_pack("{s:s,s:I,s:I,s:o}", "status_file", status, "stanzas", (json_int_t)r.installed.stanzas,
 				"parse_ms", (json_int_t)parse_ms, "packages", list);
-	char *out = json_dumps(doc, JSON_INDENT(1));
-	if (!out)
-		ax_oom();
-	ax_probe_artifact(ctx, "installed.json", "application/json", out, strlen(out));
-	free(out);
-	json_decref(doc);
+	ax_probe_artifact_json(ctx, "installed.json", doc);
 
 	check_installed(&r);
 	check_pending(&r, ax_probe_opt(ctx, "lists"));
 	check_log(&r, ax_probe_opt(ctx, "log"));
 	check_unattended(&r, ax_probe_opt(ctx, "apt-conf"), ax_probe_opt(ctx, "unattended-log"));
 	check_vulnerabilities(&r);
-	save_state(&r);
+	ax_probe_state_save(ctx, "packages-state.json", r.new_state);
 	json_decref(r.state);
 	json_decref(r.new_state);
 	dpkg_db_release(&r.installed);

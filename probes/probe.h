@@ -97,6 +97,12 @@ const char *ax_probe_state_dir(const struct ax_probe_ctx *ctx);
 /* Where scratch files go: the child's private temporary folder (TMPDIR,
  * the only writable place besides the state folder), else /tmp. */
 const char *ax_probe_tmp(void);
+/* The JSON object a previous run saved as name in the state folder (an
+ * empty object when there is none, it is unreadable or there is no state
+ * folder); ax_probe_state_save writes it there atomically (0600; a
+ * failure is a warning: the next run then starts afresh). */
+json_t *ax_probe_state_load(const struct ax_probe_ctx *ctx, const char *name);
+void ax_probe_state_save(const struct ax_probe_ctx *ctx, const char *name, const json_t *doc);
 /* The collection time (ax_now() when the run started). */
 int64_t ax_probe_now(const struct ax_probe_ctx *ctx);
 /* Keyed pseudonym of a personal value (e-mail address, user name):
@@ -151,6 +157,9 @@ void ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *m
 /* The first emit failure's code (its message set again as ax_error_last()),
  * 0 when every emit went through. */
 int ax_probe_ctx_error(const struct ax_probe_ctx *ctx);
+
+/* doc (stolen) as an application/json artifact, indented, keys sorted. */
+void ax_probe_artifact_json(struct ax_probe_ctx *ctx, const char *name, json_t *doc);
 
 /* --- running a probe in-process (tests, fuzzers, the child) --- */
 struct ax_probe_sink {
