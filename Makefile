@@ -12,7 +12,7 @@ BUILD_PKGS = meson ninja-build pkg-config gcc libc6-dev git openssl \
 TEST_PKGS = postfix dovecot-imapd restic sslscan stunnel4 postgresql \
 	postgresql-client unzip zip chromium poppler-utils openssh-client python3 procps psmisc \
 	time util-linux xz-utils gpg git sqlite3 curl python3-jsonschema \
-	nsd ldnsutils chrony nftables clamav
+	nsd ldnsutils chrony nftables clamav clamav-daemon clamav-milter
 BENCH_PKGS = ripgrep testssl.sh bc time sslscan zip hyperfine
 
 MESON_FLAGS ?=

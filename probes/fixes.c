@@ -105,6 +105,7 @@ static const struct {
 	{"exposure.reachable", "drop the port in the nftables input chain (or bind the service to loopback), then nft list ruleset to confirm"},
 	{"exposure.firewall_policy", "set policy drop on the input chain of an inet table, allowing established traffic, lo and the expected ports"},
 	{"malware.signatures_fresh", "check that freshclam runs (its log, the clamav-freshclam service) and can reach the mirrors; run freshclam"},
+	{"malware.eicar_rejected", "make the scanner reject infected mail (clamav-milter OnInfected Reject; milter_default_action = tempfail) and check clamd runs"},
 	{"malware.mail_scanning", "hand mail to a scanner: smtpd_milters = unix:/var/run/clamav/clamav-milter.ctl (clamav-milter) or rspamd's milter, or content_filter to amavis"},
 	{"packages.installed_ok", "finish the interrupted installation: dpkg --configure -a, then apt-get -f install"},
 	{"packages.lists_fresh", "refresh apt's lists daily (APT::Periodic::Update-Package-Lists \"1\"; or a timer running apt-get update)"},
