@@ -272,10 +272,12 @@ static void check_pending(struct run *r, const char *lists_dir)
 		if (!c->security)
 			continue;
 		nsec++;
-		char *key = ax_asprintf("%s:%s %s", c->inst->name, c->inst->arch, c->version);
-		json_t *seen = json_object_get(prev_pending, key);
-		int64_t first = json_is_integer(seen) ? (int64_t)json_integer_value(seen) : r->now;
-		json_object_set_new(pending, key, json_integer((json_int_t)first));
+		/* keyed by package, not version: a newer fix superseding a pending one
+		 * does not restart the wait */
+		char *key = pkg_key(c->inst->name, c->inst->arch);
+		json_t *since = json_object_get(json_object_get(prev_pending, key), "since");
+		int64_t first = json_is_integer(since) ? (int64_t)json_integer_value(since) : r->now;
+		json_object_set_new(pending, key, json_pack("{s:I,s:s}", "since", (json_int_t)first, "candidate", c->version));
 		char fs[32];
 		ax_time_format(first, fs);
 		json_t *item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "package", c->inst->name, "architecture",
@@ -329,33 +331,28 @@ static int logfile_cmp(const void *a, const void *b)
 }
 
 /* An upgrade of a package an earlier run saw a security update pending
- * for (that version or an older one: a newer fix may supersede it) is
- * recorded in the state as applied, with how long it waited; applied
- * records stay for the window, so later runs still show them. */
+ * for, to that candidate or a newer one, is recorded in the state as
+ * applied with how long it waited (from the first run that saw any
+ * security update pending for the package); applied records stay for the
+ * window, so later runs still show them. */
 static void note_applied(struct run *r, const struct dpkg_log_ev *ev, const char *when)
 {
-	json_t *prev_pending = json_object_get(r->state, "pending");
-	json_t *applied = json_object_get(r->new_state, "applied");
-	char *prefix = ax_asprintf("%.*s:%.*s ", (int)ev->pkg.n, ev->pkg.p, (int)ev->arch.n, ev->arch.p);
+	char *key = ax_asprintf("%.*s:%.*s", (int)ev->pkg.n, ev->pkg.p, (int)ev->arch.n, ev->arch.p);
 	char *to = ax_strndup(ev->to.p, ev->to.n);
-	const char *key;
-	json_t *val;
-	json_object_foreach(prev_pending, key, val)
-	{
-		if (strncmp(key, prefix, strlen(prefix)) != 0 || !json_is_integer(val) ||
-		    dpkg_version_cmp(key + strlen(prefix), to) > 0)
-			continue;
-		int64_t first = (int64_t)json_integer_value(val);
-		if (ev->when < first)
-			continue;
-		char fs[32];
+	json_t *was = json_object_get(json_object_get(r->state, "pending"), key);
+	json_t *since = json_object_get(was, "since");
+	const char *cand = json_string_value(json_object_get(was, "candidate"));
+	if (json_is_integer(since) && cand && dpkg_version_cmp(cand, to) <= 0 && ev->when >= json_integer_value(since)) {
+		int64_t first = (int64_t)json_integer_value(since);
+		char fs[32], *akey = ax_asprintf("%s %s", key, to);
 		ax_time_format(first, fs);
-		json_object_set_new(applied, key,
+		json_object_set_new(json_object_get(r->new_state, "applied"), akey,
 				    json_pack("{s:s,s:s,s:I,s:I,s:s}", "first_seen", fs, "installed", when, "installed_at",
 					      (json_int_t)ev->when, "waited_seconds", (json_int_t)(ev->when - first),
 					      "installed_version", to));
+		free(akey);
 	}
-	free(prefix);
+	free(key);
 	free(to);
 }
 

@@ -288,13 +288,23 @@ int main(void)
 	T_OK(strstr(message_of(&ev3, "packages.vulnerabilities"), "CVE-2099-0002") == NULL);
 	ax_evidence_free(&ev3);
 
+	/* a newer fix for openssl supersedes the pending one: the wait still counts from the first run */
+	path = ax_asprintf("%s/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.gz", dir);
+	write_gz(path, "Package: libssl3\nArchitecture: amd64\nVersion: 3.0.11-1~deb12u2\nSource: openssl\n\n"
+		       "Package: openssl\nArchitecture: amd64\nVersion: 3.0.11-1~deb12u3\n");
+	free(path);
+	char first_seen[32], *want_since;
+	ax_time_format(t1, first_seen);
+	want_since = ax_asprintf("openssl 3.0.11-1~deb12u3 pending since %s", first_seen);
+
 	/* the next run still shows the applied update (kept in the state for the window) */
 	struct ax_evidence ev4 = {0};
 	T_EQ_INT(run(dir, state, t1 + 13 * 86400, NULL, &ev4), 0);
 	T_EQ_STR(status_of(&ev4, "packages.security_latency"), "fail");
 	/* openssl (the other binary of the source) is still not upgraded */
 	T_EQ_STR(status_of(&ev4, "packages.security_pending"), "fail");
-	T_CONTAINS(message_of(&ev4, "packages.security_pending"), "openssl 3.0.11-1~deb12u2 pending");
+	T_CONTAINS(message_of(&ev4, "packages.security_pending"), want_since);
+	free(want_since);
 	T_OK(strstr(message_of(&ev4, "packages.security_pending"), "libssl3") == NULL);
 	ax_evidence_free(&ev4);
 
