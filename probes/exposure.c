@@ -171,6 +171,13 @@ static int exposure_run(struct ax_probe_ctx *ctx)
 		return err;
 	}
 	ax_verdict_init(&lst, "exposure.listeners", "sockets");
+	for (size_t i = 0; i < ax_probe_opt_count(ctx, "expected"); i++) {
+		const char *e = ax_probe_opt_at(ctx, "expected", i);
+		char *end;
+		long port = strtol(e, &end, 10);
+		if (port < 1 || port > 65535 || (*end && strcmp(end, "/tcp") != 0 && strcmp(end, "/udp") != 0))
+			ax_verdict_add(&lst, AX_CHECK_ERROR, NULL, "expected '%s' is not PORT/tcp or PORT/udp", e);
+	}
 	ax_verdict_init(&reach, "exposure.reachable", "sockets");
 	ax_verdict_init(&pol, "exposure.firewall_policy", "families");
 	int rerr = read_ruleset(ctx, &rtext, &rsource);

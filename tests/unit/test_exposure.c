@@ -6,10 +6,25 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "evidence.h"
 #include "nft_ruleset.h"
+#include "probe.h"
 #include "proc_net.h"
 #include "t.h"
 #include "util.h"
+
+extern const struct probe probe_exposure;
+
+/* The probe in-process over socket tables written here, without a ruleset. */
+static const struct ax_result *listeners(const char *proc, const char *const *expected, size_t n, struct ax_evidence *ev)
+{
+	struct ax_kv opts[8] = {{(char *)"proc-net", (char *)proc}, {(char *)"nft", (char *)""}};
+	for (size_t i = 0; i < n; i++)
+		opts[2 + i] = (struct ax_kv){(char *)"expected", (char *)expected[i]};
+	struct ax_probe_instance inst = {.name = (char *)"exp", .type = &probe_exposure, .opts = opts, .nopts = 2 + n};
+	T_EQ_INT(ax_probe_run_inline(&inst, NULL, 0, NULL, 1800000000, ev), 0);
+	return t_need_result(ev, "exposure.listeners");
+}
 
 static const char *reach(const struct nft_ruleset *rs, int family, int udp, int port)
 {
@@ -134,6 +149,30 @@ int main(void)
 		T_OK(1);
 		nft_ruleset_free(rs);
 	}
+	/* the probe: 25/tcp on 0.0.0.0 and 5432 on loopback, from files in the kernel's format */
+	const char *dir = t_tmpdir();
+	free(t_write("tcp", tcp));
+	free(t_write("tcp6", ""));
+	free(t_write("udp", ""));
+	free(t_write("udp6", ""));
+	static const char *const smtp[] = {"25/tcp"}, *const bad_expected[] = {"25/tcp", "smtp"};
+	struct ax_evidence ev = {0};
+	const struct ax_result *res = listeners(dir, NULL, 0, &ev);
+	T_OK(res && res->status == AX_CHECK_FAIL);
+	T_CONTAINS(res ? res->message : "", "25/tcp on 0.0.0.0");
+	T_OK(res && !strstr(res->message, "5432"));
+	T_OK(t_need_result(&ev, "exposure.reachable") && t_need_result(&ev, "exposure.reachable")->status == AX_CHECK_SKIP);
+	ax_evidence_free(&ev);
+	memset(&ev, 0, sizeof(ev));
+	res = listeners(dir, smtp, 1, &ev);
+	T_OK(res && res->status == AX_CHECK_PASS);
+	ax_evidence_free(&ev);
+	memset(&ev, 0, sizeof(ev));
+	res = listeners(dir, bad_expected, 2, &ev);
+	T_OK(res && res->status == AX_CHECK_ERROR);
+	T_CONTAINS(res ? res->message : "", "expected 'smtp' is not PORT/tcp or PORT/udp");
+	ax_evidence_free(&ev);
+
 	T_EQ_INT(nft_ruleset_load(&rs, "[]", 2), AX_EINVALID);
 	T_EQ_INT(nft_ruleset_load(&rs, "{", 1), AX_EINVALID);
 	return t_done();
