@@ -140,17 +140,47 @@ static void check_installed(struct run *r)
 /* --- apt lists: newer candidates --- */
 
 /* "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.lz4":
- * the suite is the part after "_dists_"; a security suite ends in
- * "-security" (Debian 11+, Ubuntu) or is "SUITE/updates" (Debian <= 10). */
-static int list_is_security(const char *name)
+ * the suite is the part after "_dists_" (into suite, "" when none). */
+static void list_suite(const char *name, char suite[static 64])
 {
 	const char *d = strstr(name, "_dists_");
-	if (!d)
+	size_t n = 0;
+	if (d) {
+		const char *s = d + 7, *us = strchr(s, '_');
+		n = us ? (size_t)(us - s) : strlen(s);
+		if (n > 63)
+			n = 63;
+		memcpy(suite, s, n);
+	}
+	suite[n] = '\0';
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+/* A security suite ends in "-security" (Debian 11+, Ubuntu) or is
+ * "SUITE/updates" (Debian <= 10, "SUITE_updates" in the file name). */
+static int list_is_security(const char *name)
+{
+	char suite[64];
+	list_suite(name, suite);
+	if (!*suite)
 		return strstr(name, "security") != NULL;
-	const char *suite = d + 7, *us = strchr(suite, '_');
-	size_t n = us ? (size_t)(us - suite) : strlen(suite);
-	return (n > 9 && strncmp(suite + n - 9, "-security", 9) == 0) ||
-	       (us && strncmp(us, "_updates_", 9) == 0) || strstr(name, "security.") == name;
+	const char *d = strstr(name, "_dists_");
+	return ends_with(suite, "-security") || strncmp(d + 7 + strlen(suite), "_updates_", 9) == 0;
+}
+
+/* Suites apt does not upgrade from by default (NotAutomatic: a pin of
+ * 1 or 100): backports and experimental; only packages already from
+ * backports (~bpo) follow them. */
+static int list_is_opt_in(const char *name)
+{
+	char suite[64];
+	list_suite(name, suite);
+	return ends_with(suite, "-backports") || ends_with(suite, "-backports-sloppy") || strcmp(suite, "experimental") == 0;
 }
 
 struct candidate {
@@ -184,7 +214,7 @@ static int read_lists(struct run *r, const char *dir, struct candidate **out, si
 		struct ax_buf text = AX_BUF_INIT;
 		struct dpkg_db db = {0};
 		struct stat st;
-		int sec = list_is_security(e->d_name);
+		int sec = list_is_security(e->d_name), opt_in = list_is_opt_in(e->d_name);
 		if (stat(path, &st) == 0 && (int64_t)st.st_mtime > *lists_time)
 			*lists_time = (int64_t)st.st_mtime;
 		if ((err = read_any(path, max, &text)) < 0 ||
@@ -203,7 +233,8 @@ static int read_lists(struct run *r, const char *dir, struct candidate **out, si
 			for (; inst && inst < r->installed.pkgs + r->installed.n && strcmp(inst->name, cand->name) == 0; inst++) {
 				if (!is_installed(inst) || (strcmp(inst->arch, cand->arch) != 0 && strcmp(cand->arch, "all") != 0))
 					continue;
-				if (dpkg_version_cmp(cand->version, inst->version) <= 0)
+				if (dpkg_version_cmp(cand->version, inst->version) <= 0 ||
+				    (opt_in && !strstr(inst->version, "~bpo")))
 					continue;
 				struct candidate *c = NULL;
 				for (size_t k = 0; k < *nout; k++)

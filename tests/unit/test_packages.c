@@ -209,6 +209,9 @@ int main(void)
 	free(path);
 	free(t_write("lists/deb.debian.org_debian_dists_bookworm-updates_main_binary-amd64_Packages",
 		     "Package: tzdata\nArchitecture: all\nVersion: 2024b-0+deb12u1\n"));
+	/* backports: apt does not upgrade to them by default, so neither counts them */
+	free(t_write("lists/deb.debian.org_debian_dists_bookworm-backports_main_binary-amd64_Packages",
+		     "Package: openssl\nArchitecture: amd64\nVersion: 3.2.0-1~bpo12+1\n"));
 	path = ax_asprintf("%s/log", dir);
 	mkdir(path, 0755);
 	free(path);
