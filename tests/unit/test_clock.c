@@ -3,6 +3,7 @@
  * the clock probe's own run on this machine reports the kernel's state
  * (adjtimex) whatever it is, without chrony (chronyc = ""). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chrony_csv.h"
@@ -69,6 +70,23 @@ int main(void)
 	T_OK(r && (r->status == AX_CHECK_PASS || r->status == AX_CHECK_FAIL));
 	r = t_need_result(&ev, "clock.sources");
 	T_OK(r && r->status == AX_CHECK_SKIP);
+	ax_evidence_free(&ev);
+
+	/* systemd-timesyncd: its flag file decides its view */
+	const char *dir = t_tmpdir();
+	struct ax_kv tsd[] = {{(char *)"chronyc", (char *)""}, {(char *)"timesyncd-dir", (char *)dir}};
+	inst.opts = tsd;
+	memset(&ev, 0, sizeof(ev));
+	T_EQ_INT(ax_probe_run_inline(&inst, NULL, 0, NULL, 1800000000, &ev), 0);
+	r = t_need_result(&ev, "clock.synchronised");
+	T_OK(r && r->status == AX_CHECK_FAIL);
+	T_CONTAINS(r ? r->message : "", "systemd-timesyncd has not synchronised");
+	ax_evidence_free(&ev);
+	free(t_write("synchronized", ""));
+	memset(&ev, 0, sizeof(ev));
+	T_EQ_INT(ax_probe_run_inline(&inst, NULL, 0, NULL, 1800000000, &ev), 0);
+	r = t_need_result(&ev, "clock.synchronised");
+	T_OK(r && !strstr(r->message ? r->message : "", "timesyncd"));
 	ax_evidence_free(&ev);
 	return t_done();
 }
