@@ -13,7 +13,7 @@ BUILD_PKGS = meson ninja-build pkg-config gcc libc6-dev git openssl \
 TEST_PKGS = postfix dovecot-imapd restic sslscan stunnel4 postgresql \
 	postgresql-client unzip zip chromium poppler-utils openssh-client python3 procps psmisc \
 	time util-linux xz-utils gpg git sqlite3 curl python3-jsonschema \
-	nsd ldnsutils mariadb-server mariadb-client \
+	nsd ldnsutils mariadb-server mariadb-client chrony nftables clamav clamav-daemon clamav-milter \
 	build-essential dpkg-dev debhelper lintian man-db systemd bash-completion
 BENCH_PKGS = ripgrep testssl.sh bc time sslscan zip hyperfine
 

@@ -16,11 +16,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/landlock.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -199,7 +201,29 @@ cleanup:
 	return err;
 }
 
-static int seccomp_apply(void)
+/* A filter cannot read the struct timex adjtimex(2) and clock_adjtime(2)
+ * take, so it cannot allow only their read-only form (modes = 0). A child
+ * that reads the clock state gets both calls and loses CAP_SYS_TIME
+ * instead, from its bounding set (programs it runs cannot regain it) and
+ * its own sets: the kernel then refuses every mode that adjusts. */
+static int drop_sys_time(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_TIME, 0, 0, 0) < 0 && errno != EPERM && errno != EINVAL)
+		return ax_error_set("dropping CAP_SYS_TIME from the bounding set: %s", strerror(errno));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return ax_error_set("capget: %s", strerror(errno));
+	unsigned bit = 1u << (CAP_SYS_TIME % 32);
+	data[CAP_SYS_TIME / 32].effective &= ~bit;
+	data[CAP_SYS_TIME / 32].permitted &= ~bit;
+	data[CAP_SYS_TIME / 32].inheritable &= ~bit;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return ax_error_set("capset: %s", strerror(errno));
+	return 0;
+}
+
+static int seccomp_apply(const struct ax_sandbox *sb)
 {
 	static const char *const deny[] = {
 #ifndef AX_SANITIZED
@@ -217,7 +241,13 @@ static int seccomp_apply(void)
 	int rc = 0;
 	if (!f)
 		return ax_error_set("seccomp_init failed");
+	if (sb->clock_read && drop_sys_time() < 0) {
+		seccomp_release(f);
+		return AX_ERROR;
+	}
 	for (size_t i = 0; deny[i] && rc == 0; i++) {
+		if (sb->clock_read && (strcmp(deny[i], "adjtimex") == 0 || strcmp(deny[i], "clock_adjtime") == 0))
+			continue;
 		int nr = seccomp_syscall_resolve_name(deny[i]);
 		if (nr != __NR_SCMP_ERROR)
 			rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), nr, 0);
@@ -245,7 +275,7 @@ int ax_sandbox_apply(const struct ax_sandbox *sb, struct ax_buf *applied)
 		ax_buf_printf(applied, "landlock-v%d", abi);
 	}
 	if (!sb->seccomp_off) {
-		if ((err = seccomp_apply()) < 0)
+		if ((err = seccomp_apply(sb)) < 0)
 			return err;
 		ax_buf_printf(applied, "%sseccomp", applied->size ? "+" : "");
 	}

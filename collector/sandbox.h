@@ -44,6 +44,7 @@ struct ax_sandbox {
 	size_t npaths, apaths;
 	uint16_t *ports; /* TCP ports the child may connect to */
 	size_t nports, aports;
+	int clock_read;   /* adjtimex/clock_adjtime allowed, CAP_SYS_TIME dropped (AX_ACCESS_CLOCK) */
 	int landlock_off; /* tests and benchmarks: no Landlock even when the kernel has it */
 	int seccomp_off;
 };

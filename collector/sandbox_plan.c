@@ -139,6 +139,7 @@ void ax_sandbox_plan(struct ax_sandbox *sb, const struct ax_probe_instance *inst
 	if (!acc)
 		acc = &none;
 	ax_sandbox_add_system(sb, (acc->flags & AX_ACCESS_EXEC) != 0);
+	sb->clock_read = (acc->flags & AX_ACCESS_CLOCK) != 0;
 	if (state_dir)
 		ax_sandbox_add_path(sb, state_dir, AX_SB_READ | AX_SB_WRITE);
 	for (size_t i = 0; acc->ports && acc->ports[i]; i++)

@@ -143,9 +143,7 @@ int mp_write_all(struct mp_conn *c, const char *data, size_t len)
 	return 0;
 }
 
-/* One SMTP reply (multi-line "250-..." until "250 ..."); *code gets the
- * number; capabilities (the text of each line) are appended to caps. */
-static int smtp_reply(struct mp_conn *c, int *code, struct ax_buf *caps)
+int mp_smtp_reply(struct mp_conn *c, int *code, struct ax_buf *caps)
 {
 	struct ax_buf line = AX_BUF_INIT;
 	int rc = 0;
@@ -196,13 +194,13 @@ static int smtp_starttls(struct mp_conn *c, int *offered)
 {
 	struct ax_buf caps = AX_BUF_INIT;
 	int code = 0, rc;
-	if ((rc = smtp_reply(c, &code, NULL)) < 0)
+	if ((rc = mp_smtp_reply(c, &code, NULL)) < 0)
 		goto cleanup;
 	if (code != 220) {
 		rc = ax_error_code(AX_EINVALID, "%s: SMTP greeting is %d, not 220", c->peer, code);
 		goto cleanup;
 	}
-	if ((rc = mp_write_all(c, "EHLO annexa.invalid\r\n", 21)) < 0 || (rc = smtp_reply(c, &code, &caps)) < 0)
+	if ((rc = mp_write_all(c, "EHLO annexa.invalid\r\n", 21)) < 0 || (rc = mp_smtp_reply(c, &code, &caps)) < 0)
 		goto cleanup;
 	if (code != 250) {
 		rc = ax_error_code(AX_EINVALID, "%s: EHLO answered %d", c->peer, code);
@@ -213,7 +211,7 @@ static int smtp_starttls(struct mp_conn *c, int *offered)
 		rc = ax_error_code(AX_ENOTFOUND, "%s: the server does not offer STARTTLS", c->peer);
 		goto cleanup;
 	}
-	if ((rc = mp_write_all(c, "STARTTLS\r\n", 10)) < 0 || (rc = smtp_reply(c, &code, NULL)) < 0)
+	if ((rc = mp_write_all(c, "STARTTLS\r\n", 10)) < 0 || (rc = mp_smtp_reply(c, &code, NULL)) < 0)
 		goto cleanup;
 	if (code != 220)
 		rc = ax_error_code(AX_EINVALID, "%s: STARTTLS refused with %d", c->peer, code);

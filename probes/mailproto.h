@@ -48,6 +48,10 @@ void mp_conn_release(struct mp_conn *c); /* frees the transcript, not the fd */
 int mp_read_line(struct mp_conn *c, struct ax_buf *line);
 int mp_write_all(struct mp_conn *c, const char *data, size_t len);
 
+/* One SMTP reply (multi-line "250-..." until "250 ..."); *code gets the
+ * number; the text of each line is appended to caps (may be NULL). */
+int mp_smtp_reply(struct mp_conn *c, int *code, struct ax_buf *caps);
+
 /* Speaks the protocol up to the point where the TLS handshake starts.
  * Returns 0 then; AX_ENOTFOUND when the server does not advertise
  * STARTTLS (message says so); AX_EINVALID when it refuses it or speaks

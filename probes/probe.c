@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "log.h"
 #include "mailbox.h"
 #include "util.h"
 
@@ -204,6 +205,35 @@ const char *ax_probe_state_dir(const struct ax_probe_ctx *ctx)
 	return ctx->state_dir;
 }
 
+json_t *ax_probe_state_load(const struct ax_probe_ctx *ctx, const char *name)
+{
+	json_t *doc = NULL;
+	if (ctx->state_dir) {
+		char *path = ax_asprintf("%s/%s", ctx->state_dir, name);
+		doc = json_load_file(path, 0, NULL);
+		free(path);
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		doc = json_object();
+	}
+	return doc;
+}
+
+void ax_probe_state_save(const struct ax_probe_ctx *ctx, const char *name, const json_t *doc)
+{
+	if (!ctx->state_dir)
+		return;
+	char *path = ax_asprintf("%s/%s", ctx->state_dir, name);
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		ax_oom();
+	if (ax_file_write_atomic(path, text, strlen(text), 0600) < 0)
+		ax_warn("%s: %s", ctx->inst->name, ax_error_last());
+	free(text);
+	free(path);
+}
+
 int64_t ax_probe_now(const struct ax_probe_ctx *ctx)
 {
 	return ctx->now;
@@ -337,6 +367,12 @@ void ax_probe_artifact_json(struct ax_probe_ctx *ctx, const char *name, const js
 	char *text = ax_json_dumps(j, flags);
 	ax_probe_artifact(ctx, name, "application/json", text, strlen(text));
 	free(text);
+}
+
+void ax_probe_artifact_json_take(struct ax_probe_ctx *ctx, const char *name, json_t *doc)
+{
+	ax_probe_artifact_json(ctx, name, doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(doc);
 }
 
 struct inline_sink {

@@ -49,6 +49,9 @@ struct ax_probe_access {
 
 enum {
 	AX_ACCESS_EXEC = 1 << 0, /* runs programs (they inherit the confinement) */
+	/* reads the kernel's clock discipline with adjtimex(2) modes = 0; the
+	 * child loses CAP_SYS_TIME, so no mode that adjusts the clock works */
+	AX_ACCESS_CLOCK = 1 << 1,
 };
 
 struct probe {
@@ -94,6 +97,12 @@ const char *ax_probe_state_dir(const struct ax_probe_ctx *ctx);
 /* Where scratch files go: the child's private temporary folder (TMPDIR,
  * the only writable place besides the state folder), else /tmp. */
 const char *ax_probe_tmp(void);
+/* The JSON object a previous run saved as name in the state folder (an
+ * empty object when there is none, it is unreadable or there is no state
+ * folder); ax_probe_state_save writes it there atomically (0600; a
+ * failure is a warning: the next run then starts afresh). */
+json_t *ax_probe_state_load(const struct ax_probe_ctx *ctx, const char *name);
+void ax_probe_state_save(const struct ax_probe_ctx *ctx, const char *name, const json_t *doc);
 /* The collection time (ax_now() when the run started). */
 int64_t ax_probe_now(const struct ax_probe_ctx *ctx);
 /* Keyed pseudonym of a personal value (e-mail address, user name):
@@ -150,6 +159,9 @@ void ax_probe_artifact_json(struct ax_probe_ctx *ctx, const char *name, const js
 /* The first emit failure's code (its message set again as ax_error_last()),
  * 0 when every emit went through. */
 int ax_probe_ctx_error(const struct ax_probe_ctx *ctx);
+
+/* doc (stolen) as an application/json artifact, indented, keys sorted. */
+void ax_probe_artifact_json_take(struct ax_probe_ctx *ctx, const char *name, json_t *doc);
 
 /* --- running a probe in-process (tests, fuzzers, the child) --- */
 struct ax_probe_sink {

@@ -12,6 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,6 +148,40 @@ static void test_declared_ports(void)
 	ax_sandbox_free(&sb);
 }
 
+/* In a child: adjtimex(2) read-only and an adjusting mode (ADJ_MAXERROR
+ * set to the value just read: harmless should it ever get through). */
+static int clock_child(int clock_read)
+{
+	struct ax_sandbox sb = {.clock_read = clock_read, .landlock_off = 1};
+	struct ax_buf applied = AX_BUF_INIT;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || ax_sandbox_apply(&sb, &applied) < 0)
+		return 0x80;
+	struct timex tx;
+	memset(&tx, 0, sizeof(tx));
+	int bad = 0, read_ok = adjtimex(&tx) >= 0;
+	if (read_ok != clock_read)
+		bad |= 1;
+	tx.modes = ADJ_MAXERROR;
+	if (adjtimex(&tx) >= 0 || errno != EPERM)
+		bad |= 2;
+	return bad;
+}
+
+/* A clock-reading child may call adjtimex to read, never to adjust; others
+ * may not call it at all. */
+static void test_clock_read(void)
+{
+	for (int clock_read = 0; clock_read < 2; clock_read++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(clock_child(clock_read));
+		int st = 0;
+		waitpid(pid, &st, 0);
+		T_OK(WIFEXITED(st));
+		T_EQ_INT(WEXITSTATUS(st), 0);
+	}
+}
+
 /* What status and the report mark as unconfined: only "none", with or
  * without the user, never a description that merely starts alike. */
 static void test_unconfined(void)
@@ -168,5 +203,6 @@ int main(void)
 	test_declared_ports();
 	test_plan_and_apply();
 	test_unconfined();
+	test_clock_read();
 	return t_done();
 }
