@@ -10,10 +10,12 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 command -v git >/dev/null || { echo "git missing (apt-get install git)"; exit 1; }
 command -v unzip >/dev/null || { echo "unzip missing (apt-get install unzip)"; exit 1; }
 N=150
+chmod 0755 "$T" # the probes may run as the annexa user (see period.sh)
 git init -q --bare "$T/central.git"
 start=$(date -u -d 2026-11-01 +%s)
 for site in berlin paris; do
 	mkdir -p "$T/$site"
+	chmod 0755 "$T/$site"
 	echo "smtpd_tls_security_level = may" >"$T/$site/main.cf"
 	chmod 0644 "$T/$site/main.cf"
 	cat >"$T/$site/annexa.conf" <<EOF2

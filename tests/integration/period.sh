@@ -6,6 +6,9 @@
 # (daemon stopped), with the expected and observed runs the ledger implies.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 mkdir -p "$T/a" "$T/d"
+# run as root, the probes drop to the annexa user when it exists: they
+# must be able to reach the files they look at
+chmod 0755 "$T" "$T/a" "$T/d"
 echo data >"$T/a/a.txt"
 chmod 0644 "$T/a/a.txt"
 cat >"$T/a/annexa.conf" <<'EOF2'
@@ -67,7 +70,22 @@ ok; python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(ope
 	"$T/x/period.json" "$T/period.json" || fail "the bundle's period.json differs from period --json"
 ok; grep -q '"path":"period.json"' "$T/x/manifest.json" || grep -q '"path": "period.json"' "$T/x/manifest.json" ||
 	fail "manifest.json does not list period.json"
-ok; grep -q '1 of 30 days' "$T/x/report.html" || fail "the report does not show the calendar figure (1 of 30 days)"
+ok; grep -q '1 of 30 days with evidence' "$T/x/report.html" || fail "the report does not show the calendar figure (1 of 30 days)"
+ok; grep -q '<title>run calendar, 30 days oldest first: fail 1 no evidence 29; 1 gap in the runs</title>' "$T/x/report.html" ||
+	fail "the report's calendar of A.8.15 does not show its days and gap"
+# OSCAL: each instance's calendar is an observation, schema-valid
+S="$ANNEXA_SRC/tests/data/oscal"
+O="$T/x/oscal"
+if command -v xmllint >/dev/null && python3 -c 'import jsonschema' 2>/dev/null; then
+	expect_rc 0 xmllint --noout --nonet --schema "$S/oscal_assessment-results_schema-1.0.6.xsd" "$O/assessment-results.xml"
+	expect_rc 0 python3 "$ANNEXA_SRC/tests/lib/oscal_json_validate.py" "$S/oscal_assessment-results_schema-1.0.6.json" \
+		"$O/assessment-results.json"
+fi
+obs() { jsonq "$O/assessment-results.json" "[(o['title'], {p['name']: p['value'] for p in o['props']}) for o in d['assessment-results']['results'][0]['observations'] if o['title'].startswith('Run calendar')]"; }
+ok; [ "$(obs)" = "[('Run calendar of bad', {'instance': 'bad', 'interval-seconds': '3600', 'runs-expected': '14', 'runs-observed': '3', 'runs-missed': '10', 'gaps': '1'}), ('Run calendar of good', {'instance': 'good', 'interval-seconds': '3600', 'runs-expected': '14', 'runs-observed': '3', 'runs-missed': '10', 'gaps': '1'})]" ] ||
+	fail "OSCAL calendar observations: $(obs)"
+ok; [ "$(jsonq "$O/assessment-results.json" "[p['value'] for f in d['assessment-results']['results'][0]['findings'] if f['title'].startswith('A.8.15 ') for p in f['props'] if p['name'] == 'days-with-evidence']")" = "['1/30']" ] ||
+	fail "the A.8.15 finding lacks days-with-evidence 1/30"
 
 # The real daemon, 3 s interval: a few runs, stopped for a measured 10 s
 # (the gap under test, not a synchronisation), restarted, a few more runs.
