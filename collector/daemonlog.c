@@ -36,11 +36,13 @@ int ax_daemon_log_append(const struct ax_config *cfg, int start, int64_t at)
 int ax_daemon_log_load(const struct ax_config *cfg, int64_t since, int64_t until, struct ax_daemon_event **out,
 		       size_t *n)
 {
+	*out = NULL;
+	*n = 0;
+	if (!cfg)
+		return 0; /* no configuration, no state folder */
 	char *file = ax_daemon_log_file(cfg);
 	struct ax_buf text = AX_BUF_INIT;
 	int err = ax_file_read(file, LOG_MAX, &text);
-	*out = NULL;
-	*n = 0;
 	if (err == AX_ENOTFOUND) {
 		err = 0;
 		goto cleanup;

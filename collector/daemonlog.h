@@ -24,7 +24,7 @@ char *ax_daemon_log_file(const struct ax_config *cfg);
 /* Appends one event; an error says so (the caller logs and carries on). */
 int ax_daemon_log_append(const struct ax_config *cfg, int start, int64_t at);
 /* The events of the log dated in [since, until] (0 = unbounded), oldest
- * first; a missing log is no events. *out NULL-safe to free(). */
+ * first; a missing log (or cfg NULL) is no events. Caller frees *out. */
 int ax_daemon_log_load(const struct ax_config *cfg, int64_t since, int64_t until, struct ax_daemon_event **out,
 		       size_t *n);
 

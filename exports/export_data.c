@@ -19,6 +19,7 @@
 #include "annexa-build.h"
 #include "config.h"
 #include "controls.h"
+#include "log.h"
 #include "util.h"
 
 struct run_list {
@@ -608,8 +609,10 @@ int ax_export_data_load(const struct ax_config *cfg, struct ax_store *store, con
 		goto cleanup;
 	struct ax_daemon_event *events = NULL;
 	size_t nevents = 0;
-	if ((err = ax_daemon_log_load(cfg, d->period_start, d->status_at, &events, &nevents)) < 0)
-		goto cleanup;
+	/* the log only explains gaps: an unreadable one costs the reasons,
+	 * not the export */
+	if (ax_daemon_log_load(cfg, d->period_start, d->status_at, &events, &nevents) < 0)
+		ax_warn("run calendar without the daemon's starts and stops: %s", ax_error_last());
 	ax_export_calendar_build(d, events, nevents);
 	free(events);
 	*out = d;
