@@ -1,8 +1,10 @@
 /* daemonlog.c - the daemon's start/stop log (daemonlog.h). */
 #include "daemonlog.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -24,6 +26,13 @@ int ax_daemon_log_append(const struct ax_config *cfg, int start, int64_t at)
 {
 	char when[32], *file = ax_daemon_log_file(cfg);
 	struct ax_buf line = AX_BUF_INIT;
+	const char *state = ax_config_get(cfg, "annexa", "state-dir");
+	/* a fresh site: the daemon starts before anything made its state folder */
+	if (state && *state && mkdir(state, 0700) < 0 && errno != EEXIST) {
+		int err = ax_error_set("daemon log: creating %s: %s", state, strerror(errno));
+		free(file);
+		return err;
+	}
 	ax_time_format(at, when);
 	ax_buf_printf(&line, "{\"at\":\"%s\",\"event\":\"%s\",\"pid\":%ld}\n", when, start ? "start" : "stop",
 		      (long)getpid());
