@@ -53,8 +53,14 @@ static void print_instances(const json_t *insts)
 		       jint(in, "expected"), jint(in, "observed"), jint(in, "failed"), jint(in, "missed"));
 		json_array_foreach(json_object_get(in, "gaps"), g, gap) {
 			const json_t *why = json_object_get(gap, "why");
-			printf("  gap %s .. %s, %d missed", jstr(gap, "from"), jstr(gap, "to"), jint(gap, "missed"));
-			printf(": %s\n", json_is_string(why) ? json_string_value(why) : "reason unknown");
+			struct ax_buf line = AX_BUF_INIT;
+			size_t col = 2;
+			fputs("  ", stdout);
+			ax_buf_printf(&line, "gap %s .. %s, %d missed: %s", jstr(gap, "from"), jstr(gap, "to"),
+				      jint(gap, "missed"), json_is_string(why) ? json_string_value(why) : "reason unknown");
+			ax_wrap(stdout, &col, ax_buf_cstr(&line), 6);
+			putchar('\n');
+			ax_buf_free(&line);
 		}
 	}
 }
@@ -65,14 +71,14 @@ static void print_controls(const json_t *ctls)
 	json_t *c, *ch;
 	if (!json_array_size(ctls))
 		return;
-	printf("\n%-10s %-10s %-9s %-8s %s\n", "CONTROL", "STATE", "DAYS", "PASSING", "RUNS (observed/expected)");
+	printf("\n%-10s %-14s %-9s %-8s %s\n", "CONTROL", "STATE", "DAYS", "PASSING", "RUNS (observed/expected)");
 	json_array_foreach(ctls, i, c) {
 		char days[32], share[16] = "n/a";
 		const json_t *ps = json_object_get(c, "pass_share");
 		snprintf(days, sizeof(days), "%d/%d", jint(c, "days_with_evidence"), jint(c, "days"));
 		if (json_is_number(ps))
 			snprintf(share, sizeof(share), "%.0f %%", json_number_value(ps) * 100);
-		printf("%-10s %-10s %-9s %-8s %d/%d\n", jstr(c, "control"), jstr(c, "state"), days, share,
+		printf("%-10s %-14s %-9s %-8s %d/%d\n", jstr(c, "control"), jstr(c, "state"), days, share,
 		       jint(c, "runs_observed"), jint(c, "runs_expected"));
 		const char *cal = jstr(c, "calendar");
 		for (size_t off = 0, n = strlen(cal); off < n; off += CAL_W)

@@ -54,7 +54,7 @@ ok; [ "$(jsonq "$T/period.json" "(d['since'], d['until'], d['days'], d['daemon']
 	"('2026-11-01T00:00:00Z', '2026-11-30T23:59:59Z', 30, [])" ] || fail "period bounds: $(head -c 300 "$T/period.json")"
 # the text form: 80 columns, the same numbers
 ANNEXA_NOW=$now expect_rc 0 "$ANNEXA" -c "$T/a/annexa.conf" period --control A.8.15 --since 2026-11-01 --until 2026-11-30
-expect_out "A.8.15     fail       1/30      0 %      3/14"
+expect_out "A.8.15     fail           1/30      0 %      3/14"
 expect_out "  -----------------------------f"
 expect_out "  gap 2026-11-30T13:00:00Z .. 2026-11-30T23:59:59Z, 10 missed: reason unknown"
 expect_no_out "good"
