@@ -99,11 +99,14 @@ int ax_cmd_period(struct ax_cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		{"control", required_argument, NULL, 'k'}, {"instance", required_argument, NULL, 'i'},
 		{"since", required_argument, NULL, 's'},   {"until", required_argument, NULL, 'u'},
-		{"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, 'j'},          {"locker", required_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const struct ax_command *cmd = ax_command_find("period");
-	const char *control = NULL, *instance = NULL, *since_s = NULL, *until_s = NULL;
+	const char *control = NULL, *instance = NULL, *since_s = NULL, *until_s = NULL, *locker_path = NULL;
+	struct ax_export_locker *locker = NULL;
+	struct ax_store *store;
 	int json = 0, ch, rc, err;
 	int64_t since = 0, until = 0, now = ax_now();
 	struct ax_export_data *d = NULL;
@@ -117,6 +120,7 @@ int ax_cmd_period(struct ax_cli *cli, int argc, char **argv)
 		case 's': since_s = optarg; break;
 		case 'u': until_s = optarg; break;
 		case 'j': json = 1; break;
+		case 'L': locker_path = optarg; break;
 		case 'h': return ax_cli_usage(cmd, stdout, 0);
 		default: return ax_cli_usage(cmd, stderr, AX_EXIT_USAGE);
 		}
@@ -130,14 +134,28 @@ int ax_cmd_period(struct ax_cli *cli, int argc, char **argv)
 	}
 	if (!since_s)
 		since = (until && until < now ? until : now) - DEFAULT_DAYS * 86400;
-	if ((rc = ax_cli_catalog(cli)) != 0 || (rc = ax_cli_store(cli)) != 0)
+	if ((rc = ax_cli_catalog(cli)) != 0)
 		return rc;
 	if (control && !ax_catalog_find(cli->cat, control)) {
 		fprintf(stderr, "annexa period: --control %s: no such Annex A control\n", control);
 		return AX_EXIT_USAGE;
 	}
-	if ((err = ax_export_data_load(cli->cfg, cli->store, cli->cat, since, until, now, &d)) < 0)
+	/* --locker: the collectors' runs, replayed as `export --locker` does */
+	if (locker_path) {
+		if ((err = ax_export_locker_open(locker_path, &locker)) < 0)
+			return ax_cli_fail(err == AX_EINVALID ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, "period");
+		store = locker->store;
+	} else if ((rc = ax_cli_store(cli)) != 0) {
+		return rc;
+	} else {
+		store = cli->store;
+	}
+	if ((err = ax_export_data_load(cli->cfg, store, cli->cat, since, until, now, &d)) < 0) {
+		ax_export_locker_free(locker);
 		return ax_cli_fail(ax_cli_exit_for(err), "period");
+	}
+	if (locker)
+		ax_export_calendar_build(d, NULL, 0); /* this machine's daemon log is not the sites' */
 	j = ax_period_json(d, control, instance);
 	if (json) {
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -154,5 +172,6 @@ int ax_cmd_period(struct ax_cli *cli, int argc, char **argv)
 	}
 	json_decref(j);
 	ax_export_data_free(d);
+	ax_export_locker_free(locker);
 	return 0;
 }

@@ -28,7 +28,7 @@
 struct inst_runs {
 	int64_t *at;
 	unsigned char *failed;
-	size_t n;
+	size_t n, alloc;
 };
 
 static struct ax_period_instance *find_or_add(struct ax_period *p, struct inst_runs **runs, const char *name,
@@ -48,8 +48,11 @@ static struct ax_period_instance *find_or_add(struct ax_period *p, struct inst_r
 
 static void add_run(struct inst_runs *r, int64_t at, int failed)
 {
-	r->at = ax_realloc(r->at, (r->n + 1) * sizeof(*r->at));
-	r->failed = ax_realloc(r->failed, r->n + 1);
+	if (r->n == r->alloc) {
+		r->alloc = r->alloc ? 2 * r->alloc : 64;
+		r->at = ax_realloc(r->at, r->alloc * sizeof(*r->at));
+		r->failed = ax_realloc(r->failed, r->alloc);
+	}
 	r->at[r->n] = at;
 	r->failed[r->n++] = (unsigned char)failed;
 }

@@ -65,6 +65,12 @@ ok; [ "$(cal)" = "[('berlin--mx-config', 600, 'observed', $N, $N, 0, []), ('pari
 ok; [ "$(jsonq "$T/x/period.json" "[(c['control'], c['runs_observed'], c['runs_evaluated'], c['runs_passed']) for c in d['controls'] if c['control'] == 'A.8.3']")" = \
 	"[('A.8.3', $((2 * N)), $((2 * N)), $((2 * N)))]" ] ||
 	fail "A.8.3 centrally: $(jsonq "$T/x/period.json" "[c for c in d['controls'] if c['control'] == 'A.8.3']")"
+# `period --locker` reads the same calendar without a bundle
+ANNEXA_NOW=$until expect_rc 0 "$ANNEXA" -c "$T/central.conf" period --locker "$T/central.git" --since 2026-11-01 --json
+cp "$T/out" "$T/central-period.json"
+ok; [ "$(jsonq "$T/central-period.json" "[(i['instance'], i['observed'], i['missed']) for i in d['instances']]")" = \
+	"[('berlin--mx-config', $N, 0), ('paris--mx-config', $N, 0)]" ] || fail "period --locker: $(head -c 400 "$T/central-period.json")"
+ok; [ ! -e "$T/central.db" ] || fail "period --locker opened the configured store"
 # every run's results are in the bundle, unchanged ones too
 ok; [ "$(grep -c '"berlin--mx-config"' "$T/x/results.jsonl")" -ge "$N" ] || fail "results.jsonl lacks berlin's runs"
 done_tests
