@@ -11,7 +11,8 @@
  * - A gap lies between two runs at least two intervals apart: from the
  *   time the next run was due (the run before + interval) to the next run.
  *   After the last run, the period's end counts as the next run, with one
- *   interval of grace for a run still due.
+ *   interval of grace for a run still due (expected counts that run: on
+ *   schedule, observed is expected or one less).
  * - The reason: a daemon stop in the log during the gap, else a start
  *   (the daemon was killed: no clean stop), else a run before the gap that
  *   reported nothing but errors (the schedule backs off), else unknown. */

@@ -40,6 +40,14 @@ EOF2
 done
 commits() { git --git-dir="$T/central.git" rev-list --count "collectors/$1" 2>/dev/null || echo 0; }
 ok; [ "$(commits berlin) $(commits paris)" = "$N $N" ] || fail "locker commits: $(commits berlin) $(commits paris)"
+# a commit as an older annexa wrote it (run.json names no instances) that
+# changed nothing: still a run of berlin's, though no instance's
+G="git --git-dir=$T/central.git"
+tip=$($G rev-parse collectors/berlin)
+$G show "$tip:run.json" | python3 -c 'import json,sys; d=json.load(sys.stdin); del d["instances"]; d["started_at"] = d["finished_at"] = "2026-11-02T00:56:00Z"; print(json.dumps(d))' >"$T/run.json"
+blob=$($G hash-object -w "$T/run.json")
+tree=$($G ls-tree "$tip" | sed "s/[0-9a-f]\{40\}\trun.json\$/$blob\trun.json/" | $G mktree)
+$G update-ref refs/heads/collectors/berlin "$(echo legacy | $G commit-tree "$tree" -p "$tip")"
 cat >"$T/central.conf" <<'EOF2'
 [annexa]
 	organization = Example Mail Group
@@ -49,14 +57,14 @@ cat >"$T/central.conf" <<'EOF2'
 	certificate = signing.crt
 EOF2
 expect_rc 0 "$ANNEXA" -c "$T/central.conf" keygen
-until=$((start + 300 + (N - 1) * 600))
+until=$((start + 300 + (N - 1) * 600 + 120))
 ANNEXA_NOW=$until expect_rc 0 "$ANNEXA" -c "$T/central.conf" export --locker "$T/central.git" -o "$T/all.zip"
-expect_out "2 collectors, $((2 * N)) commits replayed"
+expect_out "2 collectors, $((2 * N + 1)) commits replayed"
 expect_rc 0 "$ANNEXA" verify "$T/all.zip"
-expect_out "$((2 * N)) runs chained"
+expect_out "$((2 * N + 1)) runs chained"
 mkdir -p "$T/x" && (cd "$T/x" && unzip -q "$T/all.zip")
 ok; [ "$(jsonq "$T/x/manifest.json" "[(c['name'], c['runs']) for c in d['locker']['collectors']]")" = \
-	"[('berlin', $N), ('paris', $N)]" ] || fail "manifest locker: $(jsonq "$T/x/manifest.json" "d.get('locker')")"
+	"[('berlin', $((N + 1))), ('paris', $N)]" ] || fail "manifest locker: $(jsonq "$T/x/manifest.json" "d.get('locker')")"
 # the calendar: the central configuration does not know the sites'
 # intervals, so they come from the runs' spacing; every collection counts
 cal() { jsonq "$T/x/period.json" "[(i['instance'], i['interval'], i['interval_source'], i['expected'], i['observed'], i['missed'], i['gaps']) for i in d['instances']]"; }
