@@ -314,6 +314,39 @@ static void put_confinement(const struct ax_export_data *d, struct ax_buf *out)
 	free(c);
 }
 
+/* The run calendar of every probe instance (period.c): the runs its
+ * interval called for, the runs observed and each gap with its reason. */
+static void put_runs(const struct ax_export_data *d, struct ax_buf *out)
+{
+	const struct ax_period *p = d->calendar;
+	if (!p || !p->ninst)
+		return;
+	ax_buf_puts(out, "<section id=\"runs\">\n<table class=\"runs\">\n<caption>Run calendar of each probe instance "
+			 "(see README \"Run calendar\"; period.json has it in full)</caption>\n<thead><tr>"
+			 "<th scope=\"col\">Instance</th><th scope=\"col\">Every</th><th scope=\"col\">Expected</th>"
+			 "<th scope=\"col\">Observed</th><th scope=\"col\">Missed</th><th scope=\"col\">Gaps</th>"
+			 "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < p->ninst; i++) {
+		const struct ax_period_instance *in = &p->inst[i];
+		char iv[32];
+		ax_duration_format(in->interval, iv);
+		ax_buf_printf(out, "<tr class=\"run-calendar\" data-missed=\"%d\"><td>", in->missed);
+		ax_html_escape(out, in->name);
+		ax_buf_printf(out, "</td><td>%s%s</td><td>%d</td><td>%d</td><td>%d</td><td>", iv,
+			      in->interval_observed ? " (from the runs)" : "", in->expected, in->observed, in->missed);
+		for (size_t g = 0; g < in->ngaps; g++) {
+			ax_buf_puts(out, g ? "<br>" : "");
+			put_time(out, in->gaps[g].from);
+			ax_buf_puts(out, " to ");
+			put_time(out, in->gaps[g].to);
+			ax_buf_printf(out, ", %d missed: %s", in->gaps[g].missed,
+				      in->gaps[g].why ? in->gaps[g].why : "reason unknown");
+		}
+		ax_buf_puts(out, in->ngaps ? "</td></tr>\n" : "none</td></tr>\n");
+	}
+	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
+}
+
 /* The catalog's mapping rules for a control ("Mapped: tls.*, ..."), so a
  * not_covered row says which checks would evidence it. */
 static void put_mapped(const struct ax_export_data *d, const char *id, struct ax_buf *out)
@@ -1077,6 +1110,7 @@ int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 	put_summary(d, out);
 	put_expiring(d, out);
 	put_confinement(d, out);
+	put_runs(d, out);
 	ax_buf_puts(out, filter_form);
 	for (size_t t = 0; t <= NTHEMES; t++)
 		put_theme(d, &ix, t, out);

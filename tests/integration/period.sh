@@ -73,6 +73,8 @@ ok; grep -q '"path":"period.json"' "$T/x/manifest.json" || grep -q '"path": "per
 ok; grep -q '1 of 30 days with evidence' "$T/x/report.html" || fail "the report does not show the calendar figure (1 of 30 days)"
 ok; grep -q '<title>run calendar, 30 days oldest first: fail 1 no evidence 29; 1 gap in the runs</title>' "$T/x/report.html" ||
 	fail "the report's calendar of A.8.15 does not show its days and gap"
+ok; grep -q '<tr class="run-calendar" data-missed="10"><td>good</td><td>1h</td><td>14</td><td>3</td><td>10</td><td><time datetime="2026-11-30T13:00:00Z">2026-11-30T13:00:00Z</time> to <time datetime="2026-11-30T23:59:59Z">2026-11-30T23:59:59Z</time>, 10 missed: reason unknown</td></tr>' "$T/x/report.html" ||
+	fail "the report's run calendar table lacks instance good: $(grep -o '<tr class="run-calendar".*' "$T/x/report.html" | head -2)"
 # OSCAL: each instance's calendar is an observation, schema-valid
 S="$ANNEXA_SRC/tests/data/oscal"
 O="$T/x/oscal"
