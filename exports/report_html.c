@@ -314,21 +314,28 @@ static void put_confinement(const struct ax_export_data *d, struct ax_buf *out)
 	free(c);
 }
 
-/* The run calendar of every probe instance (period.c): the runs its
- * interval called for, the runs observed and each gap with its reason. */
+/* The run calendar of the probe instances (period.c): a row for each
+ * instance that missed runs (the runs its interval called for, observed,
+ * missed, each gap with its reason), one line naming those on schedule,
+ * so a report of a healthy site stays short on paper. */
 static void put_runs(const struct ax_export_data *d, struct ax_buf *out)
 {
 	const struct ax_period *p = d->calendar;
+	size_t rows = 0, fine = 0;
 	if (!p || !p->ninst)
 		return;
-	ax_buf_puts(out, "<section id=\"runs\">\n<table class=\"runs\">\n<caption>Run calendar of each probe instance "
-			 "(see README \"Run calendar\"; period.json has it in full)</caption>\n<thead><tr>"
-			 "<th scope=\"col\">Instance</th><th scope=\"col\">Every</th><th scope=\"col\">Expected</th>"
-			 "<th scope=\"col\">Observed</th><th scope=\"col\">Missed</th><th scope=\"col\">Gaps</th>"
-			 "</tr></thead>\n<tbody>\n");
+	ax_buf_puts(out, "<section id=\"runs\">\n");
 	for (size_t i = 0; i < p->ninst; i++) {
 		const struct ax_period_instance *in = &p->inst[i];
 		char iv[32];
+		if (!in->ngaps)
+			continue;
+		if (rows++ == 0)
+			ax_buf_puts(out, "<table class=\"runs\">\n<caption>Probe instances that missed runs in the period "
+					 "(see README \"Run calendar\"; period.json has every instance)</caption>\n<thead><tr>"
+					 "<th scope=\"col\">Instance</th><th scope=\"col\">Every</th>"
+					 "<th scope=\"col\">Expected</th><th scope=\"col\">Observed</th>"
+					 "<th scope=\"col\">Missed</th><th scope=\"col\">Gaps</th></tr></thead>\n<tbody>\n");
 		ax_duration_format(in->interval, iv);
 		ax_buf_printf(out, "<tr class=\"run-calendar\" data-missed=\"%d\"><td>", in->missed);
 		ax_html_escape(out, in->name);
@@ -342,9 +349,17 @@ static void put_runs(const struct ax_export_data *d, struct ax_buf *out)
 			ax_buf_printf(out, ", %d missed: %s", in->gaps[g].missed,
 				      in->gaps[g].why ? in->gaps[g].why : "reason unknown");
 		}
-		ax_buf_puts(out, in->ngaps ? "</td></tr>\n" : "none</td></tr>\n");
+		ax_buf_puts(out, "</td></tr>\n");
 	}
-	ax_buf_puts(out, "</tbody>\n</table>\n</section>\n");
+	if (rows)
+		ax_buf_puts(out, "</tbody>\n</table>\n");
+	for (size_t i = 0; i < p->ninst; i++) {
+		if (p->inst[i].ngaps)
+			continue;
+		ax_buf_puts(out, fine++ ? ", " : "<p class=\"runs-on-schedule\">Ran on schedule throughout the period: ");
+		ax_html_escape(out, p->inst[i].name);
+	}
+	ax_buf_puts(out, fine ? ".</p>\n</section>\n" : "</section>\n");
 }
 
 /* The catalog's mapping rules for a control ("Mapped: tls.*, ..."), so a
