@@ -26,36 +26,30 @@
 #include "schedule.h"
 #include "util.h"
 
+/* One observed run of one instance, before grouping by instance. */
+struct seen {
+	const char *name; /* points into d->evidence */
+	int64_t at;
+	size_t order; /* ledger order: ties keep it */
+	unsigned char failed;
+};
+
+/* The runs of one instance, oldest first. */
 struct inst_runs {
 	int64_t *at;
 	unsigned char *failed;
-	size_t n, alloc;
+	size_t n;
 };
 
-static struct ax_period_instance *find_or_add(struct ax_period *p, struct inst_runs **runs, const char *name,
-					      size_t nc)
+static int cmp_seen(const void *pa, const void *pb)
 {
-	for (size_t i = 0; i < p->ninst; i++)
-		if (strcmp(p->inst[i].name, name) == 0)
-			return &p->inst[i];
-	p->inst = ax_realloc(p->inst, (p->ninst + 1) * sizeof(*p->inst));
-	*runs = ax_realloc(*runs, (p->ninst + 1) * sizeof(**runs));
-	memset(&p->inst[p->ninst], 0, sizeof(p->inst[p->ninst]));
-	memset(&(*runs)[p->ninst], 0, sizeof((*runs)[p->ninst]));
-	p->inst[p->ninst].name = ax_strdup(name);
-	p->inst[p->ninst].controls = ax_calloc(nc + 1, 1);
-	return &p->inst[p->ninst++];
-}
-
-static void add_run(struct inst_runs *r, int64_t at, int failed)
-{
-	if (r->n == r->alloc) {
-		r->alloc = r->alloc ? 2 * r->alloc : 64;
-		r->at = ax_realloc(r->at, r->alloc * sizeof(*r->at));
-		r->failed = ax_realloc(r->failed, r->alloc);
-	}
-	r->at[r->n] = at;
-	r->failed[r->n++] = (unsigned char)failed;
+	const struct seen *a = pa, *b = pb;
+	int c = strcmp(a->name, b->name);
+	if (c)
+		return c;
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	return (a->order > b->order) - (a->order < b->order);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -135,11 +129,6 @@ static void instance_calendar(struct ax_period *p, struct ax_period_instance *in
 		add_gap(p, in, in->last, end, (int)((end - in->last) / in->interval) - 1, r->failed[r->n - 1]);
 }
 
-static int cmp_inst(const void *a, const void *b)
-{
-	return strcmp(((const struct ax_period_instance *)a)->name, ((const struct ax_period_instance *)b)->name);
-}
-
 void ax_period_free(struct ax_period *p)
 {
 	if (!p)
@@ -154,11 +143,16 @@ void ax_period_free(struct ax_period *p)
 	free(p);
 }
 
+static int cmp_inst_name(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct ax_period_instance *)elem)->name);
+}
+
 void ax_export_calendar_build(struct ax_export_data *d, const struct ax_daemon_event *events, size_t nevents)
 {
 	struct ax_period *p = ax_calloc(1, sizeof(*p));
-	struct inst_runs *runs = NULL;
-	size_t nc = d->status ? d->status->ncontrols : 0, first = 0;
+	struct seen *seen = NULL;
+	size_t nseen = 0, aseen = 0, nc = d->status ? d->status->ncontrols : 0, first = 0;
 	unsigned char *hit = ax_calloc(nc + 1, 1);
 
 	if (nevents) {
@@ -166,7 +160,8 @@ void ax_export_calendar_build(struct ax_export_data *d, const struct ax_daemon_e
 		memcpy(p->events, events, nevents * sizeof(*events));
 		p->nevents = nevents;
 	}
-	/* a run's results are contiguous and ordered by instance (store.h) */
+	/* every (collection run, instance that reported in it); a run's
+	 * results are contiguous and ordered by instance (store.h) */
 	for (size_t r = 0; r < d->nruns; r++) {
 		size_t end = first;
 		while (end < d->evidence.nresults && d->result_run[end] == d->runs[r].id)
@@ -177,33 +172,49 @@ void ax_export_calendar_build(struct ax_export_data *d, const struct ax_daemon_e
 			int errors = 1;
 			for (; j < end && strcmp(d->evidence.results[j].instance, name) == 0; j++)
 				errors &= d->evidence.results[j].status == AX_CHECK_ERROR;
-			struct ax_period_instance *in = find_or_add(p, &runs, name, nc);
-			add_run(&runs[in - p->inst], d->runs[r].started_at, errors);
+			if (nseen == aseen) {
+				aseen = aseen ? 2 * aseen : 256;
+				seen = ax_realloc(seen, aseen * sizeof(*seen));
+			}
+			seen[nseen] = (struct seen){name, d->runs[r].started_at, nseen, (unsigned char)errors};
+			nseen++;
 			i = j;
 		}
 		first = end;
 	}
-	for (size_t i = 0; i < p->ninst; i++)
-		instance_calendar(p, &p->inst[i], &runs[i], d);
-	/* which controls each instance evidences: its distinct checks */
-	for (size_t k = 0; k < d->latest.nresults && d->cat; k++) {
-		const struct ax_result *res = &d->latest.results[k];
-		for (size_t i = 0; i < p->ninst; i++) {
-			if (strcmp(p->inst[i].name, res->instance) != 0)
-				continue;
-			memset(hit, 0, nc);
-			ax_status_hits(d->cat, d->cfg, res->instance, res->check, hit);
-			for (size_t c = 0; c < nc; c++)
-				p->inst[i].controls[c] |= hit[c];
+	/* grouped by instance, so the instances come out sorted by name */
+	qsort(seen, nseen, sizeof(*seen), cmp_seen);
+	struct inst_runs runs = {ax_calloc(nseen + 1, sizeof(*runs.at)), ax_calloc(nseen + 1, 1), 0};
+	for (size_t g = 0; g < nseen;) {
+		size_t e = g;
+		runs.n = 0;
+		for (; e < nseen && strcmp(seen[e].name, seen[g].name) == 0; e++) {
+			runs.at[runs.n] = seen[e].at;
+			runs.failed[runs.n++] = seen[e].failed;
 		}
+		p->inst = ax_realloc(p->inst, (p->ninst + 1) * sizeof(*p->inst));
+		struct ax_period_instance *in = &p->inst[p->ninst++];
+		memset(in, 0, sizeof(*in));
+		in->name = ax_strdup(seen[g].name);
+		in->controls = ax_calloc(nc + 1, 1);
+		instance_calendar(p, in, &runs, d);
+		g = e;
 	}
-	for (size_t i = 0; i < p->ninst; i++) {
-		free(runs[i].at);
-		free(runs[i].failed);
+	/* which controls each instance evidences: its distinct checks */
+	for (size_t k = 0; k < d->latest.nresults && d->cat && p->ninst; k++) {
+		const struct ax_result *res = &d->latest.results[k];
+		struct ax_period_instance *in = bsearch(res->instance, p->inst, p->ninst, sizeof(*p->inst), cmp_inst_name);
+		if (!in)
+			continue;
+		memset(hit, 0, nc);
+		ax_status_hits(d->cat, d->cfg, res->instance, res->check, hit);
+		for (size_t c = 0; c < nc; c++)
+			in->controls[c] |= hit[c];
 	}
-	free(runs);
+	free(runs.at);
+	free(runs.failed);
+	free(seen);
 	free(hit);
-	qsort(p->inst, p->ninst, sizeof(*p->inst), cmp_inst);
 	ax_period_free(d->calendar);
 	d->calendar = p;
 }
