@@ -3,7 +3,8 @@
  * time and the period test) on a daemon-style store: INSTANCES file
  * instances of CHECKS checks, each committing its own run every 15
  * minutes. Usage: period STORE CONTROLS_DIR [DAYS] (default 90; 0: reuse
- * the store a previous call built, and its days from its runs). */
+ * the store a previous call built, and its days from its runs). Also
+ * times the run calendar (period.c) and period.json alone. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -75,6 +76,16 @@ int main(int argc, char **argv)
 	}
 	printf("%d days, %zu runs, %zu results: export data in %.2f s\n", days, d->nruns, d->evidence.nresults,
 	       (double)(ax_monotonic_ms() - started) / 1000.0);
+	/* the run calendar alone (period.c; part of the load above) and its
+	 * period.json */
+	struct ax_buf json = AX_BUF_INIT;
+	started = ax_monotonic_ms();
+	ax_export_calendar_build(d, NULL, 0);
+	if (ax_export_period_json(d, &json) < 0)
+		return 3;
+	printf("run calendar and period.json (%zu bytes) in %.3f s\n", json.size,
+	       (double)(ax_monotonic_ms() - started) / 1000.0);
+	ax_buf_free(&json);
 	ax_export_data_free(d);
 	ax_store_free(s);
 	ax_catalog_free(cat);

@@ -114,3 +114,12 @@ const struct ax_command *ax_command_find(const char *name)
 			return &ax_commands[i];
 	return NULL;
 }
+
+int ax_cli_parse_time(const char *s, int end_of_day, int64_t *out)
+{
+	if (ax_time_parse(s, out) < 0)
+		return -1;
+	if (end_of_day && strlen(s) == 10)
+		*out += 86399;
+	return 0;
+}

@@ -47,6 +47,9 @@ int ax_cli_fail(int code, const char *what);
 /* Maps a library error code to an exit code: AX_EINVALID -> 2, else 3. */
 int ax_cli_exit_for(int err);
 
+/* --since/--until: RFC 3339 or YYYY-MM-DD; a bare date as the end of a
+ * period (end_of_day) means the end of that day. -1 when unparsable. */
+int ax_cli_parse_time(const char *s, int end_of_day, int64_t *out);
 /* Prints the usage text of a command; used for --help and usage errors. */
 struct ax_command {
 	const char *name;
@@ -76,6 +79,8 @@ int ax_cmd_report(struct ax_cli *cli, int argc, char **argv);
 /* hidden: man page parts for the build, the bash completion's engine */
 int ax_cmd_doc(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_complete(struct ax_cli *cli, int argc, char **argv);
+/* cmd_period.c */
+int ax_cmd_period(struct ax_cli *cli, int argc, char **argv);
 
 extern const struct ax_command ax_commands[];
 const struct ax_command *ax_command_find(const char *name);

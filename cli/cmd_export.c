@@ -20,16 +20,6 @@
 #include "report_gen.h"
 #include "util.h"
 
-/* RFC 3339 or YYYY-MM-DD; a bare date as --until means the end of that day. */
-static int parse_period(const char *s, int end_of_day, int64_t *out)
-{
-	if (ax_time_parse(s, out) < 0)
-		return -1;
-	if (end_of_day && strlen(s) == 10)
-		*out += 86399;
-	return 0;
-}
-
 /* [signing] key / certificate, else <state-dir>/signing.key|crt. */
 static char *signing_path(const struct ax_config *cfg, const char *key, const char *file)
 {
@@ -77,11 +67,11 @@ static int parse_export_args(const char *cmd, int argc, char **argv, struct expo
 		goto usage;
 	if (a->locker && a->tsa_reply)
 		goto usage; /* --tsa-reply stamps an existing bundle */
-	if (a->since_s && parse_period(a->since_s, 0, &a->since) < 0) {
+	if (a->since_s && ax_cli_parse_time(a->since_s, 0, &a->since) < 0) {
 		fprintf(stderr, "annexa %s: --since '%s': want RFC 3339 or YYYY-MM-DD\n", cmd, a->since_s);
 		return AX_EXIT_USAGE;
 	}
-	if (a->until_s && parse_period(a->until_s, 1, &a->until) < 0) {
+	if (a->until_s && ax_cli_parse_time(a->until_s, 1, &a->until) < 0) {
 		fprintf(stderr, "annexa %s: --until '%s': want RFC 3339 or YYYY-MM-DD\n", cmd, a->until_s);
 		return AX_EXIT_USAGE;
 	}
@@ -110,8 +100,11 @@ static int load_data(struct ax_cli *cli, const struct export_args *a, struct ax_
 		store = cli->store;
 	}
 	err = ax_export_data_load(cli->cfg, store, cli->cat, a->since, a->until, ax_now(), d);
-	if (err == 0 && locker && *locker)
+	if (err == 0 && locker && *locker) {
 		(*d)->locker = *locker;
+		/* this machine's daemon log says nothing of the collectors' */
+		ax_export_calendar_build(*d, NULL, 0);
+	}
 	if (err < 0)
 		return ax_cli_fail(err == AX_EINVALID ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, NULL);
 	return 0;

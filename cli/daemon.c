@@ -39,6 +39,7 @@
 #include "collect.h"
 #include "config.h"
 #include "daemon_lock.h"
+#include "daemonlog.h"
 #include "export.h"
 #include "controls.h"
 #include "locker.h"
@@ -454,6 +455,9 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 	}
 	dlog(LOG_INFO, "started: %s, %zu probe instances, uid %ld", cli->cfg->path, cli->cfg->nprobes,
 	     (long)getuid());
+	/* the run calendar tells the gaps the daemon's absence made (daemonlog.h) */
+	if (ax_daemon_log_append(cli->cfg, 1, ax_now()) < 0)
+		dlog(LOG_WARNING, "%s", ax_error_last());
 	ax_notify("READY=1\nSTATUS=collecting");
 	int64_t next_anchor_check = 0;
 	while (!stop_requested) {
@@ -475,6 +479,8 @@ int ax_cmd_daemon(struct ax_cli *cli, int argc, char **argv)
 	dlog(LOG_INFO, "stopping on signal: waiting for %zu running probes", workers.n);
 	ax_notify("STOPPING=1");
 	stop_workers(cli, sched, &workers);
+	if (ax_daemon_log_append(cli->cfg, 0, ax_now()) < 0)
+		dlog(LOG_WARNING, "%s", ax_error_last());
 	rc = AX_EXIT_OK;
 cleanup:
 	ax_schedule_free(sched);

@@ -67,6 +67,16 @@ const struct ax_command ax_commands[] = {
 	{"report", ax_cmd_report, "report -o FILE [--since T] [--until T]",
 	 "Writes the HTML control status report (self-contained) for a period.",
 	 "  -o FILE              the HTML file\n  --since T, --until T the period; default everything\n"},
+	{"period", ax_cmd_period, "period [--control ID] [--instance NAME] [--since T] [--until T] [--locker REPO] [--json]",
+	 "The run calendar of a period: per probe instance the runs expected from its interval, the runs observed\n"
+	 "and the gaps (from, to, runs missed, why: daemon stopped, back-off after a failed run); per control the\n"
+	 "days with evidence out of the days of the period (one letter a day: p pass, s stale, e error, f fail,\n"
+	 "- none), the share of the period it passed, its state changes. Default period: the 30 days before --until.",
+	 "  --control ID     one control (and the instances that evidence it)\n"
+	 "  --instance NAME  one probe instance (and the controls it evidences)\n"
+	 "  --since T, --until T the period (RFC 3339 or YYYY-MM-DD; default the last 30 days)\n"
+	 "  --locker REPO    the runs of every collector of an evidence locker (as export --locker)\n"
+	 "  --json           the calendar as JSON (the shape of a bundle's period.json)\n"},
 	{"attach", ax_cmd_attach,
 	 "attach CONTROL[,CONTROL...] FILE... [--answers NEED[,NEED...]] [--effective DATE] [--expires DATE|--valid 365d]\n"
 	 "       [--owner NAME] [--note TEXT] [--json]\n"

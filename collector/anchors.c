@@ -42,7 +42,7 @@ int ax_anchor_append(const char *file, const struct ax_anchor *a)
 {
 	char when[32], tsa[32];
 	char *copy = ax_strdup(file);
-	int fd = -1, err = 0;
+	int err = 0;
 	ax_time_format(a->time, when);
 	json_t *j = json_pack("{s:s,s:I,s:s,s:s}", "kind", a->kind, "run", (json_int_t)a->run, "hash", a->hash,
 			      "time", when);
@@ -61,14 +61,10 @@ int ax_anchor_append(const char *file, const struct ax_anchor *a)
 	ax_buf_printf(&line, "%s\n", text);
 	if (mkdir(dirname(copy), 0700) < 0 && errno != EEXIST)
 		err = ax_error_set("anchors %s: creating its folder: %s", file, strerror(errno));
-	else if ((fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		err = ax_error_set("anchors %s: %s", file, strerror(errno));
-	else if (write(fd, line.ptr, line.size) != (ssize_t)line.size || fsync(fd) < 0)
-		err = ax_error_set("anchors %s: writing: %s", file, strerror(errno));
+	else
+		err = ax_file_append(file, line.ptr, line.size, "anchors");
 	ax_buf_free(&line);
 cleanup:
-	if (fd >= 0)
-		close(fd);
 	free(text);
 	free(copy);
 	json_decref(j);

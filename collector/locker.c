@@ -83,6 +83,21 @@ static json_t *instance_results(const struct ax_evidence *ev, const char *instan
 	return arr;
 }
 
+/* The instances that reported in the run (run.json "instances"): a
+ * central replay counts their run even when their folder did not change. */
+static json_t *run_instances(const struct ax_evidence *ev)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < ev->nresults; i++) {
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(ev->results[j].instance, ev->results[i].instance) == 0;
+		if (!seen)
+			json_array_append_new(arr, json_string(ev->results[i].instance));
+	}
+	return arr;
+}
+
 static int instance_tree(git_repository *repo, const struct ax_evidence *ev, const char *instance, git_oid *out)
 {
 	git_treebuilder *tb = NULL;
@@ -203,8 +218,9 @@ int ax_locker_record(const struct ax_config *cfg, const struct ax_run_info *run,
 	char started[32], finished[32];
 	ax_time_format(run->started_at, started);
 	ax_time_format(run->finished_at, finished);
-	runj = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "run", (json_int_t)run->id, "kind", run->kind, "started_at",
-			 started, "finished_at", finished, "hash", run->hash, "prev_hash", run->prev_hash);
+	runj = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "run", (json_int_t)run->id, "kind", run->kind, "started_at",
+			 started, "finished_at", finished, "hash", run->hash, "prev_hash", run->prev_hash, "instances",
+			 run_instances(ev));
 	runtext = ax_json_dumps(runj, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if ((err = add_blob(repo, root, "run.json", runtext, strlen(runtext))) < 0)
 		goto cleanup;

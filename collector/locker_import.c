@@ -3,8 +3,12 @@
  *
  * Every commit of every `collectors/NAME` branch becomes one run of the
  * target store, in the order the collectors finished them (run.json's
- * finished_at); instance folders the commit did not change are not
- * replayed, so a run carries exactly the evidence collected in it.
+ * finished_at), even when nothing changed: every collection is a control
+ * execution the central run calendar counts. The instances run.json names
+ * are replayed whether their folder changed or not (unchanged results cost
+ * the store a row of four integers each); a commit of an older annexa,
+ * whose run.json names none, replays the folders it changed, and when it
+ * changed none still becomes a run (carrying only locker-run.json).
  * Instances are renamed NAME--INSTANCE so two sites' "mx-tls" stay apart.
  * The target store's ledger is new; each collector's own ledger hash of
  * the run is kept as the artifact "locker-run.json". */
@@ -168,12 +172,24 @@ cleanup:
 	return err;
 }
 
+static int names(const json_t *arr, const char *name)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int replay_one(git_repository *repo, const struct replay *r, struct ax_store *store)
 {
 	git_commit *c = NULL, *parent = NULL;
 	git_tree *t = NULL, *pt = NULL;
 	struct ax_evidence ev = {0};
 	struct ax_buf runjson = AX_BUF_INIT;
+	json_t *runj = NULL, *ran;
 	int err = 0;
 	if (git_commit_lookup(&c, repo, &r->commit) < 0 || git_commit_tree(&t, c) < 0) {
 		err = git_fail(r->collector);
@@ -183,13 +199,18 @@ static int replay_one(git_repository *repo, const struct replay *r, struct ax_st
 		err = git_fail(r->collector);
 		goto cleanup;
 	}
+	if ((err = blob_text(repo, t, "run.json", &runjson)) < 0)
+		goto cleanup;
+	runj = json_loads(ax_buf_cstr(&runjson), 0, NULL);
+	ran = json_object_get(runj, "instances");
 	for (size_t k = 0; k < git_tree_entrycount(t); k++) {
 		const git_tree_entry *te = git_tree_entry_byindex(t, k);
 		const git_tree_entry *old = pt ? git_tree_entry_byname(pt, git_tree_entry_name(te)) : NULL;
 		git_tree *dir = NULL;
 		if (git_tree_entry_type(te) != GIT_OBJECT_TREE)
 			continue;
-		if (old && git_oid_equal(git_tree_entry_id(old), git_tree_entry_id(te)))
+		if (json_is_array(ran) ? !names(ran, git_tree_entry_name(te))
+				       : old && git_oid_equal(git_tree_entry_id(old), git_tree_entry_id(te)))
 			continue; /* not collected in this run */
 		if (git_tree_lookup(&dir, repo, git_tree_entry_id(te)) < 0) {
 			err = git_fail(git_tree_entry_name(te));
@@ -200,15 +221,12 @@ static int replay_one(git_repository *repo, const struct replay *r, struct ax_st
 		if (err < 0)
 			goto cleanup;
 	}
-	if (!ev.nresults)
-		goto cleanup; /* nothing changed: the collector found what it found before */
-	if ((err = blob_text(repo, t, "run.json", &runjson)) < 0)
-		goto cleanup;
 	char *inst = ax_asprintf("%s--locker", r->collector);
 	ax_evidence_add_artifact(&ev, inst, "locker-run.json", "application/json", runjson.ptr, runjson.size);
 	free(inst);
 	err = ax_store_commit_run(store, "collect", r->started, r->finished, &ev, NULL);
 cleanup:
+	json_decref(runj);
 	ax_buf_free(&runjson);
 	ax_evidence_free(&ev);
 	git_tree_free(pt);

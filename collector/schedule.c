@@ -24,6 +24,14 @@ static int64_t instance_interval(const struct ax_config *cfg, const struct ax_pr
 	return v > 0 ? v : AX_DEFAULT_INTERVAL;
 }
 
+int64_t ax_schedule_interval(const struct ax_config *cfg, const char *instance)
+{
+	for (size_t i = 0; cfg && i < cfg->nprobes; i++)
+		if (strcmp(cfg->probes[i].name, instance) == 0)
+			return instance_interval(cfg, &cfg->probes[i]);
+	return 0;
+}
+
 static int64_t splay(int64_t interval)
 {
 	int64_t max = interval / 4;

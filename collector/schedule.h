@@ -68,6 +68,9 @@ int ax_schedule_save(const struct ax_schedule *s, const char *state_file);
 /* Loads a saved schedule (for `annexa status`); AX_ENOTFOUND when none. */
 int ax_schedule_load(struct ax_schedule **out, const char *state_file);
 const struct ax_sched_entry *ax_schedule_find(const struct ax_schedule *s, const char *instance);
+/* The interval the daemon runs the configured instance at (its own, else
+ * [annexa] interval, else the default); 0 for an instance cfg lacks. */
+int64_t ax_schedule_interval(const struct ax_config *cfg, const char *instance);
 /* state-dir/schedule.json of cfg (caller frees). */
 struct ax_config;
 char *ax_schedule_file(const struct ax_config *cfg);

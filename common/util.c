@@ -382,6 +382,17 @@ int ax_file_write_new(const char *path, const void *data, size_t len, unsigned m
 	return write_via_temp(path, data, len, mode, 0);
 }
 
+int ax_file_append(const char *path, const void *data, size_t len, const char *what)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), err = 0;
+	if (fd < 0)
+		return ax_error_set("%s %s: %s", what, path, strerror(errno));
+	if (ax_write_all(fd, data, len) < 0 || fsync(fd) < 0)
+		err = ax_error_set("%s %s: writing: %s", what, path, strerror(errno));
+	close(fd);
+	return err;
+}
+
 char *ax_path_resolve(const char *base_file, const char *rel)
 {
 	if (!rel)

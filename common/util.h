@@ -72,6 +72,9 @@ int ax_file_write_new(const char *path, const void *data, size_t len, unsigned m
  * it over path, or unlinks it on error. */
 int ax_file_temp(const char *path, unsigned mode, char **tmp_out, int *fd_out);
 int ax_file_temp_commit(char *tmp, int fd, const char *path);
+/* Appends one record to path (created 0600, never through a symlink) and
+ * fsyncs it: an append-only log line. Messages say `what` and errno. */
+int ax_file_append(const char *path, const void *data, size_t len, const char *what);
 /* fsync of the folder that holds path. */
 int ax_fsync_parent(const char *path);
 

@@ -255,7 +255,9 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		    "   content hash from results.jsonl, and names the first problem.\n\n"
 		    "Files: report.html (control status report), soa.csv and soa.xlsx\n"
 		    "(Statement of Applicability), controls.json (status per control, pass share over the\n"
-		    "period), results.jsonl (every check result of the period),\n"
+		    "period), period.json (the run calendar: runs expected and observed per probe\n"
+		    "instance, the gaps and why, days with evidence and state over time per control),\n"
+		    "results.jsonl (every check result of the period),\n"
 		    "ledger.json, oscal/ (NIST OSCAL 1.0.6: assessment-results.xml and\n"
 		    ".json, the assessment-plan.xml they import and the catalog.xml of the\n"
 		    "Annex A control ids and titles their control references resolve in), evidence/\n"
@@ -380,6 +382,7 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	    (err = put_generated(&w, d, "soa.csv", ax_export_soa_csv)) < 0 ||
 	    (err = put_generated(&w, d, "soa.xlsx", ax_export_soa_xlsx)) < 0 ||
 	    (err = put_generated(&w, d, "controls.json", ax_export_controls_json)) < 0 ||
+	    (err = put_generated(&w, d, "period.json", ax_export_period_json)) < 0 ||
 	    (err = put_generated(&w, d, "results.jsonl", ax_export_results_jsonl)) < 0 ||
 	    (err = put_generated(&w, d, "ledger.json", ax_export_ledger_json)) < 0 ||
 	    (err = put_generated(&w, d, "oscal/assessment-results.xml", ax_oscal_xml)) < 0 ||

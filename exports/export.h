@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "controls.h"
+#include "daemonlog.h"
 #include "evidence.h"
 #include "manual.h"
 #include "store.h"
@@ -102,6 +103,21 @@ struct ax_export_period_stat {
 	 * evaluated it in that slice. Drawn as the report's strips and theme
 	 * chart. */
 	unsigned char strip[AX_STRIP];
+	/* The run calendar (period.c): per day of the period (24-hour steps
+	 * from its start, ax_export_data.ndays of them) the worst state a
+	 * collection run left the control in after a mapped check reported
+	 * pass, fail or error that day (1 + enum ax_control_status as in
+	 * strip), 0 on a day without such evidence. */
+	unsigned char *days;
+	int days_with_evidence;
+	/* Every change of the state, oldest first: after the collection run
+	 * finished at `at` the control was in `state` (enum ax_control_status,
+	 * -1: no counting result yet). Bounded by changes, not by runs. */
+	struct ax_export_state_change {
+		int64_t at;
+		int state;
+	} *timeline;
+	size_t ntimeline;
 };
 
 struct ax_export_data {
@@ -146,13 +162,63 @@ struct ax_export_data {
 	struct ax_export_manual_file *mfiles;
 	size_t nmfiles;
 	int64_t status_at; /* the time status describes: min(until, now) */
+	/* The period as the calendar counts it: from --since, else the first
+	 * run, to status_at; ndays = its days, the last one possibly short. */
+	int64_t period_start;
+	int ndays;
 	/* `report -o FILE`: where the report's evidence links lead instead of
 	 * the bundle's "evidence/" ("FILE.evidence/", beside the report);
 	 * NULL inside a bundle. */
 	const char *evidence_href;
 	/* Set for `export --locker`: manifest.json names the collectors. */
 	const struct ax_export_locker *locker;
+	/* The run calendar of the period (period.c). */
+	struct ax_period *calendar;
 };
+
+/* ---- the run calendar (period.c) ----
+ * Per probe instance of the period: the runs expected from its interval
+ * (configured, else the median spacing of its runs), the runs observed,
+ * and the gaps between them with the reason when it is known from the
+ * daemon's own log (daemonlog.h) or the run before the gap. */
+struct ax_period_gap {
+	int64_t from;    /* when the first missed run was due (the run before + interval) */
+	int64_t to;      /* the next run, or the end of the period */
+	int missed;      /* runs due in it that did not happen */
+	const char *why; /* "daemon stopped", "daemon restarted (no clean stop recorded)",
+			    "back-off after a failed run", NULL: not known */
+};
+struct ax_period_instance {
+	char *name;
+	int64_t interval;
+	int interval_observed;   /* not configured: the median spacing of its runs */
+	int64_t first, last;     /* started_at of its first and last run in the period */
+	int expected, observed;  /* expected = 1 + (end - first) / interval */
+	int failed;              /* observed runs in which it reported nothing but errors */
+	int missed;              /* sum over the gaps */
+	struct ax_period_gap *gaps;
+	size_t ngaps;
+	unsigned char *controls; /* per status->controls: 1 when a check of it maps there */
+};
+struct ax_period {
+	struct ax_daemon_event *events; /* the daemon's starts and stops in the period */
+	size_t nevents;
+	struct ax_period_instance *inst; /* by name */
+	size_t ninst;
+};
+/* (Re)builds d->calendar from d's runs; the daemon events given (none for
+ * a locker's replayed store: the exporting machine's daemon is not the
+ * collectors'). ax_export_data_load builds it with the configured log. */
+void ax_export_calendar_build(struct ax_export_data *d, const struct ax_daemon_event *events, size_t nevents);
+void ax_period_free(struct ax_period *p);
+/* period.json: the calendar of every instance and every control with a
+ * mapped check (README: period.json); control / instance (may be NULL)
+ * narrow it to one. */
+json_t *ax_period_json(const struct ax_export_data *d, const char *control, const char *instance);
+int ax_export_period_json(const struct ax_export_data *d, struct ax_buf *out);
+/* One character per day of the control's calendar: p pass, s stale,
+ * e error, f fail, '-' no evidence that day (a NUL-terminated string). */
+char *ax_period_days(const struct ax_export_data *d, size_t control_index);
 
 /* ---- central export of an evidence locker (export_locker.c) ---- */
 struct ax_export_locker {

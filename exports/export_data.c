@@ -19,6 +19,7 @@
 #include "annexa-build.h"
 #include "config.h"
 #include "controls.h"
+#include "log.h"
 #include "util.h"
 
 struct run_list {
@@ -503,11 +504,16 @@ static int build_period(struct ax_export_data *d)
 	int64_t *expiry = ax_calloc(nc + 1, sizeof(*expiry));
 	int64_t start = d->since ? d->since : d->nruns ? d->runs[0].started_at : d->status_at, last_t = 0;
 	int have_state = 0;
+	unsigned char *fresh = ax_calloc(nc + 1, 1);
 
 	d->period = ax_calloc(nc + 1, sizeof(*d->period));
+	d->period_start = start;
+	d->ndays = d->status_at > start ? (int)((d->status_at - start + 86399) / 86400) : 1;
 	keys = period_keys(d, key_of, &nkeys);
-	for (size_t c = 0; c < nc; c++)
+	for (size_t c = 0; c < nc; c++) {
 		prev[c] = -1;
+		d->period[c].days = ax_calloc((size_t)d->ndays + 1, 1);
+	}
 	for (size_t r = 0; r < d->nruns; r++) {
 		size_t end = first;
 		while (end < d->evidence.nresults && d->result_run[end] == d->runs[r].id)
@@ -521,9 +527,12 @@ static int build_period(struct ax_export_data *d)
 		int64_t t = d->runs[r].finished_at;
 		for (size_t c = 0; have_state && c < nc; c++) /* the previous state held until this run */
 			account(&d->period[c], state[c], expiry[c], last_t, t);
+		memset(fresh, 0, nc);
 		for (size_t i = first; i < end; i++) {
 			struct period_key *k = key_of[i] == SIZE_MAX ? NULL : &keys[key_of[i]];
 			const struct ax_result *res = &d->evidence.results[i];
+			for (size_t j = 0; k && j < k->nctls && counting(res->status); j++)
+				fresh[k->ctls[j]] = 1;
 			if (!k || res->collected_at < k->at)
 				continue;
 			k->status = res->status;
@@ -536,10 +545,24 @@ static int build_period(struct ax_export_data *d)
 		}
 		period_states(keys, nkeys, nc, t, state, expiry);
 		size_t slice = strip_slice(start, d->status_at, t);
+		int64_t day = t > start ? (t - start) / 86400 : 0;
+		if (day >= d->ndays)
+			day = d->ndays - 1;
 		for (size_t c = 0; c < nc; c++) {
+			struct ax_export_period_stat *p = &d->period[c];
 			if (counts_evaluated(state[c]) &&
 			    strip_rank(state[c] + 1) > strip_rank(d->period[c].strip[slice]))
 				d->period[c].strip[slice] = (unsigned char)(state[c] + 1);
+			if (fresh[c] && counts_evaluated(state[c])) {
+				p->days_with_evidence += !p->days[day];
+				if (strip_rank(state[c] + 1) > strip_rank(p->days[day]))
+					p->days[day] = (unsigned char)(state[c] + 1);
+			}
+			if (state[c] != prev[c]) {
+				p->timeline = ax_realloc(p->timeline, (p->ntimeline + 1) * sizeof(*p->timeline));
+				p->timeline[p->ntimeline].at = t;
+				p->timeline[p->ntimeline++].state = state[c];
+			}
 			if (state[c] == AX_CTL_FAIL || state[c] == AX_CTL_ERROR)
 				period_failed(d, &d->period[c], keys, nkeys, c, &d->runs[r],
 					      prev[c] == AX_CTL_FAIL || prev[c] == AX_CTL_ERROR);
@@ -562,6 +585,7 @@ static int build_period(struct ax_export_data *d)
 	free(state);
 	free(prev);
 	free(expiry);
+	free(fresh);
 	return 0;
 }
 
@@ -631,6 +655,14 @@ int ax_export_data_load(const struct ax_config *cfg, struct ax_store *store, con
 	d->status->generated_at = now;
 	if ((err = build_period(d)) < 0 || (err = build_previous(d)) < 0)
 		goto cleanup;
+	struct ax_daemon_event *events = NULL;
+	size_t nevents = 0;
+	/* the log only explains gaps: an unreadable one costs the reasons,
+	 * not the export */
+	if (ax_daemon_log_load(cfg, d->period_start, d->status_at, &events, &nevents) < 0)
+		ax_warn("run calendar without the daemon's starts and stops: %s", ax_error_last());
+	ax_export_calendar_build(d, events, nevents);
+	free(events);
 	*out = d;
 	d = NULL;
 cleanup:
@@ -647,8 +679,12 @@ void ax_export_data_free(struct ax_export_data *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; d->period && d->status && i < d->status->ncontrols; i++)
+	for (size_t i = 0; d->period && d->status && i < d->status->ncontrols; i++) {
 		free(d->period[i].failed);
+		free(d->period[i].days);
+		free(d->period[i].timeline);
+	}
+	ax_period_free(d->calendar);
 	ax_status_free(d->status);
 	ax_evidence_free(&d->latest);
 	ax_evidence_free(&d->evidence);

@@ -22,6 +22,10 @@
  *    as a prop;
  *  - one <observation> (method EXAMINE) per manual evidence item of the
  *    period and control it names;
+ *  - one <observation> (method EXAMINE) per probe instance: its run
+ *    calendar (period.c: runs expected, observed, missed, the gaps and
+ *    why), related to the findings of the controls it evidences, which
+ *    carry days-with-evidence;
  *  - one <finding> per control with a finding state
  *    (ax_oscal_finding_state), target = its objective in the catalog,
  *    related-observation per newest row, per failing result of the
@@ -105,6 +109,13 @@ static void manual_observation_uuid(const struct ax_manual *m, const char *contr
 {
 	char *f = ax_asprintf("%s\n%s", m->id, control);
 	ax_oscal_uuid("manual-observation", f, out);
+	free(f);
+}
+
+static void calendar_observation_uuid(const struct ctx *c, const char *instance, char out[37])
+{
+	char *f = ax_asprintf("%s\n%s", c->result_uuid, instance);
+	ax_oscal_uuid("calendar-observation", f, out);
 	free(f);
 }
 
@@ -307,6 +318,61 @@ static void put_manual_observation(struct ax_oscal_node *res, const struct ax_ex
 	ax_buf_free(&b);
 }
 
+/* The run calendar of one instance (period.c) as an observation: the
+ * control executions of the period, expected and observed, and the gaps
+ * with their reason; period.json beside it has the same in full. */
+static void put_calendar_observation(struct ax_oscal_node *res, const struct ctx *c,
+				     const struct ax_period_instance *in)
+{
+	struct ax_oscal_node *n = ax_oscal_add(res, "observation"), *s;
+	struct ax_buf b = AX_BUF_INIT;
+	char uuid[37], from[32], to[32], iv[32], num[32];
+
+	calendar_observation_uuid(c, in->name, uuid);
+	ax_oscal_flag(n, "uuid", uuid);
+	ax_buf_printf(&b, "Run calendar of %s", in->name);
+	ax_oscal_text(n, "title", AX_OSCAL_LINE, b.ptr);
+	ax_buf_clear(&b);
+	ax_time_format(in->first, from);
+	ax_duration_format(in->interval, iv);
+	ax_buf_printf(&b, "%d of %d runs expected from %s (every %s%s) observed, %d with nothing but errors; "
+			  "%zu gap%s, %d run%s missed.",
+		      in->observed, in->expected, from, iv, in->interval_observed ? ", from the runs' spacing" : "",
+		      in->failed, in->ngaps, in->ngaps == 1 ? "" : "s", in->missed, in->missed == 1 ? "" : "s");
+	for (size_t g = 0; g < in->ngaps; g++) {
+		ax_time_format(in->gaps[g].from, from);
+		ax_time_format(in->gaps[g].to, to);
+		ax_buf_printf(&b, " Gap %s to %s, %d missed: %s.", from, to, in->gaps[g].missed,
+			      in->gaps[g].why ? in->gaps[g].why : "reason unknown");
+	}
+	ax_oscal_text(n, "description", AX_OSCAL_MULTILINE, b.ptr);
+	ax_oscal_prop(n, "instance", in->name, 1);
+	snprintf(num, sizeof(num), "%lld", (long long)in->interval);
+	ax_oscal_prop(n, "interval-seconds", num, 1);
+	snprintf(num, sizeof(num), "%d", in->expected);
+	ax_oscal_prop(n, "runs-expected", num, 1);
+	snprintf(num, sizeof(num), "%d", in->observed);
+	ax_oscal_prop(n, "runs-observed", num, 1);
+	snprintf(num, sizeof(num), "%d", in->missed);
+	ax_oscal_prop(n, "runs-missed", num, 1);
+	snprintf(num, sizeof(num), "%zu", in->ngaps);
+	ax_oscal_prop(n, "gaps", num, 1);
+	ax_oscal_text(n, "method", AX_OSCAL_FIELD, "EXAMINE");
+	put_origin(n, c);
+	/* the local definitions name the instances with evidence either way */
+	for (size_t i = 0; i < c->nobs; i++) {
+		if (strcmp(nz(c->obs[i].r->instance), in->name) != 0)
+			continue;
+		subject_uuid(in->name, uuid);
+		s = ax_oscal_add(n, "subject");
+		ax_oscal_flag(s, "subject-uuid", uuid);
+		ax_oscal_flag(s, "type", "inventory-item");
+		break;
+	}
+	ax_oscal_time(n, "collected", in->last);
+	ax_buf_free(&b);
+}
+
 /* Appends uuid as a related-observation unless the finding has it. */
 static void relate(struct ax_oscal_node *f, const char *uuid)
 {
@@ -360,6 +426,11 @@ static void put_finding(struct ax_oscal_node *res, const struct ctx *c, size_t i
 		snprintf(share, sizeof(share), "%d/%d", p->runs_failed, p->runs_evaluated);
 		ax_oscal_prop(n, "runs-failed", share, 1);
 	}
+	if (p && p->days) {
+		char days[64];
+		snprintf(days, sizeof(days), "%d/%d", p->days_with_evidence, d->ndays);
+		ax_oscal_prop(n, "days-with-evidence", days, 1);
+	}
 	ax_oscal_prop(n, "period-status",
 		      recovered ? "recovered" : strcmp(state, "satisfied") == 0 ? "satisfied" : "not-satisfied", 1);
 	put_origin(n, c);
@@ -407,6 +478,12 @@ static void put_finding(struct ax_oscal_node *res, const struct ctx *c, size_t i
 	}
 	for (size_t k = 0; k < cs->nmanual; k++) {
 		manual_observation_uuid(cs->manual[k], cs->control->id, uuid);
+		relate(n, uuid);
+	}
+	for (size_t k = 0; d->calendar && k < d->calendar->ninst; k++) {
+		if (!d->calendar->inst[k].controls[i])
+			continue;
+		calendar_observation_uuid(c, d->calendar->inst[k].name, uuid);
 		relate(n, uuid);
 	}
 	ax_buf_free(&id);
@@ -501,6 +578,8 @@ static void put_result(struct ax_oscal_node *root, struct ctx *c)
 	for (size_t i = 0; i < d->manual.n; i++)
 		for (size_t k = 0; k < d->manual.items[i].ncontrols; k++)
 			put_manual_observation(res, d, &d->manual.items[i], d->manual.items[i].controls[k]);
+	for (size_t i = 0; d->calendar && i < d->calendar->ninst; i++)
+		put_calendar_observation(res, c, &d->calendar->inst[i]);
 	for (size_t i = 0; i < d->status->ncontrols; i++)
 		if (ax_oscal_finding_state(d->status->controls[i].status, &state, &reason))
 			put_finding(res, c, i);

@@ -314,6 +314,54 @@ static void put_confinement(const struct ax_export_data *d, struct ax_buf *out)
 	free(c);
 }
 
+/* The run calendar of the probe instances (period.c): a row for each
+ * instance that missed runs (the runs its interval called for, observed,
+ * missed, each gap with its reason), one line naming those on schedule,
+ * so a report of a healthy site stays short on paper. */
+static void put_runs(const struct ax_export_data *d, struct ax_buf *out)
+{
+	const struct ax_period *p = d->calendar;
+	size_t rows = 0, fine = 0;
+	if (!p || !p->ninst)
+		return;
+	ax_buf_puts(out, "<section id=\"runs\">\n");
+	for (size_t i = 0; i < p->ninst; i++) {
+		const struct ax_period_instance *in = &p->inst[i];
+		char iv[32];
+		if (!in->ngaps)
+			continue;
+		if (rows++ == 0)
+			ax_buf_puts(out, "<table class=\"runs\">\n<caption>Probe instances that missed runs in the period "
+					 "(see README \"Run calendar\"; period.json has every instance)</caption>\n<thead><tr>"
+					 "<th scope=\"col\">Instance</th><th scope=\"col\">Every</th>"
+					 "<th scope=\"col\">Expected</th><th scope=\"col\">Observed</th>"
+					 "<th scope=\"col\">Missed</th><th scope=\"col\">Gaps</th></tr></thead>\n<tbody>\n");
+		ax_duration_format(in->interval, iv);
+		ax_buf_printf(out, "<tr class=\"run-calendar\" data-missed=\"%d\"><td>", in->missed);
+		ax_html_escape(out, in->name);
+		ax_buf_printf(out, "</td><td>%s%s</td><td>%d</td><td>%d</td><td>%d</td><td>", iv,
+			      in->interval_observed ? " (from the runs)" : "", in->expected, in->observed, in->missed);
+		for (size_t g = 0; g < in->ngaps; g++) {
+			ax_buf_puts(out, g ? "<br>" : "");
+			put_time(out, in->gaps[g].from);
+			ax_buf_puts(out, " to ");
+			put_time(out, in->gaps[g].to);
+			ax_buf_printf(out, ", %d missed: %s", in->gaps[g].missed,
+				      in->gaps[g].why ? in->gaps[g].why : "reason unknown");
+		}
+		ax_buf_puts(out, "</td></tr>\n");
+	}
+	if (rows)
+		ax_buf_puts(out, "</tbody>\n</table>\n");
+	for (size_t i = 0; i < p->ninst; i++) {
+		if (p->inst[i].ngaps)
+			continue;
+		ax_buf_puts(out, fine++ ? ", " : "<p class=\"runs-on-schedule\">Ran on schedule throughout the period: ");
+		ax_html_escape(out, p->inst[i].name);
+	}
+	ax_buf_puts(out, fine ? ".</p>\n</section>\n" : "</section>\n");
+}
+
 /* The catalog's mapping rules for a control ("Mapped: tls.*, ..."), so a
  * not_covered row says which checks would evidence it. */
 static void put_mapped(const struct ax_export_data *d, const char *id, struct ax_buf *out)
@@ -645,7 +693,7 @@ static const char *strip_fill(int v)
 /* The control's state over the period: one small rectangle per slice,
  * drawn by annexa as inline SVG (no script, no external file); its title
  * says the same in words for screen readers and tooltips. */
-static void put_strip(const struct ax_export_data *d, size_t i, struct ax_buf *out)
+static void put_slices(const struct ax_export_data *d, size_t i, struct ax_buf *out)
 {
 	const struct ax_export_period_stat *p = d->period ? &d->period[i] : NULL;
 	int slices[AX_CTL__COUNT + 1] = {0}, any = 0;
@@ -667,6 +715,67 @@ static void put_strip(const struct ax_export_data *d, size_t i, struct ax_buf *o
 	for (size_t k = 0; k < AX_STRIP; k++)
 		ax_buf_printf(out, "<rect x=\"%zu\" width=\"3\" height=\"10\" fill=\"%s\"/>", k * 4, strip_fill(p->strip[k]));
 	ax_buf_puts(out, "</svg>");
+}
+
+#define CALENDAR_MIN_DAYS 7
+
+/* The control's run calendar (period.c): one small rectangle per day of
+ * the period, coloured by the worst state a run with its evidence left it
+ * in that day; a day without evidence is a thin grey line, and the gaps
+ * of the instances that evidence it (runs due that did not happen) are
+ * red marks below. Inline SVG (no script, no external file), scaled to at
+ * most 480 px; its title says the same in words for screen readers and
+ * tooltips. Periods of a week or more; a shorter one is drawn in
+ * slices (put_slices). */
+static void put_calendar(const struct ax_export_data *d, size_t i, struct ax_buf *out)
+{
+	const struct ax_export_period_stat *p = d->period ? &d->period[i] : NULL;
+	int counts[AX_CTL__COUNT + 1] = {0}, ngaps = 0;
+	int64_t span = (int64_t)d->ndays * 86400;
+	if (!p || !p->days || (!p->days_with_evidence && !p->runs_evaluated))
+		return;
+	for (int k = 0; k < d->ndays; k++)
+		counts[p->days[k] <= AX_CTL__COUNT ? p->days[k] : 0]++;
+	for (size_t n = 0; d->calendar && n < d->calendar->ninst; n++)
+		ngaps += d->calendar->inst[n].controls[i] ? (int)d->calendar->inst[n].ngaps : 0;
+	ax_buf_printf(out, "<br><svg class=\"strip\" width=\"%d\" height=\"14\" viewBox=\"0 0 %d 14\" "
+			   "preserveAspectRatio=\"none\" role=\"img\"><title>run calendar, %d days oldest first:",
+		      d->ndays * 4 < 480 ? d->ndays * 4 : 480, d->ndays * 4, d->ndays);
+	for (int s = 1; s <= AX_CTL__COUNT; s++)
+		if (counts[s])
+			ax_buf_printf(out, " %s %d", ax_control_status_name((enum ax_control_status)(s - 1)), counts[s]);
+	if (counts[0])
+		ax_buf_printf(out, " no evidence %d", counts[0]);
+	if (ngaps)
+		ax_buf_printf(out, "; %d gap%s in the runs", ngaps, ngaps == 1 ? "" : "s");
+	ax_buf_puts(out, "</title>");
+	for (int k = 0; k < d->ndays; k++) {
+		if (p->days[k])
+			ax_buf_printf(out, "<rect x=\"%d\" width=\"3\" height=\"10\" fill=\"%s\"/>", k * 4,
+				      strip_fill(p->days[k]));
+		else
+			ax_buf_printf(out, "<rect x=\"%d\" y=\"4\" width=\"3\" height=\"2\" fill=\"#bbb\"/>", k * 4);
+	}
+	for (size_t n = 0; d->calendar && span > 0 && n < d->calendar->ninst; n++) {
+		const struct ax_period_instance *in = &d->calendar->inst[n];
+		for (size_t g = 0; in->controls[i] && g < in->ngaps; g++) {
+			int64_t a = in->gaps[g].from - d->period_start, b = in->gaps[g].to - d->period_start;
+			double x = (double)(a < 0 ? 0 : a) * d->ndays * 4 / (double)span;
+			double w = (double)(b - (a < 0 ? 0 : a)) * d->ndays * 4 / (double)span;
+			ax_buf_printf(out, "<rect x=\"%.1f\" y=\"11\" width=\"%.1f\" height=\"3\" fill=\"#c0392b\"/>", x,
+				      w < 1 ? 1 : w);
+		}
+	}
+	ax_buf_printf(out, "</svg> <span class=\"calendar\">%d of %d day%s with evidence</span>", p->days_with_evidence,
+		      d->ndays, d->ndays == 1 ? "" : "s");
+}
+
+static void put_strip(const struct ax_export_data *d, size_t i, struct ax_buf *out)
+{
+	if (d->ndays >= CALENDAR_MIN_DAYS)
+		put_calendar(d, i, out);
+	else
+		put_slices(d, i, out);
 }
 
 /* Per theme, the share of its evaluated controls that passed in each slice
@@ -1053,6 +1162,7 @@ int ax_report_html(const struct ax_export_data *d, struct ax_buf *out)
 	put_summary(d, out);
 	put_expiring(d, out);
 	put_confinement(d, out);
+	put_runs(d, out);
 	ax_buf_puts(out, filter_form);
 	for (size_t t = 0; t <= NTHEMES; t++)
 		put_theme(d, &ix, t, out);

@@ -41,6 +41,7 @@
 #include "jsonsplit.h"
 #include "ledger.h"
 #include "progress.h"
+#include "verify_period.h"
 #include "util.h"
 #include "x509.h"
 #include "zipread.h"
@@ -49,6 +50,7 @@
 #define RUN_MAX (8 << 20)         /* one run of ledger.json (~24 000 artifacts) */
 #define LINE_MAX_ (2 << 20)       /* one line of results.jsonl */
 #define RUN_RESULTS_MAX (32 << 20) /* the results of one run */
+#define PERIOD_MAX (64 << 20)     /* period.json: years of days for every control */
 
 struct entry {
 	char sha256[65];
@@ -60,8 +62,8 @@ struct vctx {
 	struct ax_verify_report *rep;
 	struct ax_zip *z;
 	struct entry *e; /* parallel to the ZIP's entries */
-	struct ax_buf manifest, sig, signer, tsr;
-	int has_manifest, has_sig, has_signer, has_tsr;
+	struct ax_buf manifest, sig, signer, tsr, period;
+	int has_manifest, has_sig, has_signer, has_tsr, has_period;
 	long ledger, results; /* entry indices, or -1 */
 	int tsr_checked;      /* ax_tsa_check ran already */
 	char last_hash[65];   /* manifest.json's ledger.last_hash, "" when none */
@@ -128,6 +130,7 @@ static struct ax_buf *keep_for(struct vctx *v, const char *name, size_t manifest
 		{"manifest.json.sig", &v->sig, &v->has_sig, SMALL_MAX},
 		{"signer.pem", &v->signer, &v->has_signer, SMALL_MAX},
 		{"manifest.json.sig.tsr", &v->tsr, &v->has_tsr, SMALL_MAX},
+		{"period.json", &v->period, &v->has_period, PERIOD_MAX},
 	};
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		if (strcmp(name, k[i].name) == 0) {
@@ -544,6 +547,7 @@ struct ledger_walk {
 	char prev[65], last_id_txt[32];
 	int have_prev, nruns_seen;
 	int64_t last_id;
+	struct ax_run_counts counts; /* collection runs per instance, for period.json */
 };
 
 static int check_manual_line(struct vctx *v, json_t *j, size_t lineno)
@@ -762,6 +766,10 @@ static int check_run(struct ledger_walk *w, const char *text, size_t len)
 			goto cleanup;
 		}
 		w->v->rep->runs_content++;
+		/* results come in ledger order, grouped by instance */
+		for (size_t i = 0; strcmp(info.kind, "collect") == 0 && i < ev.nresults; i++)
+			if (i == 0 || strcmp(ev.results[i].instance, ev.results[i - 1].instance) != 0)
+				ax_run_counts_add(&w->counts, ev.results[i].instance);
 	} else {
 		for (; w->next.have && w->next.run == id;)
 			if ((err = next_result(w)) < 0)
@@ -844,10 +852,14 @@ static int check_ledger(struct vctx *v)
 		err = invalid("ledger.json: run %s: %s", badtxt, why);
 		goto cleanup;
 	}
+	/* the run calendar counts the runs the ledger signs */
+	if (v->has_period && (err = ax_verify_period(v->period.ptr, v->period.size, &w.counts)) < 0)
+		goto cleanup;
 	v->rep->runs_pruned_covered = lrep.pruned_covered;
 	v->rep->runs_pruned_legacy = lrep.pruned_legacy;
 	v->rep->runs_pruned_unknown = lrep.pruned_unknown;
 cleanup:
+	ax_run_counts_free(&w.counts);
 	ax_ledger_walk_free(w.walk);
 	json_decref(w.next.j);
 	reread_free(&w.res.r);
@@ -881,6 +893,7 @@ static void vctx_free(struct vctx *v)
 	ax_buf_free(&v->sig);
 	ax_buf_free(&v->signer);
 	ax_buf_free(&v->tsr);
+	ax_buf_free(&v->period);
 }
 
 static struct ax_zip_limits limits(const struct ax_verify_opts *o)
