@@ -68,6 +68,7 @@ int ax_cmd_check_config(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_ledger(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_attach(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_approve(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv);
 /* cmd_export.c */
 int ax_cmd_export(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv);
