@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "progress.h"
+#include "sample.h"
 #include "util.h"
 
 struct mfile {
@@ -261,7 +262,21 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		    "Annex A control ids and titles their control references resolve in), evidence/\n"
 		    "(redacted artifacts, by probe instance; manual evidence, as attached,\n"
 		    "under evidence/manual/<id>-<name>, once however many controls it\n"
-		    "serves; results.jsonl names its controls).\n");
+		    "serves; results.jsonl names its controls), populations/.\n\n"
+		    "Populations and samples: populations/<instance>/<name>.csv lists every\n"
+		    "item of a population (one row each; the column `item` is its stable id,\n"
+		    "a keyed pseudonym where it concerns a person) and <name>.provenance.json\n"
+		    "where it came from: source, the selection (query and parameters), row\n"
+		    "count, the list's SHA-256, collection time, how often the control event\n"
+		    "recurs. A sample with a SEED you choose is the items ordered by the\n"
+		    "lowercase hex SHA-256 of SEED \":\" ITEM, ascending, the first N; this\n"
+		    "gives the same items as `annexa sample INSTANCE/NAME --seed SEED --n N\n"
+		    "--bundle BUNDLE.zip`:\n\n");
+	for (const char *l = ax_sample_python; *l;) {
+		size_t n = strcspn(l, "\n");
+		ax_buf_printf(out, "   %.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
 }
 
 static int manifest(const struct writer *w, const struct ax_export_data *d, struct ax_buf *out)
