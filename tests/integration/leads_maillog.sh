@@ -79,6 +79,16 @@ for where in "$T/annexa.db" "$T/annexa.db-wal" "$T/collect.out" "$T/export.out" 
 done
 CHECKS=$((CHECKS + 1))
 unzip -p "$T/bundle.zip" results.jsonl | grep -aq '"lead":"p:' || fail "bundle lacks the pseudonymous samples"
+# every population file: no address at all, every item a pseudonym
+pops=$(unzip -Z1 "$T/bundle.zip" | grep '^populations/.*\.csv$')
+CHECKS=$((CHECKS + 1))
+case "$pops" in *populations/leads/confirmations.csv*) ;; *) fail "bundle lacks the confirmations population: $pops" ;; esac
+for f in $pops; do
+	CHECKS=$((CHECKS + 1))
+	! unzip -p "$T/bundle.zip" "$f" | grep -aq '@' || fail "an address reached $f"
+	CHECKS=$((CHECKS + 1))
+	[ -z "$(unzip -p "$T/bundle.zip" "$f" | tail -n +2 | grep -avE '^p:[0-9a-f]{16}[/,]')" ] || fail "$f: an item that is not a pseudonym"
+done
 # the pattern matches the inputs, so the greps above can fail
 CHECKS=$((CHECKS + 1))
 zcat -f "$T/log/mail.log.2.gz" | grep -aqiE "$PLANTED" && sqlite3 "$T/leads.db" "select email from leads" | grep -aqiE "$PLANTED" ||

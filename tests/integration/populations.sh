@@ -1,0 +1,114 @@
+#!/bin/bash
+# Populations and samples through the real binary: the consent probe's
+# confirmations population from a generic-schema SQLite lead database,
+# collected twice (the list changes in between), exported, verified; the
+# sample `annexa sample` draws from the store and from the bundle equals
+# what a tiny independent Python script (hashlib + csv) draws from the
+# bundle's files; a changed population file breaks `verify` and the sample.
+. "$ANNEXA_SRC/tests/lib/common.sh"
+. "$ANNEXA_SRC/tests/lib/leads.sh"
+FX="$ANNEXA_SRC/tests/fixtures/leads"
+export ANNEXA_NOW=2026-11-29T00:00:00Z
+sqlite3 "$T/leads.db" < "$FX/generic-schema.sql" && sqlite3 "$T/leads.db" < "$FX/generic-planted.sql" || fail "loading leads"
+leads_conf "$T/annexa.conf"
+cat >> "$T/annexa.conf" <<CONF
+[probe "leads"]
+	type = consent
+	database = sqlite:$T/leads.db
+CONF
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+# 100 more confirmations, 20 of them before the window: 80 join the list
+sqlite3 "$T/leads.db" <<'SQL'
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+INSERT INTO leads SELECT 5000 + i, 'bulk' || i || '@example.net', '2025-01-01 00:00:00' FROM n;
+INSERT INTO subscriptions (lead_id, list_id, status, signup_at, signup_ip, confirmed_at, confirm_ip)
+SELECT id, 1, 'confirmed', '2026-06-01 10:00:00', '192.0.2.1',
+       CASE WHEN id <= 5020 THEN '2025-06-01 10:00:00' ELSE '2026-06-01 10:05:00' END, '192.0.2.1'
+  FROM leads WHERE id > 5000;
+SQL
+export ANNEXA_NOW=2026-11-30T00:00:00Z
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+# the file left in the state folder went into the store
+CHECKS=$((CHECKS + 1))
+[ -z "$(ls -A "$T/state/leads/populations" 2>/dev/null)" ] || fail "population files left in the state folder"
+rows=$(sqlite3 "$T/leads.db" "select count(*) from subscriptions s join lists l on l.id = s.list_id where l.optin = 'double' and s.status in ('confirmed','unsubscribed') and s.confirmed_at >= '2025-11-30 00:00:00'")
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample leads/confirmations --seed audit-2026 --json
+cp "$T/out" "$T/store.json"
+CHECKS=$((CHECKS + 1))
+[ "$(jsonq "$T/store.json" 'd["rows"]')" = "$rows" ] || fail "population rows $(jsonq "$T/store.json" 'd["rows"]'), want $rows"
+CHECKS=$((CHECKS + 1))
+[ "$(jsonq "$T/store.json" 'len(d["items"])')" = 60 ] || fail "default n of a several-a-day population is not 60"
+CHECKS=$((CHECKS + 1))
+case "$(jsonq "$T/store.json" 'd["n_source"]')" in "default for a control event several-a-day (25-60)") ;;
+*) fail "n_source: $(jsonq "$T/store.json" 'd["n_source"]')" ;; esac
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample leads/confirmations --seed audit-2026
+expect_out "AICPA Audit Guide"
+expect_rc 2 "$ANNEXA" -c "$T/annexa.conf" sample leads/confirmations
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" sample leads/nosuch --seed x
+expect_out "no population leads/nosuch"
+
+# the bundle: both versions (the newest at the plain path), in the manifest
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" keygen --key "$T/sign.key" --cert "$T/sign.crt"
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" export -o "$T/bundle.zip"
+mkdir "$T/u" && (cd "$T/u" && unzip -q "$T/bundle.zip") || fail "unzip"
+for f in populations/leads/confirmations.csv populations/leads/confirmations.provenance.json; do
+	CHECKS=$((CHECKS + 1))
+	grep -q "\"path\": \"$f\"" "$T/u/manifest.json" || fail "$f not in the manifest"
+done
+CHECKS=$((CHECKS + 1))
+[ "$(ls "$T"/u/populations/leads/*/confirmations.csv | wc -l)" = 1 ] || fail "the older version is not kept by hash"
+CHECKS=$((CHECKS + 1))
+[ "$(jsonq "$T/u/populations/leads/confirmations.provenance.json" 'd["rows"]')" = "$rows" ] || fail "provenance rows"
+CHECKS=$((CHECKS + 1))
+[ "$(jsonq "$T/u/populations/leads/confirmations.provenance.json" 'd["sha256"]')" = "$(sha256sum < "$T/u/populations/leads/confirmations.csv" | cut -d' ' -f1)" ] ||
+	fail "provenance sha256 is not the list's"
+CHECKS=$((CHECKS + 1))
+grep -q "hashlib.sha256((seed + ':' + item)" "$T/u/README.txt" || fail "README.txt lacks the sampling rule"
+
+# an independent recomputation from the bundle's files alone
+cat > "$T/recompute.py" <<'PY'
+import csv, hashlib, sys
+seed, n = sys.argv[2], int(sys.argv[3])
+rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
+assert rows[0][0] == 'item'
+ids = [r[0] for r in rows[1:]]
+for i in sorted(ids, key=lambda i: hashlib.sha256(f"{seed}:{i}".encode()).hexdigest())[:n]:
+    print(i)
+PY
+for n in 1 7 60; do
+	python3 "$T/recompute.py" "$T/u/populations/leads/confirmations.csv" audit-2026 $n > "$T/py.$n"
+	"$ANNEXA" sample leads/confirmations --seed audit-2026 --n $n --json --bundle "$T/bundle.zip" > "$T/bundle.json" ||
+		fail "sample --bundle --n $n"
+	python3 -c "import json,sys; [print(i['item']) for i in json.load(open(sys.argv[1]))['items']]" "$T/bundle.json" > "$T/ax.$n"
+	CHECKS=$((CHECKS + 1))
+	cmp -s "$T/py.$n" "$T/ax.$n" || fail "n=$n: annexa sample --bundle differs from the independent script"
+	CHECKS=$((CHECKS + 1))
+	[ "$(wc -l < "$T/py.$n")" = $n ] || fail "n=$n: script drew $(wc -l < "$T/py.$n")"
+done
+python3 -c "import json,sys; [print(i['item']) for i in json.load(open(sys.argv[1]))['items']]" "$T/store.json" > "$T/ax.store"
+CHECKS=$((CHECKS + 1))
+cmp -s "$T/py.60" "$T/ax.store" || fail "the sample from the store differs from the bundle's"
+# no address, only pseudonyms
+CHECKS=$((CHECKS + 1))
+! grep -rqE '@|example\.' "$T/u/populations" || fail "an address reached a population file"
+CHECKS=$((CHECKS + 1))
+[ -z "$(tail -n +2 "$T/u/populations/leads/confirmations.csv" | grep -vE '^p:[0-9a-f]{16}/[0-9]+,')" ] || fail "an item id is not a pseudonym"
+
+# a changed population file: verify names it, the sample refuses it
+expect_rc 0 "$ANNEXA" verify "$T/bundle.zip"
+python3 - "$T/bundle.zip" "$T/tampered.zip" <<'PY'
+import sys, zipfile
+src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED)
+for info in src.infolist():
+    data = src.read(info.filename)
+    if info.filename == 'populations/leads/confirmations.csv':
+        lines = data.split(b'\n')
+        data = b'\n'.join(lines[:1] + lines[2:])  # one item dropped
+    dst.writestr(info.filename, data)
+dst.close()
+PY
+expect_rc 1 "$ANNEXA" verify "$T/tampered.zip"
+expect_out "populations/leads/confirmations.csv"
+expect_rc 1 "$ANNEXA" sample leads/confirmations --seed audit-2026 --bundle "$T/tampered.zip"
+expect_out "is not the one its provenance records"
+done_tests
