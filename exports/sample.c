@@ -116,6 +116,10 @@ int ax_popcsv_feed(struct ax_popcsv *r, const void *data, size_t len)
 	int err;
 	for (size_t i = 0; i < len; i++) {
 		char c = p[i];
+		if (r->cr && c != '\n')
+			return ax_error_code(AX_EINVALID, "population record %lld: a CR without LF",
+					     (long long)r->records + 1);
+		r->cr = 0;
 		if (++r->record_bytes > AX_SAMPLE_MAX_RECORD)
 			return ax_error_code(AX_EINVALID, "population record %lld: longer than %u bytes",
 					     (long long)r->records + 1, AX_SAMPLE_MAX_RECORD);
@@ -146,9 +150,7 @@ int ax_popcsv_feed(struct ax_popcsv *r, const void *data, size_t len)
 			if ((err = end_field(r)) < 0)
 				return err;
 		} else if (c == '\r') {
-			if (i + 1 < len && p[i + 1] != '\n')
-				return ax_error_code(AX_EINVALID, "population record %lld: a CR without LF",
-						     (long long)r->records + 1);
+			r->cr = 1; /* a line end only with the LF that must follow */
 		} else if (c == '\n') {
 			if ((err = end_record(r)) < 0)
 				return err;
@@ -165,7 +167,7 @@ int ax_popcsv_feed(struct ax_popcsv *r, const void *data, size_t len)
 
 int ax_popcsv_finish(struct ax_popcsv *r)
 {
-	if (r->record_bytes || r->nfields || r->field.size || r->quoted)
+	if (r->record_bytes || r->nfields || r->field.size || r->quoted || r->cr)
 		return ax_error_code(AX_EINVALID, "population: the last record does not end with a newline");
 	if (r->records == 0)
 		return ax_error_code(AX_EINVALID, "population: no header");

@@ -39,7 +39,7 @@ struct ax_popcsv {
 	struct ax_buf field;
 	char **fields;
 	size_t nfields, afields;
-	int quoted, quote_seen, at_start;
+	int quoted, quote_seen, at_start, cr;
 	int64_t records; /* header included */
 	size_t record_bytes;
 	char **header; /* the first record's fields */
