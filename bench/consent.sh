@@ -4,8 +4,10 @@
 # and in SQLite (generic schema), against the very same queries run by
 # psql / sqlite3 (taken from the probe's consent-queries.sql artifact,
 # parameters substituted, wrapped in the same count + LIMIT). One run
-# each; prints both times and the ratio.
-# Needs: root (the cluster runs as `postgres`), a built annexa.
+# each; prints both times and the ratio, the size of the confirmations
+# population and the collect's peak resident memory (/usr/bin/time).
+# Needs: root (the cluster runs as `postgres`), a built annexa. ONLY=sqlite
+# or ONLY=pg runs one of the two.
 set -eu
 N=${1:-1000000}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,22 +57,31 @@ run() { # run NAME DATABASE SCHEMA PEER-CMD...
 	query-timeout = 3000s
 CONF
 	t0=$(date +%s.%N)
-	"$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
+	/usr/bin/time -f %M -o "$T/$name.rss" "$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
 	t1=$(date +%s.%N)
-	sqlite3 "$T/$name.db" "select data from artifacts" > "$T/$name.sql"
+	sqlite3 "$T/$name.db" "select a.data from artifacts a join artifact_refs r on r.sha256 = a.sha256
+	                       where r.name = 'consent-queries.sql'" > "$T/$name.sql"
 	python3 "$T/peer.py" "$T/$name.sql" > "$T/$name.peer.sql"
 	t2=$(date +%s.%N)
 	"$@" < "$T/$name.peer.sql" >/dev/null
 	t3=$(date +%s.%N)
 	sqlite3 "$T/$name.db" "select check_id, status, message from results" | sed 's/^/  /'
+	# the collect's peak resident memory (the collector and its largest
+	# child: wait4 reports the maximum over the process tree it reaped)
+	echo "  population confirmations: $(sqlite3 "$T/$name.db" "select a.size from artifacts a join artifact_refs r
+	      on r.sha256 = a.sha256 where r.name = 'populations/confirmations.csv'") bytes; peak RSS of the collect $(($(tail -n 1 "$T/$name.rss") / 1024)) MiB"
 	python3 -c "import sys; a,b,c,d=map(float,sys.argv[1:]); print('%s: annexa consent %.2f s, peer %.2f s, ratio %.2fx' % ('$name', b-a, d-c, (b-a)/(d-c)))" "$t0" "$t1" "$t2" "$t3"
 }
 
+# ONLY=sqlite or ONLY=pg runs one engine
+if [ "${ONLY:-pg}" = pg ]; then
 echo "PostgreSQL: loading $N listmonk subscribers..."
 pg_start
 pg_load_listmonk "$SRC/tests/fixtures/leads/listmonk-generate.sql" -v n="$N"
 run listmonk-pg "$LEADS_PG_URI" listmonk psql -q -X -h "$PGDIR" -p "$PG_PORT" -U postgres -d leads
 
+fi
+[ "${ONLY:-sqlite}" = sqlite ] || exit 0
 echo "SQLite: loading $N generic leads..."
 sqlite3 "$T/leads.sqlite" < "$SRC/tests/fixtures/leads/generic-schema.sql"
 sqlite3 "$T/leads.sqlite" <<SQL

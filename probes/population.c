@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "redact.h"
 #include "util.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -63,6 +64,11 @@ enum ax_pop_frequency ax_pop_frequency_of_interval(int64_t interval)
 	if (interval < 365 * day)
 		return AX_FREQ_QUARTERLY;
 	return AX_FREQ_ANNUAL;
+}
+
+enum ax_pop_frequency ax_pop_frequency_of_count(int64_t n, int64_t span)
+{
+	return n > 0 ? ax_pop_frequency_of_interval(span / n) : AX_FREQ_ANNUAL;
 }
 
 void ax_csv_field(struct ax_buf *out, const char *s)
@@ -194,6 +200,9 @@ void ax_population_close(struct ax_population *p, const char *source, const char
 		ax_population_abandon(p);
 		return;
 	}
+	/* whatever the caller passed, no URI password reaches the evidence */
+	struct ax_buf src = AX_BUF_INIT;
+	ax_redact(source ? source : "", strlen(source ? source : ""), NULL, &src);
 	EVP_DigestFinal_ex(p->md, md, &mdlen);
 	ax_hex(md, 32, sha);
 	ax_time_format(ax_probe_now(p->ctx), at);
@@ -201,7 +210,7 @@ void ax_population_close(struct ax_population *p, const char *source, const char
 	json_t *prov = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:s,s:s}", "format",
 				 "annexa-population/1", "population", p->name, "instance", ax_probe_instance(p->ctx),
 				 "file", file, "item_column", "item", "columns", p->columns, "source",
-				 source ? source : "", "selection", selection ? selection : "", "frequency",
+				 ax_buf_cstr(&src), "selection", selection ? selection : "", "frequency",
 				 ax_pop_frequency_name(freq), "parameters", params ? params : json_object(),
 				 "media_type", "text/csv", "rows", (json_int_t)p->rows, "size", (json_int_t)p->size,
 				 "sha256", sha, "collected_at", at);
@@ -222,6 +231,7 @@ void ax_population_close(struct ax_population *p, const char *source, const char
 	free(pname);
 	free(text);
 	free(file);
+	ax_buf_free(&src);
 	json_decref(prov);
 	ax_population_abandon(p);
 }

@@ -45,6 +45,8 @@ const char *ax_pop_frequency_name(enum ax_pop_frequency f); /* "annual" ... "sev
 int ax_pop_frequency_parse(const char *s, enum ax_pop_frequency *out);
 /* The frequency of an event that recurs every `interval` seconds. */
 enum ax_pop_frequency ax_pop_frequency_of_interval(int64_t interval);
+/* The frequency of n events observed over span seconds (none: annual). */
+enum ax_pop_frequency ax_pop_frequency_of_count(int64_t n, int64_t span);
 
 /* Where a collector run leaves the file of population NAME of an instance
  * whose state folder is state_dir: STATE/populations/NAME.csv. */
