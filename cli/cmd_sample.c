@@ -4,10 +4,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #include <jansson.h>
 
 #include "cli.h"
+#include "export.h"
 #include "sample.h"
+
+/* A population built at export (runs, manual items), caught by name. */
+struct built {
+	const char *population; /* INSTANCE/NAME */
+	struct ax_buf csv;
+	char *provenance;
+};
+
+static int catch_built(void *arg, const char *instance, const char *name, const struct ax_buf *csv,
+		       const char *provenance)
+{
+	struct built *b = arg;
+	size_t il = strlen(instance);
+	if (strncmp(b->population, instance, il) != 0 || b->population[il] != '/' ||
+	    strcmp(b->population + il + 1, name) != 0)
+		return 0;
+	ax_buf_put(&b->csv, csv->ptr ? csv->ptr : "", csv->size);
+	b->provenance = strdup(provenance);
+	return 1; /* found: stop */
+}
+
+static int is_built(const char *population)
+{
+	const char *slash = strchr(population, '/');
+	return slash && (strcmp(slash + 1, "runs") == 0 || strcmp(population, "manual/items") == 0);
+}
 
 int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 {
@@ -42,13 +71,34 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 	}
 	if (!population || !seed || !*seed)
 		return ax_cli_usage(cmd, stderr, AX_EXIT_USAGE);
-	struct ax_sample_source src = {NULL, bundle};
+	struct ax_sample_source src = {.bundle = bundle};
+	struct built b = {population, AX_BUF_INIT, NULL};
 	if (!bundle) {
 		if ((rc = ax_cli_store(cli)) != 0)
 			return rc;
 		src.store = cli->store;
 	}
+	if (!bundle && is_built(population)) {
+		/* the store's whole history, as an export without --since/--until builds it */
+		struct ax_export_data *d = NULL;
+		if ((rc = ax_cli_catalog(cli)) != 0)
+			return rc;
+		int e = ax_export_data_load(cli->cfg, cli->store, cli->cat, 0, 0, ax_now(), &d);
+		if (e == 0)
+			e = ax_export_populations(d, catch_built, &b);
+		ax_export_data_free(d);
+		if (e < 0) {
+			ax_buf_free(&b.csv);
+			return ax_cli_fail(AX_EXIT_RUNTIME, "sample");
+		}
+		if (b.provenance) {
+			src.csv = &b.csv;
+			src.provenance = b.provenance;
+		}
+	}
 	int err = ax_sample_draw(&src, population, seed, (size_t)n, &s);
+	ax_buf_free(&b.csv);
+	free(b.provenance);
 	if (err < 0) {
 		ax_sample_free(&s);
 		return ax_cli_fail(err == AX_ENOTFOUND || err == AX_EINVALID ? AX_EXIT_FINDINGS : AX_EXIT_RUNTIME,

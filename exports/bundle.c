@@ -279,6 +279,20 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 	}
 }
 
+static int put_population(void *arg, const char *instance, const char *name, const struct ax_buf *csv,
+			  const char *provenance)
+{
+	struct writer *w = arg;
+	char *path = ax_asprintf(AX_POP_PREFIX "%s/%s.csv", instance, name);
+	int err = zip_put(w, path, csv->ptr ? csv->ptr : "", csv->size, 1);
+	free(path);
+	path = ax_asprintf(AX_POP_PREFIX "%s/%s" AX_POP_PROVENANCE_SUFFIX, instance, name);
+	if (err == 0)
+		err = zip_put(w, path, provenance, strlen(provenance), 1);
+	free(path);
+	return err;
+}
+
 static int manifest(const struct writer *w, const struct ax_export_data *d, struct ax_buf *out)
 {
 	char gen[32], since[32], until[32];
@@ -401,6 +415,8 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	    (err = put_generated(&w, d, "oscal/assessment-results.json", ax_oscal_json)) < 0 ||
 	    (err = put_generated(&w, d, "oscal/assessment-plan.xml", ax_oscal_plan_xml)) < 0 ||
 	    (err = put_generated(&w, d, "oscal/catalog.xml", ax_oscal_catalog_xml)) < 0)
+		goto cleanup;
+	if ((err = ax_export_populations(d, put_population, &w)) < 0)
 		goto cleanup;
 	readme(d, &b);
 	if ((err = zip_put(&w, "README.txt", b.ptr, b.size, 1)) < 0)

@@ -195,6 +195,15 @@ const char *ax_export_manual_state(const struct ax_manual *m, int64_t at);
  * 0..1; -1 when it was never evaluated. */
 double ax_export_pass_share(const struct ax_export_data *d, size_t control_index);
 
+/* The populations built at export (export_populations.c): "runs" of every
+ * probe instance that reported in the period (one row per collection run:
+ * a control execution) and "items" of instance "manual" (manual evidence
+ * with its approvals). cb gets each CSV and provenance JSON text; a
+ * non-zero return stops and is returned. */
+typedef int (*ax_export_pop_cb)(void *arg, const char *instance, const char *name, const struct ax_buf *csv,
+				const char *provenance);
+int ax_export_populations(const struct ax_export_data *d, ax_export_pop_cb cb, void *arg);
+
 /* The generated files of a bundle (each appends to out). */
 int ax_report_html(const struct ax_export_data *d, struct ax_buf *out);
 int ax_oscal_xml(const struct ax_export_data *d, struct ax_buf *out);

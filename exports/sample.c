@@ -258,7 +258,10 @@ static int read_provenance(const struct ax_sample_source *src, struct ax_zip *z,
 {
 	struct ax_buf path = AX_BUF_INIT;
 	int err;
-	if (src->store) {
+	if (src->provenance) {
+		ax_buf_puts(out, src->provenance);
+		err = 0;
+	} else if (src->store) {
 		ax_buf_printf(&path, AX_POP_PREFIX "%s" AX_POP_PROVENANCE_SUFFIX, name);
 		err = ax_store_latest_artifact(src->store, instance, path.ptr, out);
 	} else {
@@ -272,8 +275,8 @@ static int read_provenance(const struct ax_sample_source *src, struct ax_zip *z,
 			err = ax_zip_read(z, (size_t)i, put_buf, out);
 	}
 	if (err == AX_ENOTFOUND)
-		ax_error_code(AX_ENOTFOUND, "no population %s/%s%s%s", instance, name, src->store ? "" : " in ",
-			      src->store ? "" : src->bundle);
+		ax_error_code(AX_ENOTFOUND, "no population %s/%s%s%s", instance, name, src->bundle ? " in " : "",
+			      src->bundle ? src->bundle : "");
 	ax_buf_free(&path);
 	return err;
 }
@@ -339,7 +342,9 @@ int ax_sample_draw(const struct ax_sample_source *src, const char *population, c
 	d.md = EVP_MD_CTX_new();
 	if (!d.md || EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) != 1)
 		ax_oom();
-	if (src->store) {
+	if (src->csv) {
+		err = feed(&d, src->csv->ptr ? src->csv->ptr : "", src->csv->size);
+	} else if (src->store) {
 		err = ax_store_artifact_stream(src->store, want_sha, feed, &d);
 		if (err == AX_ENOTFOUND)
 			err = ax_error_code(AX_ENOTFOUND, "population %s: its list (%.16s...) is not stored",

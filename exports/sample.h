@@ -80,7 +80,9 @@ struct ax_sample {
 /* Where a population's bytes come from. */
 struct ax_sample_source {
 	struct ax_store *store; /* the newest stored version, or */
-	const char *bundle;     /* a bundle file */
+	const char *bundle;     /* a bundle file, or */
+	const struct ax_buf *csv; /* a population in memory (built at export) */
+	const char *provenance;
 };
 
 /* Draws the sample of population "INSTANCE/NAME" with seed; n 0 takes the

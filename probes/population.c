@@ -71,6 +71,22 @@ enum ax_pop_frequency ax_pop_frequency_of_count(int64_t n, int64_t span)
 	return n > 0 ? ax_pop_frequency_of_interval(span / n) : AX_FREQ_ANNUAL;
 }
 
+json_t *ax_population_provenance(const char *name, const char *instance, json_t *columns, const char *source,
+				 const char *selection, json_t *params, enum ax_pop_frequency freq, int64_t rows,
+				 int64_t size, const char *sha256, int64_t collected_at)
+{
+	char at[32], *file = ax_asprintf("%s.csv", name);
+	ax_time_format(collected_at, at);
+	json_t *prov = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:s,s:s}", "format",
+				 "annexa-population/1", "population", name, "instance", instance, "file", file,
+				 "item_column", "item", "columns", columns, "source", source ? source : "", "selection",
+				 selection ? selection : "", "frequency", ax_pop_frequency_name(freq), "parameters",
+				 params ? params : json_object(), "media_type", "text/csv", "rows", (json_int_t)rows,
+				 "size", (json_int_t)size, "sha256", sha256, "collected_at", at);
+	free(file);
+	return prov;
+}
+
 void ax_csv_field(struct ax_buf *out, const char *s)
 {
 	if (!s)
@@ -131,7 +147,8 @@ struct ax_population *ax_population_open(struct ax_probe_ctx *ctx, const char *n
 	p->md = EVP_MD_CTX_new();
 	if (!p->md || EVP_DigestInit_ex(p->md, EVP_sha256(), NULL) != 1)
 		ax_oom();
-	if (!ax_id_valid(p->name, AX_ID_MAX - 40)) {
+	/* "runs" is the population of an instance's runs, built at export */
+	if (!ax_id_valid(p->name, AX_ID_MAX - 40) || strcmp(p->name, "runs") == 0) {
 		fail(p, ax_error_code(AX_EINVALID, "invalid population name '%s'", p->name));
 		return p;
 	}
@@ -183,7 +200,7 @@ void ax_population_close(struct ax_population *p, const char *source, const char
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char sha[65], at[32];
+	char sha[65];
 	if (!p) {
 		json_decref(params);
 		return;
@@ -205,15 +222,9 @@ void ax_population_close(struct ax_population *p, const char *source, const char
 	ax_redact(source ? source : "", strlen(source ? source : ""), NULL, &src);
 	EVP_DigestFinal_ex(p->md, md, &mdlen);
 	ax_hex(md, 32, sha);
-	ax_time_format(ax_probe_now(p->ctx), at);
+	json_t *prov = ax_population_provenance(p->name, ax_probe_instance(p->ctx), p->columns, ax_buf_cstr(&src),
+						selection, params, freq, p->rows, p->size, sha, ax_probe_now(p->ctx));
 	char *file = ax_asprintf("%s.csv", p->name);
-	json_t *prov = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:s,s:s}", "format",
-				 "annexa-population/1", "population", p->name, "instance", ax_probe_instance(p->ctx),
-				 "file", file, "item_column", "item", "columns", p->columns, "source",
-				 ax_buf_cstr(&src), "selection", selection ? selection : "", "frequency",
-				 ax_pop_frequency_name(freq), "parameters", params ? params : json_object(),
-				 "media_type", "text/csv", "rows", (json_int_t)p->rows, "size", (json_int_t)p->size,
-				 "sha256", sha, "collected_at", at);
 	char *text = prov ? json_dumps(prov, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	char *pname = ax_asprintf(AX_POP_PREFIX "%s" AX_POP_PROVENANCE_SUFFIX, p->name);
 	if (!text) {

@@ -54,7 +54,8 @@ enum ax_pop_frequency ax_pop_frequency_of_count(int64_t n, int64_t span);
 #define AX_POP_PREFIX "populations/"
 #define AX_POP_PROVENANCE_SUFFIX ".provenance.json"
 
-/* Starts population name (an id: [A-Za-z0-9._-]) with the given column
+/* Starts population name (an id: [A-Za-z0-9._-]; not "runs", which is
+ * the population of the instance's runs built at export) with the given column
  * names after `item` (NULL-terminated). Never fails: a failure to write is
  * kept in ctx like any failed emit, and the population is then dropped. */
 struct ax_population *ax_population_open(struct ax_probe_ctx *ctx, const char *name, const char *const *columns);
@@ -67,6 +68,13 @@ void ax_population_close(struct ax_population *p, const char *source, const char
 /* Frees p without emitting anything (the probe could not finish the list:
  * an incomplete population is no population). Accepts NULL. */
 void ax_population_abandon(struct ax_population *p);
+
+/* The provenance object (the format above); params stolen (NULL: {}),
+ * columns borrowed. NULL when a string is not UTF-8. Shared with the
+ * populations built at export. */
+json_t *ax_population_provenance(const char *name, const char *instance, json_t *columns, const char *source,
+				 const char *selection, json_t *params, enum ax_pop_frequency freq, int64_t rows,
+				 int64_t size, const char *sha256, int64_t collected_at);
 
 /* Appends s to out as one CSV field (RFC 4180: quoted when it holds a
  * comma, quote, CR or LF). */

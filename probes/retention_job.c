@@ -210,7 +210,7 @@ static int retention_run(struct ax_probe_ctx *ctx)
 	/* a database source gives the last times only: no list of runs */
 	static const char *const cols[] = {"time", "outcome", NULL};
 	if (err == 0 && strcmp(source, "database") != 0)
-		s.pop = ax_population_open(ctx, "runs", cols);
+		s.pop = ax_population_open(ctx, "job-runs", cols);
 	if (err == 0) {
 		if (!strcmp(source, "log"))
 			err = read_logs(ctx, &s, &nfiles);

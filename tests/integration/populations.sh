@@ -65,6 +65,20 @@ CHECKS=$((CHECKS + 1))
 CHECKS=$((CHECKS + 1))
 grep -q "hashlib.sha256((seed + ':' + item)" "$T/u/README.txt" || fail "README.txt lacks the sampling rule"
 
+# the runs of the instance: a population of control executions, built at export
+CHECKS=$((CHECKS + 1))
+[ "$(tail -n +2 "$T/u/populations/leads/runs.csv" | cut -d, -f1 | tr '\n' ' ')" = "run-1 run-2 " ] ||
+	fail "runs population: $(cat "$T/u/populations/leads/runs.csv")"
+CHECKS=$((CHECKS + 1))
+grep -q '"path": "populations/leads/runs.csv"' "$T/u/manifest.json" || fail "runs.csv not in the manifest"
+expect_rc 0 "$ANNEXA" sample leads/runs --seed s --json --bundle "$T/bundle.zip"
+cp "$T/out" "$T/runs.json"
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample leads/runs --seed s --json
+CHECKS=$((CHECKS + 1))
+cmp -s "$T/out" "$T/runs.json" || fail "the runs sample from the store differs from the bundle's"
+CHECKS=$((CHECKS + 1))
+[ "$(jsonq "$T/runs.json" 'len(d["items"])')" = 2 ] || fail "runs sample: $(cat "$T/runs.json")"
+
 # an independent recomputation from the bundle's files alone
 cat > "$T/recompute.py" <<'PY'
 import csv, hashlib, sys

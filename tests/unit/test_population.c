@@ -182,7 +182,7 @@ static void test_sample(void)
 	T_EQ_INT(ax_probe_run_inline(&inst, (const unsigned char *)"k", 1, NULL, 1800000000, &ev), 0);
 	T_EQ_INT(ax_store_commit_run(st, "collect", 1800000000, 1800000000, &ev, NULL), 0);
 	ax_evidence_free(&ev);
-	struct ax_sample_source src = {st, NULL};
+	struct ax_sample_source src = {.store = st};
 	/* Python: sorted(ids, key=lambda i: sha256(("s:" + i).encode()).hexdigest()) */
 	T_EQ_INT(ax_sample_draw(&src, "inst/things", "s", 3, &s), 0);
 	T_EQ_INT(s.rows, 7);
