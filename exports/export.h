@@ -143,6 +143,9 @@ struct ax_export_data {
 	 * the bundle's "evidence/" ("FILE.evidence/", beside the report);
 	 * NULL inside a bundle. */
 	const char *evidence_href;
+	/* The seed of the sample a bundle carries (`annexa sample -o`): the
+	 * assessment plan names it; NULL otherwise. */
+	const char *sample_seed;
 	/* Set for `export --locker`: manifest.json names the collectors. */
 	const struct ax_export_locker *locker;
 };

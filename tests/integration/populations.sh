@@ -65,6 +65,15 @@ CHECKS=$((CHECKS + 1))
 CHECKS=$((CHECKS + 1))
 grep -q "hashlib.sha256((seed + ':' + item)" "$T/u/README.txt" || fail "README.txt lacks the sampling rule"
 
+# the assessment plan names every population and the sampling method, schema-valid
+S="$ANNEXA_SRC/tests/data/oscal"
+expect_rc 0 xmllint --noout --nonet --schema "$S/oscal_assessment-plan_schema-1.0.6.xsd" "$T/u/oscal/assessment-plan.xml"
+for want in 'name="sampling-method"' 'value="populations/leads/confirmations.csv"' 'value="populations/leads/runs.csv"' \
+	"value=\"$(jsonq "$T/u/populations/leads/confirmations.provenance.json" 'd["sha256"]')\""; do
+	CHECKS=$((CHECKS + 1))
+	grep -qF "$want" "$T/u/oscal/assessment-plan.xml" || fail "assessment-plan.xml lacks $want"
+done
+
 # the runs of the instance: a population of control executions, built at export
 CHECKS=$((CHECKS + 1))
 [ "$(tail -n +2 "$T/u/populations/leads/runs.csv" | cut -d, -f1 | tr '\n' ' ')" = "run-1 run-2 " ] ||
