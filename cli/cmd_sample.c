@@ -1,16 +1,18 @@
 /* cmd_sample.c - `annexa sample POPULATION --seed SEED [--n N] [--json]
- * [--bundle FILE]`: the items an auditor tests, recomputable from the
- * bundle alone (exports/sample.h holds the rule). */
+ * [--bundle FILE | -o FILE]`: the items an auditor tests, recomputable
+ * from the bundle alone (exports/sample.h holds the rule); -o writes them
+ * with their runs' evidence as a signed bundle. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "util.h"
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "export.h"
+#include "population.h"
 #include "sample.h"
+#include "util.h"
 
 /* A population built at export (runs, manual items), caught by name. */
 struct built {
@@ -38,10 +40,85 @@ static int is_built(const char *population)
 	return slash && (strcmp(slash + 1, "runs") == 0 || strcmp(population, "manual/items") == 0);
 }
 
+static const struct ax_run_info *run_by_id(const struct ax_export_data *d, int64_t id)
+{
+	for (size_t i = 0; i < d->nruns; i++)
+		if (d->runs[i].id == id)
+			return &d->runs[i];
+	return NULL;
+}
+
+/* The runs whose evidence the selected items are: a run of the runs
+ * population, the attach run of a manual item, else the newest run that
+ * carried the probe's population. *since and *until span their start
+ * times. */
+static int sample_period(const struct ax_export_data *d, const struct ax_sample *s, int64_t *since, int64_t *until)
+{
+	const char *slash = strchr(s->population, '/');
+	size_t il = (size_t)(slash - s->population);
+	*since = INT64_MAX;
+	*until = 0;
+	for (size_t i = 0; i < s->nitems; i++) {
+		const char *item = s->items[i].fields[0];
+		const struct ax_run_info *run = NULL;
+		if (strcmp(slash + 1, "runs") == 0 && strncmp(item, "run-", 4) == 0) {
+			run = run_by_id(d, strtoll(item + 4, NULL, 10));
+		} else if (strcmp(s->population, "manual/items") == 0) {
+			for (size_t k = 0; k < d->manual.n; k++)
+				if (strcmp(d->manual.items[k].id, item) == 0)
+					run = run_by_id(d, d->manual.items[k].attach_run);
+		} else {
+			char *name = ax_asprintf(AX_POP_PREFIX "%s" AX_POP_PROVENANCE_SUFFIX, slash + 1);
+			int64_t newest = 0;
+			for (size_t k = 0; k < d->nartifacts; k++)
+				if (strlen(d->artifacts[k].instance) == il &&
+				    strncmp(d->artifacts[k].instance, s->population, il) == 0 &&
+				    strcmp(d->artifacts[k].name, name) == 0 && d->artifacts[k].last_run > newest)
+					newest = d->artifacts[k].last_run;
+			free(name);
+			run = run_by_id(d, newest);
+		}
+		if (!run)
+			return ax_error_code(AX_ENOTFOUND, "sample: no run of the store holds item %s", item);
+		*since = run->started_at < *since ? run->started_at : *since;
+		*until = run->started_at > *until ? run->started_at : *until;
+	}
+	if (!s->nitems)
+		return ax_error_code(AX_EINVALID, "sample: the population is empty");
+	return 0;
+}
+
+/* sample.json and the evidence of the selected items' runs, signed. */
+static int write_sample_bundle(struct ax_cli *cli, const struct ax_sample *s, const char *out)
+{
+	struct ax_export_data *d = NULL;
+	int64_t since = 0, until = 0;
+	int rc;
+	if ((rc = ax_cli_catalog(cli)) != 0)
+		return rc;
+	int err = ax_export_data_load(cli->cfg, cli->store, cli->cat, 0, 0, ax_now(), &d);
+	if (err == 0)
+		err = sample_period(d, s, &since, &until);
+	ax_export_data_free(d);
+	if (err < 0)
+		return ax_cli_fail(err == AX_ENOTFOUND || err == AX_EINVALID ? AX_EXIT_FINDINGS : AX_EXIT_RUNTIME,
+				   "sample");
+	json_t *j = ax_sample_json(s);
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	struct ax_buf b = AX_BUF_INIT;
+	ax_buf_puts(&b, text ? text : "{}");
+	ax_buf_putc(&b, '\n');
+	rc = ax_cli_export_sample(cli, since, until, out, s->seed, &b);
+	ax_buf_free(&b);
+	free(text);
+	json_decref(j);
+	return rc;
+}
+
 int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 {
 	const struct ax_command *cmd = ax_command_find("sample");
-	const char *population = NULL, *seed = NULL, *bundle = NULL;
+	const char *population = NULL, *seed = NULL, *bundle = NULL, *out = NULL;
 	struct ax_sample s;
 	long long n = 0;
 	int json = 0, rc;
@@ -54,6 +131,8 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 			json = 1;
 		} else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
 			seed = argv[++i];
+		} else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) {
+			out = argv[++i];
 		} else if (strcmp(a, "--bundle") == 0 && i + 1 < argc) {
 			bundle = argv[++i];
 		} else if (strcmp(a, "--n") == 0 && i + 1 < argc) {
@@ -69,7 +148,7 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 			return ax_cli_usage(cmd, stderr, AX_EXIT_USAGE);
 		}
 	}
-	if (!population || !seed || !*seed)
+	if (!population || !seed || !*seed || (out && bundle))
 		return ax_cli_usage(cmd, stderr, AX_EXIT_USAGE);
 	struct ax_sample_source src = {.bundle = bundle};
 	struct built b = {population, AX_BUF_INIT, NULL};
@@ -103,6 +182,11 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 		ax_sample_free(&s);
 		return ax_cli_fail(err == AX_ENOTFOUND || err == AX_EINVALID ? AX_EXIT_FINDINGS : AX_EXIT_RUNTIME,
 				   "sample");
+	}
+	if (out) {
+		rc = write_sample_bundle(cli, &s, out);
+		ax_sample_free(&s);
+		return rc;
 	}
 	if (json) {
 		json_t *j = ax_sample_json(&s);

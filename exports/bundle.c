@@ -416,7 +416,9 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	    (err = put_generated(&w, d, "oscal/assessment-plan.xml", ax_oscal_plan_xml)) < 0 ||
 	    (err = put_generated(&w, d, "oscal/catalog.xml", ax_oscal_catalog_xml)) < 0)
 		goto cleanup;
-	if ((err = ax_export_populations(d, put_population, &w)) < 0)
+	if ((err = ax_export_populations(d, put_population, &w)) < 0 ||
+	    (opts->extra_path && (err = zip_put(&w, opts->extra_path, opts->extra->ptr ? opts->extra->ptr : "",
+						opts->extra->size, 1)) < 0))
 		goto cleanup;
 	readme(d, &b);
 	if ((err = zip_put(&w, "README.txt", b.ptr, b.size, 1)) < 0)

@@ -266,6 +266,9 @@ struct ax_bundle_opts {
 	const char *tsa_ca;       /* CA of the TSA, to check its reply */
 	const char *tsa_request;  /* write a TimeStampReq here (offline TSA workflow) */
 	int progress;             /* print progress on stderr */
+	/* one more file in the bundle (`annexa sample -o`: sample.json), or NULL */
+	const char *extra_path;
+	const struct ax_buf *extra;
 };
 /* Writes the bundle of d to path atomically (temp file, fsync, rename,
  * fsync of the folder); *files (may be NULL) receives the file count. */

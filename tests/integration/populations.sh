@@ -117,6 +117,28 @@ CHECKS=$((CHECKS + 1))
 CHECKS=$((CHECKS + 1))
 [ -z "$(tail -n +2 "$T/u/populations/leads/confirmations.csv" | grep -vE '^p:[0-9a-f]{16}/[0-9]+,')" ] || fail "an item id is not a pseudonym"
 
+# the sample as its own signed bundle: the run that holds the items,
+# sample.json, the seed in the plan; verify and the openssl recipe accept it
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample leads/confirmations --seed audit-2026 --n 7 -o "$T/sample.zip"
+expect_out "1 runs"
+expect_rc 0 "$ANNEXA" verify "$T/sample.zip"
+mkdir "$T/s" && (cd "$T/s" && unzip -q "$T/sample.zip") || fail "unzip sample"
+CHECKS=$((CHECKS + 1))
+(cd "$T/s" && openssl cms -verify -binary -inform DER -in manifest.json.sig -content manifest.json -CAfile signer.pem \
+	-purpose any -out /dev/null 2>/dev/null && sha256sum -c --quiet SHA256SUMS) || fail "the openssl recipe refuses the sample bundle"
+python3 -c "import json,sys; [print(i['item']) for i in json.load(open(sys.argv[1]))['items']]" "$T/s/sample.json" > "$T/ax.sample"
+CHECKS=$((CHECKS + 1))
+cmp -s "$T/py.7" "$T/ax.sample" || fail "sample.json differs from the independent script"
+CHECKS=$((CHECKS + 1))
+grep -q 'name="sample-seed" ns="urn:annexa:oscal" value="audit-2026"' "$T/s/oscal/assessment-plan.xml" || fail "the plan does not name the seed"
+expect_rc 0 xmllint --noout --nonet --schema "$S/oscal_assessment-plan_schema-1.0.6.xsd" "$T/s/oscal/assessment-plan.xml"
+CHECKS=$((CHECKS + 1))
+cmp -s "$T/s/populations/leads/confirmations.csv" "$T/u/populations/leads/confirmations.csv" ||
+	fail "the sample bundle lacks the sampled population"
+expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample leads/runs --seed s --n 1 -o "$T/sample-runs.zip"
+expect_out "1 runs"
+expect_rc 2 "$ANNEXA" -c "$T/annexa.conf" sample leads/runs --seed s -o "$T/x.zip" --bundle "$T/bundle.zip"
+
 # a changed population file: verify names it, the sample refuses it
 expect_rc 0 "$ANNEXA" verify "$T/bundle.zip"
 python3 - "$T/bundle.zip" "$T/tampered.zip" <<'PY'
