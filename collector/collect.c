@@ -1,7 +1,9 @@
 /* collect.c - one collection run, committed whole or not at all. */
 #include "collect.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -137,6 +139,31 @@ static size_t population_files(const char *state, const struct ax_evidence *ev, 
 	return n;
 }
 
+/* What a run that died left in an instance's populations folder: a
+ * partial list nobody will store, removed so it does not hold the disk. */
+static void population_leftovers(const char *state, const struct ax_probe_instance *const *sel, size_t n)
+{
+	for (size_t i = 0; state && i < n; i++) {
+		char *dir = ax_asprintf("%s/%s", state, sel[i]->name);
+		/* the folder is the child's: a link planted as populations/ must
+		 * not make the parent (perhaps root) delete elsewhere */
+		int sfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int pfd = sfd < 0 ? -1 : openat(sfd, AX_POP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = pfd < 0 ? NULL : fdopendir(pfd);
+		struct dirent *e;
+		if (!d && pfd >= 0)
+			close(pfd);
+		if (sfd >= 0)
+			close(sfd);
+		while (d && (e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+}
+
 static void population_files_free(struct ax_store_file *files, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -214,6 +241,7 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 	size_t nfiles = population_files(state, ev, &files);
 	err = ax_store_commit_run_files(store, "collect", opts.now, ax_now(), ev, files, nfiles, info);
 	population_files_free(files, nfiles);
+	population_leftovers(state, sel, n);
 cleanup:
 	if (key.ptr)
 		memset(key.ptr, 0, key.size);

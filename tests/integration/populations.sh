@@ -31,7 +31,22 @@ expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
 # the file left in the state folder went into the store
 CHECKS=$((CHECKS + 1))
 [ -z "$(ls -A "$T/state/leads/populations" 2>/dev/null)" ] || fail "population files left in the state folder"
-rows=$(sqlite3 "$T/leads.db" "select count(*) from subscriptions s join lists l on l.id = s.list_id where l.optin = 'double' and s.status in ('confirmed','unsubscribed') and s.confirmed_at >= '2025-11-30 00:00:00'")
+# a partial list a dead run left is removed; a link planted as the
+# populations folder is followed by nobody (the parent may be root)
+mkdir -p "$T/victim" && echo keep > "$T/victim/keep.csv"
+echo partial > "$T/state/leads/populations/old.csv"
+ANNEXA_NOW=2026-11-30T01:00:00Z "$ANNEXA" -c "$T/annexa.conf" collect >/dev/null 2>&1
+CHECKS=$((CHECKS + 1))
+[ ! -e "$T/state/leads/populations/old.csv" ] || fail "a partial population file was left"
+rm -rf "$T/state/leads/populations" && ln -s "$T/victim" "$T/state/leads/populations"
+ANNEXA_NOW=2026-11-30T02:00:00Z expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+expect_out "population confirmations not emitted"
+CHECKS=$((CHECKS + 1))
+[ -e "$T/victim/keep.csv" ] || fail "the collector deleted through a planted link"
+rm "$T/state/leads/populations"
+export ANNEXA_NOW=2026-11-30T03:00:00Z
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+rows=$(sqlite3 "$T/leads.db" "select count(*) from subscriptions s join lists l on l.id = s.list_id where l.optin = 'double' and s.status in ('confirmed','unsubscribed') and s.confirmed_at >= '2025-11-30 03:00:00'")
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample leads/confirmations --seed audit-2026 --json
 cp "$T/out" "$T/store.json"
 CHECKS=$((CHECKS + 1))
@@ -56,7 +71,7 @@ for f in populations/leads/confirmations.csv populations/leads/confirmations.pro
 	grep -q "\"path\": \"$f\"" "$T/u/manifest.json" || fail "$f not in the manifest"
 done
 CHECKS=$((CHECKS + 1))
-[ "$(ls "$T"/u/populations/leads/*/confirmations.csv | wc -l)" = 1 ] || fail "the older version is not kept by hash"
+[ "$(ls "$T"/u/populations/leads/*/confirmations.csv | wc -l)" -ge 1 ] || fail "the older version is not kept by hash"
 CHECKS=$((CHECKS + 1))
 [ "$(jsonq "$T/u/populations/leads/confirmations.provenance.json" 'd["rows"]')" = "$rows" ] || fail "provenance rows"
 CHECKS=$((CHECKS + 1))
@@ -76,7 +91,7 @@ done
 
 # the runs of the instance: a population of control executions, built at export
 CHECKS=$((CHECKS + 1))
-[ "$(tail -n +2 "$T/u/populations/leads/runs.csv" | cut -d, -f1 | tr '\n' ' ')" = "run-1 run-2 " ] ||
+[ "$(tail -n +2 "$T/u/populations/leads/runs.csv" | cut -d, -f1 | tr '\n' ' ')" = "run-1 run-2 run-3 run-4 run-5 " ] ||
 	fail "runs population: $(cat "$T/u/populations/leads/runs.csv")"
 CHECKS=$((CHECKS + 1))
 grep -q '"path": "populations/leads/runs.csv"' "$T/u/manifest.json" || fail "runs.csv not in the manifest"
@@ -86,7 +101,7 @@ expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample leads/runs --seed s --json
 CHECKS=$((CHECKS + 1))
 cmp -s "$T/out" "$T/runs.json" || fail "the runs sample from the store differs from the bundle's"
 CHECKS=$((CHECKS + 1))
-[ "$(jsonq "$T/runs.json" 'len(d["items"])')" = 2 ] || fail "runs sample: $(cat "$T/runs.json")"
+[ "$(jsonq "$T/runs.json" 'len(d["items"])')" = 5 ] || fail "runs sample: $(cat "$T/runs.json")"
 
 # an independent recomputation from the bundle's files alone
 cat > "$T/recompute.py" <<'PY'
