@@ -196,8 +196,9 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 	} else {
 		json_t *p = s.provenance;
 		printf("population %s: %lld items, SHA-256 %s\n", s.population, (long long)s.rows, s.sha256);
-		printf("  source     %s\n  collected  %s\n", json_string_value(json_object_get(p, "source")),
-		       json_string_value(json_object_get(p, "collected_at")));
+		const char *source = json_string_value(json_object_get(p, "source"));
+		const char *at = json_string_value(json_object_get(p, "collected_at"));
+		printf("  source     %s\n  collected  %s\n", source ? source : "-", at ? at : "-");
 		printf("seed %s, %zu of them (%s%s%s)\n", s.seed, s.nitems, s.n_from,
 		       strcmp(s.n_from, "--n") ? ": " : "", strcmp(s.n_from, "--n") ? ax_sample_size_source : "");
 		printf("rule: order by SHA-256(seed \":\" item), lowercase hex, ascending; take the first N\n");
