@@ -5,7 +5,8 @@
 # psql / sqlite3 (taken from the probe's consent-queries.sql artifact,
 # parameters substituted, wrapped in the same count + LIMIT). One run
 # each; prints both times and the ratio, the size of the confirmations
-# population and the collect's peak resident memory (/usr/bin/time).
+# population (population-window 3650d: every confirmation) and the
+# collect's peak resident memory (/usr/bin/time).
 # Needs: root (the cluster runs as `postgres`), a built annexa. ONLY=sqlite
 # or ONLY=pg runs one of the two.
 set -eu
@@ -55,6 +56,7 @@ run() { # run NAME DATABASE SCHEMA PEER-CMD...
 	schema = $schema
 	timeout = 3600s
 	query-timeout = 3000s
+	population-window = 3650d
 CONF
 	t0=$(date +%s.%N)
 	/usr/bin/time -f %M -o "$T/$name.rss" "$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
@@ -68,8 +70,11 @@ CONF
 	sqlite3 "$T/$name.db" "select check_id, status, message from results" | sed 's/^/  /'
 	# the collect's peak resident memory (the collector and its largest
 	# child: wait4 reports the maximum over the process tree it reaped)
-	echo "  population confirmations: $(sqlite3 "$T/$name.db" "select a.size from artifacts a join artifact_refs r
-	      on r.sha256 = a.sha256 where r.name = 'populations/confirmations.csv'") bytes; peak RSS of the collect $(($(tail -n 1 "$T/$name.rss") / 1024)) MiB"
+	rows=$(sqlite3 "$T/$name.db" "select json_extract(cast(a.data as text), '$.rows') from artifacts a join artifact_refs r
+	      on r.sha256 = a.sha256 where r.name = 'populations/confirmations.provenance.json'")
+	bytes=$(sqlite3 "$T/$name.db" "select a.size from artifacts a join artifact_refs r
+	      on r.sha256 = a.sha256 where r.name = 'populations/confirmations.csv'")
+	echo "  population confirmations: $rows rows, $bytes bytes; peak RSS of the collect $(($(tail -n 1 "$T/$name.rss") / 1024)) MiB"
 	python3 -c "import sys; a,b,c,d=map(float,sys.argv[1:]); print('%s: annexa consent %.2f s, peer %.2f s, ratio %.2fx' % ('$name', b-a, d-c, (b-a)/(d-c)))" "$t0" "$t1" "$t2" "$t3"
 }
 

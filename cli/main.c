@@ -92,8 +92,7 @@ const struct ax_command ax_commands[] = {
 	 "must match its provenance (row count, SHA-256): exit 1 when it does not or when there is no such population.",
 	 "  --seed SEED    the auditor's choice (any text)\n  --n N          how many items (default: by frequency)\n"
 	 "  --bundle FILE  read the population from a bundle instead of the store\n  --json         JSON\n"
-	 "  -o FILE        write the sample as a signed bundle: sample.json and the evidence of the selected\n"
-	 "                 items' runs (the runs from the first to the last of them), the seed in its OSCAL plan\n"},
+	 "  -o FILE        the sample as a signed bundle: sample.json, the runs from the first to the last selected item, the seed in its OSCAL plan\n"},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
