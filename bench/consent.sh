@@ -7,7 +7,8 @@
 # each; prints both times and the ratio, the size of the confirmations
 # population (population-window 3650d: every confirmation) and the
 # collect's peak resident memory (/usr/bin/time).
-# Needs: root (the cluster runs as `postgres`), a built annexa. ONLY=sqlite
+# Needs: root (the cluster runs as `postgres`), a built annexa, GNU time
+# (/usr/bin/time, package time). ONLY=sqlite
 # or ONLY=pg runs one of the two.
 set -eu
 N=${1:-1000000}
