@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "consent_population.h"
 #include "population.h"
 #include "probe.h"
 #include "sample.h"
@@ -32,6 +33,9 @@ static int pop_run(struct ax_probe_ctx *ctx)
 		ax_population_row(p, ids[i], vals);
 	}
 	ax_population_close(p, "file /x", "every line", json_pack("{s:s}", "k", "v"), AX_FREQ_DAILY);
+	/* a source naming a URI with a password: redacted */
+	ax_population_close(ax_population_open(ctx, "empty", NULL), "rest:https://u:hunter2@h/r", "none", NULL,
+			    AX_FREQ_ANNUAL);
 	return 0;
 }
 
@@ -73,6 +77,11 @@ static void test_writer(void)
 	/* no state folder: in memory */
 	T_EQ_INT(ax_probe_run_inline(&inst, (const unsigned char *)"k", 1, NULL, 1800000000, &ev), 0);
 	check_artifacts(&ev);
+	const struct ax_artifact *e = find(&ev, "populations/empty.provenance.json");
+	T_OK(e && !strstr(ax_buf_cstr(&e->data), "hunter2"));
+	T_CONTAINS(e ? ax_buf_cstr(&e->data) : NULL, "\"rows\": 0");
+	e = find(&ev, "populations/empty.csv");
+	T_EQ_STR(e ? ax_buf_cstr(&e->data) : NULL, "item\n");
 	ax_evidence_free(&ev);
 	/* a state folder: the file the collector takes, read back and removed */
 	char *state = ax_asprintf("%s/state", t_tmpdir()), *file = ax_asprintf("%s/populations/things.csv", state);
@@ -256,8 +265,31 @@ static void test_sample(void)
 	free(path);
 }
 
+/* The source an auditor reads never carries credentials. */
+static void test_db_source(void)
+{
+	static const struct {
+		const char *uri, *want;
+	} cases[] = {
+		{"sqlite:/var/lib/leads.db", "sqlite:/var/lib/leads.db"},
+		{"postgresql://annexa:s3cret@db.example.net:5432/leads?sslmode=require&password=x",
+		 "postgresql://db.example.net:5432/leads"},
+		{"postgresql://db.example.net/leads", "postgresql://db.example.net/leads"},
+		{"postgresql:///leads?host=/run/postgresql&password=x", "postgresql:///leads"},
+		{"postgres://u:p@h", "postgres://h"},
+		{"host=db password=s3cret dbname=leads", "database (a key=value connection string, not recorded: it may hold credentials)"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ax_buf b = AX_BUF_INIT;
+		ax_consent_db_source(cases[i].uri, &b);
+		T_EQ_STR(ax_buf_cstr(&b), cases[i].want);
+		ax_buf_free(&b);
+	}
+}
+
 int main(void)
 {
+	test_db_source();
 	test_writer();
 	test_csv_field();
 	test_reader();
