@@ -5,9 +5,12 @@
 # socket-only server), against the very same queries run by psql / sqlite3
 # / mariadb (taken from the probe's consent-queries.sql artifact,
 # parameters substituted, wrapped in the same count + LIMIT). One run
-# each; prints both times and the ratio. ENGINES="pg sqlite mariadb" (the
-# default) picks which.
-# Needs: root (the cluster runs as `postgres`, mariadbd as root), a built annexa.
+# each; prints both times and the ratio, the size of the confirmations
+# population (population-window 3650d: every confirmation) and the
+# collect's peak resident memory (/usr/bin/time). ENGINES="pg sqlite
+# mariadb" (the default) picks which.
+# Needs: root (the cluster runs as `postgres`, mariadbd as root), a built
+# annexa, GNU time (/usr/bin/time, package time).
 set -eu
 . "$(dirname "$0")/lib.sh"
 bench_annexa
@@ -65,9 +68,10 @@ run() { # run NAME DATABASE SCHEMA PEER-CMD...
 	schema = $schema
 	timeout = 3600s
 	query-timeout = 3000s
+	population-window = 3650d
 CONF
 	t0=$(date +%s.%N)
-	"$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
+	/usr/bin/time -f %M -o "$T/$name.rss" "$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
 	t1=$(date +%s.%N)
 	sqlite3 "$T/$name.db" "select a.data from run_artifacts r join artifacts a using (sha256)
 		where r.name = 'consent-queries.sql' order by r.run_id desc limit 1" > "$T/$name.sql"
@@ -76,6 +80,13 @@ CONF
 	"$@" < "$T/$name.peer.sql" >/dev/null
 	t3=$(date +%s.%N)
 	sqlite3 "$T/$name.db" "select check_id, status, message from results" | sed 's/^/  /'
+	# the collect's peak resident memory (the collector and its largest
+	# child: wait4 reports the maximum over the process tree it reaped)
+	rows=$(sqlite3 "$T/$name.db" "select json_extract(cast(a.data as text), '$.rows') from artifacts a join artifact_refs r
+	      on r.sha256 = a.sha256 where r.name = 'populations/confirmations.provenance.json'")
+	bytes=$(sqlite3 "$T/$name.db" "select a.size from artifacts a join artifact_refs r
+	      on r.sha256 = a.sha256 where r.name = 'populations/confirmations.csv'")
+	echo "  population confirmations: $rows rows, $bytes bytes; peak RSS of the collect $(($(tail -n 1 "$T/$name.rss") / 1024)) MiB"
 	python3 -c "import sys; a,b,c,d=map(float,sys.argv[1:]); print('%s: annexa consent %.2f s, peer %.2f s, ratio %.2fx' % ('$name', b-a, d-c, (b-a)/(d-c)))" "$t0" "$t1" "$t2" "$t3"
 }
 

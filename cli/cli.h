@@ -71,6 +71,12 @@ int ax_cmd_check_config(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_ledger(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_attach(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_approve(struct ax_cli *cli, int argc, char **argv);
+int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv);
+/* cmd_export.c, for `sample -o`: a signed bundle of the runs started in
+ * [since, until] with sample.json and the seed in its assessment plan. */
+struct ax_buf;
+int ax_cli_export_sample(struct ax_cli *cli, int64_t since, int64_t until, const char *out, const char *seed,
+			 const struct ax_buf *sample_json);
 /* cmd_export.c */
 int ax_cmd_export(struct ax_cli *cli, int argc, char **argv);
 int ax_cmd_verify(struct ax_cli *cli, int argc, char **argv);

@@ -237,6 +237,41 @@ cleanup:
 	return rc;
 }
 
+int ax_cli_export_sample(struct ax_cli *cli, int64_t since, int64_t until, const char *out, const char *seed,
+			 const struct ax_buf *sample_json)
+{
+	struct export_args a = {.out = out, .since = since, .until = until};
+	struct ax_export_data *d = NULL;
+	struct ax_signer *signer = NULL;
+	char *key = NULL, *cert = NULL;
+	size_t nfiles = 0;
+	int rc, err;
+	key = signing_path(cli->cfg, "key", "signing.key");
+	cert = signing_path(cli->cfg, "certificate", "signing.crt");
+	if ((err = ax_signer_load(&signer, key, cert, ax_config_get(cli->cfg, "signing", "chain"))) < 0) {
+		fprintf(stderr, "annexa: sample: %s\n(create a key with `annexa keygen`)\n", ax_error_last());
+		rc = err == AX_ERROR ? AX_EXIT_RUNTIME : AX_EXIT_USAGE;
+		goto cleanup;
+	}
+	if ((rc = check_store(cli)) != 0 || (rc = load_data(cli, &a, NULL, &d)) != 0)
+		goto cleanup;
+	d->sample_seed = seed;
+	struct ax_bundle_opts o = {.signer = signer, .extra_path = "sample.json", .extra = sample_json};
+	if ((err = ax_bundle_write(d, &o, out, &nfiles)) < 0) {
+		rc = ax_cli_fail(err == AX_EINVALID ? AX_EXIT_USAGE : AX_EXIT_RUNTIME, "sample");
+		goto cleanup;
+	}
+	printf("%s: %zu files, %zu runs, %zu results, %zu artifacts, signed\n", out, nfiles, d->nruns,
+	       d->evidence.nresults, d->nartifacts);
+	record_anchor(cli, d, out, 0);
+cleanup:
+	ax_signer_free(signer);
+	ax_export_data_free(d);
+	free(key);
+	free(cert);
+	return rc;
+}
+
 /* mkdir -p of path's folders (0700 where made). */
 static int make_parents(const char *path)
 {

@@ -96,6 +96,14 @@ const struct ax_command ax_commands[] = {
 	{"approve", ax_cmd_approve, "approve ID [--json]",
 	 "Approves pending manual evidence. Refused (exit 2) for the user who attached it: segregation of duties.",
 	 "  --json        JSON\n"},
+	{"sample", ax_cmd_sample, "sample INSTANCE/POPULATION --seed SEED [--n N] [--json] [--bundle FILE | -o FILE]",
+	 "Draws the sample of a population an auditor tests: the items ordered by SHA-256(SEED \":\" ITEM), lowercase\n"
+	 "hex, ascending; the first N. Anyone recomputes it from the bundle (its README.txt shows how). The default N\n"
+	 "follows how often the control event recurs (annual 1 ... several a day 60), shown with its source. The list\n"
+	 "must match its provenance (row count, SHA-256): exit 1 when it does not or when there is no such population.",
+	 "  --seed SEED    the auditor's choice (any text)\n  --n N          how many items (default: by frequency)\n"
+	 "  --bundle FILE  read the population from a bundle instead of the store\n  --json         JSON\n"
+	 "  -o FILE        the sample as a signed bundle: sample.json, the runs from the first to the last selected item, the seed in its OSCAL plan\n"},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -1,17 +1,23 @@
 /* collect.c - one collection run, committed whole or not at all. */
 #include "collect.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <pwd.h>
 
 #include "annexa-build.h"
 #include "config.h"
+#include "log.h"
+#include "population.h"
 #include "probe.h"
 #include "runner.h"
 #include "util.h"
@@ -98,6 +104,78 @@ static const char *probe_user(const struct ax_config *cfg)
 	return getpwnam("annexa-probe") ? "annexa-probe" : NULL;
 }
 
+/* The population files the runs left in their state folders
+ * (population.h), one for each provenance artifact of ev; the provenance
+ * names the hash the file must have. */
+static size_t population_files(const char *state, const struct ax_evidence *ev, struct ax_store_file **out)
+{
+	size_t n = 0;
+	*out = NULL;
+	for (size_t i = 0; state && i < ev->nartifacts; i++) {
+		const struct ax_artifact *a = &ev->artifacts[i];
+		char *name = ax_population_name_of(a->name);
+		json_t *prov = name ? json_loadb(a->data.ptr, a->data.size, 0, NULL) : NULL;
+		const char *sha = json_string_value(json_object_get(prov, "sha256"));
+		char *dir = ax_asprintf("%s/%s", state, a->instance);
+		int fd = -1;
+		if (sha && strlen(sha) == 64 && ax_population_file_open(dir, a->name, &fd) == 0) {
+			*out = ax_realloc(*out, (n + 1) * sizeof(**out));
+			struct ax_store_file *f = &(*out)[n++];
+			memset(f, 0, sizeof(*f));
+			f->instance = a->instance;
+			f->name = ax_asprintf(AX_POP_PREFIX "%s.csv", name);
+			f->media_type = "text/csv";
+			f->path = ax_asprintf("%s/" AX_POP_DIR "/%s.csv", dir, name);
+			f->fd = fd;
+			memcpy(f->sha256, sha, 65);
+		} else if (name) {
+			ax_warn("%s: population %s: its list is missing from %s: %s", a->instance, name, dir,
+				ax_error_last());
+		}
+		json_decref(prov);
+		free(dir);
+		free(name);
+	}
+	return n;
+}
+
+/* What a run that died left in an instance's populations folder: a
+ * partial list nobody will store, removed so it does not hold the disk. */
+static void population_leftovers(const char *state, const struct ax_probe_instance *const *sel, size_t n)
+{
+	for (size_t i = 0; state && i < n; i++) {
+		char *dir = ax_asprintf("%s/%s", state, sel[i]->name);
+		/* the folder is the child's: a link planted as populations/ must
+		 * not make the parent (perhaps root) delete elsewhere */
+		int sfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int pfd = sfd < 0 ? -1 : openat(sfd, AX_POP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = pfd < 0 ? NULL : fdopendir(pfd);
+		struct dirent *e;
+		if (!d && pfd >= 0)
+			close(pfd);
+		if (sfd >= 0)
+			close(sfd);
+		while (d && (e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+}
+
+static void population_files_free(struct ax_store_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		close(files[i].fd);
+		/* stored or not, it is of this run only */
+		unlink(files[i].path);
+		free((char *)files[i].name);
+		free((char *)files[i].path);
+	}
+	free(files);
+}
+
 int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *const *only, size_t nonly,
 	       struct ax_evidence *ev, struct ax_run_info *info)
 {
@@ -159,7 +237,11 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 #endif
 	if ((err = ax_runner_run(sel, n, &opts, ev)) < 0)
 		goto cleanup;
-	err = ax_store_commit_run(store, "collect", opts.now, ax_now(), ev, info);
+	struct ax_store_file *files = NULL;
+	size_t nfiles = population_files(state, ev, &files);
+	err = ax_store_commit_run_files(store, "collect", opts.now, ax_now(), ev, files, nfiles, info);
+	population_files_free(files, nfiles);
+	population_leftovers(state, sel, n);
 cleanup:
 	if (key.ptr)
 		memset(key.ptr, 0, key.size);

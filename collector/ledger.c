@@ -132,7 +132,7 @@ void ax_ledger_content_json(int64_t run_id, const char *kind, int64_t started_at
 
 	for (size_t i = 0; i < nart; i++) {
 		arts[i].a = &ev->artifacts[i];
-		arts[i].size = artifact_sizes ? artifact_sizes[i] : (int64_t)ev->artifacts[i].data.size;
+		arts[i].size = artifact_sizes && artifact_sizes[i] != AX_LEDGER_SIZE_IN_DATA ? artifact_sizes[i] : (int64_t)ev->artifacts[i].data.size;
 	}
 	qsort(arts, nart, sizeof(*arts), cmp_artifact);
 	for (size_t i = 0; i < nart; i++) {

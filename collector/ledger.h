@@ -77,7 +77,8 @@ void ax_ledger_chain_hash(const char *prev_hex, const char *content_hex, char ou
 /* Appends the canonical JSON that ax_ledger_content_hash hashes (the
  * format is documented in ledger.c). artifact_sizes, when not NULL, gives
  * the size of ev->artifacts[i] instead of data.size (descriptors loaded
- * without data). */
+ * without data), except where it is AX_LEDGER_SIZE_IN_DATA. */
+#define AX_LEDGER_SIZE_IN_DATA INT64_MIN
 void ax_ledger_content_json(int64_t run_id, const char *kind, int64_t started_at, int64_t finished_at,
 			    const struct ax_evidence *ev, const int64_t *artifact_sizes, struct ax_buf *out);
 

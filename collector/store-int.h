@@ -43,7 +43,8 @@ void axs_run_info(sqlite3_stmt *st, struct ax_run_info *info);
 /* Inside an open write transaction (BEGIN IMMEDIATE): validates ev and
  * appends it as the next ledger run. With stored_sizes, ev's artifacts are
  * descriptors (no data) of bytes already stored with axs_put_artifact_fd,
- * stored_sizes[i] their sizes; only their links are inserted. The caller
+ * stored_sizes[i] their sizes; only their links are inserted (except
+ * entries AX_LEDGER_SIZE_IN_DATA: stored from data as without). The caller
  * commits or rolls back. */
 int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
 		   const struct ax_evidence *ev, const int64_t *stored_sizes, struct ax_run_info *info);

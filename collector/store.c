@@ -39,6 +39,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "log.h"
 #include "store-int.h"
 #include "util.h"
 
@@ -593,7 +594,8 @@ void ax_store_free(struct ax_store *s)
 
 /* With check_bytes, every artifact's sha256 must match its data; without,
  * the artifacts are descriptors of bytes already stored. */
-static int validate_run(const struct ax_store *s, const char *kind, const struct ax_evidence *ev, int check_bytes)
+static int validate_run(const struct ax_store *s, const char *kind, const struct ax_evidence *ev,
+			const int64_t *stored_sizes)
 {
 	if (!ax_id_valid(kind, KIND_MAX))
 		return ax_error_code(AX_EINVALID, "store %s: run not committed: invalid run kind '%.32s'", s->path,
@@ -628,7 +630,7 @@ static int validate_run(const struct ax_store *s, const char *kind, const struct
 		else if (!a->media_type || !*a->media_type || strlen(a->media_type) > AX_ID_MAX ||
 			 !utf8_valid(a->media_type))
 			why = "invalid media type";
-		if (!why && check_bytes) {
+		if (!why && (!stored_sizes || stored_sizes[i] == AX_LEDGER_SIZE_IN_DATA)) {
 			ax_sha256_hex(a->data.ptr ? a->data.ptr : "", a->data.size, sha);
 			if (strcmp(sha, a->sha256) != 0)
 				why = "sha256 does not match its data";
@@ -735,16 +737,17 @@ static int insert_results(struct ax_store *s, struct writer *w, int64_t run_id, 
 	return 0;
 }
 
-/* Links ev's artifacts to the run; with with_bytes, stores their bytes
- * first (once: content-addressed), else they are already stored. */
+/* Links ev's artifacts to the run; stores the bytes first (once:
+ * content-addressed) of those that carry them: all without stored_sizes,
+ * else those whose stored size is AX_LEDGER_SIZE_IN_DATA. */
 static int insert_links(struct ax_store *s, struct writer *w, int64_t run_id, const struct ax_evidence *ev,
-			int with_bytes)
+			const int64_t *stored_sizes)
 {
 	for (size_t i = 0; i < ev->nartifacts; i++) {
 		const struct ax_artifact *a = &ev->artifacts[i];
 		int64_t ref_id = 0;
 		int err;
-		if (with_bytes) {
+		if (!stored_sizes || stored_sizes[i] == AX_LEDGER_SIZE_IN_DATA) {
 			sqlite3_bind_text(w->add_artifact, 1, a->sha256, -1, SQLITE_STATIC);
 			sqlite3_bind_text(w->add_artifact, 2, a->media_type, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(w->add_artifact, 3, (sqlite3_int64)a->data.size);
@@ -772,12 +775,15 @@ static int insert_links(struct ax_store *s, struct writer *w, int64_t run_id, co
 }
 
 /* Checks that every descriptor of ev (bytes already stored by
- * axs_put_artifact_fd) names a stored artifact of the given size. */
+ * axs_put_artifact_fd; not AX_LEDGER_SIZE_IN_DATA) names a stored artifact of that
+ * size. */
 static int check_stored(struct ax_store *s, const struct ax_evidence *ev, const int64_t *sizes)
 {
 	sqlite3_stmt *st = NULL;
 	int err = axs_prepare(s, &st, "SELECT size FROM artifacts WHERE sha256 = ?");
 	for (size_t i = 0; err == 0 && i < ev->nartifacts; i++) {
+		if (sizes[i] == AX_LEDGER_SIZE_IN_DATA)
+			continue;
 		sqlite3_bind_text(st, 1, ev->artifacts[i].sha256, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) != sizes[i])
 			err = ax_error_code(AX_EINVALID, "store %s: run not committed: artifact %s is not stored",
@@ -801,7 +807,7 @@ int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int
 
 	if (!ev)
 		ev = &none;
-	if ((err = validate_run(s, kind, ev, stored_sizes == NULL)) < 0 ||
+	if ((err = validate_run(s, kind, ev, stored_sizes)) < 0 ||
 	    (stored_sizes && (err = check_stored(s, ev, stored_sizes)) < 0))
 		goto cleanup;
 	/* The id and the previous hash are read under the write lock, so two
@@ -862,7 +868,7 @@ int axs_append_run(struct ax_store *s, const char *kind, int64_t started_at, int
 	if ((err = axs_step_done(s, st, "storing the run")) < 0)
 		goto cleanup;
 	if ((err = writer_prepare(s, &w)) < 0 || (err = insert_results(s, &w, id, ev)) < 0 ||
-	    (err = insert_links(s, &w, id, ev, stored_sizes == NULL)) < 0)
+	    (err = insert_links(s, &w, id, ev, stored_sizes)) < 0)
 		goto cleanup;
 
 	if (info) {
@@ -897,6 +903,53 @@ int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at
 cleanup:
 	if (err < 0)
 		axs_rollback(s); /* whole or not at all */
+	return err;
+}
+
+int ax_store_commit_run_files(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
+			      struct ax_evidence *ev, struct ax_store_file *files, size_t nfiles,
+			      struct ax_run_info *info)
+{
+	size_t nmem = ev->nartifacts;
+	int64_t *sizes = NULL;
+	int err;
+
+	if (!s)
+		return ax_error_code(AX_EINVALID, "store: not open");
+	/* a file that is not what its producer said is left out, not the run */
+	for (size_t i = 0; i < nfiles; i++) {
+		char sha[65];
+		files[i].stored = 0;
+		if (axs_hash_fd(files[i].fd, files[i].path, sha, &files[i].size) < 0)
+			ax_warn("%s: not stored: %s", files[i].path, ax_error_last());
+		else if (strcmp(sha, files[i].sha256) != 0)
+			ax_warn("%s: not stored: its SHA-256 is %s, its producer said %s", files[i].path, sha,
+				files[i].sha256);
+		else
+			files[i].stored = 1;
+	}
+	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting a run")) < 0)
+		goto cleanup;
+	sizes = ax_calloc(nmem + nfiles + 1, sizeof(*sizes));
+	for (size_t i = 0; i < nmem; i++)
+		sizes[i] = AX_LEDGER_SIZE_IN_DATA;
+	for (size_t i = 0; i < nfiles; i++) {
+		if (!files[i].stored)
+			continue;
+		if ((err = axs_put_artifact_fd(s, files[i].fd, files[i].path, files[i].sha256, files[i].size,
+					       files[i].media_type)) < 0)
+			goto cleanup;
+		ax_evidence_add_artifact(ev, files[i].instance, files[i].name, files[i].media_type, "", 0);
+		axs_copy(ev->artifacts[ev->nartifacts - 1].sha256, 65, files[i].sha256);
+		sizes[ev->nartifacts - 1] = files[i].size;
+	}
+	if ((err = axs_append_run(s, kind, started_at, finished_at, ev, sizes, info)) < 0 ||
+	    (err = axs_exec(s, "COMMIT", "committing the run")) < 0)
+		goto cleanup;
+cleanup:
+	if (err < 0)
+		axs_rollback(s);
+	free(sizes);
 	return err;
 }
 

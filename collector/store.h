@@ -37,6 +37,24 @@ void ax_store_free(struct ax_store *s);
 int ax_store_commit_run(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
 			const struct ax_evidence *ev, struct ax_run_info *info);
 
+/* A file to store as an artifact of a run without reading it whole
+ * (a population, population.h): its bytes must hash to sha256. */
+struct ax_store_file {
+	const char *instance, *name, *media_type;
+	const char *path; /* for messages */
+	int fd;
+	char sha256[65];  /* what its producer says it holds */
+	int64_t size;     /* set: bytes stored */
+	int stored;       /* set: 1 when stored; 0 when left out (warned) */
+};
+/* ax_store_commit_run, plus the files streamed into the store in chunks
+ * and appended to ev as artifact descriptors (no data). A file whose bytes
+ * do not hash to its sha256, or cannot be read, is left out with a
+ * warning; the run is committed without it. */
+int ax_store_commit_run_files(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
+			      struct ax_evidence *ev, struct ax_store_file *files, size_t nfiles,
+			      struct ax_run_info *info);
+
 /* The newest result of every (instance, check) pair, across all runs;
  * artifacts are not loaded. The event rows of manual evidence runs
  * (instance "manual", check "manual.*") and prune runs (instance "ledger",

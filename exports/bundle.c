@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "progress.h"
+#include "sample.h"
 #include "util.h"
 
 struct mfile {
@@ -263,7 +264,35 @@ static void readme(const struct ax_export_data *d, struct ax_buf *out)
 		    "Annex A control ids and titles their control references resolve in), evidence/\n"
 		    "(redacted artifacts, by probe instance; manual evidence, as attached,\n"
 		    "under evidence/manual/<id>-<name>, once however many controls it\n"
-		    "serves; results.jsonl names its controls).\n");
+		    "serves; results.jsonl names its controls), populations/.\n\n"
+		    "Populations and samples: populations/<instance>/<name>.csv lists every\n"
+		    "item of a population (one row each; the column `item` is its stable id,\n"
+		    "a keyed pseudonym where it concerns a person) and <name>.provenance.json\n"
+		    "where it came from: source, the selection (query and parameters), row\n"
+		    "count, the list's SHA-256, collection time, how often the control event\n"
+		    "recurs. A sample with a SEED you choose is the items ordered by the\n"
+		    "lowercase hex SHA-256 of SEED \":\" ITEM, ascending, the first N; this\n"
+		    "gives the same items as `annexa sample INSTANCE/NAME --seed SEED --n N\n"
+		    "--bundle BUNDLE.zip`:\n\n");
+	for (const char *l = ax_sample_python; *l;) {
+		size_t n = strcspn(l, "\n");
+		ax_buf_printf(out, "   %.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+}
+
+static int put_population(void *arg, const char *instance, const char *name, const struct ax_buf *csv,
+			  const char *provenance)
+{
+	struct writer *w = arg;
+	char *path = ax_asprintf(AX_POP_PREFIX "%s/%s.csv", instance, name);
+	int err = zip_put(w, path, csv->ptr ? csv->ptr : "", csv->size, 1);
+	free(path);
+	path = ax_asprintf(AX_POP_PREFIX "%s/%s" AX_POP_PROVENANCE_SUFFIX, instance, name);
+	if (err == 0)
+		err = zip_put(w, path, provenance, strlen(provenance), 1);
+	free(path);
+	return err;
 }
 
 static int manifest(const struct writer *w, const struct ax_export_data *d, struct ax_buf *out)
@@ -389,6 +418,10 @@ int ax_bundle_write(struct ax_export_data *d, const struct ax_bundle_opts *opts,
 	    (err = put_generated(&w, d, "oscal/assessment-results.json", ax_oscal_json)) < 0 ||
 	    (err = put_generated(&w, d, "oscal/assessment-plan.xml", ax_oscal_plan_xml)) < 0 ||
 	    (err = put_generated(&w, d, "oscal/catalog.xml", ax_oscal_catalog_xml)) < 0)
+		goto cleanup;
+	if ((err = ax_export_populations(d, put_population, &w)) < 0 ||
+	    (opts->extra_path && (err = zip_put(&w, opts->extra_path, opts->extra->ptr ? opts->extra->ptr : "",
+						opts->extra->size, 1)) < 0))
 		goto cleanup;
 	readme(d, &b);
 	if ((err = zip_put(&w, "README.txt", b.ptr, b.size, 1)) < 0)

@@ -170,6 +170,9 @@ struct ax_export_data {
 	 * the bundle's "evidence/" ("FILE.evidence/", beside the report);
 	 * NULL inside a bundle. */
 	const char *evidence_href;
+	/* The seed of the sample a bundle carries (`annexa sample -o`): the
+	 * assessment plan names it; NULL otherwise. */
+	const char *sample_seed;
 	/* Set for `export --locker`: manifest.json names the collectors. */
 	const struct ax_export_locker *locker;
 	/* The run calendar of the period (period.c). */
@@ -268,6 +271,15 @@ const char *ax_export_manual_state(const struct ax_manual *m, int64_t at);
  * 0..1; -1 when it was never evaluated. */
 double ax_export_pass_share(const struct ax_export_data *d, size_t control_index);
 
+/* The populations built at export (export_populations.c): "runs" of every
+ * probe instance that reported in the period (one row per collection run:
+ * a control execution) and "items" of instance "manual" (manual evidence
+ * with its approvals). cb gets each CSV and provenance JSON text; a
+ * non-zero return stops and is returned. */
+typedef int (*ax_export_pop_cb)(void *arg, const char *instance, const char *name, const struct ax_buf *csv,
+				const char *provenance);
+int ax_export_populations(const struct ax_export_data *d, ax_export_pop_cb cb, void *arg);
+
 /* The generated files of a bundle (each appends to out). */
 int ax_report_html(const struct ax_export_data *d, struct ax_buf *out);
 int ax_oscal_xml(const struct ax_export_data *d, struct ax_buf *out);
@@ -327,6 +339,9 @@ struct ax_bundle_opts {
 	const char *tsa_ca;       /* CA of the TSA, to check its reply */
 	const char *tsa_request;  /* write a TimeStampReq here (offline TSA workflow) */
 	int progress;             /* print progress on stderr */
+	/* one more file in the bundle (`annexa sample -o`: sample.json), or NULL */
+	const char *extra_path;
+	const struct ax_buf *extra;
 };
 /* Writes the bundle of d to path atomically (temp file, fsync, rename,
  * fsync of the folder); *files (may be NULL) receives the file count. */

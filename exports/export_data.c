@@ -20,6 +20,7 @@
 #include "config.h"
 #include "controls.h"
 #include "log.h"
+#include "population.h"
 #include "util.h"
 
 struct run_list {
@@ -76,14 +77,38 @@ static int cmp_path_idx(const void *pa, const void *pb, void *arg)
 	return strcmp(arts[*(const size_t *)pa].bundle_path, arts[*(const size_t *)pb].bundle_path);
 }
 
+/* A population (population.h) goes to populations/<instance>/<name>, the
+ * rest to evidence/<instance>/<name>. */
 static char *artifact_path(const struct ax_export_artifact *a, int by_hash)
 {
 	struct ax_buf b = AX_BUF_INIT;
-	ax_buf_printf(&b, "evidence/%s/", a->instance);
+	const char *name = a->name;
+	if (strncmp(name, AX_POP_PREFIX, strlen(AX_POP_PREFIX)) == 0 && name[strlen(AX_POP_PREFIX)]) {
+		name += strlen(AX_POP_PREFIX);
+		ax_buf_printf(&b, AX_POP_PREFIX "%s/", a->instance);
+	} else {
+		ax_buf_printf(&b, "evidence/%s/", a->instance);
+	}
 	if (by_hash)
 		ax_buf_printf(&b, "%.16s/", a->sha256);
-	ax_export_safe_name(a->name, &b);
+	ax_export_safe_name(name, &b);
 	return ax_buf_detach(&b);
+}
+
+/* Of the versions of one population in the period, the newest run's keeps
+ * the plain path (what `annexa sample --bundle` reads); older ones go by
+ * hash. */
+static int newest_population(const struct ax_export_data *d, const size_t *idx, size_t g, size_t end, size_t k)
+{
+	const struct ax_export_artifact *a = &d->artifacts[idx[k]];
+	if (strncmp(a->name, AX_POP_PREFIX, strlen(AX_POP_PREFIX)) != 0)
+		return 0;
+	for (size_t j = g; j < end; j++) {
+		const struct ax_export_artifact *o = &d->artifacts[idx[j]];
+		if (o->last_run > a->last_run || (o->last_run == a->last_run && j < k))
+			return 0;
+	}
+	return 1;
 }
 
 /* Sorts idx by path, then for every group of equal paths with differing
@@ -106,6 +131,8 @@ static int resolve_collisions(struct ax_export_data *d, size_t *idx, int mark)
 					    d->artifacts[idx[g]].bundle_path);
 		for (size_t k = g; differ && k < end; k++) {
 			struct ax_export_artifact *a = &d->artifacts[idx[k]];
+			if (newest_population(d, idx, g, end, k))
+				continue;
 			free(a->bundle_path);
 			a->bundle_path = artifact_path(a, 1);
 		}

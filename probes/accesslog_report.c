@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "population.h"
 #include "probe.h"
 #include "redact.h"
 #include "util.h"
@@ -302,6 +303,27 @@ static void emit_failures(struct al_report *rep)
 						      (int)off[i].max, "total", (json_int_t)off[i].total,
 						      "window_start", ws));
 	}
+	/* every burst, not the 20 the result lists: the population */
+	static const char *const cols[] = {"window_start", "max_in_window", "total_failures", NULL};
+	struct ax_population *pop = ax_population_open(rep->ctx, "failure-bursts", cols);
+	for (size_t i = 0; i < noff; i++) {
+		char ws[32], mx[16], tot[24];
+		ax_time_format(off[i].max_end - rep->window, ws);
+		snprintf(mx, sizeof(mx), "%u", off[i].max);
+		snprintf(tot, sizeof(tot), "%llu", (unsigned long long)off[i].total);
+		const char *vals[] = {ws, mx, tot};
+		ax_population_row(pop, off[i].key, vals);
+	}
+	struct ax_buf src = AX_BUF_INIT;
+	ax_buf_puts(&src, "log files");
+	for (size_t i = 0; i < ax_probe_opt_count(rep->ctx, "path"); i++)
+		ax_buf_printf(&src, " %s", ax_probe_opt_at(rep->ctx, "path", i));
+	ax_population_close(pop, ax_buf_cstr(&src),
+			    "every failure source (the item) whose failed logins within one sliding window exceeded "
+			    "max-failures; the window with the most failures is given",
+			    json_pack("{s:s,s:i}", "window", win, "max_failures", (int)rep->max_failures),
+			    ax_pop_frequency_of_count((int64_t)noff, rep->newest - rep->oldest));
+	ax_buf_free(&src);
 	json_t *obs = json_pack("{s:s,s:i,s:I,s:i,s:I,s:o}", "window", win, "max_failures", (int)rep->max_failures,
 				"failures", (json_int_t)rep->failures, "sources", (int)rep->nsources, "untracked",
 				(json_int_t)rep->untracked, "offending", list);

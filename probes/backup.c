@@ -25,6 +25,7 @@
 
 #include "backup_detect.h"
 #include "logread.h"
+#include "population.h"
 #include "probe.h"
 #include "subprocess.h"
 #include "util.h"
@@ -260,7 +261,8 @@ cleanup:
 	return rc;
 }
 
-static void emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_kind kind)
+/* Returns the status it reported. */
+static enum ax_check_status emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk_kind kind)
 {
 	struct ax_buf what = AX_BUF_INIT;
 	int rc;
@@ -268,18 +270,18 @@ static void emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk
 	if (!ax_probe_opt_bool(ctx, "restore-test")) {
 		json_decref(obs);
 		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, NULL, "restore-test = false");
-		return;
+		return AX_CHECK_SKIP;
 	}
 	if (bk_kind_encrypted(kind)) {
 		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, obs,
 				       "%s is encrypted (%s); annexa holds no decryption key to restore it", d->path,
 				       bk_kind_name(kind));
-		return;
+		return AX_CHECK_SKIP;
 	}
 	if (d->size > ax_probe_opt_int(ctx, "restore-max-size")) {
 		ax_probe_result(ctx, "backup.restore_test", AX_CHECK_SKIP, obs, "%s is larger than restore-max-size",
 				       d->path);
-		return;
+		return AX_CHECK_SKIP;
 	}
 	switch (kind) {
 	case BK_SQLITE: rc = restore_sqlite(ctx, d->path, &what); break;
@@ -300,6 +302,34 @@ static void emit_restore(struct ax_probe_ctx *ctx, const struct dump *d, enum bk
 				     ax_error_last());
 	}
 	ax_buf_free(&what);
+	return rc == 0 ? AX_CHECK_PASS : rc == AX_EINVALID ? AX_CHECK_FAIL : AX_CHECK_ERROR;
+}
+
+/* Every dump file as a population item; the newest carries this run's
+ * restore test, the others were not tested by it. */
+static void dumps_population(struct ax_probe_ctx *ctx, const struct dump *dumps, size_t n,
+			     enum ax_check_status restore)
+{
+	static const char *const cols[] = {"modified", "bytes", "kind", "encrypted", "restore_test", NULL};
+	struct ax_population *p = ax_population_open(ctx, "dumps", cols);
+	struct ax_buf src = AX_BUF_INIT, rule = AX_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		char at[32], bytes[24];
+		enum bk_kind kind = detect_file(dumps[i].path);
+		ax_time_format(dumps[i].mtime, at);
+		snprintf(bytes, sizeof(bytes), "%lld", (long long)dumps[i].size);
+		const char *vals[] = {at, bytes, bk_kind_name(kind), bk_kind_encrypted(kind) ? "yes" : "no",
+				      i + 1 == n ? ax_check_status_name(restore) : "not tested"};
+		ax_population_row(p, dumps[i].path, vals);
+	}
+	for (size_t i = 0; i < ax_probe_opt_count(ctx, "path"); i++)
+		ax_buf_printf(&src, "%sfolder %s", i ? ", " : "", ax_probe_opt_at(ctx, "path", i));
+	ax_buf_printf(&rule, "every regular file (symbolic links followed) in the folders whose name does not start with a dot and matches %s", ax_probe_opt(ctx, "pattern"));
+	ax_population_close(p, ax_buf_cstr(&src), ax_buf_cstr(&rule),
+			    json_pack("{s:s}", "pattern", ax_probe_opt(ctx, "pattern")),
+			    ax_pop_frequency_of_count((int64_t)n, n ? dumps[n - 1].mtime - dumps[0].mtime + 86400 : 0));
+	ax_buf_free(&src);
+	ax_buf_free(&rule);
 }
 
 static int backup_run(struct ax_probe_ctx *ctx)
@@ -358,7 +388,7 @@ static int backup_run(struct ax_probe_ctx *ctx)
 		ax_probe_result(ctx, "backup.encrypted", required ? AX_CHECK_FAIL : AX_CHECK_PASS, obs,
 				      "%s is not encrypted (%s)%s", d->path, bk_kind_name(kind),
 				      required ? "" : "; encryption = optional");
-	emit_restore(ctx, d, kind);
+	dumps_population(ctx, dumps, n, emit_restore(ctx, d, kind));
 cleanup:
 	for (size_t i = 0; i < n; i++)
 		free(dumps[i].path);

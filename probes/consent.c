@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "consent_population.h"
 #include "consent_queries.h"
 #include "leaddb.h"
 #include "probe.h"
@@ -30,6 +31,8 @@ static const struct ax_option consent_options[] = {
 	{"erasure-max-age", AX_OPT_DURATION, "30d", 0, NULL, 1, 315360000, "longest time an erasure/objection request may stay open"},
 	{"inactive-max-age", AX_OPT_DURATION, "730d", 0, NULL, 1, 315360000, "longest time a contact may stay without consent activity"},
 	{"samples", AX_OPT_INT, "5", 0, NULL, 0, 50, "pseudonymous sample rows per check"},
+	{"population-window", AX_OPT_DURATION, "365d", 0, NULL, 1, 315360000,
+	 "the confirmations population covers confirmations this far back"},
 	{"query-timeout", AX_OPT_DURATION, "50s", 0, NULL, 1, 86400, "deadline of each query"},
 	{"query-doi-proof", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 require-ip, $2 ip key -> address, problem"},
 	{"query-ip-recording", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; no parameters -> setting, value"},
@@ -225,6 +228,7 @@ static int consent_run(struct ax_probe_ctx *ctx)
 		if ((err = ask(ctx, db, &questions[i], schema, &sql_log)) < 0)
 			goto cleanup;
 	ax_probe_artifact(ctx, "consent-queries.sql", "application/sql", sql_log.ptr, sql_log.size);
+	ax_consent_population(ctx, db, schema);
 cleanup:
 	ax_leaddb_free(db);
 	ax_buf_free(&sql_log);

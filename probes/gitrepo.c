@@ -16,6 +16,7 @@
 
 #include "gitrepo_commits.h"
 #include "gitrepo_drift.h"
+#include "population.h"
 #include "probe.h"
 #include "util.h"
 
@@ -98,6 +99,52 @@ static void short_id(const char *id, char out[13])
 	out[12] = '\0';
 }
 
+static int sig_good(const struct ax_commit_info *ci, int with_signers)
+{
+	return ci->sig == AX_SIG_SSH_VERIFIED || ci->sig == AX_SIG_GPG_VERIFIED ||
+	       (!with_signers && ci->sig != AX_SIG_NONE && ci->sig != AX_SIG_SSH_BAD && ci->sig != AX_SIG_GPG_BAD);
+}
+
+/* The population of changes: every commit of the window, with what an
+ * auditor tests of each (signature, review); authors as pseudonyms. */
+static void commits_population(struct ax_probe_ctx *ctx, const struct ax_commit_list *l, const char *path,
+			       const char *branch, int64_t since, int with_signers)
+{
+	static const char *const cols[] = {"date", "author", "first_parent", "merge", "signature", "signature_ok",
+					   "review", "reviewer", "reviewed", NULL};
+	struct ax_population *p = ax_population_open(ctx, "commits", cols);
+	struct ax_buf src = AX_BUF_INIT, rule = AX_BUF_INIT;
+	char from[32];
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ax_commit_info *ci = &l->items[i];
+		char author[20], reviewer[20] = "", date[32];
+		ax_probe_pseudonym(ctx, ci->author_email, author);
+		if (ci->reviewer_email)
+			ax_probe_pseudonym(ctx, ci->reviewer_email, reviewer);
+		ax_time_format(ci->time, date);
+		const char *vals[] = {date,
+				      author,
+				      ci->first_parent ? "yes" : "no",
+				      ci->merge ? "yes" : "no",
+				      ax_sig_state_name(ci->sig),
+				      sig_good(ci, with_signers) ? "yes" : "no",
+				      ci->first_parent && ci->review_why ? ci->review_why : "",
+				      reviewer,
+				      !ci->first_parent ? "" : ci->reviewed ? "yes" : "no"};
+		ax_population_row(p, ci->id, vals);
+	}
+	ax_time_format(since, from);
+	ax_buf_printf(&src, "git repository %s, branch %s", path, branch);
+	ax_buf_printf(&rule, "every commit reachable from the tip of %s with a committer time at or after %s%s", branch,
+		      from, l->truncated ? " (cut at max-commits: the list is incomplete)" : "");
+	ax_population_close(p, ax_buf_cstr(&src), ax_buf_cstr(&rule),
+			    json_pack("{s:s,s:s,s:I,s:b}", "branch", branch, "since", from, "max_commits",
+				      (json_int_t)ax_probe_opt_int(ctx, "max-commits"), "truncated", l->truncated),
+			    ax_pop_frequency_of_count((int64_t)l->n, ax_probe_now(ctx) - since));
+	ax_buf_free(&src);
+	ax_buf_free(&rule);
+}
+
 /* change.signed and change.reviewed, and the commit list as evidence. */
 static void judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, const char *branch, int with_signers)
 {
@@ -128,9 +175,7 @@ static void judge_commits(struct ax_probe_ctx *ctx, struct ax_commit_list *l, co
 				json_array_append_new(unreviewed, json_string(ci->id));
 			}
 		}
-		int good = ci->sig == AX_SIG_SSH_VERIFIED || ci->sig == AX_SIG_GPG_VERIFIED ||
-			   (!with_signers && ci->sig != AX_SIG_NONE && ci->sig != AX_SIG_SSH_BAD && ci->sig != AX_SIG_GPG_BAD);
-		if (!good) {
+		if (!sig_good(ci, with_signers)) {
 			if (nsigned_bad++ < 5)
 				ax_buf_printf(&sig_why, "%s%s by %s: %s", sig_why.size ? "; " : "", sid, author, ci->sig_why);
 			json_array_append_new(unsigned_ids, json_string(ci->id));
@@ -277,6 +322,7 @@ static int gitrepo_run(struct ax_probe_ctx *ctx)
 		ax_probe_result(ctx, "change.reviewed", AX_CHECK_ERROR, NULL, "%s", ax_error_last());
 	} else {
 		judge_commits(ctx, &commits, branch, signers != NULL || wo.gpg_home != NULL);
+		commits_population(ctx, &commits, path, branch, wo.since, signers != NULL || wo.gpg_home != NULL);
 	}
 	rc = judge_history(ctx, repo, &tip, branch);
 	ax_gitrepo_judge_drift(ctx, repo, &tip, branch);

@@ -213,35 +213,53 @@ cleanup:
 	return err;
 }
 
+/* Rows one at a time (libpq's single-row mode): a query over a million
+ * subscribers (a population) never sits in memory whole. */
 static int each_pg(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
 		   ax_leaddb_row_fn fn, void *arg)
 {
 	size_t used = ax_leaddb_param_count(sql);
 	const char **cells = NULL;
-	int err = 0;
+	PGresult *res;
+	int err = 0, stopped = 0, rows = 0;
 	if (used > nparams)
 		return ax_error_code(AX_EINVALID, "query uses $%zu but only %zu parameter(s) exist", used, nparams);
-	PGresult *res = PQexecParams(db->pg, sql, (int)used, NULL, params, NULL, NULL, 0);
-	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (status != PGRES_TUPLES_OK) {
-		const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-		const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-		if (!m)
-			m = status == PGRES_COMMAND_OK ? "query returned no rows (not a SELECT?)" : PQerrorMessage(db->pg);
-		err = ax_error_code(code && strcmp(code, "57014") == 0 ? AX_ETIMEOUT : AX_EINVALID, "postgresql: %s", m);
-		goto cleanup;
+	if (!PQsendQueryParams(db->pg, sql, (int)used, NULL, params, NULL, NULL, 0))
+		return ax_error_code(AX_EINVALID, "postgresql: %s", PQerrorMessage(db->pg));
+	PQsetSingleRowMode(db->pg); /* when refused, the result comes whole: still right */
+	while ((res = PQgetResult(db->pg)) != NULL) {
+		ExecStatusType status = PQresultStatus(res);
+		if (status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK) {
+			size_t ncols = (size_t)PQnfields(res), nrows = (size_t)PQntuples(res);
+			rows = 1;
+			if (!cells)
+				cells = ax_calloc(ncols + 1, sizeof(*cells));
+			for (size_t r = 0; r < nrows && !stopped; r++) {
+				for (size_t c = 0; c < ncols; c++)
+					cells[c] = PQgetisnull(res, (int)r, (int)c) ? NULL : PQgetvalue(res, (int)r, (int)c);
+				if (fn(arg, ncols, cells)) {
+					/* the rest is not wanted: ask the server to stop sending it */
+					PGcancel *cancel = PQgetCancel(db->pg);
+					char ebuf[256];
+					if (cancel)
+						PQcancel(cancel, ebuf, sizeof(ebuf));
+					PQfreeCancel(cancel);
+					stopped = 1;
+				}
+			}
+		} else if (!err && !stopped) {
+			const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			if (!m)
+				m = status == PGRES_COMMAND_OK ? "query returned no rows (not a SELECT?)" : PQerrorMessage(db->pg);
+			err = ax_error_code(code && strcmp(code, "57014") == 0 ? AX_ETIMEOUT : AX_EINVALID, "postgresql: %s",
+					    m);
+		}
+		PQclear(res);
 	}
-	size_t ncols = (size_t)PQnfields(res), nrows = (size_t)PQntuples(res);
-	cells = ax_calloc(ncols + 1, sizeof(*cells));
-	for (size_t r = 0; r < nrows; r++) {
-		for (size_t c = 0; c < ncols; c++)
-			cells[c] = PQgetisnull(res, (int)r, (int)c) ? NULL : PQgetvalue(res, (int)r, (int)c);
-		if (fn(arg, ncols, cells))
-			break;
-	}
-cleanup:
+	if (!err && !rows && !stopped)
+		err = ax_error_code(AX_EINVALID, "postgresql: %s", PQerrorMessage(db->pg));
 	free(cells);
-	PQclear(res);
 	return err;
 }
 

@@ -17,6 +17,7 @@
 #include "leaddb.h"
 #include "logread.h"
 #include "maillog.h"
+#include "maillog_population.h"
 #include "probe.h"
 #include "util.h"
 
@@ -74,6 +75,7 @@ struct run {
 	size_t nstates, astates;
 	struct verdict without, after;
 	uint64_t campaign, other, unknown_sender, queries;
+	struct ax_mlc_pop *pop;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -117,6 +119,7 @@ static int state_row(void *arg, size_t ncols, const char *const *cells)
 static void add_sample(struct run *r, struct verdict *v, const struct delivery *d, const char *reason)
 {
 	v->count++;
+	ax_mlc_pop_violation(r->pop, d->addr, d->time, reason);
 	if (json_array_size(v->samples) >= r->max_samples)
 		return;
 	char pseudo[20], when[32];
@@ -218,6 +221,7 @@ static int read_log(struct run *r, const char *path, struct ax_maillog_queue *q,
 				continue;
 			}
 			r->campaign++;
+			ax_mlc_pop_delivery(r->pop, rec.time);
 			struct delivery *d = &r->batch[r->nbatch++];
 			d->addr = ax_strndup(rec.addr, rec.addr_len);
 			for (char *c = d->addr; *c; c++)
@@ -276,6 +280,7 @@ static int mlc_run(struct ax_probe_ctx *ctx)
 		goto cleanup;
 	ax_logclock_init(&clock, ax_probe_now(ctx));
 	q = ax_maillog_queue_new((size_t)ax_probe_opt_int(ctx, "max-queue-ids"));
+	r.pop = ax_mlc_pop_open(ctx);
 	for (size_t i = 0; files[i]; i++)
 		if ((err = read_log(&r, files[i], q, &clock, &fs)) < 0)
 			goto cleanup;
@@ -285,6 +290,7 @@ static int mlc_run(struct ax_probe_ctx *ctx)
 	if (err == 0)
 		err = emit(&r, &fs, &r.after, "consent.mailed_after_unsubscribe", "went out after unsubscribe + grace");
 cleanup:
+	ax_mlc_pop_close(r.pop, err == 0);
 	for (size_t i = 0; i < r.nbatch; i++)
 		free(r.batch[i].addr);
 	free(r.batch);

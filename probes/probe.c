@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -19,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "mailbox.h"
+#include "population.h"
 #include "util.h"
 
 const struct ax_option ax_common_options[] = {
@@ -288,7 +290,7 @@ void ax_probe_safe_text(const struct ax_probe_ctx *ctx, const char *s, size_t le
 }
 
 /* Keeps the first failure: it is the cause, later ones its echoes. */
-static void note_error(struct ax_probe_ctx *ctx, int err)
+void ax_probe_note_error(struct ax_probe_ctx *ctx, int err)
 {
 	if (err >= 0 || ctx->error < 0)
 		return;
@@ -345,7 +347,7 @@ cleanup:
 	json_decref(observed);
 	free(obs);
 	ax_buf_free(&msg);
-	note_error(ctx, err);
+	ax_probe_note_error(ctx, err);
 }
 
 void ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *media_type,
@@ -359,7 +361,7 @@ void ax_probe_artifact(struct ax_probe_ctx *ctx, const char *name, const char *m
 	a.data.ptr = (char *)data;
 	a.data.size = len;
 	ax_sha256_hex(data, len, a.sha256);
-	note_error(ctx, ctx->sink.artifact(ctx->sink.arg, &a));
+	ax_probe_note_error(ctx, ctx->sink.artifact(ctx->sink.arg, &a));
 }
 
 void ax_probe_artifact_json(struct ax_probe_ctx *ctx, const char *name, const json_t *j, size_t flags)
@@ -401,9 +403,29 @@ int ax_probe_run_inline(const struct ax_probe_instance *inst, const unsigned cha
 	struct inline_sink s = {ev, inst};
 	struct ax_probe_sink sink = {inline_result, inline_artifact, &s};
 	struct ax_probe_ctx *ctx = ax_probe_ctx_new(inst, key, keylen, state_dir, now, &sink);
+	size_t first = ev->nartifacts;
 	int rc = inst->type->run(ctx);
 	if (rc >= 0)
 		rc = ax_probe_ctx_error(ctx);
 	ax_probe_ctx_free(ctx);
+	/* the population files the collector would have stored (collect.c) */
+	for (size_t i = first, n = ev->nartifacts; state_dir && i < n; i++) {
+		char *name = ax_population_name_of(ev->artifacts[i].name);
+		struct ax_buf data = AX_BUF_INIT;
+		int fd = -1;
+		char *path = name ? ax_asprintf("%s/" AX_POP_DIR "/%s.csv", state_dir, name) : NULL;
+		if (name && ax_population_file_open(state_dir, ev->artifacts[i].name, &fd) == 0 &&
+		    ax_file_read(path, (size_t)256 << 20, &data) == 0) {
+			char *csv = ax_asprintf(AX_POP_PREFIX "%s.csv", name);
+			ax_evidence_add_artifact(ev, inst->name, csv, "text/csv", data.ptr, data.size);
+			unlink(path);
+			free(csv);
+		}
+		free(path);
+		if (fd >= 0)
+			close(fd);
+		ax_buf_free(&data);
+		free(name);
+	}
 	return rc;
 }

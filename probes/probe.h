@@ -159,6 +159,9 @@ void ax_probe_artifact_json(struct ax_probe_ctx *ctx, const char *name, const js
 /* The first emit failure's code (its message set again as ax_error_last()),
  * 0 when every emit went through. */
 int ax_probe_ctx_error(const struct ax_probe_ctx *ctx);
+/* Keeps err (its message in ax_error_last()) as the run's failure unless
+ * one is kept already; for emitters outside probe.c (population.h). */
+void ax_probe_note_error(struct ax_probe_ctx *ctx, int err);
 
 /* doc (stolen) as an application/json artifact, indented, keys sorted. */
 void ax_probe_artifact_json_take(struct ax_probe_ctx *ctx, const char *name, json_t *doc);

@@ -13,6 +13,7 @@
 
 #include <openssl/rand.h>
 
+#include "population.h"
 #include "probe.h"
 #include "redact.h"
 #include "subprocess.h"
@@ -221,15 +222,17 @@ static void check_snapshots(struct restic *r, json_t *list)
 	free(snaps);
 }
 
-static void check_integrity(struct restic *r)
+/* Returns the status it reported. */
+static enum ax_check_status check_integrity(struct restic *r)
 {
 	struct ax_probe_ctx *ctx = r->ctx;
 	const char *mode = ax_probe_opt(ctx, "check"), *subset = ax_probe_opt(ctx, "read-data-subset");
 	struct ax_subprocess res;
+	enum ax_check_status st = AX_CHECK_ERROR;
 	char *subset_arg = NULL;
 	if (strcmp(mode, "none") == 0 && !subset) {
 		ax_probe_result(ctx, "backup.integrity", AX_CHECK_SKIP, NULL, "check = none");
-		return;
+		return AX_CHECK_SKIP;
 	}
 	if (subset)
 		subset_arg = ax_asprintf("--read-data-subset=%s", subset);
@@ -242,6 +245,7 @@ static void check_integrity(struct restic *r)
 		ax_probe_result(ctx, "backup.integrity", AX_CHECK_ERROR, obs, "restic check did not finish in time");
 	} else if (res.exit_code != 0) {
 		char *why = complaint(&res);
+		st = AX_CHECK_FAIL;
 		ax_probe_result(ctx, "backup.integrity", AX_CHECK_FAIL, obs, "restic check found errors: %s", why);
 		struct ax_buf red = AX_BUF_INIT;
 		ax_redact(ax_buf_cstr(&res.err), res.err.size, NULL, &red);
@@ -249,11 +253,49 @@ static void check_integrity(struct restic *r)
 		ax_buf_free(&red);
 		free(why);
 	} else {
+		st = AX_CHECK_PASS;
 		ax_probe_result(ctx, "backup.integrity", AX_CHECK_PASS, obs, "restic check (%s): no errors",
 				     how ? how : "structure");
 	}
 	ax_subprocess_free(&res);
 	free(subset_arg);
+	return st;
+}
+
+/* Every snapshot as a population item, with this run's repository check
+ * (restic checks the repository, not one snapshot). */
+static void snapshots_population(struct ax_probe_ctx *ctx, json_t *list, enum ax_check_status check)
+{
+	static const char *const cols[] = {"time", "host", "matches", "repository_check", NULL};
+	struct ax_population *p = ax_population_open(ctx, "snapshots", cols);
+	struct ax_buf src = AX_BUF_INIT;
+	int64_t first = 0, last = 0, t;
+	size_t i, n = 0;
+	json_t *s;
+	json_array_foreach(list, i, s) {
+		const char *id = json_string_value(json_object_get(s, "id"));
+		const char *when = json_string_value(json_object_get(s, "time"));
+		char at[32] = "";
+		if (!id)
+			continue;
+		if (when && ax_time_parse(when, &t) == 0) {
+			ax_time_format(t, at);
+			first = n && first < t ? first : t;
+			last = last > t ? last : t;
+		}
+		const char *vals[] = {at, json_string_value(json_object_get(s, "hostname")),
+				      snapshot_matches(ctx, s) ? "yes" : "no", ax_check_status_name(check)};
+		ax_population_row(p, id, vals);
+		n++;
+	}
+	ax_buf_printf(&src, "restic repository %s", ax_probe_opt(ctx, "repository"));
+	ax_population_close(p, ax_buf_cstr(&src),
+			    "every snapshot `restic snapshots --json` lists; matches: from the required host with "
+			    "every required path",
+			    json_pack("{s:s?,s:i}", "host", ax_probe_opt(ctx, "host"), "required_paths",
+				      (int)ax_probe_opt_count(ctx, "path")),
+			    ax_pop_frequency_of_count((int64_t)n, last - first + 86400));
+	ax_buf_free(&src);
 }
 
 /* The repository version, and proof that a wrong password is refused. */
@@ -347,7 +389,9 @@ static int restic_probe_run(struct ax_probe_ctx *ctx)
 		json_decref(art);
 	}
 	ax_subprocess_free(&res);
-	check_integrity(&r);
+	enum ax_check_status integrity = check_integrity(&r);
+	if (json_is_array(list))
+		snapshots_population(ctx, list, integrity);
 	check_encrypted(&r, version);
 cleanup:
 	json_decref(list);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "leaddb.h"
+#include "population.h"
 #include "probe.h"
 #include "retention_sources.h"
 #include "util.h"
@@ -206,6 +207,10 @@ static int retention_run(struct ax_probe_ctx *ctx)
 	s.max_line = (size_t)ax_probe_opt_int(ctx, "max-line");
 	if ((err = pick_source(ctx, &source)) == 0)
 		err = compile_patterns(ctx, &pt, &s);
+	/* a database source gives the last times only: no list of runs */
+	static const char *const cols[] = {"time", "outcome", NULL};
+	if (err == 0 && strcmp(source, "database") != 0)
+		s.pop = ax_population_open(ctx, "job-runs", cols);
 	if (err == 0) {
 		if (!strcmp(source, "log"))
 			err = read_logs(ctx, &s, &nfiles);
@@ -222,8 +227,24 @@ static int retention_run(struct ax_probe_ctx *ctx)
 		const char *why = ax_error_last();
 		ax_probe_result(ctx, "retention.job.ran", AX_CHECK_ERROR, NULL, "%s", why);
 		ax_probe_result(ctx, "retention.job.succeeded", AX_CHECK_ERROR, NULL, "%s", why);
+		ax_population_abandon(s.pop);
 	} else {
 		emit_job(ctx, &s, source, max_age);
+		char from[32];
+		struct ax_buf src = AX_BUF_INIT;
+		ax_time_format(s.since, from);
+		ax_buf_printf(&src, "%s %s", source,
+			      ax_probe_opt(ctx, !strcmp(source, "log") ? "log" : !strcmp(source, "status-file") ? "status-file"
+												     : "journal-export") ?: "");
+		ax_population_close(s.pop, ax_buf_cstr(&src),
+				    "every dated entry of the job since the window's start that run-pattern (or any "
+				    "timestamp), success-pattern or failure-pattern marks as a run",
+				    json_pack("{s:s,s:s?,s:s?,s:s?}", "since", from, "run_pattern",
+					      ax_probe_opt(ctx, "run-pattern"), "success_pattern",
+					      ax_probe_opt(ctx, "last-success-pattern"), "failure_pattern",
+					      ax_probe_opt(ctx, "failure-pattern")),
+				    ax_pop_frequency_of_count((int64_t)s.runs, s.now - s.since));
+		ax_buf_free(&src);
 	}
 	emit_overdue(ctx, &db);
 	rj_summary_excerpt(&s, &ex);

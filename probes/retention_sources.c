@@ -13,6 +13,7 @@
 #include "journal_export.h"
 #include "leaddb.h"
 #include "logread.h"
+#include "population.h"
 #include "probe.h"
 #include "redact.h"
 #include "util.h"
@@ -80,6 +81,15 @@ static void note(struct rj_summary *s, int kind, int64_t t)
 		return;
 	}
 	int in = t >= s->since;
+	if (in && s->pop && (kind & (RJ_RUN | RJ_SUCCESS | RJ_FAILURE))) {
+		char at[32], item[48];
+		ax_time_format(t, at);
+		s->pop_dup = t == s->pop_last ? s->pop_dup + 1 : 0;
+		s->pop_last = t;
+		snprintf(item, sizeof(item), "%s/%u", at, s->pop_dup);
+		const char *vals[] = {at, kind & RJ_FAILURE ? "failure" : kind & RJ_SUCCESS ? "success" : "run"};
+		ax_population_row(s->pop, item, vals);
+	}
 	if (kind & (RJ_RUN | RJ_SUCCESS | RJ_FAILURE)) {
 		if (t > s->last_run)
 			s->last_run = t;

@@ -22,6 +22,7 @@
 #define RJ_EXCERPT_MAX 100
 
 struct ax_probe_ctx;
+struct ax_population;
 
 struct rj_summary {
 	struct ax_probe_ctx *ctx;
@@ -36,6 +37,11 @@ struct rj_summary {
 	/* the most recent matching lines, oldest first once finished */
 	struct ax_buf excerpt[RJ_EXCERPT_MAX];
 	size_t excerpt_max, nexcerpt, excerpt_next;
+	/* every run within the window as a population row (time, outcome),
+	 * when set; item ids "TIME/K", K counting equal times in a row */
+	struct ax_population *pop;
+	int64_t pop_last;
+	unsigned pop_dup;
 };
 
 void rj_summary_init(struct rj_summary *s, struct ax_probe_ctx *ctx, int64_t max_age, size_t excerpt_max);

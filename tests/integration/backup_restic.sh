@@ -87,4 +87,8 @@ for f in "$T/annexa.db" "$T/status.json" "$T/collect.json"; do
 done
 ok; ! grep -rqaF "$PW" "$T/state" || fail "password found in the state folder"
 ok; [ -z "$(sqlite3 "$T/annexa.db" "select 1 from artifacts where instr(cast(data as text), '$PW') > 0")" ] || fail "password in an artifact"
+# the snapshots population: every snapshot with this run's repository check
+population_csv "$T/annexa.db" backups snapshots > "$T/snaps.csv"
+ok; [ "$(head -1 "$T/snaps.csv")" = "item,time,host,matches,repository_check" ] || fail "snapshots header: $(head -1 "$T/snaps.csv")"
+ok; [ "$(tail -n +2 "$T/snaps.csv" | wc -l)" -ge 1 ] || fail "snapshots population is empty"
 done_tests

@@ -94,4 +94,10 @@ expect_rc 0 "$ANNEXA" -c "$C" collect
 status_json
 check_status change.history_rewritten pass
 control_status A.5.33 partial # the check passes again; coverage needs open
+# the commits population: every commit of the window, authors pseudonymous
+population_csv "$T/state/annexa.db" config-repo commits > "$T/commits.csv"
+ok; [ "$(head -1 "$T/commits.csv")" = "item,date,author,first_parent,merge,signature,signature_ok,review,reviewer,reviewed" ] ||
+	fail "commits population header: $(head -1 "$T/commits.csv")"
+ok; [ "$(tail -n +2 "$T/commits.csv" | wc -l)" -gt 0 ] || fail "commits population is empty"
+ok; [ -z "$(tail -n +2 "$T/commits.csv" | grep -vE '^[0-9a-f]{40},[^,]+,p:[0-9a-f]{16},')" ] || fail "a commits row without id or pseudonym"
 done_tests

@@ -107,4 +107,13 @@ leads_private "user[0-9]+@example\.com"
 CHECKS=$((CHECKS + 1))
 pg_psql -Atc "select email from subscribers where id = 1" | grep -qiE "user[0-9]+@example\.com" ||
 	fail "the address pattern matches nothing in the database"
+# the confirmations population (PostgreSQL rows one at a time): every
+# confirmed double-opt-in subscription of the window, pseudonymous
+population_csv "$T/annexa.db" listmonk confirmations > "$T/conf.csv"
+want=$(pg_psql -Atc "select count(*) from subscriber_lists sl join lists l on l.id = sl.list_id
+	where l.optin = 'double' and sl.status = 'confirmed' and sl.updated_at >= timestamptz '$ANNEXA_NOW' - interval '365 days'")
+CHECKS=$((CHECKS + 1))
+[ "$(tail -n +2 "$T/conf.csv" | wc -l)" = "$want" ] || fail "confirmations population: $(tail -n +2 "$T/conf.csv" | wc -l) rows, want $want"
+CHECKS=$((CHECKS + 1))
+[ "$want" -gt 0 ] && [ -z "$(tail -n +2 "$T/conf.csv" | grep -vE '^p:[0-9a-f]{16}/[0-9]+,')" ] || fail "confirmations items are not pseudonyms"
 done_tests

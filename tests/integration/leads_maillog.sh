@@ -79,6 +79,33 @@ for where in "$T/annexa.db" "$T/annexa.db-wal" "$T/collect.out" "$T/export.out" 
 done
 CHECKS=$((CHECKS + 1))
 unzip -p "$T/bundle.zip" results.jsonl | grep -aq '"lead":"p:' || fail "bundle lacks the pseudonymous samples"
+# every population file: no address at all; the items that are about a
+# person (a confirmation, a violating delivery) are pseudonyms
+pops=$(unzip -Z1 "$T/bundle.zip" | grep '^populations/.*\.csv$')
+for want in leads/confirmations campaigns/violations campaigns/deliveries-per-day; do
+	CHECKS=$((CHECKS + 1))
+	case "$pops" in *populations/$want.csv*) ;; *) fail "bundle lacks the population $want: $pops" ;; esac
+done
+for f in $pops; do
+	CHECKS=$((CHECKS + 1))
+	! unzip -p "$T/bundle.zip" "$f" | grep -aq '@' || fail "an address reached $f"
+	case "$f" in */deliveries-per-day.csv | */runs.csv) continue ;; esac
+	CHECKS=$((CHECKS + 1))
+	[ -z "$(unzip -p "$T/bundle.zip" "$f" | tail -n +2 | grep -avE '^p:[0-9a-f]{16}[/,]')" ] || fail "$f: an item that is not a pseudonym"
+done
+# the newest violations population (grace 6 days: the 4 late deliveries
+# are within it) lists every violation its checks counted, the first
+# run's (grace 0) 12 + 4 are kept by hash
+CHECKS=$((CHECKS + 1))
+[ "$(unzip -p "$T/bundle.zip" populations/campaigns/violations.csv | tail -n +2 | wc -l)" = 12 ] ||
+	fail "violations population: $(unzip -p "$T/bundle.zip" populations/campaigns/violations.csv | tail -n +2 | wc -l) rows, want 12"
+CHECKS=$((CHECKS + 1))
+for f in $(unzip -Z1 "$T/bundle.zip" | grep '^populations/campaigns/[0-9a-f]*/violations.csv$'); do
+	unzip -p "$T/bundle.zip" "$f" | tail -n +2 | wc -l
+done | grep -qx 16 || fail "the first run's violations population (16 rows) is not in the bundle"
+CHECKS=$((CHECKS + 1))
+[ "$(unzip -p "$T/bundle.zip" populations/campaigns/deliveries-per-day.csv | tail -n +2 | awk -F, '{n += $2} END {print n}')" = 286 ] ||
+	fail "deliveries per day do not add up to the 286 campaign deliveries"
 # the pattern matches the inputs, so the greps above can fail
 CHECKS=$((CHECKS + 1))
 zcat -f "$T/log/mail.log.2.gz" | grep -aqiE "$PLANTED" && sqlite3 "$T/leads.db" "select email from leads" | grep -aqiE "$PLANTED" ||

@@ -124,4 +124,8 @@ for db in annexa.db journal.db; do
 		ok; ! grep -qaF "$s" "$T/$db" "$T/$db-wal" 2>/dev/null || fail "$s in $db"
 	done
 done
+# the job-runs population of the log source: one row per run in the window
+population_csv "$T/annexa.db" ret-log job-runs > "$T/runs.csv"
+ok; [ "$(head -1 "$T/runs.csv")" = "item,time,outcome" ] || fail "job-runs header: $(head -1 "$T/runs.csv")"
+ok; [ "$(tail -n +2 "$T/runs.csv" | wc -l)" -ge 1 ] || fail "job-runs population is empty"
 done_tests

@@ -104,3 +104,22 @@ done_tests() {
 	echo "$CHECKS checks, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
 }
+# population_csv DB INSTANCE NAME: the newest stored population NAME of
+# INSTANCE (its CSV), after checking it against its provenance's rows and
+# SHA-256; empty output when there is none.
+population_csv() {
+	local q="select a.data from artifacts a join artifact_refs r on r.sha256 = a.sha256
+		join artifact_links l on l.ref_id = r.id where r.instance = '$2' and r.name = 'populations/$3"
+	sqlite3 "$1" "$q.csv' order by l.run_id desc limit 1" > "$T/pop.csv"
+	sqlite3 "$1" "$q.provenance.json' order by l.run_id desc limit 1" > "$T/pop.json"
+	[ -s "$T/pop.json" ] || return 0
+	CHECKS=$((CHECKS + 1))
+	python3 - "$T/pop.csv" "$T/pop.json" <<'PY' || fail "population $2/$3 does not match its provenance"
+import hashlib, json, sys
+data = open(sys.argv[1], 'rb').read()[:-1]  # sqlite3 adds a newline
+p = json.load(open(sys.argv[2]))
+assert hashlib.sha256(data).hexdigest() == p['sha256'], 'sha256'
+assert data.count(b'\n') - 1 == p['rows'], 'rows'
+PY
+	head -c -1 "$T/pop.csv"
+}

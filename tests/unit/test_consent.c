@@ -87,8 +87,14 @@ static void test_generic_sqlite(const char *uri)
 	T_CONTAINS(r ? r->message : NULL, "3 confirmed double-opt-in");
 	r = t_need_result(&ev, "consent.erasure.overdue");
 	T_CONTAINS(r ? r->observed : NULL, "\"cutoff\":\"2026-10-30 00:00:00\"");
-	T_EQ_INT(ev.nartifacts, 1);
+	/* the queries, then the confirmations population and its provenance */
+	T_EQ_INT(ev.nartifacts, 3);
 	T_CONTAINS(ev.nartifacts ? ax_buf_cstr(&ev.artifacts[0].data) : NULL, "FROM erasure_requests");
+	if (ev.nartifacts == 3) {
+		T_EQ_STR(ev.artifacts[1].name, "populations/confirmations.csv");
+		T_CONTAINS(ax_buf_cstr(&ev.artifacts[1].data), "item,list,signed_up_at,confirmed_at,confirm_ip_recorded\np:");
+		T_CONTAINS(ax_buf_cstr(&ev.artifacts[2].data), ev.artifacts[1].sha256);
+	}
 	assert_no_address(&ev);
 	ax_evidence_free(&ev);
 }
