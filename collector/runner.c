@@ -298,6 +298,8 @@ static void child_main(const struct ax_probe_instance *inst, const struct ax_run
 	ctx = ax_probe_ctx_new(inst, opts->pseudonym_key, opts->keylen, state, opts->now, &ps);
 	if (ctx)
 		ax_probe_ctx_set_key_facts(ctx, opts->key_facts);
+	if (ctx)
+		ax_probe_ctx_set_show_names(ctx, opts->show_user_names);
 	rc = ctx ? inst->type->run(ctx) : ax_error_set("cannot create the probe context");
 	if (rc >= 0 && ctx) /* an emit failed: the run failed as if it had returned that */
 		rc = ax_probe_ctx_error(ctx);

@@ -99,6 +99,12 @@ static const struct {
 	{"transfer.dpf_unchecked", "check the recipient's Data Privacy Framework listing and update dpf_checked"},
 	{"transfer.tia_missing", "carry out a transfer impact assessment and record its date in tia_date"},
 	{"transfer.review_overdue", "review the entry and set a future next_review date"},
+	{"accounts.interactive", "give accounts that nobody logs in with a nologin shell (usermod -s /usr/sbin/nologin NAME)"},
+	{"accounts.no_password", "set a password or lock the account (passwd -l NAME); remove nullok from /etc/pam.d/common-auth"},
+	{"accounts.uid0", "give the account its own UID (usermod -u) or remove it; use sudo for root rights"},
+	{"accounts.hash", "set ENCRYPT_METHOD YESCRYPT in /etc/login.defs and have the listed accounts change their password"},
+	{"accounts.idle", "lock or remove the accounts nobody uses (usermod -L -e 1 NAME, or userdel) and record why"},
+	{"accounts.changes", "check each added or removed account against its access request or leaver record"},
 };
 
 const char *ax_probe_fix(const char *check)
