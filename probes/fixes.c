@@ -104,6 +104,10 @@ static const struct {
 	{"accounts.uid0", "give the account its own UID (usermod -u) or remove it; use sudo for root rights"},
 	{"accounts.hash", "set ENCRYPT_METHOD YESCRYPT in /etc/login.defs and have the listed accounts change their password"},
 	{"accounts.idle", "lock or remove the accounts nobody uses (usermod -L -e 1 NAME, or userdel) and record why"},
+	{"privileges.sudoers", "fix the sudoers syntax errors named (visudo -c) and let the probe read every included file"},
+	{"privileges.nopasswd_all", "remove NOPASSWD from the listed ALL grants (visudo), or narrow them to the commands needed"},
+	{"privileges.groups", "remove the members who need no privileged rights from the listed groups (gpasswd -d NAME GROUP)"},
+	{"privileges.changes", "check each granted or revoked privilege against its approval record"},
 	{"accounts.changes", "check each added or removed account against its access request or leaver record"},
 };
 

@@ -1,0 +1,174 @@
+/* test_access.c - the parsers of the access probes: sudoers grants as sudo
+ * reads them (aliases, tags, runas, includes, continuations, comments vs
+ * UIDs), password field classification (never keeping the hash), passwd
+ * and group parsing, and the joiners/leavers diff. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "etcfiles.h"
+#include "population.h"
+#include "sudoers_parse.h"
+#include "t.h"
+
+/* "who>runas:command[flags]" per grant, ';'-joined; flags N nopasswd, F full, R as root. */
+static char *grants_of(const char *text, size_t *bad, size_t *nincludes)
+{
+	struct ax_sudoers s = {0};
+	struct ax_buf b = AX_BUF_INIT;
+	ax_sudoers_parse(&s, "/etc/sudoers", text, strlen(text));
+	ax_sudoers_resolve(&s);
+	for (size_t i = 0; i < s.ngrants; i++) {
+		const struct ax_sudo_grant *g = &s.grants[i];
+		ax_buf_printf(&b, "%s%s>%s:%s[%s%s%s]", i ? ";" : "", g->who, g->runas, g->command, g->nopasswd ? "N" : "",
+			      g->full ? "F" : "", g->as_root ? "R" : "");
+	}
+	*bad = s.bad_lines;
+	*nincludes = s.nincludes;
+	ax_sudoers_free(&s);
+	ax_buf_putc(&b, '\0');
+	return ax_buf_detach(&b);
+}
+
+static void test_sudoers(void)
+{
+	static const struct {
+		const char *in, *want;
+		size_t bad, includes;
+	} cases[] = {
+		{"root ALL=(ALL:ALL) ALL\n", "root>ALL:ALL[FR]", 0, 0},
+		{"%sudo\tALL=(ALL:ALL) ALL\n", "%sudo>ALL:ALL[FR]", 0, 0},
+		{"alice ALL = NOPASSWD: ALL\n", "alice>root:ALL[NFR]", 0, 0},
+		/* tags are inherited by the commands that follow; PASSWD: ends NOPASSWD: */
+		{"bob ALL = NOPASSWD: /usr/bin/ls, /bin/bash, PASSWD: /bin/sh\n",
+		 "bob>root:/usr/bin/ls[NR];bob>root:/bin/bash[NFR];bob>root:/bin/sh[FR]", 0, 0},
+		/* aliases, nested, with a continuation line */
+		{"User_Alias ADMINS = alice, \\\n\tOPS\nUser_Alias OPS = carol\nCmnd_Alias SHELLS = /bin/bash\n"
+		 "Runas_Alias OP = root, operator\nADMINS ALL = (OP) NOPASSWD: SHELLS\n",
+		 "alice>root,operator:/bin/bash[NFR];carol>root,operator:/bin/bash[NFR]", 0, 0},
+		/* a UID is not a comment; a comment after a command is */
+		{"#1001 ALL=(www-data) NOPASSWD: ALL # not root\n", "#1001>www-data:ALL[NF]", 0, 0},
+		{"# just a comment\n#alice ALL=ALL\n", "", 0, 0},
+		/* options and several tags before the command */
+		{"carol ALL=(ALL) CWD=/tmp NOPASSWD:SETENV: ALL\n", "carol>ALL:ALL[NFR]", 0, 0},
+		{"carol ALL=(ALL) TIMEOUT=5m ROLE=\"unconfined_r\" ALL\n", "carol>ALL:ALL[FR]", 0, 0},
+		/* only a group: the command runs as the user, not root */
+		{"dave ALL=(:adm) NOPASSWD: ALL\n", "dave>(:adm):ALL[NF]", 0, 0},
+		/* digests, several host sections */
+		{"erin host1,host2 = sha256:abc+/= /usr/bin/id : host3 = (root) ALL\n",
+		 "erin>root:/usr/bin/id[R];erin>root:ALL[FR]", 0, 0},
+		/* Defaults of every kind are ignored */
+		{"Defaults env_reset\nDefaults:alice !requiretty\nDefaults>root !set_logname\nDefaults!/bin/ls noexec\n"
+		 "Defaults@host1 log_output\n",
+		 "", 0, 0},
+		/* includes are handed back */
+		{"#includedir /etc/sudoers.d\n@include extra\n#include /etc/sudoers.local\n", "", 0, 3},
+		/* negations are not subtracted: the user list errs towards more */
+		{"ALL, !guest ALL = /usr/bin/id, !/bin/sh\n", "ALL>root:/usr/bin/id[R]", 0, 0},
+		{"%:nonunix ALL=(ALL) ALL\n+netgrp ALL=(ALL) ALL\n", "%:nonunix>ALL:ALL[FR];+netgrp>ALL:ALL[FR]", 0, 0},
+		/* broken lines are counted, good ones still read */
+		{"alice ALL\nbob ALL = (root ALL\nUser_Alias lower = x\ncarol ALL=ALL\n", "carol>root:ALL[FR]", 3, 0},
+		{"su_user ALL = /bin/su -\n", "su_user>root:/bin/su -[FR]", 0, 0},
+		{"\"quoted user\" ALL = /bin/true\n", "quoted user>root:/bin/true[R]", 0, 0},
+		{"x ALL = /bin/echo a\\,b\\:c\n", "x>root:/bin/echo a,b:c[R]", 0, 0},
+		{"", "", 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t bad = 99, inc = 99;
+		char *got = grants_of(cases[i].in, &bad, &inc);
+		T_EQ_STR(got, cases[i].want);
+		T_EQ_INT(bad, cases[i].bad);
+		T_EQ_INT(inc, cases[i].includes);
+		if (strcmp(got, cases[i].want) != 0)
+			fprintf(stderr, "  case %zu: %s", i, cases[i].in);
+		free(got);
+	}
+	/* aliases of aliases do not explode */
+	struct ax_buf big = AX_BUF_INIT;
+	for (int i = 0; i < 16; i++)
+		ax_buf_printf(&big, "User_Alias A%d = A%d, A%d, A%d, A%d\n", i, i + 1, i + 1, i + 1, i + 1);
+	ax_buf_puts(&big, "User_Alias A16 = x\nA0 ALL = ALL\n");
+	size_t bad, inc;
+	char *got = grants_of(ax_buf_cstr(&big), &bad, &inc);
+	T_OK(strlen(got) < 100000 * 32);
+	free(got);
+	ax_buf_free(&big);
+}
+
+static void test_pw_classify(void)
+{
+	static const struct {
+		const char *field;
+		enum ax_pw_state state;
+		const char *scheme;
+		int weak;
+	} cases[] = {
+		{"", AX_PW_NONE, NULL, 0},
+		{"!", AX_PW_LOCKED, NULL, 0},
+		{"*", AX_PW_LOCKED, NULL, 0},
+		{"!$6$salt$hash", AX_PW_LOCKED, NULL, 0},
+		{"x", AX_PW_SHADOW, NULL, 0},
+		{"$y$j9T$salt$hash", AX_PW_HASH, "yescrypt", 0},
+		{"$6$salt$hash", AX_PW_HASH, "sha512", 0},
+		{"$5$salt$hash", AX_PW_HASH, "sha256", 1},
+		{"$1$salt$hash", AX_PW_HASH, "md5", 1},
+		{"$2b$12$hash", AX_PW_HASH, "bcrypt", 0},
+		{"abCD./0123456", AX_PW_HASH, "des", 1},
+		{"not-a-hash", AX_PW_LOCKED, "invalid", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ax_pw_class c;
+		ax_pw_classify(cases[i].field, strlen(cases[i].field), &c);
+		T_EQ_INT(c.state, cases[i].state);
+		T_EQ_INT(c.weak, cases[i].weak);
+		if (cases[i].scheme)
+			T_EQ_STR(c.scheme, cases[i].scheme);
+	}
+}
+
+static void test_etc(void)
+{
+	struct ax_etc_db db = {0};
+	const char *passwd = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n"
+			     "svc:x:999:999::/var/lib/svc:/usr/sbin/nologin\nbroken:x:abc:1::/:/bin/sh\n+::::::\n";
+	const char *shadow = "root:$y$j9T$s$h:19000:0:99999:7:::\nalice:!:20000:0:90:7::20500:\nghost:$1$x$y:1::::::\n";
+	const char *group = "sudo:x:27:alice,bob\nalice:x:1000:\n";
+	ax_etc_parse(&db, "passwd", passwd, strlen(passwd));
+	ax_etc_parse(&db, "shadow", shadow, strlen(shadow));
+	ax_etc_parse(&db, "group", group, strlen(group));
+	T_EQ_INT(db.nusers, 3);
+	T_EQ_INT(db.bad_lines, 1);
+	const struct ax_etc_user *a = ax_etc_user_find(&db, "alice");
+	T_OK(a && a->pw.state == AX_PW_LOCKED && a->maxdays == 90 && a->expire == 20500 && a->lastchg == 20000);
+	T_OK(ax_etc_user_find(&db, "ghost") == NULL);
+	const struct ax_etc_group *g = ax_etc_group_find(&db, "sudo");
+	T_OK(g && g->nmembers == 2 && ax_etc_in_group(&db, g, "alice") && !ax_etc_in_group(&db, g, "root"));
+	T_OK(ax_etc_in_group(&db, ax_etc_group_find(&db, "alice"), "alice")); /* primary group */
+	T_OK(ax_etc_interactive("/bin/bash") && ax_etc_interactive("") && !ax_etc_interactive("/usr/sbin/nologin") &&
+	     !ax_etc_interactive("/bin/false"));
+	ax_etc_db_free(&db);
+}
+
+static void test_population_diff(void)
+{
+	json_t *old = json_pack("[s,s,s]", "a", "b", "c"), *cur = json_pack("[s,s,s,s]", "d", "b", "a", "b");
+	json_t *added, *removed;
+	ax_population_diff(old, cur, &added, &removed);
+	T_EQ_INT(json_array_size(added), 1);
+	T_EQ_STR(json_string_value(json_array_get(added, 0)), "d");
+	T_EQ_INT(json_array_size(removed), 1);
+	T_EQ_STR(json_string_value(json_array_get(removed, 0)), "c");
+	json_decref(old);
+	json_decref(cur);
+	json_decref(added);
+	json_decref(removed);
+}
+
+int main(void)
+{
+	test_sudoers();
+	test_pw_classify();
+	test_etc();
+	test_population_diff();
+	return t_done();
+}
