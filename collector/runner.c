@@ -191,7 +191,7 @@ static int find_probe_user(const struct ax_probe_instance *inst, const struct ax
 {
 	const struct ax_probe_access *acc = inst->type->access;
 	pu->name = NULL;
-	if (geteuid() != 0 || !opts->probe_user)
+	if (geteuid() != 0 || !opts->probe_user || (acc && (acc->flags & AX_ACCESS_ROOT)))
 		return 0;
 	struct passwd *pw = getpwnam(opts->probe_user);
 	if (!pw)

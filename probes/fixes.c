@@ -108,6 +108,14 @@ static const struct {
 	{"privileges.nopasswd_all", "remove NOPASSWD from the listed ALL grants (visudo), or narrow them to the commands needed"},
 	{"privileges.groups", "remove the members who need no privileged rights from the listed groups (gpasswd -d NAME GROUP)"},
 	{"privileges.changes", "check each granted or revoked privilege against its approval record"},
+	{"ssh.config", "make sshd -T work for the probe: run it as root, or pass readable keys with host-key; mkdir /run/sshd"},
+	{"ssh.password_auth", "set PasswordAuthentication no and KbdInteractiveAuthentication no (also in Match blocks), then reload sshd"},
+	{"ssh.root_login", "set PermitRootLogin no (or prohibit-password) and use personal accounts with sudo"},
+	{"ssh.algorithms", "restrict Ciphers, MACs, KexAlgorithms and HostKeyAlgorithms to the profile's lists in sshd_config"},
+	{"ssh.keys", "replace DSA and short RSA keys with Ed25519 (ssh-keygen -t ed25519) and remove the old lines"},
+	{"ssh.shared_keys", "give every person their own key; remove the key from the accounts it should not open"},
+	{"ssh.allowed_keys", "remove the unlisted keys from authorized_keys, or add them to allowed-keys after approval"},
+	{"ssh.changes", "check each added or removed key against its access request or leaver record"},
 	{"accounts.changes", "check each added or removed account against its access request or leaver record"},
 };
 

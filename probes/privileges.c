@@ -43,6 +43,7 @@ static const struct ax_check_def privileges_checks[] = {
 static const char *const privileges_files[] = {"/etc/sudoers", "/etc/sudoers.d", "/etc/passwd", "/etc/group", NULL};
 
 static const struct ax_probe_access privileges_access = {
+	.flags = AX_ACCESS_ROOT, /* sudoers is 0440 root:root */
 	.root = "root",
 	.under_root = privileges_files,
 };

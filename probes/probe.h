@@ -55,6 +55,11 @@ struct ax_probe_access {
 
 enum {
 	AX_ACCESS_EXEC = 1 << 0, /* runs programs (they inherit the confinement) */
+	/* reads what only root may read by design (sudoers, every home's
+	 * .ssh, sshd's host keys): started as root, the child keeps root and
+	 * does not switch to probe-user; Landlock and seccomp still confine it
+	 * to its declared paths */
+	AX_ACCESS_ROOT = 1 << 1,
 };
 
 struct probe {
