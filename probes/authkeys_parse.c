@@ -66,7 +66,9 @@ static int mpint_bits(const unsigned char *s, size_t n)
 	return bits;
 }
 
-static void measure(struct ax_authkey *k, const unsigned char *blob, size_t len)
+/* 0, or -1 when the blob does not start with a type string (sshd would
+ * refuse the line too). */
+static int measure(struct ax_authkey *k, const unsigned char *blob, size_t len)
 {
 	struct blob b = {blob, len};
 	const unsigned char *s;
@@ -79,17 +81,15 @@ static void measure(struct ax_authkey *k, const unsigned char *blob, size_t len)
 	while (e > 0 && enc[e - 1] == '=')
 		e--;
 	snprintf(k->fingerprint, sizeof(k->fingerprint), "SHA256:%.*s", e, (const char *)enc);
-	if (blob_string(&b, &s, &n) < 0 || n == 0 || n >= sizeof(k->type)) {
-		snprintf(k->type, sizeof(k->type), "invalid");
-		return;
-	}
+	if (blob_string(&b, &s, &n) < 0 || n == 0 || n >= sizeof(k->type))
+		return -1;
 	memcpy(k->type, s, n);
 	k->type[n] = '\0';
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < 0x21 || s[i] > 0x7e)
 			k->type[i] = '?';
 	if (strstr(k->type, "-cert-v01@openssh.com") && blob_string(&b, &s, &n) < 0) /* the nonce */
-		return;
+		return 0;
 	if (strncmp(k->type, "ssh-rsa", 7) == 0) {
 		if (blob_string(&b, &s, &n) == 0 && blob_string(&b, &s, &n) == 0) /* e, then n */
 			k->bits = mpint_bits(s, n);
@@ -107,6 +107,7 @@ static void measure(struct ax_authkey *k, const unsigned char *blob, size_t len)
 	} else if (strstr(k->type, "nistp521")) {
 		k->bits = 521;
 	}
+	return 0;
 }
 
 /* The options before the key type: names kept, from= values kept. */
@@ -216,8 +217,10 @@ static int parse_line(struct ax_authkeys *out, const char *p, size_t len, int li
 		free(blob);
 		return -1;
 	}
-	measure(&k, blob, (size_t)n);
+	int ok = measure(&k, blob, (size_t)n);
 	free(blob);
+	if (ok < 0)
+		return -1;
 	if (opts)
 		options(&k, opts, optlen);
 	out->keys = ax_realloc(out->keys, (out->n + 1) * sizeof(*out->keys));

@@ -283,7 +283,7 @@ static void record_key(struct keyscan *ks, const char *who, const char *source, 
 		json_object_set_new(o, "from", json_string(k->from));
 	ks->nkeys++;
 	json_array_append_new(ks->pop, json_sprintf("%s %s", who, k->fingerprint));
-	if (strncmp(k->type, "ssh-dss", 7) == 0 || strcmp(k->type, "invalid") == 0)
+	if (strncmp(k->type, "ssh-dss", 7) == 0)
 		ax_verdict_add(&ks->keys, AX_CHECK_FAIL, json_incref(o), "%s: %s key %s", who, k->type, k->fingerprint);
 	else if (strncmp(k->type, "ssh-rsa", 7) == 0 && k->bits < ks->min_rsa)
 		ax_verdict_add(&ks->keys, AX_CHECK_FAIL, json_incref(o), "%s: RSA key of %d bits %s", who, k->bits,

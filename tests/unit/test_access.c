@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "authkeys_parse.h"
 #include "etcfiles.h"
 #include "population.h"
 #include "sudoers_parse.h"
@@ -95,6 +96,48 @@ static void test_sudoers(void)
 	ax_buf_free(&big);
 }
 
+/* Keys made with ssh-keygen; fingerprints as ssh-keygen -l prints them. */
+static void test_authkeys(void)
+{
+	static const struct {
+		const char *line, *type, *fp, *options, *from;
+		int bits, restricted;
+	} cases[] = {
+		{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB alice@laptop", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", NULL, NULL, 256, 0},
+		{"ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBHYxhad26yKf7svLQUw4Ll87p6SO8Vg1AV7qk9rIg+8fvVg4vZFWc9g1YJVg4MC2RkWsEhh8pzFgUSIIxm5OAljhIoCi80EKxGjZOWtki2Bmqkn6g4Up2aFwAwvSYkznvA==", "ecdsa-sha2-nistp384", "SHA256:SnTQqwnEgswrTEjd0BaaIjHD4Hr0Fio3ETNWiuopP/c", NULL, NULL, 384, 0},
+		{"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQD7RNojhLcShbfQ/LeWiTr96fTZ2EXKNfW9QlD9u1uAh0imdtxjTB7eef4qajIQtA11m4T8fVXjH2imlMixERgtJD/K+ofBf+c3oHN6XAGbDeRx/iOjCh1Ck+GbXWr8pKsxGCg4+sdTG5IvXA7zZ+0SylpMLIpXDlGDxfHjLImGKjMkNccHwlYBz2Xbm1/9FANtsTMuw3lKst9Kylj5O+rLrUfAT8IGkd1Mf54el8I/kU97cXs+G+dQAeUjlOZfbIcJ1XQSPra67fMXVsKTBTZyDckTav8jnzMdhZCrNSj2T6OGWmx6XHGsbyzB49wSyOslhrcG/ek5NByT34wXiIQ3zi9nkfVY6/ROEPK2jWq05Gp5hqfx4B3XxZOSn8cSC4tvFo6aWUK3pk86liq+IZH03QriPh+ChozSDCq/yFo7xOBpIpDAKVdCCVL4aODUaAPZ9FkoX/FgGEAuqjCOri4iwy+WlI740KpBvs7GfDiY/mhHfiwDAU5Ayozmc2T1BoE= y", "ssh-rsa", "SHA256:LFS7T7aO6IcGSmFhQXzbYxvRNZmjorb4T/SP9X7n7bI", NULL, NULL, 3072, 0},
+		{"from=\"10.0.0.0/8,!10.1.0.0/16\",command=\"/bin/backup --token=\\\"S3CRET\\\"\",no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB c",
+		 "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "from,command,no-pty", "10.0.0.0/8,!10.1.0.0/16", 256, 1},
+		{"restrict  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "restrict", NULL, 256, 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ax_authkeys k = {0};
+		ax_authkeys_parse(&k, cases[i].line, strlen(cases[i].line));
+		T_EQ_INT(k.n, 1);
+		T_EQ_INT(k.bad_lines, 0);
+		if (k.n != 1)
+			continue;
+		T_EQ_STR(k.keys[0].type, cases[i].type);
+		T_EQ_STR(k.keys[0].fingerprint, cases[i].fp);
+		T_EQ_INT(k.keys[0].bits, cases[i].bits);
+		T_EQ_INT(k.keys[0].restricted, cases[i].restricted);
+		if (cases[i].options)
+			T_EQ_STR(k.keys[0].options, cases[i].options);
+		else
+			T_OK(k.keys[0].options == NULL);
+		if (cases[i].from)
+			T_EQ_STR(k.keys[0].from, cases[i].from);
+		ax_authkeys_free(&k);
+	}
+	/* comments, blanks and broken lines: counted, never fatal */
+	const char *junk = "# c\n\n   \nssh-ed25519 AAAA\nssh-rsa !!!!\nnot-a-key AAAAC3Nz\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB\n";
+	struct ax_authkeys k = {0};
+	ax_authkeys_parse(&k, junk, strlen(junk));
+	T_EQ_INT(k.n, 1);
+	T_EQ_INT(k.bad_lines, 3);
+	ax_authkeys_free(&k);
+}
+
 static void test_pw_classify(void)
 {
 	static const struct {
@@ -167,6 +210,7 @@ static void test_population_diff(void)
 int main(void)
 {
 	test_sudoers();
+	test_authkeys();
 	test_pw_classify();
 	test_etc();
 	test_population_diff();
