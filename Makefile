@@ -10,7 +10,7 @@ BUILD_PKGS = meson ninja-build pkg-config gcc libc6-dev git openssl \
 	libjansson-dev libarchive-dev libpq-dev libgmime-3.0-dev zlib1g-dev \
 	libunbound-dev libcurl4-openssl-dev dns-root-data libseccomp-dev libxlsxwriter-dev
 TEST_PKGS = postfix dovecot-imapd restic sslscan stunnel4 postgresql \
-	postgresql-client unzip zip chromium poppler-utils openssh-client python3 procps psmisc \
+	postgresql-client unzip zip chromium poppler-utils openssh-client openssh-server python3 procps psmisc \
 	time util-linux xz-utils gpg git sqlite3 curl python3-jsonschema \
 	nsd ldnsutils
 BENCH_PKGS = ripgrep testssl.sh bc time sslscan zip hyperfine
