@@ -116,6 +116,11 @@ static const struct {
 	{"ssh.shared_keys", "give every person their own key; remove the key from the accounts it should not open"},
 	{"ssh.allowed_keys", "remove the unlisted keys from authorized_keys, or add them to allowed-keys after approval"},
 	{"ssh.changes", "check each added or removed key against its access request or leaver record"},
+	{"db.superusers", "ALTER ROLE name NOSUPERUSER for every role not in superusers; give applications their own least-privilege roles"},
+	{"db.no_password", "replace trust in pg_hba.conf with scram-sha-256 (or peer for local admin access), then reload PostgreSQL"},
+	{"db.password_hash", "set password_encryption = scram-sha-256 and have the listed roles set their password again"},
+	{"db.consent_write", "REVOKE INSERT, UPDATE, DELETE, TRUNCATE on the consent tables from the listed roles (or add them to consent-writers after approval)"},
+	{"db.changes", "check each added or removed role, membership or grant against its approval record"},
 	{"accounts.changes", "check each added or removed account against its access request or leaver record"},
 };
 
