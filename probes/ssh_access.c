@@ -18,6 +18,7 @@
 #include "etcfiles.h"
 #include "population.h"
 #include "probe.h"
+#include "redact.h"
 #include "subprocess.h"
 #include "util.h"
 #include "verdict.h"
@@ -388,10 +389,13 @@ static void scan_account(struct keyscan *ks, const struct ax_etc_user *u, const 
 			argv[n++] = w;
 		argv[n] = NULL;
 		struct ax_subprocess res = {0};
-		if (n && ax_subprocess_run(argv, NULL, 10000, KEYS_FILE_MAX, &res) == 0 && res.exit_code == 0)
+		int rc = n ? ax_subprocess_run(argv, NULL, 10000, KEYS_FILE_MAX, &res) : AX_ENOTFOUND;
+		/* like sshd: a non-zero exit means no keys for this user */
+		if (rc == 0 && res.exit_code == 0)
 			scan_text(ks, who, "AuthorizedKeysCommand", ax_buf_cstr(&res.out), res.out.size);
-		else
-			ax_buf_printf(&ks->errors, "%s: AuthorizedKeysCommand failed; ", who);
+		else if (rc < 0)
+			ax_buf_printf(&ks->errors, "%s: AuthorizedKeysCommand could not run (%s); ", who,
+				      rc == AX_ETIMEOUT ? "timed out" : "not executable");
 		ax_subprocess_free(&res);
 		free(line);
 	}
@@ -496,8 +500,14 @@ static int ssh_run(struct ax_probe_ctx *ctx)
 					    "authenticationmethods", "authorizedkeysfile", "authorizedkeyscommand",
 					    "maxauthtries", NULL};
 	json_t *obs = json_object();
-	for (size_t i = 0; shown[i]; i++)
-		json_object_set_new(obs, shown[i], json_string(setting(base, shown[i])));
+	for (size_t i = 0; shown[i]; i++) {
+		/* a command line may carry a token: redacted like any evidence text */
+		struct ax_buf red = AX_BUF_INIT;
+		const char *v = setting(base, shown[i]);
+		if (ax_redact(v, strlen(v), NULL, &red) == 0)
+			json_object_set_new(obs, shown[i], json_string(ax_buf_cstr(&red)));
+		ax_buf_free(&red);
+	}
 	json_object_set_new(obs, "profile", json_string(prof->name));
 	ax_probe_result(ctx, "ssh.config", AX_CHECK_INFO, obs, "effective sshd configuration read (sshd -T)");
 	check_algorithms(ctx, base, prof);

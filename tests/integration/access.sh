@@ -30,6 +30,10 @@ rm_run() { [ -z "$made_run" ] || rmdir /run/sshd 2>/dev/null; }
 add_cleanup rm_run
 
 R=$T/root
+# When the collector runs as root and an annexa-probe account exists, the
+# accounts probe runs as that user with group shadow (privileges and
+# ssh-access keep root): the private root must be reachable like /etc is.
+chmod 0711 "$T"
 mkdir -p "$R/etc/sudoers.d" "$R/etc/ssh" "$R/var/log" "$R/root/.ssh" "$R/home/zqalice/.ssh" "$R/home/zqbob/.ssh"
 cd "$T" || exit 1
 
@@ -56,6 +60,7 @@ write_passwd() {
 		echo "zqtoor:!:19000:0:99999:7:::"
 	} > "$R/etc/shadow"
 	chmod 0640 "$R/etc/shadow"
+	chgrp shadow "$R/etc/shadow" 2>/dev/null || true
 	printf 'root:x:0:\nsudo:x:27:zqalice\ndocker:x:998:zqbob\nzqalice:x:1000:\nzqbob:x:1001:\n' > "$R/etc/group"
 }
 write_passwd
@@ -96,7 +101,15 @@ cp "$T/k_alice.pub" "$R/home/zqalice/.ssh/authorized_keys"
 cat "$T/k_alice.pub" "$T/k_bob.pub" > "$R/home/zqbob/.ssh/authorized_keys"
 (printf 'from="192.0.2.0/24",command="/usr/local/bin/backup --token=CmdTok9x" '; cat "$T/k_root.pub") > "$R/root/.ssh/authorized_keys"
 cat "$T/k_alice.pub" "$T/k_root.pub" > "$T/allowed_keys"
-cat > "$R/etc/ssh/sshd_config" <<'EOF2'
+ssh-keygen -q -t ed25519 -N '' -C cmdkey -f "$T/k_cmd"
+FP_CMD=$(ssh-keygen -lf "$T/k_cmd.pub" | cut -d' ' -f2)
+echo "$FP_CMD" >> "$T/allowed_keys"
+mkdir -p "$R/etc/ssh/keys" && cp "$T/k_cmd.pub" "$R/etc/ssh/keys/zqalice"
+cat > "$R/etc/ssh/sshd_config" <<EOF2
+AuthorizedKeysCommand /bin/cat $R/etc/ssh/keys/%u
+AuthorizedKeysCommandUser nobody
+EOF2
+cat >> "$R/etc/ssh/sshd_config" <<'EOF2'
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM yes
@@ -169,6 +182,8 @@ ok; case "$(msg ssh.keys)" in *"1024 bits $FP_BOB"*) ;; *) fail "ssh.keys does n
 ok; case "$(msg ssh.shared_keys)" in *"$FP_ALICE opens 2 accounts"*) ;; *) fail "ssh.shared_keys: $(msg ssh.shared_keys)" ;; esac
 ok; case "$(msg ssh.allowed_keys)" in *"$FP_BOB is not in allowed-keys"*) ;; *) fail "ssh.allowed_keys: $(msg ssh.allowed_keys)" ;; esac
 ok; obs ssh.keys | python3 -c 'import json,sys; k=[x for x in json.load(sys.stdin)["keys"] if x["fingerprint"] == sys.argv[1]][0]; sys.exit(not (k["from"] == "192.0.2.0/24" and k["options"] == "from,command"))' "$FP_ROOT" || fail "root's key options missing: $(obs ssh.keys)"
+ok; obs ssh.keys | python3 -c 'import json,sys; k=[x for x in json.load(sys.stdin)["keys"] if x["fingerprint"] == sys.argv[1]]; sys.exit(not (len(k) == 1 and k[0]["source"] == "AuthorizedKeysCommand"))' "$FP_CMD" || fail "the AuthorizedKeysCommand key is missing: $(obs ssh.keys)"
+ok; case "$(msg ssh.allowed_keys)" in *"$FP_CMD"*) fail "a listed fingerprint counted as unlisted" ;; esac
 ok; case "$(msg ssh.password_auth)" in *"(Match)"*) ;; *) fail "Match User not applied: $(msg ssh.password_auth)" ;; esac
 ok; case "$(msg accounts.changes)" in *"baseline"*) ;; *) fail "first run is no baseline: $(msg accounts.changes)" ;; esac
 
