@@ -30,9 +30,10 @@ rm_run() { [ -z "$made_run" ] || rmdir /run/sshd 2>/dev/null; }
 add_cleanup rm_run
 
 R=$T/root
-# When the collector runs as root and an annexa-probe account exists, the
-# accounts probe runs as that user with group shadow (privileges and
-# ssh-access keep root): the private root must be reachable like /etc is.
+# Run as root, the accounts probe switches to probe-user (nobody here, so
+# the switch happens whatever accounts this machine has) with group
+# shadow, while privileges and ssh-access keep root: the private root must
+# be reachable like /etc is.
 chmod 0711 "$T"
 mkdir -p "$R/etc/sudoers.d" "$R/etc/ssh" "$R/var/log" "$R/root/.ssh" "$R/home/zqalice/.ssh" "$R/home/zqbob/.ssh"
 cd "$T" || exit 1
@@ -127,6 +128,7 @@ write_conf() {
 	organization = Access Test
 	store = state/annexa.db
 	state-dir = state
+	probe-user = nobody
 [privacy]
 	show-user-names = ${SHOW:-false}
 [probe "accounts"]
@@ -186,6 +188,12 @@ ok; obs ssh.keys | python3 -c 'import json,sys; k=[x for x in json.load(sys.stdi
 ok; case "$(msg ssh.allowed_keys)" in *"$FP_CMD"*) fail "a listed fingerprint counted as unlisted" ;; esac
 ok; case "$(msg ssh.password_auth)" in *"(Match)"*) ;; *) fail "Match User not applied: $(msg ssh.password_auth)" ;; esac
 ok; case "$(msg accounts.changes)" in *"baseline"*) ;; *) fail "first run is no baseline: $(msg accounts.changes)" ;; esac
+
+"$ANNEXA" -c annexa.conf status > status.txt 2>&1
+if [ "$(id -u)" = 0 ]; then
+	ok; grep -q "user=nobody: accounts$" status.txt || fail "accounts did not run as probe-user: $(grep sandbox status.txt)"
+	ok; grep -q "sandbox [^ ]*: sudo, ssh$" status.txt || fail "privileges/ssh-access did not keep root: $(grep sandbox status.txt)"
+fi
 
 # --- second run: zqbob left, zqcarol joined, bob's keys and sudo grant went ---
 NO_BOB=1 WITH_CAROL=1 write_passwd
