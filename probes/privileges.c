@@ -16,6 +16,7 @@
 #include "etcfiles.h"
 #include "population.h"
 #include "probe.h"
+#include "redact.h"
 #include "sudoers_parse.h"
 #include "util.h"
 #include "verdict.h"
@@ -152,8 +153,13 @@ static void report_sudo(struct ax_probe_ctx *ctx, struct ax_sudoers *s, struct l
 		const struct ax_sudo_grant *g = &s->grants[i];
 		ax_buf_clear(&who);
 		who_name(ctx, g->who, &who);
-		json_array_append_new(pop, json_sprintf("sudo %s -> %s: %s%s", ax_buf_cstr(&who), g->runas, g->command,
+		/* a command line may carry a password (--password=...) */
+		struct ax_buf cmd = AX_BUF_INIT;
+		if (ax_redact(g->command, strlen(g->command), NULL, &cmd) < 0)
+			ax_buf_puts(&cmd, "[REDACTED]");
+		json_array_append_new(pop, json_sprintf("sudo %s -> %s: %s%s", ax_buf_cstr(&who), g->runas, ax_buf_cstr(&cmd),
 							g->nopasswd ? " NOPASSWD" : ""));
+		ax_buf_free(&cmd);
 		if (!g->full || !g->as_root)
 			continue;
 		json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:s,s:i}", "who", ax_buf_cstr(&who), "runas", g->runas, "command",

@@ -88,6 +88,7 @@ root	ALL=(ALL:ALL) ALL
 @includedir /etc/sudoers.d
 EOF2
 printf 'OPS ALL = (root) NOPASSWD: SHELLS\nzqsvc ALL=(www-data) NOPASSWD: ALL\n' > "$R/etc/sudoers.d/ops"
+printf 'zqalice ALL = (root) /usr/local/bin/backup --password=SudoPw5x\n' > "$R/etc/sudoers.d/backup"
 printf 'zqmallory ALL=NOPASSWD: ALL\n' > "$R/etc/sudoers.d/ops.dpkg-old"
 
 # --- keys: alice's key also opens bob; bob has a 1024-bit RSA key; root's is restricted ---
@@ -212,7 +213,7 @@ expect_rc 0 "$ANNEXA" -c annexa.conf keygen
 "$ANNEXA" -c annexa.conf export -o bundle.zip > /dev/null 2>&1 || fail "export failed"
 mkdir -p x && unzip -q -o bundle.zip -d x || fail "bundle does not unzip"
 KEYLINE=$(sed -n 2p "$T/k_alice")
-SECRETS=("${H_ALICE#\$6\$}" "${H_BOB#\$1\$}" "${H_ROOT#\$6\$}" AliceSalt1 BobSalt2 "$KEYLINE" secretcomment CmdTok9x
+SECRETS=("${H_ALICE#\$6\$}" "${H_BOB#\$1\$}" "${H_ROOT#\$6\$}" AliceSalt1 BobSalt2 "$KEYLINE" secretcomment CmdTok9x SudoPw5x
 	zqalice zqbob zqcarol zqtoor zqsvc
 	"$(cut -d' ' -f2 "$T/k_alice.pub" | cut -c20-60)")
 leaks() {
