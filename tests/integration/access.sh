@@ -14,6 +14,7 @@ SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 [ -x "$SSHD" ] || { echo "sshd missing (apt-get install openssh-server)"; exit 1; }
 command -v ssh-keygen >/dev/null || { echo "ssh-keygen missing (apt-get install openssh-client)"; exit 1; }
 command -v unzip >/dev/null || { echo "unzip missing (apt-get install unzip)"; exit 1; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 missing (apt-get install sqlite3)"; exit 1; }
 # sshd -T refuses to run without its privilege separation folder; made
 # (and removed again) only when missing: it is where a started sshd would
 # make it, and nothing is started.
@@ -65,17 +66,21 @@ write_passwd() {
 	printf 'root:x:0:\nsudo:x:27:zqalice\ndocker:x:998:zqbob\nzqalice:x:1000:\nzqbob:x:1001:\n' > "$R/etc/group"
 }
 write_passwd
-# lastlog: 292-byte records indexed by UID; zqalice logged in an hour
-# ago, zqbob 200 days ago
+# lastlog (292-byte records indexed by UID): zqbob logged in 200 days
+# ago; wtmpdb (its own schema, logins in microseconds, Type 3 a login):
+# zqalice an hour ago, so her login is only found there
 NOW=$(date +%s)
 python3 - "$R/var/log/lastlog" "$NOW" <<'PY'
 import struct, sys
 path, now = sys.argv[1], int(sys.argv[2])
 with open(path, "wb") as f:
-    for uid, t in ((1000, now - 3600), (1001, now - 200 * 86400)):
+    for uid, t in ((1001, now - 200 * 86400),):
         f.seek(uid * 292)
         f.write(struct.pack("<i32s256s", t, b"pts/0", b"192.0.2.7"))
 PY
+mkdir -p "$R/var/lib/wtmpdb"
+sqlite3 "$R/var/lib/wtmpdb/wtmp.db" "CREATE TABLE IF NOT EXISTS wtmp(ID INTEGER PRIMARY KEY, Type INTEGER, User TEXT NOT NULL, Login INTEGER, Logout INTEGER, TTY TEXT, RemoteHost TEXT, Service TEXT) STRICT;
+INSERT INTO wtmp (Type,User,Login,TTY,RemoteHost,Service) VALUES (1,'reboot',$(( (NOW - 7200) * 1000000 )),'~',NULL,NULL), (3,'zqalice',$(( (NOW - 3600) * 1000000 )),'pts/0','192.0.2.7','sshd');" || fail "making wtmp.db"
 
 # --- sudoers: aliases, a NOPASSWD: ALL through an alias, an includedir ---
 cat > "$R/etc/sudoers" <<'EOF2'
