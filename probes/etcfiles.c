@@ -102,6 +102,10 @@ static void parse_line(struct ax_etc_db *db, const char *kind, const char *line,
 {
 	const char *f[ETC_FIELDS_MAX];
 	size_t fl[ETC_FIELDS_MAX], n = split(line, len, f, fl);
+	if (memchr(line, '\0', len)) { /* no tool writes one; a name would end early */
+		db->bad_lines++;
+		return;
+	}
 	if (strcmp(kind, "passwd") == 0) {
 		if (n != 7 || fl[0] == 0 || num_field(f[2], fl[2]) < 0 || num_field(f[3], fl[3]) < 0) {
 			db->bad_lines++;

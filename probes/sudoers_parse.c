@@ -319,6 +319,10 @@ static void parse_logical(struct ax_sudoers *s, const char *file, int line, cons
 		     {"Cmnd_Alias", AL_CMND},  {"Cmd_Alias", AL_CMND}};
 	struct scan sc = {p, p + len};
 	int rc = 0;
+	if (memchr(p, '\0', len)) { /* sudo's lexer refuses it too */
+		rc = -1;
+		goto bad;
+	}
 	skip_blank(&sc);
 	p = sc.p;
 	len = (size_t)(sc.end - sc.p);
@@ -351,6 +355,7 @@ static void parse_logical(struct ax_sudoers *s, const char *file, int line, cons
 	}
 	if (!kn)
 		rc = parse_spec(s, &sc, file, line);
+bad:
 	if (rc < 0) {
 		s->bad_lines++;
 		if (!s->first_error)
