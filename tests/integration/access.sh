@@ -235,6 +235,14 @@ done
 found=$(leaks status.txt status.json run.json | tr '\n' ' ')
 ok; [ -z "$found" ] || fail "status output holds: $found"
 
+# --- the access review is a coverage need answered by manual evidence ---
+need() { jsonq status.json "[n['answered_by'] for c in d['controls'] if c['id'] == 'A.5.18' for n in c['coverage']['needs'] if n['id'] == 'A.5.18:review'][0]"; }
+ok; [ "$(need)" = None ] || fail "A.5.18:review answered before any review: $(need)"
+echo "Q4 access review: accounts, sudo, keys checked by the owner" > review.txt
+expect_rc 0 "$ANNEXA" -c annexa.conf attach A.5.18 review.txt --answers A.5.18:review --valid 90d
+"$ANNEXA" -c annexa.conf status --json > status.json 2>&1
+ok; [ "$(need)" = manual ] || fail "the attached review does not answer A.5.18:review: $(need)"
+
 # --- show-user-names = true: the names appear, still no hash ---
 SHOW=true write_conf
 collect

@@ -8,6 +8,8 @@
 #include "buf.h"
 #include "authkeys_parse.h"
 #include "etcfiles.h"
+#include "evidence.h"
+#include "probe.h"
 #include "population.h"
 #include "sudoers_parse.h"
 #include "t.h"
@@ -207,6 +209,28 @@ static void test_population_diff(void)
 	json_decref(removed);
 }
 
+extern const struct probe probe_db_roles;
+
+/* SQLite has no roles: every db-roles check is skip, none an error. */
+static void test_db_roles_sqlite(void)
+{
+	char *path = t_write("leads.db", "");
+	char *uri = ax_asprintf("sqlite:%s", path);
+	struct ax_kv opt = {"database", uri};
+	struct ax_probe_instance inst = {.name = "roles", .type = &probe_db_roles, .opts = &opt, .nopts = 1};
+	struct ax_evidence ev = {0};
+	T_EQ_INT(ax_probe_run_inline(&inst, NULL, 0, NULL, 0, &ev), 0);
+	static const char *const checks[] = {"db.superusers", "db.no_password", "db.password_hash", "db.consent_write",
+					     "db.changes"};
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		const struct ax_result *r = t_need_result(&ev, checks[i]);
+		T_OK(r && r->status == AX_CHECK_SKIP);
+	}
+	ax_evidence_free(&ev);
+	free(uri);
+	free(path);
+}
+
 int main(void)
 {
 	test_sudoers();
@@ -214,5 +238,6 @@ int main(void)
 	test_pw_classify();
 	test_etc();
 	test_population_diff();
+	test_db_roles_sqlite();
 	return t_done();
 }
