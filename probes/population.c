@@ -9,6 +9,7 @@
 #include "util.h"
 
 #define POPULATION_FILE_MAX ((size_t)64 << 20)
+#define POPULATION_SHOWN 1000
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -86,7 +87,14 @@ void ax_population_report(struct ax_probe_ctx *ctx, const char *check, const cha
 	} else if (first == 0) {
 		ax_population_diff(old, save, &added, &removed);
 		size_t na = json_array_size(added), nr = json_array_size(removed);
-		json_t *obs = json_pack("{s:I,s:O,s:O}", "count", (json_int_t)n, "added", added, "removed", removed);
+		/* observed is bounded (AX_OBSERVED_MAX): the first POPULATION_SHOWN
+		 * of each list and both counts */
+		while (json_array_size(added) > POPULATION_SHOWN)
+			json_array_remove(added, json_array_size(added) - 1);
+		while (json_array_size(removed) > POPULATION_SHOWN)
+			json_array_remove(removed, json_array_size(removed) - 1);
+		json_t *obs = json_pack("{s:I,s:O,s:O,s:I,s:I}", "count", (json_int_t)n, "added", added, "removed", removed,
+					"added_count", (json_int_t)na, "removed_count", (json_int_t)nr);
 		if (na || nr)
 			ax_probe_result(ctx, check, AX_CHECK_INFO, obs, "%zu %s: %zu added, %zu removed since the previous run",
 					n, kind, na, nr);

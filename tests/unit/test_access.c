@@ -4,6 +4,7 @@
  * and group parsing, and the joiners/leavers diff. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "authkeys_parse.h"
@@ -211,6 +212,40 @@ static void test_population_diff(void)
 
 extern const struct probe probe_db_roles;
 
+static int keep_result(void *arg, const struct ax_result *r)
+{
+	char **obs = arg;
+	free(*obs);
+	*obs = ax_strdup(r->observed);
+	return 0;
+}
+
+/* Two runs over a state folder: a baseline, then 3000 joiners whose
+ * evidence stays within the observed limit with the true count. */
+static void test_population_report(void)
+{
+	char *dir = ax_asprintf("%s/popstate", t_tmpdir());
+	T_OK(mkdir(dir, 0700) == 0);
+	struct ax_probe_instance inst = {.name = "p", .type = &probe_db_roles};
+	char *obs = NULL;
+	struct ax_probe_sink sink = {keep_result, NULL, &obs};
+	json_t *items = json_pack("[s]", "a");
+	for (int run = 0; run < 2; run++) {
+		struct ax_probe_ctx *ctx = ax_probe_ctx_new(&inst, NULL, 0, dir, 0, &sink);
+		ax_population_report(ctx, "db.changes", "things", items);
+		T_EQ_INT(ax_probe_ctx_error(ctx), 0);
+		ax_probe_ctx_free(ctx);
+		for (int i = 0; run == 0 && i < 3000; i++)
+			json_array_append_new(items, json_sprintf("joiner %04d SHA256:%0100d", i, i)); /* 300 KB of joiners */
+	}
+	T_CONTAINS(obs, "\"added_count\":3000");
+	T_OK(obs && strlen(obs) < AX_OBSERVED_MAX && !strstr(obs, "truncated"));
+	json_decref(items);
+	free(obs);
+	free(dir);
+}
+
+
 /* SQLite has no roles: every db-roles check is skip, none an error. */
 static void test_db_roles_sqlite(void)
 {
@@ -239,5 +274,6 @@ int main(void)
 	test_etc();
 	test_population_diff();
 	test_db_roles_sqlite();
+	test_population_report();
 	return t_done();
 }
