@@ -45,10 +45,6 @@ void ax_duration_format(int64_t secs, char out[static 32]);
 /* Lowercase hex SHA-256 of data, into out (65 bytes). */
 void ax_sha256_hex(const void *data, size_t len, char out[static 65]);
 void ax_hex(const unsigned char *bin, size_t len, char *out);
-/* Decodes base64 (blanks, CR and LF skipped; padding required) into a new
- * *out; the byte count, or -1 (and *out NULL) when it is not base64 or
- * longer than 64 KiB. */
-long ax_base64_decode(const char *v, size_t len, unsigned char **out);
 
 /* Reads at most max bytes of a regular file; AX_EINVALID when larger or
  * not a regular file (a FIFO is refused, never waited on), AX_ENOTFOUND
@@ -89,5 +85,10 @@ int64_t ax_monotonic_ms(void);
  * surrogates, nothing above U+10FFFF. The one validator of text that
  * becomes evidence (frames, config values, the store, CSV input). */
 int ax_utf8_valid(const char *s, size_t len);
+
+/* Decodes base64 (blanks, CR and LF skipped; padding required) into a new
+ * *out; the byte count, or -1 (and *out NULL) when it is not base64 or
+ * longer than 64 KiB. */
+long ax_base64_decode(const char *v, size_t len, unsigned char **out);
 
 #endif
