@@ -11,7 +11,7 @@ BUILD_PKGS = meson ninja-build pkg-config gcc libc6-dev git openssl \
 	libunbound-dev libcurl4-openssl-dev dns-root-data libseccomp-dev libxlsxwriter-dev \
 	libpsl-dev publicsuffix scdoc
 TEST_PKGS = postfix dovecot-imapd restic sslscan stunnel4 postgresql \
-	postgresql-client unzip zip chromium poppler-utils openssh-client python3 procps psmisc \
+	postgresql-client unzip zip chromium poppler-utils openssh-client openssh-server python3 procps psmisc \
 	time util-linux xz-utils gpg git sqlite3 curl python3-jsonschema \
 	nsd ldnsutils mariadb-server mariadb-client chrony nftables clamav clamav-daemon clamav-milter \
 	build-essential dpkg-dev debhelper lintian man-db systemd bash-completion

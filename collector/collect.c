@@ -227,6 +227,7 @@ int ax_collect(const struct ax_config *cfg, struct ax_store *store, const char *
 		.protect = (const char *const *)protect,
 		.require_sandbox = ax_config_get_int(cfg, "annexa", "require-sandbox") == 1,
 		.probe_user = probe_user(cfg),
+		.show_user_names = ax_config_get_int(cfg, "privacy", "show-user-names") == 1,
 	};
 #if ANNEXA_TEST_CLOCK
 	/* test builds only: a kernel without Landlock, or no confinement at

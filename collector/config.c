@@ -69,6 +69,8 @@ static const struct ax_option signing_options[] = {
 
 static const struct ax_option privacy_options[] = {
 	{"pseudonym-key-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "key of the pseudonyms of personal data"},
+	{"show-user-names", AX_OPT_BOOL, "false", 0, NULL, 0, 0,
+	 "local account names appear as they are in the accounts, privileges and ssh-access evidence"},
 	{NULL},
 };
 

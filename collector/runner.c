@@ -197,7 +197,7 @@ static int find_probe_user(const struct ax_probe_instance *inst, const struct ax
 {
 	const struct ax_probe_access *acc = inst->type->access;
 	pu->name = NULL;
-	if (geteuid() != 0 || !opts->probe_user)
+	if (geteuid() != 0 || !opts->probe_user || (acc && (acc->flags & AX_ACCESS_ROOT)))
 		return 0;
 	struct passwd *pw = getpwnam(opts->probe_user);
 	if (!pw)
@@ -304,6 +304,8 @@ static void child_main(const struct ax_probe_instance *inst, const struct ax_run
 	ctx = ax_probe_ctx_new(inst, opts->pseudonym_key, opts->keylen, state, opts->now, &ps);
 	if (ctx)
 		ax_probe_ctx_set_key_facts(ctx, opts->key_facts);
+	if (ctx)
+		ax_probe_ctx_set_show_names(ctx, opts->show_user_names);
 	rc = ctx ? inst->type->run(ctx) : ax_error_set("cannot create the probe context");
 	if (rc >= 0 && ctx) /* an emit failed: the run failed as if it had returned that */
 		rc = ax_probe_ctx_error(ctx);

@@ -42,6 +42,7 @@ struct ax_runner_opts {
 	const char *const *protect;
 	int require_sandbox;
 	const char *probe_user;
+	int show_user_names;    /* [privacy] show-user-names (ax_probe_user_name) */
 	int landlock_off, seccomp_off; /* test builds: ANNEXA_TEST_SANDBOX (collect.c) */
 	int pidfd_off; /* tests: learn of exits by SIGCHLD, as without pidfd_open (runner.c) */
 };

@@ -175,4 +175,18 @@ void ax_sandbox_plan(struct ax_sandbox *sb, const struct ax_probe_instance *inst
 		if (nvals == 0 && o->def && (path || folder))
 			grant(sb, o->def, folder, protect);
 	}
+	if (acc->under_root) {
+		const char *root = NULL;
+		const struct ax_option *ro = acc->root ? ax_option_find(p->options, acc->root) : NULL;
+		for (size_t i = 0; acc->root && i < inst->nopts && !root; i++)
+			if (strcmp(inst->opts[i].key, acc->root) == 0)
+				root = inst->opts[i].value;
+		if (!root)
+			root = ro && ro->def ? ro->def : "/";
+		for (size_t i = 0; acc->under_root[i]; i++) {
+			char *path = ax_asprintf("%s%s", strcmp(root, "/") ? root : "", acc->under_root[i]);
+			grant(sb, path, 0, protect);
+			free(path);
+		}
+	}
 }

@@ -562,3 +562,29 @@ int ax_utf8_valid(const char *str, size_t len)
 	}
 	return 1;
 }
+
+long ax_base64_decode(const char *v, size_t len, unsigned char **out)
+{
+	struct ax_buf clean = AX_BUF_INIT;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", v[i]) || !v[i])
+			ax_buf_putc(&clean, v[i]);
+	long n = -1;
+	*out = NULL;
+	if (clean.size % 4 == 0 && clean.size > 0 && clean.size < 1 << 16 && !memchr(clean.ptr, '\0', clean.size)) {
+		*out = ax_malloc(clean.size / 4 * 3 + 1);
+		int r = EVP_DecodeBlock(*out, (const unsigned char *)clean.ptr, (int)clean.size);
+		if (r >= 0) {
+			n = r;
+			/* EVP_DecodeBlock counts the padding as zero bytes */
+			for (size_t i = clean.size; i > 0 && clean.ptr[i - 1] == '='; i--)
+				n--;
+		}
+	}
+	ax_buf_free(&clean);
+	if (n < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return n;
+}

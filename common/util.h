@@ -94,4 +94,9 @@ int64_t ax_monotonic_ms(void);
  * becomes evidence (frames, config values, the store, CSV input). */
 int ax_utf8_valid(const char *s, size_t len);
 
+/* Decodes base64 (blanks, CR and LF skipped; padding required) into a new
+ * *out; the byte count, or -1 (and *out NULL) when it is not base64 or
+ * longer than 64 KiB. */
+long ax_base64_decode(const char *v, size_t len, unsigned char **out);
+
 #endif

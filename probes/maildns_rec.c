@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "error.h"
 #include "maildns_rec.h"
+#include "util.h"
 
 int md_rec_is(const char *rec, const char *version)
 {
@@ -407,32 +408,6 @@ void md_dkim_free(struct md_dkim *d)
 }
 
 /* base64 with FWS removed, decoded; -1 when not base64. */
-static long b64_decode(const char *v, unsigned char **out)
-{
-	struct ax_buf clean = AX_BUF_INIT;
-	for (const char *c = v; *c; c++)
-		if (!is_fws(*c))
-			ax_buf_putc(&clean, *c);
-	long n = -1;
-	*out = NULL;
-	if (clean.size % 4 == 0 && clean.size > 0 && clean.size < 1 << 16) {
-		*out = ax_malloc(clean.size / 4 * 3 + 1);
-		int r = EVP_DecodeBlock(*out, (const unsigned char *)clean.ptr, (int)clean.size);
-		if (r >= 0) {
-			n = r;
-			/* EVP_DecodeBlock counts the padding as zero bytes */
-			for (size_t i = clean.size; i > 0 && clean.ptr[i - 1] == '='; i--)
-				n--;
-		}
-	}
-	ax_buf_free(&clean);
-	if (n < 0) {
-		free(*out);
-		*out = NULL;
-	}
-	return n;
-}
-
 int md_dkim_parse(const char *rec, struct md_dkim *out)
 {
 	struct tags t;
@@ -458,7 +433,7 @@ int md_dkim_parse(const char *rec, struct md_dkim *out)
 		out->revoked = 1;
 		goto cleanup;
 	}
-	long n = b64_decode(v, &der);
+	long n = ax_base64_decode(v, strlen(v), &der);
 	if (n < 0) {
 		err = ax_error_code(AX_EINVALID, "p= is not base64");
 		goto cleanup;

@@ -42,6 +42,7 @@ struct ax_probe_ctx {
 	int64_t now;
 	struct ax_probe_sink sink;
 	struct ax_probe_key_facts key_facts; /* path owned; NULL when unknown */
+	int show_names;  /* [privacy] show-user-names */
 	int error;       /* the first failed emit's code, 0 while none failed */
 	char *error_msg; /* its message: later errors overwrite ax_error_last() */
 };
@@ -106,6 +107,22 @@ void ax_probe_ctx_free(struct ax_probe_ctx *ctx)
 	free((char *)ctx->key_facts.path);
 	free(ctx->error_msg);
 	free(ctx);
+}
+
+void ax_probe_ctx_set_show_names(struct ax_probe_ctx *ctx, int show)
+{
+	ctx->show_names = show != 0;
+}
+
+void ax_probe_user_name(const struct ax_probe_ctx *ctx, const char *name, struct ax_buf *out)
+{
+	char pseudo[20];
+	if (ctx->show_names) {
+		ax_buf_puts(out, name ? name : "");
+		return;
+	}
+	ax_probe_pseudonym(ctx, name, pseudo);
+	ax_buf_puts(out, pseudo);
 }
 
 void ax_probe_ctx_set_key_facts(struct ax_probe_ctx *ctx, const struct ax_probe_key_facts *facts)

@@ -45,6 +45,12 @@ struct ax_probe_access {
 	const char *groups;          /* supplementary groups when run as [annexa] probe-user ("adm") */
 	const char *const *locks;    /* options naming folders whose locks/ it writes (restic check) */
 	const uint16_t *ports;       /* fixed TCP ports it connects to (53: DNS over TCP), 0-terminated */
+	/* Fixed system files and folders it reads ("/etc/passwd", "/home"),
+	 * taken below the value of the option named by root ("/" when that
+	 * option is unset and has no default): probes that read a system's
+	 * accounts can be pointed at a copy of one. */
+	const char *root;
+	const char *const *under_root;
 };
 
 enum {
@@ -52,6 +58,11 @@ enum {
 	/* reads the kernel's clock discipline with adjtimex(2) modes = 0; the
 	 * child loses CAP_SYS_TIME, so no mode that adjusts the clock works */
 	AX_ACCESS_CLOCK = 1 << 1,
+	/* reads what only root may read by design (sudoers, every home's
+	 * .ssh, sshd's host keys): started as root, the child keeps root and
+	 * does not switch to probe-user; Landlock and seccomp still confine it
+	 * to its declared paths */
+	AX_ACCESS_ROOT = 1 << 2,
 };
 
 struct probe {
@@ -133,6 +144,13 @@ void ax_probe_ctx_set_key_facts(struct ax_probe_ctx *ctx, const struct ax_probe_
 #define AX_PROBE_KEY_CHECK                                                                                       \
 	{"privacy.pseudonym_key", "the pseudonymisation key file is private to its owner and at least 32 bytes long"}
 void ax_probe_report_key(struct ax_probe_ctx *ctx);
+
+/* [privacy] show-user-names: local account names appear as they are
+ * instead of as pseudonyms (off by default; contexts start with it off). */
+void ax_probe_ctx_set_show_names(struct ax_probe_ctx *ctx, int show);
+/* A local account or group member name as evidence shows it: the name
+ * itself when show-user-names is on, else its pseudonym; appended to out. */
+void ax_probe_user_name(const struct ax_probe_ctx *ctx, const char *name, struct ax_buf *out);
 
 /* Free text (a log line) made fit for evidence, appended to out: every
  * e-mail address (mailbox.h) replaced by its pseudonym, then cut to max

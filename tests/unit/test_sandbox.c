@@ -182,6 +182,41 @@ static void test_clock_read(void)
 	}
 }
 
+/* Fixed files below a root option (accounts, privileges, ssh-access): the
+ * root's copies are granted, never / or the machine's own /etc/shadow. */
+static void test_under_root(void)
+{
+	static const struct ax_option opts[] = {{"root", AX_OPT_STRING, "/", 0, NULL, 0, 0, "root"}, {NULL}};
+	static const struct ax_check_def checks[] = {{"x.y", "x"}, {NULL}};
+	static const char *const files[] = {"/etc/passwd", "/etc/shadow", NULL};
+	static const struct ax_probe_access acc = {.root = "root", .under_root = files};
+	const struct probe p = {"t", "t", opts, checks, NULL, &acc};
+	char dir[] = "/tmp/annexa-test-root-XXXXXX";
+	T_OK(mkdtemp(dir) != NULL);
+	char *etc = ax_asprintf("%s/etc", dir), *shadow = ax_asprintf("%s/etc/shadow", dir);
+	T_OK(mkdir(etc, 0755) == 0);
+	T_OK(ax_file_write_new(shadow, "x", 1, 0600) == 0);
+	struct ax_kv kv = {"root", dir};
+	struct ax_probe_instance inst = {.name = "t", .type = &p, .opts = &kv, .nopts = 1};
+	struct ax_sandbox sb = {0};
+	ax_sandbox_plan(&sb, &inst, NULL, NULL);
+	T_OK(granted(&sb, shadow));
+	T_OK(!granted(&sb, "/etc/shadow"));
+	T_OK(!granted(&sb, "/"));
+	ax_sandbox_free(&sb);
+	/* no value: the option's default root, the system's own files */
+	struct ax_probe_instance def = {.name = "t", .type = &p, .opts = NULL, .nopts = 0};
+	struct ax_sandbox sb2 = {0};
+	ax_sandbox_plan(&sb2, &def, NULL, NULL);
+	T_OK(granted(&sb2, "/etc/passwd"));
+	ax_sandbox_free(&sb2);
+	unlink(shadow);
+	rmdir(etc);
+	rmdir(dir);
+	free(etc);
+	free(shadow);
+}
+
 /* What status and the report mark as unconfined: only "none", with or
  * without the user, never a description that merely starts alike. */
 static void test_unconfined(void)
@@ -204,5 +239,6 @@ int main(void)
 	test_plan_and_apply();
 	test_unconfined();
 	test_clock_read();
+	test_under_root();
 	return t_done();
 }
