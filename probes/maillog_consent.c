@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consent_customer.h"
 #include "consent_queries.h"
 #include "leaddb.h"
 #include "logread.h"
@@ -269,8 +270,15 @@ static int mlc_run(struct ax_probe_ctx *ctx)
 	ax_probe_report_key(ctx);
 	if ((err = ax_leaddb_open(&r.db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
 		goto cleanup;
-	r.sql = override ? override
-			 : ax_consent_default_query(ax_probe_opt(ctx, "schema"), ax_leaddb_engine(r.db), AX_Q_CONSENT_STATE);
+	r.sql = override;
+	if (!r.sql) {
+		unsigned caps; /* with legal_basis, existing customers count while the exemption holds */
+		if ((err = ax_consent_customer_caps(r.db, ax_probe_opt(ctx, "schema"), &caps)) < 0)
+			goto cleanup;
+		r.sql = ax_consent_customer_query(caps, ax_leaddb_engine(r.db), AX_Q_CONSENT_STATE);
+	}
+	if (!r.sql)
+		r.sql = ax_consent_default_query(ax_probe_opt(ctx, "schema"), ax_leaddb_engine(r.db), AX_Q_CONSENT_STATE);
 	if ((err = ax_maillog_files(&files, ax_probe_opt(ctx, "log"), (unsigned)ax_probe_opt_int(ctx, "rotated"))) < 0)
 		goto cleanup;
 	ax_logclock_init(&clock, ax_probe_now(ctx));

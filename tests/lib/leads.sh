@@ -19,3 +19,28 @@ leads_conf() {
 	certificate = $T/sign.crt
 CONF
 }
+#   leads_privacy PATTERN [FILE...]
+#                     the privacy check: exports a signed bundle and asserts
+#                     that no match of PATTERN (an ERE of the planted
+#                     addresses) is in any bundle file, the store, the
+#                     state folder or the FILEs (collector output), and
+#                     that the bundle does carry pseudonymous samples.
+#                     Call after a collect, with the config in $T/annexa.conf.
+leads_privacy() {
+	local planted=$1 f where; shift
+	expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" keygen --key "$T/sign.key" --cert "$T/sign.crt"
+	"$ANNEXA" -c "$T/annexa.conf" export -o "$T/bundle.zip" >"$T/export.out" 2>&1
+	CHECKS=$((CHECKS + 1))
+	[ -s "$T/bundle.zip" ] || { fail "export wrote no bundle"; cat "$T/export.out" >&2; }
+	for f in $(unzip -Z1 "$T/bundle.zip"); do
+		CHECKS=$((CHECKS + 1))
+		! unzip -p "$T/bundle.zip" "$f" | grep -aqiE "$planted" || fail "a planted address reached the bundle's $f"
+	done
+	for where in "$T/annexa.db" "$T/annexa.db-wal" "$T/export.out" "$T/state" "$@"; do
+		[ -e "$where" ] || continue
+		CHECKS=$((CHECKS + 1))
+		! grep -raqiE "$planted" "$where" || fail "a planted address reached $where"
+	done
+	CHECKS=$((CHECKS + 1))
+	unzip -p "$T/bundle.zip" results.jsonl | grep -aq '"lead":"p:' || fail "bundle lacks the pseudonymous samples"
+}
