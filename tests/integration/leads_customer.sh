@@ -172,6 +172,35 @@ for e in sqlite pg; do
 	for c in no_sale dissimilar no_notice stale_sale; do want leads-$e consent.customer.$c "pass "; done
 done
 
+# listmonk: the README's example overrides, taken from the README, on
+# listmonk's tables with a shop_orders table: cust-lm1 bought before the
+# subscription, cust-lm2 never, cust-lm3 only in 2023 (stale), cust-lm4
+# is a consent subscriber (not judged).
+pg_sql "$FX/listmonk-schema.sql" || fail "listmonk schema"
+pg_psql -c "
+  CREATE TABLE shop_orders (email TEXT, ordered_at TIMESTAMPTZ, product_category TEXT);
+  INSERT INTO lists (id, uuid, name, type, optin) VALUES (1, md5('l1')::uuid, 'shop', 'public', 'single');
+  INSERT INTO subscribers (id, uuid, email, name, attribs) VALUES
+    (1, md5('s1')::uuid, 'cust-lmone@example.com', 'x', '{\"legal_basis\": \"existing_customer\"}'),
+    (2, md5('s2')::uuid, 'cust-lmtwo@example.com', 'x', '{\"legal_basis\": \"existing_customer\"}'),
+    (3, md5('s3')::uuid, 'cust-lmthree@example.com', 'x', '{\"legal_basis\": \"existing_customer\"}'),
+    (4, md5('s4')::uuid, 'cust-lmfour@example.com', 'x', '{}');
+  INSERT INTO subscriber_lists (subscriber_id, list_id, status, created_at) VALUES
+    (1, 1, 'unconfirmed', '2026-06-01'), (2, 1, 'unconfirmed', '2026-06-01'), (3, 1, 'unconfirmed', '2023-06-01'),
+    (4, 1, 'unconfirmed', '2026-06-01');
+  INSERT INTO shop_orders VALUES ('CUST-LMONE@example.com', '2026-05-31', 'bikes'), ('cust-lmthree@example.com', '2023-05-31', 'bikes');" \
+	>/dev/null || fail "loading listmonk customers"
+{
+	printf '[probe "lm"]\n\ttype = consent\n\tschema = listmonk\n\tdatabase = %s\n' "$LEADS_PG_URI"
+	sed -n '/^\[probe "leads"\]$/,/^```$/p' "$ANNEXA_SRC/README.md" | grep -E '^	query-customer-[a-z-]+ = .*shop_orders'
+} >> "$T/annexa.conf"
+CHECKS=$((CHECKS + 1))
+[ "$(grep -c '^	query-customer-.*shop_orders' "$T/annexa.conf")" = 2 ] || fail "the README's listmonk example was not found"
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe lm
+want lm consent.customer.no_sale "fail 1 existing-customer"
+want lm consent.customer.stale_sale "fail 1 existing-customer"
+want lm consent.customer.dissimilar "skip not applicable to schema listmonk"
+
 # Privacy: the samples are pseudonyms, no planted address anywhere.
 leads_privacy "$PLANTED" "$T/collect.out" "$T/collect.err" "$T/out"
 CHECKS=$((CHECKS + 1))
