@@ -32,6 +32,9 @@ leads_privacy() {
 	"$ANNEXA" -c "$T/annexa.conf" export -o "$T/bundle.zip" >"$T/export.out" 2>&1
 	CHECKS=$((CHECKS + 1))
 	[ -s "$T/bundle.zip" ] || { fail "export wrote no bundle"; cat "$T/export.out" >&2; }
+	CHECKS=$((CHECKS + 1))
+	f=$(unzip -Z1 "$T/bundle.zip" | wc -l)
+	[ "$f" -gt 5 ] || fail "bundle lists only $f files"
 	for f in $(unzip -Z1 "$T/bundle.zip"); do
 		CHECKS=$((CHECKS + 1))
 		! unzip -p "$T/bundle.zip" "$f" | grep -aqiE "$planted" || fail "a planted address reached the bundle's $f"
