@@ -132,20 +132,21 @@ static const char single_optin[] =
  * collection while an order precedes it (condition 1; without an orders
  * table never), and like any subscription until it is unsubscribed
  * (condition 4). */
-#define STATE(OPEN, CLOSE, EC_SINCE, ACTIVE, UNSUB, IN_JSON) \
+#define STATE(OPEN, CLOSE, EC_SINCE, ACTIVE, UNSUB, WHICH) \
 	"SELECT l.email AS address,\n" \
 	"       " OPEN "CASE WHEN " CONSENT_BASED " THEN s.confirmed_at\n" \
 	"            ELSE " EC_SINCE " END" CLOSE " AS consent_since,\n" \
 	"       CASE WHEN " ACTIVE " THEN NULL ELSE " UNSUB " END AS unsubscribed_at\n" \
 	"  FROM leads l JOIN subscriptions s ON s.lead_id = l.id\n" \
-	" WHERE l.email IN (" IN_JSON ")\n" \
+	" WHERE (" WHICH ")\n" \
 	" GROUP BY l.email"
 #define STATE_SQLITE(EC_SINCE) \
 	STATE("MIN(unixepoch(", "))", EC_SINCE, "MAX(s.status = 'confirmed') = 1", \
-	      "MAX(unixepoch(s.unsubscribed_at))", "SELECT value FROM json_each($1)")
+	      "MAX(unixepoch(s.unsubscribed_at))", "$1 IS NULL OR l.email IN (SELECT value FROM json_each($1))")
 #define STATE_PG(EC_SINCE) \
 	STATE("extract(epoch FROM min(", "))::bigint", EC_SINCE, "bool_or(s.status = 'confirmed')", \
-	      "extract(epoch FROM max(s.unsubscribed_at))::bigint", "SELECT jsonb_array_elements_text($1::jsonb)")
+	      "extract(epoch FROM max(s.unsubscribed_at))::bigint", \
+	      "$1::jsonb IS NULL OR l.email IN (SELECT jsonb_array_elements_text($1::jsonb))")
 
 static const char state_sqlite_orders[] = STATE_SQLITE("CASE WHEN " SALE_BEFORE " THEN s.signup_at END");
 static const char state_sqlite_no_orders[] = STATE_SQLITE("NULL");

@@ -25,7 +25,7 @@ enum ax_consent_question {
 	AX_Q_ERASURE_OVERDUE,
 	/* $1 cutoff time. Rows: address, detail. */
 	AX_Q_INACTIVE,
-	/* $1 JSON array of lowercase addresses. Rows: address (lowercase),
+	/* $1 JSON array of lowercase addresses, or NULL: every address. Rows: address (lowercase),
 	 * consent since (Unix seconds or NULL), unsubscribed at (Unix seconds,
 	 * NULL while any subscription is active). */
 	AX_Q_CONSENT_STATE,

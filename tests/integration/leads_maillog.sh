@@ -43,6 +43,31 @@ case "$obs" in *'"files":3'*'"unparsed_lines":1'*) ;; *) fail "observed lacks fi
 CHECKS=$((CHECKS + 1))
 case "$obs" in *'"reason":"before_confirmation"'*) ;; *) fail "first samples should be the October deliveries: $obs" ;; esac
 
+# The consent state loaded once (the default) and asked per batch (the
+# same query as an override, the path before the index): the same counts
+# and samples, one query against many.
+cat >> "$T/annexa.conf" <<'CONF'
+[probe "campaigns-batched"]
+	type = maillog-consent
+	campaign-sender = news@example.com
+	campaign-sender = bounce+*@example.com
+	batch-size = 7
+	query-consent-state = SELECT l.email AS address, MIN(unixepoch(s.confirmed_at)) AS consent_since, CASE WHEN MAX(s.status = 'confirmed') = 1 THEN NULL ELSE MAX(unixepoch(s.unsubscribed_at)) END AS unsubscribed_at FROM leads l JOIN subscriptions s ON s.lead_id = l.id WHERE l.email IN (SELECT value FROM json_each($1)) GROUP BY l.email
+CONF
+printf '\tlog = %s\n\tdatabase = sqlite:%s\n' "$T/log/mail.log" "$T/leads.db" >> "$T/annexa.conf"
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe campaigns --probe campaigns-batched
+expect_out "fail  campaigns-batched consent.mailed_without_consent: 12 of 286 campaign deliveries"
+for c in consent.mailed_without_consent consent.mailed_after_unsubscribe; do
+	same=$(for p in campaigns campaigns-batched; do
+		sqlite3 "$T/annexa.db" "select json_remove(observed, '\$.queries') from results where instance = '$p' and check_id = '$c' order by rowid desc limit 1"
+	done | uniq | wc -l)
+	CHECKS=$((CHECKS + 1))
+	[ "$same" = 1 ] || fail "$c: the index and the batched queries disagree"
+done
+q() { sqlite3 "$T/annexa.db" "select json_extract(observed, '\$.queries') from results where instance = '$1' and check_id = 'consent.mailed_without_consent' order by rowid desc limit 1"; }
+CHECKS=$((CHECKS + 1))
+[ "$(q campaigns)" = 1 ] && [ "$(q campaigns-batched)" = 41 ] || fail "queries: index $(q campaigns), batched $(q campaigns-batched) (want 1 and 41)"
+
 # grace 6 days: the four late deliveries (5 days after) are within it
 sed -i 's/^\tbatch-size = 7/\tunsubscribe-grace = 6d/' "$T/annexa.conf"
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe campaigns
