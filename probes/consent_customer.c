@@ -105,20 +105,6 @@ int ax_consent_customer_caps(struct ax_leaddb *db, const char *schema, unsigned 
 /* condition 1: an order of the lead at or before the collection */
 #define SALE_BEFORE "EXISTS (SELECT 1 FROM orders o WHERE o.lead_id = s.lead_id AND o.ordered_at <= s.signup_at)"
 
-/* Existing-customer subscriptions have no double opt-in to prove. */
-static const char doi_proof[] =
-	"SELECT l.email AS address,\n"
-	"       CASE WHEN s.signup_at IS NULL THEN 'no_signup_time'\n"
-	"            WHEN s.confirmed_at IS NULL THEN 'no_confirmation_time'\n"
-	"            WHEN s.confirmed_at <= s.signup_at THEN 'confirmation_not_after_signup'\n"
-	"            ELSE 'no_confirmation_ip' END AS problem\n"
-	"  FROM subscriptions s\n"
-	"  JOIN lists li ON li.id = s.list_id\n"
-	"  JOIN leads l ON l.id = s.lead_id\n"
-	" WHERE li.optin = 'double' AND s.status = 'confirmed' AND " CONSENT_BASED "\n"
-	"   AND (s.signup_at IS NULL OR s.confirmed_at IS NULL OR s.confirmed_at <= s.signup_at\n"
-	"        OR ($1 = '1' AND COALESCE(s.confirm_ip, '') = ''))";
-
 /* A list that holds only existing-customer subscriptions collects no
  * consent, so it runs no single opt-in; an empty or mixed one does. */
 static const char single_optin[] =
@@ -153,13 +139,25 @@ static const char state_sqlite_no_orders[] = STATE_SQLITE("NULL");
 static const char state_pg_orders[] = STATE_PG("CASE WHEN " SALE_BEFORE " THEN s.signup_at END");
 static const char state_pg_no_orders[] = STATE_PG("NULL");
 
+/* Existing-customer subscriptions have no double opt-in to prove: the
+ * generic question, whose WHERE clause is its last, with one more
+ * condition (made once; the probe runs one schema). */
+static const char *doi_proof(enum ax_leaddb_engine engine)
+{
+	static char *sql;
+	const char *base = ax_consent_default_query("generic", engine, AX_Q_DOI_PROOF);
+	if (!sql && base)
+		sql = ax_asprintf("%s\n   AND " CONSENT_BASED, base);
+	return sql;
+}
+
 const char *ax_consent_customer_query(unsigned caps, enum ax_leaddb_engine engine, enum ax_consent_question q)
 {
 	if (!(caps & AX_CUSTOMER_BASIS))
 		return NULL;
 	switch (q) {
 	case AX_Q_DOI_PROOF:
-		return doi_proof;
+		return doi_proof(engine);
 	case AX_Q_SINGLE_OPTIN:
 		return single_optin;
 	case AX_Q_CONSENT_STATE:

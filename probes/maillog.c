@@ -145,7 +145,10 @@ int ax_maillog_parse_cached(struct ax_maillog_stamps *st, const struct ax_logclo
 }
 
 /* --- the queue table: a chained hash over a ring of nodes. A new entry
- * takes the next ring slot, evicting what was there: the oldest. --- */
+ * takes the next ring slot, evicting what was there: the oldest. Few
+ * queue ids are live at once (a message's are removed when it is done),
+ * so the buckets are a quarter of the ring: small enough to stay in the
+ * cache, and chains of about four when every slot is live. --- */
 struct node {
 	char qid[33];
 	signed char campaign; /* -1: slot free */
@@ -175,7 +178,7 @@ struct ax_maillog_queue *ax_maillog_queue_new(size_t max)
 	struct ax_maillog_queue *q = ax_calloc(1, sizeof(*q));
 	q->max = max ? max : 1;
 	q->nbuckets = 16;
-	while (q->nbuckets < q->max * 2)
+	while (q->nbuckets < q->max / 4)
 		q->nbuckets *= 2;
 	q->nodes = ax_calloc(q->max, sizeof(*q->nodes));
 	q->buckets = ax_malloc(q->nbuckets * sizeof(*q->buckets));
