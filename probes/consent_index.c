@@ -2,8 +2,8 @@
  *
  * The hash reads the address once, lowercasing ASCII as it goes (the lead
  * database stores addresses lowercased, the log keeps the sender's case),
- * eight bytes a step, and ends in a strong 64-bit mix keyed by the run's
- * seed; slots are picked by multiply-shift over any table size, so the
+ * eight bytes a step (multiply and fold), starts from the run's seed and
+ * ends in a strong 64-bit mix; slots are picked by multiply-shift over any table size, so the
  * table is sized to the bound, not to a power of two. */
 #include "consent_index.h"
 
@@ -61,10 +61,11 @@ static uint64_t lower8(uint64_t w)
 static uint64_t hash(uint64_t seed, const char *s, size_t len)
 {
 	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
-	while (len >= 8) {
+	while (len >= 8) { /* a cheap step a word; mix() at the end spreads it */
 		uint64_t w;
 		memcpy(&w, s, 8);
-		h = mix(h ^ lower8(w));
+		h = (h ^ lower8(w)) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
 		s += 8;
 		len -= 8;
 	}

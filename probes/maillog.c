@@ -119,7 +119,7 @@ int ax_maillog_parse_cached(struct ax_maillog_stamps *st, const struct ax_logclo
 	p = skip_spaces(next_space(p, end), end); /* host */
 	const char *tag = p;
 	p = next_space(p, end);
-	if (p - tag < 8 || p[-1] != ':' || !find(tag, p, "postfix", 7))
+	if (p - tag < 8 || p[-1] != ':' || (memcmp(tag, "postfix", 7) != 0 && !find(tag, p, "postfix", 7)))
 		return 0;
 	p = skip_spaces(p, end);
 	const char *qid = p;
