@@ -185,35 +185,39 @@ cleanup:
 	return err;
 }
 
+/* Rows arrive one at a time (single-row mode): an answer of a million
+ * rows (maillog-consent's consent states) is never held whole in libpq. */
 static int each_pg(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
 		   ax_leaddb_row_fn fn, void *arg)
 {
 	size_t used = ax_leaddb_param_count(sql);
 	const char **cells = NULL;
-	int err = 0;
+	int err = 0, stopped = 0;
+	PGresult *res;
 	if (used > nparams)
 		return ax_error_code(AX_EINVALID, "query uses $%zu but only %zu parameter(s) exist", used, nparams);
-	PGresult *res = PQexecParams(db->pg, sql, (int)used, NULL, params, NULL, NULL, 0);
-	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (status != PGRES_TUPLES_OK) {
-		const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-		const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-		if (!m)
-			m = status == PGRES_COMMAND_OK ? "query returned no rows (not a SELECT?)" : PQerrorMessage(db->pg);
-		err = ax_error_code(code && strcmp(code, "57014") == 0 ? AX_ETIMEOUT : AX_EINVALID, "postgresql: %s", m);
-		goto cleanup;
+	if (!PQsendQueryParams(db->pg, sql, (int)used, NULL, params, NULL, NULL, 0))
+		return ax_error_code(AX_EINVALID, "postgresql: %s", PQerrorMessage(db->pg));
+	PQsetSingleRowMode(db->pg);
+	while ((res = PQgetResult(db->pg))) { /* drained to the end, also after a stop */
+		ExecStatusType status = PQresultStatus(res);
+		if (status == PGRES_SINGLE_TUPLE && !err && !stopped) {
+			size_t ncols = (size_t)PQnfields(res);
+			if (!cells)
+				cells = ax_calloc(ncols + 1, sizeof(*cells));
+			for (size_t c = 0; c < ncols; c++)
+				cells[c] = PQgetisnull(res, 0, (int)c) ? NULL : PQgetvalue(res, 0, (int)c);
+			stopped = fn(arg, ncols, cells) != 0;
+		} else if (status != PGRES_SINGLE_TUPLE && status != PGRES_TUPLES_OK && !err) {
+			const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			if (!m)
+				m = status == PGRES_COMMAND_OK ? "query returned no rows (not a SELECT?)" : PQerrorMessage(db->pg);
+			err = ax_error_code(code && strcmp(code, "57014") == 0 ? AX_ETIMEOUT : AX_EINVALID, "postgresql: %s", m);
+		}
+		PQclear(res);
 	}
-	size_t ncols = (size_t)PQnfields(res), nrows = (size_t)PQntuples(res);
-	cells = ax_calloc(ncols + 1, sizeof(*cells));
-	for (size_t r = 0; r < nrows; r++) {
-		for (size_t c = 0; c < ncols; c++)
-			cells[c] = PQgetisnull(res, (int)r, (int)c) ? NULL : PQgetvalue(res, (int)r, (int)c);
-		if (fn(arg, ncols, cells))
-			break;
-	}
-cleanup:
 	free(cells);
-	PQclear(res);
 	return err;
 }
 

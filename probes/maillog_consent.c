@@ -162,7 +162,8 @@ static int index_row(void *arg, size_t ncols, const char *const *cells)
 	struct run *r = arg;
 	if (ncols < 3 || !cells[0])
 		return 0;
-	return ax_consent_index_put(r->index, cells[0], strlen(cells[0]), cell_time(cells[1]), cell_time(cells[2]));
+	r->err = ax_consent_index_put(r->index, cells[0], strlen(cells[0]), cell_time(cells[1]), cell_time(cells[2]));
+	return r->err < 0; /* stops the rows; load_index reports it */
 }
 
 static void add_sample(struct run *r, struct verdict *v, const char *addr, size_t len, int64_t time,
@@ -371,7 +372,7 @@ static int load_index(struct run *r, const char *schema)
 	}
 	r->index = ax_consent_index_new(n);
 	r->queries++;
-	if ((err = ax_leaddb_each(r->db, r->sql, params, 1, index_row, r)) < 0)
+	if ((err = ax_leaddb_each(r->db, r->sql, params, 1, index_row, r)) < 0 || (err = r->err) < 0)
 		ax_error_prefix("consent-state query");
 	return err;
 }
