@@ -141,14 +141,18 @@ static const char state_pg_no_orders[] = STATE_PG("NULL");
 
 /* Existing-customer subscriptions have no double opt-in to prove: the
  * generic question, whose WHERE clause is its last, with one more
- * condition (made once; the probe runs one schema). */
+ * condition (made again only when the engine's question differs). */
 static const char *doi_proof(enum ax_leaddb_engine engine)
 {
+	static const char *made_from;
 	static char *sql;
 	const char *base = ax_consent_default_query("generic", engine, AX_Q_DOI_PROOF);
-	if (!sql && base)
+	if (base && base != made_from) {
+		free(sql);
 		sql = ax_asprintf("%s\n   AND " CONSENT_BASED, base);
-	return sql;
+		made_from = base;
+	}
+	return base ? sql : NULL;
 }
 
 const char *ax_consent_customer_query(unsigned caps, enum ax_leaddb_engine engine, enum ax_consent_question q)
