@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "consent.h"
+#include "consent_customer.h"
 #include "consent_population.h"
 #include "consent_queries.h"
 #include "leaddb.h"
@@ -41,6 +43,7 @@ static const struct ax_option consent_options[] = {
 	{"query-erasure-overdue", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, kind"},
 	{"query-inactive", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; $1 cutoff -> address, detail"},
 	{"query-unsubscribed-mailable", AX_OPT_STRING, NULL, 0, NULL, 0, 0, "SQL replacing the default; no parameters -> address, detail"},
+	AX_CONSENT_CUSTOMER_OPTIONS,
 	{NULL},
 };
 
@@ -52,6 +55,7 @@ static const struct ax_check_def consent_checks[] = {
 	{"consent.erasure.overdue", "no erasure or objection request open longer than erasure-max-age"},
 	{"consent.inactive.retention", "no contact without consent activity for longer than inactive-max-age"},
 	{"consent.unsubscribed.mailable", "no unsubscribed or blocklisted address is still mailable on an active list"},
+	AX_CONSENT_CUSTOMER_CHECKS,
 	AX_PROBE_KEY_CHECK, /* its samples are keyed pseudonyms */
 	{NULL},
 };
@@ -92,9 +96,7 @@ static const struct question questions[] = {
 	 "%lld unsubscribed or blocklisted address(es) still mailable on an active list", NULL},
 };
 
-/* 'YYYY-MM-DD HH:MM:SS' UTC: the format of the generic schema's times and
- * one PostgreSQL reads as timestamptz in a UTC session. */
-static void sql_time(int64_t t, char out[static 32])
+void ax_consent_sql_time(int64_t t, char out[static 32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -102,14 +104,14 @@ static void sql_time(int64_t t, char out[static 32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static json_t *sample_json(struct ax_probe_ctx *ctx, const struct question *qu, const struct ax_leaddb_sample *s)
+static json_t *sample_json(struct ax_probe_ctx *ctx, int first_is_address, const struct ax_leaddb_sample *s)
 {
 	json_t *arr = json_array();
 	for (size_t r = 0; r < s->nrows; r++) {
 		char **row = s->cells + r * s->ncols;
 		json_t *item = json_object();
 		const char *first = row[0] ? row[0] : "";
-		if (qu->first_is_address) {
+		if (first_is_address) {
 			char pseudo[20];
 			ax_probe_pseudonym(ctx, first, pseudo);
 			json_object_set_new(item, "lead", json_stringn(pseudo, 18));
@@ -140,17 +142,51 @@ static int needs_met(struct ax_leaddb *db, const struct question *qu, const char
 	return met;
 }
 
+int ax_consent_ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ax_consent_ask *a,
+		   struct ax_buf *sql_log)
+{
+	const char *source = a->overridden ? a->option : "default";
+	struct ax_leaddb_sample s;
+
+	ax_buf_printf(sql_log, "-- %s (%s%s)\n", a->check, a->overridden ? "from option " : "default for schema ",
+		      a->overridden ? a->option : a->schema);
+	if (!a->overridden && a->schema && ax_consent_schema_find(a->schema))
+		ax_buf_printf(sql_log, "-- written from %s\n", ax_consent_schema_find(a->schema)->source);
+	for (size_t i = 0; i < a->nparams; i++)
+		ax_buf_printf(sql_log, "-- $%zu = '%s'\n", i + 1, a->params[i] ? a->params[i] : "NULL");
+	ax_buf_printf(sql_log, "%s;\n\n", a->sql);
+
+	if (ax_leaddb_count_sample(db, a->sql, a->params, a->nparams, (size_t)ax_probe_opt_int(ctx, "samples"), &s) < 0) {
+		json_decref(a->extra);
+		ax_probe_result(ctx, a->check, AX_CHECK_ERROR, NULL, "%s query failed: %s", source, ax_error_last());
+		return 0;
+	}
+	json_t *observed = json_pack("{s:I,s:o,s:s}", "count", (json_int_t)s.total, "samples",
+				     sample_json(ctx, a->first_is_address, &s), "query", source);
+	if (a->extra)
+		json_object_update(observed, a->extra);
+	json_decref(a->extra);
+	if (s.total > 0)
+		ax_probe_result(ctx, a->check, AX_CHECK_FAIL, observed, a->fail_fmt, (long long)s.total);
+	else
+		ax_probe_result(ctx, a->check, AX_CHECK_PASS, observed, "%s", a->pass_msg);
+	ax_leaddb_sample_free(&s);
+	return 0;
+}
+
 static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct question *qu, const char *schema,
-	       struct ax_buf *sql_log)
+	       unsigned caps, struct ax_buf *sql_log)
 {
 	const char *override = ax_probe_opt(ctx, qu->option);
-	const char *sql = override ? override : ax_consent_default_query(schema, ax_leaddb_engine(db), qu->q);
+	const char *sql = override ? override : ax_consent_customer_query(caps, ax_leaddb_engine(db), qu->q);
 	char cutoff[32];
 	const char *params[2] = {NULL, NULL};
-	size_t nparams = 0;
-	struct ax_leaddb_sample s;
-	int err;
+	struct ax_consent_ask a = {.check = qu->check, .option = qu->option, .overridden = override != NULL,
+				   .schema = schema, .params = params, .first_is_address = qu->first_is_address,
+				   .pass_msg = qu->pass_msg, .fail_fmt = qu->fail_fmt};
 
+	if (!sql)
+		sql = ax_consent_default_query(schema, ax_leaddb_engine(db), qu->q);
 	if (qu->q == AX_Q_IP_RECORDING && !ax_probe_opt_bool(ctx, "require-ip")) {
 		ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "require-ip is off: no confirmation IP is needed");
 		return 0;
@@ -169,7 +205,7 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 	case AX_Q_DOI_PROOF:
 		params[0] = ax_probe_opt_bool(ctx, "require-ip") ? "1" : "0";
 		params[1] = ax_probe_opt(ctx, "listmonk-ip-key");
-		nparams = 2;
+		a.nparams = 2;
 		break;
 	case AX_Q_UNCONFIRMED_EXPIRED:
 	case AX_Q_ERASURE_OVERDUE:
@@ -177,38 +213,17 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 		const char *key = qu->q == AX_Q_UNCONFIRMED_EXPIRED ? "unconfirmed-max-age"
 				  : qu->q == AX_Q_ERASURE_OVERDUE  ? "erasure-max-age"
 								   : "inactive-max-age";
-		sql_time(ax_probe_now(ctx) - ax_probe_opt_int(ctx, key), cutoff);
+		ax_consent_sql_time(ax_probe_now(ctx) - ax_probe_opt_int(ctx, key), cutoff);
 		params[0] = cutoff;
-		nparams = 1;
+		a.nparams = 1;
+		a.extra = json_pack("{s:s}", "cutoff", cutoff);
 		break;
 	}
 	default:
 		break;
 	}
-	ax_buf_printf(sql_log, "-- %s (%s%s)\n", qu->check, override ? "from option " : "default for schema ",
-		      override ? qu->option : schema);
-	if (!override && ax_consent_schema_find(schema))
-		ax_buf_printf(sql_log, "-- written from %s\n", ax_consent_schema_find(schema)->source);
-	for (size_t i = 0; i < nparams; i++)
-		ax_buf_printf(sql_log, "-- $%zu = '%s'\n", i + 1, params[i] ? params[i] : "NULL");
-	ax_buf_printf(sql_log, "%s;\n\n", sql);
-
-	err = ax_leaddb_count_sample(db, sql, params, nparams, (size_t)ax_probe_opt_int(ctx, "samples"), &s);
-	if (err < 0) {
-		ax_probe_result(ctx, qu->check, AX_CHECK_ERROR, NULL, "%s query failed: %s",
-				       override ? qu->option : "default", ax_error_last());
-		return 0;
-	}
-	json_t *observed = json_pack("{s:I,s:o,s:s}", "count", (json_int_t)s.total, "samples",
-				     sample_json(ctx, qu, &s), "query", override ? qu->option : "default");
-	if (nparams && qu->q != AX_Q_DOI_PROOF)
-		json_object_set_new(observed, "cutoff", json_string(cutoff));
-	if (s.total > 0)
-		ax_probe_result(ctx, qu->check, AX_CHECK_FAIL, observed, qu->fail_fmt, (long long)s.total);
-	else
-		ax_probe_result(ctx, qu->check, AX_CHECK_PASS, observed, "%s", qu->pass_msg);
-	ax_leaddb_sample_free(&s);
-	return err;
+	a.sql = sql;
+	return ax_consent_ask(ctx, db, &a, sql_log);
 }
 
 static int consent_run(struct ax_probe_ctx *ctx)
@@ -216,6 +231,7 @@ static int consent_run(struct ax_probe_ctx *ctx)
 	struct ax_leaddb *db = NULL;
 	struct ax_buf sql_log = AX_BUF_INIT;
 	const char *schema = ax_probe_opt(ctx, "schema");
+	unsigned caps = 0;
 	int err = 0;
 
 	struct ax_leaddb_auth auth = {ax_probe_opt(ctx, "password-file"), ax_probe_opt(ctx, "defaults-file")};
@@ -224,9 +240,13 @@ static int consent_run(struct ax_probe_ctx *ctx)
 				       &auth)) < 0 ||
 	    (err = ax_consent_schema_engine_check(schema, ax_leaddb_engine(db))) < 0)
 		goto cleanup;
+	if ((err = ax_consent_customer_caps(db, schema, &caps)) < 0)
+		goto cleanup;
 	for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++)
-		if ((err = ask(ctx, db, &questions[i], schema, &sql_log)) < 0)
+		if ((err = ask(ctx, db, &questions[i], schema, caps, &sql_log)) < 0)
 			goto cleanup;
+	if ((err = ax_consent_customer_run(ctx, db, schema, caps, &sql_log)) < 0)
+		goto cleanup;
 	ax_probe_artifact(ctx, "consent-queries.sql", "application/sql", sql_log.ptr, sql_log.size);
 	ax_consent_population(ctx, db, schema);
 cleanup:
@@ -241,7 +261,7 @@ static const struct ax_probe_access consent_access = {.connect = (const char *co
 
 const struct probe probe_consent = {
 	.name = "consent",
-	.summary = "lead database: double opt-in proof, single opt-in lists, expired sign-ups, erasure, retention, unsubscribes",
+	.summary = "lead database: double opt-in proof, single opt-in lists, expired sign-ups, erasure, retention, unsubscribes, existing customers",
 	.options = consent_options,
 	.checks = consent_checks,
 	.access = &consent_access,

@@ -80,7 +80,7 @@ static const char *const listmonk[AX_Q_COUNT] = {
 		"  FROM subscribers s\n"
 		"  JOIN subscriber_lists sl ON sl.subscriber_id = s.id\n"
 		"  JOIN lists l ON l.id = sl.list_id\n"
-		" WHERE lower(s.email) IN (SELECT jsonb_array_elements_text($1::jsonb))\n"
+		" WHERE ($1::jsonb IS NULL OR lower(s.email) IN (SELECT jsonb_array_elements_text($1::jsonb)))\n"
 		" GROUP BY lower(s.email)",
 };
 
@@ -134,7 +134,7 @@ static const char generic_state_sqlite[] =
 	"       CASE WHEN MAX(s.status = 'confirmed') = 1 THEN NULL\n"
 	"            ELSE MAX(unixepoch(s.unsubscribed_at)) END AS unsubscribed_at\n"
 	"  FROM leads l JOIN subscriptions s ON s.lead_id = l.id\n"
-	" WHERE l.email IN (SELECT value FROM json_each($1))\n"
+	" WHERE ($1 IS NULL OR l.email IN (SELECT value FROM json_each($1)))\n"
 	" GROUP BY l.email";
 
 static const char generic_state_pg[] =
@@ -143,7 +143,7 @@ static const char generic_state_pg[] =
 	"       CASE WHEN bool_or(s.status = 'confirmed') THEN NULL\n"
 	"            ELSE extract(epoch FROM max(s.unsubscribed_at))::bigint END AS unsubscribed_at\n"
 	"  FROM leads l JOIN subscriptions s ON s.lead_id = l.id\n"
-	" WHERE l.email IN (SELECT jsonb_array_elements_text($1::jsonb))\n"
+	" WHERE ($1::jsonb IS NULL OR l.email IN (SELECT jsonb_array_elements_text($1::jsonb)))\n"
 	" GROUP BY l.email";
 
 const char *ax_consent_default_query(const char *schema, enum ax_leaddb_engine engine, enum ax_consent_question q)

@@ -29,7 +29,7 @@ enum ax_consent_question {
 	/* no parameters. Rows: address, detail: an unsubscribed or blocklisted
 	 * address the system would still mail on an active list. */
 	AX_Q_UNSUB_MAILABLE,
-	/* $1 JSON array of lowercase addresses. Rows: address (lowercase),
+	/* $1 JSON array of lowercase addresses, or NULL: every address. Rows: address (lowercase),
 	 * consent since (Unix seconds or NULL), unsubscribed at (Unix seconds,
 	 * NULL while any subscription is active). */
 	AX_Q_CONSENT_STATE,

@@ -44,7 +44,9 @@ void ax_leaddb_free(struct ax_leaddb *db);
 /* Called per row; cells[i] is NULL for SQL NULL. Return nonzero to stop. */
 typedef int (*ax_leaddb_row_fn)(void *arg, size_t ncols, const char *const *cells);
 
-/* Runs sql with params bound to $1..$nparams (NULL entries bind NULL). */
+/* Runs sql with params bound to $1..$nparams (NULL entries bind NULL).
+ * Rows are handed over as they come (SQLite steps, PostgreSQL single-row
+ * mode): a large answer is never held whole. */
 int ax_leaddb_each(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
 		   ax_leaddb_row_fn fn, void *arg);
 

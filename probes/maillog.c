@@ -33,6 +33,29 @@ static int is_qid_char(char c)
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+/* lit (n >= 2 bytes) in [p, end): memchr for its first byte, which is
+ * rare in these lines, beats a general search on short haystacks. */
+static const char *find(const char *p, const char *end, const char *lit, size_t n)
+{
+	while ((size_t)(end - p) >= n && (p = memchr(p, lit[0], (size_t)(end - p) - n + 1))) {
+		if (memcmp(p + 1, lit + 1, n - 1) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* " status=sent" in [p, end): logread's vector search (a delivery line
+ * is long and its search is most of its parsing). */
+static int sent_status(const char *p, const char *end)
+{
+	static const char *const phrase[] = {" status=sent"};
+	static struct ax_needles nd;
+	if (!nd.n)
+		ax_needles_init(&nd, phrase, 1);
+	return ax_needles_find(&nd, p, end) != NULL;
+}
+
 static int starts(const char *p, const char *end, const char *lit)
 {
 	size_t n = strlen(lit);
@@ -52,18 +75,51 @@ static int bracketed(const char *p, const char *end, const char **addr, size_t *
 	return 0;
 }
 
+/* The stamp's value depends only on the bytes the parser consumed and the
+ * one after them (where it stopped): a line that repeats those bytes
+ * repeats the value. */
+static int stamp(struct ax_maillog_stamps *st, const struct ax_logclock *clock, const char *line, size_t len,
+		 int64_t *time, size_t *used)
+{
+	if (st && st->k && (st->ended ? len == st->k : len >= st->k) && memcmp(line, st->prefix, st->k) == 0) {
+		*time = st->time;
+		*used = st->used;
+		return 0;
+	}
+	if (ax_logtime_parse(clock, line, len, time, used) < 0)
+		return AX_EINVALID;
+	if (st) {
+		size_t k = *used < len ? *used + 1 : len;
+		st->k = k <= sizeof(st->prefix) ? k : 0;
+		memcpy(st->prefix, line, st->k);
+		st->ended = *used >= len;
+		st->time = *time;
+		st->used = *used;
+	}
+	return 0;
+}
+
 int ax_maillog_parse(const struct ax_logclock *clock, const char *line, size_t len, struct ax_maillog_rec *out)
+{
+	return ax_maillog_parse_cached(NULL, clock, line, len, out);
+}
+
+int ax_maillog_parse_cached(struct ax_maillog_stamps *st, const struct ax_logclock *clock, const char *line,
+			    size_t len, struct ax_maillog_rec *out)
 {
 	const char *end = line + len, *p;
 	size_t used = 0;
-	memset(out, 0, sizeof(*out));
-	if (ax_logtime_parse(clock, line, len, &out->time, &used) < 0)
+	out->kind = AX_MAILLOG_OTHER;
+	out->queue_id[0] = '\0';
+	out->addr = NULL;
+	out->addr_len = 0;
+	if (stamp(st, clock, line, len, &out->time, &used) < 0)
 		return AX_EINVALID;
 	p = skip_spaces(line + used, end);
 	p = skip_spaces(next_space(p, end), end); /* host */
 	const char *tag = p;
 	p = next_space(p, end);
-	if (p - tag < 8 || p[-1] != ':' || !memmem(tag, (size_t)(p - tag), "postfix", 7))
+	if (p - tag < 8 || p[-1] != ':' || (memcmp(tag, "postfix", 7) != 0 && !find(tag, p, "postfix", 7)))
 		return 0;
 	p = skip_spaces(p, end);
 	const char *qid = p;
@@ -80,7 +136,7 @@ int ax_maillog_parse(const struct ax_logclock *clock, const char *line, size_t l
 			out->kind = AX_MAILLOG_FROM;
 	} else if (starts(p, end, "to=")) {
 		if (bracketed(p + 3, end, &out->addr, &out->addr_len) == 0 &&
-		    memmem(p, (size_t)(end - p), " status=sent", 12))
+		    sent_status(p, end))
 			out->kind = AX_MAILLOG_SENT;
 	} else if ((size_t)(end - p) == 7 && memcmp(p, "removed", 7) == 0) {
 		out->kind = AX_MAILLOG_REMOVED;
@@ -89,7 +145,10 @@ int ax_maillog_parse(const struct ax_logclock *clock, const char *line, size_t l
 }
 
 /* --- the queue table: a chained hash over a ring of nodes. A new entry
- * takes the next ring slot, evicting what was there: the oldest. --- */
+ * takes the next ring slot, evicting what was there: the oldest. Few
+ * queue ids are live at once (a message's are removed when it is done),
+ * so the buckets are a quarter of the ring: small enough to stay in the
+ * cache, and chains of about four when every slot is live. --- */
 struct node {
 	char qid[33];
 	signed char campaign; /* -1: slot free */
@@ -101,6 +160,9 @@ struct ax_maillog_queue {
 	uint32_t *buckets;
 	size_t max, nbuckets, ring;
 	uint64_t evicted;
+	/* the node last looked up: a message's lines tend to follow each
+	 * other (from, its deliveries, removed); checked against the node */
+	uint32_t last;
 };
 
 static uint64_t hash(const char *s)
@@ -116,7 +178,7 @@ struct ax_maillog_queue *ax_maillog_queue_new(size_t max)
 	struct ax_maillog_queue *q = ax_calloc(1, sizeof(*q));
 	q->max = max ? max : 1;
 	q->nbuckets = 16;
-	while (q->nbuckets < q->max * 2)
+	while (q->nbuckets < q->max / 4)
 		q->nbuckets *= 2;
 	q->nodes = ax_calloc(q->max, sizeof(*q->nodes));
 	q->buckets = ax_malloc(q->nbuckets * sizeof(*q->buckets));
@@ -164,10 +226,16 @@ void ax_maillog_queue_set(struct ax_maillog_queue *q, const char *qid, int campa
 	*link = idx;
 }
 
-int ax_maillog_queue_get(const struct ax_maillog_queue *q, const char *qid)
+int ax_maillog_queue_get(struct ax_maillog_queue *q, const char *qid)
 {
+	const struct node *n = &q->nodes[q->last];
+	if (n->campaign >= 0 && strcmp(n->qid, qid) == 0)
+		return n->campaign;
 	uint32_t *link = find_link(q, qid);
-	return *link == UINT32_MAX ? -1 : q->nodes[*link].campaign;
+	if (*link == UINT32_MAX)
+		return -1;
+	q->last = *link;
+	return q->nodes[*link].campaign;
 }
 
 void ax_maillog_queue_remove(struct ax_maillog_queue *q, const char *qid)

@@ -33,6 +33,19 @@ struct ax_maillog_rec {
  * when the line does not start with a timestamp (no message set). */
 int ax_maillog_parse(const struct ax_logclock *clock, const char *line, size_t len, struct ax_maillog_rec *out);
 
+/* The same, remembering the last timestamp in *st (zeroed before the
+ * first line; st may be NULL): consecutive lines of one second, most of a
+ * busy log, skip the date arithmetic. */
+struct ax_maillog_stamps {
+	char prefix[40];
+	size_t k;     /* bytes of prefix that decide the stamp; 0: none yet */
+	int ended;    /* the stamp ran to the end of its line */
+	int64_t time;
+	size_t used;
+};
+int ax_maillog_parse_cached(struct ax_maillog_stamps *st, const struct ax_logclock *clock, const char *line,
+			    size_t len, struct ax_maillog_rec *out);
+
 /* The existing files among base.max_rotated(.gz) ... base.1(.gz), base,
  * oldest first (the order a queue id's lines were written in), as a
  * NULL-terminated array freed with ax_maillog_files_free(). AX_ENOTFOUND
@@ -45,7 +58,7 @@ struct ax_maillog_queue;
 struct ax_maillog_queue *ax_maillog_queue_new(size_t max);
 void ax_maillog_queue_set(struct ax_maillog_queue *q, const char *qid, int campaign);
 /* 1 campaign, 0 other sender, -1 unknown queue id. */
-int ax_maillog_queue_get(const struct ax_maillog_queue *q, const char *qid);
+int ax_maillog_queue_get(struct ax_maillog_queue *q, const char *qid);
 void ax_maillog_queue_remove(struct ax_maillog_queue *q, const char *qid);
 uint64_t ax_maillog_queue_evicted(const struct ax_maillog_queue *q);
 void ax_maillog_queue_free(struct ax_maillog_queue *q);

@@ -1,17 +1,24 @@
 /* maillog_consent.c - the `maillog-consent` probe: was campaign mail
  * delivered to addresses without consent, or after they unsubscribed?
  *
- * Streams the Postfix log (rotated generations oldest first), remembers
- * for each queue id only whether its envelope sender is a campaign sender
- * (bounded table), and collects campaign deliveries in batches. Each batch
- * asks the lead database one query for the consent state of its distinct
- * recipients, judges every delivery and is dropped: memory is bounded by
- * batch-size and max-queue-ids whatever the log size. Recipients appear in
- * evidence only as keyed pseudonyms. */
+ * The default consent-state query runs once, for every address, into a
+ * fixed-size index (consent_index.h: 64-bit run-keyed hashes of the
+ * addresses and two times each, sized from a count of the leads before
+ * the load); the Postfix log (rotated generations oldest first) is then
+ * read in one pass through logread's bulk path, remembering per queue id
+ * only whether its envelope sender is a campaign sender (bounded table),
+ * and every campaign delivery is judged as it is read, without a database
+ * round trip. A `query-consent-state` override keeps its contract (a JSON
+ * array of addresses a query): its deliveries are judged in batches, one
+ * query each. Memory is bounded by the index (the lead count) or by
+ * batch-size, and by max-queue-ids, whatever the log size. Recipients
+ * appear in evidence only as keyed pseudonyms. */
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "consent_customer.h"
+#include "consent_index.h"
 #include "consent_queries.h"
 #include "json.h"
 #include "leaddb.h"
@@ -55,7 +62,7 @@ struct delivery {
 
 struct state {
 	char *addr;
-	int64_t since, unsub; /* INT64_MIN: NULL */
+	int64_t since, unsub; /* AX_CONSENT_NONE: NULL */
 };
 
 struct verdict {
@@ -63,19 +70,51 @@ struct verdict {
 	json_t *samples;
 };
 
+#define PENDING 16
+
+/* The last senders judged: a log has few, and fnmatch per line is slow. */
+#define SENDER_CACHE 4
+struct sender_memo {
+	char addr[256];
+	size_t len; /* 0: empty */
+	int campaign;
+};
+
 struct run {
 	struct ax_probe_ctx *ctx;
 	struct ax_leaddb *db;
 	const char *sql;
 	int64_t grace;
-	size_t max_samples, batch_max;
+	size_t max_samples;
+	/* loaded once (the default queries), or NULL: batches (an override) */
+	struct ax_consent_index *index;
+	/* the batched path */
+	size_t batch_max;
 	struct delivery *batch;
 	size_t nbatch;
 	struct state *states;
 	size_t nstates, astates;
+	/* reading */
+	struct ax_maillog_queue *q;
+	const struct ax_logclock *clock;
+	struct ax_maillog_stamps stamps;
+	struct sender_memo senders[SENDER_CACHE];
+	unsigned next_sender;
+	size_t max_line;
+	/* deliveries whose slots are being fetched, judged together in order
+	 * (their cache misses overlap: the lookups are memory-bound) */
+	struct pending {
+		uint64_t key;
+		int64_t time;
+		size_t len;
+		char addr[256];
+	} pending[PENDING];
+	size_t npending;
 	struct verdict without, after;
 	uint64_t campaign, other, unknown_sender, queries;
 	struct ax_mlc_pop *pop;
+	uint64_t files, lines, unparsed;
+	int err; /* of a batch query, stops the scan */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -91,10 +130,17 @@ static int cmp_state(const void *a, const void *b)
 static int64_t cell_time(const char *s)
 {
 	if (!s || !*s)
-		return INT64_MIN;
+		return AX_CONSENT_NONE;
 	char *end;
 	long long v = strtoll(s, &end, 10);
-	return *end && *end != '.' ? INT64_MIN : (int64_t)v;
+	return *end && *end != '.' ? AX_CONSENT_NONE : (int64_t)v;
+}
+
+static void lowercase(char *s)
+{
+	for (char *c = s; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 }
 
 static int state_row(void *arg, size_t ncols, const char *const *cells)
@@ -108,25 +154,79 @@ static int state_row(void *arg, size_t ncols, const char *const *cells)
 	}
 	struct state *s = &r->states[r->nstates++];
 	s->addr = ax_strdup(cells[0]);
-	for (char *c = s->addr; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
+	lowercase(s->addr);
 	s->since = cell_time(cells[1]);
 	s->unsub = cell_time(cells[2]);
 	return 0;
 }
 
-static void add_sample(struct run *r, struct verdict *v, const struct delivery *d, const char *reason)
+static int index_row(void *arg, size_t ncols, const char *const *cells)
+{
+	struct run *r = arg;
+	if (ncols < 3 || !cells[0])
+		return 0;
+	r->err = ax_consent_index_put(r->index, cells[0], strlen(cells[0]), cell_time(cells[1]), cell_time(cells[2]));
+	return r->err < 0; /* stops the rows; load_index reports it */
+}
+
+static void add_sample(struct run *r, struct verdict *v, const char *addr, size_t len, int64_t time,
+		       const char *reason)
 {
 	v->count++;
-	ax_mlc_pop_violation(r->pop, d->addr, d->time, reason);
-	if (json_array_size(v->samples) >= r->max_samples)
+	char *a = ax_strndup(addr, len);
+	lowercase(a);
+	ax_mlc_pop_violation(r->pop, a, time, reason);
+	if (json_array_size(v->samples) >= r->max_samples) {
+		free(a);
 		return;
+	}
 	char pseudo[20], when[32];
-	ax_probe_pseudonym(r->ctx, d->addr, pseudo);
-	ax_time_format(d->time, when);
+	ax_probe_pseudonym(r->ctx, a, pseudo);
+	free(a);
+	ax_time_format(time, when);
 	json_array_append_new(v->samples, json_pack("{s:s#,s:s,s:s}", "lead", pseudo, (int)18, "delivered_at", when,
 						    "reason", reason));
+}
+
+/* The verdict on one delivery: consent since, unsubscribed at (s NULL: the
+ * address is not in the lead database). */
+static void judge(struct run *r, const char *addr, size_t len, int64_t time, int known, int64_t since, int64_t unsub)
+{
+	if (!known || since == AX_CONSENT_NONE)
+		add_sample(r, &r->without, addr, len, time, known ? "never_confirmed" : "not_in_lead_database");
+	else if (time < since)
+		add_sample(r, &r->without, addr, len, time, "before_confirmation");
+	else if (unsub != AX_CONSENT_NONE && time > unsub + r->grace)
+		add_sample(r, &r->after, addr, len, time, "after_unsubscribe_grace");
+}
+
+static void settle(struct run *r)
+{
+	for (size_t i = 0; i < r->npending; i++) {
+		const struct pending *p = &r->pending[i];
+		struct ax_consent_interval s;
+		int known = ax_consent_index_find(r->index, p->key, &s);
+		judge(r, p->addr, p->len, p->time, known, known ? s.since : 0, known ? s.unsub : 0);
+	}
+	r->npending = 0;
+}
+
+static void look_up(struct run *r, const char *addr, size_t len, int64_t time)
+{
+	if (len >= sizeof(r->pending[0].addr)) { /* too long to keep: judged now, in its turn */
+		settle(r);
+		struct ax_consent_interval s;
+		int known = ax_consent_index_get(r->index, addr, len, &s);
+		judge(r, addr, len, time, known, known ? s.since : 0, known ? s.unsub : 0);
+		return;
+	}
+	struct pending *p = &r->pending[r->npending++];
+	p->key = ax_consent_index_key(r->index, addr, len);
+	p->time = time;
+	p->len = len;
+	memcpy(p->addr, addr, len);
+	if (r->npending == PENDING)
+		settle(r);
 }
 
 static int flush(struct run *r)
@@ -156,12 +256,7 @@ static int flush(struct run *r)
 		const struct delivery *d = &r->batch[i];
 		struct state key = {.addr = d->addr};
 		const struct state *s = bsearch(&key, r->states, r->nstates, sizeof(*r->states), cmp_state);
-		if (!s || s->since == INT64_MIN)
-			add_sample(r, &r->without, d, s ? "never_confirmed" : "not_in_lead_database");
-		else if (d->time < s->since)
-			add_sample(r, &r->without, d, "before_confirmation");
-		else if (s->unsub != INT64_MIN && d->time > s->unsub + r->grace)
-			add_sample(r, &r->after, d, "after_unsubscribe_grace");
+		judge(r, d->addr, strlen(d->addr), d->time, s != NULL, s ? s->since : 0, s ? s->unsub : 0);
 	}
 cleanup:
 	free(list);
@@ -175,76 +270,127 @@ cleanup:
 	return err;
 }
 
-static int is_campaign_sender(struct ax_probe_ctx *ctx, const char *addr, size_t len)
+static int is_campaign_sender(struct run *r, const char *addr, size_t len)
 {
+	for (unsigned i = 0; i < SENDER_CACHE; i++)
+		if (r->senders[i].len == len + 1 && memcmp(r->senders[i].addr, addr, len) == 0)
+			return r->senders[i].campaign;
 	char *s = ax_strndup(addr, len);
 	int hit = 0;
-	for (size_t i = 0; !hit && i < ax_probe_opt_count(ctx, "campaign-sender"); i++)
-		hit = fnmatch(ax_probe_opt_at(ctx, "campaign-sender", i), s, FNM_CASEFOLD) == 0;
+	for (size_t i = 0; !hit && i < ax_probe_opt_count(r->ctx, "campaign-sender"); i++)
+		hit = fnmatch(ax_probe_opt_at(r->ctx, "campaign-sender", i), s, FNM_CASEFOLD) == 0;
 	free(s);
+	if (len < sizeof(r->senders[0].addr)) {
+		struct sender_memo *m = &r->senders[r->next_sender++ % SENDER_CACHE];
+		memcpy(m->addr, addr, len);
+		m->len = len + 1; /* the empty sender <> is a sender too */
+		m->campaign = hit;
+	}
 	return hit;
 }
 
-struct file_stats {
-	uint64_t files, lines, bytes, unparsed;
-};
+/* One log line: a campaign sender remembered per queue id, a delivery of
+ * its queue judged (or queued for the batch query). */
+static int on_line(struct run *r, const char *line, size_t len)
+{
+	struct ax_maillog_rec rec;
+	r->lines++;
+	if (ax_maillog_parse_cached(&r->stamps, r->clock, line, len, &rec) < 0) {
+		r->unparsed++;
+		return 0;
+	}
+	if (rec.kind == AX_MAILLOG_FROM) {
+		ax_maillog_queue_set(r->q, rec.queue_id, is_campaign_sender(r, rec.addr, rec.addr_len));
+	} else if (rec.kind == AX_MAILLOG_REMOVED) {
+		ax_maillog_queue_remove(r->q, rec.queue_id);
+	} else if (rec.kind == AX_MAILLOG_SENT && rec.addr_len) {
+		int campaign = ax_maillog_queue_get(r->q, rec.queue_id);
+		if (campaign < 0) {
+			r->unknown_sender++;
+			return 0;
+		}
+		if (!campaign) {
+			r->other++;
+			return 0;
+		}
+		r->campaign++;
+		ax_mlc_pop_delivery(r->pop, rec.time);
+		if (r->index) {
+			look_up(r, rec.addr, rec.addr_len, rec.time);
+			return 0;
+		}
+		struct delivery *d = &r->batch[r->nbatch++];
+		d->addr = ax_strndup(rec.addr, rec.addr_len);
+		lowercase(d->addr);
+		d->time = rec.time;
+		if (r->nbatch == r->batch_max)
+			return flush(r);
+	}
+	return 0;
+}
 
-static int read_log(struct run *r, const char *path, struct ax_maillog_queue *q, const struct ax_logclock *clock,
-		    struct file_stats *fs)
+static int on_block(void *arg, struct ax_logblock *b)
+{
+	struct run *r = arg;
+	struct ax_logline line;
+	while (ax_logblock_next(b, &line))
+		if ((r->err = on_line(r, line.ptr, line.len)) < 0)
+			return r->err;
+	return 0;
+}
+
+static int read_log(struct run *r, const char *path)
 {
 	struct ax_logread *lr = NULL;
-	struct ax_logline line;
-	int err, rc;
-	if ((err = ax_logread_open(&lr, path, (size_t)ax_probe_opt_int(r->ctx, "max-line"))) < 0)
+	int err;
+	if ((err = ax_logread_open(&lr, path, r->max_line)) < 0)
 		return err;
-	fs->files++;
-	while ((rc = ax_logread_next(lr, &line)) > 0) {
-		struct ax_maillog_rec rec;
-		fs->lines++;
-		fs->bytes += line.len + 1;
-		if (ax_maillog_parse(clock, line.ptr, line.len, &rec) < 0) {
-			fs->unparsed++;
-			continue;
-		}
-		if (rec.kind == AX_MAILLOG_FROM) {
-			ax_maillog_queue_set(q, rec.queue_id, is_campaign_sender(r->ctx, rec.addr, rec.addr_len));
-		} else if (rec.kind == AX_MAILLOG_REMOVED) {
-			ax_maillog_queue_remove(q, rec.queue_id);
-		} else if (rec.kind == AX_MAILLOG_SENT && rec.addr_len) {
-			int campaign = ax_maillog_queue_get(q, rec.queue_id);
-			if (campaign < 0) {
-				r->unknown_sender++;
-				continue;
-			}
-			if (!campaign) {
-				r->other++;
-				continue;
-			}
-			r->campaign++;
-			ax_mlc_pop_delivery(r->pop, rec.time);
-			struct delivery *d = &r->batch[r->nbatch++];
-			d->addr = ax_strndup(rec.addr, rec.addr_len);
-			for (char *c = d->addr; *c; c++)
-				if (*c >= 'A' && *c <= 'Z')
-					*c = (char)(*c - 'A' + 'a');
-			d->time = rec.time;
-			if (r->nbatch == r->batch_max && (err = flush(r)) < 0)
-				goto cleanup;
-		}
-	}
-	err = rc < 0 ? rc : 0;
-cleanup:
+	r->files++;
+	err = ax_logread_scan(lr, on_block, r);
 	ax_logread_free(lr);
 	return err;
 }
 
-static int emit(struct run *r, const struct file_stats *fs, struct verdict *v, const char *check, const char *what)
+/* An upper bound of the rows the default consent-state query returns (one
+ * per address), to size the index once. */
+static int count_row(void *arg, size_t ncols, const char *const *cells)
+{
+	if (ncols >= 1 && cells[0])
+		*(size_t *)arg = (size_t)strtoull(cells[0], NULL, 10);
+	return 0;
+}
+
+static int count_addresses(struct run *r, const char *schema, size_t *out)
+{
+	const char *sql = strcmp(schema, "listmonk") == 0 ? "SELECT count(*) FROM subscribers" : "SELECT count(*) FROM leads";
+	*out = 0;
+	return ax_leaddb_each(r->db, sql, NULL, 0, count_row, out);
+}
+
+/* The default query once, with $1 NULL (every address), into the index. */
+static int load_index(struct run *r, const char *schema)
+{
+	size_t n = 0;
+	int err;
+	const char *params[1] = {NULL};
+	if ((err = count_addresses(r, schema, &n)) < 0) {
+		ax_error_prefix("counting the lead addresses");
+		return err;
+	}
+	r->index = ax_consent_index_new(n);
+	r->queries++;
+	if ((err = ax_leaddb_each(r->db, r->sql, params, 1, index_row, r)) < 0 || (err = r->err) < 0)
+		ax_error_prefix("consent-state query");
+	return err;
+}
+
+static int emit(struct run *r, struct verdict *v, const char *check, const char *what)
 {
 	json_t *obs = json_pack("{s:I,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)v->count, "samples",
 				v->samples, "campaign_deliveries", (json_int_t)r->campaign, "other_deliveries",
 				(json_int_t)r->other, "deliveries_unknown_sender", (json_int_t)r->unknown_sender, "files",
-				(json_int_t)fs->files, "lines", (json_int_t)fs->lines, "unparsed_lines",
-				(json_int_t)fs->unparsed, "queries", (json_int_t)r->queries);
+				(json_int_t)r->files, "lines", (json_int_t)r->lines, "unparsed_lines",
+				(json_int_t)r->unparsed, "queries", (json_int_t)r->queries);
 	if (v->count) {
 		ax_probe_result(r->ctx, check, AX_CHECK_FAIL, obs, "%llu of %llu campaign deliveries %s",
 				       (unsigned long long)v->count, (unsigned long long)r->campaign, what);
@@ -258,37 +404,54 @@ static int emit(struct run *r, const struct file_stats *fs, struct verdict *v, c
 static int mlc_run(struct ax_probe_ctx *ctx)
 {
 	struct run r = {.ctx = ctx};
-	struct ax_maillog_queue *q = NULL;
-	struct file_stats fs = {0};
 	struct ax_logclock clock;
 	char **files = NULL;
 	int err;
 	const char *override = ax_probe_opt(ctx, "query-consent-state");
+	const char *schema = ax_probe_opt(ctx, "schema");
 
 	r.grace = ax_probe_opt_int(ctx, "unsubscribe-grace");
 	r.max_samples = (size_t)ax_probe_opt_int(ctx, "samples");
-	r.batch_max = (size_t)ax_probe_opt_int(ctx, "batch-size");
-	r.batch = ax_calloc(r.batch_max, sizeof(*r.batch));
+	r.max_line = (size_t)ax_probe_opt_int(ctx, "max-line");
 	r.without.samples = json_array();
 	r.after.samples = json_array();
 	ax_probe_report_key(ctx);
 	if ((err = ax_leaddb_open(&r.db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
 		goto cleanup;
-	r.sql = override ? override
-			 : ax_consent_default_query(ax_probe_opt(ctx, "schema"), ax_leaddb_engine(r.db), AX_Q_CONSENT_STATE);
+	r.sql = override;
+	if (!r.sql) {
+		unsigned caps; /* with legal_basis, existing customers count while the exemption holds */
+		if ((err = ax_consent_customer_caps(r.db, schema, &caps)) < 0)
+			goto cleanup;
+		r.sql = ax_consent_customer_query(caps, ax_leaddb_engine(r.db), AX_Q_CONSENT_STATE);
+	}
+	if (!r.sql)
+		r.sql = ax_consent_default_query(schema, ax_leaddb_engine(r.db), AX_Q_CONSENT_STATE);
 	if ((err = ax_maillog_files(&files, ax_probe_opt(ctx, "log"), (unsigned)ax_probe_opt_int(ctx, "rotated"))) < 0)
 		goto cleanup;
+	/* The default queries answer for every address at once: one query
+	 * before the log, then no database at all. An override keeps its
+	 * contract (a batch of addresses a query). */
+	if (!override) {
+		if ((err = load_index(&r, schema)) < 0)
+			goto cleanup;
+	} else {
+		r.batch_max = (size_t)ax_probe_opt_int(ctx, "batch-size");
+		r.batch = ax_calloc(r.batch_max, sizeof(*r.batch));
+	}
 	ax_logclock_init(&clock, ax_probe_now(ctx));
-	q = ax_maillog_queue_new((size_t)ax_probe_opt_int(ctx, "max-queue-ids"));
+	r.clock = &clock;
+	r.q = ax_maillog_queue_new((size_t)ax_probe_opt_int(ctx, "max-queue-ids"));
 	r.pop = ax_mlc_pop_open(ctx);
 	for (size_t i = 0; files[i]; i++)
-		if ((err = read_log(&r, files[i], q, &clock, &fs)) < 0)
+		if ((err = read_log(&r, files[i])) < 0)
 			goto cleanup;
+	settle(&r);
 	if ((err = flush(&r)) < 0)
 		goto cleanup;
-	err = emit(&r, &fs, &r.without, "consent.mailed_without_consent", "went to addresses without confirmed consent at that time");
+	err = emit(&r, &r.without, "consent.mailed_without_consent", "went to addresses without confirmed consent at that time");
 	if (err == 0)
-		err = emit(&r, &fs, &r.after, "consent.mailed_after_unsubscribe", "went out after unsubscribe + grace");
+		err = emit(&r, &r.after, "consent.mailed_after_unsubscribe", "went out after unsubscribe + grace");
 cleanup:
 	ax_mlc_pop_close(r.pop, err == 0);
 	for (size_t i = 0; i < r.nbatch; i++)
@@ -299,7 +462,8 @@ cleanup:
 	free(r.states);
 	json_decref(r.without.samples);
 	json_decref(r.after.samples);
-	ax_maillog_queue_free(q);
+	ax_consent_index_free(r.index);
+	ax_maillog_queue_free(r.q);
 	ax_leaddb_free(r.db);
 	ax_maillog_files_free(files);
 	return err;

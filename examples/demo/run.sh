@@ -17,6 +17,9 @@ chmod 0700 state
 rm -f state/leads.db
 sqlite3 state/leads.db < ../../tests/fixtures/leads/generic-schema.sql
 sqlite3 state/leads.db < site/leads.sql
+# the optional existing-customer part of the schema, and the customers
+sqlite3 state/leads.db < ../../tests/fixtures/leads/generic-customer.sql
+sqlite3 state/leads.db < site/customers.sql
 
 # A mail log covering 100 days, written up to now, with a burst of failed
 # SASL logins from one address (brute force that was not blocked).

@@ -30,6 +30,8 @@ expect_rc 1 "$ANNEXA" -c "$C" collect            # the demo has failing checks o
 expect_out "fail  postfix-tls-settings file.content.absent"
 expect_out "fail  maillog file.mode"
 expect_out "fail  leads consent.unconfirmed.expired"
+# the shop's existing customers: one misuse of each condition of the exemption
+for c in no_sale dissimilar no_notice stale_sale; do expect_out "fail  leads consent.customer.$c: 1 existing-customer"; done
 expect_out "fail  transfers transfer.invalid_mechanism"
 expect_out "fail  maillog-access log.auth_failures"
 expect_no_out "error "

@@ -49,6 +49,18 @@ cat >> "$T/annexa.conf" <<CONF
 	database = $(pg_uri generic)
 	schema = generic
 CONF
+# listmonk's default consent-state query as an override: asked per batch
+# (the path before the index), it must give the index's counts
+cat >> "$T/annexa.conf" <<'CONF'
+[probe "lm-batched"]
+	type = maillog-consent
+	campaign-sender = news@example.com
+	campaign-sender = bounce+*@example.com
+	schema = listmonk
+	batch-size = 13
+	query-consent-state = SELECT lower(s.email) AS address, extract(epoch FROM min(CASE WHEN l.optin = 'double' AND sl.status = 'confirmed' THEN sl.updated_at WHEN l.optin = 'double' AND sl.status = 'unconfirmed' THEN NULL ELSE sl.created_at END))::bigint AS consent_since, CASE WHEN bool_or(sl.status = 'confirmed' OR (l.optin = 'single' AND sl.status = 'unconfirmed')) THEN NULL ELSE extract(epoch FROM max(CASE WHEN sl.status = 'unsubscribed' THEN sl.updated_at END))::bigint END AS unsubscribed_at FROM subscribers s JOIN subscriber_lists sl ON sl.subscriber_id = s.id JOIN lists l ON l.id = sl.list_id WHERE lower(s.email) IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY lower(s.email)
+CONF
+printf '\tlog = %s\n\tdatabase = %s\n' "$T/lm/mail.log" "$LEADS_PG_URI" >> "$T/annexa.conf"
 expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" check-config
 "$ANNEXA" -c "$T/annexa.conf" collect >"$T/collect.out" 2>"$T/collect.err"
 rc=$?
@@ -59,6 +71,15 @@ cat "$T/collect.out" "$T/collect.err" > "$T/out"
 # confirmation, 1 before a single-opt-in sign-up), 6 after the 48h grace
 expect_out "fail  lm-campaigns consent.mailed_without_consent: 13 of 247 campaign deliveries"
 expect_out "fail  lm-campaigns consent.mailed_after_unsubscribe: 6 of 247 campaign deliveries"
+expect_out "fail  lm-batched consent.mailed_without_consent: 13 of 247 campaign deliveries"
+expect_out "fail  lm-batched consent.mailed_after_unsubscribe: 6 of 247 campaign deliveries"
+for c in consent.mailed_without_consent consent.mailed_after_unsubscribe; do
+	same=$(for p in lm-campaigns lm-batched; do
+		sqlite3 "$T/annexa.db" "select json_remove(observed, '\$.queries') from results where instance = '$p' and check_id = '$c'"
+	done | uniq | wc -l)
+	CHECKS=$((CHECKS + 1))
+	[ "$same" = 1 ] || fail "$c: the index and the batched queries disagree"
+done
 # generic schema on PostgreSQL: the counts the SQLite test asserts
 expect_out "fail  gen-campaigns consent.mailed_without_consent: 12 of 286 campaign deliveries"
 expect_out "fail  gen-campaigns consent.mailed_after_unsubscribe: 4 of 286 campaign deliveries"
@@ -124,24 +145,7 @@ expect_no_out "postgresql:///"
 # Privacy: no planted address in the store, the collector's output and
 # stderr, the state folder or the exported bundle; the samples are there
 # as pseudonyms.
-expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" keygen --key "$T/sign.key" --cert "$T/sign.crt"
-"$ANNEXA" -c "$T/annexa.conf" export -o "$T/bundle.zip" >"$T/export.out" 2>&1
-CHECKS=$((CHECKS + 1))
-[ -s "$T/bundle.zip" ] || { fail "export wrote no bundle"; cat "$T/export.out" >&2; }
-CHECKS=$((CHECKS + 1))
-n=$(unzip -Z1 "$T/bundle.zip" | wc -l)
-[ "$n" -gt 5 ] || fail "bundle lists only $n files"
-for f in $(unzip -Z1 "$T/bundle.zip"); do
-	CHECKS=$((CHECKS + 1))
-	! unzip -p "$T/bundle.zip" "$f" | grep -aqiE "$PLANTED" || fail "a planted address reached the bundle's $f"
-done
-for where in "$T/annexa.db" "$T/annexa.db-wal" "$T/collect.out" "$T/collect.err" "$T/export.out" "$T/state"; do
-	[ -e "$where" ] || continue
-	CHECKS=$((CHECKS + 1))
-	! grep -raqiE "$PLANTED" "$where" || fail "a planted address reached $where"
-done
-CHECKS=$((CHECKS + 1))
-unzip -p "$T/bundle.zip" results.jsonl | grep -aq '"lead":"p:' || fail "bundle lacks the pseudonymous samples"
+leads_privacy "$PLANTED" "$T/collect.out" "$T/collect.err"
 # the planted pattern does match the inputs: the privacy greps can fail
 CHECKS=$((CHECKS + 1))
 grep -aqiE "$PLANTED" "$T/lm/mail.log" && pg_psql -Atc "select email from subscribers limit 1" | grep -aqiE "$PLANTED" ||

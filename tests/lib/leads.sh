@@ -32,28 +32,40 @@ leads_want() {
 	case "$got" in "$3"*) ;; *) fail "$1 $2: got '$got', want '$3...'" ;; esac
 }
 
-#   leads_private PATTERN   signs a bundle and fails when PATTERN (an
-#                 extended regex: the planted addresses, a password) is in
-#                 it or in the store, its WAL, the state folder or any
-#                 $T/*.out / *.err the test wrote; pseudonymous samples must
-#                 be in the store and the bundle.
-leads_private() {
+#   leads_privacy PATTERN [FILE...]
+#                     the privacy check: exports a signed bundle and asserts
+#                     that no match of PATTERN (an ERE of the planted
+#                     addresses) is in any bundle file, the store, the
+#                     state folder or the FILEs (collector output), and
+#                     that the bundle does carry pseudonymous samples.
+#                     Call after a collect, with the config in $T/annexa.conf.
+leads_privacy() {
+	local planted=$1 f where; shift
 	expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" keygen --key "$T/sign.key" --cert "$T/sign.crt"
 	"$ANNEXA" -c "$T/annexa.conf" export -o "$T/bundle.zip" >"$T/export.out" 2>&1
 	CHECKS=$((CHECKS + 1))
 	[ -s "$T/bundle.zip" ] || { fail "export wrote no bundle"; cat "$T/export.out" >&2; }
-	local f where
+	CHECKS=$((CHECKS + 1))
+	f=$(unzip -Z1 "$T/bundle.zip" | wc -l)
+	[ "$f" -gt 5 ] || fail "bundle lists only $f files"
 	for f in $(unzip -Z1 "$T/bundle.zip"); do
 		CHECKS=$((CHECKS + 1))
-		! unzip -p "$T/bundle.zip" "$f" | grep -aqiE "$1" || fail "an address or secret reached the bundle's $f"
+		! unzip -p "$T/bundle.zip" "$f" | grep -aqiE "$planted" || fail "a planted address reached the bundle's $f"
 	done
-	for where in "$T/annexa.db" "$T/annexa.db-wal" "$T/state" "$T"/*.out "$T"/*.err "$T/out"; do
+	for where in "$T/annexa.db" "$T/annexa.db-wal" "$T/export.out" "$T/state" "$@"; do
 		[ -e "$where" ] || continue
 		CHECKS=$((CHECKS + 1))
-		! grep -raqiE "$1" "$where" || fail "an address or secret reached $where"
+		! grep -raqiE "$planted" "$where" || fail "a planted address reached $where"
 	done
 	CHECKS=$((CHECKS + 1))
-	sqlite3 "$T/annexa.db" "select observed from results" | grep -q '"lead":"p:' || fail "no pseudonymous samples stored"
+	unzip -p "$T/bundle.zip" results.jsonl | grep -aq '"lead":"p:' || fail "bundle lacks the pseudonymous samples"
+}
+
+#   leads_private PATTERN   leads_privacy over every $T/*.out, *.err and
+#                 $T/out the test wrote (PATTERN may also name a password),
+#                 and the pseudonymous samples must be in the store too.
+leads_private() {
+	leads_privacy "$1" "$T"/*.out "$T"/*.err "$T/out"
 	CHECKS=$((CHECKS + 1))
-	unzip -p "$T/bundle.zip" results.jsonl | grep -q '"lead":"p:' || fail "bundle lacks the pseudonymous samples"
+	sqlite3 "$T/annexa.db" "select observed from results" | grep -q '"lead":"p:' || fail "no pseudonymous samples stored"
 }

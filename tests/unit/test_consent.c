@@ -66,7 +66,11 @@ static void test_generic_sqlite(const char *uri)
 	struct ax_evidence ev = {0};
 	struct ax_kv opts[] = {{(char *)"database", (char *)uri}};
 	T_EQ_INT(run(opts, 1, &ev), 0);
-	T_EQ_INT(ev.nresults, 7);
+	T_EQ_INT(ev.nresults, 11);
+	/* an existing user's database: no legal_basis, the exemption's checks skip */
+	T_EQ_INT(status_of(&ev, "consent.customer.no_sale"), AX_CHECK_SKIP);
+	T_CONTAINS(t_need_result(&ev, "consent.customer.stale_sale") ? t_need_result(&ev, "consent.customer.stale_sale")->message : NULL,
+		   "no subscriptions.legal_basis");
 	T_EQ_INT(status_of(&ev, "consent.doi.proof"), AX_CHECK_FAIL);
 	/* the IP-recording setting is listmonk's: the generic schema has none */
 	T_EQ_INT(status_of(&ev, "consent.doi.ip_recording"), AX_CHECK_SKIP);
@@ -151,6 +155,68 @@ static void test_listmonk_skip_and_missing_db(void)
 	ax_evidence_free(&ev);
 }
 
+/* The existing-customer layers on top of the planted database: exact
+ * counts, and `similar-categories` values good and malformed. */
+static void test_customer(void)
+{
+	char *path = ax_asprintf("%s/customer.db", t_tmpdir());
+	char *cmd = ax_asprintf("rm -f '%s' && for f in generic-schema generic-planted generic-customer customer-planted; do "
+				"sqlite3 '%s' < '%s/tests/fixtures/leads/'$f.sql || exit 1; done",
+				path, path, getenv("ANNEXA_SRC"));
+	T_OK(system(cmd) == 0);
+	char *uri = ax_asprintf("sqlite:%s", path);
+	static const struct {
+		const char *similar[2];
+		long long dissimilar; /* -1: error */
+		const char *declared;
+	} cases[] = {
+		{{"bikes: bike-parts, helmets", NULL}, 2, "\"similar_categories\":{\"bikes\":[\"bike-parts\",\"helmets\"]}"},
+		{{"bikes: helmets", " bikes :bike-parts "}, 2, "{\"bikes\":[\"helmets\",\"bike-parts\"]}"},
+		{{"wine: bikes", NULL}, 8, "{\"wine\":[\"bikes\"]}"},
+		{{NULL, NULL}, 8, "\"similar_categories\":{}"},
+		{{"bikes", NULL}, -1, "similar-categories 'bikes': want BOUGHT: CATEGORY"},
+		{{": helmets", NULL}, -1, "similar-categories ': helmets'"},
+		{{"bikes:", NULL}, -1, "similar-categories 'bikes:'"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ax_evidence ev = {0};
+		struct ax_kv opts[3] = {{(char *)"database", uri}};
+		size_t n = 1;
+		for (size_t j = 0; j < 2 && cases[i].similar[j]; j++)
+			opts[n++] = (struct ax_kv){(char *)"similar-categories", (char *)cases[i].similar[j]};
+		T_EQ_INT(run(opts, n, &ev), 0);
+		T_EQ_INT(count_of(&ev, "consent.customer.no_sale"), 2);
+		T_EQ_INT(count_of(&ev, "consent.customer.no_notice"), 2);
+		T_EQ_INT(count_of(&ev, "consent.customer.stale_sale"), 1);
+		T_EQ_INT(count_of(&ev, "consent.doi.proof"), 3);
+		T_EQ_INT(count_of(&ev, "consent.doi.single_optin_lists"), 1);
+		const struct ax_result *r = t_need_result(&ev, "consent.customer.dissimilar");
+		if (cases[i].dissimilar < 0) {
+			T_EQ_INT(status_of(&ev, "consent.customer.dissimilar"), AX_CHECK_ERROR);
+			T_CONTAINS(r ? r->message : NULL, cases[i].declared);
+		} else {
+			T_EQ_INT(count_of(&ev, "consent.customer.dissimilar"), cases[i].dissimilar);
+			T_CONTAINS(r ? r->observed : NULL, cases[i].declared);
+		}
+		T_CONTAINS(ev.nartifacts ? ax_buf_cstr(&ev.artifacts[0].data) : NULL, "-- consent.customer.stale_sale");
+		assert_no_address(&ev);
+		for (size_t k = 0; k < ev.nresults; k++)
+			T_OK(!strstr(ev.results[k].observed, "@example.com"));
+		ax_evidence_free(&ev);
+	}
+	/* listmonk has no such basis: skip, naming the override */
+	struct ax_evidence ev = {0};
+	struct ax_kv lm[] = {{(char *)"database", uri}, {(char *)"schema", (char *)"listmonk"}};
+	T_EQ_INT(run(lm, 2, &ev), 0);
+	T_EQ_INT(status_of(&ev, "consent.customer.no_sale"), AX_CHECK_SKIP);
+	const struct ax_result *r = t_need_result(&ev, "consent.customer.no_sale");
+	T_CONTAINS(r ? r->message : NULL, "query-customer-no-sale");
+	ax_evidence_free(&ev);
+	free(uri);
+	free(cmd);
+	free(path);
+}
+
 static void test_param_count(void)
 {
 	T_EQ_INT(ax_leaddb_param_count("SELECT 1"), 0);
@@ -222,6 +288,7 @@ int main(void)
 	test_generic_sqlite(uri);
 	test_options(uri);
 	test_listmonk_skip_and_missing_db();
+	test_customer();
 	test_param_count();
 	test_key_check();
 	free(uri);
