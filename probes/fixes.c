@@ -84,6 +84,7 @@ static const struct {
 	{"maildns.dkim", "publish a 2048-bit DKIM key (SELECTOR._domainkey TXT) for every selector the server signs with"},
 	{"maildns.dmarc", "publish _dmarc TXT v=DMARC1 with the required p=, pct=100 and a rua= address"},
 	{"maildns.mta_sts", "publish _mta-sts TXT and https://mta-sts.DOMAIN/.well-known/mta-sts.txt in mode: enforce covering every MX"},
+	{"maildns.mx_redundancy", "add an MX host in another network (another site or provider) with the same configuration, at a higher preference value"},
 	{"maildns.mx_tls", "enable STARTTLS on every MX host with a certificate from a public CA naming the MX host (or publish DANE TLSA records for it in a signed zone)"},
 	{"maildns.dane", "publish TLSA records (3 1 1) for each MX host's certificate in a signed zone; update them before a key change"},
 	{"maildns.tlsrpt", "publish _smtp._tls TXT v=TLSRPTv1; rua=mailto:ADDRESS"},

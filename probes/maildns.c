@@ -10,6 +10,8 @@
  * configured resolver, one HTTPS GET of the MTA-STS policy and one
  * STARTTLS handshake per MX host (maildns_mx.c; no mail is sent: the
  * connection ends after the handshake). */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +55,8 @@ static const struct ax_option maildns_options[] = {
 	 "an MX host senders cannot authenticate (neither DANE nor a valid certificate naming it) fails maildns.mx_tls "
 	 "(false: info, unless MTA-STS is in enforce mode)"},
 	{"smtp-timeout", AX_OPT_DURATION, "15s", 0, NULL, 1, 300, "deadline of the connection and STARTTLS handshake to an MX host"},
+	{"min-mx-hosts", AX_OPT_INT, "1", 0, NULL, 1, 16,
+	 "MX hosts in distinct networks the availability requirement asks for (maildns.mx_redundancy; 1: info only)"},
 	{"spf-all", AX_OPT_ENUM, "softfail", 0, "softfail|fail", 0, 0, "weakest SPF ending accepted: ~all (softfail) or -all (fail)"},
 	{NULL},
 };
@@ -60,6 +64,7 @@ static const struct ax_option maildns_options[] = {
 static const struct ax_check_def maildns_checks[] = {
 	{"maildns.dnssec", "every answer about the domain validates (secure); none is bogus"},
 	{"maildns.mx", "the domain has MX records and every MX host has an address"},
+	{"maildns.mx_redundancy", "the MX hosts sit in at least min-mx-hosts distinct networks (IPv4 /24, IPv6 /48), so mail is received when one fails"},
 	{"maildns.spf", "one valid SPF record, at most 10 DNS lookups, ending in -all or ~all"},
 	{"maildns.dkim", "every configured selector publishes a DKIM key of sufficient size, not revoked"},
 	{"maildns.dmarc", "one valid DMARC record with the required policy, pct=100 and aggregate reports (rua)"},
@@ -132,6 +137,49 @@ static void emit_lookup_failure(struct run *r, const char *check, const struct m
 			       json_pack("{s:s}", "dnssec", md_sec_name(a->sec)), "%s", ax_buf_cstr(why));
 }
 
+/* The network an address is in, for redundancy: IPv4 /24, IPv6 /48 (the
+ * smallest blocks routed on their own); "" for text that is no address. */
+static void network_of(const char *ip, char out[static 64])
+{
+	unsigned char b[16];
+	out[0] = '\0';
+	if (inet_pton(AF_INET, ip, b) == 1)
+		snprintf(out, 64, "%u.%u.%u.0/24", b[0], b[1], b[2]);
+	else if (inet_pton(AF_INET6, ip, b) == 1)
+		snprintf(out, 64, "%02x%02x:%02x%02x:%02x%02x::/48", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+/* Redundancy of the inbound mail path (A.8.14): senders try the next MX
+ * when one fails, which helps only if the hosts do not share an address
+ * or a network. How much is enough is the availability requirement's
+ * (min-mx-hosts); left at 1, the count is reported as info. */
+static void check_mx_redundancy(struct run *r, size_t nhosts, json_t *addrs, json_t *nets)
+{
+	int64_t want = ax_probe_opt_int(r->ctx, "min-mx-hosts");
+	size_t nnets = json_object_size(nets);
+	json_t *list = json_array();
+	const char *key;
+	json_t *v;
+	json_object_foreach(nets, key, v)
+		json_array_append_new(list, json_string(key));
+	json_t *obs = json_pack("{s:I,s:I,s:o,s:I}", "hosts", (json_int_t)nhosts, "addresses",
+				(json_int_t)json_object_size(addrs), "networks", list, "min_mx_hosts", (json_int_t)want);
+	if (!nhosts)
+		ax_probe_result(r->ctx, "maildns.mx_redundancy", AX_CHECK_SKIP, obs, "no MX host receives mail for %s",
+				r->domain);
+	else if (want <= 1)
+		ax_probe_result(r->ctx, "maildns.mx_redundancy", AX_CHECK_INFO, obs,
+				"%zu MX host(s) on %zu address(es) in %zu network(s); set min-mx-hosts to what the "
+				"availability requirement asks", nhosts, json_object_size(addrs), nnets);
+	else if ((int64_t)nnets < want)
+		ax_probe_result(r->ctx, "maildns.mx_redundancy", AX_CHECK_FAIL, obs,
+				"the MX hosts sit in %zu distinct network(s), %lld required: one failure stops inbound mail",
+				nnets, (long long)want);
+	else
+		ax_probe_result(r->ctx, "maildns.mx_redundancy", AX_CHECK_PASS, obs,
+				"%zu MX host(s) in %zu distinct networks (%lld required)", nhosts, nnets, (long long)want);
+}
+
 static void check_mx(struct run *r)
 {
 	struct md_answer a;
@@ -140,7 +188,7 @@ static void check_mx(struct run *r)
 		emit_lookup_failure(r, "maildns.mx", &a, &why);
 		goto cleanup;
 	}
-	json_t *hosts = json_array();
+	json_t *hosts = json_array(), *addrs_seen = json_object(), *nets = json_object();
 	size_t missing = 0;
 	r->mx_sec = a.sec;
 	int null_mx = a.n == 1 && a.rr[0][0] == '\0';
@@ -156,6 +204,14 @@ static void check_mx(struct run *r)
 		r->mx_addr = ax_realloc(r->mx_addr, (r->nmx + 1) * sizeof(char *));
 		r->mx_addr[r->nmx] = first ? ax_strdup(first) : NULL;
 		r->mx[r->nmx++] = ax_strdup(a.rr[i]);
+		for (size_t k = 0; k < v4.n + v6.n; k++) {
+			const char *ip = k < v4.n ? v4.rr[k] : v6.rr[k - v4.n];
+			char net[64];
+			network_of(ip, net);
+			json_object_set_new(addrs_seen, ip, json_true());
+			if (net[0])
+				json_object_set_new(nets, net, json_true());
+		}
 		md_answer_free(&v4);
 		md_answer_free(&v6);
 		json_array_append_new(hosts, json_pack("{s:s,s:i,s:I}", "host", a.rr[i], "pref", a.pref[i], "addresses", (json_int_t)addrs));
@@ -171,6 +227,9 @@ static void check_mx(struct run *r)
 		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "MX host(s) without an address: %s", ax_buf_cstr(&why));
 	else
 		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_PASS, obs, "%zu MX host(s), each with an address", a.n);
+	check_mx_redundancy(r, null_mx ? 0 : a.n, addrs_seen, nets);
+	json_decref(addrs_seen);
+	json_decref(nets);
 cleanup:
 	md_answer_free(&a);
 	ax_buf_free(&why);

@@ -40,7 +40,7 @@ chmod 755 "$T" # postfix's own users must reach their data folder
 . "$ANNEXA_SRC/tests/lib/postfix.sh"
 pf_init "$T/b" "$SMTP_PORT"
 add_cleanup pf_stop
-ca_sign mx.plain.example "$T/b/tls/key.pem" "$T/b/tls/cert.pem" "DNS:mx.plain.example,DNS:localhost,IP:127.0.0.1"
+ca_sign mx.plain.example "$T/b/tls/key.pem" "$T/b/tls/cert.pem" "DNS:mx.plain.example,DNS:mx2.plain.example,DNS:localhost,IP:127.0.0.1"
 chmod 600 "$T/b/tls/key.pem"
 pf_main ">=TLSv1.2"
 pf_start || { fail "postfix did not start on $SMTP_PORT"; tail -5 "$T/b/pf/maillog" >&2; exit 1; }
@@ -85,7 +85,8 @@ _25._tcp.mx IN TLSA 0 0 1 $WRONG
 EOF
 }
 { zone_head good.example; good_records good.example "$SPKI"; } > "$D/good.example"
-{ zone_head plain.example; good_records plain.example "$SPKI"; } > "$D/plain.example"
+# plain.example has a second MX host in another network (redundancy)
+{ zone_head plain.example; good_records plain.example "$SPKI"; printf '@ IN MX 20 mx2.plain.example.\nmx2 IN A 127.0.1.1\n'; } > "$D/plain.example"
 { zone_head bogus.example; good_records bogus.example "$WRONG"; } > "$D/bogus.example"
 {
 	zone_head weak.example
@@ -215,6 +216,8 @@ EOF
 	inst plain plain.example "	mta-sts-ca-file = www/ca.pem
 	mx-ca-file = www/ca.pem"
 	inst plain-ok plain.example "	require-dnssec = false"
+	inst good-redundant good.example "	min-mx-hosts = 2"
+	inst plain-redundant plain.example "	min-mx-hosts = 2"
 	# subdomains without a DMARC record of their own (RFC 7489 6.6.3)
 	inst news-good news.good.example
 	inst news-weak news.weak.example
@@ -268,6 +271,12 @@ expect_status weak maildns.mx_tls fail "nowhere.weak.example: its certificate"
 expect_status weak-sts-optional maildns.mx_tls info "nowhere.weak.example"
 ok; sqlite3 "$T/annexa.db" "select observed from results where instance='plain' and check_id='maildns.mx_tls' order by run_id desc limit 1" |
 	grep -q '"validates": *true' || fail "plain's MX TLS evidence lacks the validation result"
+
+# MX redundancy (A.8.14): counted, judged only against a declared need
+expect_status good maildns.mx_redundancy info "1 MX host(s) on 1 address(es) in 1 network(s)"
+expect_status good-redundant maildns.mx_redundancy fail "the MX hosts sit in 1 distinct network(s), 2 required"
+expect_status plain-redundant maildns.mx_redundancy pass "2 MX host(s) in 2 distinct networks (2 required)"
+expect_status plain maildns.mx pass "2 MX host(s), each with an address"
 
 # MTA-STS: the policy host is resolved by the validating resolver (good);
 # a forged address for it is refused before any connection (bogus).
