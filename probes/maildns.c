@@ -180,6 +180,21 @@ static void check_mx_redundancy(struct run *r, size_t nhosts, json_t *addrs, jso
 				"%zu MX host(s) in %zu distinct networks (%lld required)", nhosts, nnets, (long long)want);
 }
 
+/* MX hosts in the order senders try them (preference, then name), so the
+ * evidence and messages do not depend on the order the answer came in. */
+static void sort_mx(struct md_answer *a)
+{
+	for (size_t i = 1; i < a->n; i++)
+		for (size_t j = i; j > 0 && (a->pref[j] < a->pref[j - 1] ||
+					      (a->pref[j] == a->pref[j - 1] && strcmp(a->rr[j], a->rr[j - 1]) < 0));
+		     j--) {
+			char *t = a->rr[j];
+			int p = a->pref[j];
+			a->rr[j] = a->rr[j - 1], a->pref[j] = a->pref[j - 1];
+			a->rr[j - 1] = t, a->pref[j - 1] = p;
+		}
+}
+
 static void check_mx(struct run *r)
 {
 	struct md_answer a;
@@ -188,6 +203,7 @@ static void check_mx(struct run *r)
 		emit_lookup_failure(r, "maildns.mx", &a, &why);
 		goto cleanup;
 	}
+	sort_mx(&a);
 	json_t *hosts = json_array(), *addrs_seen = json_object(), *nets = json_object();
 	size_t missing = 0;
 	r->mx_sec = a.sec;

@@ -118,7 +118,7 @@ ok; [ -z "$(find "$T/state" -name 'annexa-restore-*' 2>/dev/null)" ] || fail "sc
 # the dumps population: every dump, the newest with this run's restore test
 population_csv "$T/annexa.db" sqlite dumps > "$T/dumps.csv"
 ok; [ "$(tail -n +2 "$T/dumps.csv" | wc -l)" -ge 1 ] || fail "dumps population is empty"
-ok; [ "$(tail -1 "$T/dumps.csv" | awk -F, '{print $NF}')" = "$(status_of sqlite backup.restore_test)" ] ||
+ok; [ "$(tail -1 "$T/dumps.csv" | awk -F, '{print $NF}')" = "$(newest_status sqlite backup.restore_test)" ] ||
 	fail "the newest dump lacks its restore test: $(tail -1 "$T/dumps.csv")"
 ok; [ -z "$(tail -n +2 "$T/dumps.csv" | sed '$d' | grep -v ',not tested$')" ] || fail "an older dump claims a restore test"
 done_tests
