@@ -8,6 +8,11 @@
 # did, every check whose query spilled ended `error` "unable to open
 # database file" (1 M subscribers in bench/consent.sh). Long addresses
 # (~230 bytes) make 20 000 leads spill as a million short ones do.
+# Then the same database in WAL mode with no writer open (no -wal file), in
+# a folder the child may only read: a read-only connection would have to
+# create the -wal and -shm there ("attempt to write a readonly database");
+# it is read as immutable instead. With a writer open (the -wal and -shm
+# exist), what only its WAL holds is seen.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 . "$ANNEXA_SRC/tests/lib/leads.sh"
 FX="$ANNEXA_SRC/tests/fixtures/leads"
@@ -27,10 +32,18 @@ chmod -R a+rX "$T" # where the collector runs as root, its children read as the 
 ok
 
 leads_conf "$T/annexa.conf"
+mkdir "$T/wal"
+sqlite3 "$T/leads.db" ".backup $T/wal/leads.db" && sqlite3 "$T/wal/leads.db" "PRAGMA journal_mode = WAL" >/dev/null ||
+	fail "making the WAL copy"
+ok; [ ! -e "$T/wal/leads.db-wal" ] || fail "the WAL copy kept its -wal"
+chmod -R a+rX "$T"
 cat >> "$T/annexa.conf" <<CONF
 [probe "leads"]
 	type = consent
 	database = sqlite:$T/leads.db
+[probe "wal"]
+	type = consent
+	database = sqlite:$T/wal/leads.db
 CONF
 "$ANNEXA" -c "$T/annexa.conf" collect > "$T/out" 2>&1
 # created_at spreads over 3000 days: those older than inactive-max-age (730 d)
@@ -41,4 +54,24 @@ ok; [ -z "$errors" ] || fail "checks ended error: $errors"
 # the spill went to the private folder and was removed there
 ok; [ -d "$T/state/leads/.tmp" ] || fail "no private temporary folder"
 ok; [ -z "$(ls -A "$T/state/leads/.tmp" 2>/dev/null)" ] || fail "temporary files left: $(ls -A "$T/state/leads/.tmp")"
+leads_want wal consent.inactive.retention "fail $want contact(s) without consent activity"
+ok; [ -z "$(ls "$T/wal" | grep -v '^leads.db$')" ] || fail "the probe wrote beside the WAL database: $(ls "$T/wal")"
+
+# a writer holds the database open: its -wal has a lead the file lacks
+mkfifo "$T/writer"
+sqlite3 "$T/wal/leads.db" < "$T/writer" > /dev/null &
+writer=$!
+exec 7> "$T/writer"
+stop_writer() { exec 7>&- 2>/dev/null; wait "$writer" 2>/dev/null; }
+add_cleanup stop_writer
+echo "PRAGMA wal_autocheckpoint = 0; INSERT INTO leads VALUES ($((N + 1)), 'late@example.com', '2020-01-01');
+      SELECT 'ready';" >&7
+deadline=$((SECONDS + 30))
+until [ -s "$T/wal/leads.db-wal" ] && [ -e "$T/wal/leads.db-shm" ]; do
+	[ $SECONDS -lt $deadline ] || { fail "the writer did not start"; break; }
+	sleep 0.05
+done
+"$ANNEXA" -c "$T/annexa.conf" collect > "$T/out" 2>&1
+leads_want wal consent.inactive.retention "fail $((want + 1)) contact(s) without consent activity"
+stop_writer
 done_tests
