@@ -28,7 +28,6 @@ INSERT INTO leads SELECT i, 'user' || i || '.' || replace(hex(zeroblob(100)), '0
 INSERT INTO subscriptions SELECT id, 1, 'confirmed', created_at, '192.0.2.1', datetime(created_at, '+5 minutes'),
        '192.0.2.1', NULL FROM leads;
 SQL
-chmod -R a+rX "$T" # where the collector runs as root, its children read as the probe user
 ok
 
 leads_conf "$T/annexa.conf"
@@ -36,7 +35,7 @@ mkdir "$T/wal"
 sqlite3 "$T/leads.db" ".backup $T/wal/leads.db" && sqlite3 "$T/wal/leads.db" "PRAGMA journal_mode = WAL" >/dev/null ||
 	fail "making the WAL copy"
 ok; [ ! -e "$T/wal/leads.db-wal" ] || fail "the WAL copy kept its -wal"
-chmod -R a+rX "$T"
+chmod -R a+rX "$T" # where the collector runs as root, its children read as the probe user
 cat >> "$T/annexa.conf" <<CONF
 [probe "leads"]
 	type = consent
