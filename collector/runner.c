@@ -33,6 +33,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "buf.h"
 #include "config.h"
 #include "msg.h"
@@ -253,6 +255,13 @@ static int confine(const struct ax_probe_instance *inst, const struct ax_runner_
 		goto cleanup;
 	}
 	scrub_env(state ? state : "/", tmp);
+	/* SQLite read SQLITE_TMPDIR/TMPDIR once, when the collector initialised
+	 * it before forking: without this, a probe's sort or temporary b-tree
+	 * too large for memory (a big lead database) would spill to the
+	 * collector's temporary folder or /var/tmp, which the confinement
+	 * denies ("unable to open database file"). */
+	if (tmp)
+		sqlite3_temp_directory = sqlite3_mprintf("%s", tmp);
 	sb.landlock_off = opts->landlock_off;
 	sb.seccomp_off = opts->seccomp_off;
 	ax_sandbox_plan(&sb, inst, state, opts->protect);

@@ -8,8 +8,11 @@
 #include "leaddb_mysql.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -33,16 +36,78 @@ static int sqlite_progress(void *arg)
 	return db->deadline_ms && ax_monotonic_ms() > db->deadline_ms;
 }
 
+static void sqlite_limits(struct ax_leaddb *db)
+{
+	sqlite3_busy_timeout(db->lite, db->timeout_ms ? (int)db->timeout_ms : 5000);
+	sqlite3_progress_handler(db->lite, 10000, sqlite_progress, db);
+}
+
+/* The header's read and write versions are 2 in WAL mode; a database in
+ * rollback mode (whose hot journal may need rolling back) never is read
+ * as immutable. */
+static int wal_mode(const char *path)
+{
+	unsigned char h[20];
+	FILE *f = fopen(path, "rb");
+	int wal = f && fread(h, 1, sizeof(h), f) == sizeof(h) && memcmp(h, "SQLite format 3", 16) == 0 &&
+		  h[18] == 2 && h[19] == 2;
+	if (f)
+		fclose(f);
+	return wal;
+}
+
+/* A WAL-mode database whose writers have all closed has no -wal file, and
+ * a read-only connection must create one (and the -shm) beside it: the
+ * probe may only read that folder. Nothing waits in a WAL that does not
+ * exist, so the file alone is the database: opened as immutable (no
+ * locks, no -wal, no -shm). A writer that opens it meanwhile writes to
+ * its new -wal; only a checkpoint of 1000 pages during the read could
+ * change the file under it (documented in README). */
+static int reopen_immutable(struct ax_leaddb *db, const char *path)
+{
+	struct ax_buf uri = AX_BUF_INIT, wal = AX_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->lite, "SELECT count(*) FROM sqlite_schema", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(db->lite);
+	sqlite3_finalize(st);
+	ax_buf_printf(&wal, "%s-wal", path);
+	if ((rc != SQLITE_READONLY && rc != SQLITE_CANTOPEN) || !wal_mode(path) || access(ax_buf_cstr(&wal), F_OK) == 0 ||
+	    errno != ENOENT) {
+		rc = SQLITE_OK; /* any other failure is the queries' to report */
+		goto cleanup;
+	}
+	ax_buf_puts(&uri, "file:");
+	for (const char *c = path; *c; c++)
+		if (*c == '%' || *c == '?' || *c == '#')
+			ax_buf_printf(&uri, "%%%02X", (unsigned char)*c);
+		else
+			ax_buf_putc(&uri, *c);
+	ax_buf_puts(&uri, "?immutable=1");
+	sqlite3_close(db->lite);
+	db->lite = NULL;
+	rc = sqlite3_open_v2(ax_buf_cstr(&uri), &db->lite, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+			     NULL);
+	if (rc == SQLITE_OK)
+		sqlite_limits(db);
+cleanup:
+	ax_buf_free(&uri);
+	ax_buf_free(&wal);
+	return rc;
+}
+
 static int open_sqlite(struct ax_leaddb *db, const char *path)
 {
 	if (!*path)
 		return ax_error_code(AX_EINVALID, "database: sqlite: needs a path (sqlite:/var/lib/leads.db)");
 	int rc = sqlite3_open_v2(path, &db->lite, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite_limits(db);
+		rc = reopen_immutable(db, path);
+	}
 	if (rc != SQLITE_OK)
 		return ax_error_code(rc == SQLITE_CANTOPEN ? AX_ENOTFOUND : AX_ERROR, "sqlite %s: %s", path,
 				     db->lite ? sqlite3_errmsg(db->lite) : sqlite3_errstr(rc));
-	sqlite3_busy_timeout(db->lite, db->timeout_ms ? (int)db->timeout_ms : 5000);
-	sqlite3_progress_handler(db->lite, 10000, sqlite_progress, db);
 	return 0;
 }
 
