@@ -5,9 +5,9 @@
 # socket-only server), against the very same queries run by psql / sqlite3
 # / mariadb (taken from the probe's consent-queries.sql artifact,
 # parameters substituted, wrapped in the same count + LIMIT). One run
-# each; prints both times and the ratio, the size of the confirmations
-# population (population-window 3650d: every confirmation) and the
-# collect's peak resident memory (/usr/bin/time). ENGINES="pg sqlite
+# each; prints both times and the ratio; then a second collect with the
+# confirmations population (population-window 3650d: every confirmation):
+# its size, the collect's time and peak resident memory (/usr/bin/time). ENGINES="pg sqlite
 # mariadb" (the default) picks which.
 # Needs: root (the cluster runs as `postgres`, mariadbd as root), a built
 # annexa, GNU time (/usr/bin/time, package time).
@@ -54,24 +54,33 @@ for line in open(sys.argv[1]):
 print("\n".join(out))
 PY
 
-run() { # run NAME DATABASE SCHEMA PEER-CMD...
-	name=$1 db=$2 schema=$3; shift 3
-	cat > "$T/$name.conf" <<CONF
+conf() { # conf NAME DATABASE SCHEMA WINDOW
+	cat > "$T/$1.conf" <<CONF
 [annexa]
-	store = $T/$name.db
-	state-dir = $T/state
+	store = $T/$1.db
+	state-dir = $T/state-$1
 [privacy]
 	pseudonym-key-file = $T/key
-[probe "$name"]
+[probe "$1"]
 	type = consent
-	database = $db
-	schema = $schema
+	database = $2
+	schema = $3
 	timeout = 3600s
 	query-timeout = 3000s
-	population-window = 3650d
+	population-window = $4
 CONF
+}
+
+# Two collects: the checks alone (the confirmations population limited to
+# the last second, so nearly empty) timed against the peer running the very
+# same queries; then with every confirmation as a population (window
+# 3650d), its size, time and the collect's peak resident memory.
+run() { # run NAME DATABASE SCHEMA PEER-CMD...
+	name=$1 db=$2 schema=$3; shift 3
+	conf "$name" "$db" "$schema" 1s
+	conf "$name-pop" "$db" "$schema" 3650d
 	t0=$(date +%s.%N)
-	/usr/bin/time -f %M -o "$T/$name.rss" "$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
+	"$ANNEXA" -c "$T/$name.conf" collect >/dev/null 2>&1 || true
 	t1=$(date +%s.%N)
 	sqlite3 "$T/$name.db" "select a.data from run_artifacts r join artifacts a using (sha256)
 		where r.name = 'consent-queries.sql' order by r.run_id desc limit 1" > "$T/$name.sql"
@@ -80,14 +89,17 @@ CONF
 	"$@" < "$T/$name.peer.sql" >/dev/null
 	t3=$(date +%s.%N)
 	sqlite3 "$T/$name.db" "select check_id, status, message from results" | sed 's/^/  /'
+	python3 -c "import sys; a,b,c,d=map(float,sys.argv[1:]); print('%s: annexa consent %.2f s, peer %.2f s, ratio %.2fx' % ('$name', b-a, d-c, (b-a)/(d-c)))" "$t0" "$t1" "$t2" "$t3"
 	# the collect's peak resident memory (the collector and its largest
 	# child: wait4 reports the maximum over the process tree it reaped)
-	rows=$(sqlite3 "$T/$name.db" "select json_extract(cast(a.data as text), '$.rows') from artifacts a join artifact_refs r
+	t0=$(date +%s.%N)
+	/usr/bin/time -f %M -o "$T/$name.rss" "$ANNEXA" -c "$T/$name-pop.conf" collect >/dev/null 2>&1 || true
+	t1=$(date +%s.%N)
+	rows=$(sqlite3 "$T/$name-pop.db" "select json_extract(cast(a.data as text), '$.rows') from artifacts a join artifact_refs r
 	      on r.sha256 = a.sha256 where r.name = 'populations/confirmations.provenance.json'")
-	bytes=$(sqlite3 "$T/$name.db" "select a.size from artifacts a join artifact_refs r
+	bytes=$(sqlite3 "$T/$name-pop.db" "select a.size from artifacts a join artifact_refs r
 	      on r.sha256 = a.sha256 where r.name = 'populations/confirmations.csv'")
-	echo "  population confirmations: $rows rows, $bytes bytes; peak RSS of the collect $(($(tail -n 1 "$T/$name.rss") / 1024)) MiB"
-	python3 -c "import sys; a,b,c,d=map(float,sys.argv[1:]); print('%s: annexa consent %.2f s, peer %.2f s, ratio %.2fx' % ('$name', b-a, d-c, (b-a)/(d-c)))" "$t0" "$t1" "$t2" "$t3"
+	python3 -c "import sys; a,b=map(float,sys.argv[1:]); print('  with the confirmations population: $rows rows, $bytes bytes; collect %.2f s, peak RSS $(($(tail -n 1 "$T/$name.rss") / 1024)) MiB' % (b-a))" "$t0" "$t1"
 }
 
 if [[ " $ENGINES " == *" pg "* ]]; then
