@@ -36,9 +36,9 @@ static const struct ax_option db_roles_options[] = {
 };
 
 static const struct ax_check_def db_roles_checks[] = {
-	{"db.superusers", "no role but the allowed ones is superuser"},
-	{"db.no_password", "no authentication rule lets a role log in without a password (trust)"},
-	{"db.password_hash", "login roles' passwords are stored as SCRAM-SHA-256, not MD5"},
+	{"db.superusers", "no role but the allowed ones is superuser (MariaDB: holds SUPER)"},
+	{"db.no_password", "no role logs in without a password (PostgreSQL: no trust rule; MariaDB: no empty password)"},
+	{"db.password_hash", "passwords are stored as SCRAM-SHA-256, not MD5 (MariaDB: not unsalted SHA-1 or pre-4.1)"},
 	{"db.consent_write", "only the allowed roles can write the consent tables"},
 	{"db.changes", "roles, memberships and write grants added and removed since the previous run"},
 	AX_PROBE_KEY_CHECK,
@@ -294,7 +294,7 @@ cleanup:
 
 const struct probe probe_db_roles = {
 	.name = "db-roles",
-	.summary = "lead database roles: superusers, logins without a password, MD5 hashes, writers of the consent tables",
+	.summary = "lead database roles (PostgreSQL, MariaDB): superusers, logins without a password, MD5 hashes, writers of the consent tables",
 	.options = db_roles_options,
 	.checks = db_roles_checks,
 	.run = db_roles_run,
