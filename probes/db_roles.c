@@ -202,7 +202,37 @@ static void check_auth(struct ax_probe_ctx *ctx, struct ax_leaddb *db, struct ax
 	ax_db_rows_free(&auth);
 }
 
-static void check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *pop, struct ax_buf *name)
+const char *ax_db_account_name(const struct ax_probe_ctx *ctx, const char *user, const char *host, struct ax_buf *b)
+{
+	ax_db_role_name(ctx, user, b);
+	if (host[0])
+		ax_buf_printf(b, "@%s", host);
+	return ax_buf_cstr(b);
+}
+
+int ax_db_allowed(const char *list, const char *user, const char *host)
+{
+	if (ax_db_in_words(list, user))
+		return 1;
+	char *full = ax_asprintf("%s@%s", user, host);
+	int ok = host[0] && ax_db_in_words(list, full);
+	free(full);
+	return ok;
+}
+
+char *ax_db_role_list(const struct ax_probe_ctx *ctx, const char *roles, struct ax_buf *name)
+{
+	char *copy = ax_strdup(roles), *save = NULL;
+	struct ax_buf out = AX_BUF_INIT;
+	for (char *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save))
+		ax_buf_printf(&out, "%s%s", out.size ? "," : "", ax_db_role_name(ctx, r, name));
+	free(copy);
+	ax_buf_puts(&out, "");
+	return out.ptr;
+}
+
+void ax_db_check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ax_db_writers_sql *q, json_t *pop,
+			 struct ax_buf *name)
 {
 	const char *allowed = ax_probe_opt(ctx, "consent-writers");
 	char *tables = ax_strdup(ax_probe_opt(ctx, "tables")), *save = NULL;
@@ -212,35 +242,36 @@ static void check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t
 	ax_verdict_init(&v, "db.consent_write", "grants");
 	for (char *t = strtok_r(tables, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
 		struct ax_db_rows exists = {0}, w = {0};
-		if (ax_db_rows_query(db, "SELECT (to_regclass($1) IS NOT NULL)::text", t, &exists) < 0) {
+		if (ax_db_rows_query(db, q->exists, t, &exists) < 0) {
 			ax_verdict_add(&v, AX_CHECK_ERROR, NULL, "%s: %s", t, ax_error_last());
 			continue;
 		}
-		int here = exists.nrows && strcmp(ax_db_rows_cell(&exists, 0, 0), "true") == 0;
+		int here = exists.nrows && strcmp(ax_db_rows_cell(&exists, 0, 0), "0") != 0;
 		ax_db_rows_free(&exists);
 		if (!here)
 			continue;
 		present++;
-		/* superusers pass every privilege test; they are db.superusers' */
-		if (ax_db_rows_query(db,
-			  "SELECT r.rolname, string_agg(p, ',' ORDER BY p) FROM pg_roles r"
-			  " CROSS JOIN unnest(ARRAY['INSERT','UPDATE','DELETE','TRUNCATE']) AS p"
-			  " WHERE NOT r.rolsuper AND r.rolname !~ '^pg_' AND has_table_privilege(r.oid, $1, p)"
-			  " GROUP BY r.rolname ORDER BY 1",
-			  t, &w) < 0) {
+		if (ax_db_rows_query(db, q->writers, t, &w) < 0) {
 			ax_verdict_add(&v, AX_CHECK_ERROR, NULL, "%s: %s", t, ax_error_last());
 			continue;
 		}
 		for (size_t i = 0; i < w.nrows; i++) {
-			const char *r = ax_db_role_name(ctx, ax_db_rows_cell(&w, i, 0), name);
-			json_t *o = json_pack("{s:s,s:s,s:s}", "role", r, "table", t, "privileges", ax_db_rows_cell(&w, i, 1));
-			json_array_append_new(pop, json_sprintf("write %s on %s: %s", r, t, ax_db_rows_cell(&w, i, 1)));
+			const char *user = ax_db_rows_cell(&w, i, 0), *host = ax_db_rows_cell(&w, i, 1);
+			const char *privs = ax_db_rows_cell(&w, i, 2);
+			char *roles = ax_db_role_list(ctx, ax_db_rows_cell(&w, i, 3), name);
+			const char *r = ax_db_account_name(ctx, user, host, name);
+			json_t *o = json_pack("{s:s,s:s,s:s}", q->who, r, "table", t, "privileges", privs);
+			if (roles[0])
+				json_object_set_new(o, "through_roles", json_string(roles));
+			json_array_append_new(pop, json_sprintf("write %s on %s: %s", r, t, privs));
 			if (!allowed)
 				json_array_append_new(listing, o);
-			else if (ax_db_in_words(allowed, ax_db_rows_cell(&w, i, 0)))
+			else if (ax_db_allowed(allowed, user, host))
 				ax_verdict_add(&v, AX_CHECK_PASS, o, "%s", r);
 			else
-				ax_verdict_add(&v, AX_CHECK_FAIL, o, "%s can %s on %s", r, ax_db_rows_cell(&w, i, 1), t);
+				ax_verdict_add(&v, AX_CHECK_FAIL, o, "%s can %s on %s%s%s", r, privs, t, roles[0] ? " through role " : "",
+					       roles);
+			free(roles);
 		}
 		ax_db_rows_free(&w);
 	}
@@ -257,6 +288,16 @@ static void check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t
 	json_decref(listing);
 	free(tables);
 }
+
+/* superusers pass every privilege test; they are db.superusers' */
+static const struct ax_db_writers_sql pg_writers = {
+	"SELECT (to_regclass($1) IS NOT NULL)::int",
+	"SELECT r.rolname, '', string_agg(p, ',' ORDER BY p), '' FROM pg_roles r"
+	" CROSS JOIN unnest(ARRAY['INSERT','UPDATE','DELETE','TRUNCATE']) AS p"
+	" WHERE NOT r.rolsuper AND r.rolname !~ '^pg_' AND has_table_privilege(r.oid, $1, p)"
+	" GROUP BY r.rolname ORDER BY 1",
+	"role",
+};
 
 static int db_roles_run(struct ax_probe_ctx *ctx)
 {
@@ -283,7 +324,7 @@ static int db_roles_run(struct ax_probe_ctx *ctx)
 	}
 	check_roles(ctx, db, pop, &name);
 	check_auth(ctx, db, &name);
-	check_writers(ctx, db, pop, &name);
+	ax_db_check_writers(ctx, db, &pg_writers, pop, &name);
 	ax_access_changes_report(ctx, "db.changes", "database roles and grants", pop);
 cleanup:
 	json_decref(pop);

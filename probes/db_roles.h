@@ -28,6 +28,24 @@ int ax_db_in_words(const char *list, const char *name);
 /* The role or account name as evidence shows it, into a reused buffer. */
 const char *ax_db_role_name(const struct ax_probe_ctx *ctx, const char *name, struct ax_buf *b);
 
+/* "user@host" (an account) or "user" (a role: empty host), the user part
+ * as ax_db_role_name shows it, into a reused buffer. */
+const char *ax_db_account_name(const struct ax_probe_ctx *ctx, const char *user, const char *host, struct ax_buf *b);
+/* True when list allows user (any host) or user@host. */
+int ax_db_allowed(const char *list, const char *user, const char *host);
+/* A comma-separated list of role names as evidence shows them (caller frees). */
+char *ax_db_role_list(const struct ax_probe_ctx *ctx, const char *roles, struct ax_buf *name);
+
+/* How an engine answers db.consent_write: exists gives one cell, "0" when
+ * table $1 does not exist; writers gives (user, host or '', privileges
+ * comma-separated, roles they come through or '') per grantee of $1. */
+struct ax_db_writers_sql {
+	const char *exists, *writers;
+	const char *who; /* the item's key: "role", "account" */
+};
+void ax_db_check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ax_db_writers_sql *q, json_t *pop,
+			 struct ax_buf *name);
+
 /* The MariaDB/MySQL checks (db_roles_mysql.c); the population is filled
  * for db.changes. Returns 0 when the grant tables were readable (the
  * population is complete), 1 when db.changes must be skipped. */

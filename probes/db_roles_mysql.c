@@ -30,36 +30,6 @@
 static const char *const checks[] = {"db.superusers", "db.no_password", "db.password_hash", "db.consent_write",
 				     "db.changes"};
 
-/* "name@host" for an account, "name" for a role (empty host). */
-static const char *account_name(const struct ax_probe_ctx *ctx, const char *user, const char *host, struct ax_buf *b)
-{
-	ax_db_role_name(ctx, user, b);
-	if (host[0])
-		ax_buf_printf(b, "@%s", host);
-	return ax_buf_cstr(b);
-}
-
-/* Allowed by its user name alone (any host) or as user@host. */
-static int allowed_account(const char *list, const char *user, const char *host)
-{
-	char *full = ax_asprintf("%s@%s", user, host);
-	int ok = ax_db_in_words(list, user) || ax_db_in_words(list, full);
-	free(full);
-	return ok;
-}
-
-/* Role names of a comma-separated list as evidence shows them. */
-static char *role_list(const struct ax_probe_ctx *ctx, const char *roles, struct ax_buf *name)
-{
-	char *copy = ax_strdup(roles), *save = NULL;
-	struct ax_buf out = AX_BUF_INIT;
-	for (char *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save))
-		ax_buf_printf(&out, "%s%s", out.size ? "," : "", ax_db_role_name(ctx, r, name));
-	free(copy);
-	ax_buf_puts(&out, "");
-	return out.ptr;
-}
-
 static void check_superusers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *pop, struct ax_buf *name)
 {
 	struct ax_db_rows all = {0}, su = {0}, members = {0};
@@ -80,13 +50,13 @@ static void check_superusers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, jso
 	for (size_t i = 0; i < all.nrows; i++) {
 		int role = strcmp(ax_db_rows_cell(&all, i, 2), "Y") == 0;
 		json_array_append_new(pop, json_sprintf("%s %s%s", role ? "role" : "account",
-							account_name(ctx, ax_db_rows_cell(&all, i, 0), ax_db_rows_cell(&all, i, 1), name),
+							ax_db_account_name(ctx, ax_db_rows_cell(&all, i, 0), ax_db_rows_cell(&all, i, 1), name),
 							strcmp(ax_db_rows_cell(&all, i, 3), "Y") == 0 ? " super" : ""));
 	}
 	for (size_t i = 0; i < members.nrows; i++) {
 		char *g = ax_strdup(ax_db_role_name(ctx, ax_db_rows_cell(&members, i, 0), name));
 		json_array_append_new(pop, json_sprintf("member %s of %s",
-							account_name(ctx, ax_db_rows_cell(&members, i, 1), ax_db_rows_cell(&members, i, 2), name), g));
+							ax_db_account_name(ctx, ax_db_rows_cell(&members, i, 1), ax_db_rows_cell(&members, i, 2), name), g));
 		free(g);
 	}
 	/* one item per account: SUPER held directly and through which roles */
@@ -102,10 +72,10 @@ static void check_superusers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, jso
 				ax_buf_printf(&via, "%s%s", via.size ? "," : "", ax_db_rows_cell(&su, i, 2));
 		}
 		ax_buf_puts(&via, "");
-		char *roles = role_list(ctx, via.ptr, name);
-		const char *a = account_name(ctx, user, host, name);
+		char *roles = ax_db_role_list(ctx, via.ptr, name);
+		const char *a = ax_db_account_name(ctx, user, host, name);
 		json_t *o = json_pack("{s:s,s:b,s:s}", "account", a, "direct", direct, "through_roles", roles);
-		if (allowed_account(allowed, user, host))
+		if (ax_db_allowed(allowed, user, host))
 			ax_verdict_add(&v, AX_CHECK_PASS, o, "%s", a);
 		else
 			ax_verdict_add(&v, AX_CHECK_FAIL, o, "%s holds SUPER%s%s%s", a, direct ? " (granted on *.*)" : "",
@@ -153,7 +123,7 @@ static void check_auth(struct ax_probe_ctx *ctx, struct ax_leaddb *db, struct ax
 	ax_verdict_init(&nopw, "db.no_password", "accounts");
 	ax_verdict_init(&hash, "db.password_hash", "methods");
 	for (size_t i = 0; i < m.nrows; i++) {
-		const char *a = account_name(ctx, ax_db_rows_cell(&m, i, 0), ax_db_rows_cell(&m, i, 1), name);
+		const char *a = ax_db_account_name(ctx, ax_db_rows_cell(&m, i, 0), ax_db_rows_cell(&m, i, 1), name);
 		const char *plugin = ax_db_rows_cell(&m, i, 3);
 		int locked = strcmp(ax_db_rows_cell(&m, i, 2), "true") == 0, empty = strcmp(ax_db_rows_cell(&m, i, 4), "1") == 0;
 		/* unix_socket, gssapi, pam: the credential is the OS or Kerberos
@@ -204,58 +174,11 @@ static const char writers_sql[] =
 	" FROM e JOIN mysql.user a ON a.User = e.User AND a.Host = e.Host WHERE a.Super_priv <> 'Y'"
 	" GROUP BY e.User, e.Host ORDER BY 1, 2";
 
-static void check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *pop, struct ax_buf *name)
-{
-	const char *allowed = ax_probe_opt(ctx, "consent-writers");
-	char *tables = ax_strdup(ax_probe_opt(ctx, "tables")), *save = NULL;
-	struct ax_verdict v;
-	json_t *listing = json_array();
-	size_t present = 0;
-	ax_verdict_init(&v, "db.consent_write", "grants");
-	for (char *t = strtok_r(tables, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
-		struct ax_db_rows exists = {0}, w = {0};
-		if (ax_db_rows_query(db,
-				     "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = $1",
-				     t, &exists) < 0 ||
-		    ax_db_rows_query(db, writers_sql, t, &w) < 0) {
-			ax_verdict_add(&v, AX_CHECK_ERROR, NULL, "%s: %s", t, ax_error_last());
-			ax_db_rows_free(&exists);
-			continue;
-		}
-		int here = exists.nrows && strcmp(ax_db_rows_cell(&exists, 0, 0), "0") != 0;
-		ax_db_rows_free(&exists);
-		present += here;
-		for (size_t i = 0; here && i < w.nrows; i++) {
-			const char *user = ax_db_rows_cell(&w, i, 0), *host = ax_db_rows_cell(&w, i, 1), *privs = ax_db_rows_cell(&w, i, 2);
-			char *roles = role_list(ctx, ax_db_rows_cell(&w, i, 3), name);
-			const char *a = account_name(ctx, user, host, name);
-			json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "account", a, "table", t, "privileges", privs, "through_roles", roles);
-			json_array_append_new(pop, json_sprintf("write %s on %s: %s", a, t, privs));
-			if (!allowed)
-				json_array_append_new(listing, o);
-			else if (allowed_account(allowed, user, host))
-				ax_verdict_add(&v, AX_CHECK_PASS, o, "%s", a);
-			else
-				ax_verdict_add(&v, AX_CHECK_FAIL, o, "%s can %s on %s%s%s", a, privs, t, roles[0] ? " through role " : "",
-					       roles);
-			free(roles);
-		}
-		ax_db_rows_free(&w);
-	}
-	if (!allowed && !v.touched) {
-		ax_probe_result(ctx, "db.consent_write", present ? AX_CHECK_INFO : AX_CHECK_SKIP,
-				json_pack("{s:O}", "grants", listing),
-				present ? "%zu write grant(s) on %zu consent table(s); set consent-writers to judge them"
-					: "none of the consent tables exists in the connection's database",
-				json_array_size(listing), present);
-		json_decref(v.items);
-		ax_buf_free(&v.why);
-	} else {
-		ax_verdict_emit(ctx, &v, "only consent-writers can write the consent tables", "no consent table or writer found");
-	}
-	json_decref(listing);
-	free(tables);
-}
+static const struct ax_db_writers_sql writers = {
+	"SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = $1",
+	writers_sql,
+	"account",
+};
 
 int ax_db_roles_mysql(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *pop, struct ax_buf *name)
 {
@@ -276,6 +199,6 @@ int ax_db_roles_mysql(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *po
 	}
 	check_superusers(ctx, db, pop, name);
 	check_auth(ctx, db, name);
-	check_writers(ctx, db, pop, name);
+	ax_db_check_writers(ctx, db, &writers, pop, name);
 	return 0;
 }
