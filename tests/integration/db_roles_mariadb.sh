@@ -69,7 +69,11 @@ write_conf() {
 	defaults-file = $T/ro.cnf
 CONF
 }
-collect() { "$ANNEXA" -c "$T/annexa.conf" collect >"$T/collect.out" 2>"$T/collect.err"; }
+collect() {
+	"$ANNEXA" -c "$T/annexa.conf" collect >"$T/collect.out" 2>"$T/collect.err"
+	CHECKS=$((CHECKS + 1)) # an ASan/UBSan build reports here
+	! grep -qE "Sanitizer|runtime error" "$T/collect.err" || { fail "sanitizer report"; cat "$T/collect.err" >&2; }
+}
 want() { leads_want "$@"; }
 wantnot() {
 	CHECKS=$((CHECKS + 1))
