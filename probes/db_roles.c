@@ -1,5 +1,5 @@
 /* db_roles.c - the `db-roles` probe: who holds which role in the lead
- * database (PostgreSQL).
+ * database (PostgreSQL here; MariaDB/MySQL in db_roles_mysql.c).
  *
  * Reads pg_roles and pg_auth_members (any role may), the password state
  * of login roles from pg_authid and the authentication rules from
@@ -14,18 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leaddb.h"
 #include "access_changes.h"
+#include "db_roles.h"
 #include "probe.h"
 #include "util.h"
 #include "verdict.h"
 
 static const struct ax_option db_roles_options[] = {
 	{"database", AX_OPT_DBURI, NULL, AX_OPT_REQUIRED | AX_OPT_SECRET, NULL, 0, 0,
-	 "lead database: postgresql://user@host/db?... (sqlite: has no roles: skip)"},
+	 "lead database: postgresql://user@host/db?... or mysql://user@host/db?... (sqlite: has no roles: skip)"},
+	{"password-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "mysql://: file whose first line is the password"},
+	{"defaults-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "mysql://: my.cnf-style file; its [client] group gives the password"},
 	{"tables", AX_OPT_STRING, "leads subscriptions lists subscribers subscriber_lists", 0, NULL, 0, 0,
 	 "consent tables whose writers are checked (space-separated; missing ones are ignored)"},
-	{"superusers", AX_OPT_STRING, "postgres", 0, NULL, 0, 0, "roles allowed to be superuser (space-separated)"},
+	{"superusers", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
+	 "roles allowed to be superuser (space-separated; unset: postgres, or root and mysql for MariaDB/MySQL)"},
 	{"consent-writers", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
 	 "roles allowed to write the consent tables (space-separated); unset: the writers are only listed"},
 	{"query-timeout", AX_OPT_DURATION, "30s", 0, NULL, 1, 86400, "deadline of each query"},
@@ -33,9 +36,9 @@ static const struct ax_option db_roles_options[] = {
 };
 
 static const struct ax_check_def db_roles_checks[] = {
-	{"db.superusers", "no role but the allowed ones is superuser"},
-	{"db.no_password", "no authentication rule lets a role log in without a password (trust)"},
-	{"db.password_hash", "login roles' passwords are stored as SCRAM-SHA-256, not MD5"},
+	{"db.superusers", "no role but the allowed ones is superuser (MariaDB: holds SUPER)"},
+	{"db.no_password", "no role logs in without a password (PostgreSQL: no trust rule; MariaDB: no empty password)"},
+	{"db.password_hash", "passwords are stored as SCRAM-SHA-256, not MD5 (MariaDB: not unsalted SHA-1 or pre-4.1)"},
 	{"db.consent_write", "only the allowed roles can write the consent tables"},
 	{"db.changes", "roles, memberships and write grants added and removed since the previous run"},
 	AX_PROBE_KEY_CHECK,
@@ -44,8 +47,7 @@ static const struct ax_check_def db_roles_checks[] = {
 
 static const struct ax_probe_access db_roles_access = {.connect = (const char *const[]){"database", NULL}};
 
-/* True when name is one of the space-separated words of list. */
-static int in_words(const char *list, const char *name)
+int ax_db_in_words(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 	for (const char *p = list ? list : ""; *p;) {
@@ -58,14 +60,9 @@ static int in_words(const char *list, const char *name)
 	return 0;
 }
 
-struct rows {
-	char **cells; /* nrows * ncols */
-	size_t nrows, ncols;
-};
-
 static int collect_row(void *arg, size_t ncols, const char *const *cells)
 {
-	struct rows *r = arg;
+	struct ax_db_rows *r = arg;
 	if (r->nrows >= 100000)
 		return 1;
 	r->ncols = ncols;
@@ -76,12 +73,12 @@ static int collect_row(void *arg, size_t ncols, const char *const *cells)
 	return 0;
 }
 
-static const char *cell(const struct rows *r, size_t row, size_t col)
+const char *ax_db_rows_cell(const struct ax_db_rows *r, size_t row, size_t col)
 {
 	return r->cells[row * r->ncols + col];
 }
 
-static void rows_free(struct rows *r)
+void ax_db_rows_free(struct ax_db_rows *r)
 {
 	for (size_t i = 0; i < r->nrows * r->ncols; i++)
 		free(r->cells[i]);
@@ -89,14 +86,13 @@ static void rows_free(struct rows *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int query(struct ax_leaddb *db, const char *sql, const char *param, struct rows *out)
+int ax_db_rows_query(struct ax_leaddb *db, const char *sql, const char *param, struct ax_db_rows *out)
 {
 	const char *params[1] = {param};
 	return ax_leaddb_each(db, sql, param ? params : NULL, param ? 1 : 0, collect_row, out);
 }
 
-/* The role name as evidence shows it, into a reused buffer. */
-static const char *role_name(const struct ax_probe_ctx *ctx, const char *name, struct ax_buf *b)
+const char *ax_db_role_name(const struct ax_probe_ctx *ctx, const char *name, struct ax_buf *b)
 {
 	ax_buf_clear(b);
 	if (strncmp(name, "pg_", 3) == 0 || strcmp(name, "all") == 0 || name[0] == '+' || name[0] == '@')
@@ -108,11 +104,11 @@ static const char *role_name(const struct ax_probe_ctx *ctx, const char *name, s
 
 static void check_roles(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *pop, struct ax_buf *name)
 {
-	struct rows roles = {0}, members = {0};
+	struct ax_db_rows roles = {0}, members = {0};
 	struct ax_verdict su;
-	const char *allowed = ax_probe_opt(ctx, "superusers");
+	const char *allowed = ax_probe_opt(ctx, "superusers") ? ax_probe_opt(ctx, "superusers") : "postgres";
 	ax_verdict_init(&su, "db.superusers", "roles");
-	if (query(db,
+	if (ax_db_rows_query(db,
 		  "SELECT rolname, rolsuper::text, rolcanlogin::text, rolcreaterole::text, rolbypassrls::text"
 		  " FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY rolname",
 		  NULL, &roles) < 0) {
@@ -120,39 +116,39 @@ static void check_roles(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *
 		goto done;
 	}
 	for (size_t i = 0; i < roles.nrows; i++) {
-		const char *r = role_name(ctx, cell(&roles, i, 0), name);
-		int super = strcmp(cell(&roles, i, 1), "true") == 0, login = strcmp(cell(&roles, i, 2), "true") == 0;
+		const char *r = ax_db_role_name(ctx, ax_db_rows_cell(&roles, i, 0), name);
+		int super = strcmp(ax_db_rows_cell(&roles, i, 1), "true") == 0, login = strcmp(ax_db_rows_cell(&roles, i, 2), "true") == 0;
 		json_array_append_new(pop, json_sprintf("role %s%s%s%s%s", r, super ? " superuser" : "", login ? " login" : "",
-							strcmp(cell(&roles, i, 3), "true") == 0 ? " createrole" : "",
-							strcmp(cell(&roles, i, 4), "true") == 0 ? " bypassrls" : ""));
+							strcmp(ax_db_rows_cell(&roles, i, 3), "true") == 0 ? " createrole" : "",
+							strcmp(ax_db_rows_cell(&roles, i, 4), "true") == 0 ? " bypassrls" : ""));
 		if (!super)
 			continue;
 		json_t *o = json_pack("{s:s,s:b}", "role", r, "login", login);
-		if (in_words(allowed, cell(&roles, i, 0)))
+		if (ax_db_in_words(allowed, ax_db_rows_cell(&roles, i, 0)))
 			ax_verdict_add(&su, AX_CHECK_PASS, o, "%s", r);
 		else
 			ax_verdict_add(&su, AX_CHECK_FAIL, o, "%s is superuser%s", r, login ? " and can log in" : "");
 	}
-	if (query(db,
+	if (ax_db_rows_query(db,
 		  "SELECT g.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid"
 		  " JOIN pg_roles m ON m.oid = a.member ORDER BY 1, 2",
 		  NULL, &members) == 0) {
 		for (size_t i = 0; i < members.nrows; i++) {
-			char *g = ax_strdup(role_name(ctx, cell(&members, i, 0), name));
-			json_array_append_new(pop, json_sprintf("member %s of %s", role_name(ctx, cell(&members, i, 1), name), g));
+			char *g = ax_strdup(ax_db_role_name(ctx, ax_db_rows_cell(&members, i, 0), name));
+			json_array_append_new(pop, json_sprintf("member %s of %s", ax_db_role_name(ctx, ax_db_rows_cell(&members, i, 1), name), g));
 			free(g);
 		}
 	}
 done:
 	ax_verdict_emit(ctx, &su, "only the allowed roles are superuser", "no superuser visible");
-	rows_free(&roles);
-	rows_free(&members);
+	ax_db_rows_free(&roles);
+	ax_db_rows_free(&members);
 }
 
 static void check_auth(struct ax_probe_ctx *ctx, struct ax_leaddb *db, struct ax_buf *name)
 {
-	struct rows hba = {0}, auth = {0};
-	if (query(db,
+	struct ax_db_rows hba = {0}, auth = {0};
+	if (ax_db_rows_query(db,
 		  "SELECT type, array_to_string(database, ','), array_to_string(user_name, ','), coalesce(address, ''),"
 		  " auth_method, line_number::text FROM pg_hba_file_rules WHERE error IS NULL ORDER BY line_number",
 		  NULL, &hba) < 0) {
@@ -163,25 +159,25 @@ static void check_auth(struct ax_probe_ctx *ctx, struct ax_leaddb *db, struct ax
 		struct ax_verdict v;
 		ax_verdict_init(&v, "db.no_password", "rules");
 		for (size_t i = 0; i < hba.nrows; i++) {
-			char *users = ax_strdup(cell(&hba, i, 2)), *save = NULL;
+			char *users = ax_strdup(ax_db_rows_cell(&hba, i, 2)), *save = NULL;
 			struct ax_buf shown = AX_BUF_INIT;
 			for (char *u = strtok_r(users, ",", &save); u; u = strtok_r(NULL, ",", &save))
-				ax_buf_printf(&shown, "%s%s", shown.size ? "," : "", role_name(ctx, u, name));
-			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", cell(&hba, i, 0), "database", cell(&hba, i, 1),
-					      "users", ax_buf_cstr(&shown), "address", cell(&hba, i, 3), "method",
-					      cell(&hba, i, 4), "line", cell(&hba, i, 5));
-			if (strcmp(cell(&hba, i, 4), "trust") == 0)
+				ax_buf_printf(&shown, "%s%s", shown.size ? "," : "", ax_db_role_name(ctx, u, name));
+			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", ax_db_rows_cell(&hba, i, 0), "database", ax_db_rows_cell(&hba, i, 1),
+					      "users", ax_buf_cstr(&shown), "address", ax_db_rows_cell(&hba, i, 3), "method",
+					      ax_db_rows_cell(&hba, i, 4), "line", ax_db_rows_cell(&hba, i, 5));
+			if (strcmp(ax_db_rows_cell(&hba, i, 4), "trust") == 0)
 				ax_verdict_add(&v, AX_CHECK_FAIL, o, "pg_hba.conf line %s: %s %s for %s without a password (trust)",
-					       cell(&hba, i, 5), cell(&hba, i, 0), cell(&hba, i, 3)[0] ? cell(&hba, i, 3) : "socket",
+					       ax_db_rows_cell(&hba, i, 5), ax_db_rows_cell(&hba, i, 0), ax_db_rows_cell(&hba, i, 3)[0] ? ax_db_rows_cell(&hba, i, 3) : "socket",
 					       ax_buf_cstr(&shown));
 			else
-				ax_verdict_add(&v, AX_CHECK_PASS, o, "line %s", cell(&hba, i, 5));
+				ax_verdict_add(&v, AX_CHECK_PASS, o, "line %s", ax_db_rows_cell(&hba, i, 5));
 			ax_buf_free(&shown);
 			free(users);
 		}
 		ax_verdict_emit(ctx, &v, "every authentication rule asks for a credential", "no authentication rule visible");
 	}
-	if (query(db,
+	if (ax_db_rows_query(db,
 		  "SELECT rolname, CASE WHEN rolpassword IS NULL THEN 'none'"
 		  " WHEN rolpassword LIKE 'SCRAM-SHA-256$%' THEN 'scram-sha-256'"
 		  " WHEN rolpassword LIKE 'md5%' THEN 'md5' ELSE 'other' END"
@@ -193,7 +189,7 @@ static void check_auth(struct ax_probe_ctx *ctx, struct ax_leaddb *db, struct ax
 		struct ax_verdict v;
 		ax_verdict_init(&v, "db.password_hash", "roles");
 		for (size_t i = 0; i < auth.nrows; i++) {
-			const char *r = role_name(ctx, cell(&auth, i, 0), name), *state = cell(&auth, i, 1);
+			const char *r = ax_db_role_name(ctx, ax_db_rows_cell(&auth, i, 0), name), *state = ax_db_rows_cell(&auth, i, 1);
 			json_t *o = json_pack("{s:s,s:s}", "role", r, "password", state);
 			if (strcmp(state, "md5") == 0 || strcmp(state, "other") == 0)
 				ax_verdict_add(&v, AX_CHECK_FAIL, o, "%s: %s password hash", r, state);
@@ -202,11 +198,41 @@ static void check_auth(struct ax_probe_ctx *ctx, struct ax_leaddb *db, struct ax
 		}
 		ax_verdict_emit(ctx, &v, "no login role has an MD5 password hash", "no login role");
 	}
-	rows_free(&hba);
-	rows_free(&auth);
+	ax_db_rows_free(&hba);
+	ax_db_rows_free(&auth);
 }
 
-static void check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *pop, struct ax_buf *name)
+const char *ax_db_account_name(const struct ax_probe_ctx *ctx, const char *user, const char *host, struct ax_buf *b)
+{
+	ax_db_role_name(ctx, user, b);
+	if (host[0])
+		ax_buf_printf(b, "@%s", host);
+	return ax_buf_cstr(b);
+}
+
+int ax_db_allowed(const char *list, const char *user, const char *host)
+{
+	if (ax_db_in_words(list, user))
+		return 1;
+	char *full = ax_asprintf("%s@%s", user, host);
+	int ok = host[0] && ax_db_in_words(list, full);
+	free(full);
+	return ok;
+}
+
+char *ax_db_role_list(const struct ax_probe_ctx *ctx, const char *roles, struct ax_buf *name)
+{
+	char *copy = ax_strdup(roles), *save = NULL;
+	struct ax_buf out = AX_BUF_INIT;
+	for (char *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save))
+		ax_buf_printf(&out, "%s%s", out.size ? "," : "", ax_db_role_name(ctx, r, name));
+	free(copy);
+	ax_buf_puts(&out, "");
+	return out.ptr;
+}
+
+void ax_db_check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ax_db_writers_sql *q, json_t *pop,
+			 struct ax_buf *name)
 {
 	const char *allowed = ax_probe_opt(ctx, "consent-writers");
 	char *tables = ax_strdup(ax_probe_opt(ctx, "tables")), *save = NULL;
@@ -215,38 +241,39 @@ static void check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t
 	size_t present = 0;
 	ax_verdict_init(&v, "db.consent_write", "grants");
 	for (char *t = strtok_r(tables, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
-		struct rows exists = {0}, w = {0};
-		if (query(db, "SELECT (to_regclass($1) IS NOT NULL)::text", t, &exists) < 0) {
+		struct ax_db_rows exists = {0}, w = {0};
+		if (ax_db_rows_query(db, q->exists, t, &exists) < 0) {
 			ax_verdict_add(&v, AX_CHECK_ERROR, NULL, "%s: %s", t, ax_error_last());
 			continue;
 		}
-		int here = exists.nrows && strcmp(cell(&exists, 0, 0), "true") == 0;
-		rows_free(&exists);
+		int here = exists.nrows && strcmp(ax_db_rows_cell(&exists, 0, 0), "0") != 0;
+		ax_db_rows_free(&exists);
 		if (!here)
 			continue;
 		present++;
-		/* superusers pass every privilege test; they are db.superusers' */
-		if (query(db,
-			  "SELECT r.rolname, string_agg(p, ',' ORDER BY p) FROM pg_roles r"
-			  " CROSS JOIN unnest(ARRAY['INSERT','UPDATE','DELETE','TRUNCATE']) AS p"
-			  " WHERE NOT r.rolsuper AND r.rolname !~ '^pg_' AND has_table_privilege(r.oid, $1, p)"
-			  " GROUP BY r.rolname ORDER BY 1",
-			  t, &w) < 0) {
+		if (ax_db_rows_query(db, q->writers, t, &w) < 0) {
 			ax_verdict_add(&v, AX_CHECK_ERROR, NULL, "%s: %s", t, ax_error_last());
 			continue;
 		}
 		for (size_t i = 0; i < w.nrows; i++) {
-			const char *r = role_name(ctx, cell(&w, i, 0), name);
-			json_t *o = json_pack("{s:s,s:s,s:s}", "role", r, "table", t, "privileges", cell(&w, i, 1));
-			json_array_append_new(pop, json_sprintf("write %s on %s: %s", r, t, cell(&w, i, 1)));
+			const char *user = ax_db_rows_cell(&w, i, 0), *host = ax_db_rows_cell(&w, i, 1);
+			const char *privs = ax_db_rows_cell(&w, i, 2);
+			char *roles = ax_db_role_list(ctx, ax_db_rows_cell(&w, i, 3), name);
+			const char *r = ax_db_account_name(ctx, user, host, name);
+			json_t *o = json_pack("{s:s,s:s,s:s}", q->who, r, "table", t, "privileges", privs);
+			if (roles[0])
+				json_object_set_new(o, "through_roles", json_string(roles));
+			json_array_append_new(pop, json_sprintf("write %s on %s: %s", r, t, privs));
 			if (!allowed)
 				json_array_append_new(listing, o);
-			else if (in_words(allowed, cell(&w, i, 0)))
+			else if (ax_db_allowed(allowed, user, host))
 				ax_verdict_add(&v, AX_CHECK_PASS, o, "%s", r);
 			else
-				ax_verdict_add(&v, AX_CHECK_FAIL, o, "%s can %s on %s", r, cell(&w, i, 1), t);
+				ax_verdict_add(&v, AX_CHECK_FAIL, o, "%s can %s on %s%s%s", r, privs, t, roles[0] ? " through role " : "",
+					       roles);
+			free(roles);
 		}
-		rows_free(&w);
+		ax_db_rows_free(&w);
 	}
 	if (!allowed && !v.touched) {
 		ax_probe_result(ctx, "db.consent_write", present ? AX_CHECK_INFO : AX_CHECK_SKIP,
@@ -262,15 +289,32 @@ static void check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t
 	free(tables);
 }
 
+/* superusers pass every privilege test; they are db.superusers' */
+static const struct ax_db_writers_sql pg_writers = {
+	"SELECT (to_regclass($1) IS NOT NULL)::int",
+	"SELECT r.rolname, '', string_agg(p, ',' ORDER BY p), '' FROM pg_roles r"
+	" CROSS JOIN unnest(ARRAY['INSERT','UPDATE','DELETE','TRUNCATE']) AS p"
+	" WHERE NOT r.rolsuper AND r.rolname !~ '^pg_' AND has_table_privilege(r.oid, $1, p)"
+	" GROUP BY r.rolname ORDER BY 1",
+	"role",
+};
+
 static int db_roles_run(struct ax_probe_ctx *ctx)
 {
 	struct ax_leaddb *db = NULL;
 	struct ax_buf name = AX_BUF_INIT;
 	json_t *pop = json_array();
+	struct ax_leaddb_auth auth = {ax_probe_opt(ctx, "password-file"), ax_probe_opt(ctx, "defaults-file")};
 	int rc;
 	ax_probe_report_key(ctx);
-	if ((rc = ax_leaddb_open(&db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
+	if ((rc = ax_leaddb_open_auth(&db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000,
+				      &auth)) < 0)
 		goto cleanup;
+	if (ax_leaddb_engine(db) == AX_LEADDB_MYSQL) {
+		if (ax_db_roles_mysql(ctx, db, pop, &name) == 0)
+			ax_access_changes_report(ctx, "db.changes", "database accounts, roles and grants", pop);
+		goto cleanup;
+	}
 	if (ax_leaddb_engine(db) != AX_LEADDB_POSTGRES) {
 		for (size_t i = 0; db_roles_checks[i].id; i++)
 			if (strcmp(db_roles_checks[i].id, "privacy.pseudonym_key") != 0)
@@ -280,7 +324,7 @@ static int db_roles_run(struct ax_probe_ctx *ctx)
 	}
 	check_roles(ctx, db, pop, &name);
 	check_auth(ctx, db, &name);
-	check_writers(ctx, db, pop, &name);
+	ax_db_check_writers(ctx, db, &pg_writers, pop, &name);
 	ax_access_changes_report(ctx, "db.changes", "database roles and grants", pop);
 cleanup:
 	json_decref(pop);
@@ -291,7 +335,7 @@ cleanup:
 
 const struct probe probe_db_roles = {
 	.name = "db-roles",
-	.summary = "lead database roles: superusers, logins without a password, MD5 hashes, writers of the consent tables",
+	.summary = "lead database roles (PostgreSQL, MariaDB): superusers, logins without a password, MD5 hashes, writers of the consent tables",
 	.options = db_roles_options,
 	.checks = db_roles_checks,
 	.run = db_roles_run,
