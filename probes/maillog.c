@@ -23,9 +23,8 @@ static const char *skip_spaces(const char *p, const char *end)
 
 static const char *next_space(const char *p, const char *end)
 {
-	while (p < end && *p != ' ')
-		p++;
-	return p;
+	const char *sp = memchr(p, ' ', (size_t)(end - p));
+	return sp ? sp : end;
 }
 
 static int is_qid_char(char c)
@@ -136,7 +135,7 @@ int ax_maillog_parse_cached(struct ax_maillog_stamps *st, const struct ax_logclo
 			out->kind = AX_MAILLOG_FROM;
 	} else if (starts(p, end, "to=")) {
 		if (bracketed(p + 3, end, &out->addr, &out->addr_len) == 0 &&
-		    sent_status(p, end))
+		    sent_status(out->addr + out->addr_len, end)) /* after the address */
 			out->kind = AX_MAILLOG_SENT;
 	} else if ((size_t)(end - p) == 7 && memcmp(p, "removed", 7) == 0) {
 		out->kind = AX_MAILLOG_REMOVED;
