@@ -23,9 +23,8 @@ static const char *skip_spaces(const char *p, const char *end)
 
 static const char *next_space(const char *p, const char *end)
 {
-	while (p < end && *p != ' ')
-		p++;
-	return p;
+	const char *sp = memchr(p, ' ', (size_t)(end - p));
+	return sp ? sp : end;
 }
 
 static int is_qid_char(char c)
@@ -136,7 +135,7 @@ int ax_maillog_parse_cached(struct ax_maillog_stamps *st, const struct ax_logclo
 			out->kind = AX_MAILLOG_FROM;
 	} else if (starts(p, end, "to=")) {
 		if (bracketed(p + 3, end, &out->addr, &out->addr_len) == 0 &&
-		    sent_status(p, end))
+		    sent_status(out->addr + out->addr_len, end)) /* after the address */
 			out->kind = AX_MAILLOG_SENT;
 	} else if ((size_t)(end - p) == 7 && memcmp(p, "removed", 7) == 0) {
 		out->kind = AX_MAILLOG_REMOVED;
@@ -152,6 +151,7 @@ int ax_maillog_parse_cached(struct ax_maillog_stamps *st, const struct ax_logclo
 struct node {
 	char qid[33];
 	signed char campaign; /* -1: slot free */
+	uint32_t hash;        /* of qid: a chain is walked without string compares */
 	uint32_t next;        /* chain, UINT32_MAX = end */
 };
 
@@ -165,12 +165,12 @@ struct ax_maillog_queue {
 	uint32_t last;
 };
 
-static uint64_t hash(const char *s)
+static uint32_t hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 struct ax_maillog_queue *ax_maillog_queue_new(size_t max)
@@ -189,17 +189,17 @@ struct ax_maillog_queue *ax_maillog_queue_new(size_t max)
 	return q;
 }
 
-static uint32_t *find_link(const struct ax_maillog_queue *q, const char *qid)
+static uint32_t *find_link(const struct ax_maillog_queue *q, const char *qid, uint32_t h)
 {
-	uint32_t *link = &q->buckets[hash(qid) & (q->nbuckets - 1)];
-	while (*link != UINT32_MAX && strcmp(q->nodes[*link].qid, qid) != 0)
+	uint32_t *link = &q->buckets[h & (q->nbuckets - 1)];
+	while (*link != UINT32_MAX && (q->nodes[*link].hash != h || strcmp(q->nodes[*link].qid, qid) != 0))
 		link = &q->nodes[*link].next;
 	return link;
 }
 
 static void unlink_node(struct ax_maillog_queue *q, uint32_t idx)
 {
-	uint32_t *link = find_link(q, q->nodes[idx].qid);
+	uint32_t *link = find_link(q, q->nodes[idx].qid, q->nodes[idx].hash);
 	if (*link == idx)
 		*link = q->nodes[idx].next;
 	q->nodes[idx].campaign = -1;
@@ -207,7 +207,8 @@ static void unlink_node(struct ax_maillog_queue *q, uint32_t idx)
 
 void ax_maillog_queue_set(struct ax_maillog_queue *q, const char *qid, int campaign)
 {
-	uint32_t *link = find_link(q, qid);
+	uint32_t h = hash(qid);
+	uint32_t *link = find_link(q, qid, h);
 	if (*link != UINT32_MAX) {
 		q->nodes[*link].campaign = (signed char)(campaign != 0);
 		return;
@@ -221,9 +222,11 @@ void ax_maillog_queue_set(struct ax_maillog_queue *q, const char *qid, int campa
 	struct node *n = &q->nodes[idx];
 	snprintf(n->qid, sizeof(n->qid), "%s", qid);
 	n->campaign = (signed char)(campaign != 0);
-	link = find_link(q, n->qid); /* the unlink may have moved the chain end */
+	n->hash = h;
+	link = find_link(q, n->qid, h); /* the unlink may have moved the chain end */
 	n->next = UINT32_MAX;
 	*link = idx;
+	q->last = idx; /* its deliveries follow */
 }
 
 int ax_maillog_queue_get(struct ax_maillog_queue *q, const char *qid)
@@ -231,7 +234,7 @@ int ax_maillog_queue_get(struct ax_maillog_queue *q, const char *qid)
 	const struct node *n = &q->nodes[q->last];
 	if (n->campaign >= 0 && strcmp(n->qid, qid) == 0)
 		return n->campaign;
-	uint32_t *link = find_link(q, qid);
+	uint32_t *link = find_link(q, qid, hash(qid));
 	if (*link == UINT32_MAX)
 		return -1;
 	q->last = *link;
@@ -240,7 +243,7 @@ int ax_maillog_queue_get(struct ax_maillog_queue *q, const char *qid)
 
 void ax_maillog_queue_remove(struct ax_maillog_queue *q, const char *qid)
 {
-	uint32_t *link = find_link(q, qid);
+	uint32_t *link = find_link(q, qid, hash(qid));
 	if (*link != UINT32_MAX) {
 		uint32_t idx = *link;
 		*link = q->nodes[idx].next;

@@ -172,20 +172,21 @@ static int index_row(void *arg, size_t ncols, const char *const *cells)
 static void add_sample(struct run *r, struct verdict *v, const char *addr, size_t len, int64_t time,
 		       const char *reason)
 {
+	char small[256], *a = len < sizeof(small) ? small : ax_malloc(len + 1);
 	v->count++;
-	char *a = ax_strndup(addr, len);
+	memcpy(a, addr, len);
+	a[len] = '\0';
 	lowercase(a);
 	ax_mlc_pop_violation(r->pop, a, time, reason);
-	if (json_array_size(v->samples) >= r->max_samples) {
-		free(a);
-		return;
+	if (json_array_size(v->samples) < r->max_samples) {
+		char pseudo[20], when[32];
+		ax_probe_pseudonym(r->ctx, a, pseudo);
+		ax_time_format(time, when);
+		json_array_append_new(v->samples, json_pack("{s:s#,s:s,s:s}", "lead", pseudo, (int)18, "delivered_at",
+							    when, "reason", reason));
 	}
-	char pseudo[20], when[32];
-	ax_probe_pseudonym(r->ctx, a, pseudo);
-	free(a);
-	ax_time_format(time, when);
-	json_array_append_new(v->samples, json_pack("{s:s#,s:s,s:s}", "lead", pseudo, (int)18, "delivered_at", when,
-						    "reason", reason));
+	if (a != small)
+		free(a);
 }
 
 /* The verdict on one delivery: consent since, unsubscribed at (s NULL: the

@@ -5,6 +5,7 @@
  * them, so the per-day counts stay small whatever the volume. */
 #include "maillog_population.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@ struct ax_mlc_pop {
 	struct ax_population *violations;
 	struct day *days;
 	size_t ndays, adays;
+	size_t last; /* the day last counted: a log's lines come in time order */
+	/* the last violation's time, formatted: a busy log has many a second */
+	int64_t at_time;
+	char at[32];
 };
 
 struct ax_mlc_pop *ax_mlc_pop_open(struct ax_probe_ctx *ctx)
@@ -30,12 +35,15 @@ struct ax_mlc_pop *ax_mlc_pop_open(struct ax_probe_ctx *ctx)
 	struct ax_mlc_pop *p = ax_calloc(1, sizeof(*p));
 	p->ctx = ctx;
 	p->violations = ax_population_open(ctx, "violations", cols);
+	p->at_time = INT64_MIN;
 	return p;
 }
 
 static struct day *day_of(struct ax_mlc_pop *p, int64_t t)
 {
 	int64_t d = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	if (p->last < p->ndays && p->days[p->last].day == d)
+		return &p->days[p->last];
 	size_t lo = 0, hi = p->ndays;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -44,6 +52,7 @@ static struct day *day_of(struct ax_mlc_pop *p, int64_t t)
 		else
 			hi = mid;
 	}
+	p->last = lo;
 	if (lo < p->ndays && p->days[lo].day == d)
 		return &p->days[lo];
 	if (p->ndays == p->adays) {
@@ -64,14 +73,21 @@ void ax_mlc_pop_delivery(struct ax_mlc_pop *p, int64_t t)
 
 void ax_mlc_pop_violation(struct ax_mlc_pop *p, const char *addr, int64_t t, const char *reason)
 {
-	char pseudo[20], at[32], item[64];
+	char pseudo[20], item[20 + 32];
 	if (!p)
 		return;
 	day_of(p, t)->violations++;
+	if (t != p->at_time) {
+		ax_time_format(t, p->at);
+		p->at_time = t;
+	}
 	ax_probe_pseudonym(p->ctx, addr, pseudo);
-	ax_time_format(t, at);
-	snprintf(item, sizeof(item), "%.18s/%s", pseudo, at);
-	const char *vals[] = {at, reason};
+	/* "p:<16 hex>/<time>": no format string per row */
+	size_t n = strnlen(pseudo, 18), m = strlen(p->at);
+	memcpy(item, pseudo, n);
+	item[n] = '/';
+	memcpy(item + n + 1, p->at, m + 1);
+	const char *vals[] = {p->at, reason};
 	ax_population_row(p->violations, item, vals);
 }
 

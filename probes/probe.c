@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "buf.h"
 #include "json.h"
@@ -38,6 +37,10 @@ struct ax_probe_ctx {
 	const struct ax_probe_instance *inst;
 	unsigned char key[64];
 	size_t keylen;
+	/* HMAC-SHA-256 under key, its two padded-key blocks hashed once: a
+	 * pseudonym is then two short digests (a probe may make one per log
+	 * line), not a key schedule and a digest fetch; tmp is scratch */
+	EVP_MD_CTX *hmac_inner, *hmac_outer, *hmac_tmp;
 	char *state_dir;
 	int64_t now;
 	struct ax_probe_sink sink;
@@ -74,6 +77,29 @@ int ax_probe_declares(const struct probe *p, const char *check)
 	return 0;
 }
 
+/* The key fits the 64-byte SHA-256 block (ctx->key's size), so the padded
+ * key is the key and zeros (RFC 2104). */
+static void hmac_prepare(struct ax_probe_ctx *ctx)
+{
+	unsigned char ipad[64], opad[64];
+	for (size_t i = 0; i < sizeof(ipad); i++) {
+		unsigned char k = i < ctx->keylen ? ctx->key[i] : 0;
+		ipad[i] = k ^ 0x36;
+		opad[i] = k ^ 0x5c;
+	}
+	ctx->hmac_inner = EVP_MD_CTX_new();
+	ctx->hmac_outer = EVP_MD_CTX_new();
+	ctx->hmac_tmp = EVP_MD_CTX_new();
+	if (!ctx->hmac_inner || !ctx->hmac_outer || !ctx->hmac_tmp ||
+	    EVP_DigestInit_ex(ctx->hmac_inner, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx->hmac_inner, ipad, sizeof(ipad)) != 1 ||
+	    EVP_DigestInit_ex(ctx->hmac_outer, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx->hmac_outer, opad, sizeof(opad)) != 1)
+		ax_oom();
+	OPENSSL_cleanse(ipad, sizeof(ipad));
+	OPENSSL_cleanse(opad, sizeof(opad));
+}
+
 struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, const unsigned char *key,
 				      size_t keylen, const char *state_dir, int64_t now,
 				      const struct ax_probe_sink *sink)
@@ -92,6 +118,7 @@ struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, cons
 			abort(); /* no entropy: better no pseudonym than a guessable one */
 	}
 	ctx->keylen = keylen;
+	hmac_prepare(ctx);
 	ctx->state_dir = state_dir ? ax_strdup(state_dir) : NULL;
 	ctx->now = now;
 	ctx->sink = *sink;
@@ -103,6 +130,9 @@ void ax_probe_ctx_free(struct ax_probe_ctx *ctx)
 	if (!ctx)
 		return;
 	OPENSSL_cleanse(ctx->key, sizeof(ctx->key));
+	EVP_MD_CTX_free(ctx->hmac_inner); /* frees cleanse their states */
+	EVP_MD_CTX_free(ctx->hmac_outer);
+	EVP_MD_CTX_free(ctx->hmac_tmp);
 	free(ctx->state_dir);
 	free((char *)ctx->key_facts.path);
 	free(ctx->error_msg);
@@ -260,22 +290,29 @@ int64_t ax_probe_now(const struct ax_probe_ctx *ctx)
 
 void ax_probe_pseudonym(const struct ax_probe_ctx *ctx, const char *value, char out[static 20])
 {
-	struct ax_buf norm = AX_BUF_INIT;
+	char small[256], *norm = small;
 	const char *s = value ? value : "";
 	while (isspace((unsigned char)*s))
 		s++;
 	size_t n = strlen(s);
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
+	if (n > sizeof(small))
+		norm = ax_malloc(n);
 	for (size_t i = 0; i < n; i++)
-		ax_buf_putc(&norm, (char)tolower((unsigned char)s[i]));
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	HMAC(EVP_sha256(), ctx->key, (int)ctx->keylen, (const unsigned char *)ax_buf_cstr(&norm), norm.size, md, &mdlen);
+		norm[i] = (char)tolower((unsigned char)s[i]);
+	unsigned char inner[EVP_MAX_MD_SIZE], md[EVP_MAX_MD_SIZE];
+	unsigned int innerlen = 0, mdlen = 0;
+	EVP_MD_CTX *c = ctx->hmac_tmp;
+	if (EVP_MD_CTX_copy_ex(c, ctx->hmac_inner) != 1 || EVP_DigestUpdate(c, norm, n) != 1 ||
+	    EVP_DigestFinal_ex(c, inner, &innerlen) != 1 || EVP_MD_CTX_copy_ex(c, ctx->hmac_outer) != 1 ||
+	    EVP_DigestUpdate(c, inner, innerlen) != 1 || EVP_DigestFinal_ex(c, md, &mdlen) != 1)
+		ax_oom();
 	out[0] = 'p';
 	out[1] = ':';
 	ax_hex(md, 8, out + 2);
-	ax_buf_free(&norm);
+	if (norm != small)
+		free(norm);
 }
 
 void ax_probe_safe_text(const struct ax_probe_ctx *ctx, const char *s, size_t len, size_t max, struct ax_buf *out)

@@ -85,9 +85,43 @@ static void test_safe_text(void)
 	ax_probe_ctx_free(ctx);
 }
 
+/* Pseudonyms are HMAC-SHA-256 of the trimmed, lowercased value, the first
+ * 8 bytes in hex: known answers from Python's hmac module, for a short
+ * key, a full-block key, a value longer than the stack buffer, and "". */
+static void test_pseudonym(void)
+{
+	static const struct {
+		int full_key;
+		const char *value, *want;
+	} vectors[] = {
+		{0, "  Lead@Example.COM \t", "p:d7f1b50a11c17b2a"},
+		{1, "lead@example.com", "p:0f428aa44f83e5af"},
+		{0, NULL, "p:8354adb347ed5473"}, /* 300 x 'X' */
+		{0, "", "p:496dc93fa2d26eae"},
+	};
+	struct ax_probe_sink sink = {no_result, NULL, NULL};
+	unsigned char block[64];
+	char longv[301], out[20];
+	for (size_t i = 0; i < sizeof(block); i++)
+		block[i] = (unsigned char)i;
+	memset(longv, 'X', 300);
+	longv[300] = '\0';
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		struct ax_probe_ctx *ctx = vectors[i].full_key
+			? ax_probe_ctx_new(NULL, block, sizeof(block), NULL, 0, &sink)
+			: ax_probe_ctx_new(NULL, (const unsigned char *)"0123456789abcdef", 16, NULL, 0, &sink);
+		ax_probe_pseudonym(ctx, vectors[i].value ? vectors[i].value : longv, out);
+		T_EQ_STR(out, vectors[i].want);
+		ax_probe_pseudonym(ctx, vectors[i].value ? vectors[i].value : longv, out); /* the state is reused */
+		T_EQ_STR(out, vectors[i].want);
+		ax_probe_ctx_free(ctx);
+	}
+}
+
 int main(void)
 {
 	test_find();
 	test_safe_text();
+	test_pseudonym();
 	return t_done();
 }
