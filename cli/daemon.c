@@ -90,7 +90,12 @@ static void write_metrics(struct ax_cli *cli, const struct ax_schedule *sched)
 		return;
 	struct ax_status *st = NULL;
 	struct ax_probe_stats *stats = ax_schedule_stats(sched);
-	if (ax_cli_status(cli, &st) != 0 || ax_metrics_write(metrics, st, stats, sched->n, ax_now()) < 0)
+	const char *store = ax_config_get(cli->cfg, "annexa", "store");
+	char *wal = ax_asprintf("%s-wal", store);
+	struct stat sst, wst;
+	int64_t bytes = stat(store, &sst) == 0 ? (int64_t)sst.st_size + (stat(wal, &wst) == 0 ? (int64_t)wst.st_size : 0) : -1;
+	free(wal);
+	if (ax_cli_status(cli, &st) != 0 || ax_metrics_write(metrics, st, stats, sched->n, bytes, ax_now()) < 0)
 		dlog(LOG_WARNING, "metrics %s: %s", metrics, ax_error_last());
 	ax_status_free(st);
 	free(stats);

@@ -19,7 +19,7 @@ static void label(struct ax_buf *b, const char *v)
 }
 
 int ax_metrics_write(const char *path, const struct ax_status *st, const struct ax_probe_stats *stats, size_t n,
-		     int64_t now)
+		     int64_t store_bytes, int64_t now)
 {
 	struct ax_buf b = AX_BUF_INIT;
 	int err;
@@ -75,6 +75,10 @@ int ax_metrics_write(const char *path, const struct ax_status *st, const struct 
 		label(&b, stats[i].instance);
 		ax_buf_printf(&b, "\"} %d\n", stats[i].consecutive_failures);
 	}
+	if (store_bytes >= 0)
+		ax_buf_printf(&b, "# HELP annexa_store_bytes Size of the evidence store (database and its write-ahead log).\n"
+				  "# TYPE annexa_store_bytes gauge\nannexa_store_bytes %lld\n",
+			      (long long)store_bytes);
 	ax_buf_printf(&b, "# HELP annexa_metrics_timestamp_seconds When this file was written.\n"
 			  "# TYPE annexa_metrics_timestamp_seconds gauge\nannexa_metrics_timestamp_seconds %lld\n",
 		      (long long)now);

@@ -95,6 +95,8 @@ flood_bytes=$(q "select coalesce(sum(size),0) from artifacts"); ok
 ok; grep -q '^annexa_control_status{control="A.8.16",status="fail"} 0' "$T/metrics.prom" || fail "metrics lack control status"
 ok; grep -q '^annexa_control_status{control="A.8.16",status="partial"} [01]$' "$T/metrics.prom" || fail "metrics lack the partial status"
 ok; grep -q '^annexa_controls{status="partial"} [0-9]' "$T/metrics.prom" || fail "metrics lack the count of partial controls"
+# the store's size, for its growth (no confined probe can see the store)
+ok; grep -q '^annexa_store_bytes [1-9][0-9]*$' "$T/metrics.prom" || fail "metrics lack the store's size"
 # status shows the back-off and the next collection.
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" status --control A.8.16 --json
 expect_out '"next_collection_due"'
