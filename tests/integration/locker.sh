@@ -63,15 +63,7 @@ wait "$pid"
 ok; [ "$(commits berlin)" = 2 ] || fail "the daemon's run was not pushed: $(tail -3 "$T/berlin/daemon.log")"
 
 # Central export of both collectors.
-cat >"$T/central.conf" <<'EOF2'
-[annexa]
-	organization = Example Mail Group
-	store = central.db
-[signing]
-	key = signing.key
-	certificate = signing.crt
-EOF2
-expect_rc 0 "$ANNEXA" -c "$T/central.conf" keygen
+central_conf
 mkdir -p "$T/tmp"
 TMPDIR="$T/tmp" expect_rc 0 "$ANNEXA" -c "$T/central.conf" export --locker "$T/central.git" -o "$T/all.zip"
 expect_out "2 collectors, 4 commits replayed"

@@ -48,15 +48,7 @@ $G show "$tip:run.json" | python3 -c 'import json,sys; d=json.load(sys.stdin); d
 blob=$($G hash-object -w "$T/run.json")
 tree=$($G ls-tree "$tip" | sed "s/[0-9a-f]\{40\}\trun.json\$/$blob\trun.json/" | $G mktree)
 $G update-ref refs/heads/collectors/berlin "$(echo legacy | $G commit-tree "$tree" -p "$tip")"
-cat >"$T/central.conf" <<'EOF2'
-[annexa]
-	organization = Example Mail Group
-	store = central.db
-[signing]
-	key = signing.key
-	certificate = signing.crt
-EOF2
-expect_rc 0 "$ANNEXA" -c "$T/central.conf" keygen
+central_conf
 until=$((start + 300 + (N - 1) * 600 + 120))
 ANNEXA_NOW=$until expect_rc 0 "$ANNEXA" -c "$T/central.conf" export --locker "$T/central.git" -o "$T/all.zip"
 expect_out "2 collectors, $((2 * N + 1)) commits replayed"

@@ -77,6 +77,20 @@ file_site_conf() {
 	} >"$T/annexa.conf"
 	C="$T/annexa.conf"
 }
+
+# central_conf: $T/central.conf, the central side of an evidence locker
+# (its own store and a signing key, made here), for `export --locker`.
+central_conf() {
+	cat >"$T/central.conf" <<'EOF2'
+[annexa]
+	organization = Example Mail Group
+	store = central.db
+[signing]
+	key = signing.key
+	certificate = signing.crt
+EOF2
+	expect_rc 0 "$ANNEXA" -c "$T/central.conf" keygen
+}
 # start_daemon CONF [LOG]: `annexa -c CONF daemon --foreground` in the
 # background, stderr to LOG ($T/daemon.log), its pid in $pid, killed (-9)
 # when the test ends. Environment given before the call reaches it.
