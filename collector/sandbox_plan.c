@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "leaddb.h"
 #include "leaddb_mysql.h"
 #include "probe.h"
 

@@ -1,7 +1,8 @@
 /* store_blob.c - artifacts streamed in and out of the store in bounded
- * memory (a 100 MB attached file never sits in memory whole), and the
- * whole-artifact reader built on the streaming one. Every read re-hashes
- * the bytes, so a corrupted artifact is an error, never evidence. */
+ * memory (a 100 MB attached file never sits in memory whole), runs
+ * committed with such files, and the whole-artifact reader built on the
+ * streaming one. Every read re-hashes the bytes, so a corrupted artifact
+ * is an error, never evidence. */
 #include "store.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "log.h"
 #include "store-int.h"
 #include "util.h"
 
@@ -263,5 +265,52 @@ int ax_store_latest_artifact(struct ax_store *s, const char *instance, const cha
 	err = ax_store_artifact(s, sha, out);
 cleanup:
 	sqlite3_finalize(st);
+	return err;
+}
+
+int ax_store_commit_run_files(struct ax_store *s, const char *kind, int64_t started_at, int64_t finished_at,
+			      struct ax_evidence *ev, struct ax_store_file *files, size_t nfiles,
+			      struct ax_run_info *info)
+{
+	size_t nmem = ev->nartifacts;
+	int64_t *sizes = NULL;
+	int err;
+
+	if (!s)
+		return ax_error_code(AX_EINVALID, "store: not open");
+	/* a file that is not what its producer said is left out, not the run */
+	for (size_t i = 0; i < nfiles; i++) {
+		char sha[65];
+		files[i].stored = 0;
+		if (axs_hash_fd(files[i].fd, files[i].path, sha, &files[i].size) < 0)
+			ax_warn("%s: not stored: %s", files[i].path, ax_error_last());
+		else if (strcmp(sha, files[i].sha256) != 0)
+			ax_warn("%s: not stored: its SHA-256 is %s, its producer said %s", files[i].path, sha,
+				files[i].sha256);
+		else
+			files[i].stored = 1;
+	}
+	if ((err = axs_exec(s, "BEGIN IMMEDIATE", "starting a run")) < 0)
+		goto cleanup;
+	sizes = ax_calloc(nmem + nfiles + 1, sizeof(*sizes));
+	for (size_t i = 0; i < nmem; i++)
+		sizes[i] = AX_LEDGER_SIZE_IN_DATA;
+	for (size_t i = 0; i < nfiles; i++) {
+		if (!files[i].stored)
+			continue;
+		if ((err = axs_put_artifact_fd(s, files[i].fd, files[i].path, files[i].sha256, files[i].size,
+					       files[i].media_type)) < 0)
+			goto cleanup;
+		ax_evidence_add_artifact(ev, files[i].instance, files[i].name, files[i].media_type, "", 0);
+		axs_copy(ev->artifacts[ev->nartifacts - 1].sha256, 65, files[i].sha256);
+		sizes[ev->nartifacts - 1] = files[i].size;
+	}
+	if ((err = axs_append_run(s, kind, started_at, finished_at, ev, sizes, info)) < 0 ||
+	    (err = axs_exec(s, "COMMIT", "committing the run")) < 0)
+		goto cleanup;
+cleanup:
+	if (err < 0)
+		axs_rollback(s);
+	free(sizes);
 	return err;
 }

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db_roles.h"
+#include "db_roles_mysql.h"
 #include "util.h"
 #include "verdict.h"
 

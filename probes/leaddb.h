@@ -17,18 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leaddb_sql.h"
+
 enum ax_leaddb_engine { AX_LEADDB_SQLITE, AX_LEADDB_POSTGRES, AX_LEADDB_MYSQL };
 
 struct ax_leaddb;
-
-/* Where a password comes from other than the URI (MariaDB/MySQL only;
- * NULL members are unused): password_file holds it on its first line,
- * defaults_file is a my.cnf-style file whose [client] group libmariadb
- * reads (password, and user/host/socket the URI leaves out). */
-struct ax_leaddb_auth {
-	const char *password_file;
-	const char *defaults_file;
-};
 
 /* uri: "sqlite:PATH", "postgresql://..." / "postgres://..." or
  * "mysql://..." / "mariadb://...". timeout_ms: connect and per-query
@@ -40,9 +33,6 @@ int ax_leaddb_open(struct ax_leaddb **out, const char *uri, int64_t timeout_ms);
 int ax_leaddb_is_mysql_uri(const char *uri);
 enum ax_leaddb_engine ax_leaddb_engine(const struct ax_leaddb *db);
 void ax_leaddb_free(struct ax_leaddb *db);
-
-/* Called per row; cells[i] is NULL for SQL NULL. Return nonzero to stop. */
-typedef int (*ax_leaddb_row_fn)(void *arg, size_t ncols, const char *const *cells);
 
 /* Runs sql with params bound to $1..$nparams (NULL entries bind NULL).
  * Rows are handed over as they come (SQLite steps, PostgreSQL single-row
@@ -63,13 +53,5 @@ struct ax_leaddb_sample {
 int ax_leaddb_count_sample(struct ax_leaddb *db, const char *sql, const char *const *params, size_t nparams,
 			   size_t max_rows, struct ax_leaddb_sample *out);
 void ax_leaddb_sample_free(struct ax_leaddb_sample *s); /* contents; accepts NULL */
-
-/* The highest $N referenced by sql outside quotes and -- comments
- * (PostgreSQL needs the exact number of parameters). Exposed for tests. */
-size_t ax_leaddb_param_count(const char *sql);
-/* The same scan, calling fn for every $N found: its offset and length in
- * sql and N. Returns the highest N. */
-typedef void (*ax_leaddb_param_fn)(void *arg, size_t at, size_t len, size_t n);
-size_t ax_leaddb_param_scan(const char *sql, ax_leaddb_param_fn fn, void *arg);
 
 #endif

@@ -17,7 +17,9 @@
 #ifndef AX_LEADDB_MYSQL_H
 #define AX_LEADDB_MYSQL_H
 
-#include "leaddb.h"
+#include <stdint.h>
+
+#include "leaddb_sql.h"
 
 enum ax_mysql_ssl { AX_MYSQL_SSL_DEFAULT, AX_MYSQL_SSL_DISABLE, AX_MYSQL_SSL_REQUIRE, AX_MYSQL_SSL_VERIFY };
 

@@ -77,7 +77,7 @@ static const struct ax_check_def maildns_checks[] = {
 
 
 /* Evidence copy of a record: e-mail addresses (rua=, ruf=) pseudonymised. */
-static json_t *safe_json(struct run *r, const char *s)
+static json_t *safe_json(struct md_run *r, const char *s)
 {
 	struct ax_buf b = AX_BUF_INIT;
 	ax_probe_safe_text(r->ctx, s, strlen(s), 2048, &b);
@@ -88,7 +88,7 @@ static json_t *safe_json(struct run *r, const char *s)
 
 /* A lookup of the domain's own records: its state counts for
  * maildns.dnssec and its records go to the artifact. */
-static int lookup(struct run *r, const char *name, int type, struct md_answer *a, struct ax_buf *why)
+static int lookup(struct md_run *r, const char *name, int type, struct md_answer *a, struct ax_buf *why)
 {
 	char key[320];
 	snprintf(key, sizeof(key), "%s/%s", name, type == MD_MX ? "MX" : type == MD_TXT ? "TXT" : "A");
@@ -125,13 +125,8 @@ static size_t pick(const struct md_answer *a, const char *version, const char **
 	return n;
 }
 
-void md_emit(struct run *r, const char *check, enum ax_check_status st, json_t *obs, const struct ax_buf *msg)
-{
-	ax_probe_result(r->ctx, check, st, obs, "%s", ax_buf_cstr(msg));
-}
-
 /* An error of the lookup (the resolver failed) or a bogus answer (fail). */
-static void emit_lookup_failure(struct run *r, const char *check, const struct md_answer *a, const struct ax_buf *why)
+static void emit_lookup_failure(struct md_run *r, const char *check, const struct md_answer *a, const struct ax_buf *why)
 {
 	ax_probe_result(r->ctx, check, a->sec == MD_BOGUS ? AX_CHECK_FAIL : AX_CHECK_ERROR,
 			       json_pack("{s:s}", "dnssec", md_sec_name(a->sec)), "%s", ax_buf_cstr(why));
@@ -153,7 +148,7 @@ static void network_of(const char *ip, char out[static 64])
  * when one fails, which helps only if the hosts do not share an address
  * or a network. How much is enough is the availability requirement's
  * (min-mx-hosts); left at 1, the count is reported as info. */
-static void check_mx_redundancy(struct run *r, size_t nhosts, json_t *addrs, json_t *nets)
+static void check_mx_redundancy(struct md_run *r, size_t nhosts, json_t *addrs, json_t *nets)
 {
 	int64_t want = ax_probe_opt_int(r->ctx, "min-mx-hosts");
 	size_t nnets = json_object_size(nets);
@@ -195,7 +190,7 @@ static void sort_mx(struct md_answer *a)
 		}
 }
 
-static void check_mx(struct run *r)
+static void check_mx(struct md_run *r)
 {
 	struct md_answer a;
 	struct ax_buf why = AX_BUF_INIT;
@@ -254,7 +249,7 @@ cleanup:
 /* RFC 7208 4.6.4: the lookups of the whole evaluation, includes and
  * redirects followed (depth-bounded), at most 10. Returns the count seen
  * (stops once past 10), or -1 with why set when an include is broken. */
-static int spf_lookups(struct run *r, const struct md_spf *s, int depth, struct ax_buf *why)
+static int spf_lookups(struct md_run *r, const struct md_spf *s, int depth, struct ax_buf *why)
 {
 	int total = s->lookups;
 	for (size_t i = 0; i <= s->nincludes && total <= 10; i++) {
@@ -290,7 +285,7 @@ static int spf_lookups(struct run *r, const struct md_spf *s, int depth, struct 
 }
 
 /* The `all` the evaluation ends in: this record's, or its redirect's. */
-static char spf_final_all(struct run *r, const struct md_spf *s, int depth)
+static char spf_final_all(struct md_run *r, const struct md_spf *s, int depth)
 {
 	if (s->all || !s->redirect || depth >= 10)
 		return s->all;
@@ -306,7 +301,7 @@ static char spf_final_all(struct run *r, const struct md_spf *s, int depth)
 	return all;
 }
 
-static void check_spf(struct run *r)
+static void check_spf(struct md_run *r)
 {
 	struct md_answer a;
 	struct md_spf s;
@@ -360,7 +355,7 @@ static int policy_rank(const char *p)
 	return strcmp(p, "reject") == 0 ? 2 : strcmp(p, "quarantine") == 0 ? 1 : 0;
 }
 
-static void check_dmarc(struct run *r)
+static void check_dmarc(struct md_run *r)
 {
 	struct md_answer a;
 	struct md_dmarc d;
@@ -442,7 +437,7 @@ cleanup:
 	free(org);
 }
 
-static void check_tlsrpt(struct run *r)
+static void check_tlsrpt(struct md_run *r)
 {
 	struct md_answer a;
 	struct ax_buf why = AX_BUF_INIT;
@@ -476,7 +471,7 @@ cleanup:
 
 /* The s= of every DKIM-Signature for the domain in the header blocks of
  * the dkim-messages files, added to sels (selector -> source). */
-static void selectors_in_mail(struct run *r, json_t *sels, size_t *nmessages, struct ax_buf *unreadable, size_t *nunreadable)
+static void selectors_in_mail(struct md_run *r, json_t *sels, size_t *nmessages, struct ax_buf *unreadable, size_t *nunreadable)
 {
 	enum { MAX_FILES = 1000 };
 	char **files = ax_calloc(MAX_FILES + 1, sizeof(char *));
@@ -524,7 +519,7 @@ static void selectors_in_mail(struct run *r, json_t *sels, size_t *nmessages, st
 	free(files);
 }
 
-static void check_dkim(struct run *r)
+static void check_dkim(struct md_run *r)
 {
 	json_t *wanted = json_object(); /* selector -> "configured" or "mail" */
 	size_t nmessages = 0;
@@ -604,7 +599,7 @@ static void check_dkim(struct run *r)
 /* The addresses of mta-sts.DOMAIN from the validating resolver (A, then
  * AAAA, joined in *out); -1 with why set when an answer is bogus or the
  * lookup fails. Not needed when mta-sts-connect-to names a host. */
-static int policy_host_addresses(struct run *r, struct md_answer *out, struct ax_buf *why)
+static int policy_host_addresses(struct md_run *r, struct md_answer *out, struct ax_buf *why)
 {
 	const char *to = ax_probe_opt(r->ctx, "mta-sts-connect-to");
 	char *host = ax_asprintf("mta-sts.%s", r->domain);
@@ -631,7 +626,7 @@ cleanup:
 	return rc;
 }
 
-static void check_mta_sts(struct run *r)
+static void check_mta_sts(struct md_run *r)
 {
 	struct md_answer a, addrs;
 	struct md_sts pol;
@@ -706,7 +701,7 @@ cleanup:
 	free(name);
 }
 
-static void check_dnssec(struct run *r)
+static void check_dnssec(struct md_run *r)
 {
 	struct ax_buf bogus = AX_BUF_INIT, insecure = AX_BUF_INIT;
 	const char *key;
@@ -741,7 +736,7 @@ static void check_dnssec(struct run *r)
 
 static int maildns_run(struct ax_probe_ctx *ctx)
 {
-	struct run r = {.ctx = ctx, .domain = ax_probe_opt(ctx, "domain"), .names = json_object(), .records = json_object(),
+	struct md_run r = {.ctx = ctx, .domain = ax_probe_opt(ctx, "domain"), .names = json_object(), .records = json_object(),
 			.mx_sec = MD_INSECURE};
 	size_t nres = ax_probe_opt_count(ctx, "resolver");
 	const char **res = ax_calloc(nres + 1, sizeof(char *));

@@ -29,7 +29,7 @@ struct md_mx_session {
 };
 
 /* The handshake with MX host i: TLS 1.3, else TLS 1.2, chain kept. */
-static struct md_mx_session *session(struct run *r, size_t i)
+static struct md_mx_session *session(struct md_run *r, size_t i)
 {
 	if (!r->sessions)
 		r->sessions = ax_calloc(r->nmx ? r->nmx : 1, sizeof(*r->sessions));
@@ -64,7 +64,7 @@ static struct md_mx_session *session(struct run *r, size_t i)
 	return s;
 }
 
-void md_mx_release(struct run *r)
+void md_mx_release(struct md_run *r)
 {
 	for (size_t i = 0; r->sessions && i < r->nmx; i++) {
 		if (!r->sessions[i])
@@ -85,7 +85,7 @@ static const char *no_tls_reason(const struct md_mx_session *s)
 }
 
 /* One MX host's DANE state; why says what is wrong. */
-static enum dane_state dane_host(struct run *r, size_t i, json_t *o, struct ax_buf *why)
+static enum dane_state dane_host(struct md_run *r, size_t i, json_t *o, struct ax_buf *why)
 {
 	const char *host = r->mx[i];
 	struct md_answer a;
@@ -129,7 +129,7 @@ static enum dane_state dane_host(struct run *r, size_t i, json_t *o, struct ax_b
 	return st;
 }
 
-void md_check_dane(struct run *r)
+void md_check_dane(struct md_run *r)
 {
 	json_t *hosts = json_array();
 	struct ax_buf why = AX_BUF_INIT;
@@ -169,7 +169,7 @@ void md_check_dane(struct run *r)
 
 /* One MX host: 1 a sender can authenticate it, 0 it offers TLS that a
  * sender cannot authenticate, -1 no STARTTLS, -2 not measured. */
-static int mx_tls_host(struct run *r, size_t i, json_t *o, struct ax_buf *why)
+static int mx_tls_host(struct md_run *r, size_t i, json_t *o, struct ax_buf *why)
 {
 	const char *host = r->mx[i], *ca = ax_probe_opt(r->ctx, "mx-ca-file");
 	struct md_mx_session *s = session(r, i);
@@ -220,7 +220,7 @@ static int mx_tls_host(struct run *r, size_t i, json_t *o, struct ax_buf *why)
 	return ok;
 }
 
-void md_check_mx_tls(struct run *r)
+void md_check_mx_tls(struct md_run *r)
 {
 	json_t *hosts = json_array();
 	struct ax_buf why = AX_BUF_INIT;

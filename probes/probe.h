@@ -213,9 +213,5 @@ struct ax_probe_ctx *ax_probe_ctx_new(const struct ax_probe_instance *inst, cons
 				      size_t keylen, const char *state_dir, int64_t now,
 				      const struct ax_probe_sink *sink);
 void ax_probe_ctx_free(struct ax_probe_ctx *ctx);
-/* Runs inst's probe with an in-memory sink, appending to ev; returns the
- * probe's own return code. Results are stamped with instance, type, time. */
-int ax_probe_run_inline(const struct ax_probe_instance *inst, const unsigned char *key, size_t keylen,
-			const char *state_dir, int64_t now, struct ax_evidence *ev);
 
 #endif

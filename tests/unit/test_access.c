@@ -11,6 +11,7 @@
 #include "etcfiles.h"
 #include "evidence.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "access_changes.h"
 #include "sudoers_parse.h"
 #include "t.h"

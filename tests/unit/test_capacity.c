@@ -11,6 +11,7 @@
 #include "evidence.h"
 #include "postqueue_json.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 #include "util.h"
 

@@ -9,6 +9,7 @@
 #include "chrony_csv.h"
 #include "evidence.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 
 extern const struct probe probe_clock;

@@ -10,6 +10,7 @@
 #include "evidence.h"
 #include "leaddb.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 #include "util.h"
 

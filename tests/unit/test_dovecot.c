@@ -8,6 +8,7 @@
 #include "dovecot_conf.h"
 #include "evidence.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 
 extern const struct probe probe_dovecot;

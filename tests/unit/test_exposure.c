@@ -9,6 +9,7 @@
 #include "evidence.h"
 #include "nft_ruleset.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "proc_net.h"
 #include "t.h"
 #include "util.h"

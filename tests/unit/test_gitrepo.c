@@ -9,6 +9,7 @@
 #include "config.h"
 #include "evidence.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 #include "util.h"
 

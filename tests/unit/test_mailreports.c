@@ -16,6 +16,7 @@
 #include "evidence.h"
 #include "mailreports_parse.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 #include "util.h"
 

@@ -14,6 +14,7 @@
 #include "dpkg_status.h"
 #include "evidence.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 #include "util.h"
 

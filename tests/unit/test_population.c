@@ -11,6 +11,7 @@
 #include "consent_population.h"
 #include "population.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "sample.h"
 #include "store.h"
 #include "t.h"

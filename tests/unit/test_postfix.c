@@ -11,6 +11,7 @@
 #include "postfix_conf.h"
 #include "postfix_rules.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 
 extern const struct probe probe_postfix;

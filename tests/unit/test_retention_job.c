@@ -15,6 +15,7 @@
 #include "evidence.h"
 #include "journal_export.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 #include "util.h"
 

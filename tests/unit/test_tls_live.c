@@ -32,6 +32,7 @@
 #include "config.h"
 #include "evidence.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 #include "tls_scan.h"
 #include "util.h"

@@ -10,6 +10,7 @@
 #include "countries.h"
 #include "evidence.h"
 #include "probe.h"
+#include "probe_inline.h"
 #include "t.h"
 #include "transfers_endpoints.h"
 #include "transfers_register.h"

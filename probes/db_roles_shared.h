@@ -1,9 +1,10 @@
-/* db_roles.h - what the `db-roles` probe's engines share: result rows
+/* db_roles_shared.h - what the `db-roles` probe's engines share: result rows
  * held as strings, the name matching of the allow-lists and the role name
- * as evidence shows it (a pseudonym unless show-user-names). Internal to
- * db_roles.c (PostgreSQL) and db_roles_mysql.c (MariaDB/MySQL). */
-#ifndef AX_DB_ROLES_H
-#define AX_DB_ROLES_H
+ * as evidence shows it (a pseudonym unless show-user-names). Defined in
+ * db_roles_shared.c; internal to db_roles.c (PostgreSQL) and db_roles_mysql.c
+ * (MariaDB/MySQL). */
+#ifndef AX_DB_ROLES_SHARED_H
+#define AX_DB_ROLES_SHARED_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -45,10 +46,5 @@ struct ax_db_writers_sql {
 };
 void ax_db_check_writers(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ax_db_writers_sql *q, json_t *pop,
 			 struct ax_buf *name);
-
-/* The MariaDB/MySQL checks (db_roles_mysql.c); the population is filled
- * for db.changes. Returns 0 when the grant tables were readable (the
- * population is complete), 1 when db.changes must be skipped. */
-int ax_db_roles_mysql(struct ax_probe_ctx *ctx, struct ax_leaddb *db, json_t *pop, struct ax_buf *name);
 
 #endif
