@@ -267,7 +267,7 @@ int ax_export_manual_jsonl(const struct ax_export_data *d, struct ax_buf *out);
 /* What an item is at time at, for people: "revoked", "pending",
  * "expired", "not yet effective" or "approved". */
 const char *ax_export_manual_state(const struct ax_manual *m, int64_t at);
-/* Share of the evaluated time of the period in which control i passed,
+/* (period.c) Share of the evaluated time of the period in which control i passed,
  * 0..1; -1 when it was never evaluated. */
 double ax_export_pass_share(const struct ax_export_data *d, size_t control_index);
 

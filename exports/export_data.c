@@ -39,22 +39,6 @@ static int collect_run(void *arg, const struct ax_run_info *run)
 	return 0;
 }
 
-void ax_export_safe_name(const char *name, struct ax_buf *out)
-{
-	size_t start = out->size, n = 0;
-	for (const char *p = name ? name : ""; *p && n < 100; p++, n++) {
-		char c = *p;
-		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-			 c == '-' || c == '_';
-		/* A leading dot would make "..", "." or a hidden file. */
-		if (out->size == start && c == '.')
-			ok = 0;
-		ax_buf_putc(out, ok ? c : '_');
-	}
-	if (out->size == start)
-		ax_buf_puts(out, "artifact");
-}
-
 /* One artifact descriptor of one run, before de-duplication. */
 struct desc {
 	const struct ax_artifact *a;
@@ -747,15 +731,4 @@ size_t ax_export_run_artifacts(const struct ax_export_data *d, int64_t run_id, c
 		n++;
 	}
 	return n;
-}
-
-double ax_export_pass_share(const struct ax_export_data *d, size_t control_index)
-{
-	if (!d->period || !d->status || control_index >= d->status->ncontrols)
-		return -1;
-	const struct ax_export_period_stat *p = &d->period[control_index];
-	if (p->seconds_evaluated > 0)
-		return (double)p->seconds_passed / (double)p->seconds_evaluated;
-	/* evaluated only at the very end of the period: no time to weigh */
-	return p->runs_evaluated ? (double)p->runs_passed / p->runs_evaluated : -1;
 }

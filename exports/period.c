@@ -330,3 +330,14 @@ int ax_export_period_json(const struct ax_export_data *d, struct ax_buf *out)
 	free(text);
 	return 0;
 }
+
+double ax_export_pass_share(const struct ax_export_data *d, size_t control_index)
+{
+	if (!d->period || !d->status || control_index >= d->status->ncontrols)
+		return -1;
+	const struct ax_export_period_stat *p = &d->period[control_index];
+	if (p->seconds_evaluated > 0)
+		return (double)p->seconds_passed / (double)p->seconds_evaluated;
+	/* evaluated only at the very end of the period: no time to weigh */
+	return p->runs_evaluated ? (double)p->runs_passed / p->runs_evaluated : -1;
+}

@@ -75,24 +75,6 @@ static int invalid(const char *fmt, const char *a, const char *b)
 	return ax_error_code(AX_EINVALID, fmt, a, b);
 }
 
-int ax_bundle_path_valid(const char *path)
-{
-	size_t len = strlen(path);
-	if (len == 0 || len > 1024 || path[0] == '/')
-		return 0;
-	for (const char *p = path; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '\\')
-			return 0;
-	for (const char *c = path; c;) {
-		const char *end = strchr(c, '/');
-		size_t n = end ? (size_t)(end - c) : strlen(c);
-		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-			return 0;
-		c = end ? end + 1 : NULL;
-	}
-	return 1;
-}
-
 /* ---- pass 1: every entry once, hashed ---- */
 
 struct hashing {
