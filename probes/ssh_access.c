@@ -19,6 +19,7 @@
 #include "access_changes.h"
 #include "probe.h"
 #include "redact.h"
+#include "ssh_policy.h"
 #include "subprocess.h"
 #include "util.h"
 #include "verdict.h"
@@ -36,7 +37,7 @@ static const struct ax_option ssh_options[] = {
 	{"profile", AX_OPT_ENUM, "mozilla", 0, "mozilla|bsi", 0, 0, "algorithm profile: Mozilla's OpenSSH guidelines or BSI TR-02102-4"},
 	{"root-login", AX_OPT_ENUM, "prohibit-password", 0, "no|forced-commands-only|prohibit-password", 0, 0,
 	 "the most PermitRootLogin may allow"},
-	{"min-rsa-bits", AX_OPT_INT, NULL, 0, NULL, 1024, 16384, "smallest RSA key allowed (default: the profile's, 2048 or 3000)"},
+	{"min-rsa-bits", AX_OPT_INT, NULL, 0, NULL, 1024, 16384, "smallest RSA key allowed (default: the profile's, 3072 or 3000)"},
 	{"allowed-keys", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "approved keys: authorized_keys lines or SHA256:... fingerprints"},
 	{NULL},
 };
@@ -61,65 +62,6 @@ static const struct ax_probe_access ssh_access = {
 	.root = "root",
 	.under_root = ssh_files,
 };
-
-/* --- profiles --- */
-
-struct ssh_profile {
-	const char *name;
-	int min_rsa;
-	const char *const *kex, *const *ciphers, *const *macs, *const *keys;
-};
-
-/* Mozilla's OpenSSH guidelines ("modern", OpenSSH 6.7+), plus the names
- * OpenSSH gave the same or stronger methods since: curve25519-sha256
- * (RFC 8731, same as @libssh.org) and the post-quantum hybrids. */
-static const char *const moz_kex[] = {"sntrup761x25519-sha512@openssh.com", "sntrup761x25519-sha512",
-				      "mlkem768x25519-sha256", "curve25519-sha256", "curve25519-sha256@libssh.org",
-				      "ecdh-sha2-nistp521", "ecdh-sha2-nistp384", "ecdh-sha2-nistp256",
-				      "diffie-hellman-group-exchange-sha256", NULL};
-static const char *const moz_ciphers[] = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com",
-					  "aes256-ctr", "aes192-ctr", "aes128-ctr", NULL};
-static const char *const moz_macs[] = {"hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com",
-				       "hmac-sha2-512", "hmac-sha2-256", "umac-128@openssh.com", NULL};
-static const char *const moz_keys[] = {"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-				       "rsa-sha2-512", "rsa-sha2-256", "sk-ssh-ed25519@openssh.com",
-				       "sk-ecdsa-sha2-nistp256@openssh.com", NULL};
-/* BSI TR-02102-4 (2021-01), tables 1-4: NIST curves and DH groups 14-16,
- * AES in CTR or GCM, HMAC-SHA-2; Curve25519, Ed25519 and ChaCha20 are not
- * in its tables. */
-static const char *const bsi_kex[] = {"diffie-hellman-group-exchange-sha256", "diffie-hellman-group14-sha256",
-				      "diffie-hellman-group15-sha512", "diffie-hellman-group16-sha512",
-				      "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521", NULL};
-static const char *const bsi_ciphers[] = {"aes128-ctr", "aes192-ctr", "aes256-ctr", "aes128-gcm@openssh.com",
-					  "aes256-gcm@openssh.com", NULL};
-static const char *const bsi_macs[] = {"hmac-sha2-256", "hmac-sha2-512", "hmac-sha2-256-etm@openssh.com",
-				       "hmac-sha2-512-etm@openssh.com", NULL};
-static const char *const bsi_keys[] = {"ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-				       "rsa-sha2-256", "rsa-sha2-512", NULL};
-
-static const struct ssh_profile profiles[] = {
-	{"mozilla", 2048, moz_kex, moz_ciphers, moz_macs, moz_keys},
-	{"bsi", 3000, bsi_kex, bsi_ciphers, bsi_macs, bsi_keys},
-};
-
-static int listed(const char *const *list, const char *s)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (strcmp(list[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* A certificate algorithm is judged by its key algorithm:
- * ssh-ed25519-cert-v01@openssh.com -> ssh-ed25519,
- * sk-ssh-ed25519-cert-v01@openssh.com -> sk-ssh-ed25519@openssh.com. */
-static char *key_alg_base(const char *alg)
-{
-	const char *c = strstr(alg, "-cert-v01@openssh.com");
-	if (!c)
-		return ax_strdup(alg);
-	return ax_asprintf("%.*s%s", (int)(c - alg), alg, strncmp(alg, "sk-", 3) == 0 ? "@openssh.com" : "");
-}
 
 /* --- sshd -T --- */
 
@@ -219,26 +161,21 @@ static int root_rank(const char *v)
 	return 4;
 }
 
-static void check_algorithms(struct ax_probe_ctx *ctx, const json_t *conf, const struct ssh_profile *prof)
+static void check_algorithms(struct ax_probe_ctx *ctx, const json_t *conf, const struct ssh_policy *prof)
 {
 	static const struct {
 		const char *key;
-		int which;
-	} lists[] = {{"ciphers", 0}, {"macs", 1}, {"kexalgorithms", 2}, {"hostkeyalgorithms", 3}, {"pubkeyacceptedalgorithms", 3}};
+		enum ssh_alg_kind kind;
+	} lists[] = {{"ciphers", SSH_ALG_CIPHER}, {"macs", SSH_ALG_MAC}, {"kexalgorithms", SSH_ALG_KEX},
+		     {"hostkeyalgorithms", SSH_ALG_KEY}, {"pubkeyacceptedalgorithms", SSH_ALG_KEY}};
 	struct ax_verdict v;
 	ax_verdict_init(&v, "ssh.algorithms", "settings");
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		const char *const *allowed = lists[i].which == 0 ? prof->ciphers : lists[i].which == 1 ? prof->macs
-					     : lists[i].which == 2 ? prof->kex : prof->keys;
 		char *vals = ax_strdup(setting(conf, lists[i].key)), *save = NULL;
 		json_t *bad = json_array();
-		for (char *a = strtok_r(vals, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
-			char *base = key_alg_base(a);
-			/* ext-info and strict-kex markers are not algorithms */
-			if (!listed(allowed, base) && strncmp(a, "ext-info-", 9) != 0 && strncmp(a, "kex-strict-", 11) != 0)
+		for (char *a = strtok_r(vals, ",", &save); a; a = strtok_r(NULL, ",", &save))
+			if (!ssh_policy_ok(prof, lists[i].kind, a))
 				json_array_append_new(bad, json_string(a));
-			free(base);
-		}
 		json_t *item = json_pack("{s:s,s:s,s:O}", "setting", lists[i].key, "value", setting(conf, lists[i].key),
 					 "outside_profile", bad);
 		if (json_array_size(bad)) {
@@ -464,7 +401,7 @@ static void report_keys(struct keyscan *ks)
 static int ssh_run(struct ax_probe_ctx *ctx)
 {
 	const char *root = ax_probe_opt(ctx, "root"), *prof_name = ax_probe_opt(ctx, "profile");
-	const struct ssh_profile *prof = strcmp(prof_name, "bsi") == 0 ? &profiles[1] : &profiles[0];
+	const struct ssh_policy *prof = ssh_policy_find(prof_name);
 	char *config = ax_etc_path(root, ax_probe_opt(ctx, "sshd-config"));
 	struct ctx_run r = {ctx, config};
 	struct ax_etc_db db = {0};
@@ -473,6 +410,11 @@ static int ssh_run(struct ax_probe_ctx *ctx)
 	json_t *base = NULL;
 	int rc;
 
+	if (!prof) {
+		json_decref(ks.pop);
+		free(config);
+		return ax_error_code(AX_EINVALID, "unknown profile %s", prof_name);
+	}
 	ax_probe_report_key(ctx);
 	ks.min_rsa = ax_probe_opt(ctx, "min-rsa-bits") ? (int)ax_probe_opt_int(ctx, "min-rsa-bits") : prof->min_rsa;
 	ax_verdict_init(&ks.keys, "ssh.keys", "keys");
@@ -509,6 +451,7 @@ static int ssh_run(struct ax_probe_ctx *ctx)
 		ax_buf_free(&red);
 	}
 	json_object_set_new(obs, "profile", json_string(prof->name));
+	json_object_set_new(obs, "profile_reference", json_string(prof->reference));
 	ax_probe_result(ctx, "ssh.config", AX_CHECK_INFO, obs, "effective sshd configuration read (sshd -T)");
 	check_algorithms(ctx, base, prof);
 

@@ -147,6 +147,7 @@ write_conf() {
 [probe "ssh"]
 	type = ssh-access
 	root = $R
+	profile = ${PROFILE:-mozilla}
 	host-key = $T/hostkey
 	allowed-keys = $T/allowed_keys
 EOF2
@@ -186,6 +187,8 @@ ok; case "$(msg privileges.nopasswd_all)" in *"/etc/sudoers.d/ops:1"*) ;; *) fai
 ok; case "$(msg privileges.nopasswd_all)" in *www-data*|*ops.dpkg-old*) fail "nopasswd_all counts a non-root or skipped file: $(msg privileges.nopasswd_all)" ;; esac
 ok; case "$(obs privileges.groups)" in *docker*) ;; *) fail "privileges.groups lacks docker: $(obs privileges.groups)" ;; esac
 ok; case "$(msg ssh.algorithms)" in *hmac-sha1*diffie-hellman-group14-sha1*) ;; *) fail "ssh.algorithms: $(msg ssh.algorithms)" ;; esac
+# curve25519-sha256 is RFC 8731's name of Mozilla's curve25519-sha256@libssh.org
+ok; case "$(msg ssh.algorithms)" in *curve25519*|*aes256-gcm*|*aes128-ctr*) fail "ssh.algorithms rejects a Mozilla algorithm: $(msg ssh.algorithms)" ;; esac
 ok; case "$(msg ssh.keys)" in *"1024 bits $FP_BOB"*) ;; *) fail "ssh.keys does not name bob's RSA key: $(msg ssh.keys)" ;; esac
 ok; case "$(msg ssh.shared_keys)" in *"$FP_ALICE opens 2 accounts"*) ;; *) fail "ssh.shared_keys: $(msg ssh.shared_keys)" ;; esac
 ok; case "$(msg ssh.allowed_keys)" in *"$FP_BOB is not in allowed-keys"*) ;; *) fail "ssh.allowed_keys: $(msg ssh.allowed_keys)" ;; esac
@@ -242,6 +245,13 @@ echo "Q4 access review: accounts, sudo, keys checked by the owner" > review.txt
 expect_rc 0 "$ANNEXA" -c annexa.conf attach A.5.18 review.txt --answers A.5.18:review --valid 90d
 "$ANNEXA" -c annexa.conf status --json > status.json 2>&1
 ok; [ "$(need)" = manual ] || fail "the attached review does not answer A.5.18:review: $(need)"
+
+# --- profile = bsi: Curve25519 is outside it, and the evidence says the BSI lists are unverified ---
+PROFILE=bsi write_conf
+collect
+want ssh.algorithms fail
+ok; case "$(msg ssh.algorithms)" in *"kexalgorithms outside bsi"*curve25519-sha256*) ;; *) fail "bsi: ssh.algorithms: $(msg ssh.algorithms)" ;; esac
+ok; case "$(obs ssh.config)" in *'"profile_reference":"BSI TR-02102-4: lists not verified'*) ;; *) fail "bsi: ssh.config lacks the reference: $(obs ssh.config)" ;; esac
 
 # --- show-user-names = true: the names appear, still no hash ---
 SHOW=true write_conf

@@ -231,7 +231,8 @@ static const char *artifact_text(const struct ax_evidence *ev, const char *name)
 	return NULL;
 }
 
-static void run_probe(int port, const char *ca_file, struct ax_evidence *ev)
+/* profile: NULL for the probe's default */
+static void run_probe(int port, const char *ca_file, const char *profile, struct ax_evidence *ev)
 {
 	char target[32];
 	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
@@ -241,9 +242,9 @@ static void run_probe(int port, const char *ca_file, struct ax_evidence *ev)
 	struct ax_kv opts[] = {
 		{(char *)"target", target}, {(char *)"starttls", (char *)"smtp"},
 		{(char *)"servername", (char *)"localhost"}, {(char *)"ca-file", (char *)ca_file},
-		{(char *)"handshake-timeout", (char *)"60s"},
+		{(char *)"handshake-timeout", (char *)"60s"}, {(char *)"profile", (char *)profile},
 	};
-	struct ax_probe_instance inst = {.name = (char *)"live", .type = &probe_tls, .opts = opts, .nopts = 5};
+	struct ax_probe_instance inst = {.name = (char *)"live", .type = &probe_tls, .opts = opts, .nopts = profile ? 6 : 5};
 	memset(ev, 0, sizeof(*ev));
 	T_EQ_INT(ax_probe_run_inline(&inst, (const unsigned char *)"0123456789abcdef", 16, NULL, ax_now(), ev), 0);
 }
@@ -288,7 +289,7 @@ int main(void)
 
 	/* strict: TLS 1.2 and 1.3 only, server order, one weak (CBC, RSA key transport) suite */
 	T_EQ_INT(server_start(&srv, key, cert, TLS1_2_VERSION, 0), 0);
-	run_probe(srv.port, ca, &ev);
+	run_probe(srv.port, ca, NULL, &ev);
 	server_stop(&srv);
 	char *suites = suites_of(&ev);
 	T_EQ_STR(suites, "TLSv1.2=AES128-SHA,ECDHE-RSA-AES128-GCM-SHA256,ECDHE-RSA-AES256-GCM-SHA384;"
@@ -308,9 +309,27 @@ int main(void)
 	T_CONTAINS(artifact_text(&ev, "tls-scan.json"), "\"server_order\": 1");
 	ax_evidence_free(&ev);
 
+	/* the same server under BSI TR-02102-2 2024-01: its suites pass (Table 2,
+	 * 12) but for AES128-SHA, while the X25519 it negotiates is in neither
+	 * group table (5, 9) and a 2048-bit RSA key is below Table 13's 3000 */
+	T_EQ_INT(server_start(&srv, key, cert, TLS1_2_VERSION, 0), 0);
+	run_probe(srv.port, ca, "bsi-tr-02102-2", &ev);
+	server_stop(&srv);
+	expect(&ev, "tls.cipher.weak", "fail", "bsi");
+	weak = t_result(&ev, "tls.cipher.weak");
+	T_CONTAINS(weak ? weak->message : NULL, "1 of 5 accepted suites are outside bsi-tr-02102-2: TLSv1.2 AES128-SHA");
+	expect(&ev, "tls.kex.group", "fail", "bsi");
+	const struct ax_result *grp = t_result(&ev, "tls.kex.group");
+	T_CONTAINS(grp ? grp->message : NULL, "key exchange X25519");
+	expect(&ev, "tls.cert.key_size", "fail", "bsi");
+	const struct ax_result *ks = t_result(&ev, "tls.cert.key_size");
+	T_CONTAINS(ks ? ks->message : NULL, "RSA key of 2048 bits (minimum 3000)");
+	expect(&ev, "tls.protocol.tls1_2", "pass", "bsi");
+	ax_evidence_free(&ev);
+
 	/* lax: TLS 1.0 and 1.1 as well (the same suites where the version has them) */
 	T_EQ_INT(server_start(&srv, key, cert, TLS1_VERSION, 0), 0);
-	run_probe(srv.port, ca, &ev);
+	run_probe(srv.port, ca, NULL, &ev);
 	server_stop(&srv);
 	suites = suites_of(&ev);
 	T_EQ_STR(suites, "TLSv1.0=AES128-SHA;TLSv1.1=AES128-SHA;"
@@ -331,7 +350,7 @@ int main(void)
 	 * pass or error, but never a false fail, and the weak-suite verdict must
 	 * be error, never pass */
 	T_EQ_INT(server_start(&srv, key, cert, TLS1_2_VERSION, 4), 0);
-	run_probe(srv.port, ca, &ev);
+	run_probe(srv.port, ca, NULL, &ev);
 	server_stop(&srv);
 	expect(&ev, "tls.protocol.tls1_2", "pass|error", "flaky");
 	expect(&ev, "tls.protocol.tls1_0", "pass|error", "flaky");
@@ -345,7 +364,7 @@ int main(void)
 	/* a port bound but not listening (refuses): every check is an error, nothing leaks */
 	int closed_port = 0, closed_fd = bind_free_port(&closed_port);
 	T_OK(closed_fd >= 0);
-	run_probe(closed_port, ca, &ev);
+	run_probe(closed_port, ca, NULL, &ev);
 	close(closed_fd);
 	expect(&ev, "tls.starttls.offered", "error", "closed port");
 	expect(&ev, "tls.cipher.weak", "error", "closed port");
