@@ -126,6 +126,13 @@ int t_site_open(const char *conf, const char *db, struct ax_config **cfg, struct
 	return *cfg && *cat && *st ? 0 : -1;
 }
 
+void t_site_close(struct ax_config *cfg, struct ax_catalog *cat, struct ax_store *st)
+{
+	ax_store_free(st);
+	ax_catalog_free(cat);
+	ax_config_free(cfg);
+}
+
 int t_sql(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;

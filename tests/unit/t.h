@@ -35,6 +35,8 @@ struct ax_catalog;
 struct ax_store;
 int t_site_open(const char *conf, const char *db, struct ax_config **cfg, struct ax_catalog **cat,
 		struct ax_store **st);
+/* Frees what t_site_open opened (each may be NULL). */
+void t_site_close(struct ax_config *cfg, struct ax_catalog *cat, struct ax_store *st);
 
 /* SQL on a store file behind the store's back (tampering, counting):
  * t_sql runs statements and returns sqlite3_exec's code; t_sql_int returns

@@ -272,9 +272,7 @@ int main(void)
 	ax_buf_free(&bytes);
 	ax_signer_free(signer);
 	ax_export_data_free(d);
-	ax_store_free(st);
-	ax_catalog_free(cat);
-	ax_config_free(cfg);
+	t_site_close(cfg, cat, st);
 	free(key);
 	free(crt);
 	free(zip);

@@ -143,9 +143,7 @@ int main(void)
 	}
 	ax_export_data_free(d);
 	verify_cases();
-	ax_store_free(st);
-	ax_catalog_free(cat);
-	ax_config_free(cfg);
+	t_site_close(cfg, cat, st);
 	free(db);
 	free(text);
 	return t_done();

@@ -165,11 +165,9 @@ int main(void)
 	}
 	ax_export_data_free(d);
 
-	ax_store_free(st);
 	ax_store_free(st2);
 	ax_store_free(st3);
-	ax_catalog_free(cat);
-	ax_config_free(cfg);
+	t_site_close(cfg, cat, st);
 	free(db);
 	free(db2);
 	free(db3);

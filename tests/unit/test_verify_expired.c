@@ -197,9 +197,7 @@ int main(void)
 	X509_free(tsa_cert);
 	ax_signer_free(signer);
 	ax_export_data_free(d);
-	ax_store_free(st);
-	ax_catalog_free(cat);
-	ax_config_free(cfg);
+	t_site_close(cfg, cat, st);
 	free(key);
 	free(crt);
 	free(tca);
