@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "store-int.h"
 #include "util.h"
 
@@ -254,11 +255,7 @@ int ax_manual_period(struct ax_store *s, int64_t since, int64_t until, struct ax
 
 static json_t *jtime_or_null(int64_t t, int present)
 {
-	char ts[32];
-	if (!present)
-		return json_null();
-	ax_time_format(t, ts);
-	return json_string(ts);
+	return present ? ax_json_time(t) : json_null();
 }
 
 static json_t *jstr_or_null(const char *s)

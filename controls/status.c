@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "config.h"
 #include "error.h"
+#include "json.h"
 #include "util.h"
 
 static const char *const status_names[AX_CTL__COUNT] = {
@@ -460,13 +461,6 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
-static json_t *jtime(int64_t t)
-{
-	char ts[32];
-	ax_time_format(t, ts);
-	return json_string(ts);
-}
-
 static json_t *row_json(const struct ax_check_row *row)
 {
 	const struct ax_result *r = row->result;
@@ -475,7 +469,7 @@ static json_t *row_json(const struct ax_check_row *row)
 	json_object_set_new(o, "check", jstr(r->check));
 	json_object_set_new(o, "status", json_string(ax_check_status_name(r->status)));
 	json_object_set_new(o, "message", jstr(r->message));
-	json_object_set_new(o, "collected_at", jtime(r->collected_at));
+	json_object_set_new(o, "collected_at", ax_json_time(r->collected_at));
 	if (row->stale)
 		json_object_set_new(o, "stale", json_true());
 	/* shown so an auditor sees what ran, but never the evidence of a pass */
@@ -562,7 +556,7 @@ json_t *ax_status_to_json(const struct ax_status *st)
 	root = json_object();
 	summary = json_object();
 	controls = json_array();
-	json_object_set_new(root, "generated_at", jtime(st->generated_at));
+	json_object_set_new(root, "generated_at", ax_json_time(st->generated_at));
 	for (int s = 0; s < AX_CTL__COUNT; s++)
 		json_object_set_new(summary, status_names[s], json_integer(st->counts[s]));
 	json_object_set_new(root, "summary", summary);
@@ -575,7 +569,7 @@ json_t *ax_status_to_json(const struct ax_status *st)
 			json_array_append_new(expiring,
 					      json_pack("{s:s,s:s,s:o,s:s}", "id", st->expiring[i].item->id, "control",
 							st->expiring[i].control, "expires",
-							jtime(st->expiring[i].item->expires_at), "owner",
+							ax_json_time(st->expiring[i].item->expires_at), "owner",
 							st->expiring[i].item->owner ? st->expiring[i].item->owner : ""));
 		json_object_set_new(root, "expiring", expiring);
 	}

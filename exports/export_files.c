@@ -17,16 +17,8 @@
 #include <jansson.h>
 
 #include "controls.h"
+#include "json.h"
 #include "util.h"
-
-static json_t *jtime(int64_t t)
-{
-	char ts[32];
-	if (!t)
-		return json_null();
-	ax_time_format(t, ts);
-	return json_string(ts);
-}
 
 /* Same rule as the ledger: an observed object stays an object, anything
  * else is kept as its text. */
@@ -71,8 +63,8 @@ int ax_export_controls_json(const struct ax_export_data *d, struct ax_buf *out)
 					      p->windows_evaluated, "unresolved_failures", p->unresolved, "period_test",
 					      p->window ? p->period_ok : 1));
 	}
-	json_object_set_new(root, "period", json_pack("{s:o,s:o,s:i}", "since", jtime(d->since), "until",
-						      jtime(d->until), "runs", (int)d->nruns));
+	json_object_set_new(root, "period", json_pack("{s:o,s:o,s:i}", "since", ax_json_time_or_null(d->since), "until",
+						      ax_json_time_or_null(d->until), "runs", (int)d->nruns));
 	json_object_set_new(root, "organization", json_string(d->organization));
 	if (dump(root, JSON_INDENT(2), out) < 0)
 		return AX_ERROR;
@@ -93,7 +85,7 @@ int ax_export_results_jsonl(const struct ax_export_data *d, struct ax_buf *out)
 				      "instance", r->instance, "probe_type", r->probe_type ? r->probe_type : "",
 				      "check", r->check, "status", ax_check_status_name(r->status), "message",
 				      r->message ? r->message : "", "observed", jobserved(r->observed),
-				      "collected_at", jtime(r->collected_at), "evidence", arts);
+				      "collected_at", ax_json_time_or_null(r->collected_at), "evidence", arts);
 		if (!j)
 			return ax_error_set("export: result %zu of run %lld cannot be encoded", i,
 					    (long long)d->result_run[i]);
@@ -124,7 +116,7 @@ int ax_export_ledger_json(const struct ax_export_data *d, struct ax_buf *out)
 		}
 		json_array_append_new(runs, json_pack("{s:I,s:s,s:o,s:o,s:s,s:s,s:s,s:b,s:I,s:o}", "id",
 						      (json_int_t)run->id, "kind", run->kind, "started_at",
-						      jtime(run->started_at), "finished_at", jtime(run->finished_at),
+						      ax_json_time_or_null(run->started_at), "finished_at", ax_json_time_or_null(run->finished_at),
 						      "prev_hash", run->prev_hash, "content_sha256", run->content_sha256,
 						      "hash", run->hash, "pruned", run->pruned, "results",
 						      (json_int_t)run->nresults, "artifacts", arts));

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "controls.h"
+#include "json.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -232,25 +233,18 @@ char *ax_period_days(const struct ax_export_data *d, size_t c)
 	return s;
 }
 
-static json_t *jtime(int64_t t)
-{
-	char buf[32];
-	ax_time_format(t, buf);
-	return json_string(buf);
-}
-
 static json_t *instance_json(const struct ax_period_instance *in)
 {
 	json_t *gaps = json_array();
 	for (size_t g = 0; g < in->ngaps; g++)
-		json_array_append_new(gaps, json_pack("{s:o,s:o,s:I,s:i,s:o}", "from", jtime(in->gaps[g].from), "to",
-						      jtime(in->gaps[g].to), "seconds",
+		json_array_append_new(gaps, json_pack("{s:o,s:o,s:I,s:i,s:o}", "from", ax_json_time(in->gaps[g].from), "to",
+						      ax_json_time(in->gaps[g].to), "seconds",
 						      (json_int_t)(in->gaps[g].to - in->gaps[g].from), "missed",
 						      in->gaps[g].missed,
 						      "why", in->gaps[g].why ? json_string(in->gaps[g].why) : json_null()));
 	return json_pack("{s:s,s:I,s:s,s:o,s:o,s:i,s:i,s:i,s:i,s:o}", "instance", in->name, "interval",
 			 (json_int_t)in->interval, "interval_source", in->interval_observed ? "observed" : "config",
-			 "first_run", jtime(in->first), "last_run", jtime(in->last), "expected", in->expected,
+			 "first_run", ax_json_time(in->first), "last_run", ax_json_time(in->last), "expected", in->expected,
 			 "observed", in->observed, "failed", in->failed, "missed", in->missed, "gaps", gaps);
 }
 
@@ -263,7 +257,7 @@ static json_t *control_json(const struct ax_export_data *d, size_t c)
 	double share = ax_export_pass_share(d, c);
 	char *days = ax_period_days(d, c);
 	for (size_t i = 0; i < ps->ntimeline; i++)
-		json_array_append_new(timeline, json_pack("{s:o,s:s}", "at", jtime(ps->timeline[i].at), "state",
+		json_array_append_new(timeline, json_pack("{s:o,s:s}", "at", ax_json_time(ps->timeline[i].at), "state",
 							  ps->timeline[i].state < 0 ? "none"
 										    : ax_control_status_name(
 											      ps->timeline[i].state)));
@@ -293,7 +287,7 @@ json_t *ax_period_json(const struct ax_export_data *d, const char *control, cons
 	json_t *events = json_array(), *insts = json_array(), *ctls = json_array();
 	for (size_t i = 0; p && i < p->nevents; i++)
 		json_array_append_new(events, json_pack("{s:s,s:o}", "event", p->events[i].start ? "start" : "stop",
-							"at", jtime(p->events[i].at)));
+							"at", ax_json_time(p->events[i].at)));
 	for (size_t i = 0; p && i < p->ninst; i++) {
 		const struct ax_period_instance *in = &p->inst[i];
 		int ctl_hit = 0;
@@ -313,8 +307,8 @@ json_t *ax_period_json(const struct ax_export_data *d, const char *control, cons
 			continue;
 		json_array_append_new(ctls, control_json(d, c));
 	}
-	return json_pack("{s:i,s:o,s:o,s:i,s:o,s:o,s:o}", "version", 1, "since", jtime(d->period_start), "until",
-			 jtime(d->status_at), "days", d->ndays, "daemon", events, "instances", insts, "controls",
+	return json_pack("{s:i,s:o,s:o,s:i,s:o,s:o,s:o}", "version", 1, "since", ax_json_time(d->period_start), "until",
+			 ax_json_time(d->status_at), "days", d->ndays, "daemon", events, "instances", insts, "controls",
 			 ctls);
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "leaddb.h"
 #include "population.h"
 #include "probe.h"
@@ -118,15 +119,6 @@ static int pick_source(struct ax_probe_ctx *ctx, const char **source)
 	return 0;
 }
 
-static json_t *time_or_null(int64_t t)
-{
-	char buf[32];
-	if (!t)
-		return json_null();
-	ax_time_format(t, buf);
-	return json_string(buf);
-}
-
 static void emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const char *source, int64_t max_age)
 {
 	char age[32], run[32] = "never", ok[32] = "never", bad[32] = "";
@@ -138,7 +130,7 @@ static void emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const
 	if (s->last_failure)
 		ax_time_format(s->last_failure, bad);
 
-	json_t *obs = json_pack("{s:s,s:o,s:I,s:I,s:I,s:s}", "source", source, "last_run", time_or_null(s->last_run),
+	json_t *obs = json_pack("{s:s,s:o,s:I,s:I,s:I,s:s}", "source", source, "last_run", ax_json_time_or_null(s->last_run),
 				"runs_in_window", (json_int_t)s->runs, "entries", (json_int_t)s->entries, "undated",
 				(json_int_t)s->undated, "max_age", age);
 	if (s->last_run && s->last_run >= s->since)
@@ -149,8 +141,8 @@ static void emit_job(struct ax_probe_ctx *ctx, const struct rj_summary *s, const
 				      s->last_run ? "last run at %s, older than %s" : "no run found (%s; max-age %s)",
 				      s->last_run ? run : source, age);
 
-	obs = json_pack("{s:s,s:o,s:o,s:I,s:I,s:s}", "source", source, "last_success", time_or_null(s->last_success),
-			"last_failure", time_or_null(s->last_failure), "successes_in_window", (json_int_t)s->successes,
+	obs = json_pack("{s:s,s:o,s:o,s:I,s:I,s:s}", "source", source, "last_success", ax_json_time_or_null(s->last_success),
+			"last_failure", ax_json_time_or_null(s->last_failure), "successes_in_window", (json_int_t)s->successes,
 			"failures_in_window", (json_int_t)s->failures, "max_age", age);
 	int failing_since = s->last_failure && s->last_failure > s->last_success;
 	if (s->last_success && s->last_success >= s->since)

@@ -43,21 +43,18 @@ cat > "$T/annexa.conf" <<CONF
 	max-queue = 10
 	max-used = 1
 CONF
-expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --json
-cp "$T/out" "$T/now.json"
-r() { jsonq "$1" "[r['$4'] for r in d['results'] if r['probe']=='$2' and r['check']=='$3'][0]"; }
-[ "$(r "$T/now.json" small capacity.mail_queue status)" = fail ] && ok || fail "small: $(r "$T/now.json" small capacity.mail_queue message)"
-case "$(r "$T/now.json" small capacity.mail_queue message)" in *"3 messages queued (max-queue 2)"*) ok ;; *) fail "small message: $(r "$T/now.json" small capacity.mail_queue message)" ;; esac
-[ "$(r "$T/now.json" big capacity.mail_queue status)" = pass ] && ok || fail "big: $(r "$T/now.json" big capacity.mail_queue message)"
-[ "$(r "$T/now.json" small capacity.disk status)" = pass ] && ok || fail "small disk: $(r "$T/now.json" small capacity.disk message)"
-[ "$(r "$T/now.json" big capacity.disk status)" = fail ] && ok || fail "big disk (max-used 1): $(r "$T/now.json" big capacity.disk status)"
-[ "$(r "$T/now.json" small capacity.trend status)" = skip ] && ok || fail "trend after one sample: $(r "$T/now.json" small capacity.trend status)"
+collect_json 1 "$T/now.json"
+expect_json_status "$T/now.json" small capacity.mail_queue fail "3 messages queued (max-queue 2)"
+expect_json_status "$T/now.json" big capacity.mail_queue pass
+expect_json_status "$T/now.json" small capacity.disk pass
+expect_json_status "$T/now.json" big capacity.disk fail # max-used 1
+expect_json_status "$T/now.json" small capacity.trend skip # after one sample
 # nothing personal in the evidence: no address reaches the store
 n=$(sqlite3 "$T/annexa.db" "select count(*) from result_values where cast(value as text) like '%example.net%'" 2>/dev/null || echo 0)
 m=$(sqlite3 "$T/annexa.db" ".dump" | grep -c 'example\.net\|sender@example' || true)
 [ "$m" = 0 ] && ok || fail "an address of the queue reached the store"
 # two days later the oldest message is too old
-ANNEXA_NOW=$(( $(date +%s) + 2 * 86400 )) expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --json
-cp "$T/out" "$T/later.json"
-case "$(r "$T/later.json" big capacity.mail_queue message)" in *"the oldest queued message is 4"[0-9]" hours old"*) ok ;; *) fail "later: $(r "$T/later.json" big capacity.mail_queue message)" ;; esac
+ANNEXA_NOW=$(( $(date +%s) + 2 * 86400 )) collect_json 1 "$T/later.json"
+later=$(json_result "$T/later.json" big capacity.mail_queue message)
+case "$later" in *"the oldest queued message is 4"[0-9]" hours old"*) ok ;; *) fail "later: $later" ;; esac
 done_tests

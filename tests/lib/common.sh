@@ -105,15 +105,31 @@ stop_daemon() { kill -9 "$pid" 2>/dev/null; }
 # [MESSAGE PART] asserts the status (and a part of the message).
 newest_status() { sqlite3 "$T/annexa.db" "select status from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
 newest_message() { sqlite3 "$T/annexa.db" "select message from results where instance='$1' and check_id='$2' order by run_id desc limit 1"; }
-expect_status() {
-	local got
-	got=$(newest_status "$1" "$2"); ok
-	[ "$got" = "$3" ] || fail "$1 $2 is '$got' ($(newest_message "$1" "$2")), expected $3"
-	[ -z "${4:-}" ] && return
-	ok; newest_message "$1" "$2" | grep -qF -- "$4" || fail "$1 $2 message lacks '$4': $(newest_message "$1" "$2")"
+expect_status() { result_is "$1 $2" "$(newest_status "$1" "$2")" "$(newest_message "$1" "$2")" "$3" "${4:-}"; }
+# result_is WHAT STATUS MESSAGE WANT [PART]: the assertion of expect_status
+# and expect_json_status on a result already read.
+result_is() {
+	ok; [ "$2" = "$4" ] || fail "$1 is '$2' ($3), expected $4"
+	[ -z "${5:-}" ] && return
+	ok; printf '%s\n' "$3" | grep -qF -- "$5" || fail "$1 message lacks '$5': $3"
 }
 # jq-free JSON queries through python3.
 jsonq() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+# collect_json RC FILE: `collect --json` on $T/annexa.conf must exit RC; its
+# output (stdout and stderr, as expect_rc keeps them) is copied to FILE.
+# Environment given before the call (ANNEXA_NOW=...) reaches annexa.
+collect_json() {
+	expect_rc "$1" "$ANNEXA" -c "$T/annexa.conf" collect --json
+	cp "$T/out" "$2"
+}
+# json_result FILE PROBE CHECK FIELD: FIELD (status, message, ...) of that
+# result in FILE, a `collect --json` output; expect_json_status FILE PROBE
+# CHECK WANT [MESSAGE PART] asserts its status (and a part of its message),
+# as expect_status does for the store.
+json_result() { jsonq "$1" "[r['$4'] for r in d['results'] if r['probe']=='$2' and r['check']=='$3'][0]"; }
+expect_json_status() {
+	result_is "$2 $3" "$(json_result "$1" "$2" "$3" status)" "$(json_result "$1" "$2" "$3" message)" "$4" "${5:-}"
+}
 done_tests() {
 	echo "$CHECKS checks, $FAILS failed"
 	[ "$FAILS" -eq 0 ]

@@ -7,8 +7,12 @@
 
 #include <sqlite3.h>
 
+#include "annexa-build.h"
 #include "buf.h"
+#include "config.h"
+#include "controls.h"
 #include "evidence.h"
+#include "store.h"
 
 int t_failures, t_checks;
 static char tmpdir[256];
@@ -108,6 +112,25 @@ const struct ax_result *t_need_result(const struct ax_evidence *ev, const char *
 	if (!r)
 		t_fail(__FILE__, __LINE__, "no result for %s", check);
 	return r;
+}
+
+int t_site_open(const char *conf, const char *db, struct ax_config **cfg, struct ax_catalog **cat,
+		struct ax_store **st)
+{
+	const char *controls = getenv("ANNEXA_CONTROLS");
+	char *path = t_write("annexa.conf", conf);
+	T_EQ_INT(ax_config_load(cfg, path), 0);
+	T_EQ_INT(ax_catalog_load(cat, controls ? controls : ANNEXA_SOURCE_DIR "/controls"), 0);
+	T_EQ_INT(ax_store_open(st, db), 0);
+	free(path);
+	return *cfg && *cat && *st ? 0 : -1;
+}
+
+void t_site_close(struct ax_config *cfg, struct ax_catalog *cat, struct ax_store *st)
+{
+	ax_store_free(st);
+	ax_catalog_free(cat);
+	ax_config_free(cfg);
 }
 
 int t_sql(const char *path, const char *sql)

@@ -25,6 +25,19 @@ const struct ax_result *t_result(const struct ax_evidence *ev, const char *check
 const struct ax_result *t_result_in(const struct ax_evidence *ev, const char *instance, const char *check);
 const struct ax_result *t_need_result(const struct ax_evidence *ev, const char *check);
 
+/* The site most export tests start from: conf (annexa.conf text) written
+ * to t_tmpdir() and loaded into *cfg, the catalog under test
+ * ($ANNEXA_CONTROLS, else the source tree's) into *cat, the store at db
+ * opened into *st, each a counted check. 0 when all three are there; the
+ * caller frees them. */
+struct ax_config;
+struct ax_catalog;
+struct ax_store;
+int t_site_open(const char *conf, const char *db, struct ax_config **cfg, struct ax_catalog **cat,
+		struct ax_store **st);
+/* Frees what t_site_open opened (each may be NULL). */
+void t_site_close(struct ax_config *cfg, struct ax_catalog *cat, struct ax_store *st);
+
 /* SQL on a store file behind the store's back (tampering, counting):
  * t_sql runs statements and returns sqlite3_exec's code; t_sql_int returns
  * the first column of the first row, -999 when there is none. */

@@ -189,12 +189,9 @@ int main(void)
 	char *zip = ax_asprintf("%s/b.zip", dir), *db = ax_asprintf("%s/s.db", dir);
 
 	test_names();
-	char *conf = t_write("annexa.conf", "[annexa]\n\torganization = Unit \"Test\" <GmbH>\n"
-					    "[probe \"cfg\"]\n\ttype = file\n\tpath = /nonexistent\n\tcontrols = A.8.9\n");
-	T_EQ_INT(ax_config_load(&cfg, conf), 0);
-	T_EQ_INT(ax_catalog_load(&cat, getenv("ANNEXA_CONTROLS") ? getenv("ANNEXA_CONTROLS") : "controls"), 0);
-	T_EQ_INT(ax_store_open(&st, db), 0);
-	if (!cfg || !cat || !st)
+	if (t_site_open("[annexa]\n\torganization = Unit \"Test\" <GmbH>\n"
+			"[probe \"cfg\"]\n\ttype = file\n\tpath = /nonexistent\n\tcontrols = A.8.9\n",
+			db, &cfg, &cat, &st) < 0)
 		return t_done();
 	/* Three runs: pass, fail, pass; hostile and colliding artifact names. */
 	for (int r = 0; r < 3; r++) {
@@ -275,13 +272,10 @@ int main(void)
 	ax_buf_free(&bytes);
 	ax_signer_free(signer);
 	ax_export_data_free(d);
-	ax_store_free(st);
-	ax_catalog_free(cat);
-	ax_config_free(cfg);
+	t_site_close(cfg, cat, st);
 	free(key);
 	free(crt);
 	free(zip);
 	free(db);
-	free(conf);
 	return t_done();
 }

@@ -82,11 +82,7 @@ int main(void)
 	char *db = ax_asprintf("%s/c.db", dir);
 	char *text = ax_asprintf("[annexa]\n\tstate-dir = %s\n[probe \"a\"]\n\ttype = file\n\tpath = /x\n\tinterval = 1h\n",
 				 dir);
-	char *conf = t_write("annexa.conf", text);
-	T_EQ_INT(ax_config_load(&cfg, conf), 0);
-	T_EQ_INT(ax_catalog_load(&cat, getenv("ANNEXA_CONTROLS") ? getenv("ANNEXA_CONTROLS") : "controls"), 0);
-	T_EQ_INT(ax_store_open(&st, db), 0);
-	if (!cfg || !cat || !st)
+	if (t_site_open(text, db, &cfg, &cat, &st) < 0)
 		return t_done();
 	/* a: hourly; the 2 h run errs (the schedule backs off: the 3 h run
 	 * never happens); the daemon stops after the 5 h run and starts at 8 h;
@@ -147,11 +143,8 @@ int main(void)
 	}
 	ax_export_data_free(d);
 	verify_cases();
-	ax_store_free(st);
-	ax_catalog_free(cat);
-	ax_config_free(cfg);
+	t_site_close(cfg, cat, st);
 	free(db);
-	free(conf);
 	free(text);
 	return t_done();
 }

@@ -54,13 +54,10 @@ int main(void)
 	char *db = ax_asprintf("%s/p.db", dir), *db2 = ax_asprintf("%s/p2.db", dir), *db3 = ax_asprintf("%s/p3.db", dir);
 	/* Two instances evidence A.8.3 (file.mode, file.owner): "slow" every
 	 * hour, "fast" every 15 minutes; slow also names A.8.9. */
-	char *conf = t_write("annexa.conf", "[annexa]\n\tinterval = 1h\n"
-					    "[probe \"slow\"]\n\ttype = file\n\tpath = /x\n\tinterval = 1h\n\tcontrols = A.8.9\n"
-					    "[probe \"fast\"]\n\ttype = file\n\tpath = /y\n\tinterval = 15m\n");
-	T_EQ_INT(ax_config_load(&cfg, conf), 0);
-	T_EQ_INT(ax_catalog_load(&cat, getenv("ANNEXA_CONTROLS") ? getenv("ANNEXA_CONTROLS") : "controls"), 0);
-	T_EQ_INT(ax_store_open(&st, db), 0);
-	if (!cfg || !cat || !st)
+	if (t_site_open("[annexa]\n\tinterval = 1h\n"
+			"[probe \"slow\"]\n\ttype = file\n\tpath = /x\n\tinterval = 1h\n\tcontrols = A.8.9\n"
+			"[probe \"fast\"]\n\ttype = file\n\tpath = /y\n\tinterval = 15m\n",
+			db, &cfg, &cat, &st) < 0)
 		return t_done();
 
 	/* 6 hours as the daemon commits them: slow's file.mode always fails,
@@ -168,14 +165,11 @@ int main(void)
 	}
 	ax_export_data_free(d);
 
-	ax_store_free(st);
 	ax_store_free(st2);
 	ax_store_free(st3);
-	ax_catalog_free(cat);
-	ax_config_free(cfg);
+	t_site_close(cfg, cat, st);
 	free(db);
 	free(db2);
 	free(db3);
-	free(conf);
 	return t_done();
 }

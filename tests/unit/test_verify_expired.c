@@ -136,12 +136,9 @@ int main(void)
 	struct ax_evidence ev = {0};
 	struct ax_buf reply = AX_BUF_INIT, late_reply = AX_BUF_INIT;
 
-	char *conf = t_write("annexa.conf", "[annexa]\n\torganization = Old GmbH\n"
-					    "[probe \"cfg\"]\n\ttype = file\n\tpath = /nonexistent\n\tcontrols = A.8.9\n");
-	T_EQ_INT(ax_config_load(&cfg, conf), 0);
-	T_EQ_INT(ax_catalog_load(&cat, getenv("ANNEXA_CONTROLS") ? getenv("ANNEXA_CONTROLS") : "controls"), 0);
-	T_EQ_INT(ax_store_open(&st, db), 0);
-	if (!cfg || !cat || !st)
+	if (t_site_open("[annexa]\n\torganization = Old GmbH\n"
+			"[probe \"cfg\"]\n\ttype = file\n\tpath = /nonexistent\n\tcontrols = A.8.9\n",
+			db, &cfg, &cat, &st) < 0)
 		return t_done();
 	ax_evidence_add_result(&ev, "cfg", "file", "file.exists", AX_CHECK_PASS, "exists", "{}", T2021);
 	T_EQ_INT(ax_store_commit_run(st, "collect", T2021, T2021 + 1, &ev, NULL), 0);
@@ -200,9 +197,7 @@ int main(void)
 	X509_free(tsa_cert);
 	ax_signer_free(signer);
 	ax_export_data_free(d);
-	ax_store_free(st);
-	ax_catalog_free(cat);
-	ax_config_free(cfg);
+	t_site_close(cfg, cat, st);
 	free(key);
 	free(crt);
 	free(tca);
@@ -210,6 +205,5 @@ int main(void)
 	free(stamped);
 	free(late);
 	free(db);
-	free(conf);
 	return t_done();
 }
