@@ -5,7 +5,11 @@
 # counts through the real binary, the skips with their reasons (Mautic
 # without a DOI plugin has nothing to check), the password from a file or
 # a my.cnf-style file (or, discouraged, the URI), never in the evidence, a read-only session, and no
-# address anywhere annexa writes.
+# address anywhere annexa writes. The confirmations populations (phpList's
+# history rows, the Mautic DOI plugin's audit rows; none without it) and
+# `annexa sample` on them. Then `maillog-consent` on both with generated
+# Postfix logs of planted deliveries. The server runs in UTC+1, as a
+# phpList server may: phpList writes its local time, Mautic UTC.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 . "$ANNEXA_SRC/tests/lib/leads.sh"
 . "$ANNEXA_SRC/tests/fixtures/leads/mariadb.sh"
@@ -14,7 +18,7 @@ export ANNEXA_NOW=2026-11-29T00:00:00Z
 N=20000
 PW='s3cret-Ma1ia'
 
-my_start || { fail "could not start MariaDB"; done_tests; exit 1; }
+MY_OPTS=--default-time-zone=+01:00 my_start || { fail "could not start MariaDB"; done_tests; exit 1; }
 echo "mariadb: installed and started in ${MY_START_S}s"
 for db in phplist mautic mauticcore; do my_createdb $db annexa "$PW" || fail "creating $db"; done
 { echo "SET @n = $N;"; cat "$FX/phplist-schema.sql" "$FX/phplist-generate.sql"; } | my_sql phplist >/dev/null || fail "loading phpList"
@@ -80,6 +84,21 @@ CHECKS=$((CHECKS + 1))
 sqlite3 "$T/annexa.db" "select data from artifacts" | grep -q "^-- written from phpList 3: admin/structure.php" ||
 	fail "the SQL that ran is not attached with its source"
 
+# The confirmations populations: every confirmation of the last 365 days
+# (phpList: N + 18 planted history rows; Mautic: N + 5 DOI rows; Mautic
+# core keeps none), pseudonymous items, and a sample drawn from them.
+pop_rows() {
+	expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample "$1/confirmations" --seed audit-2026 --json
+	CHECKS=$((CHECKS + 1))
+	[ "$(jsonq "$T/out" 'd["rows"]')" = "$2" ] || fail "$1 confirmations: $(jsonq "$T/out" 'd["rows"]') rows, want $2"
+	CHECKS=$((CHECKS + 1))
+	[ "$(jsonq "$T/out" 'all(__import__("re").fullmatch(r"p:[0-9a-f]{16}/[0-9]+", i["item"]) for i in d["items"]) and len(d["items"]) > 0')" = True ] ||
+		fail "$1 confirmations items are not pseudonym/record: $(head -c 300 "$T/out")"
+}
+pop_rows phplist $((N + 18))
+pop_rows mautic $((N + 5))
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" sample mauticcore/confirmations --seed x
+
 # require-ip = false drops the confirmations without IP (5 phpList, 2 Mautic)
 sed -i 's/^\tschema = \(phplist\|mautic\)$/&\n\trequire-ip = false/' "$T/annexa.conf"
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe phplist
@@ -113,6 +132,93 @@ sqlite3 "$T/annexa.db" "select message from results where instance = 'phplist' o
 	grep -q "Access denied for user 'annexa'" || fail "a refused login is not reported"
 
 printf '%s\n' "$PW" > "$T/db.pw"
+
+# maillog-consent: a Postfix log of planted deliveries per system (the
+# generated bulk userN confirmed 2026-11-01 10:05 server time, so 09:05 UTC
+# for phpList, 10:05 UTC for Mautic).
+mkdir -p "$T/pl" "$T/mt"
+# phpList: 26 campaign deliveries; without consent 7 (2 before the
+# confirmation, 3 never confirmed, 2 not in the database); after the 48h
+# grace 4: blacklist rows of 2026-11-10 00:00 server time (23:00 UTC the
+# day before) mailed 11-13, and at 23:30 UTC on 11-11 (within the grace if
+# read as UTC), and a user blacklisted without a row (modified 11-10 00:00
+# UTC, a TIMESTAMP) mailed 11-12 12:00; within it 3. planted-early-1
+# confirmed 2026-11-01 23:00 server time is mailed at 22:30 UTC: after it.
+python3 "$FX/gen-maillog.py" spec "$T/pl" <<'LOG'
+2026-11-05T10:00:00 news@example.com user1@example.com user2@example.com user3@example.com user4@example.com user5@example.com
+2026-11-05T10:00:00 news@example.com user6@example.com user7@example.com user8@example.com user9@example.com user10@example.com User13@Example.COM
+2026-11-01T22:30:00 news@example.com planted-early-1@example.com
+2026-10-30T10:00:00 news@example.com user11@example.com user12@example.com
+2026-11-05T10:00:00 news@example.com planted-import-1@example.com planted-import-2@example.com planted-stale-1@example.com
+2026-11-05T10:00:00 news@example.com stranger-1@example.com stranger-2@example.com
+2026-11-05T10:00:00 billing@example.com planted-import-3@example.com
+2026-11-13T10:00:00 news@example.com planted-unsub-1@example.com unsubscribed-1@example.com
+2026-11-11T23:30:00 news@example.com planted-unsub-3@example.com
+2026-11-12T12:00:00 news@example.com planted-bounced-1@example.com
+2026-11-11T00:00:00 news@example.com planted-unsub-2@example.com unsubscribed-2@example.com
+2026-11-11T22:30:00 news@example.com planted-unsub-4@example.com
+LOG
+# Mautic: 14 campaign deliveries; with the DOI plugin without consent 6
+# (2 before the confirmation, 3 never confirmed, 1 not in the database),
+# after the grace 2 (email do-not-contact reason 1 and 3 on 11-10, mailed
+# 11-13; not: the same within the grace, a bounce (reason 2)); Mautic
+# core proves no consent (skip) but its unsubscribes count: 3 (also the
+# never-confirmed unsubscribed-1).
+python3 "$FX/gen-maillog.py" spec "$T/mt" <<'LOG'
+2026-11-05T10:00:00 news@example.com user1@example.com user2@example.com user3@example.com User4@Example.COM
+2026-10-30T10:00:00 news@example.com user8@example.com
+2026-11-01T12:00:00 news@example.com planted-early-1@example.com
+2026-11-05T10:00:00 news@example.com planted-noconfirm-1@example.com planted-noconfirm-2@example.com stranger-1@example.com
+2026-11-13T10:00:00 news@example.com user5@example.com user6@example.com user7@example.com unsubscribed-1@example.com
+2026-11-11T00:00:00 news@example.com user5@example.com
+LOG
+my_sql phplist <<'SQL' || fail "planting the phpList bounce"
+SET time_zone = '+00:00';
+INSERT INTO phplist_user_user (id, email, confirmed, blacklisted, optedin, entered, modified) VALUES
+  (2000081, 'planted-bounced-1@example.com', 1, 1, 1, '2026-11-02 00:00:00', '2026-11-10 00:00:00');
+INSERT INTO phplist_user_user_history (userid, ip, date, summary) VALUES (2000081, '192.0.2.1', '2026-11-02 00:05:00', 'Confirmation');
+SQL
+for db in mautic mauticcore; do
+	my_sql $db -e "INSERT INTO lead_donotcontact (lead_id, date_added, reason, channel) VALUES
+	  (5, '2026-11-10 00:00:00', 1, 'email'), (6, '2026-11-10 00:00:00', 3, 'email'), (7, '2026-11-10 00:00:00', 2, 'email')" ||
+		fail "planting do-not-contact rows in $db"
+done
+for p in pl:phplist mt:mautic mtcore:mauticcore; do
+	dir=${p%%:*} db=${p#*:}
+	cat >> "$T/annexa.conf" <<CONF
+[probe "$dir-mail"]
+	type = maillog-consent
+	log = $T/${dir%core}/mail.log
+	campaign-sender = news@example.com
+	database = mysql://annexa@/$db?socket=$MY_SOCK
+	password-file = $T/db.pw
+	schema = ${db%core}
+CONF
+done
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe pl-mail --probe mt-mail --probe mtcore-mail
+cp "$T/out" "$T/mail.out"
+want pl-mail consent.mailed_without_consent "fail 7 of 26 campaign deliveries"
+want pl-mail consent.mailed_after_unsubscribe "fail 4 of 26 campaign deliveries"
+want mt-mail consent.mailed_without_consent "fail 6 of 14 campaign deliveries"
+want mt-mail consent.mailed_after_unsubscribe "fail 2 of 14 campaign deliveries"
+want mtcore-mail consent.mailed_without_consent "skip not applicable to schema mautic: Mautic core has no double opt-in"
+want mtcore-mail consent.mailed_after_unsubscribe "fail 3 of 14 campaign deliveries"
+CHECKS=$((CHECKS + 1))
+sqlite3 "$T/annexa.db" "select observed from results where instance = 'pl-mail' and check_id = 'consent.mailed_without_consent' order by rowid desc limit 1" |
+	grep -q '"other_deliveries":1' || fail "pl-mail: the billing delivery is not counted as other mail"
+# a schema on another engine's database is refused with the reason
+cat >> "$T/annexa.conf" <<CONF
+[probe "wrong-engine"]
+	type = maillog-consent
+	log = $T/pl/mail.log
+	campaign-sender = news@example.com
+	database = mysql://annexa@/phplist?socket=$MY_SOCK
+	password-file = $T/db.pw
+	schema = keila
+CONF
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe wrong-engine
+cp "$T/out" "$T/wrong.out"
+want wrong-engine consent.mailed_without_consent "error schema keila lives in PostgreSQL, but database names MariaDB/MySQL"
 
 # Privacy: no address and no password anywhere annexa writes.
 leads_private "[a-z0-9-]+@example\.com|$PW"
