@@ -69,3 +69,15 @@ leads_private() {
 	CHECKS=$((CHECKS + 1))
 	sqlite3 "$T/annexa.db" "select observed from results" | grep -q '"lead":"p:' || fail "no pseudonymous samples stored"
 }
+
+#   leads_population INSTANCE ROWS   the instance's newest `confirmations`
+#                 population has ROWS rows, `annexa sample` draws from it,
+#                 and every sampled item is a pseudonym/record id.
+leads_population() {
+	expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample "$1/confirmations" --seed audit-2026 --json
+	CHECKS=$((CHECKS + 1))
+	[ "$(jsonq "$T/out" 'd["rows"]')" = "$2" ] || fail "$1 confirmations: $(jsonq "$T/out" 'd["rows"]') rows, want $2"
+	CHECKS=$((CHECKS + 1))
+	[ "$(jsonq "$T/out" 'all(__import__("re").fullmatch(r"p:[0-9a-f]{16}/[0-9]+", i["item"]) for i in d["items"]) and len(d["items"]) > 0')" = True ] ||
+		fail "$1 confirmations items are not pseudonym/record: $(head -c 300 "$T/out")"
+}
