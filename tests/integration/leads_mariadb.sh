@@ -195,9 +195,7 @@ want mt-mail consent.mailed_without_consent "fail 6 of 14 campaign deliveries"
 want mt-mail consent.mailed_after_unsubscribe "fail 2 of 14 campaign deliveries"
 want mtcore-mail consent.mailed_without_consent "skip not applicable to schema mautic: Mautic core has no double opt-in"
 want mtcore-mail consent.mailed_after_unsubscribe "fail 3 of 14 campaign deliveries"
-CHECKS=$((CHECKS + 1))
-sqlite3 "$T/annexa.db" "select observed from results where instance = 'pl-mail' and check_id = 'consent.mailed_without_consent' order by rowid desc limit 1" |
-	grep -q '"other_deliveries":1' || fail "pl-mail: the billing delivery is not counted as other mail"
+leads_observed pl-mail consent.mailed_without_consent '"other_deliveries":1' "the billing delivery is not other mail"
 # a schema on another engine's database is refused with the reason
 cat >> "$T/annexa.conf" <<CONF
 [probe "wrong-engine"]

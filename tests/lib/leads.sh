@@ -25,6 +25,13 @@ CONF
 leads_result() {
 	sqlite3 "$T/annexa.db" "select status || ' ' || message from results where instance = '$1' and check_id = '$2' order by rowid desc limit 1"
 }
+#   leads_observed INSTANCE CHECK TEXT WHY   fails (saying WHY) unless the
+#                 newest result's observed JSON contains TEXT
+leads_observed() {
+	CHECKS=$((CHECKS + 1))
+	sqlite3 "$T/annexa.db" "select observed from results where instance = '$1' and check_id = '$2' order by rowid desc limit 1" |
+		grep -qF "$3" || fail "$1 $2: $4"
+}
 leads_want() {
 	local got
 	got=$(leads_result "$1" "$2")
