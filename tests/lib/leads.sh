@@ -32,6 +32,19 @@ leads_observed() {
 	sqlite3 "$T/annexa.db" "select observed from results where instance = '$1' and check_id = '$2' order by rowid desc limit 1" |
 		grep -qF "$3" || fail "$1 $2: $4"
 }
+#   leads_same_verdicts INDEXED BATCHED   the two maillog-consent instances'
+#                 newest results agree (observed less the query count):
+#                 the default query through the index and as a batched override
+leads_same_verdicts() {
+	local c p same
+	for c in consent.mailed_without_consent consent.mailed_after_unsubscribe; do
+		same=$(for p in "$1" "$2"; do
+			sqlite3 "$T/annexa.db" "select json_remove(observed, '\$.queries') from results where instance = '$p' and check_id = '$c' order by rowid desc limit 1"
+		done | uniq | wc -l)
+		CHECKS=$((CHECKS + 1))
+		[ "$same" = 1 ] || fail "$c: the index ($1) and the batched queries ($2) disagree"
+	done
+}
 leads_want() {
 	local got
 	got=$(leads_result "$1" "$2")
