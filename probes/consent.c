@@ -126,22 +126,6 @@ static json_t *sample_json(struct ax_probe_ctx *ctx, int first_is_address, const
 	return arr;
 }
 
-/* False when the schema's precondition query for this question (Mautic:
- * a DOI plugin's confirmations exist) finds nothing; a failing one is true,
- * so the question itself runs and reports the error. */
-static int needs_met(struct ax_leaddb *db, const struct question *qu, const char *schema)
-{
-	const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
-	struct ax_leaddb_sample s;
-	if (!sys || !sys->needs || !sys->needs[qu->q])
-		return 1;
-	if (ax_leaddb_count_sample(db, sys->needs[qu->q], NULL, 0, 1, &s) < 0)
-		return 1;
-	int met = s.total > 0;
-	ax_leaddb_sample_free(&s);
-	return met;
-}
-
 int ax_consent_ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ax_consent_ask *a,
 		   struct ax_buf *sql_log)
 {
@@ -191,7 +175,7 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 		ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "require-ip is off: no confirmation IP is needed");
 		return 0;
 	}
-	if (!sql || (!override && !needs_met(db, qu, schema))) {
+	if (!sql || (!override && !ax_consent_needs_met(db, schema, qu->q))) {
 		const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
 		if (sys && sys->skip[qu->q])
 			ax_probe_result(ctx, qu->check, AX_CHECK_SKIP, NULL, "not applicable to schema %s: %s (set %s to ask your own)",

@@ -3,14 +3,19 @@
  *
  * The rows stream from the database cursor to the population file: the
  * probe never holds the list (1 M subscribers fit in the memory limit).
- * The item id is the subscriber's keyed pseudonym and the list id, so the
- * same confirmation keeps its id from run to run and no address leaves. */
+ * The item id is the subscriber's keyed pseudonym and the id of the list
+ * (generic, listmonk) or of the system's confirmation record (phpList:
+ * user_history row, Mautic: audit_log row, Keila: the contact), so the
+ * same confirmation keeps its id from run to run and no address leaves.
+ * The confirmations are the records consent.doi.proof judges, cited in
+ * consent_schemas.c. */
 #include "consent_population.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "consent_queries.h"
 #include "log.h"
 #include "population.h"
 
@@ -31,6 +36,42 @@ static const char listmonk_sql[] =
 	"  JOIN lists l ON l.id = sl.list_id\n"
 	"  JOIN subscribers s ON s.id = sl.subscriber_id\n"
 	" WHERE l.optin = 'double' AND sl.status = 'confirmed' AND sl.updated_at >= $1";
+/* phpList confirms a subscriber (not a list): the lists are those it is
+ * on now. Times as phpList wrote them (its server's time zone). */
+static const char phplist_sql[] =
+	"SELECT u.email, h.id,\n"
+	"       COALESCE((SELECT GROUP_CONCAT(l.name ORDER BY l.name SEPARATOR '; ')\n"
+	"                   FROM phplist_listuser lu JOIN phplist_list l ON l.id = lu.listid WHERE lu.userid = u.id),\n"
+	"                '(no list)'),\n"
+	"       u.entered, h.date, CASE WHEN COALESCE(h.ip, '') = '' THEN 'no' ELSE 'yes' END\n"
+	"  FROM phplist_user_user_history h JOIN phplist_user_user u ON u.id = h.userid\n"
+	" WHERE h.summary = 'Confirmation' AND h.date >= $1";
+/* The DOI plugin's confirmations (consent_schemas.c); the segments are
+ * the contact's published ones now. */
+static const char mautic_sql[] =
+	"SELECT l.email, a.id,\n"
+	"       COALESCE((SELECT GROUP_CONCAT(s.name ORDER BY s.name SEPARATOR '; ')\n"
+	"                   FROM lead_lists_leads ll JOIN lead_lists s ON s.id = ll.leadlist_id\n"
+	"                  WHERE ll.lead_id = l.id AND ll.manually_removed = 0 AND s.is_published = 1),\n"
+	"                '(no segment)'),\n"
+	"       l.date_added, a.date_added, CASE WHEN COALESCE(a.ip_address, '') = '' THEN 'no' ELSE 'yes' END\n"
+	"  FROM audit_log a JOIN leads l ON l.id = a.object_id\n"
+	" WHERE a.bundle = 'lead' AND a.object = 'doi' AND a.action = 'confirm_doi' AND a.date_added >= $1\n"
+	"   AND COALESCE(l.email, '') <> ''";
+/* Keila keeps neither the sign-up time nor an IP (consent_schemas.c): the
+ * list is the contact's project. */
+static const char keila_sql[] =
+	"SELECT c.email, c.id, COALESCE(p.name, 'project ' || c.project_id), NULL, c.double_opt_in_at, 'no'\n"
+	"  FROM contacts c LEFT JOIN projects p ON p.id = c.project_id\n"
+	" WHERE c.double_opt_in_at >= $1::timestamp";
+
+static const struct {
+	const char *schema, *sql;
+	size_t nparams; /* 2: $2 is listmonk-ip-key */
+} pop_sql[] = {
+	{"generic", generic_sql, 1}, {"listmonk", listmonk_sql, 2}, {"phplist", phplist_sql, 1},
+	{"mautic", mautic_sql, 1},   {"keila", keila_sql, 1},
+};
 
 struct pop_rows {
 	struct ax_probe_ctx *ctx;
@@ -74,20 +115,24 @@ void ax_consent_db_source(const char *uri, struct ax_buf *out)
 void ax_consent_population(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const char *schema)
 {
 	static const char *const cols[] = {"list", "signed_up_at", "confirmed_at", "confirm_ip_recorded", NULL};
-	const char *sql = strcmp(schema, "generic") == 0 ? generic_sql
-			  : strcmp(schema, "listmonk") == 0 ? listmonk_sql
-							    : NULL;
+	const char *sql = NULL;
+	size_t nparams = 0;
 	struct pop_rows r = {ctx, NULL, AX_BUF_INIT};
 	struct ax_buf source = AX_BUF_INIT;
 	char since[32];
-	if (!sql)
+	for (size_t i = 0; i < sizeof(pop_sql) / sizeof(pop_sql[0]); i++)
+		if (strcmp(pop_sql[i].schema, schema) == 0) {
+			sql = pop_sql[i].sql;
+			nparams = pop_sql[i].nparams;
+		}
+	/* Mautic without the DOI plugin keeps no confirmation at all */
+	if (!sql || !ax_consent_needs_met(db, schema, AX_Q_DOI_PROOF))
 		return;
 	time_t t = (time_t)(ax_probe_now(ctx) - ax_probe_opt_int(ctx, "population-window"));
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
 	const char *params[] = {since, ax_probe_opt(ctx, "listmonk-ip-key")};
-	size_t nparams = sql == listmonk_sql ? 2 : 1;
 	r.pop = ax_population_open(ctx, "confirmations", cols);
 	if (ax_leaddb_each(db, sql, params, nparams, row, &r) < 0 || ax_probe_ctx_error(ctx) < 0) {
 		ax_warn("population confirmations not emitted: %s", ax_error_last());

@@ -7,8 +7,8 @@
 #include "leaddb.h"
 #include "probe.h"
 
-/* Emits population "confirmations" of db (schema "generic" or
- * "listmonk"; other schemas have none). A query that fails leaves no
+/* Emits population "confirmations" of db (every schema; Mautic only
+ * where the DOI plugin's confirmations exist). A query that fails leaves no
  * population and a warning on stderr: the checks stand on their own. */
 void ax_consent_population(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const char *schema);
 

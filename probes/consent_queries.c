@@ -169,6 +169,33 @@ const struct ax_consent_schema *ax_consent_schema_find(const char *schema)
 	return NULL;
 }
 
+const char *ax_consent_count_query(const char *schema)
+{
+	static const struct {
+		const char *schema, *sql;
+	} own[] = {{"generic", "SELECT count(*) FROM leads"}, {"listmonk", "SELECT count(*) FROM subscribers"}};
+	const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
+	if (sys)
+		return sys->count;
+	for (size_t i = 0; schema && i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(own[i].schema, schema) == 0)
+			return own[i].sql;
+	return NULL;
+}
+
+int ax_consent_needs_met(struct ax_leaddb *db, const char *schema, enum ax_consent_question q)
+{
+	const struct ax_consent_schema *sys = ax_consent_schema_find(schema);
+	struct ax_leaddb_sample s;
+	if ((unsigned)q >= AX_Q_COUNT || !sys || !sys->needs || !sys->needs[q])
+		return 1;
+	if (ax_leaddb_count_sample(db, sys->needs[q], NULL, 0, 1, &s) < 0)
+		return 1;
+	int met = s.total > 0;
+	ax_leaddb_sample_free(&s);
+	return met;
+}
+
 int ax_consent_schema_engine_check(const char *schema, enum ax_leaddb_engine engine)
 {
 	static const char *const names[] = {"SQLite", "PostgreSQL", "MariaDB/MySQL"};

@@ -49,6 +49,7 @@ struct ax_consent_schema {
 	const char *const *queries;         /* [AX_Q_COUNT], NULL: cannot answer */
 	const char *const *skip;            /* [AX_Q_COUNT], why not (or why not when needs finds nothing) */
 	const char *const *needs;           /* [AX_Q_COUNT] or NULL: a query that must return a row first */
+	const char *count;                  /* at least the rows AX_Q_CONSENT_STATE returns, NULL: unknown */
 };
 extern const struct ax_consent_schema ax_consent_phplist, ax_consent_mautic, ax_consent_keila;
 
@@ -56,5 +57,13 @@ extern const struct ax_consent_schema ax_consent_phplist, ax_consent_mautic, ax_
 const struct ax_consent_schema *ax_consent_schema_find(const char *schema);
 /* 0, or an error when the schema is not kept in that engine's database. */
 int ax_consent_schema_engine_check(const char *schema, enum ax_leaddb_engine engine);
+/* A query whose one cell bounds the rows of the default AX_Q_CONSENT_STATE
+ * query (the address count, to size an index once), NULL: unknown. */
+const char *ax_consent_count_query(const char *schema);
+/* 0 when the schema's precondition for question q (its `needs` query:
+ * Mautic's DOI plugin confirmations exist) finds no row, else 1; a
+ * precondition that fails to run counts as met, so the question itself
+ * runs and reports the error. */
+int ax_consent_needs_met(struct ax_leaddb *db, const char *schema, enum ax_consent_question q);
 
 #endif

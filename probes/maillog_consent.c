@@ -35,8 +35,11 @@ static const struct ax_option mlc_options[] = {
 	{"campaign-sender", AX_OPT_STRING, NULL, AX_OPT_REQUIRED | AX_OPT_MULTI, NULL, 0, 0,
 	 "glob on the envelope sender of campaign mail (news@example.com, bounce+*@example.com)"},
 	{"database", AX_OPT_DBURI, NULL, AX_OPT_REQUIRED | AX_OPT_SECRET, NULL, 0, 0,
-	 "lead database: sqlite:/ABSOLUTE/PATH or postgresql://..."},
-	{"schema", AX_OPT_ENUM, "generic", 0, "generic|listmonk", 0, 0, "table layout of the lead database"},
+	 "lead database: sqlite:/ABSOLUTE/PATH, postgresql://... or mysql://..."},
+	{"password-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "mysql://: file whose first line is the password"},
+	{"defaults-file", AX_OPT_PATH, NULL, 0, NULL, 0, 0, "mysql://: my.cnf-style file; its [client] group gives the password"},
+	{"schema", AX_OPT_ENUM, "generic", 0, "generic|listmonk|phplist|mautic|keila", 0, 0,
+	 "table layout of the lead database"},
 	{"unsubscribe-grace", AX_OPT_DURATION, "48h", 0, NULL, 1, 31536000, "time allowed to honour an unsubscribe"},
 	{"query-consent-state", AX_OPT_STRING, NULL, 0, NULL, 0, 0,
 	 "SQL replacing the default; $1 JSON array of addresses -> address, consent_since, unsubscribed_at (epoch)"},
@@ -115,6 +118,7 @@ struct run {
 	struct ax_mlc_pop *pop;
 	uint64_t files, lines, unparsed;
 	int err; /* of a batch query, stops the scan */
+	const char *consent_skip; /* the schema cannot prove consent (why), or NULL */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -193,6 +197,11 @@ static void add_sample(struct run *r, struct verdict *v, const char *addr, size_
  * address is not in the lead database). */
 static void judge(struct run *r, const char *addr, size_t len, int64_t time, int known, int64_t since, int64_t unsub)
 {
+	if (r->consent_skip) {
+		if (known && unsub != AX_CONSENT_NONE && time > unsub + r->grace)
+			add_sample(r, &r->after, addr, len, time, "after_unsubscribe_grace");
+		return;
+	}
 	if (!known || since == AX_CONSENT_NONE)
 		add_sample(r, &r->without, addr, len, time, known ? "never_confirmed" : "not_in_lead_database");
 	else if (time < since)
@@ -363,8 +372,10 @@ static int count_row(void *arg, size_t ncols, const char *const *cells)
 
 static int count_addresses(struct run *r, const char *schema, size_t *out)
 {
-	const char *sql = strcmp(schema, "listmonk") == 0 ? "SELECT count(*) FROM subscribers" : "SELECT count(*) FROM leads";
+	const char *sql = ax_consent_count_query(schema);
 	*out = 0;
+	if (!sql)
+		return ax_error_code(AX_EINVALID, "schema %s has no address count", schema);
 	return ax_leaddb_each(r->db, sql, NULL, 0, count_row, out);
 }
 
@@ -392,6 +403,11 @@ static int emit(struct run *r, struct verdict *v, const char *check, const char 
 				(json_int_t)r->other, "deliveries_unknown_sender", (json_int_t)r->unknown_sender, "files",
 				(json_int_t)r->files, "lines", (json_int_t)r->lines, "unparsed_lines",
 				(json_int_t)r->unparsed, "queries", (json_int_t)r->queries);
+	if (v == &r->without && r->consent_skip) {
+		ax_probe_result(r->ctx, check, AX_CHECK_SKIP, obs, "not applicable to schema %s: %s (set query-consent-state "
+				"to ask your own)", ax_probe_opt(r->ctx, "schema"), r->consent_skip);
+		return 0;
+	}
 	if (v->count) {
 		ax_probe_result(r->ctx, check, AX_CHECK_FAIL, obs, "%llu of %llu campaign deliveries %s",
 				       (unsigned long long)v->count, (unsigned long long)r->campaign, what);
@@ -417,7 +433,11 @@ static int mlc_run(struct ax_probe_ctx *ctx)
 	r.without.samples = json_array();
 	r.after.samples = json_array();
 	ax_probe_report_key(ctx);
-	if ((err = ax_leaddb_open(&r.db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000)) < 0)
+	struct ax_leaddb_auth auth = {ax_probe_opt(ctx, "password-file"), ax_probe_opt(ctx, "defaults-file")};
+	if ((err = ax_leaddb_open_auth(&r.db, ax_probe_opt(ctx, "database"), ax_probe_opt_int(ctx, "query-timeout") * 1000,
+				       &auth)) < 0)
+		goto cleanup;
+	if ((err = ax_consent_schema_engine_check(schema, ax_leaddb_engine(r.db))) < 0)
 		goto cleanup;
 	r.sql = override;
 	if (!r.sql) {
@@ -426,8 +446,11 @@ static int mlc_run(struct ax_probe_ctx *ctx)
 			goto cleanup;
 		r.sql = ax_consent_customer_query(caps, ax_leaddb_engine(r.db), AX_Q_CONSENT_STATE);
 	}
-	if (!r.sql)
+	if (!r.sql) {
 		r.sql = ax_consent_default_query(schema, ax_leaddb_engine(r.db), AX_Q_CONSENT_STATE);
+		if (!ax_consent_needs_met(r.db, schema, AX_Q_CONSENT_STATE)) /* Mautic without DOI */
+			r.consent_skip = ax_consent_schema_find(schema)->skip[AX_Q_CONSENT_STATE];
+	}
 	if ((err = ax_maillog_files(&files, ax_probe_opt(ctx, "log"), (unsigned)ax_probe_opt_int(ctx, "rotated"))) < 0)
 		goto cleanup;
 	/* The default queries answer for every address at once: one query

@@ -73,13 +73,7 @@ expect_out "fail  lm-campaigns consent.mailed_without_consent: 13 of 247 campaig
 expect_out "fail  lm-campaigns consent.mailed_after_unsubscribe: 6 of 247 campaign deliveries"
 expect_out "fail  lm-batched consent.mailed_without_consent: 13 of 247 campaign deliveries"
 expect_out "fail  lm-batched consent.mailed_after_unsubscribe: 6 of 247 campaign deliveries"
-for c in consent.mailed_without_consent consent.mailed_after_unsubscribe; do
-	same=$(for p in lm-campaigns lm-batched; do
-		sqlite3 "$T/annexa.db" "select json_remove(observed, '\$.queries') from results where instance = '$p' and check_id = '$c'"
-	done | uniq | wc -l)
-	CHECKS=$((CHECKS + 1))
-	[ "$same" = 1 ] || fail "$c: the index and the batched queries disagree"
-done
+leads_same_verdicts lm-campaigns lm-batched
 # generic schema on PostgreSQL: the counts the SQLite test asserts
 expect_out "fail  gen-campaigns consent.mailed_without_consent: 12 of 286 campaign deliveries"
 expect_out "fail  gen-campaigns consent.mailed_after_unsubscribe: 4 of 286 campaign deliveries"

@@ -5,7 +5,11 @@
 # counts through the real binary, the skips with their reasons (Mautic
 # without a DOI plugin has nothing to check), the password from a file or
 # a my.cnf-style file (or, discouraged, the URI), never in the evidence, a read-only session, and no
-# address anywhere annexa writes.
+# address anywhere annexa writes. The confirmations populations (phpList's
+# history rows, the Mautic DOI plugin's audit rows; none without it) and
+# `annexa sample` on them. Then `maillog-consent` on both with generated
+# Postfix logs of planted deliveries. The server runs in UTC+1, as a
+# phpList server may: phpList writes its local time, Mautic UTC.
 . "$ANNEXA_SRC/tests/lib/common.sh"
 . "$ANNEXA_SRC/tests/lib/leads.sh"
 . "$ANNEXA_SRC/tests/fixtures/leads/mariadb.sh"
@@ -14,7 +18,7 @@ export ANNEXA_NOW=2026-11-29T00:00:00Z
 N=20000
 PW='s3cret-Ma1ia'
 
-my_start || { fail "could not start MariaDB"; done_tests; exit 1; }
+MY_OPTS=--default-time-zone=+01:00 my_start || { fail "could not start MariaDB"; done_tests; exit 1; }
 echo "mariadb: installed and started in ${MY_START_S}s"
 for db in phplist mautic mauticcore; do my_createdb $db annexa "$PW" || fail "creating $db"; done
 { echo "SET @n = $N;"; cat "$FX/phplist-schema.sql" "$FX/phplist-generate.sql"; } | my_sql phplist >/dev/null || fail "loading phpList"
@@ -80,6 +84,13 @@ CHECKS=$((CHECKS + 1))
 sqlite3 "$T/annexa.db" "select data from artifacts" | grep -q "^-- written from phpList 3: admin/structure.php" ||
 	fail "the SQL that ran is not attached with its source"
 
+# The confirmations populations: every confirmation of the last 365 days
+# (phpList: N + 18 planted history rows; Mautic: N + 5 DOI rows; Mautic
+# core keeps none), pseudonymous items, and a sample drawn from them.
+leads_population phplist $((N + 18))
+leads_population mautic $((N + 5))
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" sample mauticcore/confirmations --seed x
+
 # require-ip = false drops the confirmations without IP (5 phpList, 2 Mautic)
 sed -i 's/^\tschema = \(phplist\|mautic\)$/&\n\trequire-ip = false/' "$T/annexa.conf"
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe phplist
@@ -114,9 +125,115 @@ sqlite3 "$T/annexa.db" "select message from results where instance = 'phplist' o
 
 printf '%s\n' "$PW" > "$T/db.pw"
 
+# maillog-consent: a Postfix log of planted deliveries per system (the
+# generated bulk userN confirmed 2026-11-01 10:05 server time, so 09:05 UTC
+# for phpList, 10:05 UTC for Mautic).
+mkdir -p "$T/pl" "$T/mt"
+# phpList: 26 campaign deliveries; without consent 7 (2 before the
+# confirmation, 3 never confirmed, 2 not in the database); after the 48h
+# grace 4: blacklist rows of 2026-11-10 00:00 server time (23:00 UTC the
+# day before) mailed 11-13, and at 23:30 UTC on 11-11 (within the grace if
+# read as UTC), and a user blacklisted without a row (modified 11-10 00:00
+# UTC, a TIMESTAMP) mailed 11-12 12:00; within it 3. planted-early-1
+# confirmed 2026-11-01 23:00 server time is mailed at 22:30 UTC: after it.
+python3 "$FX/gen-maillog.py" spec "$T/pl" <<'LOG'
+2026-11-05T10:00:00 news@example.com user1@example.com user2@example.com user3@example.com user4@example.com user5@example.com
+2026-11-05T10:00:00 news@example.com user6@example.com user7@example.com user8@example.com user9@example.com user10@example.com User13@Example.COM
+2026-11-01T22:30:00 news@example.com planted-early-1@example.com
+2026-10-30T10:00:00 news@example.com user11@example.com user12@example.com
+2026-11-05T10:00:00 news@example.com planted-import-1@example.com planted-import-2@example.com planted-stale-1@example.com
+2026-11-05T10:00:00 news@example.com stranger-1@example.com stranger-2@example.com
+2026-11-05T10:00:00 billing@example.com planted-import-3@example.com
+2026-11-13T10:00:00 news@example.com planted-unsub-1@example.com unsubscribed-1@example.com
+2026-11-11T23:30:00 news@example.com planted-unsub-3@example.com
+2026-11-12T12:00:00 news@example.com planted-bounced-1@example.com
+2026-11-11T00:00:00 news@example.com planted-unsub-2@example.com unsubscribed-2@example.com
+2026-11-11T22:30:00 news@example.com planted-unsub-4@example.com
+LOG
+# Mautic: 14 campaign deliveries; with the DOI plugin without consent 6
+# (2 before the confirmation, 3 never confirmed, 1 not in the database),
+# after the grace 2 (email do-not-contact reason 1 and 3 on 11-10, mailed
+# 11-13; not: the same within the grace, a bounce (reason 2)); Mautic
+# core proves no consent (skip) but its unsubscribes count: 3 (also the
+# never-confirmed unsubscribed-1).
+python3 "$FX/gen-maillog.py" spec "$T/mt" <<'LOG'
+2026-11-05T10:00:00 news@example.com user1@example.com user2@example.com user3@example.com User4@Example.COM
+2026-10-30T10:00:00 news@example.com user8@example.com
+2026-11-01T12:00:00 news@example.com planted-early-1@example.com
+2026-11-05T10:00:00 news@example.com planted-noconfirm-1@example.com planted-noconfirm-2@example.com stranger-1@example.com
+2026-11-13T10:00:00 news@example.com user5@example.com user6@example.com user7@example.com unsubscribed-1@example.com
+2026-11-11T00:00:00 news@example.com user5@example.com
+LOG
+my_sql phplist <<'SQL' || fail "planting the phpList bounce"
+SET time_zone = '+00:00';
+INSERT INTO phplist_user_user (id, email, confirmed, blacklisted, optedin, entered, modified) VALUES
+  (2000081, 'planted-bounced-1@example.com', 1, 1, 1, '2026-11-02 00:00:00', '2026-11-10 00:00:00');
+INSERT INTO phplist_user_user_history (userid, ip, date, summary) VALUES (2000081, '192.0.2.1', '2026-11-02 00:05:00', 'Confirmation');
+SQL
+for db in mautic mauticcore; do
+	my_sql $db -e "INSERT INTO lead_donotcontact (lead_id, date_added, reason, channel) VALUES
+	  (5, '2026-11-10 00:00:00', 1, 'email'), (6, '2026-11-10 00:00:00', 3, 'email'), (7, '2026-11-10 00:00:00', 2, 'email')" ||
+		fail "planting do-not-contact rows in $db"
+done
+for p in pl:phplist mt:mautic mtcore:mauticcore; do
+	dir=${p%%:*} db=${p#*:}
+	cat >> "$T/annexa.conf" <<CONF
+[probe "$dir-mail"]
+	type = maillog-consent
+	log = $T/${dir%core}/mail.log
+	campaign-sender = news@example.com
+	database = mysql://annexa@/$db?socket=$MY_SOCK
+	password-file = $T/db.pw
+	schema = ${db%core}
+CONF
+done
+# phpList's default consent-state query as an override: asked per batch of
+# 5 addresses (a JSON array), it must give the index's counts
+cat >> "$T/annexa.conf" <<'CONF'
+[probe "pl-batched"]
+	type = maillog-consent
+	campaign-sender = news@example.com
+	schema = phplist
+	batch-size = 5
+	query-consent-state = SELECT lower(u.email) AS address, CASE WHEN u.confirmed = 1 THEN (SELECT unix_timestamp(COALESCE(CONVERT_TZ(min(h.date), @@global.time_zone, '+00:00'), min(h.date))) FROM phplist_user_user_history h WHERE h.userid = u.id AND h.summary = 'Confirmation') END AS consent_since, CASE WHEN b.email IS NOT NULL THEN unix_timestamp(COALESCE(CONVERT_TZ(b.added, @@global.time_zone, '+00:00'), b.added)) WHEN u.blacklisted = 1 THEN unix_timestamp(u.modified) END AS unsubscribed_at FROM phplist_user_user u LEFT JOIN phplist_user_blacklist b ON b.email = u.email WHERE ($1 IS NULL OR CONVERT(lower(u.email) USING utf8mb4) COLLATE utf8mb4_bin IN (SELECT j.a FROM JSON_TABLE($1, '$[*]' COLUMNS (a varchar(320) PATH '$')) j))
+CONF
+printf '\tlog = %s\n\tdatabase = mysql://annexa@/phplist?socket=%s\n\tpassword-file = %s\n' "$T/pl/mail.log" "$MY_SOCK" "$T/db.pw" >> "$T/annexa.conf"
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe pl-mail --probe mt-mail --probe mtcore-mail --probe pl-batched
+cp "$T/out" "$T/mail.out"
+leads_same_verdicts pl-mail pl-batched
+leads_observed pl-batched consent.mailed_without_consent '"queries":6' "26 deliveries in batches of 5 are not 6 queries"
+want pl-mail consent.mailed_without_consent "fail 7 of 26 campaign deliveries"
+want pl-mail consent.mailed_after_unsubscribe "fail 4 of 26 campaign deliveries"
+want mt-mail consent.mailed_without_consent "fail 6 of 14 campaign deliveries"
+want mt-mail consent.mailed_after_unsubscribe "fail 2 of 14 campaign deliveries"
+want mtcore-mail consent.mailed_without_consent "skip not applicable to schema mautic: Mautic core has no double opt-in"
+want mtcore-mail consent.mailed_after_unsubscribe "fail 3 of 14 campaign deliveries"
+leads_observed pl-mail consent.mailed_without_consent '"other_deliveries":1' "the billing delivery is not other mail"
+# a schema on another engine's database is refused with the reason
+cat >> "$T/annexa.conf" <<CONF
+[probe "wrong-engine"]
+	type = maillog-consent
+	log = $T/pl/mail.log
+	campaign-sender = news@example.com
+	database = mysql://annexa@/phplist?socket=$MY_SOCK
+	password-file = $T/db.pw
+	schema = keila
+CONF
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect --probe wrong-engine
+cp "$T/out" "$T/wrong.out"
+want wrong-engine consent.mailed_without_consent "error schema keila lives in PostgreSQL, but database names MariaDB/MySQL"
+
 # Privacy: no address and no password anywhere annexa writes.
 leads_private "[a-z0-9-]+@example\.com|$PW"
 CHECKS=$((CHECKS + 1))
 my_sql phplist -N -e "select email from phplist_user_user where id = 1" | grep -qiE "[a-z0-9-]+@example\.com" ||
 	fail "the address pattern matches nothing in the database"
+# the populations in the bundle: the confirmations without an IP (5
+# phpList, 2 Mautic) say so, every row has its confirmation time
+for p in phplist:5 mautic:2; do
+	CHECKS=$((CHECKS + 1))
+	got=$(unzip -p "$T/bundle.zip" "populations/${p%:*}/confirmations.csv" |
+		python3 -c "import csv,sys; r=list(csv.DictReader(sys.stdin)); print(sum(x['confirm_ip_recorded'] == 'no' for x in r), all(x['confirmed_at'] for x in r))")
+	[ "$got" = "${p#*:} True" ] || fail "${p%:*} population: $got, want ${p#*:} rows without IP and every confirmation time"
+done
 done_tests

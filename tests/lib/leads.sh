@@ -25,6 +25,26 @@ CONF
 leads_result() {
 	sqlite3 "$T/annexa.db" "select status || ' ' || message from results where instance = '$1' and check_id = '$2' order by rowid desc limit 1"
 }
+#   leads_observed INSTANCE CHECK TEXT WHY   fails (saying WHY) unless the
+#                 newest result's observed JSON contains TEXT
+leads_observed() {
+	CHECKS=$((CHECKS + 1))
+	sqlite3 "$T/annexa.db" "select observed from results where instance = '$1' and check_id = '$2' order by rowid desc limit 1" |
+		grep -qF "$3" || fail "$1 $2: $4"
+}
+#   leads_same_verdicts INDEXED BATCHED   the two maillog-consent instances'
+#                 newest results agree (observed less the query count):
+#                 the default query through the index and as a batched override
+leads_same_verdicts() {
+	local c p same
+	for c in consent.mailed_without_consent consent.mailed_after_unsubscribe; do
+		same=$(for p in "$1" "$2"; do
+			sqlite3 "$T/annexa.db" "select json_remove(observed, '\$.queries') from results where instance = '$p' and check_id = '$c' order by rowid desc limit 1"
+		done | uniq | wc -l)
+		CHECKS=$((CHECKS + 1))
+		[ "$same" = 1 ] || fail "$c: the index ($1) and the batched queries ($2) disagree"
+	done
+}
 leads_want() {
 	local got
 	got=$(leads_result "$1" "$2")
@@ -68,4 +88,16 @@ leads_private() {
 	leads_privacy "$1" "$T"/*.out "$T"/*.err "$T/out"
 	CHECKS=$((CHECKS + 1))
 	sqlite3 "$T/annexa.db" "select observed from results" | grep -q '"lead":"p:' || fail "no pseudonymous samples stored"
+}
+
+#   leads_population INSTANCE ROWS   the instance's newest `confirmations`
+#                 population has ROWS rows, `annexa sample` draws from it,
+#                 and every sampled item is a pseudonym/record id.
+leads_population() {
+	expect_rc 0 "$ANNEXA" -c "$T/annexa.conf" sample "$1/confirmations" --seed audit-2026 --json
+	CHECKS=$((CHECKS + 1))
+	[ "$(jsonq "$T/out" 'd["rows"]')" = "$2" ] || fail "$1 confirmations: $(jsonq "$T/out" 'd["rows"]') rows, want $2"
+	CHECKS=$((CHECKS + 1))
+	[ "$(jsonq "$T/out" 'all(__import__("re").fullmatch(r"p:[0-9a-f]{16}/[0-9]+", i["item"]) for i in d["items"]) and len(d["items"]) > 0')" = True ] ||
+		fail "$1 confirmations items are not pseudonym/record: $(head -c 300 "$T/out")"
 }

@@ -226,6 +226,34 @@ static void test_param_count(void)
 	T_EQ_INT(ax_leaddb_param_count("SELECT \"$7\" FROM t WHERE a = $10"), 10);
 }
 
+/* Every schema maillog-consent offers has a consent-state query on its
+ * engine and an address count to size the index; a schema on another
+ * engine is refused before any query. */
+static void test_schema_tables(void)
+{
+	static const struct {
+		const char *schema;
+		enum ax_leaddb_engine engine;
+		int ok_sqlite, ok_pg, ok_mysql;
+	} cases[] = {
+		/* listmonk on SQLite is not refused up front: its queries fail */
+		{"generic", AX_LEADDB_SQLITE, 1, 1, 0}, {"listmonk", AX_LEADDB_POSTGRES, 1, 1, 0},
+		{"phplist", AX_LEADDB_MYSQL, 0, 0, 1},  {"mautic", AX_LEADDB_MYSQL, 0, 0, 1},
+		{"keila", AX_LEADDB_POSTGRES, 0, 1, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		T_OK(ax_consent_default_query(cases[i].schema, cases[i].engine, AX_Q_CONSENT_STATE) != NULL);
+		T_OK(ax_consent_count_query(cases[i].schema) != NULL);
+		T_EQ_INT(ax_consent_schema_engine_check(cases[i].schema, AX_LEADDB_SQLITE) == 0, cases[i].ok_sqlite);
+		T_EQ_INT(ax_consent_schema_engine_check(cases[i].schema, AX_LEADDB_POSTGRES) == 0, cases[i].ok_pg);
+		T_EQ_INT(ax_consent_schema_engine_check(cases[i].schema, AX_LEADDB_MYSQL) == 0, cases[i].ok_mysql);
+	}
+	T_OK(ax_consent_count_query("nosuch") == NULL);
+	/* the Mautic consent half needs the DOI plugin; its skip says why */
+	T_OK(ax_consent_mautic.needs[AX_Q_CONSENT_STATE] != NULL);
+	T_CONTAINS(ax_consent_mautic.skip[AX_Q_CONSENT_STATE], "Mautic core has no double opt-in");
+}
+
 /* privacy.pseudonym_key (A.8.11): from what the collector measured of the
  * key file; never the key itself. */
 static int key_result(void *arg, const struct ax_result *r)
@@ -291,6 +319,7 @@ int main(void)
 	test_listmonk_skip_and_missing_db();
 	test_customer();
 	test_param_count();
+	test_schema_tables();
 	test_key_check();
 	free(uri);
 	free(path);
