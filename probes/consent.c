@@ -10,9 +10,8 @@
  * artifact, so an auditor sees how each number was obtained. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "consent.h"
+#include "consent_ask.h"
 #include "consent_customer.h"
 #include "consent_population.h"
 #include "consent_queries.h"
@@ -95,68 +94,6 @@ static const struct question questions[] = {
 	 "no unsubscribed or blocklisted address is still mailable",
 	 "%lld unsubscribed or blocklisted address(es) still mailable on an active list", NULL},
 };
-
-void ax_consent_sql_time(int64_t t, char out[static 32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static json_t *sample_json(struct ax_probe_ctx *ctx, int first_is_address, const struct ax_leaddb_sample *s)
-{
-	json_t *arr = json_array();
-	for (size_t r = 0; r < s->nrows; r++) {
-		char **row = s->cells + r * s->ncols;
-		json_t *item = json_object();
-		const char *first = row[0] ? row[0] : "";
-		if (first_is_address) {
-			char pseudo[20];
-			ax_probe_pseudonym(ctx, first, pseudo);
-			json_object_set_new(item, "lead", json_stringn(pseudo, 18));
-		} else {
-			json_object_set_new(item, "name", json_string(first));
-		}
-		/* Further columns are details (reason codes, list names); capped. */
-		if (s->ncols > 1 && row[1])
-			json_object_set_new(item, "detail", json_stringn(row[1], strnlen(row[1], 200)));
-		json_array_append_new(arr, item);
-	}
-	return arr;
-}
-
-int ax_consent_ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ax_consent_ask *a,
-		   struct ax_buf *sql_log)
-{
-	const char *source = a->overridden ? a->option : "default";
-	struct ax_leaddb_sample s;
-
-	ax_buf_printf(sql_log, "-- %s (%s%s)\n", a->check, a->overridden ? "from option " : "default for schema ",
-		      a->overridden ? a->option : a->schema);
-	if (!a->overridden && a->schema && ax_consent_schema_find(a->schema))
-		ax_buf_printf(sql_log, "-- written from %s\n", ax_consent_schema_find(a->schema)->source);
-	for (size_t i = 0; i < a->nparams; i++)
-		ax_buf_printf(sql_log, "-- $%zu = '%s'\n", i + 1, a->params[i] ? a->params[i] : "NULL");
-	ax_buf_printf(sql_log, "%s;\n\n", a->sql);
-
-	if (ax_leaddb_count_sample(db, a->sql, a->params, a->nparams, (size_t)ax_probe_opt_int(ctx, "samples"), &s) < 0) {
-		json_decref(a->extra);
-		ax_probe_result(ctx, a->check, AX_CHECK_ERROR, NULL, "%s query failed: %s", source, ax_error_last());
-		return 0;
-	}
-	json_t *observed = json_pack("{s:I,s:o,s:s}", "count", (json_int_t)s.total, "samples",
-				     sample_json(ctx, a->first_is_address, &s), "query", source);
-	if (a->extra)
-		json_object_update(observed, a->extra);
-	json_decref(a->extra);
-	if (s.total > 0)
-		ax_probe_result(ctx, a->check, AX_CHECK_FAIL, observed, a->fail_fmt, (long long)s.total);
-	else
-		ax_probe_result(ctx, a->check, AX_CHECK_PASS, observed, "%s", a->pass_msg);
-	ax_leaddb_sample_free(&s);
-	return 0;
-}
 
 static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct question *qu, const char *schema,
 	       unsigned caps, struct ax_buf *sql_log)

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "consent.h"
+#include "consent_ask.h"
 #include "util.h"
 
 /* --- which optional parts exist --- */

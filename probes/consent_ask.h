@@ -1,12 +1,13 @@
-/* consent.h - what the parts of the `consent` probe share: asking the lead
- * database one question and reporting the answer as one check.
+/* consent_ask.h - what the parts of the `consent` probe share: asking the
+ * lead database one question and reporting the answer as one check
+ * (consent_ask.c).
  *
  * consent.c asks the consent questions, consent_customer.c those of the
  * existing-customer exemption; both go through ax_consent_ask(), so every
  * check logs its SQL the same way, counts in the database and emits only
  * pseudonymous samples. */
-#ifndef AX_CONSENT_H
-#define AX_CONSENT_H
+#ifndef AX_CONSENT_ASK_H
+#define AX_CONSENT_ASK_H
 
 #include <jansson.h>
 
