@@ -213,6 +213,13 @@ struct ax_period {
  * a locker's replayed store: the exporting machine's daemon is not the
  * collectors'). ax_export_data_load builds it with the configured log. */
 void ax_export_calendar_build(struct ax_export_data *d, const struct ax_daemon_event *events, size_t nevents);
+/* One instance's calendar from its runs' start times (oldest first, n > 0)
+ * and failed flags (nothing but errors), its interval (0: the median
+ * spacing of the runs) and the period's end; p's daemon events (p may be
+ * NULL) give the gaps' reasons. The same arithmetic lets verify recompute
+ * a bundle's period.json from its ledger (verify_period.c). */
+void ax_period_instance_fill(struct ax_period_instance *in, const int64_t *at, const unsigned char *failed, size_t n,
+			     int64_t interval, int64_t end, struct ax_period *p);
 void ax_period_free(struct ax_period *p);
 /* period.json: the calendar of every instance and every control with a
  * mapped check (README: period.json); control / instance (may be NULL)

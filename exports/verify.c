@@ -68,6 +68,7 @@ struct vctx {
 	int tsr_checked;      /* ax_tsa_check ran already */
 	char last_hash[65];   /* manifest.json's ledger.last_hash, "" when none */
 	char store_head[65];  /* manifest.json's ledger.store_head, "" when none */
+	struct ax_period_bounds bounds; /* manifest.json's period and time, the first run: for period.json */
 };
 
 static int invalid(const char *fmt, const char *a, const char *b)
@@ -416,6 +417,14 @@ static int manifest_member(void *arg, const char *key, json_t *value)
 		snprintf(v->last_hash, sizeof(v->last_hash), "%s", last);
 	if (strcmp(key, "ledger") == 0 && head)
 		snprintf(v->store_head, sizeof(v->store_head), "%s", head);
+	if (strcmp(key, "period") == 0) {
+		const char *since = json_string_value(json_object_get(value, "since"));
+		const char *until = json_string_value(json_object_get(value, "until"));
+		v->bounds.has_since = since && ax_time_parse(since, &v->bounds.since) == 0;
+		v->bounds.has_until = until && ax_time_parse(until, &v->bounds.until) == 0;
+	}
+	if (strcmp(key, "generated_at") == 0 && json_is_string(value))
+		v->bounds.has_generated_at = ax_time_parse(json_string_value(value), &v->bounds.generated_at) == 0;
 	return 0;
 }
 
@@ -767,13 +776,23 @@ static int check_run(struct ledger_walk *w, const char *text, size_t len)
 		}
 		w->v->rep->runs_content++;
 		/* results come in ledger order, grouped by instance */
-		for (size_t i = 0; strcmp(info.kind, "collect") == 0 && i < ev.nresults; i++)
-			if (i == 0 || strcmp(ev.results[i].instance, ev.results[i - 1].instance) != 0)
-				ax_run_counts_add(&w->counts, ev.results[i].instance);
+		for (size_t i = 0, j; strcmp(info.kind, "collect") == 0 && i < ev.nresults; i = j) {
+			struct ax_run_seen seen = {info.started_at, info.finished_at, 1, 0};
+			for (j = i; j < ev.nresults && strcmp(ev.results[j].instance, ev.results[i].instance) == 0; j++) {
+				enum ax_check_status st = ev.results[j].status;
+				seen.failed &= st == AX_CHECK_ERROR;
+				seen.counting |= st == AX_CHECK_PASS || st == AX_CHECK_FAIL || st == AX_CHECK_ERROR;
+			}
+			ax_run_counts_add(&w->counts, ev.results[i].instance, &seen);
+		}
 	} else {
 		for (; w->next.have && w->next.run == id;)
 			if ((err = next_result(w)) < 0)
 				goto cleanup;
+	}
+	if (w->nruns_seen == 0) {
+		w->v->bounds.first_run = info.started_at;
+		w->v->bounds.has_first_run = 1;
 	}
 	if ((why = ax_ledger_walk_run(w->walk, &info, info.pruned ? NULL : &ev))) {
 		err = invalid("ledger.json: run %s: %s", idtxt, why);
@@ -853,7 +872,7 @@ static int check_ledger(struct vctx *v)
 		goto cleanup;
 	}
 	/* the run calendar counts the runs the ledger signs */
-	if (v->has_period && (err = ax_verify_period(v->period.ptr, v->period.size, &w.counts)) < 0)
+	if (v->has_period && (err = ax_verify_period(v->period.ptr, v->period.size, &w.counts, &v->bounds)) < 0)
 		goto cleanup;
 	v->rep->runs_pruned_covered = lrep.pruned_covered;
 	v->rep->runs_pruned_legacy = lrep.pruned_legacy;
