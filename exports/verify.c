@@ -42,6 +42,7 @@
 #include "ledger.h"
 #include "progress.h"
 #include "verify_period.h"
+#include "verify_sample.h"
 #include "util.h"
 #include "x509.h"
 #include "zipread.h"
@@ -62,8 +63,8 @@ struct vctx {
 	struct ax_verify_report *rep;
 	struct ax_zip *z;
 	struct entry *e; /* parallel to the ZIP's entries */
-	struct ax_buf manifest, sig, signer, tsr, period;
-	int has_manifest, has_sig, has_signer, has_tsr, has_period;
+	struct ax_buf manifest, sig, signer, tsr, period, sample, plan;
+	int has_manifest, has_sig, has_signer, has_tsr, has_period, has_sample, has_plan;
 	long ledger, results; /* entry indices, or -1 */
 	int tsr_checked;      /* ax_tsa_check ran already */
 	char last_hash[65];   /* manifest.json's ledger.last_hash, "" when none */
@@ -132,6 +133,8 @@ static struct ax_buf *keep_for(struct vctx *v, const char *name, size_t manifest
 		{"signer.pem", &v->signer, &v->has_signer, SMALL_MAX},
 		{"manifest.json.sig.tsr", &v->tsr, &v->has_tsr, SMALL_MAX},
 		{"period.json", &v->period, &v->has_period, PERIOD_MAX},
+		{"sample.json", &v->sample, &v->has_sample, PERIOD_MAX},
+		{"oscal/assessment-plan.xml", &v->plan, &v->has_plan, PERIOD_MAX},
 	};
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		if (strcmp(name, k[i].name) == 0) {
@@ -886,6 +889,21 @@ cleanup:
 	return err;
 }
 
+/* A sample bundle's sample.json: recomputed from the population the
+ * manifest signs (the bytes read again must be those hashed before). */
+static int check_sample(struct vctx *v)
+{
+	char *path = NULL, sha[65];
+	int64_t size;
+	int err = ax_verify_sample(v->z, v->sample.ptr, v->sample.size, v->has_plan ? v->plan.ptr : NULL,
+				   v->plan.size, &path, sha);
+	struct entry *e = path ? find_entry(v, path, &size) : NULL;
+	if (!err && (!e || !e->listed || strcmp(e->sha256, sha) != 0))
+		err = invalid("sample.json: %s changed while it was verified%s", path, "");
+	free(path);
+	return err;
+}
+
 static int verify_zip(struct vctx *v)
 {
 	int64_t at;
@@ -899,7 +917,7 @@ static int verify_zip(struct vctx *v)
 		return err;
 	if (v->ledger < 0 || v->results < 0)
 		return invalid("%s is missing from the bundle%s", v->ledger >= 0 ? "results.jsonl" : "ledger.json", "");
-	if ((err = check_ledger(v)) < 0)
+	if ((err = check_ledger(v)) < 0 || (v->has_sample && (err = check_sample(v)) < 0))
 		return err;
 	return v->has_tsr && !v->tsr_checked ? stamp_time(v, &at) : 0;
 }
@@ -913,6 +931,8 @@ static void vctx_free(struct vctx *v)
 	ax_buf_free(&v->signer);
 	ax_buf_free(&v->tsr);
 	ax_buf_free(&v->period);
+	ax_buf_free(&v->sample);
+	ax_buf_free(&v->plan);
 }
 
 static struct ax_zip_limits limits(const struct ax_verify_opts *o)
