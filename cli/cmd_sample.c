@@ -34,12 +34,6 @@ static int catch_built(void *arg, const char *instance, const char *name, const 
 	return 1; /* found: stop */
 }
 
-static int is_built(const char *population)
-{
-	const char *slash = strchr(population, '/');
-	return slash && (strcmp(slash + 1, "runs") == 0 || strcmp(population, "manual/items") == 0);
-}
-
 static const struct ax_run_info *run_by_id(const struct ax_export_data *d, int64_t id)
 {
 	for (size_t i = 0; i < d->nruns; i++)
@@ -157,7 +151,7 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 			return rc;
 		src.store = cli->store;
 	}
-	if (!bundle && is_built(population)) {
+	if (!bundle && ax_sample_population_built(population)) {
 		/* the store's whole history, as an export without --since/--until builds it */
 		struct ax_export_data *d = NULL;
 		if ((rc = ax_cli_catalog(cli)) != 0)

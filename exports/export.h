@@ -286,6 +286,12 @@ double ax_export_pass_share(const struct ax_export_data *d, size_t control_index
 typedef int (*ax_export_pop_cb)(void *arg, const char *instance, const char *name, const struct ax_buf *csv,
 				const char *provenance);
 int ax_export_populations(const struct ax_export_data *d, ax_export_pop_cb cb, void *arg);
+/* The header and one row of an instance's runs population (counts by
+ * status, index AX_CHECK_*): verify rebuilds the population from the
+ * ledger with them (verify_period.c). */
+void ax_export_runs_header(struct ax_buf *csv);
+void ax_export_runs_row(struct ax_buf *csv, int64_t id, int64_t started, int64_t finished,
+			const unsigned n[AX_CHECK_NSTATUS]);
 
 /* The generated files of a bundle (each appends to out). */
 int ax_report_html(const struct ax_export_data *d, struct ax_buf *out);

@@ -391,6 +391,12 @@ cleanup:
 	return err;
 }
 
+int ax_sample_population_built(const char *population)
+{
+	const char *slash = strchr(population, '/');
+	return slash && (strcmp(slash + 1, "runs") == 0 || strcmp(population, "manual/items") == 0);
+}
+
 json_t *ax_sample_json(const struct ax_sample *s)
 {
 	json_t *items = json_array();

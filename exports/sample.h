@@ -99,6 +99,10 @@ int ax_sample_draw(const struct ax_sample_source *src, const char *population, c
 json_t *ax_sample_json(const struct ax_sample *s);
 void ax_sample_free(struct ax_sample *s);
 
+/* True for a population built at export (INSTANCE/runs, manual/items)
+ * rather than emitted by a probe. */
+int ax_sample_population_built(const char *population);
+
 /* The algorithm as a few lines of Python (bundles' README.txt). */
 extern const char ax_sample_python[];
 

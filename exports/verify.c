@@ -780,9 +780,10 @@ static int check_run(struct ledger_walk *w, const char *text, size_t len)
 		w->v->rep->runs_content++;
 		/* results come in ledger order, grouped by instance */
 		for (size_t i = 0, j; strcmp(info.kind, "collect") == 0 && i < ev.nresults; i = j) {
-			struct ax_run_seen seen = {info.started_at, info.finished_at, 1, 0};
+			struct ax_run_seen seen = {info.started_at, info.finished_at, 1, 0, id, {0}};
 			for (j = i; j < ev.nresults && strcmp(ev.results[j].instance, ev.results[i].instance) == 0; j++) {
 				enum ax_check_status st = ev.results[j].status;
+				seen.n[st]++;
 				seen.failed &= st == AX_CHECK_ERROR;
 				seen.counting |= st == AX_CHECK_PASS || st == AX_CHECK_FAIL || st == AX_CHECK_ERROR;
 			}
@@ -839,6 +840,45 @@ static int walk_ledger(struct ledger_walk *w)
 	return err;
 }
 
+/* The runs populations, built at export outside the chain, are the
+ * ledger's runs: a bundle with populations has one per instance that
+ * reported (bundles from before populations have none). */
+static int check_runs_populations(struct vctx *v, const struct ax_run_counts *c)
+{
+	int has_populations = 0;
+	char sha[65];
+	for (size_t k = 0; k < ax_zip_count(v->z); k++) {
+		const char *p = ax_zip_get(v->z, k)->name, *inst = p + strlen("populations/"), *slash;
+		if (strncmp(p, "populations/", strlen("populations/")) != 0)
+			continue;
+		has_populations = 1;
+		slash = strchr(inst, '/');
+		if (!slash || strcmp(slash, "/runs.csv") != 0)
+			continue;
+		size_t i = 0;
+		while (i < c->len && (strlen(c->names[i]) != (size_t)(slash - inst) ||
+				      strncmp(c->names[i], inst, (size_t)(slash - inst)) != 0))
+			i++;
+		if (i == c->len)
+			return invalid("%s: its instance has no collection run in ledger.json%s", p, "");
+	}
+	for (size_t i = 0; has_populations && i < c->len; i++) {
+		char *path;
+		int64_t size;
+		if (strcmp(c->names[i], "manual") == 0 || strcmp(c->names[i], "ledger") == 0)
+			continue; /* not a probe's control executions: no runs population */
+		path = ax_asprintf("populations/%s/runs.csv", c->names[i]);
+		struct entry *e = find_entry(v, path, &size);
+		ax_run_counts_population_sha(c, i, sha);
+		int bad = !e || !e->listed || strcmp(e->sha256, sha) != 0;
+		int err = bad ? invalid("%s is not the runs of its instance in ledger.json%s", path, "") : 0;
+		free(path);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 static int check_ledger(struct vctx *v)
 {
 	struct ledger_walk w = {.v = v, .walk = ax_ledger_walk_new()};
@@ -876,6 +916,8 @@ static int check_ledger(struct vctx *v)
 	}
 	/* the run calendar counts the runs the ledger signs */
 	if (v->has_period && (err = ax_verify_period(v->period.ptr, v->period.size, &w.counts, &v->bounds)) < 0)
+		goto cleanup;
+	if ((err = check_runs_populations(v, &w.counts)) < 0)
 		goto cleanup;
 	v->rep->runs_pruned_covered = lrep.pruned_covered;
 	v->rep->runs_pruned_legacy = lrep.pruned_legacy;

@@ -68,7 +68,7 @@ static int cmp_i64(const void *pa, const void *pb)
 }
 
 /* The calendar of one instance against what its runs give. */
-static int check_instance(const json_t *in, const char *name, struct ax_run_seen *runs, int n, int64_t until)
+static int check_instance(const json_t *in, const char *name, const struct ax_run_seen *runs, int n, int64_t until)
 {
 	struct ax_period_instance want = {0};
 	const char *src = json_string_value(json_object_get(in, "interval_source"));
@@ -83,12 +83,16 @@ static int check_instance(const json_t *in, const char *name, struct ax_run_seen
 		err = ax_error_code(AX_EINVALID, "period.json: instance %s is malformed", name);
 		goto cleanup;
 	}
-	/* the calendar orders an instance's runs by their start */
-	qsort(runs, (size_t)n, sizeof(*runs), cmp_started);
+	/* the calendar orders an instance's runs by their start (a copy: the
+	 * runs population keeps the ledger's order) */
+	struct ax_run_seen *sorted = ax_calloc((size_t)n + 1, sizeof(*sorted));
+	memcpy(sorted, runs, (size_t)n * sizeof(*runs));
+	qsort(sorted, (size_t)n, sizeof(*sorted), cmp_started);
 	for (int r = 0; r < n; r++) {
-		at[r] = runs[r].started_at;
-		failed[r] = runs[r].failed;
+		at[r] = sorted[r].started_at;
+		failed[r] = sorted[r].failed;
 	}
+	free(sorted);
 	/* a configured interval is the site's statement; one taken from the
 	 * runs is recomputed */
 	ax_period_instance_fill(&want, at, failed, (size_t)n, observed ? 0 : interval, until, NULL);
@@ -257,7 +261,7 @@ cleanup:
 	return err;
 }
 
-int ax_verify_period(const char *text, size_t len, struct ax_run_counts *c, const struct ax_period_bounds *b)
+int ax_verify_period(const char *text, size_t len, const struct ax_run_counts *c, const struct ax_period_bounds *b)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *in;
@@ -324,4 +328,15 @@ cleanup:
 	free(listed_once);
 	json_decref(j);
 	return err;
+}
+
+void ax_run_counts_population_sha(const struct ax_run_counts *c, size_t i, char out[65])
+{
+	struct ax_buf csv = AX_BUF_INIT;
+	ax_export_runs_header(&csv);
+	for (int r = 0; r < c->n[i]; r++)
+		ax_export_runs_row(&csv, c->runs[i][r].id, c->runs[i][r].started_at, c->runs[i][r].finished_at,
+				   c->runs[i][r].n);
+	ax_sha256_hex(csv.ptr, csv.size, out);
+	ax_buf_free(&csv);
 }

@@ -9,11 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evidence.h"
+
 /* One collection run of one instance, as the ledger signs it. */
 struct ax_run_seen {
 	int64_t started_at, finished_at;
 	unsigned char failed;   /* the instance reported nothing but errors */
 	unsigned char counting; /* it reported a pass, fail or error */
+	int64_t id;
+	unsigned n[AX_CHECK_NSTATUS]; /* its results by status */
 };
 /* Collection runs per instance, as the ledger walk finds them. */
 struct ax_run_counts {
@@ -41,6 +45,11 @@ struct ax_period_bounds {
  * which one of the control's instances reported a pass, fail or error,
  * and its run sums are those of its instances. AX_EINVALID naming the
  * first mismatch. */
-int ax_verify_period(const char *text, size_t len, struct ax_run_counts *c, const struct ax_period_bounds *b);
+int ax_verify_period(const char *text, size_t len, const struct ax_run_counts *c, const struct ax_period_bounds *b);
+
+/* The SHA-256 of the runs population (populations/INSTANCE/runs.csv) the
+ * export builds for instance i of c from these runs: it is derived data,
+ * outside the chain, and must be exactly the ledger's runs. */
+void ax_run_counts_population_sha(const struct ax_run_counts *c, size_t i, char out[65]);
 
 #endif

@@ -34,6 +34,7 @@ EOF2
 C="$T/annexa.conf"
 cd "$T" || exit 1
 expect_rc 0 "$ANNEXA" -c "$C" collect
+expect_rc 0 "$ANNEXA" -c "$C" collect
 expect_rc 0 "$ANNEXA" -c "$C" keygen
 expect_rc 0 "$ANNEXA" -c "$C" export -o "$T/b.zip"
 expect_rc 0 "$ANNEXA" verify "$T/b.zip"
@@ -163,4 +164,31 @@ expect_rc 1 "$ANNEXA" verify "$T/rows.zip"
 expect_out "artifact populations/dumps/dumps.provenance.json does not match the bundle's file"
 expect_rc 1 "$ANNEXA" sample dumps/dumps --seed s --bundle "$T/rows.zip"
 expect_out "the list (9 items"
+# the runs population is built at export, outside the chain: a run left
+# out of it (and its provenance made to agree) or an instance that never
+# ran is refused; a sample of runs carries its excerpt's runs, which
+# recompute the same sample
+python3 - x/populations/dumps/runs.csv x/populations/dumps/runs.provenance.json "$T/runs" <<'PY'
+import hashlib, json, sys
+lines = open(sys.argv[1], 'rb').read().split(b'\n')
+data = b'\n'.join(lines[:1] + lines[2:])
+p = json.load(open(sys.argv[2]))
+p['rows'] -= 1; p['sha256'] = hashlib.sha256(data).hexdigest(); p['size'] = len(data)
+open(sys.argv[3] + '.csv', 'wb').write(data)
+open(sys.argv[3] + '.json', 'w').write(json.dumps(p, indent=2, sort_keys=True))
+PY
+python3 "$FORGE" "$T/b.zip" --resign "$T/runs-cut.zip" state/signing.key state/signing.crt \
+	populations/dumps/runs.csv="$T/runs.csv" populations/dumps/runs.provenance.json="$T/runs.json"
+expect_rc 0 "$ANNEXA" sample dumps/runs --seed s --bundle "$T/runs-cut.zip"
+expect_rc 1 "$ANNEXA" verify "$T/runs-cut.zip"
+expect_out "populations/dumps/runs.csv is not the runs of its instance in ledger.json"
+python3 "$FORGE" "$T/b.zip" --resign "$T/ghost.zip" state/signing.key state/signing.crt \
+	populations/ghost/runs.csv=x/populations/dumps/runs.csv
+expect_rc 1 "$ANNEXA" verify "$T/ghost.zip"
+expect_out "populations/ghost/runs.csv: its instance has no collection run in ledger.json"
+expect_rc 0 "$ANNEXA" -c "$C" sample dumps/runs --seed s --n 1 -o "$T/runs-sample.zip"
+expect_rc 0 "$ANNEXA" verify "$T/runs-sample.zip"
+mkdir r && (cd r && unzip -q "$T/runs-sample.zip") || fail "unzip runs sample"
+ok; [ "$(python3 "$T/rule.py" r/populations/dumps/runs.csv s 1)" = "$(items r/sample.json)" ] ||
+	fail "README.txt's rule on the runs sample bundle draws another run than sample.json"
 done_tests

@@ -90,7 +90,7 @@ static void verify_cases(void)
 		{"[1,", "not a run calendar"},
 	};
 	struct ax_run_counts c = {0};
-	struct ax_run_seen r1 = {T0, T0 + 1, 0, 1}, r2 = {T0 + 24 * HOUR, T0 + 24 * HOUR + 1, 0, 1};
+	struct ax_run_seen r1 = {T0, T0 + 1, 0, 1, 1, {1}}, r2 = {T0 + 24 * HOUR, T0 + 24 * HOUR + 1, 0, 1, 2, {1}};
 	struct ax_period_bounds b = {.since = T0, .has_since = 1, .generated_at = T0 + 36 * HOUR, .has_generated_at = 1};
 	ax_run_counts_add(&c, "a", &r2); /* verify orders them by their start */
 	ax_run_counts_add(&c, "a", &r1);
