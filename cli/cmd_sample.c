@@ -144,6 +144,13 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 	}
 	if (!population || !seed || !*seed || (out && bundle))
 		return ax_cli_usage(cmd, stderr, AX_EXIT_USAGE);
+	/* the key is SHA-256 of the seed's UTF-8 (README.txt's Python encodes
+	 * it so); other bytes made --json print nothing and -o sign a bundle
+	 * with an empty sample.json */
+	if (!ax_utf8_valid(seed, strlen(seed))) {
+		fprintf(stderr, "annexa: sample: --seed must be UTF-8 text\n");
+		return AX_EXIT_USAGE;
+	}
 	struct ax_sample_source src = {.bundle = bundle};
 	struct built b = {population, AX_BUF_INIT, NULL};
 	if (!bundle) {

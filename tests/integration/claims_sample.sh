@@ -1,7 +1,7 @@
 #!/bin/bash
 # The README's claims about populations and samples, attacked. Items with
-# a comma, a quote, a newline, a leading space, a colon, non-ASCII and a
-# name that is not UTF-8 at all (backup-files' dump paths): the Python rule
+# a comma, a quote, a newline, CR and CRLF, a leading space, a colon,
+# non-ASCII and a name that is not UTF-8 (backup-files' dump paths): the Python rule
 # a bundle's README.txt prints, run as it stands, draws what `annexa
 # sample` draws, for N up to beyond the population. A sample bundle whose
 # sample.json was edited, or whose plan names another seed, is refused by
@@ -13,7 +13,7 @@ FORGE="$ANNEXA_SRC/tests/lib/zipforge.py"
 mkdir -p "$T/d"
 dump() { printf -- '--\n-- PostgreSQL database dump\n--\n\n--\n-- PostgreSQL database dump complete\n--\n\n' >"$T/d/$1"; }
 for n in 'a,b.sql' 'q"uote.sql' $'new\nline.sql' 'ü-unicode.sql' 'plain.sql' ' lead space.sql' \
-	$'\xff-latin1.sql' 'x:y.sql' 'z.sql'; do
+	$'\xff-latin1.sql' 'x:y.sql' $'cr\rlf\r\n.sql'; do
 	dump "$n"
 done
 # run as root, the probe drops to the annexa user when it exists
@@ -73,6 +73,13 @@ ok; [ "$(python3 "$T/rule.py" x/populations/dumps/dumps.csv s 100 | python3 -c '
 	fail "the README.txt rule does not take the whole population for N > rows"
 expect_rc 0 "$ANNEXA" -c "$C" sample dumps/dumps --seed s --n 100
 expect_out "9 of them (--n)"
+
+# a seed that is not UTF-8 has no key the README's rule computes: refused
+# (before: --json printed nothing and -o signed an empty sample.json)
+expect_rc 2 "$ANNEXA" -c "$C" sample dumps/dumps --seed $'\xff' --json
+expect_out "--seed must be UTF-8 text"
+expect_rc 2 "$ANNEXA" -c "$C" sample dumps/dumps --seed $'\xff' -o "$T/never.zip"
+ok; [ ! -e "$T/never.zip" ] || fail "a sample bundle was written for a seed that is not UTF-8"
 
 # the sample as a signed bundle; verify recomputes it
 seed='audit:2026 ü'
