@@ -8,8 +8,8 @@
 # daemon's lock listed after 17 MiB of other locks is still found; a table
 # that cannot be read is "cannot be told", never "not running".
 . "$ANNEXA_SRC/tests/lib/common.sh"
-if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-	echo "SKIP: needs root and unshare -m for a private /proc/locks"
+if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null || ! command -v setpriv >/dev/null; then
+	echo "SKIP: needs root, unshare -m (a private /proc/locks) and setpriv"
 	exit 77
 fi
 file_site_conf "Status Claims" "interval = 1h"
@@ -56,7 +56,10 @@ PY
 ok; [ "$(stat -c %s "$T/locks.long")" -gt $((17 << 20)) ] || fail "the long table is shorter than 17 MiB"
 status_with "$T/locks.long" --json
 ok; [ "$(daemon_json)" = "(True, 4545)" ] || fail "the daemon's lock after 17 MiB of locks: $(daemon_json)"
-# no lock table at all (a /proc without it): cannot be told
-unshare -m sh -c 'mount -t tmpfs none /proc && exec "$@"' sh "$ANNEXA" -c "$C" status --json >"$T/out" 2>&1
-ok; [ "$(daemon_json)" = "(None, None)" ] || fail "without /proc/locks: $(daemon_json)"
+# a lock table this process may not read (mode 000, without the
+# capabilities that let root read anyway): cannot be told
+: >"$T/locks.none" && chmod 000 "$T/locks.none"
+unshare -m sh -c 'mount --bind "$1" /proc/locks && shift && exec setpriv --bounding-set=-dac_override,-dac_read_search "$@"' \
+	sh "$T/locks.none" "$ANNEXA" -c "$C" status --json >"$T/out" 2>&1
+ok; [ "$(daemon_json)" = "(None, None)" ] || fail "an unreadable /proc/locks: $(daemon_json)"
 done_tests
