@@ -135,17 +135,24 @@ s["items"] = [{"rank": k + 1, "key": hashlib.sha256(("friendly:" + r["item"]).en
 p = p.replace("audit:2026 ü", "friendly")'
 expect_rc 0 "$ANNEXA" verify "$T/reseeded.zip"
 
-# the population edited (a row removed) and its provenance with it: the
-# manifest alone, or manifest and signature, still leave the ledger
-python3 - s/populations/dumps/dumps.csv s/populations/dumps/dumps.provenance.json "$T/cut" <<'PY'
-import hashlib, json, sys
-lines = open(sys.argv[1], 'rb').read().split(b'\n')
-data = b'\n'.join(lines[:1] + lines[2:])
+# cut_row CSV PROVENANCE OUT: OUT.csv, the list without its first item,
+# and OUT.json, its provenance made to agree (rows, size, sha256)
+cut_row() {
+	python3 - "$@" <<'PY' || fail "cutting a row of $1"
+import csv, hashlib, io, json, sys
+rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
+out = io.StringIO()
+csv.writer(out, lineterminator='\n').writerows(rows[:1] + rows[2:])
+data = out.getvalue().encode()
 p = json.load(open(sys.argv[2]))
-p['rows'] -= 1; p['sha256'] = hashlib.sha256(data).hexdigest(); p['size'] = len(data)
+p['rows'] = len(rows) - 2; p['sha256'] = hashlib.sha256(data).hexdigest(); p['size'] = len(data)
 open(sys.argv[3] + '.csv', 'wb').write(data)
 open(sys.argv[3] + '.json', 'w').write(json.dumps(p, indent=2, sort_keys=True))
 PY
+}
+# the population edited (a row removed) and its provenance with it: the
+# manifest alone, or manifest and signature, still leave the ledger
+cut_row s/populations/dumps/dumps.csv s/populations/dumps/dumps.provenance.json "$T/cut"
 python3 - "$T/s.zip" "$T/cut-unsigned.zip" "$T/cut" <<'PY'
 import sys, zipfile
 src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED)
@@ -175,15 +182,7 @@ expect_out "the list (9 items"
 # out of it (and its provenance made to agree) or an instance that never
 # ran is refused; a sample of runs carries its excerpt's runs, which
 # recompute the same sample
-python3 - x/populations/dumps/runs.csv x/populations/dumps/runs.provenance.json "$T/runs" <<'PY'
-import hashlib, json, sys
-lines = open(sys.argv[1], 'rb').read().split(b'\n')
-data = b'\n'.join(lines[:1] + lines[2:])
-p = json.load(open(sys.argv[2]))
-p['rows'] -= 1; p['sha256'] = hashlib.sha256(data).hexdigest(); p['size'] = len(data)
-open(sys.argv[3] + '.csv', 'wb').write(data)
-open(sys.argv[3] + '.json', 'w').write(json.dumps(p, indent=2, sort_keys=True))
-PY
+cut_row x/populations/dumps/runs.csv x/populations/dumps/runs.provenance.json "$T/runs"
 python3 "$FORGE" "$T/b.zip" --resign "$T/runs-cut.zip" state/signing.key state/signing.crt \
 	populations/dumps/runs.csv="$T/runs.csv" populations/dumps/runs.provenance.json="$T/runs.json"
 expect_rc 0 "$ANNEXA" sample dumps/runs --seed s --bundle "$T/runs-cut.zip"
