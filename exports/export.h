@@ -388,6 +388,12 @@ struct ax_verify_report {
 	struct ax_buf subject;   /* the signer's subject alone */
 	char fingerprint[65];    /* SHA-256 of the signer's certificate, hex */
 	char ledger_head[65];    /* manifest.json's ledger last_hash, "" when none */
+	/* derived files checked against the ledger (0 when the bundle has none) */
+	int period_checked;      /* period.json */
+	size_t period_instances; /* its instances */
+	size_t runs_populations; /* populations/INSTANCE/runs.csv rebuilt */
+	size_t sample_items;     /* a sample bundle's sample.json items redrawn */
+	int sample_checked;
 };
 /* Verifies a bundle. 0: valid. AX_EINVALID: invalid, the message names the
  * first problem. AX_ERROR / AX_ENOTFOUND: could not be read at all. The ZIP

@@ -875,6 +875,7 @@ static int check_runs_populations(struct vctx *v, const struct ax_run_counts *c)
 		free(path);
 		if (err < 0)
 			return err;
+		v->rep->runs_populations++;
 	}
 	return 0;
 }
@@ -917,6 +918,8 @@ static int check_ledger(struct vctx *v)
 	/* the run calendar counts the runs the ledger signs */
 	if (v->has_period && (err = ax_verify_period(v->period.ptr, v->period.size, &w.counts, &v->bounds)) < 0)
 		goto cleanup;
+	v->rep->period_checked = v->has_period;
+	v->rep->period_instances = v->has_period ? w.counts.len : 0;
 	if ((err = check_runs_populations(v, &w.counts)) < 0)
 		goto cleanup;
 	v->rep->runs_pruned_covered = lrep.pruned_covered;
@@ -938,10 +941,11 @@ static int check_sample(struct vctx *v)
 	char *path = NULL, sha[65];
 	int64_t size;
 	int err = ax_verify_sample(v->z, v->sample.ptr, v->sample.size, v->has_plan ? v->plan.ptr : NULL,
-				   v->plan.size, &path, sha);
+				   v->plan.size, &path, sha, &v->rep->sample_items);
 	struct entry *e = path ? find_entry(v, path, &size) : NULL;
 	if (!err && (!e || !e->listed || strcmp(e->sha256, sha) != 0))
 		err = invalid("sample.json: %s changed while it was verified%s", path, "");
+	v->rep->sample_checked = err == 0;
 	free(path);
 	return err;
 }

@@ -55,7 +55,7 @@ static int check_plan(const char *plan, size_t plen, const char *seed)
 }
 
 int ax_verify_sample(struct ax_zip *z, const char *sample, size_t slen, const char *plan, size_t plen,
-		     char **csv_path, char csv_sha256[65])
+		     char **csv_path, char csv_sha256[65], size_t *nitems)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(sample, slen, JSON_REJECT_DUPLICATES, &jerr), *items = json_object_get(j, "items"), *it;
@@ -102,6 +102,7 @@ int ax_verify_sample(struct ax_zip *z, const char *sample, size_t slen, const ch
 		}
 	}
 	err = check_plan(plan, plen, seed);
+	*nitems = s.nitems;
 cleanup:
 	ax_sample_free(&s);
 	json_decref(j);

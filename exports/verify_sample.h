@@ -15,8 +15,8 @@ struct ax_zip;
  * population, compares every item and the plan's (plan, plen; NULL: none)
  * sample-seed props with it. *csv_path (caller frees) and csv_sha256 name
  * the population file as read here, for the caller to hold against the
- * manifest. AX_EINVALID naming the first mismatch. */
+ * manifest; *nitems the items redrawn. AX_EINVALID naming the first mismatch. */
 int ax_verify_sample(struct ax_zip *z, const char *sample, size_t slen, const char *plan, size_t plen,
-		     char **csv_path, char csv_sha256[65]);
+		     char **csv_path, char csv_sha256[65], size_t *nitems);
 
 #endif

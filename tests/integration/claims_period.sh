@@ -42,6 +42,8 @@ ok; [ ! -e "$T/never.zip" ] || fail "a bundle was written for an impossible date
 # the bundle: four days, the first (27 February) without any run
 expect_rc 0 "$ANNEXA" -c "$C" export -o "$T/b.zip" --since 2028-02-27 --until 2028-03-01
 expect_rc 0 "$ANNEXA" verify "$T/b.zip"
+expect_out "calendar:  period.json agrees with the ledger (1 probe instances"
+expect_out "runs:      1 populations/*/runs.csv rebuilt from the ledger"
 mkdir "$T/x" && (cd "$T/x" && unzip -q "$T/b.zip") || fail "unzip"
 ok; [ "$(jsonq x/period.json "(d['days'], [c['calendar'] for c in d['controls'] if c['control'] == 'A.8.9'], [i['missed'] for i in d['instances']])")" = \
 	"(4, ['-ppp'], [42])" ] || fail "the bundle's calendar: $(head -c 600 x/period.json)"

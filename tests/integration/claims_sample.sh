@@ -85,6 +85,10 @@ ok; [ ! -e "$T/never.zip" ] || fail "a sample bundle was written for a seed that
 seed='audit:2026 ü'
 expect_rc 0 "$ANNEXA" -c "$C" sample dumps/dumps --seed "$seed" --n 3 -o "$T/s.zip"
 expect_rc 0 "$ANNEXA" verify "$T/s.zip"
+expect_out "sample:    sample.json's 3 items redrawn from its population and seed"
+expect_rc 0 "$ANNEXA" verify --json "$T/s.zip"
+ok; [ "$(jsonq "$T/out" 'd["derived"]')" = "{'period_instances': 1, 'period_json': True, 'runs_populations': 1, 'sample_items': 3}" ] ||
+	fail "verify --json derived: $(jsonq "$T/out" 'd.get("derived")')"
 mkdir s && (cd s && unzip -q "$T/s.zip") || fail "unzip sample"
 python3 "$T/rule.py" s/populations/dumps/dumps.csv "$seed" 3 >"$T/py3"
 items s/sample.json >"$T/ax3"
