@@ -391,6 +391,13 @@ static void verify_json(const char *path, int err, const struct ax_verify_opts *
 				      : json_null(),
 			      "counts", "entries", (json_int_t)rep->entries, "files", (json_int_t)rep->files, "runs",
 			      (json_int_t)rep->runs, "runs_content", (json_int_t)rep->runs_content);
+	if (j)
+		json_object_set_new(j, "derived",
+				    json_pack("{s:b,s:I,s:I,s:o}", "period_json", rep->period_checked,
+					      "period_instances", (json_int_t)rep->period_instances, "runs_populations",
+					      (json_int_t)rep->runs_populations, "sample_items",
+					      rep->sample_checked ? json_integer((json_int_t)rep->sample_items)
+								  : json_null()));
 	/* pruned runs are a finding, not a pass: their content is unverified */
 	if (j)
 		json_object_set_new(j, "pruned_runs",
@@ -424,6 +431,16 @@ static void verify_text(const char *path, const struct ax_verify_opts *o, const 
 	printf("  files:     %zu files match manifest.json, none missing, none extra\n", rep->files);
 	printf("  ledger:    %zu runs chained, %zu content hashes recomputed from results.jsonl\n", rep->runs,
 	       rep->runs_content);
+	if (rep->period_checked)
+		printf("  calendar:  period.json agrees with the ledger (%zu probe instances; the\n"
+		       "             configured intervals and gaps' reasons are the site's statement)\n",
+		       rep->period_instances);
+	if (rep->runs_populations)
+		printf("  runs:      %zu populations/*/runs.csv rebuilt from the ledger\n", rep->runs_populations);
+	if (rep->sample_checked)
+		printf("  sample:    sample.json's %zu items redrawn from its population and seed;\n"
+		       "             the plan names that seed (whether you chose it, only you know)\n",
+		       rep->sample_items);
 	size_t pruned = rep->runs_pruned_covered + rep->runs_pruned_legacy + rep->runs_pruned_unknown;
 	if (pruned)
 		printf("  finding:   %zu pruned runs, their content cannot be verified (%zu listed by a prune run of the\n"

@@ -34,12 +34,6 @@ static int catch_built(void *arg, const char *instance, const char *name, const 
 	return 1; /* found: stop */
 }
 
-static int is_built(const char *population)
-{
-	const char *slash = strchr(population, '/');
-	return slash && (strcmp(slash + 1, "runs") == 0 || strcmp(population, "manual/items") == 0);
-}
-
 static const struct ax_run_info *run_by_id(const struct ax_export_data *d, int64_t id)
 {
 	for (size_t i = 0; i < d->nruns; i++)
@@ -150,6 +144,13 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 	}
 	if (!population || !seed || !*seed || (out && bundle))
 		return ax_cli_usage(cmd, stderr, AX_EXIT_USAGE);
+	/* the key is SHA-256 of the seed's UTF-8 (README.txt's Python encodes
+	 * it so); other bytes made --json print nothing and -o sign a bundle
+	 * with an empty sample.json */
+	if (!ax_utf8_valid(seed, strlen(seed))) {
+		fprintf(stderr, "annexa: sample: --seed must be UTF-8 text\n");
+		return AX_EXIT_USAGE;
+	}
 	struct ax_sample_source src = {.bundle = bundle};
 	struct built b = {population, AX_BUF_INIT, NULL};
 	if (!bundle) {
@@ -157,7 +158,7 @@ int ax_cmd_sample(struct ax_cli *cli, int argc, char **argv)
 			return rc;
 		src.store = cli->store;
 	}
-	if (!bundle && is_built(population)) {
+	if (!bundle && ax_sample_population_built(population)) {
 		/* the store's whole history, as an export without --since/--until builds it */
 		struct ax_export_data *d = NULL;
 		if ((rc = ax_cli_catalog(cli)) != 0)

@@ -57,19 +57,34 @@ int ax_daemon_running(const char *store, pid_t *pid)
 			rc = ax_error_set("%s: %s", path, strerror(errno));
 		goto cleanup;
 	}
-	/* /proc files report size 0: read up to a bound */
+	/* /proc files report size 0: read in chunks, looking at whole lines.
+	 * The whole table is read (a bound cut it and answered "not running"
+	 * for a lock listed past it), and a read error means "cannot be
+	 * told", never "not running". */
 	FILE *f = fopen("/proc/locks", "re");
 	if (!f) {
 		rc = ax_error_set("/proc/locks: %s", strerror(errno));
 		goto cleanup;
 	}
-	char chunk[4096];
+	char chunk[65536];
 	size_t got;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0 && locks.size < (16u << 20))
+	while (rc == 0 && (got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		ax_buf_put(&locks, chunk, got);
+		const char *nl = memrchr(locks.ptr, '\n', locks.size);
+		if (!nl)
+			continue; /* a line longer than a chunk: no lock line is */
+		size_t whole = (size_t)(nl - locks.ptr) + 1;
+		rc = ax_proc_locks_holder(locks.ptr, whole, major(st.st_dev), minor(st.st_dev),
+					  (unsigned long)st.st_ino, pid);
+		memmove(locks.ptr, locks.ptr + whole, locks.size - whole);
+		ax_buf_truncate(&locks, locks.size - whole);
+	}
+	if (rc == 0 && ferror(f))
+		rc = ax_error_set("/proc/locks: %s", strerror(errno ? errno : EIO));
+	else if (rc == 0 && locks.size)
+		rc = ax_proc_locks_holder(locks.ptr, locks.size, major(st.st_dev), minor(st.st_dev),
+					  (unsigned long)st.st_ino, pid);
 	fclose(f);
-	rc = ax_proc_locks_holder(locks.ptr ? locks.ptr : "", locks.size, major(st.st_dev), minor(st.st_dev),
-				  (unsigned long)st.st_ino, pid);
 cleanup:
 	ax_buf_free(&locks);
 	free(path);

@@ -111,7 +111,12 @@ int ax_time_parse(const char *s, int64_t *out)
 			off = sign * (oh * 3600 + om * 60);
 		}
 	}
-	if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+	/* timegm would carry 2027-02-29 into March: a period bound the user
+	 * mistyped must be refused, not moved */
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = Y % 4 == 0 && (Y % 100 != 0 || Y % 400 == 0);
+	if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || (M == 2 && D == 29 && !leap) || h > 23 ||
+	    m > 59 || sec > 60)
 		goto bad;
 	struct tm tm = {0};
 	tm.tm_year = Y - 1900;

@@ -213,6 +213,13 @@ struct ax_period {
  * a locker's replayed store: the exporting machine's daemon is not the
  * collectors'). ax_export_data_load builds it with the configured log. */
 void ax_export_calendar_build(struct ax_export_data *d, const struct ax_daemon_event *events, size_t nevents);
+/* One instance's calendar from its runs' start times (oldest first, n > 0)
+ * and failed flags (nothing but errors), its interval (0: the median
+ * spacing of the runs) and the period's end; p's daemon events (p may be
+ * NULL) give the gaps' reasons. The same arithmetic lets verify recompute
+ * a bundle's period.json from its ledger (verify_period.c). */
+void ax_period_instance_fill(struct ax_period_instance *in, const int64_t *at, const unsigned char *failed, size_t n,
+			     int64_t interval, int64_t end, struct ax_period *p);
 void ax_period_free(struct ax_period *p);
 /* period.json: the calendar of every instance and every control with a
  * mapped check (README: period.json); control / instance (may be NULL)
@@ -279,6 +286,12 @@ double ax_export_pass_share(const struct ax_export_data *d, size_t control_index
 typedef int (*ax_export_pop_cb)(void *arg, const char *instance, const char *name, const struct ax_buf *csv,
 				const char *provenance);
 int ax_export_populations(const struct ax_export_data *d, ax_export_pop_cb cb, void *arg);
+/* The header and one row of an instance's runs population (counts by
+ * status, index AX_CHECK_*): verify rebuilds the population from the
+ * ledger with them (verify_period.c). */
+void ax_export_runs_header(struct ax_buf *csv);
+void ax_export_runs_row(struct ax_buf *csv, int64_t id, int64_t started, int64_t finished,
+			const unsigned n[AX_CHECK_NSTATUS]);
 
 /* The generated files of a bundle (each appends to out). */
 int ax_report_html(const struct ax_export_data *d, struct ax_buf *out);
@@ -375,6 +388,12 @@ struct ax_verify_report {
 	struct ax_buf subject;   /* the signer's subject alone */
 	char fingerprint[65];    /* SHA-256 of the signer's certificate, hex */
 	char ledger_head[65];    /* manifest.json's ledger last_hash, "" when none */
+	/* derived files checked against the ledger (0 when the bundle has none) */
+	int period_checked;      /* period.json */
+	size_t period_instances; /* its instances */
+	size_t runs_populations; /* populations/INSTANCE/runs.csv rebuilt */
+	size_t sample_items;     /* a sample bundle's sample.json items redrawn */
+	int sample_checked;
 };
 /* Verifies a bundle. 0: valid. AX_EINVALID: invalid, the message names the
  * first problem. AX_ERROR / AX_ENOTFOUND: could not be read at all. The ZIP

@@ -17,27 +17,29 @@ struct pop {
 	int64_t rows;
 };
 
+static void csv_row(struct ax_buf *csv, const char *item, const char *const *vals, size_t nvals)
+{
+	ax_csv_field(csv, item);
+	for (size_t i = 0; i < nvals; i++) {
+		ax_buf_putc(csv, ',');
+		ax_csv_field(csv, vals[i] ? vals[i] : "");
+	}
+	ax_buf_putc(csv, '\n');
+}
+
 static void pop_init(struct pop *p, const char *const *cols)
 {
+	size_t n = 0;
 	memset(p, 0, sizeof(*p));
 	p->columns = json_array();
-	ax_buf_puts(&p->csv, "item");
-	for (size_t i = 0; cols[i]; i++) {
-		json_array_append_new(p->columns, json_string(cols[i]));
-		ax_buf_putc(&p->csv, ',');
-		ax_csv_field(&p->csv, cols[i]);
-	}
-	ax_buf_putc(&p->csv, '\n');
+	for (; cols[n]; n++)
+		json_array_append_new(p->columns, json_string(cols[n]));
+	csv_row(&p->csv, "item", cols, n);
 }
 
 static void pop_row(struct pop *p, const char *item, const char *const *vals)
 {
-	ax_csv_field(&p->csv, item);
-	for (size_t i = 0; i < json_array_size(p->columns); i++) {
-		ax_buf_putc(&p->csv, ',');
-		ax_csv_field(&p->csv, vals[i] ? vals[i] : "");
-	}
-	ax_buf_putc(&p->csv, '\n');
+	csv_row(&p->csv, item, vals, json_array_size(p->columns));
 	p->rows++;
 }
 
@@ -67,14 +69,38 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static const char *const runs_cols[] = {"started_at", "finished_at", "results", "pass", "fail", "error",
+					 "skip", "info", NULL};
+
+void ax_export_runs_header(struct ax_buf *csv)
+{
+	csv_row(csv, "item", runs_cols, sizeof(runs_cols) / sizeof(runs_cols[0]) - 1);
+}
+
+void ax_export_runs_row(struct ax_buf *csv, int64_t id, int64_t started, int64_t finished,
+			const unsigned n[AX_CHECK_NSTATUS])
+{
+	char item[24], s[32], f[32], c[AX_CHECK_NSTATUS + 1][16];
+	unsigned total = 0;
+	for (int k = 0; k < AX_CHECK_NSTATUS; k++)
+		total += n[k];
+	snprintf(item, sizeof(item), "run-%lld", (long long)id);
+	ax_time_format(started, s);
+	ax_time_format(finished, f);
+	snprintf(c[0], sizeof(c[0]), "%u", total);
+	for (int k = 0; k < AX_CHECK_NSTATUS; k++)
+		snprintf(c[k + 1], sizeof(c[k + 1]), "%u", n[k]);
+	const char *vals[] = {s, f, c[0], c[1 + AX_CHECK_PASS], c[1 + AX_CHECK_FAIL], c[1 + AX_CHECK_ERROR],
+			      c[1 + AX_CHECK_SKIP], c[1 + AX_CHECK_INFO]};
+	csv_row(csv, item, vals, sizeof(vals) / sizeof(vals[0]));
+}
+
 /* One row per collection run that reported for the instance. */
 static int runs_of(const struct ax_export_data *d, const char *inst, ax_export_pop_cb cb, void *arg)
 {
-	static const char *const cols[] = {"started_at", "finished_at", "results", "pass", "fail", "error",
-					   "skip", "info", NULL};
 	struct pop p;
 	size_t r = 0, i = 0;
-	pop_init(&p, cols);
+	pop_init(&p, runs_cols); /* the header ax_export_runs_header writes */
 	for (r = 0; r < d->nruns; r++) {
 		const struct ax_run_info *run = &d->runs[r];
 		unsigned n[AX_CHECK_NSTATUS] = {0}, total = 0;
@@ -87,16 +113,8 @@ static int runs_of(const struct ax_export_data *d, const char *inst, ax_export_p
 				n[d->evidence.results[k].status]++, total++;
 		if (!total)
 			continue;
-		char id[24], s[32], f[32], c[AX_CHECK_NSTATUS + 1][16];
-		snprintf(id, sizeof(id), "run-%lld", (long long)run->id);
-		ax_time_format(run->started_at, s);
-		ax_time_format(run->finished_at, f);
-		snprintf(c[0], sizeof(c[0]), "%u", total);
-		for (int k = 0; k < AX_CHECK_NSTATUS; k++)
-			snprintf(c[k + 1], sizeof(c[k + 1]), "%u", n[k]);
-		const char *vals[] = {s, f, c[0], c[1 + AX_CHECK_PASS], c[1 + AX_CHECK_FAIL], c[1 + AX_CHECK_ERROR],
-				      c[1 + AX_CHECK_SKIP], c[1 + AX_CHECK_INFO]};
-		pop_row(&p, id, vals);
+		ax_export_runs_row(&p.csv, run->id, run->started_at, run->finished_at, n);
+		p.rows++;
 	}
 	const struct ax_probe_instance *pi = d->cfg ? ax_config_probe(d->cfg, inst) : NULL;
 	int64_t span = d->nruns ? d->runs[d->nruns - 1].started_at - d->runs[0].started_at + 1 : 0;

@@ -60,15 +60,15 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* The median spacing of the runs (0 with fewer than two). */
-static int64_t median_spacing(const struct inst_runs *r)
+static int64_t median_spacing(const int64_t *at, size_t n)
 {
-	if (r->n < 2)
+	if (n < 2)
 		return 0;
-	int64_t *d = ax_calloc(r->n, sizeof(*d));
-	for (size_t i = 1; i < r->n; i++)
-		d[i - 1] = r->at[i] - r->at[i - 1];
-	qsort(d, r->n - 1, sizeof(*d), cmp_i64);
-	int64_t m = d[(r->n - 1) / 2];
+	int64_t *d = ax_calloc(n, sizeof(*d));
+	for (size_t i = 1; i < n; i++)
+		d[i - 1] = at[i] - at[i - 1];
+	qsort(d, n - 1, sizeof(*d), cmp_i64);
+	int64_t m = d[(n - 1) / 2];
 	free(d);
 	return m;
 }
@@ -76,7 +76,7 @@ static int64_t median_spacing(const struct inst_runs *r)
 static const char *gap_reason(const struct ax_period *p, int64_t from, int64_t to, int failed_before)
 {
 	int started = 0;
-	for (size_t i = 0; i < p->nevents; i++) {
+	for (size_t i = 0; p && i < p->nevents; i++) {
 		if (p->events[i].at < from || p->events[i].at > to)
 			continue;
 		if (!p->events[i].start)
@@ -102,32 +102,31 @@ static void add_gap(struct ax_period *p, struct ax_period_instance *in, int64_t 
 	in->missed += missed;
 }
 
-static void instance_calendar(struct ax_period *p, struct ax_period_instance *in, const struct inst_runs *r,
-			      const struct ax_export_data *d)
+void ax_period_instance_fill(struct ax_period_instance *in, const int64_t *at, const unsigned char *failed, size_t n,
+			     int64_t interval, int64_t end, struct ax_period *p)
 {
-	int64_t end = d->status_at;
-	in->interval = ax_schedule_interval(d->cfg, in->name);
+	in->interval = interval;
 	if (!in->interval) {
-		in->interval = median_spacing(r);
+		in->interval = median_spacing(at, n);
 		in->interval_observed = 1;
 	}
-	in->observed = (int)r->n;
-	in->first = r->at[0];
-	in->last = r->at[r->n - 1];
-	for (size_t k = 0; k < r->n; k++)
-		in->failed += r->failed[k];
+	in->observed = (int)n;
+	in->first = at[0];
+	in->last = at[n - 1];
+	for (size_t k = 0; k < n; k++)
+		in->failed += failed[k];
 	if (in->interval <= 0) {
 		in->expected = in->observed;
 		return;
 	}
 	in->expected = end > in->first ? (int)(1 + (end - in->first) / in->interval) : 1;
-	for (size_t k = 1; k < r->n; k++) {
-		int64_t gap = r->at[k] - r->at[k - 1];
+	for (size_t k = 1; k < n; k++) {
+		int64_t gap = at[k] - at[k - 1];
 		if (gap >= 2 * in->interval)
-			add_gap(p, in, r->at[k - 1], r->at[k], (int)((gap - 1) / in->interval), r->failed[k - 1]);
+			add_gap(p, in, at[k - 1], at[k], (int)((gap - 1) / in->interval), failed[k - 1]);
 	}
 	if (end - in->last >= 2 * in->interval)
-		add_gap(p, in, in->last, end, (int)((end - in->last) / in->interval) - 1, r->failed[r->n - 1]);
+		add_gap(p, in, in->last, end, (int)((end - in->last) / in->interval) - 1, failed[n - 1]);
 }
 
 void ax_period_free(struct ax_period *p)
@@ -198,7 +197,8 @@ void ax_export_calendar_build(struct ax_export_data *d, const struct ax_daemon_e
 		memset(in, 0, sizeof(*in));
 		in->name = ax_strdup(seen[g].name);
 		in->controls = ax_calloc(nc + 1, 1);
-		instance_calendar(p, in, &runs, d);
+		ax_period_instance_fill(in, runs.at, runs.failed, runs.n, ax_schedule_interval(d->cfg, in->name),
+					d->status_at, p);
 		g = e;
 	}
 	/* which controls each instance evidences: its distinct checks */

@@ -302,7 +302,9 @@ int ax_sample_draw(const struct ax_sample_source *src, const char *population, c
 		goto cleanup;
 	}
 	name = slash + 1;
-	if (src->bundle) {
+	if (src->zip) {
+		z = src->zip;
+	} else if (src->bundle) {
 		if ((fd = open(src->bundle, O_RDONLY | O_CLOEXEC)) < 0) {
 			err = ax_error_set("%s: cannot open", src->bundle);
 			goto cleanup;
@@ -379,13 +381,20 @@ int ax_sample_draw(const struct ax_sample_source *src, const char *population, c
 cleanup:
 	ax_popcsv_free(&d.csv);
 	EVP_MD_CTX_free(d.md);
-	ax_zip_free(z);
+	if (z != src->zip)
+		ax_zip_free(z);
 	if (fd >= 0)
 		close(fd);
 	ax_buf_free(&prov);
 	ax_buf_free(&path);
 	free(instance);
 	return err;
+}
+
+int ax_sample_population_built(const char *population)
+{
+	const char *slash = strchr(population, '/');
+	return slash && (strcmp(slash + 1, "runs") == 0 || strcmp(population, "manual/items") == 0);
 }
 
 json_t *ax_sample_json(const struct ax_sample *s)

@@ -19,6 +19,8 @@
 #include "population.h"
 #include "store.h"
 
+struct ax_zip;
+
 #define AX_SAMPLE_MAX_N 10000
 #define AX_SAMPLE_MAX_RECORD (1u << 20) /* bytes of one CSV record */
 #define AX_SAMPLE_MAX_FIELDS 256
@@ -80,7 +82,8 @@ struct ax_sample {
 /* Where a population's bytes come from. */
 struct ax_sample_source {
 	struct ax_store *store; /* the newest stored version, or */
-	const char *bundle;     /* a bundle file, or */
+	const char *bundle;     /* a bundle file (named so in messages; with zip: that bundle, already open), or */
+	struct ax_zip *zip;
 	const struct ax_buf *csv; /* a population in memory (built at export) */
 	const char *provenance;
 };
@@ -95,6 +98,10 @@ int ax_sample_draw(const struct ax_sample_source *src, const char *population, c
  *  "row":{COLUMN: VALUE}}]} */
 json_t *ax_sample_json(const struct ax_sample *s);
 void ax_sample_free(struct ax_sample *s);
+
+/* True for a population built at export (INSTANCE/runs, manual/items)
+ * rather than emitted by a probe. */
+int ax_sample_population_built(const char *population);
 
 /* The algorithm as a few lines of Python (bundles' README.txt). */
 extern const char ax_sample_python[];

@@ -42,6 +42,7 @@
 #include "ledger.h"
 #include "progress.h"
 #include "verify_period.h"
+#include "verify_sample.h"
 #include "util.h"
 #include "x509.h"
 #include "zipread.h"
@@ -62,12 +63,13 @@ struct vctx {
 	struct ax_verify_report *rep;
 	struct ax_zip *z;
 	struct entry *e; /* parallel to the ZIP's entries */
-	struct ax_buf manifest, sig, signer, tsr, period;
-	int has_manifest, has_sig, has_signer, has_tsr, has_period;
+	struct ax_buf manifest, sig, signer, tsr, period, sample, plan;
+	int has_manifest, has_sig, has_signer, has_tsr, has_period, has_sample, has_plan;
 	long ledger, results; /* entry indices, or -1 */
 	int tsr_checked;      /* ax_tsa_check ran already */
 	char last_hash[65];   /* manifest.json's ledger.last_hash, "" when none */
 	char store_head[65];  /* manifest.json's ledger.store_head, "" when none */
+	struct ax_period_bounds bounds; /* manifest.json's period and time, the first run: for period.json */
 };
 
 static int invalid(const char *fmt, const char *a, const char *b)
@@ -113,6 +115,8 @@ static struct ax_buf *keep_for(struct vctx *v, const char *name, size_t manifest
 		{"signer.pem", &v->signer, &v->has_signer, SMALL_MAX},
 		{"manifest.json.sig.tsr", &v->tsr, &v->has_tsr, SMALL_MAX},
 		{"period.json", &v->period, &v->has_period, PERIOD_MAX},
+		{"sample.json", &v->sample, &v->has_sample, PERIOD_MAX},
+		{"oscal/assessment-plan.xml", &v->plan, &v->has_plan, PERIOD_MAX},
 	};
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		if (strcmp(name, k[i].name) == 0) {
@@ -398,6 +402,14 @@ static int manifest_member(void *arg, const char *key, json_t *value)
 		snprintf(v->last_hash, sizeof(v->last_hash), "%s", last);
 	if (strcmp(key, "ledger") == 0 && head)
 		snprintf(v->store_head, sizeof(v->store_head), "%s", head);
+	if (strcmp(key, "period") == 0) {
+		const char *since = json_string_value(json_object_get(value, "since"));
+		const char *until = json_string_value(json_object_get(value, "until"));
+		v->bounds.has_since = since && ax_time_parse(since, &v->bounds.since) == 0;
+		v->bounds.has_until = until && ax_time_parse(until, &v->bounds.until) == 0;
+	}
+	if (strcmp(key, "generated_at") == 0 && json_is_string(value))
+		v->bounds.has_generated_at = ax_time_parse(json_string_value(value), &v->bounds.generated_at) == 0;
 	return 0;
 }
 
@@ -749,13 +761,24 @@ static int check_run(struct ledger_walk *w, const char *text, size_t len)
 		}
 		w->v->rep->runs_content++;
 		/* results come in ledger order, grouped by instance */
-		for (size_t i = 0; strcmp(info.kind, "collect") == 0 && i < ev.nresults; i++)
-			if (i == 0 || strcmp(ev.results[i].instance, ev.results[i - 1].instance) != 0)
-				ax_run_counts_add(&w->counts, ev.results[i].instance);
+		for (size_t i = 0, j; strcmp(info.kind, "collect") == 0 && i < ev.nresults; i = j) {
+			struct ax_run_seen seen = {info.started_at, info.finished_at, 1, 0, id, {0}};
+			for (j = i; j < ev.nresults && strcmp(ev.results[j].instance, ev.results[i].instance) == 0; j++) {
+				enum ax_check_status st = ev.results[j].status;
+				seen.n[st]++;
+				seen.failed &= st == AX_CHECK_ERROR;
+				seen.counting |= st == AX_CHECK_PASS || st == AX_CHECK_FAIL || st == AX_CHECK_ERROR;
+			}
+			ax_run_counts_add(&w->counts, ev.results[i].instance, &seen);
+		}
 	} else {
 		for (; w->next.have && w->next.run == id;)
 			if ((err = next_result(w)) < 0)
 				goto cleanup;
+	}
+	if (w->nruns_seen == 0) {
+		w->v->bounds.first_run = info.started_at;
+		w->v->bounds.has_first_run = 1;
 	}
 	if ((why = ax_ledger_walk_run(w->walk, &info, info.pruned ? NULL : &ev))) {
 		err = invalid("ledger.json: run %s: %s", idtxt, why);
@@ -799,6 +822,46 @@ static int walk_ledger(struct ledger_walk *w)
 	return err;
 }
 
+/* The runs populations, built at export outside the chain, are the
+ * ledger's runs: a bundle with populations has one per instance that
+ * reported (bundles from before populations have none). */
+static int check_runs_populations(struct vctx *v, const struct ax_run_counts *c)
+{
+	int has_populations = 0;
+	char sha[65];
+	for (size_t k = 0; k < ax_zip_count(v->z); k++) {
+		const char *p = ax_zip_get(v->z, k)->name, *inst = p + strlen("populations/"), *slash;
+		if (strncmp(p, "populations/", strlen("populations/")) != 0)
+			continue;
+		has_populations = 1;
+		slash = strchr(inst, '/');
+		if (!slash || strcmp(slash, "/runs.csv") != 0)
+			continue;
+		size_t i = 0;
+		while (i < c->len && (strlen(c->names[i]) != (size_t)(slash - inst) ||
+				      strncmp(c->names[i], inst, (size_t)(slash - inst)) != 0))
+			i++;
+		if (i == c->len)
+			return invalid("%s: its instance has no collection run in ledger.json%s", p, "");
+	}
+	for (size_t i = 0; has_populations && i < c->len; i++) {
+		char *path;
+		int64_t size;
+		if (strcmp(c->names[i], "manual") == 0 || strcmp(c->names[i], "ledger") == 0)
+			continue; /* not a probe's control executions: no runs population */
+		path = ax_asprintf("populations/%s/runs.csv", c->names[i]);
+		struct entry *e = find_entry(v, path, &size);
+		ax_run_counts_population_sha(c, i, sha);
+		int bad = !e || !e->listed || strcmp(e->sha256, sha) != 0;
+		int err = bad ? invalid("%s is not the runs of its instance in ledger.json%s", path, "") : 0;
+		free(path);
+		if (err < 0)
+			return err;
+		v->rep->runs_populations++;
+	}
+	return 0;
+}
+
 static int check_ledger(struct vctx *v)
 {
 	struct ledger_walk w = {.v = v, .walk = ax_ledger_walk_new()};
@@ -835,7 +898,11 @@ static int check_ledger(struct vctx *v)
 		goto cleanup;
 	}
 	/* the run calendar counts the runs the ledger signs */
-	if (v->has_period && (err = ax_verify_period(v->period.ptr, v->period.size, &w.counts)) < 0)
+	if (v->has_period && (err = ax_verify_period(v->period.ptr, v->period.size, &w.counts, &v->bounds)) < 0)
+		goto cleanup;
+	v->rep->period_checked = v->has_period;
+	v->rep->period_instances = v->has_period ? w.counts.len : 0;
+	if ((err = check_runs_populations(v, &w.counts)) < 0)
 		goto cleanup;
 	v->rep->runs_pruned_covered = lrep.pruned_covered;
 	v->rep->runs_pruned_legacy = lrep.pruned_legacy;
@@ -846,6 +913,22 @@ cleanup:
 	json_decref(w.next.j);
 	reread_free(&w.res.r);
 	ax_buf_free(&w.res.b);
+	return err;
+}
+
+/* A sample bundle's sample.json: recomputed from the population the
+ * manifest signs (the bytes read again must be those hashed before). */
+static int check_sample(struct vctx *v)
+{
+	char *path = NULL, sha[65];
+	int64_t size;
+	int err = ax_verify_sample(v->z, v->sample.ptr, v->sample.size, v->has_plan ? v->plan.ptr : NULL,
+				   v->plan.size, &path, sha, &v->rep->sample_items);
+	struct entry *e = path ? find_entry(v, path, &size) : NULL;
+	if (!err && (!e || !e->listed || strcmp(e->sha256, sha) != 0))
+		err = invalid("sample.json: %s changed while it was verified%s", path, "");
+	v->rep->sample_checked = err == 0;
+	free(path);
 	return err;
 }
 
@@ -862,7 +945,7 @@ static int verify_zip(struct vctx *v)
 		return err;
 	if (v->ledger < 0 || v->results < 0)
 		return invalid("%s is missing from the bundle%s", v->ledger >= 0 ? "results.jsonl" : "ledger.json", "");
-	if ((err = check_ledger(v)) < 0)
+	if ((err = check_ledger(v)) < 0 || (v->has_sample && (err = check_sample(v)) < 0))
 		return err;
 	return v->has_tsr && !v->tsr_checked ? stamp_time(v, &at) : 0;
 }
@@ -876,6 +959,8 @@ static void vctx_free(struct vctx *v)
 	ax_buf_free(&v->signer);
 	ax_buf_free(&v->tsr);
 	ax_buf_free(&v->period);
+	ax_buf_free(&v->sample);
+	ax_buf_free(&v->plan);
 }
 
 static struct ax_zip_limits limits(const struct ax_verify_opts *o)

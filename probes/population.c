@@ -89,19 +89,41 @@ json_t *ax_population_provenance(const char *name, const char *instance, json_t 
 
 void ax_csv_field(struct ax_buf *out, const char *s)
 {
+	struct ax_buf fixed = AX_BUF_INIT;
 	if (!s)
 		return;
+	/* A field that is not UTF-8 (a file name in another encoding) gets
+	 * each byte outside a valid sequence as the text \xHH: a population
+	 * must stay UTF-8 text, or neither `annexa sample` nor the README's
+	 * Python could read it, and one such name made the whole list
+	 * unsampleable. */
+	if (!ax_utf8_valid(s, strlen(s))) {
+		for (const char *p = s; *p;) {
+			size_t k = 1, avail = strnlen(p, 4);
+			if ((unsigned char)*p >= 0x80)
+				for (k = 2; k <= avail && !ax_utf8_valid(p, k); k++)
+					;
+			if ((unsigned char)*p >= 0x80 && k > avail) {
+				ax_buf_printf(&fixed, "\\x%02X", (unsigned char)*p++);
+				continue;
+			}
+			ax_buf_put(&fixed, p, k);
+			p += k;
+		}
+		s = ax_buf_cstr(&fixed);
+	}
 	if (!strpbrk(s, ",\"\r\n")) {
 		ax_buf_puts(out, s);
-		return;
+	} else {
+		ax_buf_putc(out, '"');
+		for (; *s; s++) {
+			if (*s == '"')
+				ax_buf_putc(out, '"');
+			ax_buf_putc(out, *s);
+		}
+		ax_buf_putc(out, '"');
 	}
-	ax_buf_putc(out, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			ax_buf_putc(out, '"');
-		ax_buf_putc(out, *s);
-	}
-	ax_buf_putc(out, '"');
+	ax_buf_free(&fixed);
 }
 
 static void fail(struct ax_population *p, int err)

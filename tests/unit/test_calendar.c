@@ -4,6 +4,7 @@
  * daemon's own log: stopped, or restarted without a clean stop), an
  * instance the configuration lacks (interval from its runs' spacing); and
  * verify's check of a bundle's period.json against its ledger. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,34 +37,71 @@ static const struct ax_period_instance *inst(const struct ax_export_data *d, con
 	return NULL;
 }
 
+/* verify's check of period.json: a ledger with runs of "a" on 1 and 2
+ * November (daily: no gap), the period to 2 November 12:00. */
+#define V_INST(interval, src, exp, missed, gaps)                                                                \
+	"{\"instance\":\"a\",\"interval\":" interval ",\"interval_source\":\"" src "\",\"first_run\":"          \
+	"\"2026-11-01T00:00:00Z\",\"last_run\":\"2026-11-02T00:00:00Z\",\"expected\":" exp ",\"observed\":2,"  \
+	"\"failed\":0,\"missed\":" missed ",\"gaps\":[" gaps "]}"
+#define V_OK V_INST("86400", "config", "2", "0", "")
+#define V_CTL(days, with, cal, exp, missed)                                                                  \
+	"{\"control\":\"A.8.3\",\"days\":" days ",\"days_with_evidence\":" with ",\"calendar\":\"" cal "\","     \
+	"\"instances\":[\"a\"],\"runs_expected\":" exp ",\"runs_observed\":2,\"runs_missed\":" missed "}"
+#define V_CAL(until, days, insts, ctls)                                                                      \
+	"{\"version\":1,\"since\":\"2026-11-01T00:00:00Z\",\"until\":\"" until "\",\"days\":" days              \
+	",\"instances\":[" insts "],\"controls\":[" ctls "]}"
+#define V_UNTIL "2026-11-02T12:00:00Z"
+
 static void verify_cases(void)
 {
 	static const struct {
 		const char *json, *error; /* NULL: accepted */
 	} cases[] = {
-		{"{\"version\":1,\"days\":2,\"instances\":[{\"instance\":\"a\",\"observed\":2}],"
-		 "\"controls\":[{\"control\":\"A.8.3\",\"days\":2,\"days_with_evidence\":1,\"calendar\":\"-p\"}]}", NULL},
-		{"{\"version\":1,\"days\":2,\"instances\":[{\"instance\":\"a\",\"observed\":3}],\"controls\":[]}",
-		 "instance a: 3 runs observed, the ledger has 2"},
-		{"{\"version\":1,\"days\":2,\"instances\":[],\"controls\":[]}", "lists 0 probe instances, the ledger's runs have 1"},
-		{"{\"version\":1,\"days\":2,\"instances\":[{\"instance\":\"a\",\"observed\":2},{\"instance\":\"b\",\"observed\":0}],"
-		 "\"controls\":[]}", "lists 2 probe instances, the ledger's runs have 1"},
-		{"{\"version\":1,\"days\":2,\"instances\":[{\"instance\":\"a\",\"observed\":2}],"
-		 "\"controls\":[{\"control\":\"A.8.3\",\"days\":2,\"days_with_evidence\":2,\"calendar\":\"-p\"}]}",
-		 "A.8.3: 2 days with evidence, its calendar shows 1"},
-		{"{\"version\":1,\"days\":2,\"instances\":[{\"instance\":\"a\",\"observed\":2}],"
-		 "\"controls\":[{\"control\":\"A.8.3\",\"days\":2,\"days_with_evidence\":1,\"calendar\":\"--p\"}]}",
-		 "does not have the period's 2 days"},
+		{V_CAL(V_UNTIL, "2", V_OK, V_CTL("2", "2", "pp", "2", "0")), NULL},
+		{V_CAL(V_UNTIL, "2", V_OK, V_CTL("2", "1", "-p", "2", "0")), NULL},
+		/* hourly: 23 missed between the runs, 11 after the last (one in grace) */
+		{V_CAL(V_UNTIL, "2",
+		       V_INST("3600", "config", "37", "34",
+			      "{\"from\":\"2026-11-01T01:00:00Z\",\"to\":\"2026-11-02T00:00:00Z\",\"seconds\":82800,\"missed\":23},"
+			      "{\"from\":\"2026-11-02T01:00:00Z\",\"to\":\"2026-11-02T12:00:00Z\",\"seconds\":39600,\"missed\":11}"),
+		       V_CTL("2", "2", "pp", "37", "34")), NULL},
+		{V_CAL(V_UNTIL, "2", V_INST("3600", "config", "2", "0", ""), V_CTL("2", "2", "pp", "2", "0")),
+		 "instance a: 2 runs expected, its runs in the ledger and its interval of 3600 s give 37"},
+		{V_CAL(V_UNTIL, "2",
+		       V_INST("3600", "config", "37", "34",
+			      "{\"from\":\"2026-11-01T01:00:00Z\",\"to\":\"2026-11-02T00:00:00Z\",\"seconds\":82800,\"missed\":23}"),
+		       V_CTL("2", "2", "pp", "37", "34")), "instance a: 1 gaps, its runs in the ledger and its interval leave 2"},
+		{V_CAL(V_UNTIL, "2", V_INST("3600", "observed", "2", "0", ""), V_CTL("2", "2", "pp", "2", "0")),
+		 "instance a: interval 3600, the median spacing of its runs is 86400"},
+		{V_CAL(V_UNTIL, "2", V_OK, V_CTL("2", "2", "pp", "3", "0")), "A.8.3: runs_expected 3, its instances' sum is 2"},
+		{V_CAL("2026-11-03T12:00:00Z", "3", V_INST("86400", "config", "3", "0", ""), V_CTL("3", "3", "ppp", "3", "0")),
+		 "A.8.3: day 3 has evidence, but none of its instances reported that day"},
+		{V_CAL(V_UNTIL, "30", V_OK, ""), "30 days, its period 2026-11-01T00:00:00Z .. 2026-11-02T12:00:00Z has 2"},
+		{V_CAL("2026-11-02T13:00:00Z", "2", V_OK, ""), "the period 2026-11-01T00:00:00Z .. 2026-11-02T13:00:00Z is not"},
+		{"{\"version\":1,\"since\":\"2026-11-01T00:00:00Z\",\"until\":\"" V_UNTIL "\",\"days\":2,\"instances\":[{"
+		 "\"instance\":\"a\",\"observed\":3}],\"controls\":[]}", "instance a: 3 runs observed, the ledger has 2"},
+		{V_CAL(V_UNTIL, "2", "", ""), "lists 0 probe instances, the ledger's runs have 1"},
+		{V_CAL(V_UNTIL, "2", V_OK ",{\"instance\":\"b\",\"observed\":0}", ""),
+		 "instance b has no collection run in the ledger"},
+		{V_CAL(V_UNTIL, "2", V_OK "," V_OK, ""), "lists instance a twice"},
+		{V_CAL(V_UNTIL, "2", V_OK, V_CTL("2", "2", "-p", "2", "0")), "A.8.3: 2 days with evidence, its calendar shows 1"},
+		{V_CAL(V_UNTIL, "2", V_OK, V_CTL("2", "1", "--p", "2", "0")), "does not have the period's 2 days"},
 		{"{\"version\":2}", "not a run calendar"},
 		{"[1,", "not a run calendar"},
 	};
 	struct ax_run_counts c = {0};
-	ax_run_counts_add(&c, "a");
-	ax_run_counts_add(&c, "a");
+	struct ax_run_seen r1 = {T0, T0 + 1, 0, 1, 1, {1}}, r2 = {T0 + 24 * HOUR, T0 + 24 * HOUR + 1, 0, 1, 2, {1}};
+	struct ax_period_bounds b = {.since = T0, .has_since = 1, .generated_at = T0 + 36 * HOUR, .has_generated_at = 1};
+	ax_run_counts_add(&c, "a", &r2); /* verify orders them by their start */
+	ax_run_counts_add(&c, "a", &r1);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int err = ax_verify_period(cases[i].json, strlen(cases[i].json), &c);
+		/* the third day's case ends a day later */
+		b.generated_at = strstr(cases[i].json, "2026-11-03T12") ? T0 + 60 * HOUR : T0 + 36 * HOUR;
+		int err = ax_verify_period(cases[i].json, strlen(cases[i].json), &c, &b);
 		if (!cases[i].error) {
 			T_EQ_INT(err, 0);
+			if (err)
+				fprintf(stderr, "case %zu: %s\n", i, ax_error_last());
 			continue;
 		}
 		T_EQ_INT(err, AX_EINVALID);
