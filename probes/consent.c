@@ -15,6 +15,7 @@
 #include "consent_customer.h"
 #include "consent_population.h"
 #include "consent_queries.h"
+#include "consent_times.h"
 #include "leaddb.h"
 #include "probe.h"
 #include "util.h"
@@ -96,7 +97,7 @@ static const struct question questions[] = {
 };
 
 static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct question *qu, const char *schema,
-	       unsigned caps, struct ax_buf *sql_log)
+	       unsigned caps, const char *time_problem, struct ax_buf *sql_log)
 {
 	const char *override = ax_probe_opt(ctx, qu->option);
 	const char *sql = override ? override : ax_consent_customer_query(caps, ax_leaddb_engine(db), qu->q);
@@ -104,7 +105,7 @@ static int ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ques
 	const char *params[2] = {NULL, NULL};
 	struct ax_consent_ask a = {.check = qu->check, .option = qu->option, .overridden = override != NULL,
 				   .schema = schema, .params = params, .first_is_address = qu->first_is_address,
-				   .pass_msg = qu->pass_msg, .fail_fmt = qu->fail_fmt};
+				   .pass_msg = qu->pass_msg, .fail_fmt = qu->fail_fmt, .time_problem = time_problem};
 
 	if (!sql)
 		sql = ax_consent_default_query(schema, ax_leaddb_engine(db), qu->q);
@@ -153,6 +154,7 @@ static int consent_run(struct ax_probe_ctx *ctx)
 	struct ax_buf sql_log = AX_BUF_INIT;
 	const char *schema = ax_probe_opt(ctx, "schema");
 	unsigned caps = 0;
+	char *time_problem = NULL;
 	int err = 0;
 
 	struct ax_leaddb_auth auth = {ax_probe_opt(ctx, "password-file"), ax_probe_opt(ctx, "defaults-file")};
@@ -163,14 +165,16 @@ static int consent_run(struct ax_probe_ctx *ctx)
 		goto cleanup;
 	if ((err = ax_consent_customer_caps(db, schema, &caps)) < 0)
 		goto cleanup;
+	ax_consent_time_form(db, schema, caps, &sql_log, &time_problem);
 	for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++)
-		if ((err = ask(ctx, db, &questions[i], schema, caps, &sql_log)) < 0)
+		if ((err = ask(ctx, db, &questions[i], schema, caps, time_problem, &sql_log)) < 0)
 			goto cleanup;
-	if ((err = ax_consent_customer_run(ctx, db, schema, caps, &sql_log)) < 0)
+	if ((err = ax_consent_customer_run(ctx, db, schema, caps, time_problem, &sql_log)) < 0)
 		goto cleanup;
 	ax_probe_artifact(ctx, "consent-queries.sql", "application/sql", sql_log.ptr, sql_log.size);
 	ax_consent_population(ctx, db, schema);
 cleanup:
+	free(time_problem);
 	ax_leaddb_free(db);
 	ax_buf_free(&sql_log);
 	return err;

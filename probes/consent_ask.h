@@ -27,11 +27,13 @@ struct ax_consent_ask {
 	json_t *extra;                /* stolen, may be NULL: merged into observed (cutoff, declarations) */
 	const char *pass_msg;
 	const char *fail_fmt;         /* at most one %lld: the count */
+	const char *time_problem;     /* consent_times.h: set, a default query that compares times is error */
 };
 
 /* Runs a->sql (appending it and its parameters to sql_log) and reports
  * a->check: fail with the count when rows come back, pass otherwise,
- * error naming the query when it fails. Returns 0 (a failed query is a
+ * error naming the query when it fails, or error with a->time_problem
+ * (without running it) when a default query reads times not in form. Returns 0 (a failed query is a
  * result, not a failed run). */
 int ax_consent_ask(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct ax_consent_ask *a,
 		   struct ax_buf *sql_log);

@@ -322,7 +322,7 @@ static int similar_pairs(struct ax_probe_ctx *ctx, json_t **pairs, json_t **decl
 }
 
 static void ask_customer(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const struct customer_check *c,
-			 const char *schema, unsigned caps, struct ax_buf *sql_log)
+			 const char *schema, unsigned caps, const char *time_problem, struct ax_buf *sql_log)
 {
 	const char *override = ax_probe_opt(ctx, c->option);
 	enum ax_leaddb_engine engine = ax_leaddb_engine(db);
@@ -332,7 +332,7 @@ static void ask_customer(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const s
 	char *pairs_text = NULL;
 	struct ax_consent_ask a = {.check = c->check, .option = c->option, .overridden = override != NULL,
 				   .schema = schema, .params = params, .first_is_address = 1,
-				   .pass_msg = c->pass_msg, .fail_fmt = c->fail_fmt};
+				   .pass_msg = c->pass_msg, .fail_fmt = c->fail_fmt, .time_problem = time_problem};
 
 	if (!sql) {
 		const char *why = missing(c->needs, caps);
@@ -385,9 +385,9 @@ static void ask_customer(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const s
 }
 
 int ax_consent_customer_run(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const char *schema, unsigned caps,
-			    struct ax_buf *sql_log)
+			    const char *time_problem, struct ax_buf *sql_log)
 {
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
-		ask_customer(ctx, db, &checks[i], schema, caps, sql_log);
+		ask_customer(ctx, db, &checks[i], schema, caps, time_problem, sql_log);
 	return 0;
 }

@@ -58,6 +58,6 @@ const char *ax_consent_customer_query(unsigned caps, enum ax_leaddb_engine engin
 
 /* Asks and reports the four consent.customer.* checks. */
 int ax_consent_customer_run(struct ax_probe_ctx *ctx, struct ax_leaddb *db, const char *schema, unsigned caps,
-			    struct ax_buf *sql_log);
+			    const char *time_problem, struct ax_buf *sql_log);
 
 #endif

@@ -79,4 +79,31 @@ for want in \
 done
 ok; [ "$(got mail consent.mailed_without_consent)" = "1 ['2026-06-01T09:59:59Z']" ] ||
 	fail "maillog-consent at the collection: $(got mail consent.mailed_without_consent)"
+
+# A time not in the schema's form sorts wrongly as text: the late sale's
+# collection stored as '2026-06-01T10:00:00Z' sorts after its order at
+# '2026-06-01 10:00:01', so no_sale would pass it. The default queries
+# that compare times are not believed then: error naming the column and
+# its count; the one that reads no time (single opt-in lists) still runs,
+# and an override is the user's own SQL and runs as written.
+sqlite3 "$T/leads.db" "UPDATE subscriptions SET signup_at = '2026-06-01T10:00:00Z' WHERE lead_id = 202;
+UPDATE orders SET ordered_at = 1780000000 WHERE id = 8" || fail "planting malformed times"
+sed -i "/type = consent/a\\	query-inactive = SELECT email, 'x' FROM leads WHERE 0" "$T/annexa.conf"
+expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
+status_msg() { # CHECK: status|message of its newest result
+	sqlite3 "$T/annexa.db" "select status || '|' || message from results where instance = 'leads' and check_id = '$1' order by rowid desc limit 1"
+}
+for c in consent.customer.no_sale consent.customer.stale_sale consent.doi.proof consent.unconfirmed.expired; do
+	ok; case "$(status_msg $c)" in
+	"error|not asked: the lead database has times not in the form YYYY-MM-DD HH:MM:SS"*"subscriptions.signup_at 1 row(s)"*"orders.ordered_at 1 row(s)"*) ;;
+	*) fail "$c with malformed times: $(status_msg $c)" ;;
+	esac
+done
+ok; case "$(status_msg consent.doi.single_optin_lists)" in error\|* | "") fail "single opt-in lists read no time: $(status_msg consent.doi.single_optin_lists)" ;; esac
+ok; case "$(status_msg consent.inactive.retention)" in pass\|*) ;; *) fail "an override runs as written: $(status_msg consent.inactive.retention)" ;; esac
+# the time-form queries are in the SQL artifact, where the auditor (and
+# bench/consent.sh's peer run) finds every query that ran
+ok; sqlite3 "$T/annexa.db" "select a.data from artifacts a join artifact_refs r on r.sha256 = a.sha256
+	join artifact_links l on l.ref_id = r.id where r.instance = 'leads' and r.name = 'consent-queries.sql'
+	order by l.run_id desc limit 1" | grep -q "^-- time form of orders" || fail "the time-form queries are not in consent-queries.sql"
 done_tests

@@ -63,7 +63,7 @@ writer=$!
 exec 7> "$T/writer"
 stop_writer() { exec 7>&- 2>/dev/null; wait "$writer" 2>/dev/null; }
 add_cleanup stop_writer
-echo "PRAGMA wal_autocheckpoint = 0; INSERT INTO leads VALUES ($((N + 1)), 'late@example.com', '2020-01-01');
+echo "PRAGMA wal_autocheckpoint = 0; INSERT INTO leads VALUES ($((N + 1)), 'late@example.com', '2020-01-01 00:00:00');
       SELECT 'ready';" >&7
 deadline=$((SECONDS + 30))
 until [ -s "$T/wal/leads.db-wal" ] && [ -e "$T/wal/leads.db-shm" ]; do
