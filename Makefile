@@ -12,7 +12,7 @@ BUILD_PKGS = meson ninja-build pkg-config gcc libc6-dev git openssl \
 	libpsl-dev publicsuffix scdoc
 TEST_PKGS = postfix dovecot-imapd restic sslscan stunnel4 postgresql \
 	postgresql-client unzip zip chromium poppler-utils openssh-client openssh-server python3 procps psmisc \
-	time util-linux xz-utils gpg git sqlite3 curl python3-jsonschema \
+	time util-linux xz-utils gpg git sqlite3 curl python3-jsonschema python3-cryptography \
 	nsd ldnsutils mariadb-server mariadb-client chrony nftables clamav clamav-daemon clamav-milter \
 	build-essential dpkg-dev debhelper lintian man-db systemd bash-completion
 BENCH_PKGS = ripgrep testssl.sh bc time sslscan zip hyperfine
