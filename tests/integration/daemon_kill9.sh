@@ -32,13 +32,16 @@ for i in $(seq 1 50); do
 		before=$(nruns)
 		wait_until 60 '[ "$(nruns)" -gt "$before" ]' || fail "restart $i: no run committed in 60 s"
 	fi
-	sleep "0.$(printf '%03d' $((200 + RANDOM % 700)))"
+	# the moment: within the first half second, where the daemon opens
+	# its store after the last kill, runs the probes and commits (idle,
+	# it waits for the next run, due 1 s after the last)
+	sleep "0.$(printf '%03d' $((RANDOM % 500)))"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	# workers die with their parent's group? they are their own groups:
 	# kill what a killed daemon left behind, as systemd's KillMode would.
 	pkill -9 -f "annexa -c $T/annexa.conf" 2>/dev/null
-	sleep 0.05
+	wait_until 30 '! pgrep -f "annexa -c $T/annexa.conf" >/dev/null' || fail "restart $i: leftover processes"
 done
 runs=$(q "select count(*) from runs")
 echo "$runs runs committed across 50 kill -9 restarts"

@@ -146,14 +146,14 @@ PY
 expect_rc 1 "$ANNEXA" -c "$C" ledger verify --anchors forged.zip
 expect_out "ledger.json has been changed"
 
-# --- a legitimate prune: the daemon with keep = 2s records prune runs that
+# --- a legitimate prune: the daemon with keep = 1s records prune runs that
 # list what they pruned; ledger verify and verify report those runs as a
 # finding (content unverifiable), and the bundle verifies
 cat > keep.conf <<EOF
 [annexa]
 	store = k/annexa.db
 	state-dir = kstate
-	keep = 2s
+	keep = 1s
 [probe "app"]
 	type = file
 	path = etc/app.conf

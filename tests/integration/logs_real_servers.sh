@@ -13,6 +13,13 @@ B="$T/b"
 dc_init "$B" "$(printf 'alice:{PLAIN}s3cret\nroot:{PLAIN}t0psecret')"
 dc_conf "127.0.0.1, 127.0.0.2" 12643 12693 "auth_verbose = yes
 auth_failure_delay = 0
+# no auth penalty (anvil's socket closed, as Dovecot's documentation shows):
+# it would hold each further attempt from 127.0.0.1 for 2, 4, 8 s
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 ssl = yes
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no"

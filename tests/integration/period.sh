@@ -89,18 +89,20 @@ ok; [ "$(obs)" = "[('Run calendar of bad', {'instance': 'bad', 'interval-seconds
 ok; [ "$(jsonq "$O/assessment-results.json" "[p['value'] for f in d['assessment-results']['results'][0]['findings'] if f['title'].startswith('A.8.15 ') for p in f['props'] if p['name'] == 'days-with-evidence']")" = "['1/30']" ] ||
 	fail "the A.8.15 finding lacks days-with-evidence 1/30"
 
-# The real daemon, 3 s interval: a few runs, stopped for a measured 10 s
-# (the gap under test, not a synchronisation), restarted, a few more runs.
+# The real daemon, 1 s interval: a few runs, stopped for a measured 3 s
+# (the gap under test, not a synchronisation: three intervals, so at least
+# two runs are missed), restarted, a few more runs.
+IV=1 STOP=3
 echo data >"$T/d/d.txt"
 chmod 0644 "$T/d/d.txt"
-cat >"$T/d/annexa.conf" <<'EOF2'
+cat >"$T/d/annexa.conf" <<EOF2
 [annexa]
 	store = annexa.db
 [probe "d"]
 	type = file
 	path = d.txt
 	mode-max = 0644
-	interval = 3s
+	interval = ${IV}s
 EOF2
 runs() { sqlite3 "$T/d/annexa.db" "select count(*) from runs where kind = 'collect'" 2>/dev/null || echo 0; }
 start_daemon() {
@@ -110,12 +112,12 @@ start_daemon() {
 stop_daemon() { kill -9 "$pid" 2>/dev/null; }
 add_cleanup stop_daemon
 start_daemon
-ok; wait_until 120 '[ "$(runs)" -ge 3 ]' || fail "daemon made $(runs) runs at a 3 s interval"
+ok; wait_until 120 '[ "$(runs)" -ge 3 ]' || fail "daemon made $(runs) runs at a $IV s interval"
 kill -TERM "$pid"
 wait "$pid"
 stopped=$(date +%s)
 before=$(runs)
-sleep 10
+sleep "$STOP"
 start_daemon
 ok; wait_until 120 '[ "$(runs)" -ge $((before + 3)) ]' || fail "restarted daemon made $(( $(runs) - before )) runs"
 kill -TERM "$pid"
@@ -127,22 +129,22 @@ first=$(head -1 "$T/d/times")
 last=$(tail -1 "$T/d/times")
 expect_rc 0 "$ANNEXA" -c "$T/d/annexa.conf" period --since "$(iso "$first")" --until "$(iso "$last")" --json
 cp "$T/out" "$T/d/period.json"
-python3 - "$T/d/times" "$T/d/period.json" "$stopped" "$before" <<'EOF2' || fail "daemon calendar: see above"
+python3 - "$T/d/times" "$T/d/period.json" "$stopped" "$before" "$IV" "$STOP" <<'EOF2' || fail "daemon calendar: see above"
 import datetime, json, sys
 t = [int(x) for x in open(sys.argv[1]).read().split()]
 p = json.load(open(sys.argv[2]))
-stopped, before = int(sys.argv[3]), int(sys.argv[4])
+stopped, before, iv, stop = (int(x) for x in sys.argv[3:7])
 iso = lambda s: datetime.datetime.fromtimestamp(s, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 (i,) = [i for i in p["instances"] if i["instance"] == "d"]
-want = {"expected": 1 + (t[-1] - t[0]) // 3, "observed": len(t),
-        "gaps": [(iso(a + 3), iso(b), (b - a - 1) // 3) for a, b in zip(t, t[1:]) if b - a >= 6]}
+want = {"expected": 1 + (t[-1] - t[0]) // iv, "observed": len(t),
+        "gaps": [(iso(a + iv), iso(b), (b - a - 1) // iv) for a, b in zip(t, t[1:]) if b - a >= 2 * iv]}
 got = {"expected": i["expected"], "observed": i["observed"],
        "gaps": [(g["from"], g["to"], g["missed"]) for g in i["gaps"]]}
 bad = got != want
 # the stop: the runs before and after it, and the daemon's own record
 a, b = t[before - 1], t[before]
 stop_gaps = [g for g in i["gaps"] if g["why"] == "daemon stopped"]
-if [(g["from"], g["to"]) for g in stop_gaps] != [(iso(a + 3), iso(b))] or not (a <= stopped <= b) or b - a < 10:
+if [(g["from"], g["to"]) for g in stop_gaps] != [(iso(a + iv), iso(b))] or not (a <= stopped <= b) or b - a < stop:
     bad = True
     print("stop gap:", stop_gaps, "runs around the stop:", a, b, "stopped at", stopped)
 if [e["event"] for e in p["daemon"] if iso(t[0]) < e["at"] < iso(t[-1])] != ["stop", "start"]:
