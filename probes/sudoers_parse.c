@@ -7,6 +7,7 @@
 #include "sudoers_parse.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -485,7 +486,10 @@ static void cmd_leaf(void *arg, const char *leaf)
 	c->v[c->n++] = ax_strdup(leaf);
 }
 
-/* ALL, a shell or su: the holder can do anything root can. */
+/* ALL, a shell or su: the holder can do anything root can. sudo matches
+ * the program with glob patterns and takes a path ending in '/' as every
+ * file of that folder (sudoers(5), "Wildcards"), so "/bin/*", "/bin/?ash"
+ * and "/usr/bin/" hand out a shell as surely as "/bin/sh" does. */
 static int full_command(const char *cmd)
 {
 	static const char *const shells[] = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "su", NULL};
@@ -494,7 +498,11 @@ static int full_command(const char *cmd)
 	size_t n = strcspn(cmd, " ");
 	char *prog = ax_strndup(cmd, n);
 	const char *base = strrchr(prog, '/');
-	int full = base && in_list(shells, base + 1);
+	int full = 0;
+	if (base && base[1] == '\0')
+		full = 1;
+	for (size_t i = 0; base && !full && shells[i]; i++)
+		full = fnmatch(base + 1, shells[i], 0) == 0;
 	free(prog);
 	return full;
 }

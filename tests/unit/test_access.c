@@ -76,6 +76,11 @@ static void test_sudoers(void)
 		{"su_user ALL = /bin/su -\n", "su_user>root:/bin/su -[FR]", 0, 0},
 		{"\"quoted user\" ALL = /bin/true\n", "quoted user>root:/bin/true[R]", 0, 0},
 		{"x ALL = /bin/echo a\\,b\\:c\n", "x>root:/bin/echo a,b:c[R]", 0, 0},
+		/* a glob or a folder ("/usr/bin/": all its files) holds a shell too */
+		{"gail ALL=(ALL) NOPASSWD: /bin/*\n", "gail>ALL:/bin/*[NFR]", 0, 0},
+		{"gail ALL=(root) /usr/bin/, /bin/?ash, /bin/s[hu] -\n",
+		 "gail>root:/usr/bin/[FR];gail>root:/bin/?ash[FR];gail>root:/bin/s[hu] -[FR]", 0, 0},
+		{"gail ALL=(root) /usr/bin/apt-*, /usr/sbin/*ctl\n", "gail>root:/usr/bin/apt-*[R];gail>root:/usr/sbin/*ctl[R]", 0, 0},
 		{"", "", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
