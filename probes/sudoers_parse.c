@@ -488,8 +488,8 @@ static void cmd_leaf(void *arg, const char *leaf)
 
 /* ALL, a shell or su: the holder can do anything root can. sudo matches
  * the program with glob patterns and takes a path ending in '/' as every
- * file of that folder (sudoers(5), "Wildcards"), so "/bin/*", "/bin/?ash"
- * and "/usr/bin/" hand out a shell as surely as "/bin/sh" does. */
+ * file of that folder (sudoers(5), "Wildcards"), so "/bin/" followed by
+ * '*', "/bin/?ash" and "/usr/bin/" hand out a shell as surely as "/bin/sh". */
 static int full_command(const char *cmd)
 {
 	static const char *const shells[] = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "su", NULL};
