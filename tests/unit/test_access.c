@@ -118,6 +118,13 @@ static void test_authkeys(void)
 		{"from=\"10.0.0.0/8,!10.1.0.0/16\",command=\"/bin/backup --token=\\\"S3CRET\\\"\",no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB c",
 		 "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "from,command,no-pty", "10.0.0.0/8,!10.1.0.0/16", 256, 1},
 		{"restrict  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "restrict", NULL, 256, 1},
+		/* a key type inside a quoted option is not the key */
+		{"command=\"echo ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxx x\",no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB c", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "command,no-pty", NULL, 256, 1},
+		{"environment=\"A=b c\",from=\"*.example.com\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "environment,from", "*.example.com", 256, 1},
+		{"cert-authority,principals=\"x,y\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "cert-authority,principals", NULL, 256, 0},
+		/* blanks sshd skips: leading ones, tabs between fields, a CRLF ending */
+		{"  \tssh-ed25519\tAAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB\tc\r", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", NULL, NULL, 256, 0},
+		{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB\r", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", NULL, NULL, 256, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ax_authkeys k = {0};
