@@ -7,8 +7,27 @@
 # outside /etc/sudoers{,.d} (which the confined probe cannot read) is an
 # error naming it, not a silent gap, and no user name (the grantee,
 # the runas user) reaches the store, the report or the bundle unless
-# [privacy] show-user-names is on.
+# [privacy] show-user-names is on. And the ssh-access claims with a real
+# `sshd -T -C user=NAME` (never started): AuthorizedKeysFile with several
+# files and %u, a Match User block replacing it (the account's own file is
+# then not read) and naming the account in a path, which the evidence
+# must not repeat.
 . "$ANNEXA_SRC/tests/lib/common.sh"
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+[ -x "$SSHD" ] || { echo "sshd missing (apt-get install openssh-server)"; exit 1; }
+command -v ssh-keygen >/dev/null || { echo "ssh-keygen missing (apt-get install openssh-client)"; exit 1; }
+# sshd -T needs its privilege separation folder: made (and removed) only when missing
+made_run=""
+if [ ! -d /run/sshd ]; then
+	if mkdir -m 0755 /run/sshd 2>/dev/null; then
+		made_run=1
+	else
+		echo "SKIP: /run/sshd missing and not creatable (sshd -T needs it; run as root)"
+		exit 77
+	fi
+fi
+rm_run() { [ -z "$made_run" ] || rmdir /run/sshd 2>/dev/null; }
+add_cleanup rm_run
 command -v unzip >/dev/null || { echo "unzip missing (apt-get install unzip)"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 missing (apt-get install sqlite3)"; exit 1; }
 R=$T/root
@@ -34,6 +53,21 @@ printf 'zqdave ALL=(ALL) NOPASSWD: /bin/*\n' > "$R/etc/sudoers.d/sub/glob"
 printf 'zqmallory ALL=NOPASSWD: ALL\n' > "$R/etc/sudoers.d/wheel~"
 printf 'zqmallory ALL=NOPASSWD: ALL\n' > "$R/etc/sudoers.d/old.bak"
 
+mkdir -p "$R/etc/ssh/keys" "$R/etc/ssh/per-user" "$R/home/zqerin/.ssh"
+for k in dave erin erin_home host; do ssh-keygen -q -t ed25519 -N '' -C "zq$k@pc" -f "$T/k_$k"; done
+fp() { ssh-keygen -lf "$T/k_$1.pub" | cut -d' ' -f2; }
+cp "$T/k_dave.pub" "$R/etc/ssh/keys/zqdave"
+cp "$T/k_erin.pub" "$R/etc/ssh/per-user/zqerin.keys"
+cp "$T/k_erin_home.pub" "$R/home/zqerin/.ssh/authorized_keys"
+cat > "$R/etc/ssh/sshd_config" <<EOF2
+AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/keys/%u
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+Match User zqerin
+	AuthorizedKeysFile /etc/ssh/per-user/zqerin.keys
+	PasswordAuthentication yes
+EOF2
+
 write_conf() {
 	cat > annexa.conf <<EOF2
 [annexa]
@@ -45,6 +79,10 @@ write_conf() {
 [probe "sudo"]
 	type = privileges
 	root = $R
+[probe "ssh"]
+	type = ssh-access
+	root = $R
+	host-key = $T/k_host
 EOF2
 }
 write_conf
@@ -60,6 +98,14 @@ want privileges.nopasswd_all fail
 ok; case "$(msg privileges.nopasswd_all)" in *"/bin/* as root without a password (/etc/sudoers.d/sub/glob:1)"*) ;; *) fail "a glob of /bin is not a shell: $(msg privileges.nopasswd_all)" ;; esac
 ok; case "$(msg privileges.nopasswd_all)" in *"%wheel may run /usr/bin/ as root without a password (/etc/sudoers.d/wheel:1)"*) ;; *) fail "a folder is not a shell: $(msg privileges.nopasswd_all)" ;; esac
 ok; case "$(obs privileges.sudoers)" in *'"files":3'*) ;; *) fail "not exactly sudoers, sudoers.d/wheel and its relative @include read: $(obs privileges.sudoers)" ;; esac
+
+# %u expanded; the Match block's file replaces the list, so erin's own file is not read
+key_src() { obs ssh.keys | python3 -c 'import json,sys; print(" ".join(k["source"] for k in json.load(sys.stdin)["keys"] if k["fingerprint"] == sys.argv[1]) or "none")' "$1"; }
+ok; [ "$(key_src "$(fp dave)")" = "/etc/ssh/keys/%u" ] || fail "the %u file's key: $(key_src "$(fp dave)")"
+ok; case "$(key_src "$(fp erin)")" in "/etc/ssh/per-user/p:"*.keys) ;; *) fail "the Match file's key, its source pseudonymised: $(key_src "$(fp erin)")" ;; esac
+ok; [ "$(key_src "$(fp erin_home)")" = none ] || fail "a file the Match block replaced was read: $(key_src "$(fp erin_home)")"
+want ssh.password_auth fail
+ok; case "$(msg ssh.password_auth)" in *"(Match)"*) ;; *) fail "Match User not applied: $(msg ssh.password_auth)" ;; esac
 
 expect_rc 0 "$ANNEXA" -c annexa.conf keygen
 "$ANNEXA" -c annexa.conf report -o report.html > /dev/null 2>&1 || fail "report failed"
