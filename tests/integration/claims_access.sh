@@ -34,7 +34,7 @@ R=$T/root
 chmod 0711 "$T"
 mkdir -p "$R/etc/sudoers.d"
 cd "$T" || exit 1
-printf 'root:x:0:0:root:/root:/bin/bash\nzqdave:x:1000:1000::/home/zqdave:/bin/bash\nzqerin:x:1001:1001::/home/zqerin:/bin/bash\n' > "$R/etc/passwd"
+printf 'root:x:0:0:root:/root:/bin/bash\nzqdave:x:1000:1000::/home/zqdave:/bin/bash\nzqerin:x:1001:1001::/home/zqerin:/bin/bash\nzqsvc:x:998:998::/nonexistent:/usr/sbin/nologin\n' > "$R/etc/passwd"
 printf 'root:x:0:\nwheel:x:10:zqdave\n' > "$R/etc/group"
 cat > "$R/etc/sudoers" <<'EOF2'
 Defaults	env_reset
@@ -54,9 +54,11 @@ printf 'zqmallory ALL=NOPASSWD: ALL\n' > "$R/etc/sudoers.d/wheel~"
 printf 'zqmallory ALL=NOPASSWD: ALL\n' > "$R/etc/sudoers.d/old.bak"
 
 mkdir -p "$R/etc/ssh/keys" "$R/etc/ssh/per-user" "$R/home/zqerin/.ssh"
-for k in dave erin erin_home host; do ssh-keygen -q -t ed25519 -N '' -C "zq$k@pc" -f "$T/k_$k"; done
+for k in dave erin erin_home svc host; do ssh-keygen -q -t ed25519 -N '' -C "zq$k@pc" -f "$T/k_$k"; done
 fp() { ssh-keygen -lf "$T/k_$1.pub" | cut -d' ' -f2; }
 cp "$T/k_dave.pub" "$R/etc/ssh/keys/zqdave"
+# nologin stops a shell, not a key (ssh -N tunnels): its key counts
+cp "$T/k_svc.pub" "$R/etc/ssh/keys/zqsvc"
 cp "$T/k_erin.pub" "$R/etc/ssh/per-user/zqerin.keys"
 cp "$T/k_erin_home.pub" "$R/home/zqerin/.ssh/authorized_keys"
 cat > "$R/etc/ssh/sshd_config" <<EOF2
@@ -102,6 +104,7 @@ ok; case "$(obs privileges.sudoers)" in *'"files":3'*) ;; *) fail "not exactly s
 # %u expanded; the Match block's file replaces the list, so erin's own file is not read
 key_src() { obs ssh.keys | python3 -c 'import json,sys; print(" ".join(k["source"] for k in json.load(sys.stdin)["keys"] if k["fingerprint"] == sys.argv[1]) or "none")' "$1"; }
 ok; [ "$(key_src "$(fp dave)")" = "/etc/ssh/keys/%u" ] || fail "the %u file's key: $(key_src "$(fp dave)")"
+ok; [ "$(key_src "$(fp svc)")" = "/etc/ssh/keys/%u" ] || fail "a nologin account's key is not listed: $(key_src "$(fp svc)")"
 ok; case "$(key_src "$(fp erin)")" in "/etc/ssh/per-user/p:"*.keys) ;; *) fail "the Match file's key, its source pseudonymised: $(key_src "$(fp erin)")" ;; esac
 ok; [ "$(key_src "$(fp erin_home)")" = none ] || fail "a file the Match block replaced was read: $(key_src "$(fp erin_home)")"
 want ssh.password_auth fail
@@ -112,7 +115,7 @@ expect_rc 0 "$ANNEXA" -c annexa.conf keygen
 "$ANNEXA" -c annexa.conf export -o bundle.zip > /dev/null 2>&1 || fail "export failed"
 mkdir -p x && unzip -q -o bundle.zip -d x || fail "bundle does not unzip"
 for place in state report.html x run.json; do
-	for name in zqdave zqerin zqmallory; do
+	for name in zqdave zqerin zqmallory zqsvc; do
 		ok; grep -rqaF -- "$name" "$place" && fail "$place holds the user name $name"
 	done
 done
