@@ -365,7 +365,10 @@ bad:
 }
 
 /* Cuts a comment from a physical line: '#' outside quotes that is not a
- * UID (#123, #-1), at the start of the line or after a blank. */
+ * UID (#123, #-1), wherever it stands: sudo's lexer (cvtsudoers -f json,
+ * sudo 1.9.13) reads "ALL#x" as ALL and "/bin/sh#x" as /bin/sh, so a
+ * '#' glued to a word must not turn a NOPASSWD: ALL into a harmless-looking
+ * command. */
 static size_t comment_cut(const char *p, size_t len, int first)
 {
 	int quoted = 0;
@@ -382,8 +385,7 @@ static size_t comment_cut(const char *p, size_t len, int first)
 			continue;
 		if (i + 1 < len && (isdigit((unsigned char)p[i + 1]) || p[i + 1] == '-'))
 			continue;
-		if (i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t' || p[i - 1] == ',' || p[i - 1] == '=')
-			return i;
+		return i;
 	}
 	return len;
 }

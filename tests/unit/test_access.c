@@ -81,6 +81,12 @@ static void test_sudoers(void)
 		{"gail ALL=(root) /usr/bin/, /bin/?ash, /bin/s[hu] -\n",
 		 "gail>root:/usr/bin/[FR];gail>root:/bin/?ash[FR];gail>root:/bin/s[hu] -[FR]", 0, 0},
 		{"gail ALL=(root) /usr/bin/apt-*, /usr/sbin/*ctl\n", "gail>root:/usr/bin/apt-*[R];gail>root:/usr/sbin/*ctl[R]", 0, 0},
+		/* a '#' right after a word starts a comment too (cvtsudoers -f json of sudo 1.9.13 reads
+		 * "ALL#x" as ALL and "/bin/sh#x" as /bin/sh): it must not hide a grant */
+		{"hank ALL=(ALL) NOPASSWD: ALL#x\n", "hank>ALL:ALL[NFR]", 0, 0},
+		{"hank ALL=(ALL) NOPASSWD: /bin/sh#x\n", "hank>ALL:/bin/sh[NFR]", 0, 0},
+		{"User_Alias H=hank#c\nH ALL = ALL#comment\n", "hank>root:ALL[FR]", 0, 0},
+		{"hank ALL = /bin/echo a#b, /bin/echo c\\#d\n", "hank>root:/bin/echo a[R]", 0, 0},
 		{"", "", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
