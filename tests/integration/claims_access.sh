@@ -16,18 +16,7 @@
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 [ -x "$SSHD" ] || { echo "sshd missing (apt-get install openssh-server)"; exit 1; }
 command -v ssh-keygen >/dev/null || { echo "ssh-keygen missing (apt-get install openssh-client)"; exit 1; }
-# sshd -T needs its privilege separation folder: made (and removed) only when missing
-made_run=""
-if [ ! -d /run/sshd ]; then
-	if mkdir -m 0755 /run/sshd 2>/dev/null; then
-		made_run=1
-	else
-		echo "SKIP: /run/sshd missing and not creatable (sshd -T needs it; run as root)"
-		exit 77
-	fi
-fi
-rm_run() { [ -z "$made_run" ] || rmdir /run/sshd 2>/dev/null; }
-add_cleanup rm_run
+need_run_sshd
 command -v unzip >/dev/null || { echo "unzip missing (apt-get install unzip)"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 missing (apt-get install sqlite3)"; exit 1; }
 R=$T/root
@@ -88,13 +77,9 @@ write_conf() {
 EOF2
 }
 write_conf
-collect() { "$ANNEXA" -c annexa.conf collect --json > run.json 2> collect.err; }
+check_helpers
 collect
 ok; [ -s run.json ] || fail "collect --json wrote nothing: $(head -3 collect.err)"
-st() { jsonq run.json "[r['status'] for r in d['results'] if r['check'] == '$1'][0]" 2>/dev/null || echo missing; }
-msg() { jsonq run.json "[r['message'] for r in d['results'] if r['check'] == '$1'][0]" 2>/dev/null; }
-obs() { sqlite3 state/annexa.db "select observed from results where check_id = '$1' order by rowid desc limit 1"; }
-want() { ok; got=$(st "$1"); [ "$got" = "$2" ] || fail "$1 is $got, want $2: $(msg "$1")"; }
 want privileges.sudoers info
 want privileges.nopasswd_all fail
 ok; case "$(msg privileges.nopasswd_all)" in *"/bin/* as root without a password (/etc/sudoers.d/sub/glob:1)"*) ;; *) fail "a glob of /bin is not a shell: $(msg privileges.nopasswd_all)" ;; esac
