@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "etcfiles.h"
@@ -82,11 +83,18 @@ static void load_dir(struct loader *ld, const char *dir, int depth)
 		free(real);
 		return;
 	}
-	while ((e = readdir(d)) != NULL && n < 10000)
-		if (!skip_entry(e->d_name)) {
+	while ((e = readdir(d)) != NULL && n < 10000) {
+		/* sudo reads only regular files of the folder (a subfolder or a
+		 * dangling link is no error to it): stat, as sudo does */
+		struct stat sb;
+		char *one = ax_asprintf("%s/%s", real, e->d_name);
+		int regular = stat(one, &sb) == 0 && S_ISREG(sb.st_mode);
+		free(one);
+		if (regular && !skip_entry(e->d_name)) {
 			names = ax_realloc(names, (n + 1) * sizeof(*names));
 			names[n++] = ax_asprintf("%s/%s", dir, e->d_name);
 		}
+	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n; i++) {
@@ -142,10 +150,36 @@ static void who_name(const struct ax_probe_ctx *ctx, const char *who, struct ax_
 		ax_probe_user_name(ctx, who, out);
 }
 
+/* A runas list ("root,alice" or "(:group)" when only a group was given)
+ * as evidence shows it: the users in it are people as much as the grantee
+ * is, so plain names are pseudonymised too; root, the one every system
+ * has, stays readable, as it is what the listing is about. */
+static void runas_name(const struct ax_probe_ctx *ctx, const char *runas, struct ax_buf *out)
+{
+	if (runas[0] == '(') {
+		ax_buf_puts(out, runas);
+		return;
+	}
+	for (const char *p = runas; *p;) {
+		size_t n = strcspn(p, ",");
+		char *one = ax_strndup(p, n);
+		if (p != runas)
+			ax_buf_putc(out, ',');
+		if (strcmp(one, "root") == 0)
+			ax_buf_puts(out, one);
+		else
+			who_name(ctx, one, out);
+		free(one);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+}
+
 static void report_sudo(struct ax_probe_ctx *ctx, struct ax_sudoers *s, struct loader *ld, json_t *pop)
 {
 	struct ax_verdict nopw;
-	struct ax_buf who = AX_BUF_INIT;
+	struct ax_buf who = AX_BUF_INIT, runas = AX_BUF_INIT;
 	json_t *root_grants = json_array();
 	size_t nroot = 0;
 	ax_verdict_init(&nopw, "privileges.nopasswd_all", "grants");
@@ -153,16 +187,18 @@ static void report_sudo(struct ax_probe_ctx *ctx, struct ax_sudoers *s, struct l
 		const struct ax_sudo_grant *g = &s->grants[i];
 		ax_buf_clear(&who);
 		who_name(ctx, g->who, &who);
+		ax_buf_clear(&runas);
+		runas_name(ctx, g->runas, &runas);
 		/* a command line may carry a password (--password=...) */
 		struct ax_buf cmd = AX_BUF_INIT;
 		if (ax_redact(g->command, strlen(g->command), NULL, &cmd) < 0)
 			ax_buf_puts(&cmd, "[REDACTED]");
-		json_array_append_new(pop, json_sprintf("sudo %s -> %s: %s%s", ax_buf_cstr(&who), g->runas, ax_buf_cstr(&cmd),
+		json_array_append_new(pop, json_sprintf("sudo %s -> %s: %s%s", ax_buf_cstr(&who), ax_buf_cstr(&runas), ax_buf_cstr(&cmd),
 							g->nopasswd ? " NOPASSWD" : ""));
 		ax_buf_free(&cmd);
 		if (!g->full || !g->as_root)
 			continue;
-		json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:s,s:i}", "who", ax_buf_cstr(&who), "runas", g->runas, "command",
+		json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:s,s:i}", "who", ax_buf_cstr(&who), "runas", ax_buf_cstr(&runas), "command",
 				      g->command, "nopasswd", g->nopasswd, "file", g->file, "line", g->line);
 		json_array_append(root_grants, o);
 		nroot++;
@@ -185,6 +221,7 @@ static void report_sudo(struct ax_probe_ctx *ctx, struct ax_sudoers *s, struct l
 	ax_verdict_emit(ctx, &nopw, "every grant of root's whole power asks for a password", "no sudo grant gives root's whole power");
 	json_decref(root_grants);
 	ax_buf_free(&who);
+	ax_buf_free(&runas);
 }
 
 static void report_groups(struct ax_probe_ctx *ctx, const struct ax_etc_db *db, json_t *pop)

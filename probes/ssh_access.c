@@ -288,6 +288,24 @@ static void scan_text(struct keyscan *ks, const char *who, const char *source, c
 	ax_authkeys_free(&keys);
 }
 
+/* The AuthorizedKeysFile pattern as evidence names it: a Match User block
+ * often spells the account out ("/etc/ssh/keys/alice"), so its name is
+ * replaced by the account as the evidence shows it (its pseudonym). */
+static char *source_name(const char *pattern, const struct ax_etc_user *u, const char *who)
+{
+	struct ax_buf b = AX_BUF_INIT;
+	size_t n = strlen(u->name);
+	const char *p = pattern, *hit;
+	while (n && (hit = strstr(p, u->name)) != NULL) {
+		ax_buf_put(&b, p, (size_t)(hit - p));
+		ax_buf_puts(&b, who);
+		p = hit + n;
+	}
+	ax_buf_puts(&b, p);
+	ax_buf_putc(&b, '\0');
+	return ax_buf_detach(&b);
+}
+
 static void scan_account(struct keyscan *ks, const struct ax_etc_user *u, const json_t *conf, const char *who)
 {
 	char *files = ax_strdup(setting(conf, "authorizedkeysfile")), *save = NULL;
@@ -297,17 +315,19 @@ static void scan_account(struct keyscan *ks, const struct ax_etc_user *u, const 
 		char *path = expand_tokens(f, u);
 		if (!path)
 			continue;
+		char *source = source_name(f, u, who);
 		char *abs = path[0] == '/' ? ax_strdup(path) : ax_asprintf("%s/%s", u->home, path);
 		char *real = ax_etc_path(ks->root, abs);
 		struct ax_buf text = AX_BUF_INIT;
 		int rc = ax_file_read(real, KEYS_FILE_MAX, &text);
 		if (rc == 0) {
 			ks->files++;
-			scan_text(ks, who, f, ax_buf_cstr(&text), text.size);
+			scan_text(ks, who, source, ax_buf_cstr(&text), text.size);
 		} else if (rc != AX_ENOTFOUND && access(real, F_OK) == 0) {
-			ax_buf_printf(&ks->errors, "%s: %s unreadable; ", who, f);
+			ax_buf_printf(&ks->errors, "%s: %s unreadable; ", who, source);
 		}
 		ax_buf_free(&text);
+		free(source);
 		free(real);
 		free(abs);
 		free(path);

@@ -7,6 +7,7 @@
 #include "sudoers_parse.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,7 +365,10 @@ bad:
 }
 
 /* Cuts a comment from a physical line: '#' outside quotes that is not a
- * UID (#123, #-1), at the start of the line or after a blank. */
+ * UID (#123, #-1), wherever it stands: sudo's lexer (cvtsudoers -f json,
+ * sudo 1.9.13) reads "ALL#x" as ALL and "/bin/sh#x" as /bin/sh, so a
+ * '#' glued to a word must not turn a NOPASSWD: ALL into a harmless-looking
+ * command. */
 static size_t comment_cut(const char *p, size_t len, int first)
 {
 	int quoted = 0;
@@ -381,8 +385,7 @@ static size_t comment_cut(const char *p, size_t len, int first)
 			continue;
 		if (i + 1 < len && (isdigit((unsigned char)p[i + 1]) || p[i + 1] == '-'))
 			continue;
-		if (i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t' || p[i - 1] == ',' || p[i - 1] == '=')
-			return i;
+		return i;
 	}
 	return len;
 }
@@ -485,7 +488,10 @@ static void cmd_leaf(void *arg, const char *leaf)
 	c->v[c->n++] = ax_strdup(leaf);
 }
 
-/* ALL, a shell or su: the holder can do anything root can. */
+/* ALL, a shell or su: the holder can do anything root can. sudo matches
+ * the program with glob patterns and takes a path ending in '/' as every
+ * file of that folder (sudoers(5), "Wildcards"), so "/bin/" followed by
+ * '*', "/bin/?ash" and "/usr/bin/" hand out a shell as surely as "/bin/sh". */
 static int full_command(const char *cmd)
 {
 	static const char *const shells[] = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "su", NULL};
@@ -494,7 +500,11 @@ static int full_command(const char *cmd)
 	size_t n = strcspn(cmd, " ");
 	char *prog = ax_strndup(cmd, n);
 	const char *base = strrchr(prog, '/');
-	int full = base && in_list(shells, base + 1);
+	int full = 0;
+	if (base && base[1] == '\0')
+		full = 1;
+	for (size_t i = 0; base && !full && shells[i]; i++)
+		full = fnmatch(base + 1, shells[i], 0) == 0;
 	free(prog);
 	return full;
 }

@@ -15,20 +15,7 @@ SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 command -v ssh-keygen >/dev/null || { echo "ssh-keygen missing (apt-get install openssh-client)"; exit 1; }
 command -v unzip >/dev/null || { echo "unzip missing (apt-get install unzip)"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 missing (apt-get install sqlite3)"; exit 1; }
-# sshd -T refuses to run without its privilege separation folder; made
-# (and removed again) only when missing: it is where a started sshd would
-# make it, and nothing is started.
-made_run=""
-if [ ! -d /run/sshd ]; then
-	if mkdir -m 0755 /run/sshd 2>/dev/null; then
-		made_run=1
-	else
-		echo "SKIP: /run/sshd missing and not creatable (sshd -T needs it; run as root)"
-		exit 77
-	fi
-fi
-rm_run() { [ -z "$made_run" ] || rmdir /run/sshd 2>/dev/null; }
-add_cleanup rm_run
+need_run_sshd
 
 R=$T/root
 # Run as root, the accounts probe switches to probe-user (nobody here, so
@@ -154,15 +141,9 @@ EOF2
 }
 write_conf
 expect_rc 0 "$ANNEXA" -c annexa.conf check-config
-collect() { "$ANNEXA" -c annexa.conf collect --json > run.json 2> collect.err; }
+check_helpers
 collect
 ok; [ -s run.json ] || fail "collect --json wrote nothing: $(head -3 collect.err)"
-# st/msg CHECK: the status and message of the check in the last run; obs:
-# its observed JSON as the store holds it
-st() { jsonq run.json "[r['status'] for r in d['results'] if r['check'] == '$1'][0]" 2>/dev/null || echo missing; }
-msg() { jsonq run.json "[r['message'] for r in d['results'] if r['check'] == '$1'][0]" 2>/dev/null; }
-obs() { sqlite3 state/annexa.db "select observed from results where check_id = '$1' order by rowid desc limit 1"; }
-want() { ok; got=$(st "$1"); [ "$got" = "$2" ] || fail "$1 is $got, want $2: $(msg "$1")"; }
 want accounts.uid0 fail
 want accounts.no_password fail
 want accounts.hash fail

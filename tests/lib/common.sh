@@ -130,6 +130,30 @@ json_result() { jsonq "$1" "[r['$4'] for r in d['results'] if r['probe']=='$2' a
 expect_json_status() {
 	result_is "$2 $3" "$(json_result "$1" "$2" "$3" status)" "$(json_result "$1" "$2" "$3" message)" "$4" "${5:-}"
 }
+# check_helpers: defines, for scripts that run `collect --json` on
+# ./annexa.conf in the current folder (store state/annexa.db): collect,
+# st CHECK / msg CHECK (status / message in run.json), obs CHECK (the
+# observed JSON the store holds) and want CHECK STATUS (asserts it).
+check_helpers() {
+	collect() { "$ANNEXA" -c annexa.conf collect --json > run.json 2> collect.err; }
+	st() { jsonq run.json "[r['status'] for r in d['results'] if r['check'] == '$1'][0]" 2>/dev/null || echo missing; }
+	msg() { jsonq run.json "[r['message'] for r in d['results'] if r['check'] == '$1'][0]" 2>/dev/null; }
+	obs() { sqlite3 state/annexa.db "select observed from results where check_id = '$1' order by rowid desc limit 1"; }
+	want() { ok; got=$(st "$1"); [ "$got" = "$2" ] || fail "$1 is $got, want $2: $(msg "$1")"; }
+}
+# need_run_sshd: sshd -T refuses to run without its privilege separation
+# folder; made (and removed at exit) only when missing: it is where a
+# started sshd would make it, and nothing is started. Exits 77 (skip)
+# when it cannot be made (not root).
+need_run_sshd() {
+	[ -d /run/sshd ] && return
+	mkdir -m 0755 /run/sshd 2>/dev/null || {
+		echo "SKIP: /run/sshd missing and not creatable (sshd -T needs it; run as root)"
+		exit 77
+	}
+	rm_run_sshd() { rmdir /run/sshd 2>/dev/null; }
+	add_cleanup rm_run_sshd
+}
 done_tests() {
 	echo "$CHECKS checks, $FAILS failed"
 	[ "$FAILS" -eq 0 ]

@@ -76,6 +76,17 @@ static void test_sudoers(void)
 		{"su_user ALL = /bin/su -\n", "su_user>root:/bin/su -[FR]", 0, 0},
 		{"\"quoted user\" ALL = /bin/true\n", "quoted user>root:/bin/true[R]", 0, 0},
 		{"x ALL = /bin/echo a\\,b\\:c\n", "x>root:/bin/echo a,b:c[R]", 0, 0},
+		/* a glob or a folder ("/usr/bin/": all its files) holds a shell too */
+		{"gail ALL=(ALL) NOPASSWD: /bin/*\n", "gail>ALL:/bin/*[NFR]", 0, 0},
+		{"gail ALL=(root) /usr/bin/, /bin/?ash, /bin/s[hu] -\n",
+		 "gail>root:/usr/bin/[FR];gail>root:/bin/?ash[FR];gail>root:/bin/s[hu] -[FR]", 0, 0},
+		{"gail ALL=(root) /usr/bin/apt-*, /usr/sbin/*ctl\n", "gail>root:/usr/bin/apt-*[R];gail>root:/usr/sbin/*ctl[R]", 0, 0},
+		/* a '#' right after a word starts a comment too (cvtsudoers -f json of sudo 1.9.13 reads
+		 * "ALL#x" as ALL and "/bin/sh#x" as /bin/sh): it must not hide a grant */
+		{"hank ALL=(ALL) NOPASSWD: ALL#x\n", "hank>ALL:ALL[NFR]", 0, 0},
+		{"hank ALL=(ALL) NOPASSWD: /bin/sh#x\n", "hank>ALL:/bin/sh[NFR]", 0, 0},
+		{"User_Alias H=hank#c\nH ALL = ALL#comment\n", "hank>root:ALL[FR]", 0, 0},
+		{"hank ALL = /bin/echo a#b, /bin/echo c\\#d\n", "hank>root:/bin/echo a[R]", 0, 0},
 		{"", "", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -113,6 +124,13 @@ static void test_authkeys(void)
 		{"from=\"10.0.0.0/8,!10.1.0.0/16\",command=\"/bin/backup --token=\\\"S3CRET\\\"\",no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB c",
 		 "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "from,command,no-pty", "10.0.0.0/8,!10.1.0.0/16", 256, 1},
 		{"restrict  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "restrict", NULL, 256, 1},
+		/* a key type inside a quoted option is not the key */
+		{"command=\"echo ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxx x\",no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB c", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "command,no-pty", NULL, 256, 1},
+		{"environment=\"A=b c\",from=\"*.example.com\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "environment,from", "*.example.com", 256, 1},
+		{"cert-authority,principals=\"x,y\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", "cert-authority,principals", NULL, 256, 0},
+		/* blanks sshd skips: leading ones, tabs between fields, a CRLF ending */
+		{"  \tssh-ed25519\tAAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB\tc\r", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", NULL, NULL, 256, 0},
+		{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFCxxBehiFnkR6eimQqAyh3Mtpwr3DAkzO0x7qkNUkyB\r", "ssh-ed25519", "SHA256:deSB20t6LTQchQxLVUQScp6+vUQe8bvg5bk+wwVIQws", NULL, NULL, 256, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ax_authkeys k = {0};
