@@ -333,6 +333,9 @@ static void check_spf(struct md_run *r)
 			; /* why says which include */
 		else if (lookups > 10)
 			ax_buf_printf(&why, "the SPF evaluation needs more than 10 DNS lookups (receivers permerror)");
+		else if (s.open)
+			ax_buf_printf(&why, "the SPF record passes ip4:/0 or ip6:/0 before its `all`: anyone may send "
+					    "in the domain's name, as with +all");
 		else if (all == '-' || (all == '~' && !need_fail)) {
 			st = AX_CHECK_PASS;
 			ax_buf_printf(&why, "one valid SPF record, %d DNS lookup(s), ending in %call", lookups, all);

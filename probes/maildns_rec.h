@@ -21,6 +21,8 @@ struct md_spf {
 	size_t nincludes;
 	char *redirect;  /* redirect= target, NULL without one */
 	int macros;      /* terms with a macro: their targets are not followed */
+	int open;        /* a pass-qualified ip4:/0 or ip6:/0 before `all`: it
+			  * authorizes every address, as +all does */
 };
 int md_spf_parse(const char *rec, struct md_spf *out);
 void md_spf_free(struct md_spf *s);

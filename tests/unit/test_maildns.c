@@ -40,7 +40,16 @@ static void test_spf(void)
 		{"v=spf1 all", 0, '+', 0, 0, NULL, NULL},
 		{"v=spf1 mx", 0, 0, 1, 0, NULL, NULL},
 		{"v=spf1 redirect=_spf.example.com", 0, 0, 1, 0, "_spf.example.com", NULL},
-		{"v=spf1 -all redirect=_spf.example.com", 0, '-', 1, 0, NULL, NULL}, /* redirect ignored with all */
+		/* RFC 7208 6.1: redirect ignored with all, so it costs no lookup (4.6.4) */
+		{"v=spf1 -all redirect=_spf.example.com", 0, '-', 0, 0, NULL, NULL},
+		{"v=spf1 redirect=%{d}.example ~all", 0, '~', 0, 0, NULL, NULL},
+		/* 5.1: terms after `all` are never evaluated: no lookups, no includes */
+		{"v=spf1 -all include:a.example include:b.example mx", 0, '-', 0, 0, NULL, NULL},
+		{"v=spf1 mx ?all a", 0, '?', 1, 0, NULL, NULL},
+		/* ... but still syntax-checked (4.6: an error anywhere permerrors) */
+		{"v=spf1 -all ip4:300.0.0.1", AX_EINVALID, 0, 0, 0, NULL, "bad address"},
+		/* case-insensitive mechanism names and version (RFC 5234 strings) */
+		{"v=spf1 INCLUDE:_spf.example.com MX -ALL", 0, '-', 2, 1, NULL, NULL},
 		{"v=spf1 exists:%{i}.bl.example.com include:%{d}.example -all", 0, '-', 2, 0, NULL, NULL},
 		{"v=spf1 ptr ptr:example.com a//64 mx/24//64 -all", 0, '-', 4, 0, NULL, NULL},
 		{"v=spf1 foo=bar -all", 0, '-', 0, 0, NULL, NULL}, /* unknown modifier ignored */
@@ -71,6 +80,27 @@ static void test_spf(void)
 		} else if (rc == cases[i].rc) {
 			T_CONTAINS(ax_error_last(), cases[i].err);
 		}
+		md_spf_free(&s);
+	}
+	/* A pass-qualified ip4:/0 or ip6:/0 before `all` authorizes every
+	 * address: the record is as open as +all whatever it ends in. */
+	static const struct {
+		const char *rec;
+		int open;
+	} opens[] = {
+		{"v=spf1 ip4:0.0.0.0/0 -all", 1},
+		{"v=spf1 +ip6:::/0 ~all", 1},
+		{"v=spf1 ip4:192.0.2.0/24 ip4:10.0.0.0/0 -all", 1},
+		{"v=spf1 -ip4:0.0.0.0/0 -all", 0},
+		{"v=spf1 ~ip6:::/0 -all", 0},
+		{"v=spf1 -all ip4:0.0.0.0/0", 0}, /* after all: never tested */
+		{"v=spf1 ip4:0.0.0.0 -all", 0},   /* no prefix: one address (/32) */
+		{"v=spf1 ip4:192.0.2.0/1 -all", 0},
+	};
+	for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
+		struct md_spf s;
+		T_EQ_INT(md_spf_parse(opens[i].rec, &s), 0);
+		T_EQ_INT(s.open, opens[i].open);
 		md_spf_free(&s);
 	}
 	T_OK(md_rec_is("v=spf1", "v=spf1"));
