@@ -16,7 +16,14 @@ int md_sts_record_parse(const char *rec, char **id_out)
 	*id_out = NULL;
 	if (strncmp(rec, "v=STSv1", 7) != 0 || (rec[7] != ';' && rec[7] != ' ' && rec[7] != '\0'))
 		return ax_error_code(AX_EINVALID, "not an MTA-STS record (v=STSv1)");
-	const char *id = strstr(rec, "id=");
+	/* RFC 8461 3.1: id= is a field of its own, after a ';' and optional
+	 * WSP; "xid=" (an extension) is not it. */
+	const char *id = NULL;
+	for (const char *f = strchr(rec, ';'); f && !id; f = strchr(f, ';')) {
+		f += strspn(f + 1, " \t") + 1;
+		if (strncmp(f, "id=", 3) == 0)
+			id = f;
+	}
 	if (!id)
 		return ax_error_code(AX_EINVALID, "the MTA-STS record has no id=");
 	id += 3;

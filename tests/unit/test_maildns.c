@@ -301,6 +301,16 @@ static void test_mta_sts(void)
 	free(id);
 	T_EQ_INT(md_sts_record_parse("v=STSv1; id=bad-id", &id), AX_EINVALID);
 	T_EQ_INT(md_sts_record_parse("v=STSv1;", &id), AX_EINVALID);
+	/* RFC 8461 3.1: id= must be a field of its own, not the tail of another */
+	T_EQ_INT(md_sts_record_parse("v=STSv1; xid=20160831085700Z", &id), AX_EINVALID);
+	T_EQ_INT(md_sts_record_parse("v=STSv1 id=20160831085700Z", &id), AX_EINVALID);
+	T_EQ_INT(md_sts_record_parse("v=STSv1;ext=1 ;\tid=abc;", &id), 0);
+	T_EQ_STR(id, "abc");
+	free(id);
+	T_EQ_INT(md_sts_record_parse("v=STSv1; id=abc; id=def", &id), 0); /* first id= */
+	T_EQ_STR(id, "abc");
+	free(id);
+	T_EQ_INT(md_sts_record_parse("V=STSv1; id=abc", &id), AX_EINVALID); /* %s"v=STSv1": case-sensitive */
 	T_EQ_INT(md_sts_record_parse("v=STSv1; id=012345678901234567890123456789012", &id), AX_EINVALID);
 }
 
