@@ -460,12 +460,58 @@ static void test_org_domain(void)
 	}
 }
 
+/* MX redundancy (A.8.14): networks are IPv4 /24 and IPv6 /48, an
+ * IPv4-mapped IPv6 address in its IPv4 /24; what counts is MX hosts in
+ * distinct networks, not networks. */
+static void test_mx_networks(void)
+{
+	static const struct {
+		const char *ip, *net;
+	} nets[] = {
+		{"192.0.2.77", "192.0.2.0/24"},
+		{"::ffff:192.0.2.77", "192.0.2.0/24"},
+		{"2001:db8:1:2::1", "2001:0db8:0001::/48"},
+		{"::1", "0000:0000:0000::/48"},
+		{"mx.example", ""},
+	};
+	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		char net[64];
+		md_network_of(nets[i].ip, net);
+		T_EQ_STR(net, nets[i].net);
+	}
+	static const struct {
+		const char *addr[4];
+		size_t host[4];
+		size_t n, apart;
+	} cases[] = {
+		/* two hosts, two /24s */
+		{{"192.0.2.1", "198.51.100.1"}, {0, 1}, 2, 2},
+		/* two hosts in one /24 */
+		{{"192.0.2.1", "192.0.2.200"}, {0, 1}, 2, 1},
+		/* one dual-stacked host: two networks, one host */
+		{{"192.0.2.1", "2001:db8::1"}, {0, 0}, 2, 1},
+		/* two names for the same dual-stacked machine */
+		{{"192.0.2.1", "2001:db8::1", "192.0.2.1", "2001:db8::1"}, {0, 0, 1, 1}, 4, 1},
+		/* the same address as A of one and IPv4-mapped AAAA of another */
+		{{"192.0.2.1", "::ffff:192.0.2.1"}, {0, 1}, 2, 1},
+		/* a host in n1 and n2, one only in n1: both fit (matching) */
+		{{"192.0.2.1", "198.51.100.1", "192.0.2.2"}, {0, 0, 1}, 3, 2},
+		/* three hosts, two only in n1: two fit */
+		{{"192.0.2.1", "198.51.100.1", "192.0.2.2", "192.0.2.3"}, {0, 0, 1, 2}, 4, 2},
+		{{"not an address", "192.0.2.1"}, {0, 1}, 2, 1},
+		{{NULL}, {0}, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		T_EQ_INT(md_hosts_apart(cases[i].addr, cases[i].host, cases[i].n), cases[i].apart);
+}
+
 int main(void)
 {
 	test_org_domain();
 	test_dane();
 	test_mta_sts();
 	test_spf();
+	test_mx_networks();
 	test_dmarc();
 	test_dkim();
 	test_tlsrpt();
