@@ -132,6 +132,16 @@ static void test_dmarc(void)
 		{"v=DMARC1; p=reject; rua=https://example.com/r", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "not mailto:"},
 		{"v=DMARC1; p=reject; p=none", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "repeated"},
 		{"v=DMARC1; p reject", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "without '='"},
+		/* RFC 7489 6.3/6.4: v= first with exactly DMARC1 (%x44.4d.41.52.43.31),
+		 * the other tags in any order, p= after v= */
+		{"v=DMARC1;rua=mailto:d@example.com;pct=100;sp=reject;p=reject", 0, "reject", "reject", 100, 'r', 'r', 1, NULL},
+		{"v=dmarc1; p=reject", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "does not start with v=DMARC1"},
+		{"rua=mailto:d@example.com; v=DMARC1; p=reject", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "does not start"},
+		{"v=DMARC1; P=REJECT", 0, "reject", NULL, 100, 'r', 'r', 0, NULL},
+		/* p=none with pct: parsed as written, the check fails both (weak p, pct<100) */
+		{"v=DMARC1; p=none; pct=50", 0, "none", NULL, 50, 'r', 'r', 0, NULL},
+		/* missing p= with rua: receivers act as p=none (6.6.3 step 6); the record is still not valid */
+		{"v=DMARC1; rua=mailto:d@example.com", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "p= is missing"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct md_dmarc d;
@@ -377,6 +387,12 @@ static void test_dane(void)
 		{tlsa_of(0, 0, ca), "mx.example.com", 0, 0},
 		{ax_strdup("3 1 1 zz"), "mx.example.com", 0, 1},
 		{ax_strdup("3 1 9 00"), "mx.example.com", 0, 0},
+		/* RFC 6698 2.1: selector 0/1, matching type 0/1/2; other values
+		 * and usages 4+ are unusable, never a match */
+		{ax_strdup("3 2 1 00"), "mx.example.com", 0, 0},
+		{ax_strdup("3 1 3 00"), "mx.example.com", 0, 0},
+		{ax_strdup("4 1 1 00"), "mx.example.com", 0, 0},
+		{ax_strdup("3 1 1"), "mx.example.com", 0, 1},
 		{ax_strdup("junk"), "mx.example.com", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
