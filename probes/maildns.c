@@ -302,6 +302,32 @@ static char spf_final_all(struct md_run *r, const struct md_spf *s, int depth)
 	return all;
 }
 
+/* Whether the evaluation authorizes every address: a pass-qualified
+ * ip4:/0 or ip6:/0 before `all`, a `+all` reached (through redirect=), or
+ * a pass-qualified include: whose target's evaluation does (RFC 7208 5.2:
+ * the include matches when its target passes). Called only once the
+ * lookups are known to be at most 10, which bounds the queries. */
+static int spf_open(struct md_run *r, const struct md_spf *s, int depth)
+{
+	if (s->open || spf_final_all(r, s, depth) == '+')
+		return 1;
+	int open = 0;
+	for (size_t i = 0; i <= s->nincludes && !open && depth < 10; i++) {
+		const char *target = i < s->nincludes ? s->includes[i] : s->redirect;
+		if (!target || (i < s->nincludes && s->include_q[i] != '+'))
+			continue;
+		struct md_answer a;
+		struct md_spf sub;
+		const char *rec;
+		if (md_query(r->res, target, MD_TXT, &a) == 0 && pick(&a, "v=spf1", &rec) == 1 && md_spf_parse(rec, &sub) == 0) {
+			open = spf_open(r, &sub, depth + 1);
+			md_spf_free(&sub);
+		}
+		md_answer_free(&a);
+	}
+	return open;
+}
+
 static void check_spf(struct md_run *r)
 {
 	struct md_answer a;
@@ -334,9 +360,9 @@ static void check_spf(struct md_run *r)
 			; /* why says which include */
 		else if (lookups > 10)
 			ax_buf_printf(&why, "the SPF evaluation needs more than 10 DNS lookups (receivers permerror)");
-		else if (s.open)
-			ax_buf_printf(&why, "the SPF record passes ip4:/0 or ip6:/0 before its `all`: anyone may send "
-					    "in the domain's name, as with +all");
+		else if (all != '+' && spf_open(r, &s, 0))
+			ax_buf_printf(&why, "the SPF evaluation passes every address (ip4:/0 or ip6:/0 before `all`, or "
+					    "an include: whose target does): anyone may send in the domain's name, as with +all");
 		else if (all == '-' || (all == '~' && !need_fail)) {
 			st = AX_CHECK_PASS;
 			ax_buf_printf(&why, "one valid SPF record, %d DNS lookup(s), ending in %call", lookups, all);

@@ -128,6 +128,7 @@ void md_spf_free(struct md_spf *s)
 	for (size_t i = 0; i < s->nincludes; i++)
 		free(s->includes[i]);
 	free(s->includes);
+	free(s->include_q);
 	free(s->redirect);
 	memset(s, 0, sizeof(*s));
 }
@@ -256,6 +257,8 @@ static int spf_term(const char *t, struct md_spf *out, int *seen_redirect, int *
 			out->macros++;
 		} else if (IS("include")) {
 			out->includes = ax_realloc(out->includes, (out->nincludes + 1) * sizeof(char *));
+			out->include_q = ax_realloc(out->include_q, out->nincludes + 1);
+			out->include_q[out->nincludes] = q;
 			out->includes[out->nincludes++] = ax_strdup(arg + 1);
 		}
 	} else if (IS("a") || IS("mx")) {

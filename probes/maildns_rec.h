@@ -18,6 +18,7 @@ struct md_spf {
 	char all;        /* qualifier of `all` ('+','-','~','?'), 0 without one */
 	int lookups;     /* terms of this record that cost a DNS lookup (RFC 7208 4.6.4) */
 	char **includes; /* include: targets without macros, for counting recursively */
+	char *include_q; /* the qualifier of each ('+','-','~','?') */
 	size_t nincludes;
 	char *redirect;  /* redirect= target, NULL without one */
 	int macros;      /* terms with a macro: their targets are not followed */

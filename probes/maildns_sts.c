@@ -1,6 +1,8 @@
 /* maildns_sts.c - MTA-STS policy fetch (libcurl) and parsing (see
  * maildns_sts.h). RFC 8461 3.3: HTTPS with a valid certificate for
- * mta-sts.DOMAIN, no redirects, a 2xx answer, text/plain. */
+ * mta-sts.DOMAIN, no redirects, a 2xx answer. The Content-Type (text/plain
+ * in RFC 8461 3.2) is not checked: a body that is no policy fails the
+ * parse anyway. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

@@ -103,6 +103,14 @@ static void test_spf(void)
 		T_EQ_INT(s.open, opens[i].open);
 		md_spf_free(&s);
 	}
+	/* an include's qualifier decides whether an open target opens the record */
+	struct md_spf q;
+	T_EQ_INT(md_spf_parse("v=spf1 -include:a.example include:b.example ~include:c.example -all", &q), 0);
+	T_EQ_INT(q.nincludes, 3);
+	T_EQ_INT(q.include_q[0], '-');
+	T_EQ_INT(q.include_q[1], '+');
+	T_EQ_INT(q.include_q[2], '~');
+	md_spf_free(&q);
 	T_OK(md_rec_is("v=spf1", "v=spf1"));
 	T_OK(!md_rec_is("v=spf1x", "v=spf1"));
 	T_OK(md_rec_is("v=DMARC1;p=none", "v=DMARC1"));
