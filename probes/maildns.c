@@ -285,20 +285,27 @@ static int spf_lookups(struct md_run *r, const struct md_spf *s, int depth, stru
 	return total;
 }
 
+/* The one valid SPF record at target in *sub (0), else -1 (*sub empty). */
+static int spf_at(struct md_run *r, const char *target, struct md_spf *sub)
+{
+	struct md_answer a;
+	const char *rec;
+	memset(sub, 0, sizeof(*sub));
+	int ok = md_query(r->res, target, MD_TXT, &a) == 0 && pick(&a, "v=spf1", &rec) == 1 && md_spf_parse(rec, sub) == 0;
+	md_answer_free(&a);
+	return ok ? 0 : -1;
+}
+
 /* The `all` the evaluation ends in: this record's, or its redirect's. */
 static char spf_final_all(struct md_run *r, const struct md_spf *s, int depth)
 {
 	if (s->all || !s->redirect || depth >= 10)
 		return s->all;
-	struct md_answer a;
 	struct md_spf sub;
-	const char *rec;
 	char all = 0;
-	if (md_query(r->res, s->redirect, MD_TXT, &a) == 0 && pick(&a, "v=spf1", &rec) == 1 && md_spf_parse(rec, &sub) == 0) {
+	if (spf_at(r, s->redirect, &sub) == 0)
 		all = spf_final_all(r, &sub, depth + 1);
-		md_spf_free(&sub);
-	}
-	md_answer_free(&a);
+	md_spf_free(&sub);
 	return all;
 }
 
@@ -316,14 +323,10 @@ static int spf_open(struct md_run *r, const struct md_spf *s, int depth)
 		const char *target = i < s->nincludes ? s->includes[i] : s->redirect;
 		if (!target || (i < s->nincludes && s->include_q[i] != '+'))
 			continue;
-		struct md_answer a;
 		struct md_spf sub;
-		const char *rec;
-		if (md_query(r->res, target, MD_TXT, &a) == 0 && pick(&a, "v=spf1", &rec) == 1 && md_spf_parse(rec, &sub) == 0) {
+		if (spf_at(r, target, &sub) == 0)
 			open = spf_open(r, &sub, depth + 1);
-			md_spf_free(&sub);
-		}
-		md_answer_free(&a);
+		md_spf_free(&sub);
 	}
 	return open;
 }
