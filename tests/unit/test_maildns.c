@@ -4,7 +4,8 @@
  * (RSA in SubjectPublicKeyInfo and bare RSAPublicKey, Ed25519, revoked,
  * malformed) with their sizes; TLS-RPT's rua; MTA-STS records, policies
  * (RFC 8461 3.2) and mx pattern matching; TLSA matching (RFC 7672) of
- * every usage, selector and name rule against a chain made here. The DNS side runs against a
+ * every usage, selector and name rule against a chain made here; MX
+ * redundancy's networks and its count of hosts apart. The DNS side runs against a
  * real server in tests/integration/maildns.sh. */
 #include <stdlib.h>
 #include <string.h>
