@@ -132,23 +132,11 @@ static void emit_lookup_failure(struct md_run *r, const char *check, const struc
 			       json_pack("{s:s}", "dnssec", md_sec_name(a->sec)), "%s", ax_buf_cstr(why));
 }
 
-/* The network an address is in, for redundancy: IPv4 /24, IPv6 /48 (the
- * smallest blocks routed on their own); "" for text that is no address. */
-static void network_of(const char *ip, char out[static 64])
-{
-	unsigned char b[16];
-	out[0] = '\0';
-	if (inet_pton(AF_INET, ip, b) == 1)
-		snprintf(out, 64, "%u.%u.%u.0/24", b[0], b[1], b[2]);
-	else if (inet_pton(AF_INET6, ip, b) == 1)
-		snprintf(out, 64, "%02x%02x:%02x%02x:%02x%02x::/48", b[0], b[1], b[2], b[3], b[4], b[5]);
-}
-
 /* Redundancy of the inbound mail path (A.8.14): senders try the next MX
  * when one fails, which helps only if the hosts do not share an address
  * or a network. How much is enough is the availability requirement's
  * (min-mx-hosts); left at 1, the count is reported as info. */
-static void check_mx_redundancy(struct md_run *r, size_t nhosts, json_t *addrs, json_t *nets)
+static void check_mx_redundancy(struct md_run *r, size_t nhosts, json_t *addrs, json_t *nets, size_t apart)
 {
 	int64_t want = ax_probe_opt_int(r->ctx, "min-mx-hosts");
 	size_t nnets = json_object_size(nets);
@@ -157,8 +145,9 @@ static void check_mx_redundancy(struct md_run *r, size_t nhosts, json_t *addrs, 
 	json_t *v;
 	json_object_foreach(nets, key, v)
 		json_array_append_new(list, json_string(key));
-	json_t *obs = json_pack("{s:I,s:I,s:o,s:I}", "hosts", (json_int_t)nhosts, "addresses",
-				(json_int_t)json_object_size(addrs), "networks", list, "min_mx_hosts", (json_int_t)want);
+	json_t *obs = json_pack("{s:I,s:I,s:o,s:I,s:I}", "hosts", (json_int_t)nhosts, "addresses",
+				(json_int_t)json_object_size(addrs), "networks", list, "hosts_in_distinct_networks",
+				(json_int_t)apart, "min_mx_hosts", (json_int_t)want);
 	if (!nhosts)
 		ax_probe_result(r->ctx, "maildns.mx_redundancy", AX_CHECK_SKIP, obs, "no MX host receives mail for %s",
 				r->domain);
@@ -166,13 +155,13 @@ static void check_mx_redundancy(struct md_run *r, size_t nhosts, json_t *addrs, 
 		ax_probe_result(r->ctx, "maildns.mx_redundancy", AX_CHECK_INFO, obs,
 				"%zu MX host(s) on %zu address(es) in %zu network(s); set min-mx-hosts to what the "
 				"availability requirement asks", nhosts, json_object_size(addrs), nnets);
-	else if ((int64_t)nnets < want)
+	else if ((int64_t)apart < want) /* hosts, not networks: a dual-stacked host is one host */
 		ax_probe_result(r->ctx, "maildns.mx_redundancy", AX_CHECK_FAIL, obs,
 				"the MX hosts sit in %zu distinct network(s), %lld required: one failure stops inbound mail",
-				nnets, (long long)want);
+				apart, (long long)want);
 	else
 		ax_probe_result(r->ctx, "maildns.mx_redundancy", AX_CHECK_PASS, obs,
-				"%zu MX host(s) in %zu distinct networks (%lld required)", nhosts, nnets, (long long)want);
+				"%zu MX host(s) in %zu distinct networks (%lld required)", nhosts, apart, (long long)want);
 }
 
 /* MX hosts in the order senders try them (preference, then name), so the
@@ -200,6 +189,8 @@ static void check_mx(struct md_run *r)
 	}
 	sort_mx(&a);
 	json_t *hosts = json_array(), *addrs_seen = json_object(), *nets = json_object();
+	char **addr_ip = NULL; /* each address and its MX host, for md_hosts_apart */
+	size_t *addr_host = NULL, naddr = 0;
 	size_t missing = 0;
 	r->mx_sec = a.sec;
 	int null_mx = a.n == 1 && a.rr[0][0] == '\0';
@@ -218,10 +209,15 @@ static void check_mx(struct md_run *r)
 		for (size_t k = 0; k < v4.n + v6.n; k++) {
 			const char *ip = k < v4.n ? v4.rr[k] : v6.rr[k - v4.n];
 			char net[64];
-			network_of(ip, net);
+			md_network_of(ip, net);
 			json_object_set_new(addrs_seen, ip, json_true());
-			if (net[0])
+			if (net[0]) {
 				json_object_set_new(nets, net, json_true());
+				addr_ip = ax_realloc(addr_ip, (naddr + 1) * sizeof(char *));
+				addr_host = ax_realloc(addr_host, (naddr + 1) * sizeof(size_t));
+				addr_ip[naddr] = ax_strdup(ip);
+				addr_host[naddr++] = i;
+			}
 		}
 		md_answer_free(&v4);
 		md_answer_free(&v6);
@@ -238,9 +234,14 @@ static void check_mx(struct md_run *r)
 		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_FAIL, obs, "MX host(s) without an address: %s", ax_buf_cstr(&why));
 	else
 		ax_probe_result(r->ctx, "maildns.mx", AX_CHECK_PASS, obs, "%zu MX host(s), each with an address", a.n);
-	check_mx_redundancy(r, null_mx ? 0 : a.n, addrs_seen, nets);
+	check_mx_redundancy(r, null_mx ? 0 : a.n, addrs_seen, nets,
+			    md_hosts_apart((const char *const *)addr_ip, addr_host, naddr));
 	json_decref(addrs_seen);
 	json_decref(nets);
+	for (size_t k = 0; k < naddr; k++)
+		free(addr_ip[k]);
+	free(addr_ip);
+	free(addr_host);
 cleanup:
 	md_answer_free(&a);
 	ax_buf_free(&why);
@@ -284,21 +285,50 @@ static int spf_lookups(struct md_run *r, const struct md_spf *s, int depth, stru
 	return total;
 }
 
+/* The one valid SPF record at target in *sub (0), else -1 (*sub empty). */
+static int spf_at(struct md_run *r, const char *target, struct md_spf *sub)
+{
+	struct md_answer a;
+	const char *rec;
+	memset(sub, 0, sizeof(*sub));
+	int ok = md_query(r->res, target, MD_TXT, &a) == 0 && pick(&a, "v=spf1", &rec) == 1 && md_spf_parse(rec, sub) == 0;
+	md_answer_free(&a);
+	return ok ? 0 : -1;
+}
+
 /* The `all` the evaluation ends in: this record's, or its redirect's. */
 static char spf_final_all(struct md_run *r, const struct md_spf *s, int depth)
 {
 	if (s->all || !s->redirect || depth >= 10)
 		return s->all;
-	struct md_answer a;
 	struct md_spf sub;
-	const char *rec;
 	char all = 0;
-	if (md_query(r->res, s->redirect, MD_TXT, &a) == 0 && pick(&a, "v=spf1", &rec) == 1 && md_spf_parse(rec, &sub) == 0) {
+	if (spf_at(r, s->redirect, &sub) == 0)
 		all = spf_final_all(r, &sub, depth + 1);
+	md_spf_free(&sub);
+	return all;
+}
+
+/* Whether the evaluation authorizes every address: a pass-qualified
+ * ip4:/0 or ip6:/0 before `all`, a `+all` reached (through redirect=), or
+ * a pass-qualified include: whose target's evaluation does (RFC 7208 5.2:
+ * the include matches when its target passes). Called only once the
+ * lookups are known to be at most 10, which bounds the queries. */
+static int spf_open(struct md_run *r, const struct md_spf *s, int depth)
+{
+	if (s->open || spf_final_all(r, s, depth) == '+')
+		return 1;
+	int open = 0;
+	for (size_t i = 0; i <= s->nincludes && !open && depth < 10; i++) {
+		const char *target = i < s->nincludes ? s->includes[i] : s->redirect;
+		if (!target || (i < s->nincludes && s->include_q[i] != '+'))
+			continue;
+		struct md_spf sub;
+		if (spf_at(r, target, &sub) == 0)
+			open = spf_open(r, &sub, depth + 1);
 		md_spf_free(&sub);
 	}
-	md_answer_free(&a);
-	return all;
+	return open;
 }
 
 static void check_spf(struct md_run *r)
@@ -333,6 +363,9 @@ static void check_spf(struct md_run *r)
 			; /* why says which include */
 		else if (lookups > 10)
 			ax_buf_printf(&why, "the SPF evaluation needs more than 10 DNS lookups (receivers permerror)");
+		else if (all != '+' && spf_open(r, &s, 0))
+			ax_buf_printf(&why, "the SPF evaluation passes every address (ip4:/0 or ip6:/0 before `all`, or "
+					    "an include: whose target does): anyone may send in the domain's name, as with +all");
 		else if (all == '-' || (all == '~' && !need_fail)) {
 			st = AX_CHECK_PASS;
 			ax_buf_printf(&why, "one valid SPF record, %d DNS lookup(s), ending in %call", lookups, all);

@@ -3,6 +3,8 @@
  * uncompressed wire format; it is decoded here with every length checked
  * against the record's. */
 #include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +178,99 @@ cleanup:
 	if (err < 0)
 		md_answer_free(out);
 	return err;
+}
+
+void md_network_of(const char *ip, char out[static 64])
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	unsigned char b[16];
+	out[0] = '\0';
+	if (inet_pton(AF_INET, ip, b) == 1)
+		snprintf(out, 64, "%u.%u.%u.0/24", b[0], b[1], b[2]);
+	else if (inet_pton(AF_INET6, ip, b) == 1 && memcmp(b, mapped, 12) == 0)
+		snprintf(out, 64, "%u.%u.%u.0/24", b[12], b[13], b[14]);
+	else if (inet_pton(AF_INET6, ip, b) == 1)
+		snprintf(out, 64, "%02x%02x:%02x%02x:%02x%02x::/48", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+/* An augmenting path (Kuhn): give host h a network, moving the host that
+ * holds it to another of its own when one is free. */
+static int give_network(size_t h, const size_t *host, const size_t *netno, char (*net)[64], size_t n, size_t *owner,
+			unsigned char *seen)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = netno[i];
+		if (host[i] != h || seen[k] || !net[i][0])
+			continue;
+		seen[k] = 1;
+		if (owner[k] == SIZE_MAX || give_network(owner[k], host, netno, net, n, owner, seen)) {
+			owner[k] = h;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The address as 16 bytes, an IPv4 one IPv4-mapped; -1 for no address. */
+static int addr_bytes(const char *ip, unsigned char b[16])
+{
+	memset(b, 0, 16);
+	b[10] = b[11] = 0xff;
+	if (inet_pton(AF_INET, ip, b + 12) == 1)
+		return 0;
+	return inet_pton(AF_INET6, ip, b) == 1 ? 0 : -1;
+}
+
+size_t md_hosts_apart(const char *const *addr, const size_t *host, size_t n)
+{
+	size_t sz = n ? n : 1;
+	size_t *netno = ax_malloc(sz * sizeof(size_t)), *owner = ax_malloc(sz * sizeof(size_t));
+	size_t *machine = ax_malloc(sz * sizeof(size_t));
+	unsigned char (*bytes)[16] = ax_malloc(sz * 16), *seen = ax_malloc(sz);
+	char (*net)[64] = ax_malloc(sz * 64);
+	size_t nnets = 0, nhosts = 0, apart = 0;
+	for (size_t i = 0; i < n; i++) {
+		md_network_of(addr[i], net[i]);
+		if (addr_bytes(addr[i], bytes[i]) < 0)
+			net[i][0] = '\0';
+		machine[i] = host[i];
+		if (host[i] + 1 > nhosts)
+			nhosts = host[i] + 1;
+	}
+	/* hosts that share an address are one machine: relabel to the lowest
+	 * host number until stable (n is small: the MX hosts' addresses) */
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < n; j++) {
+				int same = machine[j] != machine[i] && (host[j] == host[i] || memcmp(bytes[i], bytes[j], 16) == 0);
+				if (net[i][0] && net[j][0] && same && machine[j] < machine[i])
+					machine[i] = machine[j], changed = 1;
+			}
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < i && strcmp(net[j], net[i]) != 0)
+			j++;
+		netno[i] = j < i ? netno[j] : nnets++;
+	}
+	for (size_t k = 0; k < nnets; k++)
+		owner[k] = SIZE_MAX;
+	for (size_t h = 0; h < nhosts; h++) {
+		memset(seen, 0, nnets ? nnets : 1);
+		for (size_t i = 0; i < n; i++) /* skip empty and merged-away hosts */
+			if (net[i][0] && machine[i] == h) {
+				apart += (size_t)give_network(h, machine, netno, net, n, owner, seen);
+				break;
+			}
+	}
+	free(netno);
+	free(owner);
+	free(machine);
+	free(bytes);
+	free(seen);
+	free(net);
+	return apart;
 }
 
 char *md_org_domain(const char *name)

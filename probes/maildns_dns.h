@@ -40,6 +40,20 @@ struct md_answer {
 int md_query(struct md_resolver *r, const char *name, int rrtype, struct md_answer *out);
 void md_answer_free(struct md_answer *a);
 
+/* The network an address is in, for MX redundancy: IPv4 /24, IPv6 /48
+ * (the smallest blocks routed on their own); an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) is the IPv4 address it carries. "" for text that is no
+ * address. */
+void md_network_of(const char *ip, char out[static 64]);
+
+/* How many MX hosts can each be given a network (md_network_of) no other
+ * counted host is given (a maximum matching): n addresses, address addr[i]
+ * of host host[i] (0-based). Hosts sharing an address are one machine
+ * (an IPv4-mapped address is the IPv4 one); one dual-stacked host has two
+ * networks but counts once; two hosts sharing their only network count
+ * once. Text that is no address is left out. */
+size_t md_hosts_apart(const char *const *addr, const size_t *host, size_t n);
+
 /* The organizational domain of name (RFC 7489 3.2: one label below its
  * public suffix, from the system's Public Suffix List, Debian's
  * publicsuffix package, through libpsl); NULL when name is itself a

@@ -128,6 +128,7 @@ void md_spf_free(struct md_spf *s)
 	for (size_t i = 0; i < s->nincludes; i++)
 		free(s->includes[i]);
 	free(s->includes);
+	free(s->include_q);
 	free(s->redirect);
 	memset(s, 0, sizeof(*s));
 }
@@ -196,8 +197,20 @@ static int a_arg_ok(const char *arg, int *macro)
 	return ok;
 }
 
+/* The prefix length of ip4:/ip6: (full length without one). */
+static int ip_prefix(const char *arg, int af)
+{
+	const char *slash = strchr(arg, '/');
+	return slash ? atoi(slash + 1) : af == AF_INET ? 32 : 128;
+}
+
+/* Terms after the first `all` are syntax-checked (RFC 7208 4.6: an error
+ * anywhere is a permerror) but never evaluated (5.1: "Mechanisms after
+ * "all" will never be tested"), so they cost no lookup and authorize no
+ * one. */
 static int spf_term(const char *t, struct md_spf *out, int *seen_redirect, int *seen_exp)
 {
+	int live = !out->all;
 	const char *eq = strchr(t, '='), *colon = strchr(t, ':');
 	int macro = 0;
 	if (eq && (!colon || eq < colon) && isalpha((unsigned char)t[0])) { /* modifier */
@@ -237,24 +250,31 @@ static int spf_term(const char *t, struct md_spf *out, int *seen_redirect, int *
 	} else if (IS("include") || IS("exists")) {
 		if (*arg != ':' || !domain_spec_ok(arg + 1, strlen(arg + 1), &macro))
 			return ax_error_code(AX_EINVALID, "bad term \"%.60s\"", t);
+		if (!live)
+			return 0;
 		out->lookups++;
 		if (macro) {
 			out->macros++;
 		} else if (IS("include")) {
 			out->includes = ax_realloc(out->includes, (out->nincludes + 1) * sizeof(char *));
+			out->include_q = ax_realloc(out->include_q, out->nincludes + 1);
+			out->include_q[out->nincludes] = q;
 			out->includes[out->nincludes++] = ax_strdup(arg + 1);
 		}
 	} else if (IS("a") || IS("mx")) {
 		if (!a_arg_ok(arg, &macro))
 			return ax_error_code(AX_EINVALID, "bad term \"%.60s\"", t);
-		out->lookups++;
+		out->lookups += live;
 	} else if (IS("ptr")) {
 		if (*arg && (*arg != ':' || !domain_spec_ok(arg + 1, strlen(arg + 1), &macro)))
 			return ax_error_code(AX_EINVALID, "bad term \"%.60s\"", t);
-		out->lookups++;
+		out->lookups += live;
 	} else if (IS("ip4") || IS("ip6")) {
-		if (*arg != ':' || !ip_ok(arg + 1, IS("ip4") ? AF_INET : AF_INET6))
+		int af = IS("ip4") ? AF_INET : AF_INET6;
+		if (*arg != ':' || !ip_ok(arg + 1, af))
 			return ax_error_code(AX_EINVALID, "bad address in \"%.60s\"", t);
+		if (live && q == '+' && ip_prefix(arg + 1, af) == 0)
+			out->open = 1;
 	} else {
 		return ax_error_code(AX_EINVALID, "unknown mechanism \"%.60s\"", t);
 	}
@@ -284,8 +304,12 @@ int md_spf_parse(const char *rec, struct md_spf *out)
 		}
 		p += len;
 	}
-	/* RFC 7208 6.1: redirect is ignored when `all` is present. */
-	if (out->all && out->redirect) {
+	/* RFC 7208 6.1: redirect is ignored when `all` is present, so it
+	 * queries nothing (4.6.4 counts only the lookups made). */
+	if (out->all && seen_redirect) {
+		out->lookups--;
+		if (!out->redirect) /* its target had a macro */
+			out->macros--;
 		free(out->redirect);
 		out->redirect = NULL;
 	}

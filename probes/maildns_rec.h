@@ -18,9 +18,12 @@ struct md_spf {
 	char all;        /* qualifier of `all` ('+','-','~','?'), 0 without one */
 	int lookups;     /* terms of this record that cost a DNS lookup (RFC 7208 4.6.4) */
 	char **includes; /* include: targets without macros, for counting recursively */
+	char *include_q; /* the qualifier of each ('+','-','~','?') */
 	size_t nincludes;
 	char *redirect;  /* redirect= target, NULL without one */
 	int macros;      /* terms with a macro: their targets are not followed */
+	int open;        /* a pass-qualified ip4:/0 or ip6:/0 before `all`: it
+			  * authorizes every address, as +all does */
 };
 int md_spf_parse(const char *rec, struct md_spf *out);
 void md_spf_free(struct md_spf *s);

@@ -1,6 +1,8 @@
 /* maildns_sts.c - MTA-STS policy fetch (libcurl) and parsing (see
  * maildns_sts.h). RFC 8461 3.3: HTTPS with a valid certificate for
- * mta-sts.DOMAIN, no redirects, a 2xx answer, text/plain. */
+ * mta-sts.DOMAIN, no redirects, a 2xx answer. The Content-Type (text/plain
+ * in RFC 8461 3.2) is not checked: a body that is no policy fails the
+ * parse anyway. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,14 @@ int md_sts_record_parse(const char *rec, char **id_out)
 	*id_out = NULL;
 	if (strncmp(rec, "v=STSv1", 7) != 0 || (rec[7] != ';' && rec[7] != ' ' && rec[7] != '\0'))
 		return ax_error_code(AX_EINVALID, "not an MTA-STS record (v=STSv1)");
-	const char *id = strstr(rec, "id=");
+	/* RFC 8461 3.1: id= is a field of its own, after a ';' and optional
+	 * WSP; "xid=" (an extension) is not it. */
+	const char *id = NULL;
+	for (const char *f = strchr(rec, ';'); f && !id; f = strchr(f, ';')) {
+		f += strspn(f + 1, " \t") + 1;
+		if (strncmp(f, "id=", 3) == 0)
+			id = f;
+	}
 	if (!id)
 		return ax_error_code(AX_EINVALID, "the MTA-STS record has no id=");
 	id += 3;

@@ -1,12 +1,14 @@
 /* fuzz_maildns_rec.c - arbitrary bytes as the text of a TXT record through
  * the SPF, DMARC, DKIM-key, TLS-RPT and MTA-STS record parsers, and as an
- * MTA-STS policy body of the `maildns` probe. A
- * parse either fails cleanly or yields values inside their ranges. */
+ * MTA-STS policy body of the `maildns` probe, and its lines as MX host
+ * addresses for the redundancy count. A parse either fails cleanly or
+ * yields values inside their ranges. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "maildns_dns.h"
 #include "maildns_rec.h"
 #include "maildns_sts.h"
 
@@ -19,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *rec = ax_strndup((const char *)data, size); /* TXT text never holds a NUL: the resolver made it '?' */
 	struct md_spf s;
 	if (md_spf_parse(rec, &s) == 0) {
-		if (s.lookups < 0 || (size_t)s.lookups < s.nincludes || (s.all && !strchr("+-~?", s.all)))
+		if (s.lookups < 0 || (size_t)s.lookups < s.nincludes || s.macros < 0 || (s.open & ~1) ||
+		    (s.all && !strchr("+-~?", s.all)))
 			abort();
 		for (size_t i = 0; i < s.nincludes; i++)
 			if (!s.includes[i][0])
@@ -55,6 +58,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)md_sts_mx_match(p.mx[i], "mx.example.com");
 	}
 	md_sts_free(&p);
+	/* lines as addresses of three hosts: never more hosts apart than hosts */
+	const char *addr[64];
+	size_t host[64], n = 0;
+	for (char *save = NULL, *l = strtok_r(rec, "\n", &save); l && n < 64; l = strtok_r(NULL, "\n", &save)) {
+		char net[64];
+		md_network_of(l, net);
+		addr[n] = l;
+		host[n] = n % 3;
+		n++;
+	}
+	if (md_hosts_apart(addr, host, n) > (n < 3 ? n : 3))
+		abort();
 	free(rec);
 	return 0;
 }

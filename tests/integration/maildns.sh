@@ -101,6 +101,10 @@ EOF
 _dmarc IN TXT "v=DMARC1; p=none"
 sel1._domainkey IN TXT $(txt "v=DKIM1; p=$(dkim_p 1024)")
 old._domainkey IN TXT "v=DKIM1; p="
+open-incl IN TXT "v=spf1 mx include:_spf-open.weak.example -all"
+open-ip IN TXT "v=spf1 mx ip4:0.0.0.0/0 -all"
+guarded IN TXT "v=spf1 -include:_spf-open.weak.example -all"
+_spf-open IN TXT "v=spf1 +all"
 EOF
 } > "$D/weak.example"
 
@@ -221,6 +225,10 @@ EOF
 	# subdomains without a DMARC record of their own (RFC 7489 6.6.3)
 	inst news-good news.good.example
 	inst news-weak news.weak.example
+	# SPF as open as +all through an include: or ip4:/0 (RFC 7208 5.2)
+	inst open-incl open-incl.weak.example
+	inst open-ip open-ip.weak.example
+	inst guarded guarded.weak.example
 } > "$T/annexa.conf"
 
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
@@ -235,6 +243,9 @@ expect_status good maildns.dkim pass "2 selector(s)"
 expect_status weak maildns.dnssec pass
 expect_status weak maildns.mx fail "nowhere.weak.example"
 expect_status weak maildns.spf fail "more than 10 DNS lookups"
+expect_status open-incl maildns.spf fail "an include: whose target does"
+expect_status open-ip maildns.spf fail "anyone may send in the domain's name, as with +all"
+expect_status guarded maildns.spf pass "ending in -all"
 expect_status weak maildns.dmarc fail "p=none is weaker than quarantine"
 expect_status weak maildns.tlsrpt fail "no TLS-RPT record"
 expect_status weak maildns.mta_sts fail "_mta-sts.weak.example publishes no MTA-STS record"

@@ -4,7 +4,8 @@
  * (RSA in SubjectPublicKeyInfo and bare RSAPublicKey, Ed25519, revoked,
  * malformed) with their sizes; TLS-RPT's rua; MTA-STS records, policies
  * (RFC 8461 3.2) and mx pattern matching; TLSA matching (RFC 7672) of
- * every usage, selector and name rule against a chain made here. The DNS side runs against a
+ * every usage, selector and name rule against a chain made here; MX
+ * redundancy's networks and its count of hosts apart. The DNS side runs against a
  * real server in tests/integration/maildns.sh. */
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,16 @@ static void test_spf(void)
 		{"v=spf1 all", 0, '+', 0, 0, NULL, NULL},
 		{"v=spf1 mx", 0, 0, 1, 0, NULL, NULL},
 		{"v=spf1 redirect=_spf.example.com", 0, 0, 1, 0, "_spf.example.com", NULL},
-		{"v=spf1 -all redirect=_spf.example.com", 0, '-', 1, 0, NULL, NULL}, /* redirect ignored with all */
+		/* RFC 7208 6.1: redirect ignored with all, so it costs no lookup (4.6.4) */
+		{"v=spf1 -all redirect=_spf.example.com", 0, '-', 0, 0, NULL, NULL},
+		{"v=spf1 redirect=%{d}.example ~all", 0, '~', 0, 0, NULL, NULL},
+		/* 5.1: terms after `all` are never evaluated: no lookups, no includes */
+		{"v=spf1 -all include:a.example include:b.example mx", 0, '-', 0, 0, NULL, NULL},
+		{"v=spf1 mx ?all a", 0, '?', 1, 0, NULL, NULL},
+		/* ... but still syntax-checked (4.6: an error anywhere permerrors) */
+		{"v=spf1 -all ip4:300.0.0.1", AX_EINVALID, 0, 0, 0, NULL, "bad address"},
+		/* case-insensitive mechanism names and version (RFC 5234 strings) */
+		{"v=spf1 INCLUDE:_spf.example.com MX -ALL", 0, '-', 2, 1, NULL, NULL},
 		{"v=spf1 exists:%{i}.bl.example.com include:%{d}.example -all", 0, '-', 2, 0, NULL, NULL},
 		{"v=spf1 ptr ptr:example.com a//64 mx/24//64 -all", 0, '-', 4, 0, NULL, NULL},
 		{"v=spf1 foo=bar -all", 0, '-', 0, 0, NULL, NULL}, /* unknown modifier ignored */
@@ -73,6 +83,35 @@ static void test_spf(void)
 		}
 		md_spf_free(&s);
 	}
+	/* A pass-qualified ip4:/0 or ip6:/0 before `all` authorizes every
+	 * address: the record is as open as +all whatever it ends in. */
+	static const struct {
+		const char *rec;
+		int open;
+	} opens[] = {
+		{"v=spf1 ip4:0.0.0.0/0 -all", 1},
+		{"v=spf1 +ip6:::/0 ~all", 1},
+		{"v=spf1 ip4:192.0.2.0/24 ip4:10.0.0.0/0 -all", 1},
+		{"v=spf1 -ip4:0.0.0.0/0 -all", 0},
+		{"v=spf1 ~ip6:::/0 -all", 0},
+		{"v=spf1 -all ip4:0.0.0.0/0", 0}, /* after all: never tested */
+		{"v=spf1 ip4:0.0.0.0 -all", 0},   /* no prefix: one address (/32) */
+		{"v=spf1 ip4:192.0.2.0/1 -all", 0},
+	};
+	for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
+		struct md_spf s;
+		T_EQ_INT(md_spf_parse(opens[i].rec, &s), 0);
+		T_EQ_INT(s.open, opens[i].open);
+		md_spf_free(&s);
+	}
+	/* an include's qualifier decides whether an open target opens the record */
+	struct md_spf q;
+	T_EQ_INT(md_spf_parse("v=spf1 -include:a.example include:b.example ~include:c.example -all", &q), 0);
+	T_EQ_INT(q.nincludes, 3);
+	T_EQ_INT(q.include_q[0], '-');
+	T_EQ_INT(q.include_q[1], '+');
+	T_EQ_INT(q.include_q[2], '~');
+	md_spf_free(&q);
 	T_OK(md_rec_is("v=spf1", "v=spf1"));
 	T_OK(!md_rec_is("v=spf1x", "v=spf1"));
 	T_OK(md_rec_is("v=DMARC1;p=none", "v=DMARC1"));
@@ -102,6 +141,16 @@ static void test_dmarc(void)
 		{"v=DMARC1; p=reject; rua=https://example.com/r", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "not mailto:"},
 		{"v=DMARC1; p=reject; p=none", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "repeated"},
 		{"v=DMARC1; p reject", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "without '='"},
+		/* RFC 7489 6.3/6.4: v= first with exactly DMARC1 (%x44.4d.41.52.43.31),
+		 * the other tags in any order, p= after v= */
+		{"v=DMARC1;rua=mailto:d@example.com;pct=100;sp=reject;p=reject", 0, "reject", "reject", 100, 'r', 'r', 1, NULL},
+		{"v=dmarc1; p=reject", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "does not start with v=DMARC1"},
+		{"rua=mailto:d@example.com; v=DMARC1; p=reject", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "does not start"},
+		{"v=DMARC1; P=REJECT", 0, "reject", NULL, 100, 'r', 'r', 0, NULL},
+		/* p=none with pct: parsed as written, the check fails both (weak p, pct<100) */
+		{"v=DMARC1; p=none; pct=50", 0, "none", NULL, 50, 'r', 'r', 0, NULL},
+		/* missing p= with rua: receivers act as p=none (6.6.3 step 6); the record is still not valid */
+		{"v=DMARC1; rua=mailto:d@example.com", AX_EINVALID, NULL, NULL, 0, 0, 0, 0, "p= is missing"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct md_dmarc d;
@@ -271,6 +320,16 @@ static void test_mta_sts(void)
 	free(id);
 	T_EQ_INT(md_sts_record_parse("v=STSv1; id=bad-id", &id), AX_EINVALID);
 	T_EQ_INT(md_sts_record_parse("v=STSv1;", &id), AX_EINVALID);
+	/* RFC 8461 3.1: id= must be a field of its own, not the tail of another */
+	T_EQ_INT(md_sts_record_parse("v=STSv1; xid=20160831085700Z", &id), AX_EINVALID);
+	T_EQ_INT(md_sts_record_parse("v=STSv1 id=20160831085700Z", &id), AX_EINVALID);
+	T_EQ_INT(md_sts_record_parse("v=STSv1;ext=1 ;\tid=abc;", &id), 0);
+	T_EQ_STR(id, "abc");
+	free(id);
+	T_EQ_INT(md_sts_record_parse("v=STSv1; id=abc; id=def", &id), 0); /* first id= */
+	T_EQ_STR(id, "abc");
+	free(id);
+	T_EQ_INT(md_sts_record_parse("V=STSv1; id=abc", &id), AX_EINVALID); /* %s"v=STSv1": case-sensitive */
 	T_EQ_INT(md_sts_record_parse("v=STSv1; id=012345678901234567890123456789012", &id), AX_EINVALID);
 }
 
@@ -337,6 +396,12 @@ static void test_dane(void)
 		{tlsa_of(0, 0, ca), "mx.example.com", 0, 0},
 		{ax_strdup("3 1 1 zz"), "mx.example.com", 0, 1},
 		{ax_strdup("3 1 9 00"), "mx.example.com", 0, 0},
+		/* RFC 6698 2.1: selector 0/1, matching type 0/1/2; other values
+		 * and usages 4+ are unusable, never a match */
+		{ax_strdup("3 2 1 00"), "mx.example.com", 0, 0},
+		{ax_strdup("3 1 3 00"), "mx.example.com", 0, 0},
+		{ax_strdup("4 1 1 00"), "mx.example.com", 0, 0},
+		{ax_strdup("3 1 1"), "mx.example.com", 0, 1},
 		{ax_strdup("junk"), "mx.example.com", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -420,12 +485,58 @@ static void test_org_domain(void)
 	}
 }
 
+/* MX redundancy (A.8.14): networks are IPv4 /24 and IPv6 /48, an
+ * IPv4-mapped IPv6 address in its IPv4 /24; what counts is MX hosts in
+ * distinct networks, not networks. */
+static void test_mx_networks(void)
+{
+	static const struct {
+		const char *ip, *net;
+	} nets[] = {
+		{"192.0.2.77", "192.0.2.0/24"},
+		{"::ffff:192.0.2.77", "192.0.2.0/24"},
+		{"2001:db8:1:2::1", "2001:0db8:0001::/48"},
+		{"::1", "0000:0000:0000::/48"},
+		{"mx.example", ""},
+	};
+	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		char net[64];
+		md_network_of(nets[i].ip, net);
+		T_EQ_STR(net, nets[i].net);
+	}
+	static const struct {
+		const char *addr[4];
+		size_t host[4];
+		size_t n, apart;
+	} cases[] = {
+		/* two hosts, two /24s */
+		{{"192.0.2.1", "198.51.100.1"}, {0, 1}, 2, 2},
+		/* two hosts in one /24 */
+		{{"192.0.2.1", "192.0.2.200"}, {0, 1}, 2, 1},
+		/* one dual-stacked host: two networks, one host */
+		{{"192.0.2.1", "2001:db8::1"}, {0, 0}, 2, 1},
+		/* two names for the same dual-stacked machine */
+		{{"192.0.2.1", "2001:db8::1", "192.0.2.1", "2001:db8::1"}, {0, 0, 1, 1}, 4, 1},
+		/* the same address as A of one and IPv4-mapped AAAA of another */
+		{{"192.0.2.1", "::ffff:192.0.2.1"}, {0, 1}, 2, 1},
+		/* a host in n1 and n2, one only in n1: both fit (matching) */
+		{{"192.0.2.1", "198.51.100.1", "192.0.2.2"}, {0, 0, 1}, 3, 2},
+		/* three hosts, two only in n1: two fit */
+		{{"192.0.2.1", "198.51.100.1", "192.0.2.2", "192.0.2.3"}, {0, 0, 1, 2}, 4, 2},
+		{{"not an address", "192.0.2.1"}, {0, 1}, 2, 1},
+		{{NULL}, {0}, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		T_EQ_INT(md_hosts_apart(cases[i].addr, cases[i].host, cases[i].n), cases[i].apart);
+}
+
 int main(void)
 {
 	test_org_domain();
 	test_dane();
 	test_mta_sts();
 	test_spf();
+	test_mx_networks();
 	test_dmarc();
 	test_dkim();
 	test_tlsrpt();
