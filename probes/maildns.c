@@ -198,13 +198,20 @@ static void check_mx(struct md_run *r)
 		struct md_answer v4, v6;
 		size_t addrs = 0;
 		const char *first = NULL;
-		if (md_query(r->res, a.rr[i], MD_A, &v4) == 0 && (addrs += v4.n))
+		int v4ok = md_query(r->res, a.rr[i], MD_A, &v4) == 0;
+		int v6ok = md_query(r->res, a.rr[i], MD_AAAA, &v6) == 0;
+		if (v4ok && (addrs += v4.n))
 			first = v4.rr[0];
-		if (md_query(r->res, a.rr[i], MD_AAAA, &v6) == 0 && (addrs += v6.n) && !first)
+		if (v6ok && (addrs += v6.n) && !first)
 			first = v6.rr[0];
 		r->mx = ax_realloc(r->mx, (r->nmx + 1) * sizeof(char *));
 		r->mx_addr = ax_realloc(r->mx_addr, (r->nmx + 1) * sizeof(char *));
 		r->mx_addr[r->nmx] = first ? ax_strdup(first) : NULL;
+		/* RFC 7672 2.2.2: a sender uses an MX host's TLSA records only when
+		 * its address records are secure too (a CNAME into an unsigned zone
+		 * is not) */
+		r->mx_addr_sec = ax_realloc(r->mx_addr_sec, (r->nmx + 1) * sizeof(*r->mx_addr_sec));
+		r->mx_addr_sec[r->nmx] = v4ok && v6ok && v4.sec == MD_SECURE && v6.sec == MD_SECURE ? MD_SECURE : MD_INSECURE;
 		r->mx[r->nmx++] = ax_strdup(a.rr[i]);
 		for (size_t k = 0; k < v4.n + v6.n; k++) {
 			const char *ip = k < v4.n ? v4.rr[k] : v6.rr[k - v4.n];
@@ -799,6 +806,7 @@ cleanup:
 	}
 	free(r.mx);
 	free(r.mx_addr);
+	free(r.mx_addr_sec);
 	free(res);
 	return err;
 }

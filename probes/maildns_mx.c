@@ -107,6 +107,10 @@ static enum dane_state dane_host(struct md_run *r, size_t i, json_t *o, struct a
 	} else if (a.sec != MD_SECURE || r->mx_sec != MD_SECURE) {
 		ax_buf_printf(why, "%s: TLSA records in an unsigned zone, ignored by senders (RFC 7672 2.2)", host);
 		st = DANE_NONE;
+	} else if (r->mx_addr_sec[i] != MD_SECURE) {
+		ax_buf_printf(why, "%s: its address records are not signed, so senders ignore its TLSA records (RFC 7672 2.2.2)",
+			      host);
+		st = DANE_NONE;
 	} else {
 		struct md_mx_session *s = session(r, i);
 		size_t usable = 0;

@@ -20,6 +20,7 @@ struct md_run {
 	json_t *records; /* the artifact */
 	char **mx;       /* the MX hosts, for MTA-STS, DANE and MX TLS */
 	char **mx_addr;  /* each host's first address from the validating resolver, or NULL */
+	enum md_sec *mx_addr_sec; /* each host's A and AAAA answers: MD_SECURE only when both validated */
 	size_t nmx;
 	enum md_sec mx_sec;
 	struct md_mx_session **sessions; /* per MX host, made on first use */

@@ -105,6 +105,9 @@ open-incl IN TXT "v=spf1 mx include:_spf-open.weak.example -all"
 open-ip IN TXT "v=spf1 mx ip4:0.0.0.0/0 -all"
 guarded IN TXT "v=spf1 -include:_spf-open.weak.example -all"
 _spf-open IN TXT "v=spf1 +all"
+split IN MX 10 mx.split.weak.example.
+mx.split IN CNAME mx.plain.example.
+_25._tcp.mx.split IN TLSA 3 1 1 $SPKI
 EOF
 } > "$D/weak.example"
 
@@ -229,6 +232,10 @@ EOF
 	inst open-incl open-incl.weak.example
 	inst open-ip open-ip.weak.example
 	inst guarded guarded.weak.example
+	# DANE: signed MX and TLSA records, but the MX host is a CNAME into the
+	# unsigned plain.example: its address is insecure, senders ignore the
+	# TLSA records (RFC 7672 2.2.2) although the certificate matches them
+	inst split split.weak.example
 } > "$T/annexa.conf"
 
 expect_rc 1 "$ANNEXA" -c "$T/annexa.conf" collect
@@ -265,6 +272,7 @@ expect_status weak maildns.dane info "nowhere.weak.example: no TLSA record"
 
 for c in mx spf dkim dmarc tlsrpt; do expect_status plain maildns.$c pass; done
 expect_status plain maildns.dane info "TLSA records in an unsigned zone"
+expect_status split maildns.dane info "mx.split.weak.example: its address records are not signed, so senders ignore its TLSA records"
 expect_status plain maildns.mta_sts fail "not covered by the MTA-STS policy: mx.plain.example"
 # the system store does not trust the test CA: the policy is not fetched
 expect_status plain-ok maildns.mta_sts fail "cannot be fetched"
