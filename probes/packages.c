@@ -197,7 +197,8 @@ static int candidate_cmp(const void *a, const void *b)
 }
 
 /* The candidates newer than what is installed, over every Packages index
- * (the newest version wins; security when a security suite offers it). */
+ * (the newest version wins; security when a security suite offers any
+ * version newer than the installed one). */
 static int read_lists(struct run *r, const char *dir, struct candidate **out, size_t *nout, int64_t *lists_time,
 		      json_t *lists)
 {
@@ -245,14 +246,15 @@ static int read_lists(struct run *r, const char *dir, struct candidate **out, si
 					c = &(*out)[(*nout)++];
 					c->inst = inst;
 					c->version = ax_strdup(cand->version);
-					c->security = sec;
+					c->security = 0;
 				} else if (dpkg_version_cmp(cand->version, c->version) > 0) {
 					free(c->version);
 					c->version = ax_strdup(cand->version);
-					c->security = sec;
-				} else if (dpkg_version_cmp(cand->version, c->version) == 0) {
-					c->security |= sec;
 				}
+				/* any security suite's version newer than the installed one is a
+				 * pending security fix, even when a newer non-security version
+				 * (a point release) is the candidate: that one carries the fix too */
+				c->security |= sec;
 			}
 		}
 		free(path);
@@ -667,11 +669,14 @@ static void check_vulnerabilities(struct run *r)
 			continue;
 		const char *src = p->source ? p->source : p->name;
 		const char *ver = p->source_version ? p->source_version : p->version;
-		/* one verdict per source package: the first binary of it */
+		/* one verdict per installed version of a source package: binaries of
+		 * one source may differ after a partial upgrade (libssl3 upgraded,
+		 * openssl not), and judging only the first let the older one pass */
 		int dup = 0;
 		for (size_t k = 0; k < i && !dup; k++) {
 			const struct dpkg_pkg *q = &r->installed.pkgs[k];
-			dup = is_installed(q) && strcmp(q->source ? q->source : q->name, src) == 0;
+			dup = is_installed(q) && strcmp(q->source ? q->source : q->name, src) == 0 &&
+			      strcmp(q->source_version ? q->source_version : q->version, ver) == 0;
 		}
 		json_t *cves = dup ? NULL : json_object_get(root, src);
 		const char *cve;

@@ -1,0 +1,177 @@
+/* test_claims_host.c - the `packages` probe's claims under tricky inputs:
+ * version order against the real `dpkg --compare-versions` (when dpkg is
+ * installed), a security fix hidden behind a newer non-security
+ * candidate, a source package only partly upgraded past a tracker fix,
+ * multi-arch installs, held and config-files packages. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "dpkg_status.h"
+#include "evidence.h"
+#include "probe.h"
+#include "probe_inline.h"
+#include "t.h"
+#include "util.h"
+
+extern const struct probe probe_packages;
+
+static const char *message_of(const struct ax_evidence *ev, const char *check)
+{
+	const struct ax_result *r = t_result(ev, check);
+	return r && r->message ? r->message : "";
+}
+
+static const char *status_of(const struct ax_evidence *ev, const char *check)
+{
+	const struct ax_result *r = t_result(ev, check);
+	return r ? ax_check_status_name(r->status) : "missing";
+}
+
+/* The real dpkg's answer for a < b: -1, 0, 1; 2 when dpkg is not there. */
+static int real_dpkg_cmp(const char *a, const char *b)
+{
+	static const char *const ops[] = {"lt", "eq", "gt"};
+	for (int i = 0; i < 3; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			execlp("dpkg", "dpkg", "--compare-versions", a, ops[i], b, (char *)NULL);
+			_exit(127);
+		}
+		int st = 0;
+		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) > 1)
+			return 2;
+		if (WEXITSTATUS(st) == 0)
+			return i - 1;
+	}
+	return 2;
+}
+
+static int run(const char *dir, const char *state, int64_t now, const char *vulns, struct ax_evidence *ev)
+{
+	char *status = ax_asprintf("%s/status", dir), *lists = ax_asprintf("%s/lists", dir),
+	     *log = ax_asprintf("%s/dpkg.log", dir), *conf = ax_asprintf("%s/apt", dir);
+	struct ax_kv opts[] = {{(char *)"status-file", status}, {(char *)"lists", lists}, {(char *)"log", log},
+			       {(char *)"apt-conf", conf},      {(char *)"unattended-log", conf},
+			       {(char *)"release", (char *)"bookworm"}, {(char *)"vulnerabilities-file", (char *)vulns}};
+	struct ax_probe_instance inst = {.name = (char *)"pk", .type = &probe_packages, .opts = opts,
+					 .nopts = vulns ? 7 : 6};
+	int rc = ax_probe_run_inline(&inst, (const unsigned char *)"0123456789abcdef0123456789abcdef", 32, state, now, ev);
+	free(status);
+	free(lists);
+	free(log);
+	free(conf);
+	return rc;
+}
+
+int main(void)
+{
+	/* version order: each pair as the real dpkg orders it */
+	char longa[700], longb[700];
+	memset(longa, '0', sizeof(longa));
+	memcpy(longa, "1.", 2);
+	memcpy(longb, longa, sizeof(longb));
+	longa[sizeof(longa) - 2] = '1';
+	longb[sizeof(longb) - 2] = '2';
+	longa[sizeof(longa) - 1] = longb[sizeof(longb) - 1] = '\0';
+	const struct {
+		const char *a, *b;
+		int sign;
+	} vers[] = {
+		{"1:2.3", "2.4", 1},
+		{"1.0~rc1", "1.0", -1},
+		{"1.0~rc1-1", "1.0-1", -1},
+		{"2:1", "10:0", -1},
+		{"1.0+dfsg-1", "1.0-1", 1},
+		{"1.0.0", "1.0", 1},
+		{"1.0-1", "1.0-1.1", -1},
+		{"1.0a", "1.0+", -1},
+		{"1.0-1~bpo12+1", "1.0-1", -1},
+		{"3.0.11-1~deb12u2", "3.0.11-1~deb12u10", -1},
+		{"1-2-3", "1-2", 1},
+		{"0.0001", "0.1", 0},
+		{"1.0.a", "1.0.1", 1},
+		{"1:0", "0:99", 1},
+		{"1.2~~a", "1.2~", -1},
+		{"2.36-9+deb12u9", "2.36-9+deb12u10", -1},
+		{"7.88.1-10+deb12u5", "7.88.1-10+deb12u12", -1},
+		{"1.0-1+b1", "1.0-1", 1},
+		{"1.0-1+b1", "1.0-1.1", -1},
+		/* a version longer than dpkg_version_cmp's old 512-byte buffers */
+		{longa, longb, -1},
+	};
+	int have_dpkg = real_dpkg_cmp("1", "2") == -1;
+	if (!have_dpkg)
+		printf("dpkg not installed: the table is checked against its recorded answers only\n");
+	for (size_t i = 0; i < sizeof(vers) / sizeof(vers[0]); i++) {
+		int c = dpkg_version_cmp(vers[i].a, vers[i].b);
+		int sign = c < 0 ? -1 : c > 0;
+		int want = have_dpkg ? real_dpkg_cmp(vers[i].a, vers[i].b) : vers[i].sign;
+		if (want != vers[i].sign)
+			t_fail(__FILE__, __LINE__, "table row %zu disagrees with dpkg (%d)", i, want);
+		if (sign != want)
+			t_fail(__FILE__, __LINE__, "%.40s vs %.40s: %d, dpkg says %d", vers[i].a, vers[i].b, sign, want);
+		T_OK(1);
+	}
+
+	/* a machine: libc6 for two architectures (only i386 behind), a held
+	 * package, a removed one with its configuration kept, and the two
+	 * binaries of openssl where only libssl3 got the fix */
+	const char *dir = t_tmpdir();
+	char *state = ax_asprintf("%s/state", dir), *path;
+	mkdir(state, 0700);
+	free(t_write("status",
+		     "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u10\n\n"
+		     "Package: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.36-9+deb12u9\n\n"
+		     "Package: curl\nStatus: hold ok installed\nArchitecture: amd64\nVersion: 7.88.1-10+deb12u5\n\n"
+		     "Package: gone\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0-1\n\n"
+		     "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\n"
+		     "Source: openssl\nVersion: 3.0.11-1~deb12u2\n\n"
+		     "Package: openssl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.0.11-1~deb12u1\n\n"
+		     "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1\n"));
+	path = ax_asprintf("%s/lists", dir);
+	mkdir(path, 0755);
+	free(path);
+	/* the point release (main suite) carries a newer zlib1g than the security
+	 * suite's fix: the installed one still lacks a security fix */
+	free(t_write("lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages",
+		     "Package: libc6\nArchitecture: amd64\nVersion: 2.36-9+deb12u10\n\n"
+		     "Package: libc6\nArchitecture: i386\nVersion: 2.36-9+deb12u10\n\n"
+		     "Package: curl\nArchitecture: amd64\nVersion: 7.88.1-10+deb12u12\n\n"
+		     "Package: gone\nArchitecture: amd64\nVersion: 1.0-1+deb12u1\n\n"
+		     "Package: zlib1g\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1+deb12u1\n"));
+	free(t_write("lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+		     "Package: zlib1g\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1+deb12u2\n\n"
+		     "Package: libc6\nArchitecture: amd64\nVersion: 2.36-9+deb12u4\n"));
+	free(t_write("tracker.json",
+		     "{\"openssl\": {\"CVE-2099-0010\": {\"releases\": {\"bookworm\": {\"status\": \"resolved\","
+		     " \"fixed_version\": \"3.0.11-1~deb12u2\"}}}}}"));
+	char *tracker = ax_asprintf("%s/tracker.json", dir);
+
+	int64_t t1 = ax_now() + 3600;
+	struct ax_evidence ev = {0};
+	T_EQ_INT(run(dir, state, t1, tracker, &ev), 0);
+	const char *pending = message_of(&ev, "packages.security_pending");
+	/* libc6:i386, curl (held: still pending), zlib1g; not libc6:amd64, not gone */
+	T_CONTAINS(pending, "3 update(s) pending, 3 from a security suite");
+	ax_evidence_free(&ev);
+
+	/* ten days later the three security updates have waited too long */
+	struct ax_evidence ev2 = {0};
+	T_EQ_INT(run(dir, state, t1 + 10 * 86400, tracker, &ev2), 0);
+	T_EQ_STR(status_of(&ev2, "packages.security_pending"), "fail");
+	pending = message_of(&ev2, "packages.security_pending");
+	T_CONTAINS(pending, "zlib1g 1:1.2.13.dfsg-1+deb12u2 pending since");
+	T_CONTAINS(pending, "libc6 2.36-9+deb12u10 pending since");
+	T_CONTAINS(pending, "curl 7.88.1-10+deb12u12 pending since");
+	T_OK(strstr(pending, "gone") == NULL);
+	/* openssl the binary still lacks the fix libssl3 (listed first) has */
+	T_EQ_STR(status_of(&ev2, "packages.vulnerabilities"), "fail");
+	T_CONTAINS(message_of(&ev2, "packages.vulnerabilities"), "openssl 3.0.11-1~deb12u1 lacks the fix of CVE-2099-0010");
+	ax_evidence_free(&ev2);
+
+	free(tracker);
+	free(state);
+	return t_done();
+}
