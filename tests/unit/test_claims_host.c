@@ -2,13 +2,16 @@
  * version order against the real `dpkg --compare-versions` (when dpkg is
  * installed), a security fix hidden behind a newer non-security
  * candidate, a source package only partly upgraded past a tracker fix,
- * multi-arch installs, held and config-files packages. */
+ * multi-arch installs, held and config-files packages; ClamAV headers with
+ * a build time in the future or a number past 64 bits. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "clamav_cvd.h"
 #include "dpkg_status.h"
+#include "error.h"
 #include "evidence.h"
 #include "probe.h"
 #include "probe_inline.h"
@@ -16,6 +19,7 @@
 #include "util.h"
 
 extern const struct probe probe_packages;
+extern const struct probe probe_malware;
 
 static const char *message_of(const struct ax_evidence *ev, const char *check)
 {
@@ -170,6 +174,31 @@ int main(void)
 	T_EQ_STR(status_of(&ev2, "packages.vulnerabilities"), "fail");
 	T_CONTAINS(message_of(&ev2, "packages.vulnerabilities"), "openssl 3.0.11-1~deb12u1 lacks the fix of CVE-2099-0010");
 	ax_evidence_free(&ev2);
+
+	/* ClamAV: a version of 2^64 + 1 wrapped to 1 and was accepted */
+	static const char wrap[] = "ClamAV-VDB:07 Dec 2026 17-14 +0000:18446744073709551617:1:216:x:X:b:1796663640";
+	struct cvd_head h;
+	T_EQ_INT(cvd_parse(wrap, sizeof(wrap) - 1, &h), AX_EINVALID);
+
+	/* a daily.cvd whose build time is a year ahead of the clock is not
+	 * "fresh": either the header or the clock is wrong */
+	path = ax_asprintf("%s/clamav", dir);
+	mkdir(path, 0755);
+	free(path);
+	char head[513];
+	snprintf(head, sizeof(head), "ClamAV-VDB:07 Dec 2026 17-14 +0000:27500:1:216:x:X:b:%lld%*s",
+		 (long long)(t1 + 365 * 86400), 400, "");
+	free(t_write("clamav/daily.cvd", head));
+	char *db = ax_asprintf("%s/clamav", dir), *nopf = ax_asprintf("%s/no-postfix", dir);
+	struct ax_kv mopts[] = {{(char *)"database-dir", db}, {(char *)"postfix-config-dir", nopf}};
+	struct ax_probe_instance mal = {.name = (char *)"mw", .type = &probe_malware, .opts = mopts, .nopts = 2};
+	struct ax_evidence ev3 = {0};
+	T_EQ_INT(ax_probe_run_inline(&mal, (const unsigned char *)"0123456789abcdef0123456789abcdef", 32, state, t1, &ev3), 0);
+	T_EQ_STR(status_of(&ev3, "malware.signatures_fresh"), "fail");
+	T_CONTAINS(message_of(&ev3, "malware.signatures_fresh"), "in the future");
+	ax_evidence_free(&ev3);
+	free(db);
+	free(nopf);
 
 	free(tracker);
 	free(state);
