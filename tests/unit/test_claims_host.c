@@ -3,15 +3,19 @@
  * installed), a security fix hidden behind a newer non-security
  * candidate, a source package only partly upgraded past a tracker fix,
  * multi-arch installs, held and config-files packages; ClamAV headers with
- * a build time in the future or a number past 64 bits. */
+ * a build time in the future or a number past 64 bits; nftables rulesets
+ * loaded by the real `nft` in a user and network namespace (verdict maps,
+ * an accept-all before policy drop, 0.0.0.0/0, ip6-only tables). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "clamav_cvd.h"
 #include "dpkg_status.h"
 #include "error.h"
+#include "nft_ruleset.h"
 #include "evidence.h"
 #include "probe.h"
 #include "probe_inline.h"
@@ -50,6 +54,29 @@ static int real_dpkg_cmp(const char *a, const char *b)
 			return i - 1;
 	}
 	return 2;
+}
+
+/* The real `nft -j list ruleset` of rules loaded by `nft -f` in a fresh
+ * user and network namespace; NULL when nft or namespaces are missing. */
+static char *nft_json(const char *rules)
+{
+	free(t_write("rules.nft", rules));
+	char *cmd = ax_asprintf("unshare -rn sh -c 'nft -f %s/rules.nft && nft -j list ruleset' 2>/dev/null", t_tmpdir());
+	FILE *f = popen(cmd, "r");
+	struct ax_buf out = AX_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ax_buf_put(&out, chunk, n);
+	int rc = f ? pclose(f) : -1;
+	free(cmd);
+	if (rc != 0 || !out.size) {
+		ax_buf_free(&out);
+		return NULL;
+	}
+	char *s = ax_strdup(ax_buf_cstr(&out));
+	ax_buf_free(&out);
+	return s;
 }
 
 static int run(const char *dir, const char *state, int64_t now, const char *vulns, struct ax_evidence *ev)
@@ -199,6 +226,81 @@ int main(void)
 	ax_evidence_free(&ev3);
 	free(db);
 	free(nopf);
+
+	/* nftables: what each ruleset lets in, and whether it drops by default */
+	static const struct {
+		const char *rules;
+		int family, udp, port;
+		const char *reach;
+		int default_drop;
+	} nft[] = {
+		/* an accept-all rule before the policy: nothing is dropped */
+		{"table inet f { chain in { type filter hook input priority 0; policy drop; accept;\n}\n}", AF_INET, 0,
+		 8080, "open", 0},
+		/* verdict maps were skipped: port 22 read "closed" */
+		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
+		 " tcp dport vmap { 22 : accept, 80 : drop, 8000-8080 : jump x }; }\n chain x { accept;\n}\n}",
+		 AF_INET, 0, 22, "open", 1},
+		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
+		 " tcp dport vmap { 22 : accept, 80 : drop, 8000-8080 : jump x }; }\n chain x { accept;\n}\n}",
+		 AF_INET6, 0, 8008, "open", 1},
+		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
+		 " tcp dport vmap { 22 : accept, 80 : drop };\n}\n}",
+		 AF_INET, 0, 80, "closed", 1},
+		/* the usual stateful map: a new connection is in none of its keys */
+		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
+		 " ct state vmap { established : accept, related : accept, invalid : drop }; tcp dport 25 accept;\n}\n}",
+		 AF_INET, 0, 22, "closed", 1},
+		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
+		 " ct state vmap { established : accept, related : accept, invalid : drop }; tcp dport 25 accept;\n}\n}",
+		 AF_INET, 0, 25, "open", 1},
+		/* a map whose keys annexa cannot evaluate may accept */
+		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
+		 " ip daddr vmap { 192.0.2.1 : accept };\n}\n}",
+		 AF_INET, 0, 22, "unknown", 1},
+		/* every source is no restriction */
+		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
+		 " ip saddr 0.0.0.0/0 tcp dport 22 accept;\n}\n}", AF_INET, 0, 22, "open", 1},
+		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
+		 " ip saddr 10.0.0.0/8 tcp dport 22 accept;\n}\n}", AF_INET, 0, 22, "restricted", 1},
+		/* an ip6 table does not filter IPv4 */
+		{"table ip6 f { chain in { type filter hook input priority 0; policy drop;\n}\n}", AF_INET, 0, 22, "open", 0},
+		{"table ip6 f { chain in { type filter hook input priority 0; policy drop;\n}\n}", AF_INET6, 0, 22, "closed", 1},
+		/* two base chains: a drop in either is final */
+		{"table inet a { chain in { type filter hook input priority 0; policy accept; tcp dport 22 drop;\n}\n}\n"
+		 "table ip b { chain in { type filter hook input priority 10; policy drop; tcp dport 22 accept;\n}\n}",
+		 AF_INET, 0, 22, "closed", 1},
+		{"table inet f { chain in { type filter hook input priority 0; policy drop; iifname != \"lo\" accept;\n}\n}",
+		 AF_INET, 1, 53, "open", 1},
+	};
+	int have_nft = 1;
+	for (size_t i = 0; i < sizeof(nft) / sizeof(nft[0]) && have_nft; i++) {
+		char *json = nft_json(nft[i].rules);
+		if (!json && i == 0) {
+			printf("nft or user namespaces not available: ruleset cases skipped\n");
+			have_nft = 0;
+			break;
+		}
+		if (!json) {
+			t_fail(__FILE__, __LINE__, "ruleset %zu: nft refused it", i);
+			continue;
+		}
+		struct nft_ruleset *rs = NULL;
+		char why[160];
+		T_EQ_INT(nft_ruleset_load(&rs, json, strlen(json)), 0);
+		if (rs) {
+			const char *got = nft_reach_name(nft_reachable(rs, nft[i].family, nft[i].udp, (uint16_t)nft[i].port, why));
+			if (strcmp(got, nft[i].reach) != 0)
+				t_fail(__FILE__, __LINE__, "ruleset %zu port %d: %s (%s), want %s", i, nft[i].port, got, why,
+				       nft[i].reach);
+			if (nft_default_drop(rs, nft[i].family) != nft[i].default_drop)
+				t_fail(__FILE__, __LINE__, "ruleset %zu: default drop %d, want %d", i,
+				       nft_default_drop(rs, nft[i].family), nft[i].default_drop);
+			T_OK(1);
+		}
+		nft_ruleset_free(rs);
+		free(json);
+	}
 
 	free(tracker);
 	free(state);
