@@ -208,6 +208,8 @@ static int read_lists(struct run *r, const char *dir, struct candidate **out, si
 	if (!d)
 		return ax_error_code(AX_ENOTFOUND, "%s: %s", dir, strerror(errno));
 	int err = 0;
+	const struct dpkg_pkg *dpkg = dpkg_db_find(&r->installed, "dpkg", 4);
+	const char *native = dpkg ? dpkg->arch : NULL;
 	while ((e = readdir(d))) {
 		if (!strstr(e->d_name, "_Packages"))
 			continue;
@@ -232,7 +234,12 @@ static int read_lists(struct run *r, const char *dir, struct candidate **out, si
 			const struct dpkg_pkg *inst = dpkg_db_find(&r->installed, cand->name, strlen(cand->name));
 			/* every architecture of the name (multi-arch): the sorted run from inst */
 			for (; inst && inst < r->installed.pkgs + r->installed.n && strcmp(inst->name, cand->name) == 0; inst++) {
-				if (!is_installed(inst) || (strcmp(inst->arch, cand->arch) != 0 && strcmp(cand->arch, "all") != 0))
+				/* apt files an Architecture: all package under the native
+				 * architecture (dpkg's own), so a package that moved from all to
+				 * any is upgraded to the native build: its candidates count too */
+				int same_arch = strcmp(inst->arch, cand->arch) == 0 || strcmp(cand->arch, "all") == 0 ||
+						(strcmp(inst->arch, "all") == 0 && native && strcmp(cand->arch, native) == 0);
+				if (!is_installed(inst) || !same_arch)
 					continue;
 				if (dpkg_version_cmp(cand->version, inst->version) <= 0 ||
 				    (opt_in && !strstr(inst->version, "~bpo")))

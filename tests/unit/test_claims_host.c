@@ -2,7 +2,8 @@
  * version order against the real `dpkg --compare-versions` (when dpkg is
  * installed), a security fix hidden behind a newer non-security
  * candidate, a source package only partly upgraded past a tracker fix,
- * multi-arch installs, held and config-files packages; ClamAV headers with
+ * multi-arch installs, held and config-files packages, a package moved
+ * from Architecture: all to the native one; ClamAV headers with
  * a build time in the future or a number past 64 bits; nftables rulesets
  * loaded by the real `nft` in a user and network namespace (verdict maps,
  * an accept-all before policy drop, 0.0.0.0/0, ip6-only tables). */
@@ -160,7 +161,10 @@ int main(void)
 		     "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\n"
 		     "Source: openssl\nVersion: 3.0.11-1~deb12u2\n\n"
 		     "Package: openssl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.0.11-1~deb12u1\n\n"
-		     "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1\n"));
+		     "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1\n\n"
+		     "Package: dpkg\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.21.22\n\n"
+		     "Package: movedarch\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0-1\n\n"
+		     "Package: otherarch\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0-1\n"));
 	path = ax_asprintf("%s/lists", dir);
 	mkdir(path, 0755);
 	free(path);
@@ -171,7 +175,11 @@ int main(void)
 		     "Package: libc6\nArchitecture: i386\nVersion: 2.36-9+deb12u10\n\n"
 		     "Package: curl\nArchitecture: amd64\nVersion: 7.88.1-10+deb12u12\n\n"
 		     "Package: gone\nArchitecture: amd64\nVersion: 1.0-1+deb12u1\n\n"
-		     "Package: zlib1g\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1+deb12u1\n"));
+		     "Package: zlib1g\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1+deb12u1\n\n"
+		     /* Architecture: all before, amd64 (native: dpkg's) now: apt upgrades it */
+		     "Package: movedarch\nArchitecture: amd64\nVersion: 1.0-1+deb12u1\n\n"
+		     /* a foreign architecture's build is not the upgrade of an all package */
+		     "Package: otherarch\nArchitecture: i386\nVersion: 1.0-1+deb12u1\n"));
 	free(t_write("lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
 		     "Package: zlib1g\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1+deb12u2\n\n"
 		     "Package: libc6\nArchitecture: amd64\nVersion: 2.36-9+deb12u4\n"));
@@ -184,8 +192,9 @@ int main(void)
 	struct ax_evidence ev = {0};
 	T_EQ_INT(run(dir, state, t1, tracker, &ev), 0);
 	const char *pending = message_of(&ev, "packages.security_pending");
-	/* libc6:i386, curl (held: still pending), zlib1g; not libc6:amd64, not gone */
-	T_CONTAINS(pending, "3 update(s) pending, 3 from a security suite");
+	/* libc6:i386, curl (held: still pending), zlib1g, movedarch; not
+	 * libc6:amd64, gone or otherarch */
+	T_CONTAINS(pending, "4 update(s) pending, 4 from a security suite");
 	ax_evidence_free(&ev);
 
 	/* ten days later the three security updates have waited too long */
@@ -196,7 +205,9 @@ int main(void)
 	T_CONTAINS(pending, "zlib1g 1:1.2.13.dfsg-1+deb12u2 pending since");
 	T_CONTAINS(pending, "libc6 2.36-9+deb12u10 pending since");
 	T_CONTAINS(pending, "curl 7.88.1-10+deb12u12 pending since");
+	T_CONTAINS(pending, "movedarch 1.0-1+deb12u1 pending since");
 	T_OK(strstr(pending, "gone") == NULL);
+	T_OK(strstr(pending, "otherarch") == NULL);
 	/* openssl the binary still lacks the fix libssl3 (listed first) has */
 	T_EQ_STR(status_of(&ev2, "packages.vulnerabilities"), "fail");
 	T_CONTAINS(message_of(&ev2, "packages.vulnerabilities"), "openssl 3.0.11-1~deb12u1 lacks the fix of CVE-2099-0010");
