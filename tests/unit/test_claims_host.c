@@ -6,7 +6,8 @@
  * from Architecture: all to the native one; ClamAV headers with
  * a build time in the future or a number past 64 bits; nftables rulesets
  * loaded by the real `nft` in a user and network namespace (verdict maps,
- * an accept-all before policy drop, 0.0.0.0/0, ip6-only tables). */
+ * an accept-all before policy drop, 0.0.0.0/0, ip6-only tables), and a
+ * socket on ::ffff:0.0.0.0 (IPv4 traffic) behind an ip6-only firewall. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 
 extern const struct probe probe_packages;
 extern const struct probe probe_malware;
+extern const struct probe probe_exposure;
 
 static const char *message_of(const struct ax_evidence *ev, const char *check)
 {
@@ -312,6 +314,31 @@ int main(void)
 		nft_ruleset_free(rs);
 		free(json);
 	}
+
+	/* a socket on the v4-mapped ::ffff:0.0.0.0 takes IPv4 only: an ip6
+	 * table's policy drop does not filter it (it read "closed") */
+	static const char hdr[] = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+	path = ax_asprintf("%s/net", dir);
+	mkdir(path, 0755);
+	free(path);
+	free(t_write("net/tcp", hdr));
+	free(t_write("net/udp", hdr));
+	free(t_write("net/udp6", hdr));
+	free(t_write("net/tcp6",
+		     "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+		     "   0: 0000000000000000FFFF000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4001 1 0000000000000000 100 0 0 10 0\n"));
+	free(t_write("ip6only.json", "{\"nftables\":[{\"chain\":{\"family\":\"ip6\",\"table\":\"f\",\"name\":\"in\","
+				     "\"hook\":\"input\",\"policy\":\"drop\"}}]}"));
+	char *net = ax_asprintf("%s/net", dir), *rsf = ax_asprintf("%s/ip6only.json", dir);
+	struct ax_kv eopts[] = {{(char *)"proc-net", net}, {(char *)"nft", (char *)""}, {(char *)"ruleset-file", rsf}};
+	struct ax_probe_instance exp = {.name = (char *)"ex", .type = &probe_exposure, .opts = eopts, .nopts = 3};
+	struct ax_evidence ev4 = {0};
+	T_EQ_INT(ax_probe_run_inline(&exp, NULL, 0, NULL, t1, &ev4), 0);
+	T_EQ_STR(status_of(&ev4, "exposure.reachable"), "fail");
+	T_CONTAINS(message_of(&ev4, "exposure.reachable"), "8080/tcp on ::ffff:0.0.0.0 is reachable");
+	ax_evidence_free(&ev4);
+	free(net);
+	free(rsf);
 
 	free(tracker);
 	free(state);
