@@ -679,18 +679,19 @@ static void check_vulnerabilities(struct run *r)
 		/* one verdict per installed version of a source package: binaries of
 		 * one source may differ after a partial upgrade (libssl3 upgraded,
 		 * openssl not), and judging only the first let the older one pass */
-		int dup = 0;
+		int dup = 0, seen_src = 0; /* seen_src: counted once per source */
 		for (size_t k = 0; k < i && !dup; k++) {
 			const struct dpkg_pkg *q = &r->installed.pkgs[k];
-			dup = is_installed(q) && strcmp(q->source ? q->source : q->name, src) == 0 &&
-			      strcmp(q->source_version ? q->source_version : q->version, ver) == 0;
+			int same = is_installed(q) && strcmp(q->source ? q->source : q->name, src) == 0;
+			seen_src |= same;
+			dup = same && strcmp(q->source_version ? q->source_version : q->version, ver) == 0;
 		}
 		json_t *cves = dup ? NULL : json_object_get(root, src);
 		const char *cve;
 		json_t *info;
 		if (!json_is_object(cves))
 			continue;
-		checked++;
+		checked += !seen_src;
 		json_object_foreach(cves, cve, info)
 		{
 			json_t *relinfo = json_object_get(json_object_get(info, "releases"), rel);
@@ -700,7 +701,7 @@ static void check_vulnerabilities(struct run *r)
 			if (!status)
 				continue;
 			if (strcmp(status, "open") == 0) {
-				open_unfixed++;
+				open_unfixed += !seen_src;
 				continue;
 			}
 			if (strcmp(status, "resolved") != 0 || !fixed || strcmp(fixed, "0") == 0 ||
