@@ -82,21 +82,12 @@ static char *nft_json(const char *rules)
 	return s;
 }
 
-static int run(const char *dir, const char *state, int64_t now, const char *vulns, struct ax_evidence *ev)
+/* The probe type in-process with opts, as the collector would run it. */
+static int run_probe(const struct probe *type, struct ax_kv *opts, size_t n, const char *state, int64_t now,
+		     struct ax_evidence *ev)
 {
-	char *status = ax_asprintf("%s/status", dir), *lists = ax_asprintf("%s/lists", dir),
-	     *log = ax_asprintf("%s/dpkg.log", dir), *conf = ax_asprintf("%s/apt", dir);
-	struct ax_kv opts[] = {{(char *)"status-file", status}, {(char *)"lists", lists}, {(char *)"log", log},
-			       {(char *)"apt-conf", conf},      {(char *)"unattended-log", conf},
-			       {(char *)"release", (char *)"bookworm"}, {(char *)"vulnerabilities-file", (char *)vulns}};
-	struct ax_probe_instance inst = {.name = (char *)"pk", .type = &probe_packages, .opts = opts,
-					 .nopts = vulns ? 7 : 6};
-	int rc = ax_probe_run_inline(&inst, (const unsigned char *)"0123456789abcdef0123456789abcdef", 32, state, now, ev);
-	free(status);
-	free(lists);
-	free(log);
-	free(conf);
-	return rc;
+	struct ax_probe_instance inst = {.name = (char *)"p", .type = type, .opts = opts, .nopts = n};
+	return ax_probe_run_inline(&inst, (const unsigned char *)"0123456789abcdef0123456789abcdef", 32, state, now, ev);
 }
 
 int main(void)
@@ -190,9 +181,14 @@ int main(void)
 		     " \"fixed_version\": \"3.0.11-1~deb12u2\"}}}}}"));
 	char *tracker = ax_asprintf("%s/tracker.json", dir);
 
+	char *status = ax_asprintf("%s/status", dir), *lists = ax_asprintf("%s/lists", dir),
+	     *log = ax_asprintf("%s/dpkg.log", dir), *conf = ax_asprintf("%s/apt", dir);
+	struct ax_kv popts[] = {{(char *)"status-file", status}, {(char *)"lists", lists}, {(char *)"log", log},
+				{(char *)"apt-conf", conf}, {(char *)"unattended-log", conf},
+				{(char *)"release", (char *)"bookworm"}, {(char *)"vulnerabilities-file", tracker}};
 	int64_t t1 = ax_now() + 3600;
 	struct ax_evidence ev = {0};
-	T_EQ_INT(run(dir, state, t1, tracker, &ev), 0);
+	T_EQ_INT(run_probe(&probe_packages, popts, 7, state, t1, &ev), 0);
 	const char *pending = message_of(&ev, "packages.security_pending");
 	/* libc6:i386, curl (held: still pending), zlib1g, movedarch; not
 	 * libc6:amd64, gone or otherarch */
@@ -201,7 +197,7 @@ int main(void)
 
 	/* ten days later the three security updates have waited too long */
 	struct ax_evidence ev2 = {0};
-	T_EQ_INT(run(dir, state, t1 + 10 * 86400, tracker, &ev2), 0);
+	T_EQ_INT(run_probe(&probe_packages, popts, 7, state, t1 + 10 * 86400, &ev2), 0);
 	T_EQ_STR(status_of(&ev2, "packages.security_pending"), "fail");
 	pending = message_of(&ev2, "packages.security_pending");
 	T_CONTAINS(pending, "zlib1g 1:1.2.13.dfsg-1+deb12u2 pending since");
@@ -214,6 +210,10 @@ int main(void)
 	T_EQ_STR(status_of(&ev2, "packages.vulnerabilities"), "fail");
 	T_CONTAINS(message_of(&ev2, "packages.vulnerabilities"), "openssl 3.0.11-1~deb12u1 lacks the fix of CVE-2099-0010");
 	ax_evidence_free(&ev2);
+	free(status);
+	free(lists);
+	free(log);
+	free(conf);
 
 	/* ClamAV: a version of 2^64 + 1 wrapped to 1 and was accepted */
 	static const char wrap[] = "ClamAV-VDB:07 Dec 2026 17-14 +0000:18446744073709551617:1:216:x:X:b:1796663640";
@@ -231,16 +231,19 @@ int main(void)
 	free(t_write("clamav/daily.cvd", head));
 	char *db = ax_asprintf("%s/clamav", dir), *nopf = ax_asprintf("%s/no-postfix", dir);
 	struct ax_kv mopts[] = {{(char *)"database-dir", db}, {(char *)"postfix-config-dir", nopf}};
-	struct ax_probe_instance mal = {.name = (char *)"mw", .type = &probe_malware, .opts = mopts, .nopts = 2};
 	struct ax_evidence ev3 = {0};
-	T_EQ_INT(ax_probe_run_inline(&mal, (const unsigned char *)"0123456789abcdef0123456789abcdef", 32, state, t1, &ev3), 0);
+	T_EQ_INT(run_probe(&probe_malware, mopts, 2, state, t1, &ev3), 0);
 	T_EQ_STR(status_of(&ev3, "malware.signatures_fresh"), "fail");
 	T_CONTAINS(message_of(&ev3, "malware.signatures_fresh"), "in the future");
 	ax_evidence_free(&ev3);
 	free(db);
 	free(nopf);
 
-	/* nftables: what each ruleset lets in, and whether it drops by default */
+	/* nftables: what each ruleset lets in, and whether it drops by default;
+	 * DROP_IN(R): an inet input chain with policy drop holding rules R */
+#define DROP_IN(R) "table inet f { chain in { type filter hook input priority 0; policy drop; " R ";\n}\n}"
+#define PORT_MAP "tcp dport vmap { 22 : accept, 80 : drop, 8000-8080 : jump x }; }\n chain x { accept"
+#define CT_MAP "ct state vmap { established : accept, related : accept, invalid : drop }; tcp dport 25 accept"
 	static const struct {
 		const char *rules;
 		int family, udp, port;
@@ -248,34 +251,19 @@ int main(void)
 		int default_drop;
 	} nft[] = {
 		/* an accept-all rule before the policy: nothing is dropped */
-		{"table inet f { chain in { type filter hook input priority 0; policy drop; accept;\n}\n}", AF_INET, 0,
-		 8080, "open", 0},
+		{DROP_IN("accept"), AF_INET, 0, 8080, "open", 0},
 		/* verdict maps were skipped: port 22 read "closed" */
-		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
-		 " tcp dport vmap { 22 : accept, 80 : drop, 8000-8080 : jump x }; }\n chain x { accept;\n}\n}",
-		 AF_INET, 0, 22, "open", 1},
-		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
-		 " tcp dport vmap { 22 : accept, 80 : drop, 8000-8080 : jump x }; }\n chain x { accept;\n}\n}",
-		 AF_INET6, 0, 8008, "open", 1},
-		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
-		 " tcp dport vmap { 22 : accept, 80 : drop };\n}\n}",
-		 AF_INET, 0, 80, "closed", 1},
+		{DROP_IN(PORT_MAP), AF_INET, 0, 22, "open", 1},
+		{DROP_IN(PORT_MAP), AF_INET6, 0, 8008, "open", 1},
+		{DROP_IN(PORT_MAP), AF_INET, 0, 80, "closed", 1},
 		/* the usual stateful map: a new connection is in none of its keys */
-		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
-		 " ct state vmap { established : accept, related : accept, invalid : drop }; tcp dport 25 accept;\n}\n}",
-		 AF_INET, 0, 22, "closed", 1},
-		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
-		 " ct state vmap { established : accept, related : accept, invalid : drop }; tcp dport 25 accept;\n}\n}",
-		 AF_INET, 0, 25, "open", 1},
+		{DROP_IN(CT_MAP), AF_INET, 0, 22, "closed", 1},
+		{DROP_IN(CT_MAP), AF_INET, 0, 25, "open", 1},
 		/* a map whose keys annexa cannot evaluate may accept */
-		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
-		 " ip daddr vmap { 192.0.2.1 : accept };\n}\n}",
-		 AF_INET, 0, 22, "unknown", 1},
+		{DROP_IN("ip daddr vmap { 192.0.2.1 : accept }"), AF_INET, 0, 22, "unknown", 1},
 		/* every source is no restriction */
-		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
-		 " ip saddr 0.0.0.0/0 tcp dport 22 accept;\n}\n}", AF_INET, 0, 22, "open", 1},
-		{"table inet f { chain in { type filter hook input priority 0; policy drop;"
-		 " ip saddr 10.0.0.0/8 tcp dport 22 accept;\n}\n}", AF_INET, 0, 22, "restricted", 1},
+		{DROP_IN("ip saddr 0.0.0.0/0 tcp dport 22 accept"), AF_INET, 0, 22, "open", 1},
+		{DROP_IN("ip saddr 10.0.0.0/8 tcp dport 22 accept"), AF_INET, 0, 22, "restricted", 1},
 		/* an ip6 table does not filter IPv4 */
 		{"table ip6 f { chain in { type filter hook input priority 0; policy drop;\n}\n}", AF_INET, 0, 22, "open", 0},
 		{"table ip6 f { chain in { type filter hook input priority 0; policy drop;\n}\n}", AF_INET6, 0, 22, "closed", 1},
@@ -283,8 +271,7 @@ int main(void)
 		{"table inet a { chain in { type filter hook input priority 0; policy accept; tcp dport 22 drop;\n}\n}\n"
 		 "table ip b { chain in { type filter hook input priority 10; policy drop; tcp dport 22 accept;\n}\n}",
 		 AF_INET, 0, 22, "closed", 1},
-		{"table inet f { chain in { type filter hook input priority 0; policy drop; iifname != \"lo\" accept;\n}\n}",
-		 AF_INET, 1, 53, "open", 1},
+		{DROP_IN("iifname != \"lo\" accept"), AF_INET, 1, 53, "open", 1},
 	};
 	int have_nft = 1;
 	for (size_t i = 0; i < sizeof(nft) / sizeof(nft[0]) && have_nft; i++) {
@@ -331,9 +318,8 @@ int main(void)
 				     "\"hook\":\"input\",\"policy\":\"drop\"}}]}"));
 	char *net = ax_asprintf("%s/net", dir), *rsf = ax_asprintf("%s/ip6only.json", dir);
 	struct ax_kv eopts[] = {{(char *)"proc-net", net}, {(char *)"nft", (char *)""}, {(char *)"ruleset-file", rsf}};
-	struct ax_probe_instance exp = {.name = (char *)"ex", .type = &probe_exposure, .opts = eopts, .nopts = 3};
 	struct ax_evidence ev4 = {0};
-	T_EQ_INT(ax_probe_run_inline(&exp, NULL, 0, NULL, t1, &ev4), 0);
+	T_EQ_INT(run_probe(&probe_exposure, eopts, 3, state, t1, &ev4), 0);
 	T_EQ_STR(status_of(&ev4, "exposure.reachable"), "fail");
 	T_CONTAINS(message_of(&ev4, "exposure.reachable"), "8080/tcp on ::ffff:0.0.0.0 is reachable");
 	ax_evidence_free(&ev4);
