@@ -7,7 +7,8 @@
  * a build time in the future or a number past 64 bits; nftables rulesets
  * loaded by the real `nft` in a user and network namespace (verdict maps,
  * an accept-all before policy drop, 0.0.0.0/0, ip6-only tables), and a
- * socket on ::ffff:0.0.0.0 (IPv4 traffic) behind an ip6-only firewall. */
+ * socket on ::ffff:0.0.0.0 (IPv4 traffic) behind an ip6-only firewall;
+ * the capacity trend over more samples than it keeps. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,6 +28,7 @@
 extern const struct probe probe_packages;
 extern const struct probe probe_malware;
 extern const struct probe probe_exposure;
+extern const struct probe probe_capacity;
 
 static const char *message_of(const struct ax_evidence *ev, const char *check)
 {
@@ -325,6 +327,34 @@ int main(void)
 	ax_evidence_free(&ev4);
 	free(net);
 	free(rsf);
+
+	/* capacity: 2100 hourly samples (a 200-day window) keep the newest 2000;
+	 * the cap kept the oldest and dropped each newer sample */
+	struct ax_buf samples = AX_BUF_INIT;
+	ax_buf_puts(&samples, "{\"samples\": {\"/\": [");
+	for (int k = 2100; k >= 1; k--) {
+		char one[64];
+		snprintf(one, sizeof(one), "%s[%lld, 1000]", k == 2100 ? "" : ",", (long long)(t1 - k * 3600LL));
+		ax_buf_puts(&samples, one);
+	}
+	ax_buf_puts(&samples, "]}}");
+	char *capstate = ax_asprintf("%s/cap", dir), *capfile = ax_asprintf("%s/cap/capacity-state.json", dir);
+	mkdir(capstate, 0700);
+	T_EQ_INT(ax_file_write_atomic(capfile, samples.ptr, samples.size, 0600), 0);
+	struct ax_kv copts[] = {{(char *)"mount", (char *)"/"}, {(char *)"postqueue", (char *)""}, {(char *)"window", (char *)"200d"}};
+	struct ax_evidence ev5 = {0};
+	T_EQ_INT(run_probe(&probe_capacity, copts, 3, capstate, t1, &ev5), 0);
+	ax_evidence_free(&ev5);
+	json_t *saved = json_load_file(capfile, 0, NULL);
+	json_t *kept = json_object_get(json_object_get(saved, "samples"), "/");
+	T_EQ_INT(json_array_size(kept), 2000);
+	/* the newest two: the last run's (an hour ago) and this one */
+	T_EQ_INT(json_integer_value(json_array_get(json_array_get(kept, 1998), 0)), t1 - 3600);
+	T_EQ_INT(json_integer_value(json_array_get(json_array_get(kept, 1999), 0)), t1);
+	json_decref(saved);
+	ax_buf_free(&samples);
+	free(capstate);
+	free(capfile);
 
 	free(tracker);
 	free(state);
