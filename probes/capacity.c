@@ -118,13 +118,17 @@ static void check_mounts(struct ax_probe_ctx *ctx, json_t *state, json_t *new_st
 		json_array_foreach(old, k, s)
 		{
 			int64_t t = (int64_t)json_integer_value(json_array_get(s, 0));
-			if (t >= now - window && t <= now && json_array_size(keep) < 2000) {
+			if (t >= now - window && t <= now) {
 				json_array_append(keep, s);
 				last = t;
 			}
 		}
 		if (!last || now - last >= 3600)
 			json_array_append_new(keep, json_pack("[I,I]", (json_int_t)now, (json_int_t)used));
+		/* at most 2000 samples: the oldest go (keeping the first 2000 instead, a
+		 * window past ~83 days of hourly runs dropped every newer sample) */
+		while (json_array_size(keep) > 2000)
+			json_array_remove(keep, 0);
 		json_object_set_new(next, m, keep);
 		double d = days_left(keep, (double)avail);
 		json_t *ti = json_pack("{s:s,s:I}", "mount", m, "samples", (json_int_t)json_array_size(keep));

@@ -13,7 +13,8 @@
 static int number(const char *s, size_t n, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v = 0;
-	if (n == 0 || n > 20)
+	/* 19 digits stay below 2^64; a 20th could wrap v to a small, valid-looking number */
+	if (n == 0 || n > 19)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')

@@ -216,8 +216,10 @@ static int verrevcmp(const char *a, const char *b)
 	return 0;
 }
 
-/* Splits "epoch:upstream-revision" into its parts (in buf). */
-static void split(const char *v, long *epoch, char **up, char **rev, char *buf, size_t cap)
+/* Splits "epoch:upstream-revision" into its parts (in *buf, which the
+ * caller frees). The copy is as long as the version: fixed buffers cut
+ * long versions, and two that differed past the cut compared equal. */
+static void split(const char *v, long *epoch, char **up, char **rev, char **buf)
 {
 	const char *colon = strchr(v, ':');
 	*epoch = 0;
@@ -225,26 +227,28 @@ static void split(const char *v, long *epoch, char **up, char **rev, char *buf, 
 		*epoch = strtol(v, NULL, 10);
 		v = colon + 1;
 	}
-	snprintf(buf, cap, "%s", v);
-	*up = buf;
-	char *dash = strrchr(buf, '-');
+	*buf = ax_strdup(v);
+	*up = *buf;
+	char *dash = strrchr(*buf, '-');
 	if (dash) {
 		*dash = '\0';
 		*rev = dash + 1;
 	} else {
-		*rev = buf + strlen(buf);
+		*rev = *buf + strlen(*buf);
 	}
 }
 
 int dpkg_version_cmp(const char *a, const char *b)
 {
-	char ba[512], bb[512];
+	char *ba, *bb;
 	long ea, eb;
 	char *ua, *ra, *ub, *rb;
-	split(a, &ea, &ua, &ra, ba, sizeof(ba));
-	split(b, &eb, &ub, &rb, bb, sizeof(bb));
-	if (ea != eb)
-		return ea < eb ? -1 : 1;
-	int c = verrevcmp(ua, ub);
-	return c ? c : verrevcmp(ra, rb);
+	split(a, &ea, &ua, &ra, &ba);
+	split(b, &eb, &ub, &rb, &bb);
+	int c = ea != eb ? (ea < eb ? -1 : 1) : verrevcmp(ua, ub);
+	if (!c)
+		c = verrevcmp(ra, rb);
+	free(ba);
+	free(bb);
+	return c;
 }

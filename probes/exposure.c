@@ -218,7 +218,10 @@ static int exposure_run(struct ax_probe_ctx *ctx)
 					 "loopback", loop, "expected", ls[i].expected);
 		enum nft_reach r = NFT_REACH_OPEN;
 		if (rs && !loop) {
-			r = nft_reachable(rs, s->family, s->udp, s->port, why);
+			/* a socket on a v4-mapped address (::ffff:a.b.c.d) takes IPv4 traffic
+			 * only, which the ip/inet chains filter, not the ip6 ones */
+			int fam = pn_v4_mapped(s) ? AF_INET : s->family;
+			r = nft_reachable(rs, fam, s->udp, s->port, why);
 			/* a socket on :: may take IPv4 too (unless IPV6_V6ONLY, which /proc does not show) */
 			if (s->family == AF_INET6 && any_address(s)) {
 				char why4[160];

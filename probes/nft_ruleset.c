@@ -239,8 +239,13 @@ static enum match match_one(const struct walk *w, const struct chain *ch, json_t
 		int ip = strcmp(proto, "ip") == 0 ? AF_INET : strcmp(proto, "ip6") == 0 ? AF_INET6 : 0;
 		if (ip && ip != p->family)
 			return M_NO;
-		if (ip && strcmp(field, "saddr") == 0)
+		if (ip && strcmp(field, "saddr") == 0) {
+			/* "ip saddr 0.0.0.0/0" is every source: not a restriction */
+			json_t *len = json_object_get(json_object_get(right, "prefix"), "len");
+			if (json_is_integer(len) && json_integer_value(len) == 0)
+				return apply_op(op, 1);
 			return M_PARTIAL;
+		}
 		return M_UNKNOWN;
 	}
 	if (meta) {
@@ -308,6 +313,50 @@ static const char *rule_verdict(json_t *expr, const char **target)
 	return NULL;
 }
 
+/* A verdict map ("tcp dport vmap { 22 : accept, 80 : drop }"): each key
+ * is matched as "KEY == ELEMENT" would be; the first sure match gives the
+ * rule's verdict (*m = M_YES). An entry that may match and would accept or
+ * jump makes the rule an "accept" of that certainty, since the map was
+ * otherwise skipped and its accepts reported as closed; a named map is not
+ * read: "accept", M_UNKNOWN. NULL: no vmap, or no entry can match. */
+static const char *vmap_verdict(const struct walk *w, const struct chain *ch, json_t *expr, const char **target,
+				enum match *m)
+{
+	size_t i, k;
+	json_t *st, *pair;
+	*target = NULL;
+	json_array_foreach(expr, i, st)
+	{
+		json_t *vm = json_object_get(st, "vmap");
+		if (!vm)
+			continue;
+		json_t *key = json_object_get(vm, "key"), *set = json_object_get(json_object_get(vm, "data"), "set");
+		*m = M_UNKNOWN;
+		if (!json_is_array(set))
+			return "accept";
+		enum match maybe = M_NO;
+		json_array_foreach(set, k, pair)
+		{
+			const char *t, *v = json_is_array(pair) ? rule_verdict(pair, &t) : NULL;
+			json_t *probe = key ? json_pack("{s:s,s:O,s:O?}", "op", "==", "left", key, "right",
+						     json_array_get(pair, 0))
+					    : NULL;
+			enum match r = probe ? match_one(w, ch, probe) : M_UNKNOWN;
+			json_decref(probe);
+			if (r == M_YES && v) {
+				*target = t;
+				*m = M_YES;
+				return v;
+			}
+			if (r != M_NO && v && strcmp(v, "drop") != 0 && strcmp(v, "reject") != 0 && strcmp(v, "return") != 0)
+				maybe = maybe == M_UNKNOWN || r == M_UNKNOWN ? M_UNKNOWN : M_PARTIAL;
+		}
+		*m = maybe;
+		return maybe == M_NO ? NULL : "accept";
+	}
+	return NULL;
+}
+
 static void note(struct walk *w, const struct chain *ch, json_int_t handle, const char *what)
 {
 	snprintf(w->why, 160, "%s %s %s handle %lld: %s", ch->family, ch->table, ch->name, (long long)handle, what);
@@ -319,11 +368,16 @@ static enum verdict walk_chain(struct walk *w, const struct chain *ch, int depth
 		if (++w->steps > NFT_RULES_MAX * 4)
 			break;
 		const char *target, *v = rule_verdict(ch->rules[i], &target);
+		enum match vm = M_YES;
+		if (!v)
+			v = vmap_verdict(w, ch, ch->rules[i], &target, &vm);
 		if (!v)
 			continue;
 		enum match m = match_rule(w, ch, ch->rules[i]);
 		if (m == M_NO)
 			continue;
+		if (vm == M_UNKNOWN || (vm == M_PARTIAL && m == M_YES))
+			m = vm;
 		if (strcmp(v, "accept") == 0) {
 			if (m == M_YES) {
 				note(w, ch, ch->handles[i], "accept");
@@ -401,6 +455,19 @@ int nft_default_drop(const struct nft_ruleset *rs, int family)
 	for (size_t i = 0; i < rs->nchains; i++) {
 		const struct chain *c = &rs->chains[i];
 		if (!is_input_base(c, family))
+			continue;
+		/* an unconditional accept (no match, no map) anywhere in the chain
+		 * lets everything in: its policy drop is never reached */
+		int accepts_all = 0;
+		for (size_t r = 0; r < c->nrules && !accepts_all; r++) {
+			const char *target, *v = rule_verdict(c->rules[r], &target);
+			int cond = 0;
+			size_t k;
+			json_t *st;
+			json_array_foreach(c->rules[r], k, st) cond |= json_object_get(st, "match") || json_object_get(st, "vmap");
+			accepts_all = !cond && v && strcmp(v, "accept") == 0;
+		}
+		if (accepts_all)
 			continue;
 		if (c->policy && strcmp(c->policy, "drop") == 0)
 			return 1;

@@ -197,7 +197,8 @@ static int candidate_cmp(const void *a, const void *b)
 }
 
 /* The candidates newer than what is installed, over every Packages index
- * (the newest version wins; security when a security suite offers it). */
+ * (the newest version wins; security when a security suite offers any
+ * version newer than the installed one). */
 static int read_lists(struct run *r, const char *dir, struct candidate **out, size_t *nout, int64_t *lists_time,
 		      json_t *lists)
 {
@@ -207,6 +208,8 @@ static int read_lists(struct run *r, const char *dir, struct candidate **out, si
 	if (!d)
 		return ax_error_code(AX_ENOTFOUND, "%s: %s", dir, strerror(errno));
 	int err = 0;
+	const struct dpkg_pkg *dpkg = dpkg_db_find(&r->installed, "dpkg", 4);
+	const char *native = dpkg ? dpkg->arch : NULL;
 	while ((e = readdir(d))) {
 		if (!strstr(e->d_name, "_Packages"))
 			continue;
@@ -231,7 +234,12 @@ static int read_lists(struct run *r, const char *dir, struct candidate **out, si
 			const struct dpkg_pkg *inst = dpkg_db_find(&r->installed, cand->name, strlen(cand->name));
 			/* every architecture of the name (multi-arch): the sorted run from inst */
 			for (; inst && inst < r->installed.pkgs + r->installed.n && strcmp(inst->name, cand->name) == 0; inst++) {
-				if (!is_installed(inst) || (strcmp(inst->arch, cand->arch) != 0 && strcmp(cand->arch, "all") != 0))
+				/* apt files an Architecture: all package under the native
+				 * architecture (dpkg's own), so a package that moved from all to
+				 * any is upgraded to the native build: its candidates count too */
+				int same_arch = strcmp(inst->arch, cand->arch) == 0 || strcmp(cand->arch, "all") == 0 ||
+						(strcmp(inst->arch, "all") == 0 && native && strcmp(cand->arch, native) == 0);
+				if (!is_installed(inst) || !same_arch)
 					continue;
 				if (dpkg_version_cmp(cand->version, inst->version) <= 0 ||
 				    (opt_in && !strstr(inst->version, "~bpo")))
@@ -245,14 +253,15 @@ static int read_lists(struct run *r, const char *dir, struct candidate **out, si
 					c = &(*out)[(*nout)++];
 					c->inst = inst;
 					c->version = ax_strdup(cand->version);
-					c->security = sec;
+					c->security = 0;
 				} else if (dpkg_version_cmp(cand->version, c->version) > 0) {
 					free(c->version);
 					c->version = ax_strdup(cand->version);
-					c->security = sec;
-				} else if (dpkg_version_cmp(cand->version, c->version) == 0) {
-					c->security |= sec;
 				}
+				/* any security suite's version newer than the installed one is a
+				 * pending security fix, even when a newer non-security version
+				 * (a point release) is the candidate: that one carries the fix too */
+				c->security |= sec;
 			}
 		}
 		free(path);
@@ -667,18 +676,22 @@ static void check_vulnerabilities(struct run *r)
 			continue;
 		const char *src = p->source ? p->source : p->name;
 		const char *ver = p->source_version ? p->source_version : p->version;
-		/* one verdict per source package: the first binary of it */
-		int dup = 0;
+		/* one verdict per installed version of a source package: binaries of
+		 * one source may differ after a partial upgrade (libssl3 upgraded,
+		 * openssl not), and judging only the first let the older one pass */
+		int dup = 0, seen_src = 0; /* seen_src: counted once per source */
 		for (size_t k = 0; k < i && !dup; k++) {
 			const struct dpkg_pkg *q = &r->installed.pkgs[k];
-			dup = is_installed(q) && strcmp(q->source ? q->source : q->name, src) == 0;
+			int same = is_installed(q) && strcmp(q->source ? q->source : q->name, src) == 0;
+			seen_src |= same;
+			dup = same && strcmp(q->source_version ? q->source_version : q->version, ver) == 0;
 		}
 		json_t *cves = dup ? NULL : json_object_get(root, src);
 		const char *cve;
 		json_t *info;
 		if (!json_is_object(cves))
 			continue;
-		checked++;
+		checked += !seen_src;
 		json_object_foreach(cves, cve, info)
 		{
 			json_t *relinfo = json_object_get(json_object_get(info, "releases"), rel);
@@ -688,7 +701,7 @@ static void check_vulnerabilities(struct run *r)
 			if (!status)
 				continue;
 			if (strcmp(status, "open") == 0) {
-				open_unfixed++;
+				open_unfixed += !seen_src;
 				continue;
 			}
 			if (strcmp(status, "resolved") != 0 || !fixed || strcmp(fixed, "0") == 0 ||

@@ -146,13 +146,18 @@ int pn_listening(const struct pn_socket *s)
 	return s->udp ? s->state == PN_TCP_CLOSE && s->rport == 0 : s->state == PN_TCP_LISTEN;
 }
 
+int pn_v4_mapped(const struct pn_socket *s)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	return s->family == AF_INET6 && memcmp(s->addr, mapped, 12) == 0;
+}
+
 int pn_loopback(const struct pn_socket *s)
 {
 	static const unsigned char v6lo[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	if (s->family == AF_INET)
 		return s->addr[0] == 127;
-	return memcmp(s->addr, v6lo, 16) == 0 || (memcmp(s->addr, mapped, 12) == 0 && s->addr[12] == 127);
+	return memcmp(s->addr, v6lo, 16) == 0 || (pn_v4_mapped(s) && s->addr[12] == 127);
 }
 
 void pn_addr_text(const struct pn_socket *s, char out[static 48])

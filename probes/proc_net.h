@@ -41,6 +41,9 @@ void pn_release(struct pn_table *t);
 /* A socket that accepts: TCP in LISTEN, UDP unconnected (remote port 0). */
 int pn_listening(const struct pn_socket *s);
 /* Bound to a loopback address only (127.0.0.0/8, ::1, ::ffff:127.x). */
+/* 1 for an AF_INET6 socket on a v4-mapped address (::ffff:a.b.c.d): it
+ * takes IPv4 traffic only. */
+int pn_v4_mapped(const struct pn_socket *s);
 int pn_loopback(const struct pn_socket *s);
 /* "127.0.0.1", "::", "[::1]"-free text form into out. */
 void pn_addr_text(const struct pn_socket *s, char out[static 48]);
