@@ -9,19 +9,25 @@
 #include "error.h"
 #include "util.h"
 
+struct time_column {
+	const char *name;
+	unsigned needs; /* AX_CUSTOMER_* bit the column needs, 0: always there */
+};
+
 struct time_columns {
 	const char *table;
-	const char *columns[5]; /* NULL-terminated */
-	unsigned needs;         /* AX_CUSTOMER_* bits the table or a column needs, 0: always */
+	struct time_column columns[5]; /* up to the first NULL name */
+	unsigned needs;                /* AX_CUSTOMER_* bit the table needs, 0: always there */
 };
 
 static const struct time_columns core[] = {
-	{"leads", {"created_at", NULL}, 0},
-	{"subscriptions", {"signup_at", "confirmed_at", "unsubscribed_at", NULL}, 0},
-	{"consent_events", {"occurred_at", NULL}, 0},
-	{"erasure_requests", {"received_at", "completed_at", NULL}, 0},
-	{"subscriptions", {"objection_notice_at", NULL}, AX_CUSTOMER_NOTICE},
-	{"orders", {"ordered_at", NULL}, AX_CUSTOMER_ORDERS},
+	{"leads", {{"created_at", 0}}, 0},
+	{"subscriptions",
+	 {{"signup_at", 0}, {"confirmed_at", 0}, {"unsubscribed_at", 0}, {"objection_notice_at", AX_CUSTOMER_NOTICE}},
+	 0},
+	{"consent_events", {{"occurred_at", 0}}, 0},
+	{"erasure_requests", {{"received_at", 0}, {"completed_at", 0}}, 0},
+	{"orders", {{"ordered_at", 0}}, AX_CUSTOMER_ORDERS},
 };
 
 /* NOT (the value is NULL or datetime() gives it back unchanged) */
@@ -31,18 +37,19 @@ static void bad_count(struct ax_buf *sql, const char *col)
 }
 
 struct tally {
-	const struct time_columns *t;
+	const char *table;
+	const char *const *asked; /* the columns of the query, in its order */
 	struct ax_buf *why;
 };
 
 static int tally_row(void *arg, size_t ncols, const char *const *cells)
 {
 	struct tally *ty = arg;
-	for (size_t i = 0; i < ncols && ty->t->columns[i]; i++) {
+	for (size_t i = 0; i < ncols && ty->asked[i]; i++) {
 		long long n = cells[i] ? strtoll(cells[i], NULL, 10) : 0;
 		if (n > 0)
-			ax_buf_printf(ty->why, "%s%s.%s %lld row(s)", ty->why->size ? ", " : "", ty->t->table,
-				      ty->t->columns[i], n);
+			ax_buf_printf(ty->why, "%s%s.%s %lld row(s)", ty->why->size ? ", " : "", ty->table, ty->asked[i],
+				      n);
 	}
 	return 0;
 }
@@ -57,14 +64,19 @@ void ax_consent_time_form(struct ax_leaddb *db, const char *schema, unsigned cap
 	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++) {
 		const struct time_columns *t = &core[i];
 		struct ax_buf sql = AX_BUF_INIT;
-		struct tally ty = {t, &why};
+		const char *asked[6] = {NULL};
+		struct tally ty = {t->table, asked, &why};
+		size_t n = 0;
 		if (t->needs && !(caps & t->needs))
 			continue;
 		ax_buf_puts(&sql, "SELECT ");
-		for (size_t c = 0; t->columns[c]; c++) {
-			if (c)
+		for (size_t c = 0; c < 5 && t->columns[c].name; c++) {
+			if (t->columns[c].needs && !(caps & t->columns[c].needs))
+				continue;
+			if (n)
 				ax_buf_puts(&sql, ", ");
-			bad_count(&sql, t->columns[c]);
+			bad_count(&sql, t->columns[c].name);
+			asked[n++] = t->columns[c].name;
 		}
 		ax_buf_printf(&sql, " FROM %s", t->table);
 		ax_buf_printf(sql_log, "-- time form of %s (README, \"The generic lead schema\")\n%s;\n\n", t->table,
